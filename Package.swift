@@ -1,0 +1,76 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let upcoming: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "build-dataset",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "build-dataset", targets: ["build-dataset"]),
+        .library(name: "BuildDatasetKit", targets: ["Commands", "Pipeline"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+    ],
+    targets: [
+        // System libraries: each is imported by exactly one module.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CSystemShims"),
+
+        .target(
+            name: "DatasetCore",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
+                "CSystemShims",
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(name: "Statistics", swiftSettings: upcoming),
+        .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
+        .target(name: "ReviewStore", dependencies: ["DatasetCore", "CSQLite"], swiftSettings: upcoming),
+        .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
+        .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader"], swiftSettings: upcoming),
+        .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "Dedup", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "Sampling", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "Release", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(
+            name: "Pipeline",
+            dependencies: [
+                "DatasetCore", "SurveyIngest", "TextbookIngest", "Validation", "Dedup", "Sampling",
+                "ReviewStore", "Release",
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
+            name: "Commands",
+            dependencies: [
+                "Pipeline", "Release", "Statistics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
+
+        .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
+        .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),
+        .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextbookIngestTests", dependencies: ["TextbookIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup"]),
+        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "build-dataset"]),
+    ]
+)

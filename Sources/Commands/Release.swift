@@ -1,0 +1,36 @@
+import ArgumentParser
+import Foundation
+import DatasetCore
+import Pipeline
+import Release
+
+extension BuildDataset {
+    struct Release: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Publish the last built release candidate as a version.",
+            discussion: """
+            Checks the candidate in build/<pipeline>/release/ against its manifest, then copies it to
+            releases/<name>/<version>/ with the version in its manifest. The version directory
+            appears whole or not at all, and a version that exists is never overwritten.
+            """
+        )
+
+        @OptionGroup var options: PipelineOptions
+
+        @Option(help: "The version to publish, as MAJOR.MINOR.PATCH (e.g. 1.0.0).")
+        var version: String
+
+        func run() async throws {
+            let spec = try options.loadSpec()
+            do {
+                let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
+                let target = try ReleaseWriter.publish(candidate: runner.candidateDirectory,
+                                                       releasesRoot: options.projectURL.appendingPathComponent("releases"),
+                                                       version: version)
+                print("published \(spec.releaseName) \(version): \(runner.relative(target))/")
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+}

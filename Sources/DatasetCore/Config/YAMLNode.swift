@@ -1,0 +1,219 @@
+public import Foundation
+import Yams
+
+/// A node of a YAML file with its location, read with typed accessors that record a problem
+/// (file, line, key) in `Diagnostics` instead of stopping at the first.
+public struct YAMLNode {
+    public let file: String
+    public let path: String
+    fileprivate let node: Node
+
+    /// Parses a whole YAML document. Syntax errors and duplicate keys are thrown with their line.
+    public static func parse(_ text: String, file: String) throws -> YAMLNode {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw InputError(file: file, line: 1, "empty YAML document")
+            }
+            return YAMLNode(file: file, path: "", node: node)
+        } catch let error as YamlError {
+            throw InputError.yaml(error, file: file)
+        }
+    }
+
+    public static func load(_ url: URL, displayName: String) throws -> YAMLNode {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw InputError(file: displayName, "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(try data.utf8Text(file: displayName), file: displayName)
+    }
+
+    public var location: SourceLocation {
+        SourceLocation(file: file, line: node.mark?.line, column: node.mark?.column, field: path.isEmpty ? nil : path)
+    }
+
+    private func child(_ key: String, _ node: Node) -> YAMLNode {
+        YAMLNode(file: file, path: path.isEmpty ? key : "\(path).\(key)", node: node)
+    }
+
+    private var tagName: String { node.tag.description }
+
+    private var isNull: Bool {
+        if case .scalar(let scalar) = node, scalar.style == .plain, tagName == Tag.Name.null.rawValue { return true }
+        return false
+    }
+
+    // MARK: Typed values
+
+    public func mapping(_ diagnostics: inout Diagnostics) -> YAMLMapping? {
+        guard case .mapping(let mapping) = node else {
+            diagnostics.error(location, "wrong type: expected a mapping of keys to values, found \(kind)")
+            return nil
+        }
+        var entries: [(key: String, value: YAMLNode, keyLine: Int?)] = []
+        for (key, value) in mapping {
+            guard case .scalar(let scalar) = key else {
+                diagnostics.error(location, "a key must be plain text")
+                continue
+            }
+            entries.append((scalar.string, child(scalar.string, value), key.mark?.line))
+        }
+        return YAMLMapping(node: self, entries: entries)
+    }
+
+    public func sequence(_ diagnostics: inout Diagnostics) -> [YAMLNode]? {
+        guard case .sequence(let sequence) = node else {
+            diagnostics.error(location, "wrong type: expected a list, found \(kind)")
+            return nil
+        }
+        return sequence.enumerated().map { index, element in
+            YAMLNode(file: file, path: "\(path)[\(index)]", node: element)
+        }
+    }
+
+    /// Any scalar except null, as its text: `name: 2024` is the string "2024".
+    public func string(_ diagnostics: inout Diagnostics) -> String? {
+        guard case .scalar(let scalar) = node, !isNull else {
+            diagnostics.error(location, "wrong type: expected text, found \(kind)")
+            return nil
+        }
+        return scalar.string.nfc
+    }
+
+    public func int(_ diagnostics: inout Diagnostics) -> Int? {
+        guard case .scalar = node, tagName == Tag.Name.int.rawValue, let value = node.int else {
+            diagnostics.error(location, "wrong type: expected a whole number, found \(kind)")
+            return nil
+        }
+        return value
+    }
+
+    public func double(_ diagnostics: inout Diagnostics) -> Double? {
+        guard case .scalar = node, tagName == Tag.Name.int.rawValue || tagName == Tag.Name.float.rawValue, let value = node.float else {
+            diagnostics.error(location, "wrong type: expected a number, found \(kind)")
+            return nil
+        }
+        return value
+    }
+
+    public func bool(_ diagnostics: inout Diagnostics) -> Bool? {
+        guard case .scalar = node, tagName == Tag.Name.bool.rawValue, let value = node.bool else {
+            diagnostics.error(location, "wrong type: expected true or false, found \(kind)")
+            return nil
+        }
+        return value
+    }
+
+    public func strings(_ diagnostics: inout Diagnostics) -> [String]? {
+        guard let elements = sequence(&diagnostics) else { return nil }
+        var values: [String] = []
+        for element in elements {
+            guard let value = element.string(&diagnostics) else { return nil }
+            values.append(value)
+        }
+        return values
+    }
+
+    /// The value as plain JSON-like data (for hashing a config section).
+    public var canonicalText: String {
+        switch node {
+        case .scalar(let scalar):
+            return isNull ? "null" : "\(tagName):\(scalar.string.debugDescription)"
+        case .sequence(let sequence):
+            return "[" + sequence.map { YAMLNode(file: file, path: path, node: $0).canonicalText }.joined(separator: ",") + "]"
+        case .mapping(let mapping):
+            let pairs = mapping.map { key, value in
+                "\((key.string ?? "").debugDescription):" + YAMLNode(file: file, path: path, node: value).canonicalText
+            }
+            return "{" + pairs.sorted().joined(separator: ",") + "}"
+        case .alias:
+            return "alias"
+        }
+    }
+
+    private var kind: String {
+        switch node {
+        case .mapping: return "a mapping"
+        case .sequence: return "a list"
+        case .alias: return "an alias"
+        case .scalar(let scalar):
+            if isNull { return "nothing (null)" }
+            switch tagName {
+            case Tag.Name.int.rawValue: return "the number \(scalar.string)"
+            case Tag.Name.float.rawValue: return "the number \(scalar.string)"
+            case Tag.Name.bool.rawValue: return "\(scalar.string) (true/false)"
+            default: return "the text \"\(scalar.string)\""
+            }
+        }
+    }
+}
+
+/// A YAML mapping whose keys are checked against the ones a format allows.
+public struct YAMLMapping {
+    public let node: YAMLNode
+    fileprivate let entries: [(key: String, value: YAMLNode, keyLine: Int?)]
+
+    public var keys: [String] { entries.map(\.key) }
+
+    public subscript(key: String) -> YAMLNode? {
+        entries.first { $0.key == key }?.value
+    }
+
+    /// The value of a key that must be present.
+    public func required(_ key: String, _ diagnostics: inout Diagnostics) -> YAMLNode? {
+        if let value = self[key] { return value }
+        var location = node.location
+        location.field = node.path.isEmpty ? key : "\(node.path).\(key)"
+        diagnostics.error(location, "missing required key")
+        return nil
+    }
+
+    /// Records every key not in `allowed`, with a suggestion when one is close.
+    public func rejectUnknownKeys(allowed: [String], _ diagnostics: inout Diagnostics) {
+        for entry in entries where !allowed.contains(entry.key) {
+            var location = entry.value.location
+            location.line = entry.keyLine ?? location.line
+            location.column = nil
+            var message = "unknown key"
+            if let suggestion = allowed.min(by: { editDistance($0, entry.key) < editDistance($1, entry.key) }),
+               editDistance(suggestion, entry.key) <= max(2, entry.key.count / 3) {
+                message += " (did you mean '\(suggestion)'?)"
+            } else {
+                message += " (allowed: \(allowed.joined(separator: ", ")))"
+            }
+            diagnostics.error(location, message)
+        }
+    }
+}
+
+/// Levenshtein distance, for "did you mean" suggestions on short keys.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    var previous = Array(0...b.count)
+    for i in 1...a.count {
+        var current = [i] + Array(repeating: 0, count: b.count)
+        for j in stride(from: 1, through: b.count, by: 1) {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        previous = current
+    }
+    return previous[b.count]
+}
+
+extension InputError {
+    static func yaml(_ error: YamlError, file: String) -> InputError {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
+            return InputError(file: file, line: mark.line, column: mark.column, "YAML syntax error: \(text)")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            return InputError(file: file, line: context.mark.line, column: context.mark.column,
+                              "key appears twice in one mapping: \(duplicates.joined(separator: ", "))")
+        default:
+            return InputError(file: file, "YAML error: \(error)")
+        }
+    }
+}

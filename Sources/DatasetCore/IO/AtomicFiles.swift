@@ -1,0 +1,108 @@
+public import Foundation
+import CSystemShims
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File operations that never leave a half-written file where a later run would trust it:
+/// write to a temporary name, fsync, rename, fsync the directory.
+public enum AtomicFiles {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var path: String
+        public var operation: String
+        public var code: Int32
+
+        public init(path: String, operation: String, code: Int32) {
+            self.path = path
+            self.operation = operation
+            self.code = code
+        }
+
+        public var description: String {
+            "\(path): \(operation) failed: \(String(cString: strerror(code))) (errno \(code))"
+        }
+    }
+
+    /// Writes `data` to `url` atomically.
+    public static func write(_ data: Data, to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        try writeAndSync(data, to: temporary)
+        try rename(temporary, to: url)
+        try syncDirectory(directory)
+    }
+
+    /// Writes `data` to a new file and flushes it to disk, without renaming.
+    public static func writeAndSync(_ data: Data, to url: URL) throws {
+        let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
+        defer { close(fd) }
+        try data.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(path: url.path, operation: "write", code: errno)
+                }
+                offset += written
+            }
+        }
+        guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync", code: errno) }
+    }
+
+    /// Flushes the files of a directory tree written with `writeAndSync`, and the directories.
+    public static func syncDirectory(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw Failure(path: url.path, operation: "open directory", code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync directory", code: errno) }
+    }
+
+    public static func rename(_ from: URL, to: URL) throws {
+        guard Glibc.rename(from.path, to.path) == 0 else {
+            throw Failure(path: to.path, operation: "rename from \(from.path)", code: errno)
+        }
+    }
+
+    /// Renames only if `to` does not exist; returns false if it does (nothing is changed then).
+    public static func renameNoReplace(_ from: URL, to: URL) throws -> Bool {
+        if csys_rename_noreplace(from.path, to.path) == 0 { return true }
+        if errno == EEXIST || errno == ENOTEMPTY { return false }
+        throw Failure(path: to.path, operation: "rename from \(from.path)", code: errno)
+    }
+
+    /// Replaces the directory at `target` with `staged` (a complete directory on the same file system).
+    /// A kill at any point leaves either the old directory, the new one, or none: never a mix.
+    public static func replaceDirectory(_ target: URL, with staged: URL) throws {
+        let parent = target.deletingLastPathComponent()
+        let retired = parent.appendingPathComponent(".\(target.lastPathComponent).old-\(getpid())")
+        let manager = FileManager.default
+        if manager.fileExists(atPath: target.path) {
+            try rename(target, to: retired)
+        }
+        try rename(staged, to: target)
+        try syncDirectory(parent)
+        if manager.fileExists(atPath: retired.path) {
+            try manager.removeItem(at: retired)
+        }
+    }
+
+    /// A fresh, empty staging directory beside `target`, removing leftovers of killed runs.
+    public static func stagingDirectory(for target: URL) throws -> URL {
+        let parent = target.deletingLastPathComponent()
+        let manager = FileManager.default
+        try manager.createDirectory(at: parent, withIntermediateDirectories: true)
+        let prefix = ".\(target.lastPathComponent)."
+        for name in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? []
+        where name.hasPrefix(prefix) {
+            try? manager.removeItem(at: parent.appendingPathComponent(name))
+        }
+        let staged = parent.appendingPathComponent("\(prefix)tmp-\(getpid())")
+        try manager.createDirectory(at: staged, withIntermediateDirectories: true)
+        return staged
+    }
+}

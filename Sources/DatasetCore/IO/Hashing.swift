@@ -1,0 +1,48 @@
+public import Foundation
+import Crypto
+
+/// SHA-256 helpers; every hash this tool writes is lower-case hex.
+public enum Hashing {
+    public static func sha256Hex(_ data: some DataProtocol) -> String {
+        hex(SHA256.hash(data: data))
+    }
+
+    public static func sha256Hex(_ text: String) -> String {
+        sha256Hex(Data(text.utf8))
+    }
+
+    /// Hashes parts joined by a separator byte (0x1F) that cannot occur in the parts' text,
+    /// so that ("ab", "c") and ("a", "bc") hash differently.
+    public static func sha256Hex(parts: [String]) -> String {
+        var hasher = SHA256()
+        for (index, part) in parts.enumerated() {
+            if index > 0 { hasher.update(data: [0x1F]) }
+            hasher.update(data: Data(part.utf8))
+        }
+        return hex(hasher.finalize())
+    }
+
+    /// Hashes a file in chunks, so memory does not grow with its size.
+    public static func sha256Hex(fileAt url: URL) throws -> (sha256: String, bytes: Int) {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var hasher = SHA256()
+        var total = 0
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            hasher.update(data: chunk)
+            total += chunk.count
+        }
+        return (hex(hasher.finalize()), total)
+    }
+
+    private static func hex(_ digest: SHA256.Digest) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}

@@ -1,0 +1,114 @@
+public import Foundation
+
+/// JSON Lines as this tool writes them: one object per line, keys sorted, slashes unescaped,
+/// text in NFC, a newline after every record.
+public enum JSONLines {
+    public static func makeEncoder() -> JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
+    /// One record as a line (without its newline).
+    public static func line(for value: some Encodable, encoder: JSONEncoder = makeEncoder()) throws -> String {
+        // JSON's own syntax is ASCII, which NFC leaves alone, so the whole line can be normalized.
+        String(decoding: try encoder.encode(value), as: UTF8.self).nfc
+    }
+
+    public static func encode(_ values: some Sequence<some Encodable>) throws -> Data {
+        let encoder = makeEncoder()
+        var output = Data()
+        for value in values {
+            output.append(contentsOf: try line(for: value, encoder: encoder).utf8)
+            output.append(0x0A)
+        }
+        return output
+    }
+
+    /// Writes records atomically to `url`.
+    public static func write(_ values: some Sequence<some Encodable>, to url: URL) throws {
+        try AtomicFiles.write(try encode(values), to: url)
+    }
+
+    /// Decodes every line of `data`; `file` names the source in errors, with the line number.
+    /// Every bad line is reported, not only the first.
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> [T] {
+        let decoder = JSONDecoder()
+        var records: [T] = []
+        var diagnostics = Diagnostics()
+        var lineNumber = 0
+        var start = data.startIndex
+        while start < data.endIndex {
+            lineNumber += 1
+            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
+            let lineData = data[start..<end]
+            start = end < data.endIndex ? data.index(after: end) : end
+            if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                diagnostics.error(SourceLocation(file: file, line: lineNumber), "empty line; JSON Lines needs one record a line")
+                continue
+            }
+            guard String(validating: lineData, as: UTF8.self) != nil else {
+                diagnostics.error(SourceLocation(file: file, line: lineNumber), "not valid UTF-8")
+                continue
+            }
+            do {
+                records.append(try decoder.decode(T.self, from: Data(lineData)))
+            } catch let error as DecodingError {
+                diagnostics.append(InputError(SourceLocation(file: file, line: lineNumber), error))
+            }
+        }
+        try diagnostics.check()
+        return records
+    }
+
+    public static func read<T: Decodable>(_ type: T.Type, from url: URL, displayName: String? = nil) throws -> [T] {
+        let name = displayName ?? url.path
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw InputError(file: name, "cannot read: \(error.localizedDescription)")
+        }
+        return try decode(type, from: data, file: name)
+    }
+}
+
+extension InputError {
+    /// A decoding error described with the field path it happened at.
+    public init(_ location: SourceLocation, _ error: DecodingError) {
+        func path(_ codingPath: [any CodingKey]) -> String? {
+            let names = codingPath.map { key in key.intValue.map { "[\($0)]" } ?? key.stringValue }
+            return names.isEmpty ? nil : names.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        var location = location
+        let message: String
+        switch error {
+        case .typeMismatch(let type, let context):
+            location.field = path(context.codingPath)
+            message = "wrong type: expected \(Self.typeName(type))"
+        case .valueNotFound(let type, let context):
+            location.field = path(context.codingPath)
+            message = "missing value: expected \(Self.typeName(type))"
+        case .keyNotFound(let key, let context):
+            location.field = path(context.codingPath + [key])
+            message = "missing required field"
+        case .dataCorrupted(let context):
+            location.field = path(context.codingPath)
+            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
+            message = underlying.map { "malformed JSON: \($0)" } ?? context.debugDescription
+        @unknown default:
+            message = "\(error)"
+        }
+        self.init(location, message)
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "true or false"
+        default: "\(type)".lowercased()
+        }
+    }
+}

@@ -1,0 +1,287 @@
+/// The version of the item record format; bumped when a field changes meaning or type.
+public let itemSchemaVersion = "1.0.0"
+
+/// What kind of benchmark item a record is; each task is one release config.
+public enum ItemTask: String, Codable, Sendable, CaseIterable, Comparable {
+    /// An opinion question whose ground truth is a surveyed answer distribution.
+    case socialValue = "social_value"
+    /// A question with one correct answer, from textbooks, exams or authored items.
+    case commonKnowledge = "common_knowledge"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// Global-MMLU's label: culturally sensitive, agnostic, or not annotated.
+public enum CulturalSensitivity: String, Codable, Sendable {
+    case sensitive = "CS"
+    case agnostic = "CA"
+    case notAnnotated = "-"
+}
+
+/// Where an item came from, precisely enough to find it again.
+public struct ItemSource: Codable, Sendable, Hashable {
+    /// The reader that produced it: `survey`, `cnxml`, `authored`, `glossary`, ...
+    public var kind: String
+    /// The pipeline source id it was declared under.
+    public var sourceID: String
+    /// The document: a file path relative to the project, or a module id.
+    public var document: String
+    /// The element or question id inside the document.
+    public var element: String
+    public var license: String?
+    /// A revision of the document: the SHA-256 of the raw file it was read from.
+    public var revision: String
+    /// Position in a collection's reading order, where one exists.
+    public var position: Int?
+    /// Who wrote the item, for authored items; a reviewer never decides on their own items.
+    public var author: String?
+    /// The passage the item was written from.
+    public var passage: String?
+
+    public init(kind: String, sourceID: String, document: String, element: String, license: String?, revision: String,
+                position: Int? = nil, author: String? = nil, passage: String? = nil) {
+        self.kind = kind
+        self.sourceID = sourceID
+        self.document = document
+        self.element = element
+        self.license = license
+        self.revision = revision
+        self.position = position
+        self.author = author
+        self.passage = passage
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, sourceID = "source_id", document, element, license, revision, position, author, passage
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(kind, forKey: .kind)
+        try container.encode(sourceID, forKey: .sourceID)
+        try container.encode(document, forKey: .document)
+        try container.encode(element, forKey: .element)
+        try container.encode(license, forKey: .license)
+        try container.encode(revision, forKey: .revision)
+        try container.encode(position, forKey: .position)
+        try container.encode(author, forKey: .author)
+        try container.encode(passage, forKey: .passage)
+    }
+}
+
+/// What review did to an item, carried into the release.
+public struct ReviewSummary: Codable, Sendable, Hashable {
+    /// `unreviewed`, `approved`, `rejected` or `revised`.
+    public var status: String
+    /// The rounds the item went through, in order.
+    public var rounds: [String]
+
+    public init(status: String, rounds: [String]) {
+        self.status = status
+        self.rounds = rounds
+    }
+
+    public static let unreviewed = ReviewSummary(status: "unreviewed", rounds: [])
+}
+
+/// Survey ground truth of a social-value item.
+public struct SurveyResult: Codable, Sendable, Hashable {
+    /// Weighted shares over `choices`, in scale order, summing to 1 (don't-know/refused excluded).
+    public var distribution: [Double]
+    /// Weighted shares over the full answer list, don't-know/refused included.
+    public var distributionWithNonresponse: [Double]
+    /// The non-substantive options (don't know, refused) behind `distributionWithNonresponse`.
+    public var nonresponseOptions: [String]
+    /// Shares over the 3-level collapse of the scale, where the questionnaire declares one.
+    public var distribution3: [Double]?
+    public var scale3: [String]?
+    /// Respondents with a substantive answer.
+    public var n: Int
+    /// Kish effective sample size of the weights.
+    public var nEffective: Double
+    /// Half-width of the 95% interval of the modal share, in proportion units.
+    public var marginOfError: Double
+    /// The modal answer's lead over the runner-up is within the margin of error.
+    public var contested: Bool
+    /// How the distribution was weighted: `raking(region,age,gender)`, `unweighted`, ...
+    public var weighting: String
+
+    public init(distribution: [Double], distributionWithNonresponse: [Double], nonresponseOptions: [String],
+                distribution3: [Double]?, scale3: [String]?, n: Int, nEffective: Double,
+                marginOfError: Double, contested: Bool, weighting: String) {
+        self.distribution = distribution
+        self.distributionWithNonresponse = distributionWithNonresponse
+        self.nonresponseOptions = nonresponseOptions
+        self.distribution3 = distribution3
+        self.scale3 = scale3
+        self.n = n
+        self.nEffective = nEffective
+        self.marginOfError = marginOfError
+        self.contested = contested
+        self.weighting = weighting
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case distribution
+        case distributionWithNonresponse = "distribution_with_nonresponse"
+        case nonresponseOptions = "nonresponse_options"
+        case distribution3 = "distribution_3"
+        case scale3 = "scale_3"
+        case n
+        case nEffective = "n_effective"
+        case marginOfError = "margin_of_error"
+        case contested, weighting
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(distribution, forKey: .distribution)
+        try container.encode(distributionWithNonresponse, forKey: .distributionWithNonresponse)
+        try container.encode(nonresponseOptions, forKey: .nonresponseOptions)
+        try container.encode(distribution3, forKey: .distribution3)
+        try container.encode(scale3, forKey: .scale3)
+        try container.encode(n, forKey: .n)
+        try container.encode(nEffective, forKey: .nEffective)
+        try container.encode(marginOfError, forKey: .marginOfError)
+        try container.encode(contested, forKey: .contested)
+        try container.encode(weighting, forKey: .weighting)
+    }
+}
+
+/// One benchmark item, as it flows through every stage and into a release.
+public struct Item: Codable, Sendable, Hashable {
+    public var id: String
+    public var task: ItemTask
+    public var subject: String
+    public var language: String
+    public var question: String
+    public var choices: [String]
+    /// The correct choice's letter; for a social-value item, the modal answer's letter.
+    public var answer: String?
+    /// Ordered scales (Likert) are never permuted; unordered choices may be.
+    public var choicesOrdered: Bool
+    public var culturalSensitivity: CulturalSensitivity
+    public var requiredKnowledge: [String]
+    public var timeSensitive: Bool?
+    public var region: String?
+    public var country: String?
+    public var topic: String?
+    /// School grade or level the item is written for, where known.
+    public var grade: String?
+    public var source: ItemSource
+    /// Marks such as `needs_key` (no answer key in the source) or `generated`.
+    public var flags: [String]
+    public var review: ReviewSummary
+    public var survey: SurveyResult?
+    public var schemaVersion: String
+
+    public init(id: String, task: ItemTask, subject: String, language: String, question: String,
+                choices: [String], answer: String?, choicesOrdered: Bool,
+                culturalSensitivity: CulturalSensitivity = .notAnnotated, requiredKnowledge: [String] = [],
+                timeSensitive: Bool? = nil, region: String? = nil, country: String? = nil, topic: String? = nil,
+                grade: String? = nil, source: ItemSource, flags: [String] = [], review: ReviewSummary = .unreviewed,
+                survey: SurveyResult? = nil) {
+        self.id = id
+        self.task = task
+        self.subject = subject
+        self.language = language
+        self.question = question
+        self.choices = choices
+        self.answer = answer
+        self.choicesOrdered = choicesOrdered
+        self.culturalSensitivity = culturalSensitivity
+        self.requiredKnowledge = requiredKnowledge
+        self.timeSensitive = timeSensitive
+        self.region = region
+        self.country = country
+        self.topic = topic
+        self.grade = grade
+        self.source = source
+        self.flags = flags
+        self.review = review
+        self.survey = survey
+        self.schemaVersion = itemSchemaVersion
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, task, subject, language, question, choices, answer
+        case choicesOrdered = "choices_ordered"
+        case culturalSensitivity = "cultural_sensitivity"
+        case requiredKnowledge = "required_knowledge"
+        case timeSensitive = "time_sensitive"
+        case region, country, topic, grade, source, flags, review, survey
+        case schemaVersion = "schema_version"
+    }
+
+    /// Every field shared by all items is always written (null when unknown), so that each
+    /// release file has one set of columns; `survey` is written for social-value items only.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(task, forKey: .task)
+        try container.encode(subject, forKey: .subject)
+        try container.encode(language, forKey: .language)
+        try container.encode(question, forKey: .question)
+        try container.encode(choices, forKey: .choices)
+        try container.encode(answer, forKey: .answer)
+        try container.encode(choicesOrdered, forKey: .choicesOrdered)
+        try container.encode(culturalSensitivity, forKey: .culturalSensitivity)
+        try container.encode(requiredKnowledge, forKey: .requiredKnowledge)
+        try container.encode(timeSensitive, forKey: .timeSensitive)
+        try container.encode(region, forKey: .region)
+        try container.encode(country, forKey: .country)
+        try container.encode(topic, forKey: .topic)
+        try container.encode(grade, forKey: .grade)
+        try container.encode(source, forKey: .source)
+        try container.encode(flags, forKey: .flags)
+        try container.encode(review, forKey: .review)
+        try container.encodeIfPresent(survey, forKey: .survey)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+    }
+
+    /// The letters that name choices: A, B, C, ...
+    public static func letter(_ index: Int) -> String {
+        String(UnicodeScalar(UInt8(65 + index)))
+    }
+
+    public static func index(ofLetter letter: String) -> Int? {
+        guard letter.count == 1, let scalar = letter.unicodeScalars.first, (65...90).contains(scalar.value) else { return nil }
+        return Int(scalar.value) - 65
+    }
+
+    /// The correct (or modal) choice's text.
+    public var answerText: String? {
+        answer.flatMap(Self.index(ofLetter:)).flatMap { $0 < choices.count ? choices[$0] : nil }
+    }
+
+    /// Hash of what a reviewer sees and decides on: question, choices and answer.
+    public var contentHash: String {
+        Hashing.sha256Hex(parts: [question, answer ?? ""] + choices)
+    }
+
+    /// A stable id from the source identity and the question text, so the same item read again
+    /// gets the same id and a different one never shares it.
+    public static func stableID(task: ItemTask, sourceID: String, document: String, element: String, question: String) -> String {
+        let prefix = task == .socialValue ? "sv" : "ck"
+        let digest = Hashing.sha256Hex(parts: [task.rawValue, sourceID, document, element, question.comparisonKey])
+        return "\(prefix)-\(digest.prefix(16))"
+    }
+}
+
+/// An item that a stage set aside, with the reason; kept so that nothing is dropped silently.
+public struct DroppedItem: Codable, Sendable, Hashable {
+    public var id: String
+    public var stage: String
+    /// A short machine-readable reason, e.g. `choice_count` or `duplicate`.
+    public var reason: String
+    public var detail: String
+    public var item: Item
+
+    public init(id: String, stage: String, reason: String, detail: String, item: Item) {
+        self.id = id
+        self.stage = stage
+        self.reason = reason
+        self.detail = detail
+        self.item = item
+    }
+}

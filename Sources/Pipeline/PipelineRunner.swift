@@ -1,0 +1,302 @@
+public import Foundation
+public import DatasetCore
+import SurveyIngest
+import TextbookIngest
+import Validation
+import Dedup
+import Sampling
+import ReviewStore
+import Release
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The stages of a pipeline, in order.
+public enum StageName: String, CaseIterable, Sendable {
+    case ingest, validate, dedup, sample, review, release
+}
+
+/// Runs a pipeline file from raw inputs to a release candidate under `build/<pipeline>/`.
+public struct PipelineRunner: Sendable {
+    public var spec: PipelineSpec
+    public var projectDirectory: URL
+    public var pipelineSHA256: String
+    public var jobs: Int
+
+    public init(spec: PipelineSpec, pipelineFile: URL, projectDirectory: URL, jobs: Int = 2) throws {
+        self.spec = spec
+        self.projectDirectory = projectDirectory
+        self.pipelineSHA256 = try Hashing.sha256Hex(fileAt: pipelineFile).sha256
+        self.jobs = max(jobs, 1)
+    }
+
+    public var buildDirectory: URL {
+        projectDirectory.appendingPathComponent("build").appendingPathComponent(spec.name)
+    }
+
+    public var candidateDirectory: URL { buildDirectory.appendingPathComponent(StageName.release.rawValue) }
+
+    public var reviewDatabase: URL {
+        projectDirectory.appendingPathComponent("data/review/\(spec.name).sqlite")
+    }
+
+    func url(_ path: String) -> URL { projectDirectory.appendingPathComponent(path) }
+
+    /// Runs stages in order, up to and including `until`; returns each stage's report.
+    public func run(until: StageName = .release, progress: (StageReport) -> Void = { _ in }) async throws -> [StageReport] {
+        try FileManager.default.createDirectory(at: buildDirectory, withIntermediateDirectories: true)
+        let lock = try RunLock(url: buildDirectory.appendingPathComponent(".lock"))
+        defer { lock.release() }
+
+        let runner = StageRunner(buildDirectory: buildDirectory)
+        var reports: [StageReport] = []
+        func finish(_ report: StageReport) {
+            reports.append(report)
+            progress(report)
+        }
+        let inputs = try inputHashes()
+
+        // ingest
+        let ingestKey = StageRunner.key(stage: "ingest", parts: spec.sources.map(\.configText) + inputs.map { "\($0.path)=\($0.sha256)" })
+        finish(try await runner.run(stage: "ingest", key: ingestKey) { directory in
+            let ingested = try await ingestAll(inputs: inputs)
+            try StageFiles.write(ingested.items, "items.jsonl", in: directory)
+            try StageFiles.write(ingested.dropped, "dropped.jsonl", in: directory)
+            return StageSummary(stage: "ingest", itemsIn: ingested.items.count + ingested.dropped.count,
+                                itemsOut: ingested.items.count, dropped: StageSummary.droppedCounts(ingested.dropped),
+                                notes: ingested.notes)
+        })
+        if until == .ingest { return reports }
+
+        // validate
+        finish(try await runner.run(stage: "validate", key: key("validate", after: reports.last!)) { directory in
+            let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "ingest"))
+            let result = Validator.validate(items, rules: spec.validation)
+            try StageFiles.write(result.valid, "items.jsonl", in: directory)
+            try StageFiles.write(result.rejected, "dropped.jsonl", in: directory)
+            let flagged = result.valid.filter { $0.flags.contains("answer_longest") }.count
+            return StageSummary(stage: "validate", itemsIn: items.count, itemsOut: result.valid.count,
+                                dropped: StageSummary.droppedCounts(result.rejected),
+                                notes: flagged > 0 ? ["\(flagged) flagged answer_longest"] : [])
+        })
+        if until == .validate { return reports }
+
+        // dedup
+        finish(try await runner.run(stage: "dedup", key: key("dedup", after: reports.last!)) { directory in
+            let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "validate"))
+            let result = ExactDeduplicator.deduplicate(items)
+            try StageFiles.write(result.unique, "items.jsonl", in: directory)
+            try StageFiles.write(result.dropped, "dropped.jsonl", in: directory)
+            try StageFiles.write(result.clusters, "clusters.jsonl", in: directory)
+            let conflicts = result.clusters.filter { $0.kind == "conflict" }.count
+            return StageSummary(stage: "dedup", itemsIn: items.count, itemsOut: result.unique.count,
+                                dropped: StageSummary.droppedCounts(result.dropped),
+                                notes: conflicts > 0 ? ["\(conflicts) conflicts (same question, different choices or answer) kept for review"] : [])
+        })
+        if until == .dedup { return reports }
+
+        // sample: seeded split
+        finish(try await runner.run(stage: "sample", key: key("sample", after: reports.last!, extra: ["seed=\(spec.seed)"])) { directory in
+            let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "dedup"))
+            let splits = SplitAssigner(seed: spec.seed, devPerSubject: spec.devPerSubject).assign(items)
+            for (split, members) in splits { try StageFiles.write(members, "\(split).jsonl", in: directory) }
+            let counts = splits.keys.sorted().map { "\($0) \(splits[$0]!.count)" }.joined(separator: ", ")
+            return StageSummary(stage: "sample", itemsIn: items.count, itemsOut: splits.values.map(\.count).reduce(0, +),
+                                notes: ["splits: \(counts)"])
+        })
+        if until == .sample { return reports }
+
+        // review: register what reached review and apply recorded decisions
+        let store = try ReviewStore(url: reviewDatabase)
+        let decisionState = try store.decisionStateHash()
+        finish(try await runner.run(stage: "review", key: key("review", after: reports.last!, extra: ["decisions=\(decisionState)"])) { directory in
+            var itemsIn = 0
+            var kept = 0
+            var dropped: [DroppedItem] = []
+            for split in SplitAssigner.splitNames {
+                let items = try StageFiles.read(Item.self, "\(split).jsonl", in: runner.directory(of: "sample"))
+                itemsIn += items.count
+                try store.register(items, actor: "pipeline:\(spec.name)")
+                let outcome = try store.applyDecisions(to: items)
+                kept += outcome.kept.count
+                dropped += outcome.rejected.map { DroppedItem(id: $0.id, stage: "review", reason: "rejected", detail: "rejected in review", item: $0) }
+                try StageFiles.write(outcome.kept, "\(split).jsonl", in: directory)
+            }
+            try StageFiles.write(dropped, "dropped.jsonl", in: directory)
+            return StageSummary(stage: "review", itemsIn: itemsIn, itemsOut: kept, dropped: StageSummary.droppedCounts(dropped),
+                                notes: ["review database \(relative(reviewDatabase))"])
+        })
+        if until == .review { return reports }
+
+        // release candidate
+        finish(try await runner.run(stage: "release", key: key("release", after: reports.last!,
+                                                          extra: ["release=\(spec.releaseName)", "license=\(spec.license)",
+                                                                  "pipeline=\(pipelineSHA256)", "decisions=\(decisionState)"])) { directory in
+            var splits: [String: [Item]] = [:]
+            for split in SplitAssigner.splitNames {
+                splits[split] = try StageFiles.read(Item.self, "\(split).jsonl", in: runner.directory(of: "review"))
+            }
+            let metadata = ReleaseWriter.Metadata(
+                name: spec.releaseName, license: spec.license, pipeline: spec.file,
+                pipelineSHA256: pipelineSHA256, inputs: inputs.map { .init(path: $0.path, sha256: $0.sha256) },
+                reviewStateSHA256: decisionState)
+            let manifest = try ReleaseWriter.writeCandidate(splits: splits, metadata: metadata, to: directory)
+            let total = manifest.files.map(\.records).reduce(0, +)
+            return StageSummary(stage: "release", itemsIn: splits.values.map(\.count).reduce(0, +), itemsOut: total,
+                                notes: manifest.files.map { "\($0.path): \($0.records) records" })
+        })
+        return reports
+    }
+
+    /// Reads every raw input of every source without writing anything, and returns every
+    /// problem found (all sources are read, not only up to the first failure).
+    public func check() async -> [InputError] {
+        var problems: [InputError] = []
+        let inputs: [InputHash]
+        do {
+            inputs = try inputHashes()
+        } catch {
+            return error.inputErrors ?? [InputError(file: spec.file, "\(error)")]
+        }
+        let hashes = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0.sha256) })
+        for source in spec.sources {
+            do {
+                _ = try ingest(source, hashes: hashes)
+            } catch {
+                problems += error.inputErrors ?? [InputError(file: source.files.values.sorted().first ?? spec.file, "\(error)")]
+            }
+        }
+        return problems
+    }
+
+    private func key(_ stage: String, after previous: StageReport, extra: [String] = []) -> String {
+        let upstream = previous.record.files.map { "\(previous.record.stage)/\($0.path)=\($0.sha256)" }
+        return StageRunner.key(stage: stage, parts: upstream + [spec.stageConfigText[stage] ?? "default"] + extra)
+    }
+
+    public func relative(_ url: URL) -> String {
+        let base = projectDirectory.standardizedFileURL.path
+        let path = url.standardizedFileURL.path
+        return path.hasPrefix(base + "/") ? String(path.dropFirst(base.count + 1)) : path
+    }
+
+    struct InputHash: Sendable {
+        var path: String
+        var sha256: String
+    }
+
+    func inputHashes() throws -> [InputHash] {
+        try Set(spec.inputPaths).sorted().map { path in
+            do {
+                return InputHash(path: path, sha256: try Hashing.sha256Hex(fileAt: url(path)).sha256)
+            } catch {
+                throw InputError(file: path, "cannot read: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    struct Ingested: Sendable {
+        var items: [Item] = []
+        var dropped: [DroppedItem] = []
+        var notes: [String] = []
+    }
+
+    /// Reads every source, at most `jobs` at a time; items come out in source order, then id order.
+    func ingestAll(inputs: [InputHash]) async throws -> Ingested {
+        let hashes = Dictionary(uniqueKeysWithValues: inputs.map { ($0.path, $0.sha256) })
+        let sources = spec.sources
+        var results = [Ingested?](repeating: nil, count: sources.count)
+        try await withThrowingTaskGroup(of: (Int, Ingested).self) { group in
+            var next = 0
+            func add() {
+                let index = next
+                let source = sources[index]
+                group.addTask { (index, try ingest(source, hashes: hashes)) }
+                next += 1
+            }
+            while next < min(jobs, sources.count) { add() }
+            while let (index, result) = try await group.next() {
+                results[index] = result
+                if next < sources.count { add() }
+            }
+        }
+        var all = Ingested()
+        var seen: [String: String] = [:]
+        for (source, result) in zip(sources, results.map { $0! }) {
+            for item in result.items {
+                if let other = seen[item.id] {
+                    throw InputError(file: item.source.document, field: item.source.element,
+                                     "item id \(item.id) is produced twice (sources \(other) and \(source.id)); element ids must be unique")
+                }
+                seen[item.id] = source.id
+            }
+            all.items += result.items.sorted { $0.id < $1.id }
+            all.dropped += result.dropped.sorted { $0.id < $1.id }
+            all.notes += result.notes
+        }
+        return all
+    }
+
+    func ingest(_ source: PipelineSpec.Source, hashes: [String: String]) throws -> Ingested {
+        var result = Ingested()
+        switch source.kind {
+        case .survey:
+            let questionnairePath = source.files["questionnaire"]!
+            let talliesPath = source.files["tallies"]!
+            let questionnaire = try Questionnaire.load(url(questionnairePath), displayName: questionnairePath)
+            let tallies = try Tallies.load(url(talliesPath), displayName: talliesPath, questionnaire: questionnaire)
+            let margins = try source.files["margins"].map { try PopulationMargins.load(url($0), displayName: $0) }
+            let output = try SocialValueBuilder.build(SurveySource(
+                sourceID: source.id, questionnaire: questionnaire, tallies: tallies, margins: margins,
+                language: source.language, subject: source.subject, license: source.license,
+                revision: hashes[talliesPath]!, settings: source.survey))
+            result.items = output.items
+            result.dropped = output.dropped
+            result.notes.append("\(source.id): \(output.items.count) social-value items from \(questionnaire.questions.count) questions")
+        case .cnxml:
+            let path = source.files["path"]!
+            let collection = try source.files["collection"].map { try CNXMLCollection.read(fileAt: url($0), displayName: $0) }
+            let license = source.license ?? collection?.licenseURL ?? collection?.license
+            let module = try CNXMLReader().read(fileAt: url(path), context: context(source, path, hashes, license, nil))
+            result.items = module.output.items
+            result.dropped = module.output.dropped
+            // The module's place in its collection's reading order, known once the module is read.
+            if let collection, let id = module.moduleID, let index = collection.moduleOrder.firstIndex(of: id) {
+                for i in result.items.indices { result.items[i].source.position = index + 1 }
+                for i in result.dropped.indices { result.dropped[i].item.source.position = index + 1 }
+            }
+            result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms")
+        case .authored:
+            let path = source.files["path"]!
+            let output = try AuthoredItemsReader().read(fileAt: url(path), context: context(source, path, hashes, source.license, nil))
+            result.items = output.items
+            result.notes.append("\(source.id): \(output.items.count) authored items")
+        }
+        return result
+    }
+
+    private func context(_ source: PipelineSpec.Source, _ path: String, _ hashes: [String: String], _ license: String?,
+                         _ position: Int?) -> TextbookContext {
+        TextbookContext(sourceID: source.id, document: path, subject: source.subject, language: source.language,
+                        license: license, revision: hashes[path]!, position: position)
+    }
+}
+
+/// An exclusive lock on a pipeline's build directory, so two runs never interleave.
+final class RunLock {
+    private let descriptor: Int32
+
+    init(url: URL) throws {
+        descriptor = open(url.path, O_CREAT | O_RDWR, 0o644)
+        guard descriptor >= 0 else { throw AtomicFiles.Failure(path: url.path, operation: "open lock", code: errno) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            throw InputError(file: url.deletingLastPathComponent().path, "another run of this pipeline is in progress")
+        }
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
+}

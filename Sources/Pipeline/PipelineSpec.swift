@@ -1,0 +1,243 @@
+public import Foundation
+public import DatasetCore
+public import SurveyIngest
+public import Validation
+
+/// A pipeline file (YAML): its sources, stage settings, seed, splits and release.
+/// Format: `schemas/pipeline.schema.json`. Paths are relative to the project directory.
+public struct PipelineSpec: Sendable {
+    public enum SourceKind: String, Sendable, CaseIterable {
+        case survey, cnxml, authored
+    }
+
+    public struct Source: Sendable {
+        public var id: String
+        public var kind: SourceKind
+        public var subject: String
+        public var language: String
+        public var license: String?
+        /// Files by role: `questionnaire`, `tallies`, `margins` (survey); `path`, `collection` (textbooks).
+        public var files: [String: String]
+        public var survey: SurveySettings
+        /// The source's section of the pipeline file, canonicalized, for cache keys.
+        public var configText: String
+        public var line: Int?
+    }
+
+    public var file: String
+    public var name: String
+    public var seed: UInt64
+    public var sources: [Source]
+    public var validation: [ItemTask: ValidationRules]
+    public var devPerSubject: Int
+    public var releaseName: String
+    public var license: String
+    public var description: String?
+    /// Each stage's section of the pipeline file, canonicalized, for cache keys.
+    public var stageConfigText: [String: String]
+
+    /// Every file that sources name, as written in the pipeline file, in a stable order.
+    public var inputPaths: [String] {
+        sources.flatMap { source in source.files.keys.sorted().map { source.files[$0]! } }
+    }
+
+    static let topKeys = ["name", "description", "seed", "sources", "stages", "release"]
+    static let sourceKeys = ["id", "kind", "subject", "language", "license", "questionnaire", "tallies", "margins",
+                             "path", "collection", "survey"]
+    static let surveyKeys = ["weighting", "confidence", "min_n", "max_nonresponse_share", "trim_ratio",
+                             "raking_tolerance", "raking_max_iterations"]
+    static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
+    static let validateKeys = ["common_knowledge", "social_value"]
+    static let rulesKeys = ["choices", "question_length", "max_choice_length", "allow_all_of_the_above", "long_answer_ratio"]
+    static let sampleKeys = ["dev_per_subject"]
+    static let releaseKeys = ["name", "license"]
+    static let filesByKind: [SourceKind: (required: [String], optional: [String])] = [
+        .survey: (["questionnaire", "tallies"], ["margins"]),
+        .cnxml: (["path"], ["collection"]),
+        .authored: (["path"], []),
+    ]
+
+    /// Parses and checks a pipeline file, reporting every problem (file, line, key) at once.
+    /// With `projectDirectory`, every named file must exist there.
+    public static func load(_ url: URL, displayName: String, projectDirectory: URL?) throws -> PipelineSpec {
+        let root = try YAMLNode.load(url, displayName: displayName)
+        var diagnostics = Diagnostics()
+        let spec = parse(root, &diagnostics)
+        if let spec, let projectDirectory {
+            for source in spec.sources {
+                for role in source.files.keys.sorted() {
+                    let path = source.files[role]!
+                    var isDirectory: ObjCBool = false
+                    let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path,
+                                                                isDirectory: &isDirectory)
+                    if !exists || isDirectory.boolValue {
+                        diagnostics.error(SourceLocation(file: displayName, line: source.line, field: "sources.\(source.id).\(role)"),
+                                          exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+                    }
+                }
+            }
+        }
+        try diagnostics.check()
+        return spec!
+    }
+
+    static func parse(_ root: YAMLNode, _ d: inout Diagnostics) -> PipelineSpec? {
+        guard let top = root.mapping(&d) else { return nil }
+        top.rejectUnknownKeys(allowed: topKeys, &d)
+        let name = top.required("name", &d)?.string(&d)
+        if let name, name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]*/) == nil {
+            d.error(top["name"]!.location, "name '\(name)' must be letters, digits, '.', '_' or '-' (it names a folder)")
+        }
+        var seed: UInt64?
+        if let seedNode = top.required("seed", &d), let value = seedNode.int(&d) {
+            if value < 0 { d.error(seedNode.location, "seed must not be negative") } else { seed = UInt64(value) }
+        }
+
+        var sources: [Source] = []
+        var seenIDs: Set<String> = []
+        for node in top.required("sources", &d)?.sequence(&d) ?? [] {
+            guard let source = parseSource(node, &d) else { continue }
+            if !seenIDs.insert(source.id).inserted {
+                d.error(node.location.with(field: "\(node.path).id"), "source id '\(source.id)' is used twice")
+            }
+            sources.append(source)
+        }
+        if sources.isEmpty, top["sources"] != nil { d.error(top["sources"]!.location, "a pipeline needs at least one source") }
+
+        var validation: [ItemTask: ValidationRules] = [
+            .commonKnowledge: .commonKnowledgeDefault, .socialValue: .socialValueDefault,
+        ]
+        var devPerSubject = 5
+        var stageConfigText: [String: String] = [:]
+        if let stagesNode = top["stages"], let stages = stagesNode.mapping(&d) {
+            stages.rejectUnknownKeys(allowed: stageKeys, &d)
+            for key in stages.keys { stageConfigText[key] = stages[key]!.canonicalText }
+            if let validate = stages["validate"]?.mapping(&d) {
+                validate.rejectUnknownKeys(allowed: validateKeys, &d)
+                for task in ItemTask.allCases {
+                    if let node = validate[task.rawValue], let rules = parseRules(node, defaults: validation[task]!, &d) {
+                        validation[task] = rules
+                    }
+                }
+            }
+            if let dedup = stages["dedup"]?.mapping(&d) { dedup.rejectUnknownKeys(allowed: [], &d) }
+            if let review = stages["review"]?.mapping(&d) { review.rejectUnknownKeys(allowed: [], &d) }
+            if let sample = stages["sample"]?.mapping(&d) {
+                sample.rejectUnknownKeys(allowed: sampleKeys, &d)
+                if let node = sample["dev_per_subject"], let value = node.int(&d) {
+                    if value < 0 { d.error(node.location, "dev_per_subject must not be negative") } else { devPerSubject = value }
+                }
+            }
+        }
+
+        var releaseName: String?
+        var license: String?
+        if let releaseNode = top.required("release", &d), let release = releaseNode.mapping(&d) {
+            release.rejectUnknownKeys(allowed: releaseKeys, &d)
+            releaseName = release.required("name", &d)?.string(&d)
+            license = release.required("license", &d)?.string(&d)
+            if let releaseName, releaseName.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]*/) == nil {
+                d.error(release["name"]!.location, "release name '\(releaseName)' must be letters, digits, '.', '_' or '-' (it names a folder)")
+            }
+        }
+        guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
+        return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
+                            devPerSubject: devPerSubject, releaseName: releaseName, license: license,
+                            description: top["description"]?.string(&d), stageConfigText: stageConfigText)
+    }
+
+    static func parseSource(_ node: YAMLNode, _ d: inout Diagnostics) -> Source? {
+        guard let map = node.mapping(&d) else { return nil }
+        map.rejectUnknownKeys(allowed: sourceKeys, &d)
+        let id = map.required("id", &d)?.string(&d)
+        var kind: SourceKind?
+        if let kindNode = map.required("kind", &d), let text = kindNode.string(&d) {
+            kind = SourceKind(rawValue: text)
+            if kind == nil {
+                d.error(kindNode.location, "unknown source kind '\(text)' (one of: \(SourceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        let subject = map.required("subject", &d)?.string(&d)
+        let language = map.required("language", &d)?.string(&d)
+        let license = map["license"]?.string(&d)
+        var files: [String: String] = [:]
+        if let kind, let roles = filesByKind[kind] {
+            for role in roles.required {
+                if let path = map.required(role, &d)?.string(&d) { files[role] = path }
+            }
+            for role in roles.optional {
+                if let path = map[role]?.string(&d) { files[role] = path }
+            }
+            let allowed = Set(roles.required + roles.optional)
+            for role in ["questionnaire", "tallies", "margins", "path", "collection"] where map[role] != nil && !allowed.contains(role) {
+                d.error(map[role]!.location, "'\(role)' does not apply to a \(kind.rawValue) source")
+            }
+            if kind != .survey, let surveyNode = map["survey"] {
+                d.error(surveyNode.location, "'survey' settings apply to survey sources only")
+            }
+        }
+        var survey = SurveySettings()
+        if let surveyNode = map["survey"], let settings = surveyNode.mapping(&d) {
+            settings.rejectUnknownKeys(allowed: surveyKeys, &d)
+            if let value = settings["weighting"] {
+                if let text = value.string(&d) {
+                    switch text {
+                    case "raking": survey.weighting = true
+                    case "none": survey.weighting = false
+                    default: d.error(value.location, "weighting must be 'raking' or 'none'")
+                    }
+                }
+            }
+            func number(_ key: String, in range: ClosedRange<Double>) -> Double? {
+                guard let node = settings[key], let value = node.double(&d) else { return nil }
+                guard range.contains(value) else {
+                    d.error(node.location, "\(key) must be between \(range.lowerBound) and \(range.upperBound)")
+                    return nil
+                }
+                return value
+            }
+            if let value = number("confidence", in: 0.5...0.9999) { survey.confidence = value }
+            if let value = number("max_nonresponse_share", in: 0...1) { survey.maxNonresponseShare = value }
+            if let value = number("trim_ratio", in: 1...1000) { survey.trimRatio = value }
+            if let value = number("raking_tolerance", in: 1e-12...0.1) { survey.rakingTolerance = value }
+            if let node = settings["min_n"], let value = node.int(&d) { survey.minN = value }
+            if let node = settings["raking_max_iterations"], let value = node.int(&d) { survey.rakingMaxIterations = max(value, 1) }
+        }
+        guard let id, let kind, let subject, let language else { return nil }
+        return Source(id: id, kind: kind, subject: subject, language: language, license: license, files: files,
+                      survey: survey, configText: node.canonicalText, line: node.location.line)
+    }
+
+    static func parseRules(_ node: YAMLNode, defaults: ValidationRules, _ d: inout Diagnostics) -> ValidationRules? {
+        guard let map = node.mapping(&d) else { return nil }
+        map.rejectUnknownKeys(allowed: rulesKeys, &d)
+        var rules = defaults
+        func range(_ key: String) -> (Int, Int)? {
+            guard let value = map[key] else { return nil }
+            if let bounds = value.mappingIfMapping(&d) {
+                bounds.rejectUnknownKeys(allowed: ["min", "max"], &d)
+                let low = bounds["min"]?.int(&d) ?? 0
+                let high = bounds["max"]?.int(&d) ?? Int.max
+                if low > high { d.error(value.location, "min is above max") }
+                return (low, high)
+            }
+            guard let exact = value.int(&d) else { return nil }
+            return (exact, exact)
+        }
+        if let (low, high) = range("choices") { rules.minChoices = low; rules.maxChoices = high }
+        if let (low, high) = range("question_length") { rules.minQuestionLength = low; rules.maxQuestionLength = high }
+        if let value = map["max_choice_length"]?.int(&d) { rules.maxChoiceLength = value }
+        if let value = map["allow_all_of_the_above"]?.bool(&d) { rules.allowAllOfTheAbove = value }
+        if let value = map["long_answer_ratio"]?.double(&d) { rules.longAnswerRatio = value }
+        return rules
+    }
+}
+
+extension YAMLNode {
+    /// The node as a mapping if it is one; nil (and no error) otherwise.
+    func mappingIfMapping(_ diagnostics: inout Diagnostics) -> YAMLMapping? {
+        var scratch = Diagnostics()
+        let mapping = self.mapping(&scratch)
+        return scratch.isEmpty ? mapping : nil
+    }
+}

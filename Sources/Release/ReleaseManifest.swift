@@ -1,0 +1,102 @@
+public import Foundation
+import DatasetCore
+
+/// The version of the manifest format.
+public let manifestSchemaVersion = "1.0.0"
+
+/// `manifest.json` of a release: what every file holds and hashes to, and what it was built from.
+public struct ReleaseManifest: Codable, Sendable, Equatable {
+    public struct DataFile: Codable, Sendable, Equatable {
+        public var path: String
+        public var config: String
+        public var split: String
+        public var records: Int
+        public var bytes: Int
+        public var sha256: String
+
+        public init(path: String, config: String, split: String, records: Int, bytes: Int, sha256: String) {
+            self.path = path
+            self.config = config
+            self.split = split
+            self.records = records
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
+    public struct Input: Codable, Sendable, Equatable {
+        public var path: String
+        public var sha256: String
+
+        public init(path: String, sha256: String) {
+            self.path = path
+            self.sha256 = sha256
+        }
+    }
+
+    public struct Tool: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: String
+    }
+
+    public var name: String
+    /// Null in a release candidate; set when the candidate is published.
+    public var version: String?
+    public var license: String
+    public var pipeline: String
+    public var pipelineSHA256: String
+    public var inputs: [Input]
+    public var reviewStateSHA256: String?
+    public var files: [DataFile]
+    public var tool: Tool
+    public var itemSchemaVersion: String
+    public var schemaVersion: String
+
+    enum CodingKeys: String, CodingKey {
+        case name, version, license, pipeline
+        case pipelineSHA256 = "pipeline_sha256"
+        case inputs
+        case reviewStateSHA256 = "review_state_sha256"
+        case files, tool
+        case itemSchemaVersion = "item_schema_version"
+        case schemaVersion = "schema_version"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(name, forKey: .name)
+        try container.encode(version, forKey: .version)
+        try container.encode(license, forKey: .license)
+        try container.encode(pipeline, forKey: .pipeline)
+        try container.encode(pipelineSHA256, forKey: .pipelineSHA256)
+        try container.encode(inputs, forKey: .inputs)
+        try container.encode(reviewStateSHA256, forKey: .reviewStateSHA256)
+        try container.encode(files, forKey: .files)
+        try container.encode(tool, forKey: .tool)
+        try container.encode(itemSchemaVersion, forKey: .itemSchemaVersion)
+        try container.encode(schemaVersion, forKey: .schemaVersion)
+    }
+
+    /// Pretty, key-sorted JSON with a final newline: stable bytes for the same content.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(self)
+        data.append(0x0A)
+        return data
+    }
+
+    public static func read(from url: URL) throws -> ReleaseManifest {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw InputError(file: url.path, "cannot read the manifest: \(error.localizedDescription)")
+        }
+        do {
+            return try JSONDecoder().decode(ReleaseManifest.self, from: data)
+        } catch let error as DecodingError {
+            throw InputError(SourceLocation(file: url.path), error)
+        }
+    }
+}

@@ -1,0 +1,141 @@
+public import Foundation
+public import DatasetCore
+
+/// Writes release candidates and publishes them.
+public enum ReleaseWriter {
+    public struct Metadata: Sendable {
+        public var name: String
+        public var license: String
+        public var pipeline: String
+        public var pipelineSHA256: String
+        public var inputs: [ReleaseManifest.Input]
+        public var reviewStateSHA256: String?
+
+        public init(name: String, license: String, pipeline: String, pipelineSHA256: String,
+                    inputs: [ReleaseManifest.Input], reviewStateSHA256: String?) {
+            self.name = name
+            self.license = license
+            self.pipeline = pipeline
+            self.pipelineSHA256 = pipelineSHA256
+            self.inputs = inputs
+            self.reviewStateSHA256 = reviewStateSHA256
+        }
+    }
+
+    /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.
+    public static func dataPath(config: ItemTask, split: String) -> String {
+        "\(config.rawValue)/\(split).jsonl"
+    }
+
+    /// Writes one JSONL file per config and split, and `manifest.json`, into `directory`
+    /// (a staging directory: the caller moves it into place). Items are written in id order.
+    @discardableResult
+    public static func writeCandidate(splits: [String: [Item]], metadata: Metadata, to directory: URL) throws -> ReleaseManifest {
+        var files: [ReleaseManifest.DataFile] = []
+        for config in ItemTask.allCases {
+            for split in splits.keys.sorted() {
+                let items = splits[split]!.filter { $0.task == config }.sorted { $0.id < $1.id }
+                guard !items.isEmpty else { continue }
+                let path = dataPath(config: config, split: split)
+                let data = try JSONLines.encode(items)
+                let url = directory.appendingPathComponent(path)
+                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try AtomicFiles.writeAndSync(data, to: url)
+                files.append(ReleaseManifest.DataFile(path: path, config: config.rawValue, split: split, records: items.count,
+                                                      bytes: data.count, sha256: Hashing.sha256Hex(data)))
+            }
+        }
+        let manifest = ReleaseManifest(
+            name: metadata.name, version: nil, license: metadata.license, pipeline: metadata.pipeline,
+            pipelineSHA256: metadata.pipelineSHA256, inputs: metadata.inputs.sorted { $0.path < $1.path },
+            reviewStateSHA256: metadata.reviewStateSHA256, files: files,
+            tool: .init(name: ToolInfo.name, version: ToolInfo.version),
+            itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
+        try AtomicFiles.writeAndSync(try manifest.encoded(), to: directory.appendingPathComponent("manifest.json"))
+        for config in Set(files.map(\.config)) {
+            try AtomicFiles.syncDirectory(directory.appendingPathComponent(config))
+        }
+        try AtomicFiles.syncDirectory(directory)
+        return manifest
+    }
+
+    /// Every way the directory differs from its manifest: a missing, resized, rehashed or
+    /// miscounted file, or a data file the manifest does not list.
+    public static func verify(_ directory: URL) throws -> [String] {
+        let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
+        var problems: [String] = []
+        for file in manifest.files {
+            let url = directory.appendingPathComponent(file.path)
+            guard let data = try? Data(contentsOf: url) else {
+                problems.append("\(file.path): missing")
+                continue
+            }
+            if data.count != file.bytes { problems.append("\(file.path): \(data.count) bytes, manifest says \(file.bytes)") }
+            let hash = Hashing.sha256Hex(data)
+            if hash != file.sha256 { problems.append("\(file.path): SHA-256 \(hash), manifest says \(file.sha256)") }
+            let records = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            if records != file.records { problems.append("\(file.path): \(records) records, manifest says \(file.records)") }
+        }
+        let listed = Set(manifest.files.map(\.path))
+        if let enumerator = FileManager.default.enumerator(atPath: directory.path) {
+            for case let path as String in enumerator where path.hasSuffix(".jsonl") && !listed.contains(path) {
+                problems.append("\(path): not listed in the manifest")
+            }
+        }
+        return problems
+    }
+
+    public enum PublishError: Error, CustomStringConvertible, Equatable {
+        case noCandidate(String)
+        case candidateDamaged([String])
+        case versionExists(String)
+        case invalidVersion(String)
+
+        public var description: String {
+            switch self {
+            case .noCandidate(let path):
+                return "no release candidate at \(path); run `build-dataset run` first"
+            case .candidateDamaged(let problems):
+                return "the release candidate does not match its manifest; run `build-dataset run` again:\n" + problems.joined(separator: "\n")
+            case .versionExists(let path):
+                return "\(path) already exists; a published version is never rewritten, choose a new version"
+            case .invalidVersion(let version):
+                return "version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+            }
+        }
+    }
+
+    /// Copies a verified candidate to `releases/<name>/<version>/` with the version set in its
+    /// manifest. The new directory appears whole or not at all, and never replaces an existing one.
+    public static func publish(candidate: URL, releasesRoot: URL, version: String) throws -> URL {
+        guard version.wholeMatch(of: /(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?/) != nil else {
+            throw PublishError.invalidVersion(version)
+        }
+        let manifestURL = candidate.appendingPathComponent("manifest.json")
+        guard FileManager.default.fileExists(atPath: manifestURL.path) else { throw PublishError.noCandidate(candidate.path) }
+        let problems = try verify(candidate)
+        guard problems.isEmpty else { throw PublishError.candidateDamaged(problems) }
+        var manifest = try ReleaseManifest.read(from: manifestURL)
+        let target = releasesRoot.appendingPathComponent(manifest.name).appendingPathComponent(version)
+        if FileManager.default.fileExists(atPath: target.path) { throw PublishError.versionExists(target.path) }
+
+        let staging = try AtomicFiles.stagingDirectory(for: target)
+        for file in manifest.files {
+            let destination = staging.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(file.path)), to: destination)
+        }
+        manifest.version = version
+        try AtomicFiles.writeAndSync(try manifest.encoded(), to: staging.appendingPathComponent("manifest.json"))
+        for config in Set(manifest.files.map(\.config)) {
+            try AtomicFiles.syncDirectory(staging.appendingPathComponent(config))
+        }
+        try AtomicFiles.syncDirectory(staging)
+        guard try AtomicFiles.renameNoReplace(staging, to: target) else {
+            try? FileManager.default.removeItem(at: staging)
+            throw PublishError.versionExists(target.path)
+        }
+        try AtomicFiles.syncDirectory(target.deletingLastPathComponent())
+        return target
+    }
+}

@@ -1,0 +1,109 @@
+public import Foundation
+import DatasetCore
+
+/// Answer counts per joint stratum cell, read from a long CSV:
+/// `question, <one column per dimension>, option, count`.
+public struct Tallies: Sendable {
+    /// The counts of one question: per cell (levels in questionnaire dimension order), per option code.
+    public struct QuestionTallies: Sendable {
+        public var cells: [[String]: [String: Double]] = [:]
+    }
+
+    public var file: String
+    public var byQuestion: [String: QuestionTallies]
+
+    public static func load(_ url: URL, displayName: String, questionnaire: Questionnaire) throws -> Tallies {
+        let table = try CSVTable(contentsOf: url, displayName: displayName)
+            .withHeader(required: ["question"] + questionnaire.dimensions + ["option", "count"])
+        var diagnostics = Diagnostics()
+        var byQuestion: [String: QuestionTallies] = [:]
+        var firstLine: [String: Int] = [:]
+        for row in table.rows {
+            let questionID = table.value(row, "question")
+            guard let question = questionnaire.question(questionID) else {
+                diagnostics.error(table.location(row, "question"), "question '\(questionID)' is not in the questionnaire \(questionnaire.file)")
+                continue
+            }
+            let code = table.value(row, "option")
+            guard question.scale.allOptions.contains(where: { $0.code == code }) else {
+                let known = question.scale.allOptions.map(\.code).joined(separator: ", ")
+                diagnostics.error(table.location(row, "option"), "unknown option '\(code)' for \(questionID) (scale '\(question.scale.name)' has \(known))")
+                continue
+            }
+            let countText = table.value(row, "count").trimmingCharacters(in: .whitespaces)
+            guard let count = Double(countText), count.isFinite else {
+                diagnostics.error(table.location(row, "count"), "count '\(countText)' is not a number")
+                continue
+            }
+            guard count >= 0 else {
+                diagnostics.error(table.location(row, "count"), "count \(countText) is negative")
+                continue
+            }
+            var cell: [String] = []
+            for dimension in questionnaire.dimensions {
+                let level = table.value(row, dimension)
+                if level.isEmpty { diagnostics.error(table.location(row, dimension), "empty stratum level") }
+                cell.append(level)
+            }
+            let key = ([questionID] + cell + [code]).joined(separator: "\u{1F}")
+            if let earlier = firstLine[key] {
+                diagnostics.error(table.location(row, "option"), "the same question, cell and option already appear on line \(earlier)")
+                continue
+            }
+            firstLine[key] = row.line
+            byQuestion[questionID, default: QuestionTallies()].cells[cell, default: [:]][code] = count
+        }
+        try diagnostics.check()
+        return Tallies(file: displayName, byQuestion: byQuestion)
+    }
+}
+
+/// Population totals (or shares) per level of each stratum dimension, read from a CSV:
+/// `dimension, level, count` or `dimension, level, share`.
+public struct PopulationMargins: Sendable {
+    public var file: String
+    /// Per dimension: level → population count or share.
+    public var margins: [String: [String: Double]]
+    /// The line each dimension was first declared on, for errors.
+    public var lines: [String: Int]
+
+    public init(file: String, margins: [String: [String: Double]], lines: [String: Int]) {
+        self.file = file
+        self.margins = margins
+        self.lines = lines
+    }
+
+    public static func load(_ url: URL, displayName: String) throws -> PopulationMargins {
+        let raw = try CSVTable(contentsOf: url, displayName: displayName)
+        let valueColumn = raw.records.first?.fields.contains("share") == true ? "share" : "count"
+        let table = try raw.withHeader(required: ["dimension", "level", valueColumn])
+        var diagnostics = Diagnostics()
+        var margins: [String: [String: Double]] = [:]
+        var lines: [String: Int] = [:]
+        for row in table.rows {
+            let dimension = table.value(row, "dimension")
+            let level = table.value(row, "level")
+            let text = table.value(row, valueColumn).trimmingCharacters(in: .whitespaces)
+            guard let value = Double(text), value.isFinite, value >= 0 else {
+                diagnostics.error(table.location(row, valueColumn), "\(valueColumn) '\(text)' is not a number of at least 0")
+                continue
+            }
+            if margins[dimension]?[level] != nil {
+                diagnostics.error(table.location(row, "level"), "level '\(level)' of '\(dimension)' appears twice")
+            }
+            margins[dimension, default: [:]][level] = value
+            lines[dimension] = lines[dimension] ?? row.line
+        }
+        if valueColumn == "share" {
+            for (dimension, levels) in margins.sorted(by: { $0.key < $1.key }) {
+                let sum = levels.values.reduce(0, +)
+                if abs(sum - 1) > 0.001 {
+                    diagnostics.error(SourceLocation(file: displayName, line: lines[dimension], field: "share"),
+                                      "shares of '\(dimension)' sum to \(sum), not 1")
+                }
+            }
+        }
+        try diagnostics.check()
+        return PopulationMargins(file: displayName, margins: margins, lines: lines)
+    }
+}

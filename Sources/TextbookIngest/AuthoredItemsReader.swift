@@ -1,0 +1,86 @@
+public import Foundation
+import DatasetCore
+public import XMLReader
+
+/// Reads the authored-item XML format (`schemas/authored-items.xsd`): passages, and items with
+/// a question, choices, a lettered answer, subject, grade, language, author and the passage
+/// they were written from. A reference to a passage that does not exist is an error.
+public struct AuthoredItemsReader: Sendable {
+    public var reader: XMLStreamReader
+
+    public init(reader: XMLStreamReader = XMLStreamReader()) {
+        self.reader = reader
+    }
+
+    public func read(fileAt url: URL, context: TextbookContext) throws -> TextbookOutput {
+        var output = TextbookOutput()
+        var builder = XMLSubtreeBuilder()
+        var passages: Set<String> = []
+        var pendingReferences: [(passage: String, line: Int)] = []
+        var documentLanguage: String?
+        var diagnostics = Diagnostics()
+        var seenIDs: [String: Int] = [:]
+        do {
+            try reader.read(fileAt: url, displayName: context.document) { event in
+                if builder.isBuilding {
+                    guard let element = builder.feed(event) else { return }
+                    if element.name == "passage" {
+                        if let id = element["id"] { passages.insert(id) }
+                    } else if element.name == "item" {
+                        item(element, documentLanguage: documentLanguage, context: context, seenIDs: &seenIDs,
+                             references: &pendingReferences, diagnostics: &diagnostics, into: &output)
+                    }
+                    return
+                }
+                guard case .start(let start) = event else { return }
+                switch start.name {
+                case "items":
+                    documentLanguage = start.attributes["xml:lang"]
+                case "passage", "item":
+                    builder.begin(start)
+                default:
+                    diagnostics.error(SourceLocation(file: context.document, line: start.line, field: start.name),
+                                      "unexpected element <\(start.name)>; expected <passage> or <item>")
+                }
+            }
+        } catch let error as XMLReadError {
+            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        }
+        for reference in pendingReferences where !passages.contains(reference.passage) {
+            diagnostics.error(SourceLocation(file: context.document, line: reference.line, field: "passage"),
+                              "passage '\(reference.passage)' is not defined in this file")
+        }
+        try diagnostics.check()
+        return output
+    }
+
+    private func item(_ element: XMLElementNode, documentLanguage: String?, context: TextbookContext,
+                      seenIDs: inout [String: Int], references: inout [(passage: String, line: Int)],
+                      diagnostics: inout Diagnostics, into output: inout TextbookOutput) {
+        let location = SourceLocation(file: context.document, line: element.line)
+        guard let id = element["id"], !id.isEmpty else {
+            diagnostics.error(location.with(field: "id"), "item has no id attribute")
+            return
+        }
+        if let earlier = seenIDs[id] {
+            diagnostics.error(location.with(field: "id"), "item id '\(id)' already used on line \(earlier)")
+            return
+        }
+        seenIDs[id] = element.line
+        guard let question = element.firstElement(named: "question")?.text.collapsingWhitespace, !question.isEmpty else {
+            diagnostics.error(location.with(field: "question"), "item \(id) has no <question>")
+            return
+        }
+        let choices = element.elements(named: "choice").map { $0.text.collapsingWhitespace }
+        let answer = element.firstElement(named: "answer")?.text.collapsingWhitespace
+        if let passage = element["passage"] { references.append((passage, element.line)) }
+        var item = context.item(kind: "authored", element: id, question: question, choices: choices,
+                                answer: answer?.uppercased(), subject: element["subject"],
+                                language: element["language"] ?? documentLanguage)
+        item.grade = element["grade"]
+        item.source.author = element["author"]
+        item.source.passage = element["passage"]
+        if answer == nil { item.flags.append("needs_key") }
+        output.items.append(item)
+    }
+}

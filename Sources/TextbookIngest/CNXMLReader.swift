@@ -1,0 +1,165 @@
+public import Foundation
+import DatasetCore
+public import XMLReader
+
+/// Reads an OpenStax CNXML module: exercises whose problem holds a lettered list become
+/// multiple-choice items (keyed by a lettered solution, or flagged `needs_key` when the solution
+/// is missing or commented out); glossary terms are kept for glossary-derived items.
+public struct CNXMLReader: Sendable {
+    public struct GlossaryEntry: Sendable, Hashable {
+        public var id: String
+        public var term: String
+        public var meaning: String
+    }
+
+    public struct Module: Sendable {
+        public var output: TextbookOutput
+        public var glossary: [GlossaryEntry]
+        public var moduleID: String?
+    }
+
+    public var reader: XMLStreamReader
+
+    public init(reader: XMLStreamReader = XMLStreamReader()) {
+        self.reader = reader
+    }
+
+    public func read(fileAt url: URL, context: TextbookContext) throws -> Module {
+        var output = TextbookOutput()
+        var glossary: [GlossaryEntry] = []
+        var moduleID: String?
+        var builder = XMLSubtreeBuilder()
+        var capturing: String?
+        var path: [String] = []
+        // "Use the following information to answer the next exercises: ..." applies to the
+        // exercises after it in the same section.
+        var sharedContext: [Int: String] = [:]
+        do {
+            try reader.read(fileAt: url, displayName: context.document) { event in
+                if builder.isBuilding {
+                    guard let element = builder.feed(event) else { return }
+                    path.removeLast()
+                    switch capturing {
+                    case "exercise":
+                        let lead = sharedContext.keys.filter { $0 <= path.count }.max().flatMap { sharedContext[$0] }
+                        exercise(element, lead: lead, context: context, into: &output)
+                    case "definition":
+                        if let term = element.firstElement(named: "term")?.text.collapsingWhitespace,
+                           let meaning = element.firstElement(named: "meaning")?.text.collapsingWhitespace {
+                            glossary.append(GlossaryEntry(id: element["id"] ?? "definition-\(glossary.count + 1)", term: term, meaning: meaning))
+                        }
+                    case "title":
+                        if output.title == nil, path == ["document"] { output.title = element.text.collapsingWhitespace }
+                    case "content-id":
+                        moduleID = element.text.collapsingWhitespace
+                    case "para":
+                        let text = element.text.collapsingWhitespace
+                        if text.range(of: "Use the following information to answer the next", options: .caseInsensitive) != nil {
+                            sharedContext[path.count] = text
+                        }
+                    default:
+                        break
+                    }
+                    capturing = nil
+                    return
+                }
+                switch event {
+                case .start(let start):
+                    path.append(start.name)
+                    if ["exercise", "definition", "title", "content-id", "para"].contains(start.name) {
+                        capturing = start.name
+                        builder.begin(start)
+                    }
+                case .end:
+                    if !path.isEmpty {
+                        sharedContext = sharedContext.filter { $0.key < path.count }
+                        path.removeLast()
+                    }
+                default:
+                    break
+                }
+            }
+        } catch let error as XMLReadError {
+            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        }
+        return Module(output: output, glossary: glossary, moduleID: moduleID)
+    }
+
+    private func exercise(_ exercise: XMLElementNode, lead: String?, context: TextbookContext, into output: inout TextbookOutput) {
+        let element = exercise["id"] ?? "exercise-line-\(exercise.line)"
+        guard let problem = exercise.firstElement(named: "problem") else { return }
+        let choiceList = problem.descendants(named: "list").first { $0["number-style"] == "lower-alpha" }
+        let stemParts = problem.elements().filter { $0.name != "list" || $0["number-style"] != "lower-alpha" }
+            .map { $0.text.collapsingWhitespace }.filter { !$0.isEmpty }
+        var stem = stemParts.joined(separator: " ")
+        if let lead {
+            stem = lead + " " + stem
+        }
+        guard let choiceList else {
+            let item = context.item(kind: "cnxml", element: element, question: stem, choices: [], answer: nil)
+            output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "not_multiple_choice",
+                                              detail: "exercise at line \(exercise.line) has no lettered choice list", item: item))
+            return
+        }
+        let choices = choiceList.elements(named: "item").map { $0.text.collapsingWhitespace }
+        let solution = exercise.firstElement(named: "solution")
+        let commentedSolution = exercise.comments.contains { $0.contains("<solution") }
+        if let solution {
+            let key = solution.text.collapsingWhitespace.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+            if key.count == 1, let scalar = key.unicodeScalars.first, ("a"..."z").contains(Character(scalar)),
+               Int(scalar.value) - 97 < choices.count {
+                let letter = key.uppercased()
+                output.items.append(context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: letter))
+            } else {
+                let item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil)
+                output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "solution_not_a_letter",
+                                                  detail: "solution at line \(solution.line) is not one letter among the choices", item: item))
+            }
+        } else {
+            // Kept as an item so that a curator can supply the key; validation holds it back until then.
+            output.items.append(context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil,
+                                             flags: commentedSolution ? ["key_commented_out", "needs_key"] : ["needs_key"]))
+        }
+    }
+}
+
+/// An OpenStax collection: its licence and the reading order of its modules.
+public struct CNXMLCollection: Sendable {
+    public var title: String?
+    public var license: String?
+    public var licenseURL: String?
+    /// Module ids in reading order.
+    public var moduleOrder: [String]
+
+    public static func read(fileAt url: URL, displayName: String, reader: XMLStreamReader = XMLStreamReader()) throws -> CNXMLCollection {
+        var collection = CNXMLCollection(title: nil, license: nil, licenseURL: nil, moduleOrder: [])
+        var builder = XMLSubtreeBuilder()
+        do {
+            try reader.read(fileAt: url, displayName: displayName) { event in
+                if builder.isBuilding {
+                    guard let element = builder.feed(event) else { return }
+                    if element.name == "license" {
+                        collection.license = element.text.collapsingWhitespace
+                        collection.licenseURL = element["url"]
+                    } else if element.name == "title", collection.title == nil {
+                        collection.title = element.text.collapsingWhitespace
+                    }
+                    return
+                }
+                if case .start(let start) = event {
+                    switch start.name {
+                    case "module":
+                        if let document = start.attributes["document"] { collection.moduleOrder.append(document) }
+                    case "license", "title":
+                        builder.begin(start)
+                    default:
+                        break
+                    }
+                }
+            }
+        } catch let error as XMLReadError {
+            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        }
+        return collection
+    }
+}

@@ -1,0 +1,48 @@
+public import DatasetCore
+
+/// What a textbook reader needs to know about the source it reads for.
+public struct TextbookContext: Sendable {
+    public var sourceID: String
+    /// The file's path as the user wrote it, for errors and provenance.
+    public var document: String
+    public var subject: String
+    public var language: String
+    public var license: String?
+    /// SHA-256 of the file, the items' source revision.
+    public var revision: String
+    /// Position of the module in its collection's reading order.
+    public var position: Int?
+
+    public init(sourceID: String, document: String, subject: String, language: String, license: String?,
+                revision: String, position: Int? = nil) {
+        self.sourceID = sourceID
+        self.document = document
+        self.subject = subject
+        self.language = language
+        self.license = license
+        self.revision = revision
+        self.position = position
+    }
+
+    func source(kind: String, element: String) -> ItemSource {
+        ItemSource(kind: kind, sourceID: sourceID, document: document, element: element,
+                   license: license, revision: revision, position: position)
+    }
+
+    func item(kind: String, element: String, question: String, choices: [String], answer: String?,
+              flags: [String] = [], subject: String? = nil, language: String? = nil) -> Item {
+        Item(id: Item.stableID(task: .commonKnowledge, sourceID: sourceID, document: document, element: element, question: question),
+             task: .commonKnowledge, subject: subject ?? self.subject, language: language ?? self.language,
+             question: question, choices: choices, answer: answer, choicesOrdered: false,
+             source: source(kind: kind, element: element), flags: flags)
+    }
+}
+
+/// Items read from one textbook file, and the exercises that could not become items, with why.
+public struct TextbookOutput: Sendable {
+    public var items: [Item] = []
+    public var dropped: [DroppedItem] = []
+    public var title: String?
+
+    public init() {}
+}

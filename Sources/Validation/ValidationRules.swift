@@ -1,0 +1,169 @@
+public import DatasetCore
+
+/// The content rules for one task's items; set in the pipeline file's `stages.validate`.
+public struct ValidationRules: Sendable, Hashable {
+    public var minChoices: Int
+    public var maxChoices: Int
+    public var minQuestionLength: Int = 5
+    public var maxQuestionLength: Int = 2000
+    public var maxChoiceLength: Int = 500
+    /// Allow choices such as "all of the above" / "모두 정답".
+    public var allowAllOfTheAbove: Bool = false
+    /// Flag an item whose correct choice is this many times longer than the mean distractor.
+    public var longAnswerRatio: Double = 1.8
+
+    public init(minChoices: Int, maxChoices: Int) {
+        self.minChoices = minChoices
+        self.maxChoices = maxChoices
+    }
+
+    public static let commonKnowledgeDefault = ValidationRules(minChoices: 4, maxChoices: 4)
+    public static let socialValueDefault = ValidationRules(minChoices: 2, maxChoices: 11)
+}
+
+/// The outcome of validating items: those that pass (possibly with new flags) and those held back.
+public struct ValidationResult: Sendable {
+    public var valid: [Item] = []
+    public var rejected: [DroppedItem] = []
+}
+
+public enum Validator {
+    /// One failed rule: a short code and what exactly is wrong.
+    public struct Problem: Sendable, Hashable {
+        public var rule: String
+        public var detail: String
+    }
+
+    public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules]) -> ValidationResult {
+        var result = ValidationResult()
+        for var item in items {
+            let taskRules = rules[item.task] ?? (item.task == .commonKnowledge ? .commonKnowledgeDefault : .socialValueDefault)
+            let problems = check(item, rules: taskRules)
+            if let first = problems.first {
+                result.rejected.append(DroppedItem(id: item.id, stage: "validate", reason: first.rule,
+                                                   detail: problems.map { "\($0.rule): \($0.detail)" }.joined(separator: "; "),
+                                                   item: item))
+                continue
+            }
+            if item.task == .commonKnowledge, hasLongAnswer(item, ratio: taskRules.longAnswerRatio),
+               !item.flags.contains("answer_longest") {
+                item.flags.append("answer_longest")
+                item.flags.sort()
+            }
+            result.valid.append(item)
+        }
+        return result
+    }
+
+    /// Every rule the item breaks, in a fixed order.
+    public static func check(_ item: Item, rules: ValidationRules) -> [Problem] {
+        var problems: [Problem] = []
+        func fail(_ rule: String, _ detail: String) { problems.append(Problem(rule: rule, detail: detail)) }
+
+        if item.flags.contains("needs_key") {
+            fail("needs_key", item.flags.contains("key_commented_out")
+                 ? "the source's solution is commented out; supply the answer key"
+                 : "the source gives no answer key")
+        } else if let answer = item.answer {
+            if let index = Item.index(ofLetter: answer) {
+                if index >= item.choices.count {
+                    fail("answer_key", "answer \(answer) is not among the \(item.choices.count) choices")
+                }
+            } else {
+                fail("answer_key", "answer '\(answer)' is not a single capital letter")
+            }
+        } else {
+            fail("answer_key", "no answer key")
+        }
+        if item.choices.count < rules.minChoices || item.choices.count > rules.maxChoices {
+            let wanted = rules.minChoices == rules.maxChoices ? "\(rules.minChoices)" : "\(rules.minChoices)–\(rules.maxChoices)"
+            fail("choice_count", "\(item.choices.count) choices, expected \(wanted)")
+        }
+        let keys = item.choices.map(\.comparisonKey)
+        if let empty = keys.firstIndex(where: \.isEmpty) {
+            fail("empty_choice", "choice \(Item.letter(empty)) is empty")
+        }
+        if Set(keys).count != keys.count {
+            fail("duplicate_choices", "two choices are the same text")
+        }
+        let length = item.question.count
+        if length < rules.minQuestionLength || length > rules.maxQuestionLength {
+            fail("question_length", "question has \(length) characters, expected \(rules.minQuestionLength)–\(rules.maxQuestionLength)")
+        }
+        if let long = item.choices.firstIndex(where: { $0.count > rules.maxChoiceLength }) {
+            fail("choice_length", "choice \(Item.letter(long)) has \(item.choices[long].count) characters, over \(rules.maxChoiceLength)")
+        }
+        if item.task == .commonKnowledge {
+            if !rules.allowAllOfTheAbove, let index = keys.firstIndex(where: isCatchAll) {
+                fail("all_of_the_above", "choice \(Item.letter(index)) is a catch-all ('\(item.choices[index])')")
+            }
+            if let leak = leakedAnswer(item) {
+                fail("answer_in_stem", "the question contains the answer text '\(leak)'")
+            }
+        }
+        if let script = scriptMismatch(item) {
+            fail("script", script)
+        }
+        if let survey = item.survey {
+            let sum = survey.distribution.reduce(0, +)
+            if survey.distribution.count != item.choices.count || abs(sum - 1) > 1e-4 {
+                fail("distribution", "distribution has \(survey.distribution.count) shares summing to \(sum) for \(item.choices.count) choices")
+            }
+        }
+        return problems
+    }
+
+    static let catchAllPhrases = [
+        "all of the above", "none of the above", "both a and b", "all of these", "none of these",
+        "모두 정답", "정답 없음", "위의 모든 것", "위 모두", "모두 맞다", "모두 옳다", "해당 없음",
+    ]
+
+    static func isCatchAll(_ key: String) -> Bool {
+        catchAllPhrases.contains { key == $0.comparisonKey || key.hasPrefix($0.comparisonKey) }
+    }
+
+    /// The answer text when it appears in the stem and no distractor does (at least 4 characters).
+    static func leakedAnswer(_ item: Item) -> String? {
+        guard let answer = item.answerText else { return nil }
+        let key = answer.comparisonKey
+        guard key.count >= 4 else { return nil }
+        let stem = item.question.comparisonKey
+        guard stem.contains(key) else { return nil }
+        let distractorsInStem = item.choices.filter { $0 != answer && $0.comparisonKey.count >= 4 && stem.contains($0.comparisonKey) }
+        return distractorsInStem.isEmpty ? answer : nil
+    }
+
+    /// Checks that the question is written in the script of its language (Hangul for `ko`,
+    /// Latin for `en`); other languages are not checked.
+    static func scriptMismatch(_ item: Item) -> String? {
+        let text = item.question + " " + item.choices.joined(separator: " ")
+        var letters = 0, hangul = 0, latin = 0
+        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
+            letters += 1
+            switch scalar.value {
+            case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: hangul += 1
+            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
+            default: break
+            }
+        }
+        guard letters > 0 else { return nil }
+        let language = item.language.split(separator: "-").first.map(String.init) ?? item.language
+        switch language {
+        case "ko" where Double(hangul) / Double(letters) < 0.5:
+            return "language is ko but only \(hangul) of \(letters) letters are Hangul"
+        case "en" where Double(latin) / Double(letters) < 0.9:
+            return "language is en but only \(latin) of \(letters) letters are Latin"
+        default:
+            return nil
+        }
+    }
+
+    static func hasLongAnswer(_ item: Item, ratio: Double) -> Bool {
+        guard let index = item.answer.flatMap(Item.index(ofLetter:)), index < item.choices.count, item.choices.count > 1 else {
+            return false
+        }
+        let others = item.choices.enumerated().filter { $0.offset != index }.map { Double($0.element.count) }
+        let mean = others.reduce(0, +) / Double(others.count)
+        return Double(item.choices[index].count) > ratio * mean && item.choices[index].count - Int(mean) >= 10
+    }
+}

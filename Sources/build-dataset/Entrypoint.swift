@@ -1,0 +1,4 @@
+import Commands
+
+@main
+extension BuildDataset {}
