@@ -60,7 +60,7 @@ let package = Package(
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
 
-        .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
         .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),

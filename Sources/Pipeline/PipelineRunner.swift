@@ -243,9 +243,15 @@ public struct PipelineRunner: Sendable {
         case .survey:
             let questionnairePath = source.files["questionnaire"]!
             let talliesPath = source.files["tallies"]!
-            let questionnaire = try Questionnaire.load(url(questionnairePath), displayName: questionnairePath)
-            let tallies = try Tallies.load(url(talliesPath), displayName: talliesPath, questionnaire: questionnaire)
-            let margins = try source.files["margins"].map { try PopulationMargins.load(url($0), displayName: $0) }
+            // Each file is read even when another has problems, so that all of them are reported.
+            var diagnostics = Diagnostics()
+            let questionnaire = try diagnostics.collect { try Questionnaire.load(url(questionnairePath), displayName: questionnairePath) }
+            let tallies = try questionnaire.flatMap { questionnaire in
+                try diagnostics.collect { try Tallies.load(url(talliesPath), displayName: talliesPath, questionnaire: questionnaire) }
+            }
+            let margins = try diagnostics.collect { try source.files["margins"].map { try PopulationMargins.load(url($0), displayName: $0) } }
+            try diagnostics.check()
+            guard let questionnaire, let tallies, let margins else { return result }
             let output = try SocialValueBuilder.build(SurveySource(
                 sourceID: source.id, questionnaire: questionnaire, tallies: tallies, margins: margins,
                 language: source.language, subject: source.subject, license: source.license,

@@ -62,26 +62,12 @@ public struct PipelineSpec: Sendable {
     public static func load(_ url: URL, displayName: String, projectDirectory: URL?) throws -> PipelineSpec {
         let root = try YAMLNode.load(url, displayName: displayName)
         var diagnostics = Diagnostics()
-        let spec = parse(root, &diagnostics)
-        if let spec, let projectDirectory {
-            for source in spec.sources {
-                for role in source.files.keys.sorted() {
-                    let path = source.files[role]!
-                    var isDirectory: ObjCBool = false
-                    let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path,
-                                                                isDirectory: &isDirectory)
-                    if !exists || isDirectory.boolValue {
-                        diagnostics.error(SourceLocation(file: displayName, line: source.line, field: "sources.\(source.id).\(role)"),
-                                          exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
-                    }
-                }
-            }
-        }
+        let spec = parse(root, projectDirectory: projectDirectory, &diagnostics)
         try diagnostics.check()
         return spec!
     }
 
-    static func parse(_ root: YAMLNode, _ d: inout Diagnostics) -> PipelineSpec? {
+    static func parse(_ root: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> PipelineSpec? {
         guard let top = root.mapping(&d) else { return nil }
         top.rejectUnknownKeys(allowed: topKeys, &d)
         let name = top.required("name", &d)?.string(&d)
@@ -96,7 +82,7 @@ public struct PipelineSpec: Sendable {
         var sources: [Source] = []
         var seenIDs: Set<String> = []
         for node in top.required("sources", &d)?.sequence(&d) ?? [] {
-            guard let source = parseSource(node, &d) else { continue }
+            guard let source = parseSource(node, projectDirectory: projectDirectory, &d) else { continue }
             if !seenIDs.insert(source.id).inserted {
                 d.error(node.location.with(field: "\(node.path).id"), "source id '\(source.id)' is used twice")
             }
@@ -146,7 +132,7 @@ public struct PipelineSpec: Sendable {
                             description: top["description"]?.string(&d), stageConfigText: stageConfigText)
     }
 
-    static func parseSource(_ node: YAMLNode, _ d: inout Diagnostics) -> Source? {
+    static func parseSource(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> Source? {
         guard let map = node.mapping(&d) else { return nil }
         map.rejectUnknownKeys(allowed: sourceKeys, &d)
         let id = map.required("id", &d)?.string(&d)
@@ -162,11 +148,18 @@ public struct PipelineSpec: Sendable {
         let license = map["license"]?.string(&d)
         var files: [String: String] = [:]
         if let kind, let roles = filesByKind[kind] {
-            for role in roles.required {
-                if let path = map.required(role, &d)?.string(&d) { files[role] = path }
-            }
-            for role in roles.optional {
-                if let path = map[role]?.string(&d) { files[role] = path }
+            for role in roles.required + roles.optional {
+                let value = roles.required.contains(role) ? map.required(role, &d) : map[role]
+                guard let value, let path = value.string(&d) else { continue }
+                files[role] = path
+                if let projectDirectory {
+                    var isDirectory: ObjCBool = false
+                    let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path,
+                                                                isDirectory: &isDirectory)
+                    if !exists || isDirectory.boolValue {
+                        d.error(value.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+                    }
+                }
             }
             let allowed = Set(roles.required + roles.optional)
             for role in ["questionnaire", "tallies", "margins", "path", "collection"] where map[role] != nil && !allowed.contains(role) {

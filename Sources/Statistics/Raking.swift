@@ -2,13 +2,13 @@
 ///
 /// Each cell belongs to one level of every dimension (`levels[cell][dimension]`). Weights are
 /// scaled to each dimension's margin in turn until no weight changes by more than `tolerance`
-/// (relative) in a full pass. With `trimRatio`, weights above `trimRatio` × their mean are capped
+/// (relative) in a full pass; the weights then sum to the first dimension's total. With `trimRatio`, weights above `trimRatio` × their mean are capped
 /// after convergence and the raking is repeated, as survey statisticians do.
 public struct Raking: Sendable {
     public struct Dimension: Sendable {
         public var name: String
         public var levelNames: [String]
-        /// Population totals (or shares) per level; scaled to the sample's total weight.
+        /// Population totals (or shares) per level.
         public var targets: [Double]
 
         public init(name: String, levelNames: [String], targets: [Double]) {
@@ -23,7 +23,10 @@ public struct Raking: Sendable {
         public var iterations: Int
         /// Per dimension and level: fitted total ÷ target − 1 at the end.
         public var marginErrors: [[Double]]
+        /// Cells whose per-respondent weight was capped in any round.
         public var trimmedCells: Int
+        /// False when re-raking kept pushing a weight over the cap (a margin forces it).
+        public var trimmingHeld: Bool
     }
 
     public enum Failure: Error, Sendable, CustomStringConvertible, Equatable {
@@ -66,8 +69,9 @@ public struct Raking: Sendable {
         for cell in levels where cell.count != dimensions.count {
             throw .shapeMismatch("a cell has \(cell.count) levels for \(dimensions.count) dimensions")
         }
-        let total = initial.reduce(0, +)
-        // Targets are scaled to the sample's total, so counts and shares both work.
+        // Every dimension is scaled to the first one's total, so margins from slightly different
+        // bases (or given as shares) agree; the fitted weights sum to that total.
+        let total = dimensions.first.map { $0.targets.reduce(0, +) } ?? initial.reduce(0, +)
         var scaledTargets: [[Double]] = []
         for dimension in dimensions {
             for (level, value) in dimension.targets.enumerated() where !(value.isFinite && value >= 0) {
@@ -85,22 +89,26 @@ public struct Raking: Sendable {
         }
 
         var weights = initial
-        var iterations = 0
+        var iterations = try rake(&weights, levels: levels, targets: scaledTargets)
         var trimmed = 0
-        var rounds = 0
-        while true {
-            iterations += try rake(&weights, levels: levels, targets: scaledTargets)
-            rounds += 1
-            guard let trimRatio, rounds <= 10 else { break }
-            let cap = trimRatio * weights.reduce(0, +) / Double(max(weights.count, 1))
-            let over = weights.indices.filter { weights[$0] > cap * (1 + tolerance) }
-            if over.isEmpty { break }
-            trimmed = max(trimmed, over.count)
-            for index in over { weights[index] = cap }
+        var held = true
+        if let trimRatio {
+            // Per-respondent weight of a cell = cell weight ÷ its respondents; capped at
+            // trimRatio × the mean per-respondent weight, then re-raked, until the cap holds.
+            let respondents = initial.reduce(0, +)
+            held = false
+            for _ in 0..<50 {
+                let cap = trimRatio * weights.reduce(0, +) / respondents
+                let over = weights.indices.filter { initial[$0] > 0 && weights[$0] / initial[$0] > cap * 1.001 }
+                if over.isEmpty { held = true; break }
+                trimmed = max(trimmed, over.count)
+                for index in over { weights[index] = cap * initial[index] }
+                iterations += try rake(&weights, levels: levels, targets: scaledTargets)
+            }
         }
         return Report(weights: weights, iterations: iterations,
                       marginErrors: marginErrors(weights, levels: levels, targets: scaledTargets),
-                      trimmedCells: trimmed)
+                      trimmedCells: trimmed, trimmingHeld: held)
     }
 
     private func rake(_ weights: inout [Double], levels: [[Int]], targets: [[Double]]) throws(Failure) -> Int {

@@ -94,8 +94,12 @@ extension InputError {
             message = "missing required field"
         case .dataCorrupted(let context):
             location.field = path(context.codingPath)
-            let underlying = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            message = underlying.map { "malformed JSON: \($0)" } ?? context.debugDescription
+            if context.codingPath.isEmpty {
+                let underlying = context.underlyingError.map { "\($0)" } ?? context.debugDescription
+                message = "malformed JSON: \(underlying)"
+            } else {
+                message = "invalid value: \(context.debugDescription)"
+            }
         @unknown default:
             message = "\(error)"
         }

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+@testable import DatasetCore
+
+@Suite struct HashingAndIDTests {
+    @Test func sha256MatchesTheFIPSExample() {
+        #expect(Hashing.sha256Hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(Hashing.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
+    @Test func fileHashEqualsDataHash() throws {
+        let data = Data((0..<3_000_000).map { UInt8($0 % 251) })
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("hash-\(UUID().uuidString)")
+        try data.write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let file = try Hashing.sha256Hex(fileAt: url)
+        #expect(file.sha256 == Hashing.sha256Hex(data))
+        #expect(file.bytes == data.count)
+    }
+
+    @Test func partsAreSeparated() {
+        #expect(Hashing.sha256Hex(parts: ["ab", "c"]) != Hashing.sha256Hex(parts: ["a", "bc"]))
+    }
+
+    @Test func stableIDsDependOnSourceAndNormalizedQuestion() {
+        let a = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은  누구인가?")
+        let b = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은 누구인가")
+        let c = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e2", question: "세종은 누구인가?")
+        #expect(a == b)
+        #expect(a != c)
+        #expect(a.hasPrefix("ck-") && a.count == 19)
+    }
+
+    @Test func contentHashChangesWithQuestionChoicesOrAnswer() {
+        let source = ItemSource(kind: "authored", sourceID: "s", document: "d", element: "e", license: nil, revision: "r")
+        let item = Item(id: "ck-1", task: .commonKnowledge, subject: "s", language: "ko", question: "Q", choices: ["a", "b"],
+                        answer: "A", choicesOrdered: false, source: source)
+        var other = item
+        other.answer = "B"
+        #expect(item.contentHash != other.contentHash)
+        other = item
+        other.choices = ["a", "c"]
+        #expect(item.contentHash != other.contentHash)
+        other = item
+        other.subject = "changed"
+        #expect(item.contentHash == other.contentHash)
+    }
+}
+
+@Suite struct TextNormalizationTests {
+    @Test func comparisonKeyFoldsWidthCasePunctuationAndJamo() {
+        #expect("ＡＢＣ　１２３！".comparisonKey == "abc 123")
+        #expect("Hello,   World!!".comparisonKey == "hello world")
+        // Conjoining jamo compose to the syllable; compatibility jamo fold by NFKC.
+        #expect("\u{1112}\u{1161}\u{11AB}\u{1100}\u{1173}\u{11AF}".comparisonKey == "한글")
+        #expect("「세종」은 누구인가?".comparisonKey == "세종 은 누구인가")
+    }
+}
