@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import SurveyIngest
+
+@Suite struct SocialValueBuilderTests {
+    @Test func rakedDistributionNEffectiveAndMarginOfError() throws {
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies,
+                                     "m.csv": "dimension,level,count\ngender,m,25\ngender,f,75\n"])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        settings.trimRatio = nil
+        let output = try SocialValueBuilder.build(try files.source(settings: settings))
+        #expect(output.items.count == 1)
+        let item = try #require(output.items.first)
+        let survey = try #require(item.survey)
+        // Each man weighs 25/60, each woman 75/60 (the cells are raked to 25:75).
+        let m = 25.0 / 60, f = 75.0 / 60
+        let weighted = [10 * m + 30 * f, 20 * m + 10 * f, 30 * m]
+        let substantive = weighted.reduce(0, +)
+        for (share, expected) in zip(survey.distribution, weighted.map { $0 / substantive }) {
+            #expect(abs(share - expected) < 1e-6)
+        }
+        let all = weighted + [20 * f]
+        for (share, expected) in zip(survey.distributionWithNonresponse, all.map { $0 / all.reduce(0, +) }) {
+            #expect(abs(share - expected) < 1e-6)
+        }
+        #expect(survey.n == 100)
+        let nEffective = pow(60 * m + 40 * f, 2) / (60 * m * m + 40 * f * f)
+        #expect(abs(survey.nEffective - nEffective) < 1e-6)
+        let p = weighted[0] / substantive
+        #expect(abs(survey.marginOfError - 1.959963984540054 * (p * (1 - p) / nEffective).squareRoot()) < 1e-6)
+        #expect(survey.contested == false)
+        #expect(survey.weighting == "raking(gender)")
+        #expect(item.answer == "A")
+        #expect(item.choices == ["반대", "중립", "찬성"])
+        #expect(item.choicesOrdered)
+        #expect(item.topic == "family")
+        #expect(item.country == "KR")
+        #expect(survey.nonresponseOptions == ["모름"])
+    }
+
+    @Test func withoutMarginsTheDistributionIsUnweighted() throws {
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        let survey = try #require(try SocialValueBuilder.build(try files.source(settings: settings, margins: false)).items.first?.survey)
+        #expect(survey.distribution == [0.4, 0.3, 0.3])
+        #expect(survey.weighting == "unweighted")
+        #expect(abs(survey.nEffective - 100) < 1e-9)
+    }
+
+    @Test func aLeadWithinTheMarginIsContested() throws {
+        let tallies = "question,gender,option,count\nQ1,m,1,26\nQ1,m,2,24\nQ1,m,3,10\nQ1,f,1,24\nQ1,f,2,26\nQ1,f,3,10\n"
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": tallies])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        let survey = try #require(try SocialValueBuilder.build(try files.source(settings: settings, margins: false)).items.first?.survey)
+        #expect(survey.contested)
+    }
+
+    @Test func rulesSetQuestionsAsideWithTheirReason() throws {
+        let tallies = agree3Tallies + "\nQ2,m,1,3\nQ2,f,2,2\n"
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": tallies,
+                                     "m.csv": "dimension,level,count\ngender,m,25\ngender,f,75\n"])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        settings.maxNonresponseShare = 0.2
+        let output = try SocialValueBuilder.build(try files.source(settings: settings))
+        #expect(output.items.isEmpty)
+        #expect(output.dropped.map(\.reason) == ["nonresponse_share", "min_n"])
+        #expect(output.dropped[1].detail == "5 substantive answers, fewer than 10")
+    }
+
+    @Test func aMarginLevelWithNoRespondentsSetsTheQuestionAside() throws {
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies,
+                                     "m.csv": "dimension,level,count\ngender,m,25\ngender,f,70\ngender,x,5\n"])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        let output = try SocialValueBuilder.build(try files.source(settings: settings))
+        #expect(output.dropped.first?.reason == "weighting")
+        #expect(output.dropped.first?.detail.contains("gender=x") == true)
+    }
+
+    @Test func aTallyLevelMissingFromTheMarginsIsAnError() throws {
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies,
+                                     "m.csv": "dimension,level,count\ngender,m,25\ngender,w,75\n"])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        #expect(throws: InputError.self) { try SocialValueBuilder.build(try files.source(settings: settings)) }
+    }
+}

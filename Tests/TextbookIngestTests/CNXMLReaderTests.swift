@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import TextbookIngest
+
+func fixture(_ name: String) throws -> URL {
+    try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures"))
+}
+
+func context(_ document: String, subject: String = "statistics", language: String = "en") -> TextbookContext {
+    TextbookContext(sourceID: "openstax", document: document, subject: subject, language: language,
+                    license: "CC BY-NC-SA 4.0", revision: "rev")
+}
+
+@Suite struct CNXMLReaderTests {
+    @Test func readsTheKeyedExerciseOfModuleM46909() throws {
+        let module = try CNXMLReader().read(fileAt: try fixture("m46909.cnxml"), context: context("m46909.cnxml"))
+        #expect(module.moduleID == "m46909")
+        #expect(module.output.title == "Definitions of Statistics, Probability, and Key Terms")
+        let keyed = try #require(module.output.items.first { $0.source.element == "element-590" })
+        #expect(keyed.choices == ["variable.", "population.", "statistic.", "data."])
+        #expect(keyed.answer == "A")
+        #expect(keyed.flags.isEmpty)
+        #expect(keyed.question.hasSuffix("In this case, X is an example of a:"))
+        // The shared lead paragraph ("Use the following information ...") is part of the stem.
+        #expect(keyed.question.hasPrefix("Use the following information to answer the next three exercises: A Lake Tahoe"))
+        #expect(keyed.source.kind == "cnxml")
+        #expect(keyed.source.license == "CC BY-NC-SA 4.0")
+        #expect(keyed.task == .commonKnowledge)
+    }
+
+    @Test func exercisesWithACommentedOutSolutionNeedAKeyAndAreKept() throws {
+        let module = try CNXMLReader().read(fileAt: try fixture("m46909.cnxml"), context: context("m46909.cnxml"))
+        let population = try #require(module.output.items.first { $0.source.element == "element-230" })
+        #expect(population.answer == nil)
+        #expect(population.flags == ["key_commented_out", "needs_key"])
+        #expect(population.choices.last == "all Lake Tahoe Community College math students")
+        let parameter = try #require(module.output.items.first { $0.source.element == "element-992" })
+        #expect(parameter.choices == ["parameter.", "data.", "statistic.", "variable."])
+        #expect(parameter.flags.contains("needs_key"))
+    }
+
+    @Test func everyExerciseIsAnItemOrSetAsideWithAReason() throws {
+        for name in ["m46909.cnxml", "m46882.cnxml"] {
+            let text = try String(contentsOf: try fixture(name), encoding: .utf8)
+            let exercises = text.components(separatedBy: "<exercise").count - 1
+            let module = try CNXMLReader().read(fileAt: try fixture(name), context: context(name))
+            #expect(module.output.items.count + module.output.dropped.count == exercises, "\(name)")
+            for dropped in module.output.dropped {
+                #expect(["not_multiple_choice", "solution_not_a_letter"].contains(dropped.reason))
+                #expect(dropped.detail.contains("line"))
+            }
+        }
+    }
+
+    @Test func matchingExercisesWhoseSolutionIsNotOneLetterAreSetAside() throws {
+        let module = try CNXMLReader().read(fileAt: try fixture("m46909.cnxml"), context: context("m46909.cnxml"))
+        let matching = try #require(module.output.dropped.first { $0.item.source.element == "fs-idm125077712" })
+        #expect(matching.reason == "solution_not_a_letter")
+        #expect(matching.item.choices.count == 7)
+    }
+
+    @Test func readsGlossaryTermsAndMeanings() throws {
+        let module = try CNXMLReader().read(fileAt: try fixture("m46882.cnxml"), context: context("m46882.cnxml"))
+        #expect(module.glossary.map(\.term) == ["Cumulative Relative Frequency", "Frequency", "Relative Frequency"])
+        #expect(module.glossary[1].meaning == "the number of times a value of the data occurs")
+        let m46909 = try CNXMLReader().read(fileAt: try fixture("m46909.cnxml"), context: context("m46909.cnxml"))
+        let average = try #require(m46909.glossary.first { $0.term == "Average" })
+        #expect(average.meaning == "also called mean; a number that describes the central tendency of the data")
+    }
+
+    @Test func collectionGivesLicenceAndModuleOrder() throws {
+        let collection = try CNXMLCollection.read(fileAt: try fixture("collection.xml"), displayName: "collection.xml")
+        #expect(collection.title == "Introductory Statistics 2e")
+        #expect(collection.licenseURL == "http://creativecommons.org/licenses/by-nc-sa/4.0/")
+        #expect(collection.license == "Creative Commons Attribution-NonCommercial-ShareAlike 4.0 International")
+        #expect(Array(collection.moduleOrder.prefix(5)) == ["m47830", "m46913", "m46909", "m46885", "m46882"])
+    }
+
+    @Test func malformedXMLIsAnInputErrorWithLine() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).cnxml")
+        try Data("<document>\n<content>\n<para>open\n</content></document>".utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        do {
+            _ = try CNXMLReader().read(fileAt: url, context: context("bad.cnxml"))
+            Issue.record("expected an error")
+        } catch let error as InputError {
+            #expect(error.location.file == "bad.cnxml")
+            #expect(error.location.line == 4)
+        }
+    }
+}
+
+@Suite struct AuthoredItemsReaderTests {
+    @Test func readsItemsWithTheirMetadata() throws {
+        let output = try AuthoredItemsReader().read(fileAt: try fixture("authored.xml"),
+                                                    context: context("authored.xml", subject: "general", language: "ko"))
+        #expect(output.items.count == 2)
+        let first = output.items[0]
+        #expect(first.question == "훈민정음을 창제한 왕은?")
+        #expect(first.answer == "B")
+        #expect(first.subject == "korean_history")
+        #expect(first.language == "ko")
+        #expect(first.grade == "중2")
+        #expect(first.source.author == "kim")
+        #expect(first.source.passage == "p1")
+        #expect(first.source.element == "a1")
+        let second = output.items[1]
+        #expect(second.language == "en")
+        #expect(second.flags == ["needs_key"])
+    }
+
+    func read(_ xml: String) throws -> TextbookOutput {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("authored-\(UUID().uuidString).xml")
+        try Data(xml.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try AuthoredItemsReader().read(fileAt: url, context: context("items.xml"))
+    }
+
+    @Test func aReferenceToAMissingPassageIsAnError() {
+        let xml = """
+        <items xml:lang="ko">
+          <item id="x" passage="nowhere"><question>질문입니다?</question><choice>가</choice><answer>A</answer></item>
+        </items>
+        """
+        #expect(throws: InputError(file: "items.xml", line: 2, field: "passage", "passage 'nowhere' is not defined in this file")) {
+            try read(xml)
+        }
+    }
+
+    @Test func duplicateIDsAndMissingQuestionsAreAllReported() throws {
+        let xml = """
+        <items>
+          <item id="x"><question>Q one?</question></item>
+          <item id="x"><question>Q two?</question></item>
+          <item id="y"></item>
+        </items>
+        """
+        do {
+            _ = try read(xml)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            #expect(error.errors.map(\.location.line) == [3, 4])
+            #expect(error.errors[0].message.contains("already used on line 2"))
+            #expect(error.errors[1].location.field == "question")
+        }
+    }
+}
