@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+import DatasetCore
+
+@Suite(.serialized) struct CommandLineTests {
+    @Test func runBuildsTheExampleAndReleasePublishesItOnce() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let run = try Binary.run(["run"], in: project.directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("pipeline example (pipelines/example.yaml)"))
+        #expect(run.stdout.contains("  validate ran     in 24, out 21, set aside 3 (choice_count 1, needs_key 2)"))
+        #expect(run.stdout.contains("release candidate: build/example/release/"))
+
+        let release = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)
+        #expect(release.status == 0, "\(release.stderr)")
+        #expect(release.stdout == "published kornat-example 0.1.0: releases/kornat-example/0.1.0/\n")
+        let published = try project.snapshot("releases")
+
+        let again = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("already exists; a published version is never rewritten"))
+        #expect(try project.snapshot("releases") == published)
+    }
+
+    @Test func aBadPipelineFailsCheckAndRunAndChangesNothing() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        #expect(try Binary.run(["release", "--version", "1.0.0"], in: project.directory).status == 0)
+        let build = try project.snapshot("build"), releases = try project.snapshot("releases")
+
+        var text = try String(contentsOf: project.directory.appendingPathComponent("pipelines/example.yaml"), encoding: .utf8)
+        text = text.replacingOccurrences(of: "    tallies: raw/survey/tallies.csv", with: "    talies: raw/survey/tallies.csv")
+            .replacingOccurrences(of: "dev_per_subject: 1", with: "dev_per_subject: [1]")
+            .replacingOccurrences(of: "raw/items/korean-knowledge.xml", with: "raw/items/gone.xml")
+        try project.write(text, to: "pipelines/broken.yaml")
+        for command in [["check", "pipelines/broken.yaml"], ["run", "pipelines/broken.yaml"],
+                        ["release", "pipelines/broken.yaml", "--version", "2.0.0"]] {
+            let result = try Binary.run(command, in: project.directory)
+            #expect(result.status == 1, "\(command)")
+            #expect(result.stdout.isEmpty)
+            #expect(result.stderr.contains("error: pipelines/broken.yaml:12: 'sources[0].talies': unknown key (did you mean 'tallies'?)"))
+            #expect(result.stderr.contains("error: pipelines/broken.yaml:9:5: 'sources[0].tallies': missing required key"))
+            #expect(result.stderr.contains("error: pipelines/broken.yaml:33:11: 'sources[2].path': file 'raw/items/gone.xml' does not exist"))
+            #expect(result.stderr.contains("'stages.sample.dev_per_subject': wrong type: expected a whole number, found a list"))
+            #expect(result.stderr.contains("4 problems"))
+        }
+        #expect(try project.snapshot("build") == build)
+        #expect(try project.snapshot("releases") == releases)
+    }
+
+    @Test func checkPassesOnTheExampleAndWritesNothing() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let result = try Binary.run(["check"], in: project.directory)
+        #expect(result.status == 0)
+        #expect(result.stdout == "pipelines/example.yaml: ok (3 sources, 6 input files)\n")
+        #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
+    }
+
+    @Test func aMissingPipelineFileAndAnUnknownStageAreClearErrors() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let missing = try Binary.run(["run", "pipelines/nope.yaml"], in: project.directory)
+        #expect(missing.status == 1)
+        #expect(missing.stderr == "error: pipelines/nope.yaml: pipeline file does not exist\n")
+        let stage = try Binary.run(["run", "--until", "lable"], in: project.directory)
+        #expect(stage.status != 0)
+        #expect(stage.stderr.contains("unknown stage 'lable'"))
+    }
+
+    @Test(arguments: [["--help"], ["run", "--help"], ["check", "--help"], ["release", "--help"]])
+    func helpExplainsEachCommand(arguments: [String]) throws {
+        let result = try Binary.run(arguments, in: FileManager.default.temporaryDirectory)
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("USAGE: build-dataset"))
+        #expect(result.stdout.contains("OVERVIEW:"))
+    }
+
+    @Test func aRunKilledAtAnyPointAndStartedAgainGivesTheSameBytes() throws {
+        let reference = try ProjectCopy()
+        defer { reference.remove() }
+        let started = Date()
+        #expect(try Binary.run(["run"], in: reference.directory).status == 0)
+        let duration = Date().timeIntervalSince(started)
+        let expected = try reference.snapshot("build/example/release")
+
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        // Kill with SIGKILL at points spread over a whole run, each time resuming the last one.
+        var killed = 0
+        for step in 0..<12 {
+            let process = try Binary.start(["run"], in: project.directory)
+            Thread.sleep(forTimeInterval: duration * Double(step) / 12)
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                killed += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(killed > 0)
+        let final = try Binary.run(["run"], in: project.directory)
+        #expect(final.status == 0, "\(final.stderr)")
+        #expect(try project.snapshot("build/example/release") == expected)
+        // No staging leftovers are trusted or left behind in the release candidate.
+        let names = try FileManager.default.contentsOfDirectory(atPath: project.directory.appendingPathComponent("build/example").path)
+        #expect(names.filter { $0.hasPrefix(".") && $0 != ".lock" }.isEmpty, "\(names)")
+    }
+}

@@ -1,0 +1,154 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import Pipeline
+import Release
+
+/// A copy of the package's example project (pipelines/ and raw/) in a temporary directory.
+struct ExampleProject {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for folder in ["pipelines", "raw"] {
+            try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
+        }
+    }
+
+    var pipeline: URL { directory.appendingPathComponent("pipelines/example.yaml") }
+
+    func runner(jobs: Int = 2) throws -> PipelineRunner {
+        let spec = try PipelineSpec.load(pipeline, displayName: "pipelines/example.yaml", projectDirectory: directory)
+        return try PipelineRunner(spec: spec, pipelineFile: pipeline, projectDirectory: directory, jobs: jobs)
+    }
+
+    /// Every file under a folder with its SHA-256.
+    func snapshot(_ folder: String) throws -> [String: String] {
+        let root = directory.appendingPathComponent(folder)
+        var result: [String: String] = [:]
+        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return result }
+        while let path = enumerator.nextObject() as? String {
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            if !isDirectory.boolValue { result[path] = try Hashing.sha256Hex(fileAt: root.appendingPathComponent(path)).sha256 }
+        }
+        return result
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite struct PipelineRunnerTests {
+    @Test func buildsTheExampleIntoAVerifiedReleaseCandidate() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        let runner = try project.runner()
+        let reports = try await runner.run()
+        #expect(reports.map(\.summary.stage) == StageName.allCases.map(\.rawValue))
+        #expect(reports.allSatisfy { !$0.skipped })
+        #expect(try ReleaseWriter.verify(runner.candidateDirectory).isEmpty)
+        let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
+        #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge"])
+        #expect(Set(manifest.files.map(\.split)) == ["dev", "test"])
+        #expect(manifest.inputs.count == 6)
+        let ingest = reports[0].summary
+        #expect(ingest.dropped["min_n"] == 1)
+        #expect(reports[1].summary.dropped["choice_count"] == 1)
+        #expect(reports[1].summary.dropped["needs_key"] == 2)
+        #expect(reports[2].summary.dropped["duplicate"] == 1)
+        // Every social-value item carries its survey statistics.
+        let social = try JSONLines.read(Item.self, from: runner.candidateDirectory.appendingPathComponent("social_value/test.jsonl"))
+        #expect(!social.isEmpty)
+        for item in social {
+            let survey = try #require(item.survey)
+            #expect(survey.weighting == "raking(region,age,gender)")
+            #expect(survey.n > 100 && survey.nEffective > 0 && survey.nEffective < Double(survey.n))
+            #expect(survey.marginOfError > 0.01 && survey.marginOfError < 0.1)
+            #expect(abs(survey.distribution.reduce(0, +) - 1) < 1e-5)
+            #expect(survey.distribution3?.count == 3)
+        }
+    }
+
+    @Test func aSecondRunSkipsEveryStageAndWritesTheSameBytes() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let first = try project.snapshot("build")
+        let reports = try await project.runner().run()
+        #expect(reports.allSatisfy { $0.skipped })
+        #expect(try project.snapshot("build") == first)
+    }
+
+    @Test func aFreshBuildIsByteIdenticalWhateverTheParallelism() async throws {
+        let one = try ExampleProject(), two = try ExampleProject()
+        defer { one.remove(); two.remove() }
+        _ = try await one.runner(jobs: 1).run()
+        _ = try await two.runner(jobs: 4).run()
+        #expect(try one.snapshot("build/example/release") == two.snapshot("build/example/release"))
+    }
+
+    @Test func changingAStageSettingRerunsOnlyThatStageAndLaterOnes() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        var text = try String(contentsOf: project.pipeline, encoding: .utf8)
+        text = text.replacingOccurrences(of: "dev_per_subject: 1", with: "dev_per_subject: 2")
+        try Data(text.utf8).write(to: project.pipeline)
+        let reports = try await project.runner().run()
+        #expect(reports.map(\.skipped) == [true, true, true, false, false, false])
+    }
+
+    @Test func aDamagedStageOutputIsRebuiltNotTrusted() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let release = try project.snapshot("build/example/release")
+        let items = project.directory.appendingPathComponent("build/example/dedup/items.jsonl")
+        try Data("{}\n".utf8).write(to: items)
+        let reports = try await project.runner().run()
+        #expect(reports.map(\.skipped) == [true, true, false, true, true, true])
+        #expect(try project.snapshot("build/example/release") == release)
+    }
+
+    @Test func untilStopsAfterTheNamedStage() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        let reports = try await project.runner().run(until: .dedup)
+        #expect(reports.map(\.summary.stage) == ["ingest", "validate", "dedup"])
+        #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build/example/sample").path))
+    }
+
+    @Test func checkReportsEveryProblemInEveryRawInput() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        let tallies = project.directory.appendingPathComponent("raw/survey/tallies.csv")
+        var lines = try String(contentsOf: tallies, encoding: .utf8).components(separatedBy: "\n")
+        lines[1] = "SV001,수도권,20대,남성,1,-5"
+        lines[2] = "SV001,수도권,20대,남성,2,many"
+        try Data(lines.joined(separator: "\n").utf8).write(to: tallies)
+        try Data("dimension,level,count\nregion,수도권\n".utf8).write(to: project.directory.appendingPathComponent("raw/census/margins.csv"))
+        try Data("<items><item id=\"x\"><question>질문?</question></item>".utf8)
+            .write(to: project.directory.appendingPathComponent("raw/items/korean-knowledge.xml"))
+        let problems = try await project.runner().check()
+        let described = problems.map(\.description)
+        #expect(described.contains("raw/survey/tallies.csv:2: 'count': count -5 is negative"))
+        #expect(described.contains("raw/survey/tallies.csv:3: 'count': count 'many' is not a number"))
+        #expect(described.contains("raw/census/margins.csv:2: row has 2 fields, the header has 3"))
+        #expect(described.contains { $0.hasPrefix("raw/items/korean-knowledge.xml:1:") })
+        #expect(problems.count == 4)
+        #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
+    }
+
+    @Test func aFailedRunLeavesEarlierOutputsUntouched() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let before = try project.snapshot("build")
+        try Data("question,region\n".utf8).write(to: project.directory.appendingPathComponent("raw/survey/tallies.csv"))
+        await #expect(throws: InputErrors.self) { try await project.runner().run() }
+        #expect(try project.snapshot("build") == before)
+    }
+}

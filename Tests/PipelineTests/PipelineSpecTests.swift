@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import Pipeline
+
+func parseSpec(_ yaml: String, project: URL? = nil) throws -> PipelineSpec {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString).yaml")
+    try Data(yaml.utf8).write(to: url)
+    defer { try? FileManager.default.removeItem(at: url) }
+    return try PipelineSpec.load(url, displayName: "p.yaml", projectDirectory: project)
+}
+
+let minimalSpec = """
+name: mini
+seed: 7
+sources:
+  - id: items
+    kind: authored
+    path: raw/items.xml
+    subject: history
+    language: ko
+release:
+  name: mini-bench
+  license: CC-BY-4.0
+"""
+
+@Suite struct PipelineSpecTests {
+    @Test func parsesAMinimalPipelineWithDefaults() throws {
+        let spec = try parseSpec(minimalSpec)
+        #expect(spec.name == "mini")
+        #expect(spec.seed == 7)
+        #expect(spec.sources.map(\.id) == ["items"])
+        #expect(spec.sources[0].files == ["path": "raw/items.xml"])
+        #expect(spec.devPerSubject == 5)
+        #expect(spec.validation[.commonKnowledge]?.minChoices == 4)
+        #expect(spec.releaseName == "mini-bench")
+    }
+
+    @Test func everyProblemIsReportedWithFileLineAndKey() throws {
+        let yaml = """
+        name: mini
+        seed: seven
+        sources:
+          - id: items
+            kind: authored
+            pth: raw/items.xml
+            subject: history
+            language: ko
+          - id: survey
+            kind: poll
+            subject: values
+            language: ko
+        stages:
+          validate:
+            common_knowledge: {choices: {min: 5, max: 3}}
+          sampel: {}
+        release:
+          name: mini bench
+          license: CC-BY-4.0
+        """
+        do {
+            _ = try parseSpec(yaml)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            let lines = error.errors.map(\.description)
+            #expect(lines.contains("p.yaml:2:7: 'seed': wrong type: expected a whole number, found the text \"seven\""))
+            #expect(lines.contains("p.yaml:6: 'sources[0].pth': unknown key (did you mean 'path'?)"))
+            #expect(lines.contains("p.yaml:4:5: 'sources[0].path': missing required key"))
+            #expect(lines.contains { $0.hasPrefix("p.yaml:10:11: 'sources[1].kind': unknown source kind 'poll'") })
+            #expect(lines.contains("p.yaml:15:33: 'stages.validate.common_knowledge.choices': min is above max"))
+            #expect(lines.contains("p.yaml:16: 'stages.sampel': unknown key (did you mean 'sample'?)"))
+            #expect(lines.contains { $0.hasPrefix("p.yaml:18:9: 'release.name': release name 'mini bench' must be") })
+            #expect(error.errors.count == 7)
+        }
+    }
+
+    @Test func missingFilesAreNamedWithTheirKey() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("project-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: project.appendingPathComponent("raw/items.xml"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: project) }
+        #expect(throws: InputError(file: "p.yaml", line: 6, column: 11, field: "sources[0].path", "'raw/items.xml' is a directory, not a file")) {
+            try parseSpec(minimalSpec, project: project)
+        }
+        try FileManager.default.removeItem(at: project.appendingPathComponent("raw/items.xml"))
+        #expect(throws: InputError(file: "p.yaml", line: 6, column: 11, field: "sources[0].path", "file 'raw/items.xml' does not exist")) {
+            try parseSpec(minimalSpec, project: project)
+        }
+    }
+
+    @Test func surveySettingsAreCheckedByKindAndRange() throws {
+        let yaml = minimalSpec.replacingOccurrences(of: "    language: ko\n", with: "    language: ko\n    survey: {min_n: 10}\n")
+        #expect(throws: InputError.self) { try parseSpec(yaml) }
+        let survey = """
+        name: s
+        seed: 1
+        sources:
+          - {id: v, kind: survey, questionnaire: q.yaml, tallies: t.csv, subject: values, language: ko,
+             survey: {confidence: 1.5, weighting: magic, min_n: 50}}
+        release: {name: s, license: CC0-1.0}
+        """
+        do {
+            _ = try parseSpec(survey)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            #expect(error.errors.map(\.location.field) == ["sources[0].survey.weighting", "sources[0].survey.confidence"])
+        }
+    }
+}
