@@ -6,12 +6,12 @@ public struct BuildDataset: AsyncParsableCommand {
         commandName: "build-dataset",
         abstract: "Build culturally grounded LLM benchmarks from survey tallies and textbook material.",
         discussion: """
-        A pipeline file (YAML) names the raw sources and the settings of each stage:
-        ingest → validate → dedup → sample → review → release. Each stage writes its output
+        A pipeline file (YAML) names the raw sources and the settings of each stage: \
+        ingest → validate → dedup → sample → review → release. Each stage writes its output \
         under build/<pipeline>/<stage>/ and is skipped when nothing it depends on changed.
 
-        Start with `build-dataset check` to validate a pipeline and its inputs, then
-        `build-dataset run` to build a release candidate, then `build-dataset release --version V`
+        Start with `build-dataset check` to validate a pipeline and its inputs, then \
+        `build-dataset run` to build a release candidate, then `build-dataset release --version V` \
         to publish it under releases/<name>/<V>/.
         """,
         version: "0.1.0",

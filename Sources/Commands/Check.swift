@@ -8,7 +8,7 @@ extension BuildDataset {
         static let configuration = CommandConfiguration(
             abstract: "Validate a pipeline file and every raw input it names, building nothing.",
             discussion: """
-            Reports every problem found, each with its file, line and key or field, and exits
+            Reports every problem found, each with its file, line and key or field, and exits \
             non-zero if there is any. Nothing under build/ or releases/ is written.
             """
         )

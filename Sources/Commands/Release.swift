@@ -9,8 +9,8 @@ extension BuildDataset {
         static let configuration = CommandConfiguration(
             abstract: "Publish the last built release candidate as a version.",
             discussion: """
-            Checks the candidate in build/<pipeline>/release/ against its manifest, then copies it to
-            releases/<name>/<version>/ with the version in its manifest. The version directory
+            Checks the candidate in build/<pipeline>/release/ against its manifest, then copies it to \
+            releases/<name>/<version>/ with the version in its manifest. The version directory \
             appears whole or not at all, and a version that exists is never overwritten.
             """
         )

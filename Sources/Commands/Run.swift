@@ -8,9 +8,9 @@ extension BuildDataset {
         static let configuration = CommandConfiguration(
             abstract: "Run every stage of a pipeline and build a release candidate.",
             discussion: """
-            With no pipeline argument, runs pipelines/example.yaml. Each stage prints the items it
-            took in, kept and set aside (with reasons); a stage whose inputs, settings and tool
-            version are unchanged is skipped. The release candidate goes to build/<pipeline>/release/,
+            With no pipeline argument, runs pipelines/example.yaml. Each stage prints the items it \
+            took in, kept and set aside (with reasons); a stage whose inputs, settings and tool \
+            version are unchanged is skipped. The release candidate goes to build/<pipeline>/release/, \
             and items set aside are listed in build/<pipeline>/<stage>/dropped.jsonl.
             """
         )
