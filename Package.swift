@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
         .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),
-        .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"]),
+        .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextbookIngestTests", dependencies: ["TextbookIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
         .testTarget(name: "DedupTests", dependencies: ["Dedup"]),

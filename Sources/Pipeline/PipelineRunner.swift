@@ -1,6 +1,6 @@
 public import Foundation
 public import DatasetCore
-import SurveyIngest
+public import SurveyIngest
 import TextbookIngest
 import Validation
 import Dedup
@@ -241,24 +241,14 @@ public struct PipelineRunner: Sendable {
         var result = Ingested()
         switch source.kind {
         case .survey:
-            let questionnairePath = source.files["questionnaire"]!
-            let talliesPath = source.files["tallies"]!
-            // Each file is read even when another has problems, so that all of them are reported.
-            var diagnostics = Diagnostics()
-            let questionnaire = try diagnostics.collect { try Questionnaire.load(url(questionnairePath), displayName: questionnairePath) }
-            let tallies = try questionnaire.flatMap { questionnaire in
-                try diagnostics.collect { try Tallies.load(url(talliesPath), displayName: talliesPath, questionnaire: questionnaire) }
-            }
-            let margins = try diagnostics.collect { try source.files["margins"].map { try PopulationMargins.load(url($0), displayName: $0) } }
-            try diagnostics.check()
-            guard let questionnaire, let tallies, let margins else { return result }
+            let data = try surveyData(source)
             let output = try SocialValueBuilder.build(SurveySource(
-                sourceID: source.id, questionnaire: questionnaire, tallies: tallies, margins: margins,
-                language: source.language, subject: source.subject, license: source.license,
-                revision: hashes[talliesPath]!, settings: source.survey))
+                sourceID: source.id, data: data.data, margins: data.margins, language: source.language,
+                subject: source.subject, license: source.license, revision: hashes[data.answerFile]!, settings: source.survey))
             result.items = output.items
             result.dropped = output.dropped
-            result.notes.append("\(source.id): \(output.items.count) social-value items from \(questionnaire.questions.count) questions")
+            result.notes.append("\(source.id): \(output.items.count) social-value items from \(data.data.questionnaire.questions.count) questions")
+            result.notes += data.data.notes.map { "\(source.id): \($0)" }
         case .cnxml:
             let path = source.files["path"]!
             let collection = try source.files["collection"].map { try CNXMLCollection.read(fileAt: url($0), displayName: $0) }
@@ -279,6 +269,51 @@ public struct PipelineRunner: Sendable {
             result.notes.append("\(source.id): \(output.items.count) authored items")
         }
         return result
+    }
+
+    /// Reads a survey source's answers and margins, whatever its format. Each file is read even
+    /// when another has problems, so that all of them are reported.
+    public func surveyData(_ source: PipelineSpec.Source) throws -> (data: SurveyData, margins: PopulationMargins?, answerFile: String) {
+        var diagnostics = Diagnostics()
+        let margins = try diagnostics.collect { () throws -> PopulationMargins? in
+            guard let path = source.files["margins"] else { return nil }
+            if let mappingPath = source.files["margins_mapping"] {
+                let mapping = try CensusMapping.load(url(mappingPath), displayName: mappingPath)
+                return try mapping.read(url(path), displayName: path).margins
+            }
+            return try PopulationMargins.load(url(path), displayName: path)
+        } ?? nil
+        let format = source.format ?? .long
+        var answerFile = source.files["tallies"] ?? source.files["microdata"] ?? source.files["questionnaire"] ?? ""
+        var data: SurveyData?
+        switch format {
+        case .long, .microdata:
+            let questionnairePath = source.files["questionnaire"]!
+            if let questionnaire = try diagnostics.collect({ try Questionnaire.load(url(questionnairePath), displayName: questionnairePath) }) {
+                data = try diagnostics.collect {
+                    format == .long
+                        ? try Tallies.load(url(answerFile), displayName: answerFile, questionnaire: questionnaire)
+                        : try MicrodataReader.read(url(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                                   weightColumn: source.survey.weightColumn)
+                }
+            }
+        case .opinionqa:
+            let info = source.files["questionnaire"]!
+            let oneway = source.files.keys.filter { $0.hasPrefix("oneway.") }.sorted().map { role in
+                (dimension: String(role.dropFirst("oneway.".count)), url: url(source.files[role]!), name: source.files[role]!)
+            }
+            answerFile = info
+            data = try diagnostics.collect {
+                try OpinionQAReader.read(info: url(info), infoName: info, dimensionFiles: oneway, country: nil)
+            }
+        case .kobbq:
+            data = try diagnostics.collect {
+                try KoBBQReader.read(url(answerFile), displayName: answerFile, panelSize: source.survey.panelSize,
+                                     multiSelect: source.survey.multiSelect)
+            }
+        }
+        try diagnostics.check()
+        return (data!, margins, answerFile)
     }
 
     private func context(_ source: PipelineSpec.Source, _ path: String, _ hashes: [String: String], _ license: String?,

@@ -10,13 +10,27 @@ public struct PipelineSpec: Sendable {
         case survey, cnxml, authored
     }
 
+    /// How a survey source's answers are laid out.
+    public enum SurveyFormat: String, Sendable, CaseIterable {
+        /// Questionnaire YAML + joint-cell tallies CSV.
+        case long
+        /// Questionnaire YAML + respondent-level CSV.
+        case microdata
+        /// OpinionQA `info.csv` + one-way `<DIMENSION>_data.json` files.
+        case opinionqa
+        /// KoBBQ-style JSON of choice counts per stereotype.
+        case kobbq
+    }
+
     public struct Source: Sendable {
         public var id: String
         public var kind: SourceKind
+        public var format: SurveyFormat?
         public var subject: String
         public var language: String
         public var license: String?
-        /// Files by role: `questionnaire`, `tallies`, `margins` (survey); `path`, `collection` (textbooks).
+        /// Files by role: `questionnaire`, `tallies`, `microdata`, `oneway.<DIMENSION>`, `margins`,
+        /// `margins_mapping` (survey); `path`, `collection` (textbooks).
         public var files: [String: String]
         public var survey: SurveySettings
         /// The source's section of the pipeline file, canonicalized, for cache keys.
@@ -42,20 +56,28 @@ public struct PipelineSpec: Sendable {
     }
 
     static let topKeys = ["name", "description", "seed", "sources", "stages", "release"]
-    static let sourceKeys = ["id", "kind", "subject", "language", "license", "questionnaire", "tallies", "margins",
-                             "path", "collection", "survey"]
-    static let surveyKeys = ["weighting", "confidence", "min_n", "max_nonresponse_share", "trim_ratio",
-                             "raking_tolerance", "raking_max_iterations"]
+    static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
+                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "survey"]
+    static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
+                             "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
+                             "multi_select"]
+    static let fileRoles = ["questionnaire", "tallies", "microdata", "oneway", "margins", "margins_mapping", "path", "collection"]
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
     static let validateKeys = ["common_knowledge", "social_value"]
     static let rulesKeys = ["choices", "question_length", "max_choice_length", "allow_all_of_the_above", "long_answer_ratio"]
     static let sampleKeys = ["dev_per_subject"]
     static let releaseKeys = ["name", "license"]
-    static let filesByKind: [SourceKind: (required: [String], optional: [String])] = [
-        .survey: (["questionnaire", "tallies"], ["margins"]),
-        .cnxml: (["path"], ["collection"]),
-        .authored: (["path"], []),
-    ]
+    /// The file keys each kind (and survey format) needs and allows.
+    static func fileRoles(kind: SourceKind, format: SurveyFormat?) -> (required: [String], optional: [String]) {
+        switch (kind, format ?? .long) {
+        case (.survey, .long): (["questionnaire", "tallies"], ["margins", "margins_mapping"])
+        case (.survey, .microdata): (["questionnaire", "microdata"], ["margins", "margins_mapping"])
+        case (.survey, .opinionqa): (["questionnaire", "oneway"], ["margins", "margins_mapping"])
+        case (.survey, .kobbq): (["tallies"], [])
+        case (.cnxml, _): (["path"], ["collection"])
+        case (.authored, _): (["path"], [])
+        }
+    }
 
     /// Parses and checks a pipeline file, reporting every problem (file, line, key) at once.
     /// With `projectDirectory`, every named file must exist there.
@@ -146,24 +168,50 @@ public struct PipelineSpec: Sendable {
         let subject = map.required("subject", &d)?.string(&d)
         let language = map.required("language", &d)?.string(&d)
         let license = map["license"]?.string(&d)
+        var format: SurveyFormat?
+        if let formatNode = map["format"], let text = formatNode.string(&d) {
+            format = SurveyFormat(rawValue: text)
+            if format == nil {
+                d.error(formatNode.location, "unknown survey format '\(text)' (one of: \(SurveyFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            } else if kind != nil, kind != .survey {
+                d.error(formatNode.location, "'format' applies to survey sources only")
+            }
+        }
         var files: [String: String] = [:]
-        if let kind, let roles = filesByKind[kind] {
+        func checkExists(_ path: String, _ node: YAMLNode) {
+            guard let projectDirectory else { return }
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            if !exists || isDirectory.boolValue {
+                d.error(node.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+            }
+        }
+        if let kind {
+            let roles = fileRoles(kind: kind, format: format)
             for role in roles.required + roles.optional {
                 let value = roles.required.contains(role) ? map.required(role, &d) : map[role]
-                guard let value, let path = value.string(&d) else { continue }
-                files[role] = path
-                if let projectDirectory {
-                    var isDirectory: ObjCBool = false
-                    let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path,
-                                                                isDirectory: &isDirectory)
-                    if !exists || isDirectory.boolValue {
-                        d.error(value.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+                guard let value else { continue }
+                if role == "oneway" {
+                    // dimension → file
+                    guard let byDimension = value.mapping(&d) else { continue }
+                    for dimension in byDimension.keys {
+                        guard let node = byDimension[dimension], let path = node.string(&d) else { continue }
+                        files["oneway.\(dimension)"] = path
+                        checkExists(path, node)
                     }
+                    continue
                 }
+                guard let path = value.string(&d) else { continue }
+                files[role] = path
+                checkExists(path, value)
             }
             let allowed = Set(roles.required + roles.optional)
-            for role in ["questionnaire", "tallies", "margins", "path", "collection"] where map[role] != nil && !allowed.contains(role) {
-                d.error(map[role]!.location, "'\(role)' does not apply to a \(kind.rawValue) source")
+            for role in fileRoles where map[role] != nil && !allowed.contains(role) {
+                let what = kind == .survey ? "a \((format ?? .long).rawValue) survey source" : "a \(kind.rawValue) source"
+                d.error(map[role]!.location, "'\(role)' does not apply to \(what)")
+            }
+            if files["margins_mapping"] != nil, files["margins"] == nil {
+                d.error(map["margins_mapping"]!.location, "'margins_mapping' needs 'margins' (the census file it maps)")
             }
             if kind != .survey, let surveyNode = map["survey"] {
                 d.error(surveyNode.location, "'survey' settings apply to survey sources only")
@@ -194,10 +242,21 @@ public struct PipelineSpec: Sendable {
             if let value = number("trim_ratio", in: 1...1000) { survey.trimRatio = value }
             if let value = number("raking_tolerance", in: 1e-12...0.1) { survey.rakingTolerance = value }
             if let node = settings["min_n"], let value = node.int(&d) { survey.minN = value }
+            if let node = settings["min_top_votes"], let value = node.int(&d) { survey.minTopVotes = value }
+            if let node = settings["panel_size"], let value = node.int(&d) {
+                if value < 1 { d.error(node.location, "panel_size must be at least 1") } else { survey.panelSize = value }
+            }
+            survey.poststratify = settings["poststratify"]?.string(&d)
+            survey.weightColumn = settings["weight_column"]?.string(&d)
+            if let node = settings["multi_select"], let text = node.string(&d) {
+                if let value = KoBBQReader.MultiSelect(rawValue: text) { survey.multiSelect = value } else {
+                    d.error(node.location, "multi_select must be 'drop' or 'normalize'")
+                }
+            }
             if let node = settings["raking_max_iterations"], let value = node.int(&d) { survey.rakingMaxIterations = max(value, 1) }
         }
         guard let id, let kind, let subject, let language else { return nil }
-        return Source(id: id, kind: kind, subject: subject, language: language, license: license, files: files,
+        return Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
                       survey: survey, configText: node.canonicalText, line: node.location.line)
     }
 

@@ -79,7 +79,7 @@ public struct StageRunner: Sendable {
 
     /// The cache key of a stage: its name, the tool version and everything it depends on.
     public static func key(stage: String, parts: [String]) -> String {
-        Hashing.sha256Hex(parts: [ToolInfo.name, ToolInfo.version, stage] + parts)
+        Hashing.sha256Hex(parts: [ToolInfo.name, ToolInfo.buildIdentity, stage] + parts)
     }
 
     /// Runs `produce` unless the stage's output is intact with the same key. `produce` writes

@@ -1,19 +1,28 @@
 public import DatasetCore
 import Statistics
 
-/// Settings that turn tallies into social-value items; set per source in the pipeline file.
+/// Settings that turn survey answers into social-value items; set per source in the pipeline file.
 public struct SurveySettings: Sendable, Hashable {
-    /// Rake to the population margins when they are given.
+    /// Weigh to the population margins when they are given.
     public var weighting: Bool = true
+    /// For one-way tallies: the one dimension to post-stratify on.
+    public var poststratify: String?
     public var confidence: Double = 0.95
     public var rakingTolerance: Double = 1e-6
     public var rakingMaxIterations: Int = 100
-    /// Cap weights at this multiple of the mean weight, then re-rake.
+    /// Cap per-respondent weights at this multiple of the mean weight, then re-rake.
     public var trimRatio: Double? = 5
-    /// Drop a question with fewer substantive answers.
+    /// Set aside a question with fewer substantive answers.
     public var minN: Int = 30
-    /// Drop a question whose don't-know/refused share (weighted) is higher.
+    /// Set aside a question whose (weighted) don't-know/refused share is higher.
     public var maxNonresponseShare: Double = 0.5
+    /// Set aside a question whose most chosen answer has fewer (unweighted) votes.
+    public var minTopVotes: Int = 0
+    /// Microdata: the column holding each respondent's design weight.
+    public var weightColumn: String?
+    /// KoBBQ-style choice counts: respondents per question, and what to do with multi-select answers.
+    public var panelSize: Int = 100
+    public var multiSelect: KoBBQReader.MultiSelect = .drop
 
     public init() {}
 }
@@ -21,21 +30,19 @@ public struct SurveySettings: Sendable, Hashable {
 /// Everything needed to make the social-value items of one survey source.
 public struct SurveySource: Sendable {
     public var sourceID: String
-    public var questionnaire: Questionnaire
-    public var tallies: Tallies
+    public var data: SurveyData
     public var margins: PopulationMargins?
     public var language: String
     public var subject: String
     public var license: String?
-    /// SHA-256 of the tally file, the items' source revision.
+    /// SHA-256 of the answer file, the items' source revision.
     public var revision: String
     public var settings: SurveySettings
 
-    public init(sourceID: String, questionnaire: Questionnaire, tallies: Tallies, margins: PopulationMargins?,
-                language: String, subject: String, license: String?, revision: String, settings: SurveySettings) {
+    public init(sourceID: String, data: SurveyData, margins: PopulationMargins?, language: String, subject: String,
+                license: String?, revision: String, settings: SurveySettings) {
         self.sourceID = sourceID
-        self.questionnaire = questionnaire
-        self.tallies = tallies
+        self.data = data
         self.margins = margins
         self.language = language
         self.subject = subject
@@ -54,6 +61,8 @@ public struct WeightedDistribution: Sendable {
     public var sharesWithNonresponse: [Double]
     /// Unweighted shares over substantive options.
     public var rawShares: [Double]
+    /// Unweighted answers per substantive option.
+    public var rawCounts: [Double]
     public var n: Int
     public var nEffective: Double
     public var marginOfError: Double
@@ -62,84 +71,102 @@ public struct WeightedDistribution: Sendable {
     public var rakingIterations: Int?
 }
 
+/// A question whose answers cannot be weighted to the margins (e.g. a level with no respondents).
+public struct WeightingFailure: Error, Sendable {
+    public var message: String
+}
+
 public enum SocialValueBuilder {
     public struct Output: Sendable {
         public var items: [Item] = []
         public var dropped: [DroppedItem] = []
     }
 
-    /// Weighs one question's tallies: raking each joint cell to the margins, then shares,
-    /// Kish n_eff of the respondent weights and the margin of error of the modal share.
+    /// Weighs one question: joint cells are raked to the margins; one-way tallies are
+    /// post-stratified on the chosen dimension; then shares, Kish n_eff of the respondent
+    /// weights and the margin of error of the modal share.
     public static func weigh(_ question: Questionnaire.Question, in source: SurveySource) throws -> WeightedDistribution {
+        let (cells, factors, weighting, iterations) = try weightedCells(question, in: source)
         let codes = question.scale.allOptions.map(\.code)
-        let substantive = question.scale.options.map(\.code)
-        let cells = source.tallies.byQuestion[question.id]?.cells ?? [:]
-        let cellKeys = cells.keys.sorted { $0.lexicographicallyPrecedes($1) }
-        let cellTotals = cellKeys.map { key in cells[key]!.values.reduce(0, +) }
-
-        var factors = Array(repeating: 1.0, count: cellKeys.count)
-        var weighting = "unweighted"
-        var iterations: Int?
-        if source.settings.weighting, let margins = source.margins {
-            let dimensions = source.questionnaire.dimensions.filter { margins.margins[$0] != nil }
-            if !dimensions.isEmpty {
-                let fit = try rake(cellKeys: cellKeys, totals: cellTotals, dimensions: dimensions, source: source, question: question)
-                factors = zip(fit.weights, cellTotals).map { weight, total in total > 0 ? weight / total : 0 }
-                weighting = "raking(\(dimensions.joined(separator: ",")))"
-                iterations = fit.iterations
-            }
-        }
-
+        let substantiveCount = question.scale.options.count
         var weighted = Array(repeating: 0.0, count: codes.count)
         var raw = Array(repeating: 0.0, count: codes.count)
         var weightSum = 0.0
         var weightSquares = 0.0
-        for (index, key) in cellKeys.enumerated() {
-            for (optionIndex, code) in codes.enumerated() {
-                let count = cells[key]![code] ?? 0
-                weighted[optionIndex] += count * factors[index]
-                raw[optionIndex] += count
-                if optionIndex < substantive.count {
-                    weightSum += count * factors[index]
-                    weightSquares += count * factors[index] * factors[index]
+        for (cell, factor) in zip(cells, factors) {
+            for (index, code) in codes.enumerated() {
+                let tally = cell[code] ?? .zero
+                weighted[index] += tally.weight * factor
+                raw[index] += tally.count
+                if index < substantiveCount {
+                    weightSum += tally.weight * factor
+                    weightSquares += tally.weightSquared * factor * factor
                 }
             }
         }
-        let substantiveWeighted = Array(weighted.prefix(substantive.count))
-        let substantiveRaw = Array(raw.prefix(substantive.count))
+        let substantiveWeighted = Array(weighted.prefix(substantiveCount))
+        let substantiveRaw = Array(raw.prefix(substantiveCount))
         let totalSubstantive = substantiveWeighted.reduce(0, +)
         let totalAll = weighted.reduce(0, +)
         let rawTotal = substantiveRaw.reduce(0, +)
         let shares = substantiveWeighted.map { totalSubstantive > 0 ? $0 / totalSubstantive : 0 }
-        let n = Int(rawTotal.rounded())
         let nEffective = weightSquares > 0 ? weightSum * weightSum / weightSquares : 0
-        let modal = shares.max() ?? 0
         let margin = nEffective > 0
-            ? SurveyMath.marginOfError(p: modal, n: nEffective, confidence: source.settings.confidence)
+            ? SurveyMath.marginOfError(p: shares.max() ?? 0, n: nEffective, confidence: source.settings.confidence)
             : .nan
         return WeightedDistribution(
-            options: substantive,
-            shares: shares,
+            options: Array(codes.prefix(substantiveCount)), shares: shares,
             sharesWithNonresponse: weighted.map { totalAll > 0 ? $0 / totalAll : 0 },
-            rawShares: substantiveRaw.map { rawTotal > 0 ? $0 / rawTotal : 0 },
-            n: n, nEffective: nEffective, marginOfError: margin,
+            rawShares: substantiveRaw.map { rawTotal > 0 ? $0 / rawTotal : 0 }, rawCounts: substantiveRaw,
+            n: Int(rawTotal.rounded()), nEffective: nEffective, marginOfError: margin,
             nonresponseShare: totalAll > 0 ? (totalAll - totalSubstantive) / totalAll : 0,
             weighting: weighting, rakingIterations: iterations)
     }
 
-    private static func rake(cellKeys: [[String]], totals: [Double], dimensions: [String], source: SurveySource,
-                             question: Questionnaire.Question) throws -> Raking.Report {
-        let allDimensions = source.questionnaire.dimensions
+    /// The cells of a question with the factor each cell's design weights are multiplied by.
+    private static func weightedCells(_ question: Questionnaire.Question, in source: SurveySource) throws
+        -> (cells: [SurveyData.Options], factors: [Double], weighting: String, iterations: Int?) {
+        if let byDimension = source.data.oneWay[question.id] {
+            // One-way tallies: the respondents of one dimension's file, post-stratified on it.
+            func respondents(_ dimension: String) -> Double { byDimension[dimension]!.values.reduce(0) { $0 + total($1) } }
+            let dimension = source.settings.poststratify ?? byDimension.keys.sorted {
+                (respondents($0), $1) > (respondents($1), $0)
+            }.first!
+            guard let levels = byDimension[dimension] else {
+                throw InputError(file: source.data.questionnaire.file, field: question.id,
+                                 "no one-way tallies for dimension '\(dimension)' (have: \(byDimension.keys.sorted().joined(separator: ", ")))")
+            }
+            let names = levels.keys.sorted()
+            let cells = names.map { levels[$0]! }
+            guard source.settings.weighting, source.settings.poststratify != nil, let margins = source.margins?.margins[dimension] else {
+                return (cells, Array(repeating: 1, count: cells.count), "unweighted(\(dimension))", nil)
+            }
+            let sample = Dictionary(uniqueKeysWithValues: names.map { ($0, total(levels[$0]!)) })
+            do {
+                let weights = try PostStratification.weights(sample: sample, population: margins)
+                return (cells, names.map { weights[$0] ?? 0 }, "poststratified(\(dimension))", nil)
+            } catch {
+                throw WeightingFailure(message: "post-stratification on \(dimension): \(error)")
+            }
+        }
+        let byCell = source.data.cells[question.id] ?? [:]
+        let keys = byCell.keys.sorted { $0.lexicographicallyPrecedes($1) }
+        let cells = keys.map { byCell[$0]! }
+        let unit = Array(repeating: 1.0, count: cells.count)
+        guard source.settings.weighting, let margins = source.margins else { return (cells, unit, "unweighted", nil) }
+        let dimensions = source.data.questionnaire.dimensions.filter { margins.margins[$0] != nil }
+        guard !dimensions.isEmpty else { return (cells, unit, "unweighted", nil) }
+        let initial = cells.map { $0.values.reduce(0) { $0 + $1.weight } }
         var rakingDimensions: [Raking.Dimension] = []
-        var levels = Array(repeating: [Int](), count: cellKeys.count)
+        var levels = Array(repeating: [Int](), count: keys.count)
         for dimension in dimensions {
-            let column = allDimensions.firstIndex(of: dimension)!
-            let margin = source.margins!.margins[dimension]!
+            let column = source.data.questionnaire.dimensions.firstIndex(of: dimension)!
+            let margin = margins.margins[dimension]!
             let levelNames = margin.keys.sorted()
-            for (cell, key) in cellKeys.enumerated() {
+            for (cell, key) in keys.enumerated() {
                 guard let index = levelNames.firstIndex(of: key[column]) else {
-                    throw InputError(file: source.tallies.file, field: dimension,
-                                     "level '\(key[column])' of \(question.id) has no population margin in \(source.margins!.file) (margins have: \(levelNames.joined(separator: ", ")))")
+                    throw InputError(file: source.data.questionnaire.file, field: dimension,
+                                     "level '\(key[column])' of \(question.id) has no population margin in \(margins.file) (margins have: \(levelNames.joined(separator: ", ")))")
                 }
                 levels[cell].append(index)
             }
@@ -147,46 +174,56 @@ public enum SocialValueBuilder {
         }
         let raking = Raking(dimensions: rakingDimensions, tolerance: source.settings.rakingTolerance,
                             maxIterations: source.settings.rakingMaxIterations, trimRatio: source.settings.trimRatio)
+        let fit: Raking.Report
         do {
-            return try raking.fit(initial: totals, levels: levels)
+            fit = try raking.fit(initial: initial, levels: levels)
         } catch {
             throw WeightingFailure(message: "\(error)")
         }
+        let factors = zip(fit.weights, initial).map { weight, start in start > 0 ? weight / start : 0 }
+        return (cells, factors, "raking(\(dimensions.joined(separator: ",")))", fit.iterations)
     }
 
-    /// Items for every question of the source that has tallies, and each rule drop with its reason.
+    private static func total(_ options: SurveyData.Options) -> Double {
+        options.values.reduce(0) { $0 + $1.count }
+    }
+
+    /// Items for every question of the source that has answers, and each rule's drop with its reason.
     public static func build(_ source: SurveySource) throws -> Output {
         var output = Output()
-        let document = source.questionnaire.file
-        for question in source.questionnaire.questions {
-            guard source.tallies.byQuestion[question.id] != nil else { continue }
+        let questionnaire = source.data.questionnaire
+        let document = questionnaire.file
+        let reasons = Dictionary(source.data.setAside.map { ($0.question, ($0.reason, $0.detail)) }, uniquingKeysWith: { first, _ in first })
+        for question in questionnaire.questions {
+            let answered = source.data.hasAnswers(question.id)
+            guard answered || reasons[question.id] != nil else { continue }
             guard let text = question.texts[source.language] else {
                 throw InputError(file: document, line: question.line, field: "text",
                                  "question \(question.id) has no text in '\(source.language)'")
             }
             let choices = try question.scale.options.map { option in
                 guard let label = option.labels[source.language] else {
-                    throw InputError(file: document, field: question.scale.name,
-                                     "option \(option.code) has no '\(source.language)' label")
+                    throw InputError(file: document, field: question.scale.name, "option \(option.code) has no '\(source.language)' label")
                 }
                 return label
             }
-            let element = question.id
-            let id = Item.stableID(task: .socialValue, sourceID: source.sourceID, document: document, element: element, question: text)
+            let id = Item.stableID(task: .socialValue, sourceID: source.sourceID, document: document, element: question.id, question: text)
+            var item = Item(id: id, task: .socialValue, subject: source.subject, language: source.language, question: text,
+                            choices: choices, answer: nil, choicesOrdered: question.scale.ordered,
+                            country: questionnaire.country, topic: question.topic,
+                            source: ItemSource(kind: "survey", sourceID: source.sourceID, document: document, element: question.id,
+                                               license: source.license, revision: source.revision))
             func setAside(_ reason: String, _ detail: String) {
-                let item = Item(id: id, task: .socialValue, subject: source.subject, language: source.language, question: text,
-                                choices: choices, answer: nil, choicesOrdered: question.scale.ordered,
-                                country: source.questionnaire.country, topic: question.topic,
-                                source: ItemSource(kind: "survey", sourceID: source.sourceID, document: document, element: element,
-                                                   license: source.license, revision: source.revision))
                 output.dropped.append(DroppedItem(id: id, stage: "ingest", reason: reason, detail: detail, item: item))
             }
+            if let (reason, detail) = reasons[question.id] {
+                setAside(reason, detail)
+                continue
+            }
             // Too few answers to weigh or trust: set aside before weighting, which could not converge on them.
-            let substantiveCodes = Set(question.scale.options.map(\.code))
-            let rawN = Int(source.tallies.byQuestion[question.id]!.cells.values
-                .flatMap { $0.filter { substantiveCodes.contains($0.key) }.values }.reduce(0, +).rounded())
-            if rawN < source.settings.minN {
-                setAside("min_n", "\(rawN) substantive answers, fewer than \(source.settings.minN)")
+            let rawN = substantiveCount(question, in: source.data)
+            if rawN < Double(source.settings.minN) {
+                setAside("min_n", "\(Int(rawN)) substantive answers, fewer than \(source.settings.minN)")
                 continue
             }
             let weighed: WeightedDistribution
@@ -198,6 +235,7 @@ public enum SocialValueBuilder {
             }
             let ranked = weighed.shares.enumerated().sorted { $0.element > $1.element || ($0.element == $1.element && $0.offset < $1.offset) }
             let lead = ranked.count > 1 ? ranked[0].element - ranked[1].element : 1
+            let topVotes = weighed.rawCounts.max() ?? 0
             var collapsed: [Double]?
             var collapsedLabels: [String]?
             if let collapse = question.scale.collapse {
@@ -206,35 +244,36 @@ public enum SocialValueBuilder {
                 }
                 collapsedLabels = collapse.map { $0.labels[source.language] ?? $0.codes.joined(separator: "+") }
             }
-            let result = SurveyResult(
+            item.answer = Item.letter(ranked[0].offset)
+            item.survey = SurveyResult(
                 distribution: weighed.shares.map(round6),
                 distributionWithNonresponse: weighed.sharesWithNonresponse.map(round6),
                 nonresponseOptions: question.scale.nonresponse.map { $0.labels[source.language] ?? $0.code },
                 distribution3: collapsed?.map(round6), scale3: collapsedLabels,
                 n: weighed.n, nEffective: round6(weighed.nEffective), marginOfError: round6(weighed.marginOfError),
                 contested: lead <= weighed.marginOfError, weighting: weighed.weighting)
-            let item = Item(
-                id: id,
-                task: .socialValue, subject: source.subject, language: source.language, question: text,
-                choices: choices, answer: Item.letter(ranked[0].offset), choicesOrdered: question.scale.ordered,
-                country: source.questionnaire.country, topic: question.topic,
-                source: ItemSource(kind: "survey", sourceID: source.sourceID, document: document, element: question.id,
-                                   license: source.license, revision: source.revision),
-                survey: result)
             if weighed.nonresponseShare > source.settings.maxNonresponseShare {
-                output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "nonresponse_share",
-                                                  detail: "don't know/refused share \(round6(weighed.nonresponseShare)) above \(source.settings.maxNonresponseShare)", item: item))
+                setAside("nonresponse_share", "don't know/refused share \(round6(weighed.nonresponseShare)) above \(source.settings.maxNonresponseShare)")
+            } else if topVotes < Double(source.settings.minTopVotes) {
+                setAside("min_top_votes", "the most chosen answer has \(Int(topVotes)) votes, fewer than \(source.settings.minTopVotes)")
             } else {
                 output.items.append(item)
             }
         }
         return output
     }
-}
 
-/// A question whose tallies cannot be weighted to the margins (e.g. a level with no respondents).
-public struct WeightingFailure: Error, Sendable {
-    public var message: String
+    /// Unweighted substantive answers of a question (for one-way tallies, in its largest dimension file).
+    static func substantiveCount(_ question: Questionnaire.Question, in data: SurveyData) -> Double {
+        let codes = Set(question.scale.options.map(\.code))
+        func count(_ options: SurveyData.Options) -> Double {
+            options.filter { codes.contains($0.key) }.values.reduce(0) { $0 + $1.count }
+        }
+        if let byDimension = data.oneWay[question.id] {
+            return byDimension.values.map { $0.values.reduce(0) { $0 + count($1) } }.max() ?? 0
+        }
+        return (data.cells[question.id] ?? [:]).values.reduce(0) { $0 + count($1) }
+    }
 }
 
 /// Rounds to 6 decimals, so that released numbers do not carry floating-point noise.

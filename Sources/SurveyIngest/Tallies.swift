@@ -3,20 +3,12 @@ import DatasetCore
 
 /// Answer counts per joint stratum cell, read from a long CSV:
 /// `question, <one column per dimension>, option, count`.
-public struct Tallies: Sendable {
-    /// The counts of one question: per cell (levels in questionnaire dimension order), per option code.
-    public struct QuestionTallies: Sendable {
-        public var cells: [[String]: [String: Double]] = [:]
-    }
-
-    public var file: String
-    public var byQuestion: [String: QuestionTallies]
-
-    public static func load(_ url: URL, displayName: String, questionnaire: Questionnaire) throws -> Tallies {
+public enum Tallies {
+    public static func load(_ url: URL, displayName: String, questionnaire: Questionnaire) throws -> SurveyData {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["question"] + questionnaire.dimensions + ["option", "count"])
         var diagnostics = Diagnostics()
-        var byQuestion: [String: QuestionTallies] = [:]
+        var cells: [String: [[String]: SurveyData.Options]] = [:]
         var firstLine: [String: Int] = [:]
         for row in table.rows {
             let questionID = table.value(row, "question")
@@ -51,10 +43,10 @@ public struct Tallies: Sendable {
                 continue
             }
             firstLine[key] = row.line
-            byQuestion[questionID, default: QuestionTallies()].cells[cell, default: [:]][code] = count
+            cells[questionID, default: [:]][cell, default: [:]][code] = Tally(count: count)
         }
         try diagnostics.check()
-        return Tallies(file: displayName, byQuestion: byQuestion)
+        return SurveyData(questionnaire: questionnaire, cells: cells)
     }
 }
 
@@ -93,6 +85,17 @@ public struct PopulationMargins: Sendable {
             }
             margins[dimension, default: [:]][level] = value
             lines[dimension] = lines[dimension] ?? row.line
+        }
+        // Counts of every dimension describe one population: their totals must agree.
+        if valueColumn == "count", let (first, firstTotal) = margins.sorted(by: { lines[$0.key]! < lines[$1.key]! })
+            .first.map({ ($0.key, $0.value.values.reduce(0, +)) }) {
+            for (dimension, levels) in margins.sorted(by: { lines[$0.key]! < lines[$1.key]! }).dropFirst() {
+                let total = levels.values.reduce(0, +)
+                if abs(total - firstTotal) > 0.005 * firstTotal {
+                    diagnostics.error(SourceLocation(file: displayName, line: lines[dimension], field: "count"),
+                                      "counts of '\(dimension)' sum to \(Int(total)), but those of '\(first)' to \(Int(firstTotal)); margins must describe one population")
+                }
+            }
         }
         if valueColumn == "share" {
             for (dimension, levels) in margins.sorted(by: { $0.key < $1.key }) {

@@ -42,7 +42,7 @@ import DatasetCore
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("error: pipelines/broken.yaml:12: 'sources[0].talies': unknown key (did you mean 'tallies'?)"))
             #expect(result.stderr.contains("error: pipelines/broken.yaml:9:5: 'sources[0].tallies': missing required key"))
-            #expect(result.stderr.contains("error: pipelines/broken.yaml:33:11: 'sources[2].path': file 'raw/items/gone.xml' does not exist"))
+            #expect(result.stderr.contains("error: pipelines/broken.yaml:35:11: 'sources[2].path': file 'raw/items/gone.xml' does not exist"))
             #expect(result.stderr.contains("'stages.sample.dev_per_subject': wrong type: expected a whole number, found a list"))
             #expect(result.stderr.contains("4 problems"))
         }
@@ -55,7 +55,7 @@ import DatasetCore
         defer { project.remove() }
         let result = try Binary.run(["check"], in: project.directory)
         #expect(result.status == 0)
-        #expect(result.stdout == "pipelines/example.yaml: ok (3 sources, 6 input files)\n")
+        #expect(result.stdout == "pipelines/example.yaml: ok (3 sources, 7 input files)\n")
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
     }
 

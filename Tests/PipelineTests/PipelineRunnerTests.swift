@@ -53,7 +53,7 @@ struct ExampleProject {
         let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
         #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge"])
         #expect(Set(manifest.files.map(\.split)) == ["dev", "test"])
-        #expect(manifest.inputs.count == 6)
+        #expect(manifest.inputs.count == 7)
         let ingest = reports[0].summary
         #expect(ingest.dropped["min_n"] == 1)
         #expect(reports[1].summary.dropped["choice_count"] == 1)
@@ -129,14 +129,16 @@ struct ExampleProject {
         lines[1] = "SV001,수도권,20대,남성,1,-5"
         lines[2] = "SV001,수도권,20대,남성,2,many"
         try Data(lines.joined(separator: "\n").utf8).write(to: tallies)
-        try Data("dimension,level,count\nregion,수도권\n".utf8).write(to: project.directory.appendingPathComponent("raw/census/margins.csv"))
+        let mapping = project.directory.appendingPathComponent("raw/census/mapping.yaml")
+        let mappingText = try String(contentsOf: mapping, encoding: .utf8).replacingOccurrences(of: "경기도]", with: "경기]")
+        try Data(mappingText.utf8).write(to: mapping)
         try Data("<items><item id=\"x\"><question>질문?</question></item>".utf8)
             .write(to: project.directory.appendingPathComponent("raw/items/korean-knowledge.xml"))
         let problems = try await project.runner().check()
         let described = problems.map(\.description)
         #expect(described.contains("raw/survey/tallies.csv:2: 'count': count -5 is negative"))
         #expect(described.contains("raw/survey/tallies.csv:3: 'count': count 'many' is not a number"))
-        #expect(described.contains("raw/census/margins.csv:2: row has 2 fields, the header has 3"))
+        #expect(described.contains("raw/census/mapping.yaml: 'dimensions.region': census label '경기' does not occur in column '행정구역별' of raw/census/kr_census2010_province_sex_age5_utf8.csv"))
         #expect(described.contains { $0.hasPrefix("raw/items/korean-knowledge.xml:1:") })
         #expect(problems.count == 4)
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))

@@ -89,7 +89,7 @@ import DatasetCore
         let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": "\u{FEFF}" + agree3Tallies])
         defer { files.remove() }
         let tallies = try Tallies.load(files.url("t.csv"), displayName: "t.csv", questionnaire: try files.questionnaire())
-        #expect(tallies.byQuestion["Q1"]?.cells[["m"]]?["2"] == 20)
+        #expect(tallies.cells["Q1"]?[["m"]]?["2"] == Tally(count: 20))
     }
 
     @Test func sharesThatDoNotSumToOneAreAnError() throws {

@@ -23,8 +23,7 @@ struct SurveyFiles {
     func source(settings: SurveySettings = SurveySettings(), margins: Bool = true) throws -> SurveySource {
         let questionnaire = try questionnaire()
         return SurveySource(
-            sourceID: "sv", questionnaire: questionnaire,
-            tallies: try Tallies.load(url("t.csv"), displayName: "t.csv", questionnaire: questionnaire),
+            sourceID: "sv", data: try Tallies.load(url("t.csv"), displayName: "t.csv", questionnaire: questionnaire),
             margins: margins ? try PopulationMargins.load(url("m.csv"), displayName: "m.csv") : nil,
             language: "ko", subject: "values", license: "CC-BY-4.0", revision: "r", settings: settings)
     }

@@ -13,6 +13,11 @@ public struct CSVTable: Sendable {
     public var file: String
     public var records: [Record]
 
+    public init(file: String, records: [Record]) {
+        self.file = file
+        self.records = records
+    }
+
     /// Parses `text`. A leading UTF-8 byte-order mark is dropped; an unterminated quote or
     /// a stray quote inside an unquoted field is an error with its line.
     public init(text: String, file: String) throws {
