@@ -304,7 +304,8 @@ public struct PipelineRunner: Sendable {
             }
             answerFile = info
             data = try diagnostics.collect {
-                try OpinionQAReader.read(info: url(info), infoName: info, dimensionFiles: oneway, country: nil)
+                try OpinionQAReader.read(info: url(info), infoName: info, dimensionFiles: oneway, country: nil,
+                                        maxTotalMismatch: source.survey.maxTotalMismatch)
             }
         case .kobbq:
             data = try diagnostics.collect {

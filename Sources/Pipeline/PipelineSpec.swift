@@ -59,7 +59,7 @@ public struct PipelineSpec: Sendable {
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
                              "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "survey"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
-                             "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
+                             "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select"]
     static let fileRoles = ["questionnaire", "tallies", "microdata", "oneway", "margins", "margins_mapping", "path", "collection"]
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
@@ -239,6 +239,7 @@ public struct PipelineSpec: Sendable {
             }
             if let value = number("confidence", in: 0.5...0.9999) { survey.confidence = value }
             if let value = number("max_nonresponse_share", in: 0...1) { survey.maxNonresponseShare = value }
+            if let value = number("max_total_mismatch", in: 0...1) { survey.maxTotalMismatch = value }
             if let value = number("trim_ratio", in: 1...1000) { survey.trimRatio = value }
             if let value = number("raking_tolerance", in: 1e-12...0.1) { survey.rakingTolerance = value }
             if let node = settings["min_n"], let value = node.int(&d) { survey.minN = value }

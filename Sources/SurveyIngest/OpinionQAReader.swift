@@ -10,9 +10,12 @@ import DatasetCore
 /// - Options without an ordinal (e.g. "Refused") are non-response, not part of the scale.
 /// - The scale is ordered by `option_ordinal`, not by listing order.
 /// - A level with no answers (AGE's "nan") is left out of that dimension.
+/// - The dimension files of one question count the same respondents, less those who did not give
+///   that demographic: totals that differ by more than `maxTotalMismatch` (relative) set the
+///   question aside as `sum_mismatch`; smaller differences are noted.
 public enum OpinionQAReader {
     public static func read(info: URL, infoName: String, dimensionFiles: [(dimension: String, url: URL, name: String)],
-                            country: String?) throws -> SurveyData {
+                            country: String?, maxTotalMismatch: Double = 0.01) throws -> SurveyData {
         let table = try CSVTable(contentsOf: info, displayName: infoName)
             .withHeader(required: ["key", "question", "references", "option_ordinal"])
         var d = Diagnostics()
@@ -92,6 +95,22 @@ public enum OpinionQAReader {
             }
         }
         try d.check()
+        var setAside: [(String, String, String)] = []
+        var largestMismatch = 0.0
+        for key in oneWay.keys.sorted() {
+            let totals = oneWay[key]!.mapValues { $0.values.reduce(0) { $0 + $1.values.reduce(0) { $0 + $1.count } } }
+            guard let high = totals.values.max(), let low = totals.values.min(), high > 0 else { continue }
+            let mismatch = (high - low) / high
+            if mismatch > maxTotalMismatch {
+                let described = totals.sorted { $0.key < $1.key }.map { "\($0.key) \(Int($0.value))" }.joined(separator: ", ")
+                setAside.append((key, "sum_mismatch", "dimension files count different totals (\(described)), more than \(maxTotalMismatch * 100)% apart"))
+            } else {
+                largestMismatch = max(largestMismatch, mismatch)
+            }
+        }
+        if largestMismatch > 0 {
+            notes.append("dimension files' totals differ by up to \((largestMismatch * 10000).rounded() / 100)% (respondents who did not give a demographic); within the \(maxTotalMismatch * 100)% allowed")
+        }
         if !split.isEmpty {
             notes.append("MC_options split on commas inside options for \(split.sorted().joined(separator: ", ")); options taken from \(infoName) references")
         }
@@ -102,6 +121,6 @@ public enum OpinionQAReader {
         if !unanswered.isEmpty {
             notes.append("\(unanswered.count) questions of \(infoName) have no counts: \(unanswered.joined(separator: ", "))")
         }
-        return SurveyData(questionnaire: questionnaire, oneWay: oneWay, notes: notes)
+        return SurveyData(questionnaire: questionnaire, oneWay: oneWay, notes: notes, setAside: setAside)
     }
 }

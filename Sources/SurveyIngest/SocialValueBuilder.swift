@@ -18,6 +18,8 @@ public struct SurveySettings: Sendable, Hashable {
     public var maxNonresponseShare: Double = 0.5
     /// Set aside a question whose most chosen answer has fewer (unweighted) votes.
     public var minTopVotes: Int = 0
+    /// One-way tallies: how far apart (relative) the dimension files' totals of a question may be.
+    public var maxTotalMismatch: Double = 0.01
     /// Microdata: the column holding each respondent's design weight.
     public var weightColumn: String?
     /// KoBBQ-style choice counts: respondents per question, and what to do with multi-select answers.

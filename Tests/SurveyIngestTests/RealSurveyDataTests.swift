@@ -192,3 +192,19 @@ func fixture(_ path: String) throws -> URL {
         }
     }
 }
+
+@Suite struct OpinionQATotalsTests {
+    @Test func dimensionFilesThatDisagreeOnTotalsAreNotedOrSetAside() throws {
+        let files = try ["SEX", "CREGION"].map { ($0, try fixture("opinionqa_W92/\($0)_data.json"), "\($0)_data.json") }
+        let lenient = try OpinionQAReader.read(info: try fixture("opinionqa_W92/info.csv"), infoName: "info.csv", dimensionFiles: files, country: "US")
+        // SEX counts 10,150 answers to POL1JB_W92 and CREGION 10,221: 0.69% apart.
+        #expect(lenient.setAside.isEmpty)
+        #expect(lenient.notes.contains { $0.hasPrefix("dimension files' totals differ by up to 0.69%") })
+        let strict = try OpinionQAReader.read(info: try fixture("opinionqa_W92/info.csv"), infoName: "info.csv", dimensionFiles: files,
+                                              country: "US", maxTotalMismatch: 0.005)
+        #expect(strict.setAside.count == 66)
+        let first = try #require(strict.setAside.first { $0.question == "POL1JB_W92" })
+        #expect(first.reason == "sum_mismatch")
+        #expect(first.detail.contains("CREGION 10221, SEX 10150"))
+    }
+}
