@@ -40,12 +40,12 @@ let package = Package(
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Dedup", dependencies: ["DatasetCore"], swiftSettings: upcoming),
-        .target(name: "Sampling", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "Release", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(
             name: "Pipeline",
             dependencies: [
-                "DatasetCore", "SurveyIngest", "TextbookIngest", "Validation", "Dedup", "Sampling",
+                "DatasetCore", "Statistics", "SurveyIngest", "TextbookIngest", "Validation", "Dedup", "Sampling",
                 "ReviewStore", "Release",
             ],
             swiftSettings: upcoming

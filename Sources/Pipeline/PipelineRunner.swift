@@ -4,7 +4,7 @@ public import SurveyIngest
 import TextbookIngest
 import Validation
 import Dedup
-import Sampling
+public import Sampling
 import ReviewStore
 import Release
 #if canImport(Glibc)
@@ -95,14 +95,20 @@ public struct PipelineRunner: Sendable {
         })
         if until == .dedup { return reports }
 
-        // sample: seeded split
+        // sample: stratified selection to quotas, with a ranked reserve
         finish(try await runner.run(stage: "sample", key: key("sample", after: reports.last!, extra: ["seed=\(spec.seed)"])) { directory in
             let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "dedup"))
-            let splits = SplitAssigner(seed: spec.seed, devPerSubject: spec.devPerSubject).assign(items)
-            for (split, members) in splits { try StageFiles.write(members, "\(split).jsonl", in: directory) }
-            let counts = splits.keys.sorted().map { "\($0) \(splits[$0]!.count)" }.joined(separator: ", ")
-            return StageSummary(stage: "sample", itemsIn: items.count, itemsOut: splits.values.map(\.count).reduce(0, +),
-                                notes: ["splits: \(counts)"])
+            let result = try sample(items)
+            try StageFiles.write(result.items, "items.jsonl", in: directory)
+            try StageFiles.write(result.selections, "selection.jsonl", in: directory)
+            try StageFiles.write(result.report, "shortfall.jsonl", in: directory)
+            try StageFiles.write(result.notSelected, "dropped.jsonl", in: directory)
+            let short = result.report.filter { $0.shortfall > 0 }
+            var notes = short.map { "shortfall \($0.stratum): \($0.available) of \($0.target ?? 0) available" }
+            let reserve = result.report.map(\.reserve).reduce(0, +)
+            if reserve > 0 { notes.append("\(reserve) reserve items ranked behind the quotas") }
+            return StageSummary(stage: "sample", itemsIn: items.count, itemsOut: result.items.count,
+                                dropped: StageSummary.droppedCounts(result.notSelected), notes: notes)
         })
         if until == .sample { return reports }
 
@@ -110,42 +116,99 @@ public struct PipelineRunner: Sendable {
         let store = try ReviewStore(url: reviewDatabase)
         let decisionState = try store.decisionStateHash()
         finish(try await runner.run(stage: "review", key: key("review", after: reports.last!, extra: ["decisions=\(decisionState)"])) { directory in
-            var itemsIn = 0
-            var kept = 0
-            var dropped: [DroppedItem] = []
-            for split in SplitAssigner.splitNames {
-                let items = try StageFiles.read(Item.self, "\(split).jsonl", in: runner.directory(of: "sample"))
-                itemsIn += items.count
-                try store.register(items, actor: "pipeline:\(spec.name)")
-                let outcome = try store.applyDecisions(to: items)
-                kept += outcome.kept.count
-                dropped += outcome.rejected.map { DroppedItem(id: $0.id, stage: "review", reason: "rejected", detail: "rejected in review", item: $0) }
-                try StageFiles.write(outcome.kept, "\(split).jsonl", in: directory)
-            }
+            let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "sample"))
+            try store.register(items, actor: "pipeline:\(spec.name)")
+            let outcome = try store.applyDecisions(to: items)
+            let dropped = outcome.rejected.map { DroppedItem(id: $0.id, stage: "review", reason: "rejected", detail: "rejected in review", item: $0) }
+            try StageFiles.write(outcome.kept, "items.jsonl", in: directory)
             try StageFiles.write(dropped, "dropped.jsonl", in: directory)
-            return StageSummary(stage: "review", itemsIn: itemsIn, itemsOut: kept, dropped: StageSummary.droppedCounts(dropped),
-                                notes: ["review database \(relative(reviewDatabase))"])
+            return StageSummary(stage: "review", itemsIn: items.count, itemsOut: outcome.kept.count,
+                                dropped: StageSummary.droppedCounts(dropped), notes: ["review database \(relative(reviewDatabase))"])
         })
         if until == .review { return reports }
 
-        // release candidate
+        // release candidate: final selection by rank, stable splits, balanced answer positions
+        let releasesRoot = projectDirectory.appendingPathComponent("releases")
+        let published = try PublishedRelease.latest(name: spec.releaseName, releasesRoot: releasesRoot)
         finish(try await runner.run(stage: "release", key: key("release", after: reports.last!,
-                                                          extra: ["release=\(spec.releaseName)", "license=\(spec.license)",
-                                                                  "pipeline=\(pipelineSHA256)", "decisions=\(decisionState)"])) { directory in
-            var splits: [String: [Item]] = [:]
-            for split in SplitAssigner.splitNames {
-                splits[split] = try StageFiles.read(Item.self, "\(split).jsonl", in: runner.directory(of: "review"))
-            }
+                                                                extra: ["release=\(spec.releaseName)", "license=\(spec.license)",
+                                                                        "pipeline=\(pipelineSHA256)", "decisions=\(decisionState)",
+                                                                        "seed=\(spec.seed)", "published=\(published?.manifestSHA256 ?? "none")",
+                                                                        "selection=\(try selectionHash(runner))"])) { directory in
+            let reviewed = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "review"))
+            let selections = try StageFiles.read(Selection.self, "selection.jsonl", in: runner.directory(of: "sample"))
+            let final = finalSelection(reviewed, selections: selections)
+            let balanced = spec.balanceAnswers
+                ? AnswerBalancer.balance(final.items, seed: spec.seed, previous: published?.choices ?? [:])
+                : (items: final.items, report: [])
+            let splits = SplitAssigner(seed: spec.seed, splits: spec.splits).assign(balanced.items, previous: published?.splits ?? [:])
             let metadata = ReleaseWriter.Metadata(
                 name: spec.releaseName, license: spec.license, pipeline: spec.file,
                 pipelineSHA256: pipelineSHA256, inputs: inputs.map { .init(path: $0.path, sha256: $0.sha256) },
                 reviewStateSHA256: decisionState)
             let manifest = try ReleaseWriter.writeCandidate(splits: splits, metadata: metadata, to: directory)
-            let total = manifest.files.map(\.records).reduce(0, +)
-            return StageSummary(stage: "release", itemsIn: splits.values.map(\.count).reduce(0, +), itemsOut: total,
-                                notes: manifest.files.map { "\($0.path): \($0.records) records" })
+            // Build reports beside the data; only the files the manifest lists are published.
+            try StageFiles.writeReport(balanced.report, "reports/answer_positions.json", in: directory)
+            try StageFiles.writeReport(final.shortfall, "reports/shortfall.json", in: directory)
+            var notes = manifest.files.map { "\($0.path): \($0.records) records" }
+            notes += balanced.report.map { "answer positions \($0.subject): \($0.counts.map(String.init).joined(separator: "/")) (chi-square \($0.chiSquare))" }
+            notes += final.shortfall.filter { $0.shortfall > 0 }.map { "shortfall \($0.stratum): \($0.selected) of \($0.target ?? 0) after review" }
+            if let published { notes.append("splits and choice order of \(spec.releaseName) \(published.version) kept") }
+            return StageSummary(stage: "release", itemsIn: reviewed.count, itemsOut: manifest.files.map(\.records).reduce(0, +),
+                                dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         })
         return reports
+    }
+
+    /// The sampling plan over the pool, computed in memory: nothing is written.
+    public func samplingPlan() async throws -> (pool: Int, report: [StratumReport]) {
+        let ingested = try await ingestAll(inputs: try inputHashes())
+        let valid = Validator.validate(ingested.items, rules: spec.validation).valid
+        let unique = ExactDeduplicator.deduplicate(valid).unique
+        return (unique.count, StratifiedSampler.sample(unique, plan: spec.sampling, seed: spec.seed).report)
+    }
+
+    /// Runs the sampling plan over the pool; a stratum below its minimum fails the build unless allowed.
+    func sample(_ items: [Item]) throws -> SamplingResult {
+        if case .total(_, .neyman, let deviations) = spec.sampling.quotas {
+            let strata = Set(items.map { StratifiedSampler.stratum(of: $0, plan: spec.sampling) })
+            let missing = strata.subtracting(deviations.keys).sorted()
+            if !missing.isEmpty {
+                throw InputError(file: spec.file, field: "stages.sample.deviations", "no deviation for strata: \(missing.joined(separator: ", "))")
+            }
+        }
+        let result = StratifiedSampler.sample(items, plan: spec.sampling, seed: spec.seed)
+        let below = StratifiedSampler.belowMinimum(result.report, plan: spec.sampling)
+        if !below.isEmpty, !spec.sampling.allowShortfall {
+            throw InputErrors(below.map { row in
+                InputError(file: spec.file, field: "stages.sample.minimum",
+                           "stratum \(row.stratum) has \(row.selected) items (\(row.available) available), below the minimum of \(spec.sampling.minimum); add items or set allow_shortfall: true")
+            })
+        }
+        return result
+    }
+
+    private func selectionHash(_ runner: StageRunner) throws -> String {
+        try Hashing.sha256Hex(fileAt: runner.directory(of: "sample").appendingPathComponent("selection.jsonl")).sha256
+    }
+
+    /// Per stratum, the quota's worth of reviewed items in rank order: reserve items replace
+    /// items lost in review. Strata without a quota keep all their items.
+    func finalSelection(_ items: [Item], selections: [Selection]) -> (items: [Item], shortfall: [StratumReport], reserveLeft: Int) {
+        let byID = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
+        var kept: [Item] = []
+        var report: [StratumReport] = []
+        var reserveLeft = 0
+        for (stratum, members) in Dictionary(grouping: selections, by: \.stratum).sorted(by: { $0.key < $1.key }) {
+            let ranked = members.sorted { $0.rank < $1.rank }.compactMap { byID[$0.id] }
+            let quota = members.first?.quota ?? ranked.count
+            kept += ranked.prefix(quota)
+            reserveLeft += max(0, ranked.count - quota)
+            report.append(StratumReport(stratum: stratum, target: members.first?.quota, available: ranked.count,
+                                        selected: min(quota, ranked.count), reserve: max(0, ranked.count - quota),
+                                        shortfall: max(0, quota - ranked.count)))
+        }
+        return (kept, report, reserveLeft)
     }
 
     /// Reads every raw input of every source without writing anything, and returns every

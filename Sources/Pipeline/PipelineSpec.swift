@@ -2,6 +2,8 @@ public import Foundation
 public import DatasetCore
 public import SurveyIngest
 public import Validation
+public import Sampling
+import Statistics
 
 /// A pipeline file (YAML): its sources, stage settings, seed, splits and release.
 /// Format: `schemas/pipeline.schema.json`. Paths are relative to the project directory.
@@ -43,7 +45,9 @@ public struct PipelineSpec: Sendable {
     public var seed: UInt64
     public var sources: [Source]
     public var validation: [ItemTask: ValidationRules]
-    public var devPerSubject: Int
+    public var sampling: SamplingPlan
+    public var splits: [SplitAssigner.Split]
+    public var balanceAnswers: Bool
     public var releaseName: String
     public var license: String
     public var description: String?
@@ -65,7 +69,9 @@ public struct PipelineSpec: Sendable {
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
     static let validateKeys = ["common_knowledge", "social_value"]
     static let rulesKeys = ["choices", "question_length", "max_choice_length", "allow_all_of_the_above", "long_answer_ratio"]
-    static let sampleKeys = ["dev_per_subject"]
+    static let sampleKeys = ["strata", "quotas", "total", "allocation", "deviations", "sub_quotas", "minimum",
+                             "allow_shortfall", "oversample"]
+    static let releaseStageKeys = ["splits", "balance_answers"]
     static let releaseKeys = ["name", "license"]
     /// The file keys each kind (and survey format) needs and allows.
     static func fileRoles(kind: SourceKind, format: SurveyFormat?) -> (required: [String], optional: [String]) {
@@ -115,7 +121,9 @@ public struct PipelineSpec: Sendable {
         var validation: [ItemTask: ValidationRules] = [
             .commonKnowledge: .commonKnowledgeDefault, .socialValue: .socialValueDefault,
         ]
-        var devPerSubject = 5
+        var sampling = SamplingPlan()
+        var splits = SplitAssigner.defaultSplits
+        var balanceAnswers = true
         var stageConfigText: [String: String] = [:]
         if let stagesNode = top["stages"], let stages = stagesNode.mapping(&d) {
             stages.rejectUnknownKeys(allowed: stageKeys, &d)
@@ -130,11 +138,29 @@ public struct PipelineSpec: Sendable {
             }
             if let dedup = stages["dedup"]?.mapping(&d) { dedup.rejectUnknownKeys(allowed: [], &d) }
             if let review = stages["review"]?.mapping(&d) { review.rejectUnknownKeys(allowed: [], &d) }
-            if let sample = stages["sample"]?.mapping(&d) {
-                sample.rejectUnknownKeys(allowed: sampleKeys, &d)
-                if let node = sample["dev_per_subject"], let value = node.int(&d) {
-                    if value < 0 { d.error(node.location, "dev_per_subject must not be negative") } else { devPerSubject = value }
+            if let sample = stages["sample"]?.mapping(&d) { sampling = parseSampling(sample, &d) }
+            if let release = stages["release"]?.mapping(&d) {
+                release.rejectUnknownKeys(allowed: releaseStageKeys, &d)
+                if let list = release["splits"]?.sequence(&d) {
+                    var parsed: [SplitAssigner.Split] = []
+                    for (index, node) in list.enumerated() {
+                        guard let entry = node.mapping(&d) else { continue }
+                        entry.rejectUnknownKeys(allowed: ["name", "per_subject"], &d)
+                        guard let name = entry.required("name", &d)?.string(&d) else { continue }
+                        let size = entry["per_subject"]?.int(&d)
+                        if entry["per_subject"] == nil, index != list.count - 1 {
+                            d.error(node.location, "only the last split may take the rest; give '\(name)' a per_subject count")
+                        }
+                        if let size, size < 0 { d.error(entry["per_subject"]!.location, "per_subject must not be negative") }
+                        if parsed.contains(where: { $0.name == name }) { d.error(node.location, "split '\(name)' is named twice") }
+                        if name.wholeMatch(of: /[a-z][a-z0-9_]*/) == nil {
+                            d.error(entry["name"]!.location, "split name '\(name)' must be lower-case letters, digits or '_' (it names a file)")
+                        }
+                        parsed.append(SplitAssigner.Split(name: name, perSubject: size))
+                    }
+                    if parsed.isEmpty { d.error(release["splits"]!.location, "at least one split is needed") } else { splits = parsed }
                 }
+                if let value = release["balance_answers"]?.bool(&d) { balanceAnswers = value }
             }
         }
 
@@ -150,7 +176,8 @@ public struct PipelineSpec: Sendable {
         }
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
-                            devPerSubject: devPerSubject, releaseName: releaseName, license: license,
+                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers,
+                            releaseName: releaseName, license: license,
                             description: top["description"]?.string(&d), stageConfigText: stageConfigText)
     }
 
@@ -259,6 +286,68 @@ public struct PipelineSpec: Sendable {
         guard let id, let kind, let subject, let language else { return nil }
         return Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
                       survey: survey, configText: node.canonicalText, line: node.location.line)
+    }
+
+    static func parseSampling(_ map: YAMLMapping, _ d: inout Diagnostics) -> SamplingPlan {
+        map.rejectUnknownKeys(allowed: sampleKeys, &d)
+        var plan = SamplingPlan()
+        if let node = map["strata"], let fields = node.strings(&d) {
+            for field in fields where !Item.stratumFields.contains(field) {
+                d.error(node.location, "unknown stratum field '\(field)' (one of: \(Item.stratumFields.joined(separator: ", ")))")
+            }
+            if fields.isEmpty { d.error(node.location, "strata needs at least one field") } else { plan.strata = fields }
+        }
+        func counts(_ node: YAMLNode) -> [String: Int] {
+            guard let mapping = node.mapping(&d) else { return [:] }
+            var result: [String: Int] = [:]
+            for key in mapping.keys {
+                guard let value = mapping[key]!.int(&d) else { continue }
+                if value < 0 { d.error(mapping[key]!.location, "a quota must not be negative") }
+                result[key] = value
+            }
+            return result
+        }
+        var deviations: [String: Double] = [:]
+        if let node = map["deviations"], let mapping = node.mapping(&d) {
+            for key in mapping.keys { deviations[key] = mapping[key]!.double(&d) }
+        }
+        var method = Allocation.Method.proportional
+        if let node = map["allocation"], let text = node.string(&d) {
+            if let value = Allocation.Method(rawValue: text) { method = value } else {
+                d.error(node.location, "allocation must be one of \(Allocation.Method.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        switch (map["quotas"], map["total"]) {
+        case (let quotas?, nil):
+            plan.quotas = .counts(counts(quotas))
+            if map["allocation"] != nil { d.error(map["allocation"]!.location, "'allocation' goes with 'total', not with 'quotas'") }
+        case (nil, let total?):
+            if let value = total.int(&d) {
+                if method == .neyman, deviations.isEmpty {
+                    d.error(total.location, "neyman allocation needs 'deviations' (each stratum's spread)")
+                }
+                plan.quotas = .total(max(0, value), method, deviations: deviations)
+            }
+        case (_?, let total?):
+            d.error(total.location, "give either 'quotas' (per stratum) or 'total' (with an allocation), not both")
+        case (nil, nil):
+            break
+        }
+        if let node = map["sub_quotas"], let mapping = node.mapping(&d) {
+            for stratum in mapping.keys {
+                guard let entry = mapping[stratum]!.mapping(&d) else { continue }
+                entry.rejectUnknownKeys(allowed: ["field", "quotas"], &d)
+                guard let field = entry.required("field", &d)?.string(&d), let quotas = entry.required("quotas", &d) else { continue }
+                if !Item.stratumFields.contains(field) { d.error(entry["field"]!.location, "unknown field '\(field)'") }
+                plan.subQuotas[stratum] = SamplingPlan.SubQuota(field: field, counts: counts(quotas))
+            }
+        }
+        if let node = map["minimum"], let value = node.int(&d) { plan.minimum = max(0, value) }
+        if let node = map["allow_shortfall"], let value = node.bool(&d) { plan.allowShortfall = value }
+        if let node = map["oversample"], let value = node.double(&d) {
+            if value < 0 || value > 10 { d.error(node.location, "oversample must be between 0 and 10 (a share: 0.2 = 20% more)") } else { plan.oversample = value }
+        }
+        return plan
     }
 
     static func parseRules(_ node: YAMLNode, defaults: ValidationRules, _ d: inout Diagnostics) -> ValidationRules? {

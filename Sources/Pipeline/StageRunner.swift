@@ -105,9 +105,7 @@ public struct StageRunner: Sendable {
                 files.append(StageRecord.File(path: path, bytes: hash.bytes, sha256: hash.sha256))
             }
             let record = StageRecord(stage: stage, key: key, files: files, summary: summary)
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-            try AtomicFiles.writeAndSync(try encoder.encode(record), to: staging.appendingPathComponent(StageRecord.fileName))
+            try StageFiles.writeReport(record, StageRecord.fileName, in: staging)
             try AtomicFiles.syncDirectory(staging)
             try AtomicFiles.replaceDirectory(target, with: staging)
             return StageReport(summary: summary, skipped: false, directory: target, record: record)
@@ -124,6 +122,17 @@ enum StageFiles {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFiles.writeAndSync(try JSONLines.encode(items), to: url)
+    }
+
+    /// A small report as pretty, key-sorted JSON.
+    static func writeReport(_ value: some Encodable, _ name: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        try AtomicFiles.writeAndSync(data, to: url)
     }
 
     static func read<T: Decodable>(_ type: T.Type, _ name: String, in directory: URL) throws -> [T] {

@@ -108,7 +108,7 @@ public enum ReleaseWriter {
     /// Copies a verified candidate to `releases/<name>/<version>/` with the version set in its
     /// manifest. The new directory appears whole or not at all, and never replaces an existing one.
     public static func publish(candidate: URL, releasesRoot: URL, version: String) throws -> URL {
-        guard version.wholeMatch(of: /(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?/) != nil else {
+        guard SemanticVersion(version) != nil else {
             throw PublishError.invalidVersion(version)
         }
         let manifestURL = candidate.appendingPathComponent("manifest.json")

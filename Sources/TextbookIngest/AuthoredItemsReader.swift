@@ -3,8 +3,8 @@ import DatasetCore
 public import XMLReader
 
 /// Reads the authored-item XML format (`schemas/authored-items.xsd`): passages, and items with
-/// a question, choices, a lettered answer, subject, grade, language, author and the passage
-/// they were written from. A reference to a passage that does not exist is an error.
+/// a question, choices, a lettered answer, subject, topic, grade, language, author and the
+/// passage they were written from. A reference to a passage that does not exist is an error.
 public struct AuthoredItemsReader: Sendable {
     public var reader: XMLStreamReader
 
@@ -78,6 +78,7 @@ public struct AuthoredItemsReader: Sendable {
                                 answer: answer?.uppercased(), subject: element["subject"],
                                 language: element["language"] ?? documentLanguage)
         item.grade = element["grade"]
+        item.topic = element["topic"]
         item.source.author = element["author"]
         item.source.passage = element["passage"]
         if answer == nil { item.flags.append("needs_key") }

@@ -118,8 +118,10 @@ public enum Validator {
         "모두 정답", "정답 없음", "위의 모든 것", "위 모두", "모두 맞다", "모두 옳다", "해당 없음",
     ]
 
+    static let catchAllKeys = catchAllPhrases.map(\.comparisonKey)
+
     static func isCatchAll(_ key: String) -> Bool {
-        catchAllPhrases.contains { key == $0.comparisonKey || key.hasPrefix($0.comparisonKey) }
+        catchAllKeys.contains { key.hasPrefix($0) }
     }
 
     /// The answer text when it appears in the stem and no distractor does (at least 4 characters).

@@ -32,7 +32,7 @@ import DatasetCore
 
         var text = try String(contentsOf: project.directory.appendingPathComponent("pipelines/example.yaml"), encoding: .utf8)
         text = text.replacingOccurrences(of: "    tallies: raw/survey/tallies.csv", with: "    talies: raw/survey/tallies.csv")
-            .replacingOccurrences(of: "dev_per_subject: 1", with: "dev_per_subject: [1]")
+            .replacingOccurrences(of: "{name: dev, per_subject: 1}", with: "{name: dev, per_subject: [1]}")
             .replacingOccurrences(of: "raw/items/korean-knowledge.xml", with: "raw/items/gone.xml")
         try project.write(text, to: "pipelines/broken.yaml")
         for command in [["check", "pipelines/broken.yaml"], ["run", "pipelines/broken.yaml"],
@@ -43,7 +43,7 @@ import DatasetCore
             #expect(result.stderr.contains("error: pipelines/broken.yaml:12: 'sources[0].talies': unknown key (did you mean 'tallies'?)"))
             #expect(result.stderr.contains("error: pipelines/broken.yaml:9:5: 'sources[0].tallies': missing required key"))
             #expect(result.stderr.contains("error: pipelines/broken.yaml:35:11: 'sources[2].path': file 'raw/items/gone.xml' does not exist"))
-            #expect(result.stderr.contains("'stages.sample.dev_per_subject': wrong type: expected a whole number, found a list"))
+            #expect(result.stderr.contains("'stages.release.splits[0].per_subject': wrong type: expected a whole number, found a list"))
             #expect(result.stderr.contains("4 problems"))
         }
         #expect(try project.snapshot("build") == build)

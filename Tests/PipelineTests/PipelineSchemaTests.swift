@@ -27,6 +27,7 @@ import Testing
         #expect(try keys(properties["release"]) == Set(PipelineSpec.releaseKeys))
         let stages = try #require((properties["stages"] as? [String: Any])?["properties"] as? [String: Any])
         #expect(try keys(stages["sample"]) == Set(PipelineSpec.sampleKeys))
+        #expect(try keys(stages["release"]) == Set(PipelineSpec.releaseStageKeys))
         #expect(try keys(stages["validate"]) == Set(PipelineSpec.validateKeys))
         let kinds = try #require(((defs["source"] as? [String: Any])?["properties"] as? [String: Any])?["kind"] as? [String: Any])
         #expect(Set(try #require(kinds["enum"] as? [String])) == Set(PipelineSpec.SourceKind.allCases.map(\.rawValue)))

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import DatasetCore
 @testable import Pipeline
+import Sampling
 
 func parseSpec(_ yaml: String, project: URL? = nil) throws -> PipelineSpec {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString).yaml")
@@ -31,7 +32,8 @@ release:
         #expect(spec.seed == 7)
         #expect(spec.sources.map(\.id) == ["items"])
         #expect(spec.sources[0].files == ["path": "raw/items.xml"])
-        #expect(spec.devPerSubject == 5)
+        #expect(spec.splits == SplitAssigner.defaultSplits)
+        #expect(spec.sampling.quotas == .all)
         #expect(spec.validation[.commonKnowledge]?.minChoices == 4)
         #expect(spec.releaseName == "mini-bench")
     }

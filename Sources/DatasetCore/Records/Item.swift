@@ -254,9 +254,11 @@ public struct Item: Codable, Sendable, Hashable {
         answer.flatMap(Self.index(ofLetter:)).flatMap { $0 < choices.count ? choices[$0] : nil }
     }
 
-    /// Hash of what a reviewer sees and decides on: question, choices and answer.
+    /// Hash of what a reviewer decides on: the question, the set of choices and the correct
+    /// one's text. Choice order is left out, so balancing answer positions never makes a
+    /// review decision stale.
     public var contentHash: String {
-        Hashing.sha256Hex(parts: [question, answer ?? ""] + choices)
+        Hashing.sha256Hex(parts: [question, answerText ?? answer ?? ""] + choices.sorted())
     }
 
     /// A stable id from the source identity and the question text, so the same item read again

@@ -1,0 +1,65 @@
+public import Foundation
+public import DatasetCore
+
+/// The latest published version of a release: what its items were, so that a new version can
+/// keep their splits and choice order (and, later, report the difference).
+public struct PublishedRelease: Sendable {
+    public var version: String
+    public var directory: URL
+    public var manifestSHA256: String
+    /// Item id → its split.
+    public var splits: [String: String]
+    /// Item id → its choices in published order.
+    public var choices: [String: [String]]
+
+    /// The highest semantic version under `releasesRoot/<name>/`, or nil if none is published.
+    public static func latest(name: String, releasesRoot: URL) throws -> PublishedRelease? {
+        let folder = releasesRoot.appendingPathComponent(name)
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .compactMap { name in SemanticVersion(name).map { ($0, name) } }
+        guard let (_, version) = versions.max(by: { $0.0 < $1.0 }) else { return nil }
+        let directory = folder.appendingPathComponent(version)
+        let manifestURL = directory.appendingPathComponent("manifest.json")
+        let manifest = try ReleaseManifest.read(from: manifestURL)
+        var splits: [String: String] = [:]
+        var choices: [String: [String]] = [:]
+        for file in manifest.files {
+            for item in try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path),
+                                           displayName: "\(name)/\(version)/\(file.path)") {
+                splits[item.id] = file.split
+                choices[item.id] = item.choices
+            }
+        }
+        return PublishedRelease(version: version, directory: directory,
+                                manifestSHA256: try Hashing.sha256Hex(fileAt: manifestURL).sha256,
+                                splits: splits, choices: choices)
+    }
+}
+
+/// MAJOR.MINOR.PATCH with an optional pre-release, ordered as semver orders them.
+public struct SemanticVersion: Comparable, Sendable {
+    public var major: Int
+    public var minor: Int
+    public var patch: Int
+    public var prerelease: String?
+
+    public init?(_ text: String) {
+        guard let match = text.wholeMatch(of: /(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?/),
+              let major = Int(match.1), let minor = Int(match.2), let patch = Int(match.3) else { return nil }
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = match.4.map(String.init)
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        if (lhs.major, lhs.minor, lhs.patch) != (rhs.major, rhs.minor, rhs.patch) {
+            return (lhs.major, lhs.minor, lhs.patch) < (rhs.major, rhs.minor, rhs.patch)
+        }
+        switch (lhs.prerelease, rhs.prerelease) {
+        case (nil, nil), (nil, _?): return false
+        case (_?, nil): return true
+        case (let a?, let b?): return a < b
+        }
+    }
+}

@@ -1,0 +1,77 @@
+public import DatasetCore
+
+/// Spreads the correct answers of unordered common-knowledge items evenly over the letters
+/// within each task and subject, by permuting their choices deterministically from the seed.
+/// Ordered scales (Likert) are never permuted. An item published before keeps its published
+/// order, so its answer letter never changes between versions; new items take, in the order
+/// of a draw from the seed and their id, the letter used least so far.
+public enum AnswerBalancer {
+    public struct SubjectBalance: Codable, Sendable, Equatable {
+        public var subject: String
+        public var items: Int
+        /// How many correct answers sit at A, B, C, ...
+        public var counts: [Int]
+        /// Pearson's chi-square of the counts against an even spread.
+        public var chiSquare: Double
+
+        enum CodingKeys: String, CodingKey {
+            case subject, items, counts, chiSquare = "chi_square"
+        }
+    }
+
+    public static func balance(_ items: [Item], seed: UInt64, previous: [String: [String]] = [:]) -> (items: [Item], report: [SubjectBalance]) {
+        var output: [Item] = []
+        var report: [SubjectBalance] = []
+        let groups = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
+        for key in groups.keys.sorted() {
+            var counts: [Int] = []
+            func count(_ item: Item) {
+                guard let index = item.answer.flatMap(Item.index(ofLetter:)) else { return }
+                if counts.count <= index { counts += Array(repeating: 0, count: index + 1 - counts.count) }
+                counts[index] += 1
+            }
+            var fresh: [Item] = []
+            for var item in groups[key]! {
+                // Only keyed items: a social-value item's letter names its modal answer, tied to its distribution.
+                guard item.task == .commonKnowledge, !item.choicesOrdered, let answer = item.answerText else {
+                    output.append(item)
+                    continue
+                }
+                if let order = previous[item.id], order.sorted() == item.choices.sorted(), let index = order.firstIndex(of: answer) {
+                    item.choices = order
+                    item.answer = Item.letter(index)
+                    count(item)
+                    output.append(item)
+                } else {
+                    fresh.append(item)
+                }
+            }
+            for var item in Item.ranked(fresh, seed: seed, purpose: "position") {
+                let answer = item.answerText!
+                let width = item.choices.count
+                if counts.count < width { counts += Array(repeating: 0, count: width - counts.count) }
+                let least = counts.prefix(width).min()!
+                let candidates = (0..<width).filter { counts[$0] == least }
+                var generator = SplitMix64(seed: seed, label: "permute\u{1F}\(item.id)")
+                let target = candidates[Int(generator.next() % UInt64(candidates.count))]
+                var distractors = item.choices.filter { $0 != answer }
+                distractors.shuffle(using: &generator)
+                distractors.insert(answer, at: target)
+                item.choices = distractors
+                item.answer = Item.letter(target)
+                counts[target] += 1
+                output.append(item)
+            }
+            let total = counts.reduce(0, +)
+            if total > 0 {
+                let expected = Double(total) / Double(counts.count)
+                let chiSquare = counts.reduce(0) { sum, observed in
+                    let difference = Double(observed) - expected
+                    return sum + difference * difference / expected
+                }
+                report.append(SubjectBalance(subject: key, items: total, counts: counts, chiSquare: (chiSquare * 1000).rounded() / 1000))
+            }
+        }
+        return (output.sorted { $0.id < $1.id }, report)
+    }
+}

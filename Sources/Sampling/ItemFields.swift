@@ -1,0 +1,34 @@
+public import DatasetCore
+
+extension Item {
+    /// Fields that strata and splits can be defined on.
+    public static let stratumFields = ["subject", "task", "language", "topic", "grade", "cultural_sensitivity", "source_kind", "source_id"]
+
+    /// The value of a stratum field, or "-" when the item has none.
+    public func field(_ name: String) -> String {
+        switch name {
+        case "subject": subject
+        case "task": task.rawValue
+        case "language": language
+        case "topic": topic ?? "-"
+        case "grade": grade ?? "-"
+        case "cultural_sensitivity": culturalSensitivity.rawValue
+        case "source_kind": source.kind
+        case "source_id": source.sourceID
+        default: "-"
+        }
+    }
+
+    /// Items in the order of their draws for a purpose (ties by id); each draw is made once.
+    public static func ranked(_ items: [Item], seed: UInt64, purpose: String) -> [Item] {
+        items.map { ($0.draw(seed: seed, purpose: purpose), $0) }
+            .sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }
+            .map(\.1)
+    }
+
+    /// A uniform number in [0, 1) from the seed, a purpose and the item's id alone.
+    public func draw(seed: UInt64, purpose: String) -> Double {
+        var generator = SplitMix64(seed: seed, label: "\(purpose)\u{1F}\(id)")
+        return generator.nextUnit()
+    }
+}

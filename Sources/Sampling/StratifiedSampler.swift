@@ -1,0 +1,163 @@
+public import DatasetCore
+public import Statistics
+
+/// Stratified selection to quotas, set in the pipeline file's `stages.sample`.
+public struct SamplingPlan: Sendable, Hashable {
+    public enum Quotas: Sendable, Hashable {
+        /// Every item is kept (no quotas).
+        case all
+        /// A count per stratum.
+        case counts([String: Int])
+        /// A total split over the strata found in the pool; Neyman allocation needs each
+        /// stratum's spread (e.g. the standard deviation of scores, or sqrt(p(1−p))).
+        case total(Int, Allocation.Method, deviations: [String: Double])
+    }
+
+    /// A stratum's quota split by another field, e.g. science into four sub-subjects.
+    public struct SubQuota: Sendable, Hashable {
+        public var field: String
+        public var counts: [String: Int]
+
+        public init(field: String, counts: [String: Int]) {
+            self.field = field
+            self.counts = counts
+        }
+    }
+
+    /// Item fields whose values, joined by "/", name a stratum.
+    public var strata: [String] = ["task", "subject"]
+    public var quotas: Quotas = .all
+    public var subQuotas: [String: SubQuota] = [:]
+    /// A stratum with fewer selected items fails the build unless `allowShortfall`.
+    public var minimum: Int = 0
+    public var allowShortfall: Bool = false
+    /// Select this share more than each quota, as a ranked reserve for review loss.
+    public var oversample: Double = 0
+
+    public init() {}
+}
+
+/// One row of the shortfall report.
+public struct StratumReport: Codable, Sendable, Equatable {
+    public var stratum: String
+    public var target: Int?
+    public var available: Int
+    public var selected: Int
+    public var reserve: Int
+    public var shortfall: Int
+
+    public init(stratum: String, target: Int?, available: Int, selected: Int, reserve: Int, shortfall: Int) {
+        self.stratum = stratum
+        self.target = target
+        self.available = available
+        self.selected = selected
+        self.reserve = reserve
+        self.shortfall = shortfall
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stratum, target, available, selected, reserve, shortfall
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(stratum, forKey: .stratum)
+        try container.encode(target, forKey: .target)
+        try container.encode(available, forKey: .available)
+        try container.encode(selected, forKey: .selected)
+        try container.encode(reserve, forKey: .reserve)
+        try container.encode(shortfall, forKey: .shortfall)
+    }
+}
+
+/// An item's place in the selection: its stratum (or sub-stratum) and rank there, the quota, and
+/// whether it is within the quota or in the ranked reserve that replaces items lost in review.
+public struct Selection: Codable, Sendable, Hashable {
+    public var id: String
+    public var stratum: String
+    public var rank: Int
+    public var quota: Int?
+    public var reserve: Bool
+}
+
+public struct SamplingResult: Sendable {
+    /// Selected and reserve items, by stratum then rank.
+    public var items: [Item]
+    public var selections: [Selection]
+    public var report: [StratumReport]
+    public var notSelected: [DroppedItem]
+}
+
+public enum StratifiedSampler {
+    public static func stratum(of item: Item, plan: SamplingPlan) -> String {
+        plan.strata.map { item.field($0) }.joined(separator: "/")
+    }
+
+    /// Ranks each stratum's items by a draw from the seed and the item's id (so adding items
+    /// never reorders the others), and keeps the top quota plus the oversampled reserve.
+    /// A stratum with sub-quotas is taken sub-stratum by sub-stratum, each to its own quota.
+    public static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64) -> SamplingResult {
+        var groups: [String: [Item]] = [:]
+        for item in items { groups[stratum(of: item, plan: plan), default: []].append(item) }
+        var names = groups.keys.sorted()
+        if case .counts(let counts) = plan.quotas {
+            names = Array(Set(names).union(counts.keys)).sorted()
+        }
+        let targets = quotas(for: names, sizes: names.map { groups[$0]?.count ?? 0 }, plan: plan)
+
+        var result = SamplingResult(items: [], selections: [], report: [], notSelected: [])
+        for name in names {
+            let ranked = Item.ranked(groups[name] ?? [], seed: seed, purpose: "sample")
+            var parts: [(label: String, items: [Item], quota: Int?)] = [(name, ranked, targets[name])]
+            if let sub = plan.subQuotas[name] {
+                parts = sub.counts.keys.sorted().map { value in
+                    ("\(name)/\(sub.field)=\(value)", ranked.filter { $0.field(sub.field) == value }, sub.counts[value]!)
+                }
+            }
+            var chosenIDs: Set<String> = []
+            for part in parts {
+                let withReserve = part.quota.map { Int((Double($0) * (1 + plan.oversample)).rounded(.up)) } ?? part.items.count
+                let chosen = Array(part.items.prefix(withReserve))
+                let selected = min(part.quota ?? chosen.count, chosen.count)
+                chosenIDs.formUnion(chosen.map(\.id))
+                for (rank, item) in chosen.enumerated() {
+                    result.selections.append(Selection(id: item.id, stratum: part.label, rank: rank + 1, quota: part.quota,
+                                                       reserve: rank >= selected))
+                }
+                result.items += chosen
+                result.report.append(StratumReport(stratum: part.label, target: part.quota, available: part.items.count,
+                                                   selected: selected, reserve: chosen.count - selected,
+                                                   shortfall: max(0, (part.quota ?? 0) - part.items.count)))
+            }
+            for item in ranked where !chosenIDs.contains(item.id) {
+                result.notSelected.append(DroppedItem(id: item.id, stage: "sample", reason: "over_quota",
+                                                      detail: "stratum \(name) is full (quota \(targets[name] ?? 0) plus reserve)", item: item))
+            }
+        }
+        result.report.sort { $0.stratum < $1.stratum }
+        return result
+    }
+
+    static func quotas(for names: [String], sizes: [Int], plan: SamplingPlan) -> [String: Int] {
+        switch plan.quotas {
+        case .all:
+            return [:]
+        case .counts(let counts):
+            var targets: [String: Int] = [:]
+            for name in names { if let count = counts[name] { targets[name] = count } }
+            for (name, sub) in plan.subQuotas where targets[name] == nil {
+                targets[name] = sub.counts.values.reduce(0, +)
+            }
+            return targets
+        case .total(let total, let method, let deviations):
+            let quotas = Allocation.allocate(total: total, populations: sizes.map(Double.init),
+                                             deviations: names.map { deviations[$0] ?? 0 }, method: method)
+            return Dictionary(uniqueKeysWithValues: zip(names, quotas))
+        }
+    }
+
+    /// The strata whose selection falls below the plan's minimum.
+    public static func belowMinimum(_ report: [StratumReport], plan: SamplingPlan) -> [StratumReport] {
+        report.filter { $0.selected < plan.minimum }
+    }
+}

@@ -1,0 +1,82 @@
+import Testing
+import DatasetCore
+@testable import Sampling
+
+@Suite struct StratifiedSamplerTests {
+    var plan: SamplingPlan {
+        var plan = SamplingPlan()
+        plan.strata = ["subject"]
+        return plan
+    }
+
+    @Test func quotasAreMetExactlyWhereThePoolAllows() {
+        var plan = plan
+        plan.quotas = .counts(["history": 30, "math": 20, "art": 5])
+        let pool = items(50, subject: "history") + items(12, subject: "math") + items(9, subject: "music")
+        let result = StratifiedSampler.sample(pool, plan: plan, seed: 9)
+        #expect(result.items.filter { $0.subject == "history" }.count == 30)
+        #expect(result.items.filter { $0.subject == "math" }.count == 12)
+        #expect(result.items.filter { $0.subject == "music" }.count == 9)
+        let report = Dictionary(uniqueKeysWithValues: result.report.map { ($0.stratum, $0) })
+        #expect(report["history"] == StratumReport(stratum: "history", target: 30, available: 50, selected: 30, reserve: 0, shortfall: 0))
+        #expect(report["math"] == StratumReport(stratum: "math", target: 20, available: 12, selected: 12, reserve: 0, shortfall: 8))
+        #expect(report["art"] == StratumReport(stratum: "art", target: 5, available: 0, selected: 0, reserve: 0, shortfall: 5))
+        #expect(report["music"]?.target == nil)
+        #expect(result.notSelected.count == 20)
+        #expect(result.notSelected.allSatisfy { $0.reason == "over_quota" })
+    }
+
+    @Test func sameSeedSameSelectionAndAnotherSeedAnother() {
+        var plan = plan
+        plan.quotas = .counts(["history": 10])
+        let pool = items(50, subject: "history")
+        let a = StratifiedSampler.sample(pool, plan: plan, seed: 1).items.map(\.id)
+        let b = StratifiedSampler.sample(pool.reversed(), plan: plan, seed: 1).items.map(\.id)
+        let c = StratifiedSampler.sample(pool, plan: plan, seed: 2).items.map(\.id)
+        #expect(a == b)
+        #expect(Set(a) != Set(c))
+    }
+
+    @Test func aTotalIsAllocatedOverTheStrata() {
+        var proportional = plan
+        proportional.quotas = .total(40, .proportional, deviations: [:])
+        let pool = items(60, subject: "history") + items(20, subject: "math")
+        let result = StratifiedSampler.sample(pool, plan: proportional, seed: 1)
+        #expect(result.report.map(\.target) == [30, 10])
+        var equal = plan
+        equal.quotas = .total(40, .equal, deviations: [:])
+        #expect(StratifiedSampler.sample(pool, plan: equal, seed: 1).report.map(\.selected) == [20, 20])
+        var neyman = plan
+        neyman.quotas = .total(40, .neyman, deviations: ["history": 1, "math": 3])
+        #expect(StratifiedSampler.sample(pool, plan: neyman, seed: 1).report.map(\.target) == [20, 20])
+    }
+
+    @Test func oversamplingKeepsARankedReserve() {
+        var plan = plan
+        plan.quotas = .counts(["history": 10])
+        plan.oversample = 0.2
+        let result = StratifiedSampler.sample(items(50, subject: "history"), plan: plan, seed: 4)
+        #expect(result.items.count == 12)
+        #expect(result.selections.filter(\.reserve).map(\.rank) == [11, 12])
+        #expect(result.report[0].reserve == 2)
+    }
+
+    @Test func subQuotasSplitAStratumByAnotherField() {
+        var plan = plan
+        plan.quotas = .counts([:])
+        plan.subQuotas["science"] = .init(field: "topic", counts: ["biology": 3, "physics": 3])
+        let pool = items(10, subject: "science", prefix: "bio", topic: "biology") + items(2, subject: "science", prefix: "phy", topic: "physics")
+        let result = StratifiedSampler.sample(pool, plan: plan, seed: 4)
+        #expect(result.items.filter { $0.topic == "biology" }.count == 3)
+        #expect(result.items.filter { $0.topic == "physics" }.count == 2)
+        #expect(result.report.map(\.stratum) == ["science/topic=biology", "science/topic=physics"])
+        #expect(result.report[1].shortfall == 1)
+    }
+
+    @Test func belowMinimumIsReported() {
+        var plan = plan
+        plan.minimum = 5
+        let result = StratifiedSampler.sample(items(3, subject: "art") + items(8, subject: "math"), plan: plan, seed: 1)
+        #expect(StratifiedSampler.belowMinimum(result.report, plan: plan).map(\.stratum) == ["art"])
+    }
+}
