@@ -327,7 +327,13 @@ public struct PipelineRunner: Sendable {
             result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms")
         case .authored:
             let path = source.files["path"]!
-            let output = try AuthoredItemsReader().read(fileAt: url(path), context: context(source, path, hashes, source.license, nil))
+            // A project may tighten the schema; its copy in schemas/ then rules.
+            let projectSchema = url("schemas/authored-items.xsd")
+            let reader = FileManager.default.fileExists(atPath: projectSchema.path)
+                ? AuthoredItemsReader(schemaText: try Data(contentsOf: projectSchema).utf8Text(file: "schemas/authored-items.xsd"),
+                                      schemaName: "schemas/authored-items.xsd")
+                : AuthoredItemsReader()
+            let output = try reader.read(fileAt: url(path), context: context(source, path, hashes, source.license, nil))
             result.items = output.items
             result.notes.append("\(source.id): \(output.items.count) authored items")
         }

@@ -7,12 +7,24 @@ public import XMLReader
 /// passage they were written from. A reference to a passage that does not exist is an error.
 public struct AuthoredItemsReader: Sendable {
     public var reader: XMLStreamReader
+    /// The XSD text the file is validated against.
+    public var schemaText: String
+    public var schemaName: String
 
-    public init(reader: XMLStreamReader = XMLStreamReader()) {
+    public init(reader: XMLStreamReader = XMLStreamReader(), schemaText: String = authoredItemsDefaultSchema,
+                schemaName: String = "authored-items.xsd") {
         self.reader = reader
+        self.schemaText = schemaText
+        self.schemaName = schemaName
     }
 
     public func read(fileAt url: URL, context: TextbookContext) throws -> TextbookOutput {
+        let schema: XMLSchema
+        do {
+            schema = try XMLSchema(text: schemaText, name: schemaName)
+        } catch let error as XMLReadError {
+            throw InputError(file: error.file, error.message)
+        }
         var output = TextbookOutput()
         var builder = XMLSubtreeBuilder()
         var passages: Set<String> = []
@@ -21,7 +33,7 @@ public struct AuthoredItemsReader: Sendable {
         var diagnostics = Diagnostics()
         var seenIDs: [String: Int] = [:]
         do {
-            try reader.read(fileAt: url, displayName: context.document) { event in
+            try reader.read(fileAt: url, displayName: context.document, schema: schema) { event in
                 if builder.isBuilding {
                     guard let element = builder.feed(event) else { return }
                     if element.name == "passage" {
@@ -43,8 +55,8 @@ public struct AuthoredItemsReader: Sendable {
                                       "unexpected element <\(start.name)>; expected <passage> or <item>")
                 }
             }
-        } catch let error as XMLReadError {
-            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        } catch {
+            throw InputError.xml(error)
         }
         for reference in pendingReferences where !passages.contains(reference.passage) {
             diagnostics.error(SourceLocation(file: context.document, line: reference.line, field: "passage"),

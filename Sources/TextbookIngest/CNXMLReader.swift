@@ -79,8 +79,8 @@ public struct CNXMLReader: Sendable {
                     break
                 }
             }
-        } catch let error as XMLReadError {
-            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        } catch {
+            throw InputError.xml(error)
         }
         return Module(output: output, glossary: glossary, moduleID: moduleID)
     }
@@ -157,8 +157,8 @@ public struct CNXMLCollection: Sendable {
                     }
                 }
             }
-        } catch let error as XMLReadError {
-            throw InputError(file: error.file, line: error.line, column: error.column, error.message)
+        } catch {
+            throw InputError.xml(error)
         }
         return collection
     }

@@ -1,4 +1,5 @@
 public import DatasetCore
+import XMLReader
 
 /// What a textbook reader needs to know about the source it reads for.
 public struct TextbookContext: Sendable {
@@ -45,4 +46,17 @@ public struct TextbookOutput: Sendable {
     public var title: String?
 
     public init() {}
+}
+
+extension InputError {
+    /// An XML reader's error (or errors) as input errors with file, line and column.
+    static func xml(_ error: any Error) -> any Error {
+        if let error = error as? XMLReadError {
+            return InputError(file: error.file, line: error.line, column: error.column, error.message)
+        }
+        if let errors = error as? XMLReadErrors {
+            return InputErrors(errors.errors.map { InputError(file: $0.file, line: $0.line, column: $0.column, $0.message) })
+        }
+        return error
+    }
 }

@@ -48,6 +48,13 @@ public struct XMLStartElement: Sendable {
     public var depth: Int
 }
 
+/// Several problems found in one file (schema validity errors are all collected).
+public struct XMLReadErrors: Error, Sendable, CustomStringConvertible {
+    public var errors: [XMLReadError]
+
+    public var description: String { errors.map(\.description).joined(separator: "\n") }
+}
+
 public enum XMLEvent: Sendable {
     case start(XMLStartElement)
     case end(name: String, namespace: String?)
@@ -69,7 +76,10 @@ public struct XMLStreamReader: Sendable {
     private static let initializeOnce: Void = { xmlInitParser() }()
 
     /// Reads `url`, passing each event to `handler`. `displayName` names the file in errors.
-    public func read(fileAt url: URL, displayName: String, _ handler: (XMLEvent) throws -> Void) throws {
+    /// With a `schema`, the document is validated against it while it streams; every validity
+    /// error is collected and thrown at the end.
+    public func read(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
+                     _ handler: (XMLEvent) throws -> Void) throws {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot read the file")
@@ -86,15 +96,15 @@ public struct XMLStreamReader: Sendable {
         }
         defer { xmlFreeTextReader(reader) }
 
-        let errorBox = ErrorBox()
+        let errorBox = ErrorBox(file: displayName)
         let context = Unmanaged.passUnretained(errorBox).toOpaque()
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
             guard let context, let error else { return }
-            let box = Unmanaged<ErrorBox>.fromOpaque(context).takeUnretainedValue()
-            guard box.first == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            let message = error.pointee.message.map { String(cString: $0) } ?? "malformed XML"
-            box.first = (message.trimmingCharacters(in: .whitespacesAndNewlines), Int(error.pointee.line), Int(error.pointee.int2))
+            Unmanaged<ErrorBox>.fromOpaque(context).takeUnretainedValue().record(error.pointee)
         }, context)
+        if let schema, xmlTextReaderSetSchema(reader, schema.pointer) != 0 {
+            throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot attach the schema \(schema.name)")
+        }
 
         func failure(_ message: String) -> XMLReadError {
             XMLReadError(file: displayName, line: Int(xmlTextReaderGetParserLineNumber(reader)),
@@ -103,12 +113,10 @@ public struct XMLStreamReader: Sendable {
 
         while true {
             let status = xmlTextReaderRead(reader)
-            if let first = errorBox.first {
-                throw XMLReadError(file: displayName, line: first.line > 0 ? first.line : nil,
-                                   column: first.column > 0 ? first.column : nil, message: first.message)
-            }
+            // A well-formedness error stops the read; validity errors are collected until the end.
+            if let fatal = errorBox.fatal { throw errorBox.thrown(fatal) }
             if status == 0 { break }
-            if status < 0 { throw failure("malformed XML") }
+            if status < 0 { throw errorBox.errors.isEmpty ? failure("malformed XML") : errorBox.thrown(nil) }
 
             let depth = Int(xmlTextReaderDepth(reader))
             if depth > limits.maxDepth {
@@ -148,6 +156,7 @@ public struct XMLStreamReader: Sendable {
                 break
             }
         }
+        if !errorBox.errors.isEmpty { throw errorBox.thrown(nil) }
     }
 
     private func string(_ pointer: UnsafePointer<xmlChar>?) -> String {
@@ -156,6 +165,26 @@ public struct XMLStreamReader: Sendable {
     }
 }
 
+/// Collects libxml2's structured errors for one read.
 private final class ErrorBox {
-    var first: (message: String, line: Int, column: Int)?
+    let file: String
+    var errors: [XMLReadError] = []
+    var fatal: XMLReadError?
+
+    init(file: String) { self.file = file }
+
+    func record(_ error: xmlError) {
+        guard error.level.rawValue >= XML_ERR_ERROR.rawValue, errors.count < 1000 else { return }
+        let message = (error.message.map { String(cString: $0) } ?? "malformed XML").trimmingCharacters(in: .whitespacesAndNewlines)
+        let line = Int(error.line), column = Int(error.int2)
+        let failure = XMLReadError(file: file, line: line > 0 ? line : nil, column: column > 0 ? column : nil, message: message)
+        errors.append(failure)
+        let isValidity = error.domain == Int32(XML_FROM_SCHEMASV.rawValue) || error.domain == Int32(XML_FROM_VALID.rawValue)
+        if !isValidity, fatal == nil { fatal = failure }
+    }
+
+    func thrown(_ fatal: XMLReadError?) -> any Error {
+        if let fatal { return fatal }
+        return errors.count == 1 ? errors[0] : XMLReadErrors(errors: errors)
+    }
 }

@@ -119,8 +119,8 @@ func context(_ document: String, subject: String = "statistics", language: Strin
 
     @Test func aReferenceToAMissingPassageIsAnError() {
         let xml = """
-        <items xml:lang="ko">
-          <item id="x" passage="nowhere"><question>질문입니다?</question><choice>가</choice><answer>A</answer></item>
+        <items xmlns="urn:build-dataset:authored-items:1" xml:lang="ko">
+          <item id="x" passage="nowhere"><question>질문입니다?</question><choice>가</choice><choice>나</choice><answer>A</answer></item>
         </items>
         """
         #expect(throws: InputError(file: "items.xml", line: 2, field: "passage", "passage 'nowhere' is not defined in this file")) {
@@ -130,19 +130,69 @@ func context(_ document: String, subject: String = "statistics", language: Strin
 
     @Test func duplicateIDsAndMissingQuestionsAreAllReported() throws {
         let xml = """
-        <items>
-          <item id="x"><question>Q one?</question></item>
-          <item id="x"><question>Q two?</question></item>
-          <item id="y"></item>
+        <items xmlns="urn:build-dataset:authored-items:1">
+          <item id="x"><question>Q one?</question><choice>a</choice><choice>b</choice></item>
+          <item id="x"><question>Q two?</question><choice>a</choice><choice>b</choice></item>
+        </items>
+        """
+        #expect(throws: InputError(file: "items.xml", line: 3, field: "id", "item id 'x' already used on line 2")) {
+            try read(xml)
+        }
+    }
+}
+
+@Suite struct AuthoredItemsSchemaTests {
+    func read(_ xml: String, schema: String = authoredItemsDefaultSchema) throws -> TextbookOutput {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("authored-\(UUID().uuidString).xml")
+        try Data(xml.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        return try AuthoredItemsReader(schemaText: schema).read(fileAt: url, context: context("items.xml"))
+    }
+
+    @Test func theBuiltInSchemaIsTheOneInSchemas() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/authored-items.xsd")
+        #expect(try String(contentsOf: url, encoding: .utf8) == authoredItemsDefaultSchema)
+    }
+
+    @Test func everySchemaViolationIsReportedWithItsLine() {
+        let xml = """
+        <items xmlns="urn:build-dataset:authored-items:1">
+          <item id="a"><question>Q?</question><choice>only one</choice><answer>A</answer></item>
+          <item><question>Q?</question><choice>a</choice><choice>b</choice></item>
+          <item id="c"><question>Q?</question><choice>a</choice><choice>b</choice><answer>7</answer></item>
+          <note>free text</note>
         </items>
         """
         do {
             _ = try read(xml)
             Issue.record("expected errors")
         } catch let error as InputErrors {
-            #expect(error.errors.map(\.location.line) == [3, 4])
-            #expect(error.errors[0].message.contains("already used on line 2"))
-            #expect(error.errors[1].location.field == "question")
+            #expect(error.errors.map(\.location.line) == [2, 3, 4, 5])
+            #expect(error.errors[0].message.contains("Expected is ( {urn:build-dataset:authored-items:1}choice )"))
+            #expect(error.errors[1].message.contains("'id' is required"))
+            #expect(error.errors[2].message.contains("answer"))
+            #expect(error.errors[3].message.contains("note"))
+        } catch {
+            Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func aDocumentOutsideTheNamespaceIsRefused() {
+        #expect(throws: InputError.self) {
+            try read("<items><item id=\"a\"><question>Q?</question><choice>a</choice><choice>b</choice></item></items>")
+        }
+    }
+
+    @Test func aTightenedSchemaIsObeyed() throws {
+        let xml = """
+        <items xmlns="urn:build-dataset:authored-items:1">
+          <item id="a"><question>Q?</question><choice>a</choice><choice>b</choice><choice>c</choice><answer>A</answer></item>
+        </items>
+        """
+        #expect(try read(xml).items.count == 1)
+        let fourChoices = authoredItemsDefaultSchema.replacingOccurrences(of: "minOccurs=\"2\" maxOccurs=\"10\"", with: "minOccurs=\"4\" maxOccurs=\"4\"")
+        #expect(throws: InputError.self) { try read(xml, schema: fourChoices) }
+        #expect(throws: InputError.self) { try read(xml, schema: "<not-a-schema/>") }
     }
 }

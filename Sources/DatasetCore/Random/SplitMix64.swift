@@ -1,5 +1,3 @@
-import DatasetCore
-
 /// The one pseudo-random generator of this tool: SplitMix64 (Steele, Lea and Flood 2014;
 /// Vigna's reference `splitmix64.c`). Every random choice derives from the pipeline's seed
 /// through it, so a build is reproducible on every platform.
