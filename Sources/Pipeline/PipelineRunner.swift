@@ -316,15 +316,17 @@ public struct PipelineRunner: Sendable {
             let path = source.files["path"]!
             let collection = try source.files["collection"].map { try CNXMLCollection.read(fileAt: url($0), displayName: $0) }
             let license = source.license ?? collection?.licenseURL ?? collection?.license
-            let module = try CNXMLReader().read(fileAt: url(path), context: context(source, path, hashes, license, nil))
-            result.items = module.output.items
+            let moduleContext = context(source, path, hashes, license, nil)
+            let module = try CNXMLReader().read(fileAt: url(path), context: moduleContext)
+            let generated = source.glossaryItems ? CNXMLReader.glossaryItems(module.glossary, context: moduleContext) : []
+            result.items = module.output.items + generated
             result.dropped = module.output.dropped
             // The module's place in its collection's reading order, known once the module is read.
             if let collection, let id = module.moduleID, let index = collection.moduleOrder.firstIndex(of: id) {
                 for i in result.items.indices { result.items[i].source.position = index + 1 }
                 for i in result.dropped.indices { result.dropped[i].item.source.position = index + 1 }
             }
-            result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms")
+            result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms, \(generated.count) generated glossary items")
         case .authored:
             let path = source.files["path"]!
             // A project may tighten the schema; its copy in schemas/ then rules.
@@ -389,7 +391,7 @@ public struct PipelineRunner: Sendable {
     private func context(_ source: PipelineSpec.Source, _ path: String, _ hashes: [String: String], _ license: String?,
                          _ position: Int?) -> TextbookContext {
         TextbookContext(sourceID: source.id, document: path, subject: source.subject, language: source.language,
-                        license: license, revision: hashes[path]!, position: position)
+                        license: license, revision: hashes[path]!, position: position, seed: spec.seed)
     }
 }
 

@@ -35,6 +35,8 @@ public struct PipelineSpec: Sendable {
         /// `margins_mapping` (survey); `path`, `collection` (textbooks).
         public var files: [String: String]
         public var survey: SurveySettings
+        /// CNXML: turn the glossary into "which term matches this definition" items.
+        public var glossaryItems: Bool
         /// The source's section of the pipeline file, canonicalized, for cache keys.
         public var configText: String
         public var line: Int?
@@ -61,7 +63,7 @@ public struct PipelineSpec: Sendable {
 
     static let topKeys = ["name", "description", "seed", "sources", "stages", "release"]
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
-                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "survey"]
+                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select"]
@@ -283,9 +285,14 @@ public struct PipelineSpec: Sendable {
             }
             if let node = settings["raking_max_iterations"], let value = node.int(&d) { survey.rakingMaxIterations = max(value, 1) }
         }
+        var glossaryItems = kind == .cnxml
+        if let node = map["glossary_items"], let value = node.bool(&d) {
+            if kind != .cnxml { d.error(node.location, "'glossary_items' applies to cnxml sources only") }
+            glossaryItems = value
+        }
         guard let id, let kind, let subject, let language else { return nil }
         return Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
-                      survey: survey, configText: node.canonicalText, line: node.location.line)
+                      survey: survey, glossaryItems: glossaryItems, configText: node.canonicalText, line: node.location.line)
     }
 
     static func parseSampling(_ map: YAMLMapping, _ d: inout Diagnostics) -> SamplingPlan {

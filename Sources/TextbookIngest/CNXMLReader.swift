@@ -1,5 +1,5 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 public import XMLReader
 
 /// Reads an OpenStax CNXML module: exercises whose problem holds a lettered list become
@@ -34,6 +34,8 @@ public struct CNXMLReader: Sendable {
         // "Use the following information to answer the next exercises: ..." applies to the
         // exercises after it in the same section.
         var sharedContext: [Int: String] = [:]
+        // Titles of the sections the reader is inside, innermost last.
+        var sections: [(depth: Int, title: String?)] = []
         do {
             try reader.read(fileAt: url, displayName: context.document) { event in
                 if builder.isBuilding {
@@ -42,7 +44,8 @@ public struct CNXMLReader: Sendable {
                     switch capturing {
                     case "exercise":
                         let lead = sharedContext.keys.filter { $0 <= path.count }.max().flatMap { sharedContext[$0] }
-                        exercise(element, lead: lead, context: context, into: &output)
+                        let section = sections.last { $0.title != nil }?.title
+                        exercise(element, lead: lead, section: section, context: context, into: &output)
                     case "definition":
                         if let term = element.firstElement(named: "term")?.text.collapsingWhitespace,
                            let meaning = element.firstElement(named: "meaning")?.text.collapsingWhitespace {
@@ -50,6 +53,9 @@ public struct CNXMLReader: Sendable {
                         }
                     case "title":
                         if output.title == nil, path == ["document"] { output.title = element.text.collapsingWhitespace }
+                        if path.last == "section", let last = sections.indices.last, sections[last].depth == path.count {
+                            sections[last].title = element.text.collapsingWhitespace
+                        }
                     case "content-id":
                         moduleID = element.text.collapsingWhitespace
                     case "para":
@@ -66,6 +72,7 @@ public struct CNXMLReader: Sendable {
                 switch event {
                 case .start(let start):
                     path.append(start.name)
+                    if start.name == "section" { sections.append((path.count, nil)) }
                     if ["exercise", "definition", "title", "content-id", "para"].contains(start.name) {
                         capturing = start.name
                         builder.begin(start)
@@ -73,6 +80,7 @@ public struct CNXMLReader: Sendable {
                 case .end:
                     if !path.isEmpty {
                         sharedContext = sharedContext.filter { $0.key < path.count }
+                        if sections.last?.depth == path.count { sections.removeLast() }
                         path.removeLast()
                     }
                 default:
@@ -85,7 +93,27 @@ public struct CNXMLReader: Sendable {
         return Module(output: output, glossary: glossary, moduleID: moduleID)
     }
 
-    private func exercise(_ exercise: XMLElementNode, lead: String?, context: TextbookContext, into output: inout TextbookOutput) {
+    /// "Which term matches this definition?" items from a module's glossary: the other choices
+    /// are other terms of the same document, drawn from the seed; marked `generated`.
+    public static func glossaryItems(_ glossary: [GlossaryEntry], choices: Int = 4, context: TextbookContext) -> [Item] {
+        guard glossary.count >= choices else { return [] }
+        return glossary.map { entry in
+            var generator = SplitMix64(seed: context.seed, label: "glossary\u{1F}\(context.document)\u{1F}\(entry.id)")
+            var others = glossary.filter { $0.term.comparisonKey != entry.term.comparisonKey }.map(\.term)
+            others.shuffle(using: &generator)
+            var options = Array(others.prefix(choices - 1))
+            let position = Int(generator.next() % UInt64(choices))
+            options.insert(entry.term, at: position)
+            let question = context.language.hasPrefix("ko")
+                ? "다음 정의에 해당하는 용어는? “\(entry.meaning)”"
+                : "Which term matches this definition: “\(entry.meaning)”?"
+            return context.item(kind: "glossary", element: entry.id, question: question, choices: options,
+                                answer: Item.letter(position), flags: ["generated"])
+        }
+    }
+
+    private func exercise(_ exercise: XMLElementNode, lead: String?, section: String?, context: TextbookContext,
+                          into output: inout TextbookOutput) {
         let element = exercise["id"] ?? "exercise-line-\(exercise.line)"
         guard let problem = exercise.firstElement(named: "problem") else { return }
         let choiceList = problem.descendants(named: "list").first { $0["number-style"] == "lower-alpha" }
@@ -108,8 +136,9 @@ public struct CNXMLReader: Sendable {
             let key = solution.text.collapsingWhitespace.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
             if key.count == 1, let scalar = key.unicodeScalars.first, ("a"..."z").contains(Character(scalar)),
                Int(scalar.value) - 97 < choices.count {
-                let letter = key.uppercased()
-                output.items.append(context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: letter))
+                var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: key.uppercased())
+                item.topic = section
+                output.items.append(item)
             } else {
                 let item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil)
                 output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "solution_not_a_letter",
@@ -117,8 +146,10 @@ public struct CNXMLReader: Sendable {
             }
         } else {
             // Kept as an item so that a curator can supply the key; validation holds it back until then.
-            output.items.append(context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil,
-                                             flags: commentedSolution ? ["key_commented_out", "needs_key"] : ["needs_key"]))
+            var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil,
+                                    flags: commentedSolution ? ["key_commented_out", "needs_key"] : ["needs_key"])
+            item.topic = section
+            output.items.append(item)
         }
     }
 }

@@ -13,9 +13,11 @@ public struct TextbookContext: Sendable {
     public var revision: String
     /// Position of the module in its collection's reading order.
     public var position: Int?
+    /// The pipeline seed, for generated items.
+    public var seed: UInt64
 
     public init(sourceID: String, document: String, subject: String, language: String, license: String?,
-                revision: String, position: Int? = nil) {
+                revision: String, position: Int? = nil, seed: UInt64 = 0) {
         self.sourceID = sourceID
         self.document = document
         self.subject = subject
@@ -23,6 +25,7 @@ public struct TextbookContext: Sendable {
         self.license = license
         self.revision = revision
         self.position = position
+        self.seed = seed
     }
 
     func source(kind: String, element: String) -> ItemSource {

@@ -9,7 +9,7 @@ import DatasetCore
         let run = try Binary.run(["run"], in: project.directory)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("pipeline example (pipelines/example.yaml)"))
-        #expect(run.stdout.contains("  validate ran     in 24, out 21, set aside 3 (choice_count 1, needs_key 2)"))
+        #expect(run.stdout.contains("  validate ran     in 36, out 32, set aside 4 (answer_in_stem 1, choice_count 1, needs_key 2)"))
         #expect(run.stdout.contains("release candidate: build/example/release/"))
 
         let release = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)

@@ -42,7 +42,7 @@ struct KorNATProject {
 
     /// Items per subject: 150, but 70 in mathematics; science 40 per topic but 20 in physics.
     func writePool(extra: Int) throws {
-        var xml = "<items xml:lang=\"ko\">\n"
+        var xml = "<items xmlns=\"urn:build-dataset:authored-items:1\" xml:lang=\"ko\">\n"
         func add(_ subject: String, _ topic: String?, _ index: Int, prefix: String) {
             let language = subject == "english" ? " language=\"en\"" : ""
             let topicAttribute = topic.map { " topic=\"\($0)\"" } ?? ""

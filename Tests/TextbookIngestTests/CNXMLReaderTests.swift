@@ -196,3 +196,50 @@ func context(_ document: String, subject: String = "statistics", language: Strin
         #expect(throws: InputError.self) { try read(xml, schema: "<not-a-schema/>") }
     }
 }
+
+@Suite struct GlossaryItemTests {
+    func module() throws -> CNXMLReader.Module {
+        try CNXMLReader().read(fileAt: try fixture("m46909.cnxml"), context: context("m46909.cnxml"))
+    }
+
+    @Test func eachTermBecomesAGeneratedItemWithDistractorsFromTheSameDocument() throws {
+        let module = try module()
+        var seeded = context("m46909.cnxml")
+        seeded.seed = 42
+        let items = CNXMLReader.glossaryItems(module.glossary, context: seeded)
+        #expect(items.count == module.glossary.count)
+        let terms = Set(module.glossary.map(\.term))
+        for (item, entry) in zip(items, module.glossary) {
+            #expect(item.flags == ["generated"])
+            #expect(item.source.kind == "glossary")
+            #expect(item.source.element == entry.id)
+            #expect(item.answerText == entry.term)
+            #expect(item.choices.count == 4 && Set(item.choices).count == 4)
+            #expect(Set(item.choices).isSubset(of: terms))
+            #expect(item.question == "Which term matches this definition: “\(entry.meaning)”?")
+        }
+        let average = try #require(items.first { $0.source.element == "average" })
+        #expect(average.question == "Which term matches this definition: “also called mean; a number that describes the central tendency of the data”?")
+    }
+
+    @Test func theSameSeedGivesTheSameItemsAndAnotherSeedOthers() throws {
+        let glossary = try module().glossary
+        var first = context("m46909.cnxml"), second = context("m46909.cnxml")
+        first.seed = 1
+        second.seed = 2
+        #expect(CNXMLReader.glossaryItems(glossary, context: first) == CNXMLReader.glossaryItems(glossary, context: first))
+        #expect(CNXMLReader.glossaryItems(glossary, context: first).map(\.choices) != CNXMLReader.glossaryItems(glossary, context: second).map(\.choices))
+    }
+
+    @Test func aGlossaryWithFewerTermsThanChoicesGivesNoItems() throws {
+        let glossary = try CNXMLReader().read(fileAt: try fixture("m46882.cnxml"), context: context("m46882.cnxml")).glossary
+        #expect(glossary.count == 3)
+        #expect(CNXMLReader.glossaryItems(glossary, context: context("m46882.cnxml")).isEmpty)
+    }
+
+    @Test func exercisesCarryTheirSectionTitle() throws {
+        let items = try module().output.items
+        let keyed = try #require(items.first { $0.source.element == "element-590" })
+        #expect(keyed.topic != nil)
+    }
+}
