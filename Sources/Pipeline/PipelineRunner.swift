@@ -62,6 +62,7 @@ public struct PipelineRunner: Sendable {
             let ingested = try await ingestAll(inputs: inputs)
             try StageFiles.write(ingested.items, "items.jsonl", in: directory)
             try StageFiles.write(ingested.dropped, "dropped.jsonl", in: directory)
+            try StageFiles.write(ingested.passages, "passages.jsonl", in: directory)
             return StageSummary(stage: "ingest", itemsIn: ingested.items.count + ingested.dropped.count,
                                 itemsOut: ingested.items.count, dropped: StageSummary.droppedCounts(ingested.dropped),
                                 notes: ingested.notes)
@@ -261,6 +262,7 @@ public struct PipelineRunner: Sendable {
     struct Ingested: Sendable {
         var items: [Item] = []
         var dropped: [DroppedItem] = []
+        var passages: [Passage] = []
         var notes: [String] = []
     }
 
@@ -295,6 +297,7 @@ public struct PipelineRunner: Sendable {
             }
             all.items += result.items.sorted { $0.id < $1.id }
             all.dropped += result.dropped.sorted { $0.id < $1.id }
+            all.passages += result.passages
             all.notes += result.notes
         }
         return all
@@ -321,12 +324,20 @@ public struct PipelineRunner: Sendable {
             let generated = source.glossaryItems ? CNXMLReader.glossaryItems(module.glossary, context: moduleContext) : []
             result.items = module.output.items + generated
             result.dropped = module.output.dropped
+            result.passages = module.output.passages
             // The module's place in its collection's reading order, known once the module is read.
             if let collection, let id = module.moduleID, let index = collection.moduleOrder.firstIndex(of: id) {
                 for i in result.items.indices { result.items[i].source.position = index + 1 }
                 for i in result.dropped.indices { result.dropped[i].item.source.position = index + 1 }
             }
             result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms, \(generated.count) generated glossary items")
+        case .xhtml:
+            let path = source.files["path"]!
+            let output = try XHTMLReader().read(fileAt: url(path), context: context(source, path, hashes, source.license, nil))
+            result.items = output.items
+            result.dropped = output.dropped
+            result.passages = output.passages
+            result.notes.append("\(source.id): \(output.passages.count) passages, \(output.items.count + output.dropped.count) quiz questions")
         case .authored:
             let path = source.files["path"]!
             // A project may tighten the schema; its copy in schemas/ then rules.

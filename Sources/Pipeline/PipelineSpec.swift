@@ -9,7 +9,7 @@ import Statistics
 /// Format: `schemas/pipeline.schema.json`. Paths are relative to the project directory.
 public struct PipelineSpec: Sendable {
     public enum SourceKind: String, Sendable, CaseIterable {
-        case survey, cnxml, authored
+        case survey, cnxml, xhtml, authored
     }
 
     /// How a survey source's answers are laid out.
@@ -83,7 +83,7 @@ public struct PipelineSpec: Sendable {
         case (.survey, .opinionqa): (["questionnaire", "oneway"], ["margins", "margins_mapping"])
         case (.survey, .kobbq): (["tallies"], [])
         case (.cnxml, _): (["path"], ["collection"])
-        case (.authored, _): (["path"], [])
+        case (.xhtml, _), (.authored, _): (["path"], [])
         }
     }
 

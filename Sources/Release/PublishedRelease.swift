@@ -1,5 +1,5 @@
 public import Foundation
-public import DatasetCore
+import DatasetCore
 
 /// The latest published version of a release: what its items were, so that a new version can
 /// keep their splits and choice order (and, later, report the difference).

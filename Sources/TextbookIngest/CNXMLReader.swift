@@ -63,6 +63,12 @@ public struct CNXMLReader: Sendable {
                         if text.range(of: "Use the following information to answer the next", options: .caseInsensitive) != nil {
                             sharedContext[path.count] = text
                         }
+                        if !text.isEmpty, !path.contains("glossary") {
+                            output.passages.append(Passage(sourceID: context.sourceID, document: context.document,
+                                                           element: element["id"] ?? "para-line-\(element.line)",
+                                                           headings: [output.title].compactMap { $0 } + sections.compactMap(\.title),
+                                                           language: context.language, text: text))
+                        }
                     default:
                         break
                     }

@@ -46,6 +46,8 @@ public struct TextbookContext: Sendable {
 public struct TextbookOutput: Sendable {
     public var items: [Item] = []
     public var dropped: [DroppedItem] = []
+    /// Paragraphs with their headings, for reviewers and for authored items to point to.
+    public var passages: [Passage] = []
     public var title: String?
 
     public init() {}

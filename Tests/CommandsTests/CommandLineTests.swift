@@ -9,7 +9,7 @@ import DatasetCore
         let run = try Binary.run(["run"], in: project.directory)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("pipeline example (pipelines/example.yaml)"))
-        #expect(run.stdout.contains("  validate ran     in 36, out 32, set aside 4 (answer_in_stem 1, choice_count 1, needs_key 2)"))
+        #expect(run.stdout.contains("  validate ran     in 39, out 34, set aside 5 (answer_in_stem 1, choice_count 1, needs_key 3)"))
         #expect(run.stdout.contains("release candidate: build/example/release/"))
 
         let release = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)
@@ -42,7 +42,7 @@ import DatasetCore
             #expect(result.stdout.isEmpty)
             #expect(result.stderr.contains("error: pipelines/broken.yaml:12: 'sources[0].talies': unknown key (did you mean 'tallies'?)"))
             #expect(result.stderr.contains("error: pipelines/broken.yaml:9:5: 'sources[0].tallies': missing required key"))
-            #expect(result.stderr.contains("error: pipelines/broken.yaml:35:11: 'sources[2].path': file 'raw/items/gone.xml' does not exist"))
+            #expect(result.stderr.contains("error: pipelines/broken.yaml:42:11: 'sources[3].path': file 'raw/items/gone.xml' does not exist"))
             #expect(result.stderr.contains("'stages.release.splits[0].per_subject': wrong type: expected a whole number, found a list"))
             #expect(result.stderr.contains("4 problems"))
         }
@@ -55,7 +55,7 @@ import DatasetCore
         defer { project.remove() }
         let result = try Binary.run(["check"], in: project.directory)
         #expect(result.status == 0)
-        #expect(result.stdout == "pipelines/example.yaml: ok (3 sources, 7 input files)\n")
+        #expect(result.stdout == "pipelines/example.yaml: ok (4 sources, 8 input files)\n")
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
     }
 

@@ -55,7 +55,7 @@ import Testing
         defer { project.remove() }
         let result = try Binary.run(["sample", "--dry-run"], in: project.directory)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("sampling plan for example: 31 items in the pool, strata by task, subject\n"))
+        #expect(result.stdout.hasPrefix("sampling plan for example: 33 items in the pool, strata by task, subject\n"))
         #expect(result.stdout.contains("  common_knowledge/korean_history      all          6         6        0          0\n"))
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
         let withoutFlag = try Binary.run(["sample"], in: project.directory)
@@ -72,6 +72,6 @@ import Testing
         let result = try Binary.run(["sample", "--dry-run"], in: project.directory)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("  common_knowledge/korean_history       10          6         6        0          4\n"))
-        #expect(result.stdout.contains("below the minimum of 5: common_knowledge/korean_language, common_knowledge/social_studies (the build would fail)"))
+        #expect(result.stdout.contains("below the minimum of 5: common_knowledge/korean_language (the build would fail)"))
     }
 }

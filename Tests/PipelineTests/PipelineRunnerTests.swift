@@ -53,11 +53,11 @@ struct ExampleProject {
         let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
         #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge"])
         #expect(Set(manifest.files.map(\.split)) == ["dev", "test"])
-        #expect(manifest.inputs.count == 7)
+        #expect(manifest.inputs.count == 8)
         let ingest = reports[0].summary
         #expect(ingest.dropped["min_n"] == 1)
         #expect(reports[1].summary.dropped["choice_count"] == 1)
-        #expect(reports[1].summary.dropped["needs_key"] == 2)
+        #expect(reports[1].summary.dropped["needs_key"] == 3)
         #expect(reports[2].summary.dropped["duplicate"] == 1)
         // Every social-value item carries its survey statistics.
         let social = try JSONLines.read(Item.self, from: runner.candidateDirectory.appendingPathComponent("social_value/test.jsonl"))

@@ -243,3 +243,42 @@ func context(_ document: String, subject: String = "statistics", language: Strin
         #expect(keyed.topic != nil)
     }
 }
+
+@Suite struct XHTMLReaderTests {
+    @Test func headingsAndParagraphsBecomePassagesInTheDocumentLanguage() throws {
+        let output = try XHTMLReader().read(fileAt: try fixture("chapter.xhtml"), context: context("chapter.xhtml", subject: "social_studies", language: "en"))
+        #expect(output.title == "3장. 민주 정치와 시민")
+        #expect(output.passages.map(\.element) == ["ch03-p1", "ch03-p2", "ch03-p3"])
+        #expect(output.passages[0].headings == ["3장. 민주 정치와 시민", "1. 헌법과 국민 주권"])
+        #expect(output.passages[2].headings == ["3장. 민주 정치와 시민", "2. 권력 분립"])
+        #expect(output.passages.allSatisfy { $0.language == "ko" })
+        #expect(output.passages[1].text == "국민은 선거를 통해 대표를 뽑고, 대표는 국민의 뜻에 따라 권력을 행사한다. 이를 대의 민주 정치라고 한다.")
+    }
+
+    @Test func anAssessmentBecomesItemsKeyedByTheMarkedChoice() throws {
+        let output = try XHTMLReader().read(fileAt: try fixture("chapter.xhtml"), context: context("chapter.xhtml", subject: "social_studies"))
+        #expect(output.items.map(\.source.element) == ["ch03-q1", "ch03-q2", "ch03-q3"])
+        #expect(output.items[0].question == "우리나라에서 법을 만드는 권한, 즉 입법권을 가진 기관은?")
+        #expect(output.items[0].choices == ["정부", "국회", "법원", "헌법재판소"])
+        #expect(output.items[0].answer == "B")
+        #expect(output.items[1].answer == "C")
+        #expect(output.items[2].answer == nil && output.items[2].flags == ["needs_key"])
+        #expect(output.items.allSatisfy { $0.language == "ko" && $0.source.kind == "xhtml" })
+    }
+
+    @Test func twoMarkedAnswersAreSetAsideAndNamedEntitiesAreRefused() throws {
+        let xhtml = """
+        <html xmlns="http://www.w3.org/1999/xhtml" xmlns:epub="http://www.idpf.org/2007/ops" lang="en"><body>
+        <section epub:type="assessment"><div epub:type="question"><p>Pick one?</p>
+        <ol><li class="correct">a</li><li data-correct="true">b</li></ol></div></section></body></html>
+        """
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("q-\(UUID().uuidString).xhtml")
+        try Data(xhtml.utf8).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let output = try XHTMLReader().read(fileAt: url, context: context("q.xhtml"))
+        #expect(output.items.isEmpty)
+        #expect(output.dropped.map(\.reason) == ["answer_key"])
+        try Data("<html xmlns=\"http://www.w3.org/1999/xhtml\"><body><p>a&nbsp;b</p></body></html>".utf8).write(to: url)
+        #expect(throws: InputError.self) { try XHTMLReader().read(fileAt: url, context: context("q.xhtml")) }
+    }
+}
