@@ -59,6 +59,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
+        .executableTarget(name: "xml-benchmark", dependencies: ["DatasetCore", "TextbookIngest", "XMLReader"], swiftSettings: upcoming),
 
         .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),

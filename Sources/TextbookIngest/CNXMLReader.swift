@@ -18,26 +18,93 @@ public struct CNXMLReader: Sendable {
         public var moduleID: String?
     }
 
+    /// What a module is, beyond the records it yields.
+    public struct ModuleInfo: Sendable {
+        public var title: String?
+        public var moduleID: String?
+        public var glossary: [GlossaryEntry]
+    }
+
     public var reader: XMLStreamReader
 
     public init(reader: XMLStreamReader = XMLStreamReader()) {
         self.reader = reader
     }
 
+    /// Reads a module whole into memory.
     public func read(fileAt url: URL, context: TextbookContext) throws -> Module {
         var output = TextbookOutput()
+        let info = try stream(fileAt: url, context: context) { record in
+            switch record {
+            case .item(let item): output.items.append(item)
+            case .dropped(let dropped): output.dropped.append(dropped)
+            case .passage(let passage): output.passages.append(passage)
+            }
+        }
+        output.title = info.title
+        return Module(output: output, glossary: info.glossary, moduleID: info.moduleID)
+    }
+
+    /// Reads a module, handing each item, set-aside exercise and passage to `emit` as soon as it
+    /// is read, so memory stays bounded by one exercise, not the file.
+    public func stream(fileAt url: URL, context: TextbookContext, _ emit: (TextbookRecord) throws -> Void) throws -> ModuleInfo {
+        var title: String?
         var glossary: [GlossaryEntry] = []
         var moduleID: String?
         var builder = XMLSubtreeBuilder()
         var capturing: String?
+        // Titles, ids and paragraphs need only their text: it is gathered without building a tree.
+        var textCapture: (start: XMLStartElement, text: String, depth: Int)?
         var path: [String] = []
+        var inGlossary = false
         // "Use the following information to answer the next exercises: ..." applies to the
         // exercises after it in the same section.
         var sharedContext: [Int: String] = [:]
         // Titles of the sections the reader is inside, innermost last.
         var sections: [(depth: Int, title: String?)] = []
+
+        func finishText(_ start: XMLStartElement, _ raw: String) throws {
+            let text = raw.collapsingWhitespace
+            switch start.name {
+            case "title":
+                if title == nil, path == ["document"] { title = text }
+                if path.last == "section", let last = sections.indices.last, sections[last].depth == path.count {
+                    sections[last].title = text
+                }
+            case "content-id":
+                moduleID = text
+            default:
+                if text.containsBytes(of: "following information to answer the next") {
+                    sharedContext[path.count] = text
+                }
+                if !text.isEmpty, !inGlossary {
+                    try emit(.passage(Passage(sourceID: context.sourceID, document: context.document,
+                                              element: start.attributes["id"] ?? "para-line-\(start.line)",
+                                              headings: [title].compactMap { $0 } + sections.compactMap(\.title),
+                                              language: context.language, text: text)))
+                }
+            }
+        }
+
         do {
             try reader.read(fileAt: url, displayName: context.document) { event in
+                if var capture = textCapture {
+                    switch event {
+                    case .text(let text): capture.text += text
+                    case .start: capture.depth += 1
+                    case .end:
+                        if capture.depth == 0 {
+                            textCapture = nil
+                            path.removeLast()
+                            try finishText(capture.start, capture.text)
+                            return
+                        }
+                        capture.depth -= 1
+                    case .comment: break
+                    }
+                    textCapture = capture
+                    return
+                }
                 if builder.isBuilding {
                     guard let element = builder.feed(event) else { return }
                     path.removeLast()
@@ -45,29 +112,11 @@ public struct CNXMLReader: Sendable {
                     case "exercise":
                         let lead = sharedContext.keys.filter { $0 <= path.count }.max().flatMap { sharedContext[$0] }
                         let section = sections.last { $0.title != nil }?.title
-                        exercise(element, lead: lead, section: section, context: context, into: &output)
+                        try emit(exercise(element, lead: lead, section: section, context: context))
                     case "definition":
                         if let term = element.firstElement(named: "term")?.text.collapsingWhitespace,
                            let meaning = element.firstElement(named: "meaning")?.text.collapsingWhitespace {
                             glossary.append(GlossaryEntry(id: element["id"] ?? "definition-\(glossary.count + 1)", term: term, meaning: meaning))
-                        }
-                    case "title":
-                        if output.title == nil, path == ["document"] { output.title = element.text.collapsingWhitespace }
-                        if path.last == "section", let last = sections.indices.last, sections[last].depth == path.count {
-                            sections[last].title = element.text.collapsingWhitespace
-                        }
-                    case "content-id":
-                        moduleID = element.text.collapsingWhitespace
-                    case "para":
-                        let text = element.text.collapsingWhitespace
-                        if text.range(of: "Use the following information to answer the next", options: .caseInsensitive) != nil {
-                            sharedContext[path.count] = text
-                        }
-                        if !text.isEmpty, !path.contains("glossary") {
-                            output.passages.append(Passage(sourceID: context.sourceID, document: context.document,
-                                                           element: element["id"] ?? "para-line-\(element.line)",
-                                                           headings: [output.title].compactMap { $0 } + sections.compactMap(\.title),
-                                                           language: context.language, text: text))
                         }
                     default:
                         break
@@ -78,15 +127,24 @@ public struct CNXMLReader: Sendable {
                 switch event {
                 case .start(let start):
                     path.append(start.name)
-                    if start.name == "section" { sections.append((path.count, nil)) }
-                    if ["exercise", "definition", "title", "content-id", "para"].contains(start.name) {
+                    switch start.name {
+                    case "section":
+                        sections.append((path.count, nil))
+                    case "glossary":
+                        inGlossary = true
+                    case "exercise", "definition":
                         capturing = start.name
                         builder.begin(start)
+                    case "title", "content-id", "para":
+                        textCapture = (start, "", 0)
+                    default:
+                        break
                     }
-                case .end:
+                case .end(let name, _):
                     if !path.isEmpty {
-                        sharedContext = sharedContext.filter { $0.key < path.count }
+                        if !sharedContext.isEmpty { sharedContext = sharedContext.filter { $0.key < path.count } }
                         if sections.last?.depth == path.count { sections.removeLast() }
+                        if name == "glossary" { inGlossary = false }
                         path.removeLast()
                     }
                 default:
@@ -96,7 +154,7 @@ public struct CNXMLReader: Sendable {
         } catch {
             throw InputError.xml(error)
         }
-        return Module(output: output, glossary: glossary, moduleID: moduleID)
+        return ModuleInfo(title: title, moduleID: moduleID, glossary: glossary)
     }
 
     /// "Which term matches this definition?" items from a module's glossary: the other choices
@@ -118,10 +176,9 @@ public struct CNXMLReader: Sendable {
         }
     }
 
-    private func exercise(_ exercise: XMLElementNode, lead: String?, section: String?, context: TextbookContext,
-                          into output: inout TextbookOutput) {
+    private func exercise(_ exercise: XMLElementNode, lead: String?, section: String?, context: TextbookContext) -> TextbookRecord {
         let element = exercise["id"] ?? "exercise-line-\(exercise.line)"
-        guard let problem = exercise.firstElement(named: "problem") else { return }
+        let problem = exercise.firstElement(named: "problem") ?? exercise
         let choiceList = problem.descendants(named: "list").first { $0["number-style"] == "lower-alpha" }
         let stemParts = problem.elements().filter { $0.name != "list" || $0["number-style"] != "lower-alpha" }
             .map { $0.text.collapsingWhitespace }.filter { !$0.isEmpty }
@@ -131,9 +188,8 @@ public struct CNXMLReader: Sendable {
         }
         guard let choiceList else {
             let item = context.item(kind: "cnxml", element: element, question: stem, choices: [], answer: nil)
-            output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "not_multiple_choice",
-                                              detail: "exercise at line \(exercise.line) has no lettered choice list", item: item))
-            return
+            return .dropped(DroppedItem(id: item.id, stage: "ingest", reason: "not_multiple_choice",
+                                        detail: "exercise at line \(exercise.line) has no lettered choice list", item: item))
         }
         let choices = choiceList.elements(named: "item").map { $0.text.collapsingWhitespace }
         let solution = exercise.firstElement(named: "solution")
@@ -144,18 +200,18 @@ public struct CNXMLReader: Sendable {
                Int(scalar.value) - 97 < choices.count {
                 var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: key.uppercased())
                 item.topic = section
-                output.items.append(item)
+                return .item(item)
             } else {
                 let item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil)
-                output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "solution_not_a_letter",
-                                                  detail: "solution at line \(solution.line) is not one letter among the choices", item: item))
+                return .dropped(DroppedItem(id: item.id, stage: "ingest", reason: "solution_not_a_letter",
+                                            detail: "solution at line \(solution.line) is not one letter among the choices", item: item))
             }
         } else {
             // Kept as an item so that a curator can supply the key; validation holds it back until then.
             var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil,
                                     flags: commentedSolution ? ["key_commented_out", "needs_key"] : ["needs_key"])
             item.topic = section
-            output.items.append(item)
+            return .item(item)
         }
     }
 }

@@ -42,6 +42,13 @@ public struct TextbookContext: Sendable {
     }
 }
 
+/// One thing a streaming reader yields.
+public enum TextbookRecord: Sendable {
+    case item(Item)
+    case dropped(DroppedItem)
+    case passage(Passage)
+}
+
 /// Items read from one textbook file, and the exercises that could not become items, with why.
 public struct TextbookOutput: Sendable {
     public var items: [Item] = []

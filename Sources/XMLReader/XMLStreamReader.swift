@@ -106,6 +106,8 @@ public struct XMLStreamReader: Sendable {
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot attach the schema \(schema.name)")
         }
 
+        var names = NameCache()
+
         func failure(_ message: String) -> XMLReadError {
             XMLReadError(file: displayName, line: Int(xmlTextReaderGetParserLineNumber(reader)),
                          column: Int(xmlTextReaderGetParserColumnNumber(reader)), message: message)
@@ -124,14 +126,14 @@ public struct XMLStreamReader: Sendable {
             }
             switch xmlTextReaderNodeType(reader) {
             case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let name = string(xmlTextReaderConstLocalName(reader))
-                let namespace = xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) }
+                let name = names.name(xmlTextReaderConstLocalName(reader))
+                let namespace = xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }
                 let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
                 let line = Int(xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
                 var attributes: [String: String] = [:]
                 if xmlTextReaderHasAttributes(reader) == 1 {
                     while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-                        let qualified = string(xmlTextReaderConstName(reader))
+                        let qualified = names.name(xmlTextReaderConstName(reader))
                         if qualified == "xmlns" || qualified.hasPrefix("xmlns:") { continue }
                         attributes[qualified] = string(xmlTextReaderConstValue(reader))
                     }
@@ -142,8 +144,8 @@ public struct XMLStreamReader: Sendable {
                                                    depth: depth)))
                 if isEmpty { try handler(.end(name: name, namespace: namespace)) }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                try handler(.end(name: string(xmlTextReaderConstLocalName(reader)),
-                                 namespace: xmlTextReaderConstNamespaceUri(reader).map { String(cString: $0) }))
+                try handler(.end(name: names.name(xmlTextReaderConstLocalName(reader)),
+                                 namespace: xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }))
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
                  Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
                 try handler(.text(string(xmlTextReaderConstValue(reader))))
@@ -162,6 +164,20 @@ public struct XMLStreamReader: Sendable {
     private func string(_ pointer: UnsafePointer<xmlChar>?) -> String {
         guard let pointer else { return "" }
         return String(cString: pointer)
+    }
+}
+
+/// Element and attribute names are interned by libxml2 (one pointer per distinct name), so each
+/// is turned into a Swift string once per read rather than once per element.
+private struct NameCache {
+    private var names: [UnsafePointer<xmlChar>: String] = [:]
+
+    mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
+        guard let pointer else { return "" }
+        if let cached = names[pointer] { return cached }
+        let name = String(cString: pointer)
+        if names.count < 10_000 { names[pointer] = name }
+        return name
     }
 }
 

@@ -17,7 +17,8 @@ public enum Hashing {
         var hasher = SHA256()
         for (index, part) in parts.enumerated() {
             if index > 0 { hasher.update(data: [0x1F]) }
-            hasher.update(data: Data(part.utf8))
+            var part = part
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
         return hex(hasher.finalize())
     }

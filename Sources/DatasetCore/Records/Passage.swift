@@ -11,7 +11,7 @@ public struct Passage: Codable, Sendable, Hashable {
     public var text: String
 
     public init(sourceID: String, document: String, element: String, headings: [String], language: String, text: String) {
-        self.id = "p-" + Hashing.sha256Hex(parts: [sourceID, document, element, text.comparisonKey]).prefix(16)
+        self.id = "p-" + Hashing.sha256Hex(parts: [sourceID, document, element, text]).prefix(16)
         self.sourceID = sourceID
         self.document = document
         self.element = element

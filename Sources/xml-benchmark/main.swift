@@ -1,0 +1,182 @@
+// Ingest throughput and peak memory of the CNXML reader against `xmllint --stream --noout`
+// (Debian's libxml2-utils) on the same generated corpus; see README "Benchmarks".
+//
+//   swift run -c release xml-benchmark [--megabytes 100] [--directory .build/xml-benchmark]
+import DatasetCore
+import Foundation
+import TextbookIngest
+import XMLReader
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func option(_ name: String, _ fallback: String) -> String {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
+    return arguments[index + 1]
+}
+
+func peakResidentKilobytes() -> Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Int(usage.ru_maxrss)
+}
+
+// MARK: - The measured child: ingest files, print seconds, peak RSS and counts.
+
+if arguments.first == "ingest" {
+    let files = arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+    var items = 0, passages = 0, dropped = 0
+    let start = DispatchTime.now()
+    for file in files {
+        let context = TextbookContext(sourceID: "bench", document: file.lastPathComponent, subject: "statistics", language: "en",
+                                      license: nil, revision: "")
+        _ = try CNXMLReader().stream(fileAt: file, context: context) { record in
+            switch record {
+            case .item: items += 1
+            case .passage: passages += 1
+            case .dropped: dropped += 1
+            }
+        }
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    print("\(seconds) \(peakResidentKilobytes()) \(items) \(passages) \(dropped)")
+    exit(0)
+}
+
+// The XML reader alone, for finding where time goes.
+if arguments.first == "events" {
+    var events = 0
+    let start = DispatchTime.now()
+    for path in arguments.dropFirst() {
+        try XMLStreamReader().read(fileAt: URL(fileURLWithPath: path), displayName: path) { _ in events += 1 }
+    }
+    print(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, events)
+    exit(0)
+}
+
+// MARK: - The corpus: CNXML modules shaped like OpenStax's, from a fixed seed.
+
+struct CorpusWriter {
+    var generator = SplitMix64(seed: 20_261_123)
+    let words = ["data", "sample", "population", "variable", "mean", "median", "statistic", "parameter", "probability",
+                 "frequency", "distribution", "survey", "표본", "모집단", "평균", "분산", "the", "of", "and", "a", "is", "to",
+                 "students", "measure", "random", "interval", "estimate", "confidence", "error", "value"]
+
+    mutating func sentence(_ count: Int) -> String {
+        var text: [String] = []
+        for index in 0..<count {
+            var word = words[Int(generator.next() % UInt64(words.count))]
+            if index == 0 { word = word.prefix(1).uppercased() + word.dropFirst() }
+            text.append(word)
+        }
+        return text.joined(separator: " ") + "."
+    }
+
+    mutating func module(id: Int, approximateBytes: Int) -> String {
+        var xml = """
+        <document xmlns="http://cnx.rice.edu/cnxml" xmlns:m="http://www.w3.org/1998/Math/MathML">
+          <title>Generated module \(id)</title>
+          <metadata xmlns:md="http://cnx.rice.edu/mdml"><md:content-id>m\(90000 + id)</md:content-id></metadata>
+          <content>
+
+        """
+        var section = 0
+        while xml.utf8.count < approximateBytes {
+            section += 1
+            xml += "    <section id=\"s\(section)\"><title>Section \(section)</title>\n"
+            for paragraph in 0..<8 {
+                xml += "      <para id=\"s\(section)-p\(paragraph)\">\(sentence(30)) The <term>\(words[paragraph])</term> is <emphasis effect=\"italics\">\(sentence(6))</emphasis> \(sentence(25))</para>\n"
+            }
+            let letters = ["a", "b", "c", "d"]
+            let key = letters[Int(generator.next() % 4)]
+            xml += """
+                  <exercise id="s\(section)-e1"><problem id="s\(section)-e1p"><para id="s\(section)-e1q">\(sentence(18))</para>
+                    <list id="s\(section)-e1l" list-type="enumerated" number-style="lower-alpha">
+                      <item>\(sentence(4))</item><item>\(sentence(5))</item><item>\(sentence(4))</item><item>\(sentence(6))</item>
+                    </list></problem>
+                    <solution id="s\(section)-e1s"><para id="s\(section)-e1a">\(key)</para></solution></exercise>
+                  <exercise id="s\(section)-e2"><problem id="s\(section)-e2p"><para id="s\(section)-e2q">\(sentence(14))</para></problem>
+                  <!-- <solution id="s\(section)-e2s"><para>\(sentence(8))</para></solution> --></exercise>
+                </section>
+
+            """
+        }
+        xml += "  </content>\n  <glossary>\n"
+        for term in 0..<20 {
+            xml += "    <definition id=\"g\(term)\"><term>Term \(term)</term><meaning id=\"g\(term)m\">\(sentence(12))</meaning></definition>\n"
+        }
+        xml += "  </glossary>\n</document>\n"
+        return xml
+    }
+}
+
+let megabytes = Int(option("--megabytes", "100")) ?? 100
+let directory = URL(fileURLWithPath: option("--directory", ".build/xml-benchmark"))
+let corpus = directory.appendingPathComponent("corpus")
+try? FileManager.default.removeItem(at: directory)
+try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
+
+var writer = CorpusWriter()
+var corpusFiles: [URL] = []
+for index in 0..<megabytes {
+    let url = corpus.appendingPathComponent(String(format: "m%05d.cnxml", index))
+    try Data(writer.module(id: index, approximateBytes: 1 << 20).utf8).write(to: url)
+    corpusFiles.append(url)
+}
+var singleFiles: [URL] = []
+for size in [max(1, megabytes / 10), megabytes] {
+    let url = directory.appendingPathComponent("single-\(size)MiB.cnxml")
+    try Data(writer.module(id: 99_999, approximateBytes: size << 20).utf8).write(to: url)
+    singleFiles.append(url)
+}
+let cases: [(name: String, files: [URL])] = [
+    ("\(megabytes) modules of 1 MiB", corpusFiles),
+    ("one \(max(1, megabytes / 10)) MiB module", [singleFiles[0]]),
+    ("one \(megabytes) MiB module", [singleFiles[1]]),
+]
+
+// MARK: - Measure both on each case, each in a fresh process.
+
+func run(_ executable: String, _ arguments: [String]) throws -> String {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let output = Pipe(), errors = Pipe()
+    process.standardOutput = output
+    process.standardError = errors
+    try process.run()
+    let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    guard process.terminationStatus == 0 else {
+        throw NSError(domain: "xml-benchmark", code: Int(process.terminationStatus),
+                      userInfo: [NSLocalizedDescriptionKey: "\(executable) failed: \(errorText)"])
+    }
+    return text + errorText
+}
+
+let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
+print("case                         MiB   ours MiB/s  xmllint MiB/s  ratio  ours peak MiB  xmllint peak MiB  items  passages")
+for benchmark in cases {
+    let bytes = try benchmark.files.reduce(0) { $0 + (try FileManager.default.attributesOfItem(atPath: $1.path)[.size] as! Int) }
+    let mib = Double(bytes) / Double(1 << 20)
+    let ours = try run(me, ["ingest"] + benchmark.files.map(\.path)).split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+    let lint = try run("/usr/bin/time", ["-f", "%e %M", "xmllint", "--stream", "--noout"] + benchmark.files.map(\.path))
+        .split(separator: "\n").last!.split(separator: " ")
+    let oursSeconds = Double(ours[0])!, oursPeak = Double(ours[1])! / 1024
+    let lintSeconds = max(Double(lint[0])!, 0.01), lintPeak = Double(lint[1])! / 1024
+    let line = [
+        benchmark.name.padding(toLength: 27, withPad: " ", startingAt: 0),
+        String(format: "%5.0f", mib),
+        String(format: "%12.1f", mib / oursSeconds),
+        String(format: "%14.1f", mib / lintSeconds),
+        String(format: "%6.2f", oursSeconds / lintSeconds),
+        String(format: "%14.1f", oursPeak),
+        String(format: "%17.1f", lintPeak),
+        String(format: "%6d", Int(ours[2])!),
+        String(format: "%9d", Int(ours[3])!),
+    ]
+    print(line.joined(separator: " "))
+}
