@@ -54,7 +54,9 @@ public struct CNXMLReader: Sendable {
         var builder = XMLSubtreeBuilder()
         var capturing: String?
         // Titles, ids and paragraphs need only their text: it is gathered without building a tree.
-        var textCapture: (start: XMLStartElement, text: String, depth: Int)?
+        var captureStart: XMLStartElement?
+        var captureText = ""
+        var captureDepth = 0
         var path: [String] = []
         var inGlossary = false
         // "Use the following information to answer the next exercises: ..." applies to the
@@ -63,10 +65,15 @@ public struct CNXMLReader: Sendable {
         // Titles of the sections the reader is inside, innermost last.
         var sections: [(depth: Int, title: String?)] = []
 
+        // The headings above the current paragraph, rebuilt only when a title or section changes.
+        var headings: [String] = []
+        var headingsChanged = true
+
         func finishText(_ start: XMLStartElement, _ raw: String) throws {
             let text = raw.collapsingWhitespace
             switch start.name {
             case "title":
+                headingsChanged = true
                 if title == nil, path == ["document"] { title = text }
                 if path.last == "section", let last = sections.indices.last, sections[last].depth == path.count {
                     sections[last].title = text
@@ -78,31 +85,33 @@ public struct CNXMLReader: Sendable {
                     sharedContext[path.count] = text
                 }
                 if !text.isEmpty, !inGlossary {
+                    if headingsChanged {
+                        headings = [title].compactMap { $0 } + sections.compactMap(\.title)
+                        headingsChanged = false
+                    }
                     try emit(.passage(Passage(sourceID: context.sourceID, document: context.document,
                                               element: start.attributes["id"] ?? "para-line-\(start.line)",
-                                              headings: [title].compactMap { $0 } + sections.compactMap(\.title),
-                                              language: context.language, text: text)))
+                                              headings: headings, language: context.language, text: text)))
                 }
             }
         }
 
         do {
             try reader.read(fileAt: url, displayName: context.document) { event in
-                if var capture = textCapture {
+                if let start = captureStart {
                     switch event {
-                    case .text(let text): capture.text += text
-                    case .start: capture.depth += 1
+                    case .text(let text): captureText += text
+                    case .start: captureDepth += 1
                     case .end:
-                        if capture.depth == 0 {
-                            textCapture = nil
+                        if captureDepth == 0 {
+                            captureStart = nil
                             path.removeLast()
-                            try finishText(capture.start, capture.text)
+                            try finishText(start, captureText)
                             return
                         }
-                        capture.depth -= 1
+                        captureDepth -= 1
                     case .comment: break
                     }
-                    textCapture = capture
                     return
                 }
                 if builder.isBuilding {
@@ -130,20 +139,26 @@ public struct CNXMLReader: Sendable {
                     switch start.name {
                     case "section":
                         sections.append((path.count, nil))
+                        headingsChanged = true
                     case "glossary":
                         inGlossary = true
                     case "exercise", "definition":
                         capturing = start.name
                         builder.begin(start)
                     case "title", "content-id", "para":
-                        textCapture = (start, "", 0)
+                        captureStart = start
+                        captureText = ""
+                        captureDepth = 0
                     default:
                         break
                     }
                 case .end(let name, _):
                     if !path.isEmpty {
                         if !sharedContext.isEmpty { sharedContext = sharedContext.filter { $0.key < path.count } }
-                        if sections.last?.depth == path.count { sections.removeLast() }
+                        if sections.last?.depth == path.count {
+                            sections.removeLast()
+                            headingsChanged = true
+                        }
                         if name == "glossary" { inGlossary = false }
                         path.removeLast()
                     }

@@ -17,10 +17,11 @@ func option(_ name: String, _ fallback: String) -> String {
     return arguments[index + 1]
 }
 
+/// This process's peak resident set (VmHWM): unlike getrusage's ru_maxrss, it starts afresh at exec.
 func peakResidentKilobytes() -> Int {
-    var usage = rusage()
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return Int(usage.ru_maxrss)
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
 }
 
 // MARK: - The measured child: ingest files, print seconds, peak RSS and counts.

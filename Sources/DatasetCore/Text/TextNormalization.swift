@@ -118,13 +118,21 @@ extension String {
 
     /// Whether the UTF-8 bytes of `other` occur in this string (byte-wise, no Unicode folding).
     public func containsBytes(of other: String) -> Bool {
-        let needle = Array(other.utf8)
-        guard !needle.isEmpty else { return true }
-        let haystack = Array(utf8)
-        guard haystack.count >= needle.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            if haystack[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        var haystack = self, needle = other
+        return haystack.withUTF8 { text in
+            needle.withUTF8 { pattern in
+                guard let first = pattern.first else { return true }
+                guard text.count >= pattern.count else { return false }
+                var start = 0
+                let last = text.count - pattern.count
+                while start <= last {
+                    if text[start] == first, memcmp(text.baseAddress! + start, pattern.baseAddress!, pattern.count) == 0 {
+                        return true
+                    }
+                    start += 1
+                }
+                return false
+            }
         }
-        return false
     }
 }
