@@ -5,4 +5,9 @@
 /// Returns 0 on success, or -1 with errno set (EEXIST when `to` exists).
 int csys_rename_noreplace(const char *from, const char *to);
 
+#include <stddef.h>
+
+/// Whether `needle` occurs in `haystack` (glibc's memmem, which Swift does not import).
+int csys_contains_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
+
 #endif

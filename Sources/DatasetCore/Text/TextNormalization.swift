@@ -1,4 +1,5 @@
 import Foundation
+import CSystemShims
 
 extension String {
     /// Unicode canonical composition (NFC): the form every record is stored in.
@@ -82,6 +83,18 @@ extension String {
                 var index = 0
                 while index < count {
                     let byte = buffer[index]
+                    // Most bytes are printable ASCII: copy them straight away.
+                    if byte > 0x20, byte < 0x80 {
+                        if pendingSpace {
+                            output[written] = 0x20
+                            written += 1
+                            pendingSpace = false
+                        }
+                        output[written] = byte
+                        written += 1
+                        index += 1
+                        continue
+                    }
                     var width = 0
                     if byte < 0x80 {
                         if byte == 0x20 || (0x09...0x0D).contains(byte) { width = 1 }
@@ -121,17 +134,9 @@ extension String {
         var haystack = self, needle = other
         return haystack.withUTF8 { text in
             needle.withUTF8 { pattern in
-                guard let first = pattern.first else { return true }
+                guard !pattern.isEmpty else { return true }
                 guard text.count >= pattern.count else { return false }
-                var start = 0
-                let last = text.count - pattern.count
-                while start <= last {
-                    if text[start] == first, memcmp(text.baseAddress! + start, pattern.baseAddress!, pattern.count) == 0 {
-                        return true
-                    }
-                    start += 1
-                }
-                return false
+                return csys_contains_bytes(text.baseAddress!, text.count, pattern.baseAddress!, pattern.count) != 0
             }
         }
     }
