@@ -71,7 +71,8 @@ let package = Package(
         .testTarget(name: "DedupTests", dependencies: ["Dedup"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "build-dataset"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "TestSupport", "build-dataset"]),
+        .target(name: "TestSupport", dependencies: ["DatasetCore"], path: "Tests/TestSupport", swiftSettings: upcoming),
     ]
 )

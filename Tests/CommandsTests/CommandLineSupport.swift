@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 import DatasetCore
+@_exported import TestSupport
 
 /// The built `build-dataset` binary, run as a real process.
 enum Binary {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = ProjectCopy.packageRoot
 
     static var url: URL {
         get throws {
@@ -49,36 +50,4 @@ enum Binary {
         try process.run()
         return process
     }
-}
-
-/// A copy of the package's example project (pipelines/ and raw/) in a temporary directory.
-struct ProjectCopy {
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for folder in ["pipelines", "raw"] {
-            try FileManager.default.copyItem(at: Binary.packageRoot.appendingPathComponent(folder),
-                                             to: directory.appendingPathComponent(folder))
-        }
-    }
-
-    func snapshot(_ folder: String) throws -> [String: String] {
-        let root = directory.appendingPathComponent(folder)
-        var result: [String: String] = [:]
-        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return result }
-        while let path = enumerator.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { result[path] = try Hashing.sha256Hex(fileAt: root.appendingPathComponent(path)).sha256 }
-        }
-        return result
-    }
-
-    func write(_ text: String, to path: String) throws {
-        try Data(text.utf8).write(to: directory.appendingPathComponent(path))
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
 }

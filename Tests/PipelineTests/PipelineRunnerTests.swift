@@ -3,42 +3,15 @@ import Testing
 import DatasetCore
 @testable import Pipeline
 import Release
+import TestSupport
 
-/// A copy of the package's example project (pipelines/ and raw/) in a temporary directory.
-struct ExampleProject {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+typealias ExampleProject = ProjectCopy
 
-    let directory: URL
-
-    init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("example-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for folder in ["pipelines", "raw"] {
-            try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent(folder), to: directory.appendingPathComponent(folder))
-        }
-    }
-
-    var pipeline: URL { directory.appendingPathComponent("pipelines/example.yaml") }
-
+extension ProjectCopy {
     func runner(jobs: Int = 2) throws -> PipelineRunner {
         let spec = try PipelineSpec.load(pipeline, displayName: "pipelines/example.yaml", projectDirectory: directory)
         return try PipelineRunner(spec: spec, pipelineFile: pipeline, projectDirectory: directory, jobs: jobs)
     }
-
-    /// Every file under a folder with its SHA-256.
-    func snapshot(_ folder: String) throws -> [String: String] {
-        let root = directory.appendingPathComponent(folder)
-        var result: [String: String] = [:]
-        guard let enumerator = FileManager.default.enumerator(atPath: root.path) else { return result }
-        while let path = enumerator.nextObject() as? String {
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: root.appendingPathComponent(path).path, isDirectory: &isDirectory)
-            if !isDirectory.boolValue { result[path] = try Hashing.sha256Hex(fileAt: root.appendingPathComponent(path)).sha256 }
-        }
-        return result
-    }
-
-    func remove() { try? FileManager.default.removeItem(at: directory) }
 }
 
 @Suite struct PipelineRunnerTests {

@@ -83,20 +83,8 @@ extension String {
                 var index = 0
                 while index < count {
                     let byte = buffer[index]
-                    // Most bytes are printable ASCII: copy them straight away.
-                    if byte > 0x20, byte < 0x80 {
-                        if pendingSpace {
-                            output[written] = 0x20
-                            written += 1
-                            pendingSpace = false
-                        }
-                        output[written] = byte
-                        written += 1
-                        index += 1
-                        continue
-                    }
                     var width = 0
-                    if byte < 0x80 {
+                    if byte <= 0x20 {
                         if byte == 0x20 || (0x09...0x0D).contains(byte) { width = 1 }
                     } else if byte == 0xC2, index + 1 < count, buffer[index + 1] == 0x85 || buffer[index + 1] == 0xA0 {
                         width = 2
