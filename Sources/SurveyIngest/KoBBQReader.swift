@@ -22,8 +22,8 @@ public enum KoBBQReader {
         do { data = try Data(contentsOf: url) } catch {
             throw InputError(file: displayName, "cannot read: \(error.localizedDescription)")
         }
-        guard let entries = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]] else {
-            throw InputError(file: displayName, "not a JSON list of survey entries")
+        guard let entries = try JSONDocument.parse(data, file: displayName) as? [[String: Any]] else {
+            throw InputError(file: displayName, "expected a JSON list of survey entries")
         }
         var d = Diagnostics()
         var questions: [Questionnaire.Question] = []

@@ -53,8 +53,8 @@ public enum OpinionQAReader {
             do { data = try Data(contentsOf: file.url) } catch {
                 throw InputError(file: file.name, "cannot read: \(error.localizedDescription)")
             }
-            guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw InputError(file: file.name, "not a JSON object of questions")
+            guard let root = try JSONDocument.parse(data, file: file.name) as? [String: Any] else {
+                throw InputError(file: file.name, "expected a JSON object of questions")
             }
             for key in root.keys.sorted() {
                 let location = SourceLocation(file: file.name, field: key)

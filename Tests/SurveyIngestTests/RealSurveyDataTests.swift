@@ -208,3 +208,22 @@ func fixture(_ path: String) throws -> URL {
         #expect(first.detail.contains("CREGION 10221, SEX 10150"))
     }
 }
+
+@Suite struct MalformedJSONTests {
+    @Test func aBrokenChoiceCountFileNamesFileAndLine() throws {
+        let files = try SurveyFiles(["k.json": "[\n  {\"category\": \"Age\", \"stereotype\": \"x\",\n  \"survey_stats\": {\"a\": 1,}\n]\n"])
+        defer { files.remove() }
+        do {
+            _ = try KoBBQReader.read(files.url("k.json"), displayName: "k.json")
+            Issue.record("expected an error")
+        } catch let error as InputError {
+            #expect(error.location.file == "k.json")
+            #expect(error.message.hasPrefix("malformed JSON"))
+        }
+        let wrongShape = try SurveyFiles(["k.json": "{\"not\": \"a list\"}"])
+        defer { wrongShape.remove() }
+        #expect(throws: InputError(file: "k.json", "expected a JSON list of survey entries")) {
+            try KoBBQReader.read(wrongShape.url("k.json"), displayName: "k.json")
+        }
+    }
+}
