@@ -55,6 +55,8 @@ public struct XMLReadErrors: Error, Sendable, CustomStringConvertible {
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }
 
+/// What the stream reader reports. A white-space-only text node between elements is reported as
+/// a single space.
 public enum XMLEvent: Sendable {
     case start(XMLStartElement)
     case end(name: String, namespace: String?)
@@ -146,9 +148,12 @@ public struct XMLStreamReader: Sendable {
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 try handler(.end(name: names.name(xmlTextReaderConstLocalName(reader)),
                                  namespace: xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }))
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue),
-                 Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
                 try handler(.text(string(xmlTextReaderConstValue(reader))))
+            case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
+                // Layout between elements: readers fold white space, so one space stands for it
+                // (and no string is made for each indentation run).
+                try handler(.text(" "))
             case Int32(XML_READER_TYPE_COMMENT.rawValue):
                 try handler(.comment(string(xmlTextReaderConstValue(reader))))
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
