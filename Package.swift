@@ -71,7 +71,7 @@ let package = Package(
         .testTarget(name: "DedupTests", dependencies: ["Dedup"]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "TestSupport", "build-dataset"]),
         .target(name: "TestSupport", dependencies: ["DatasetCore"], path: "Tests/TestSupport", swiftSettings: upcoming),
     ]

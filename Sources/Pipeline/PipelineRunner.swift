@@ -115,10 +115,13 @@ public struct PipelineRunner: Sendable {
 
         // review: register what reached review and apply recorded decisions
         let store = try ReviewStore(url: reviewDatabase)
+        // Every item that reaches review is registered (a no-op when it already is), even when
+        // the stage itself is reused, so a new review database is never left empty.
+        let reachedReview = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "sample"))
+        try store.register(reachedReview, actor: "pipeline:\(spec.name)")
         let decisionState = try store.decisionStateHash()
         finish(try await runner.run(stage: "review", key: key("review", after: reports.last!, extra: ["decisions=\(decisionState)"])) { directory in
-            let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "sample"))
-            try store.register(items, actor: "pipeline:\(spec.name)")
+            let items = reachedReview
             let outcome = try store.applyDecisions(to: items)
             let dropped = outcome.rejected.map { DroppedItem(id: $0.id, stage: "review", reason: "rejected", detail: "rejected in review", item: $0) }
             try StageFiles.write(outcome.kept, "items.jsonl", in: directory)

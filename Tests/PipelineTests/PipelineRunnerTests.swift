@@ -4,6 +4,7 @@ import DatasetCore
 @testable import Pipeline
 import Release
 import TestSupport
+import ReviewStore
 
 typealias ExampleProject = ProjectCopy
 
@@ -127,5 +128,38 @@ extension ProjectCopy {
         try Data("question,region\n".utf8).write(to: project.directory.appendingPathComponent("raw/survey/tallies.csv"))
         await #expect(throws: InputErrors.self) { try await project.runner().run() }
         #expect(try project.snapshot("build") == before)
+    }
+}
+
+@Suite struct ReviewStageTests {
+    @Test func itemsAreRegisteredEvenWhenTheReviewStageIsReused() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let runner = try project.runner()
+        _ = try await runner.run()
+        try FileManager.default.removeItem(at: runner.reviewDatabase.deletingLastPathComponent())
+        let reports = try await project.runner().run()
+        #expect(reports.first { $0.summary.stage == "review" }!.skipped)
+        let store = try ReviewStore(url: runner.reviewDatabase)
+        #expect(try store.latestVersions().count == reports.first { $0.summary.stage == "review" }!.summary.itemsIn)
+    }
+
+    @Test func aRejectionRecordedInTheStoreDropsTheItemFromTheRelease() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let runner = try project.runner()
+        _ = try await runner.run()
+        let items = try JSONLines.read(Item.self, from: runner.buildDirectory.appendingPathComponent("review/items.jsonl"))
+        let target = try #require(items.first { $0.task == .commonKnowledge })
+        try ReviewStore(url: runner.reviewDatabase).record(.reject, itemID: target.id, contentHash: target.contentHash,
+                                                           round: "fact-check", reviewer: "kim", reason: "wrong key")
+        let reports = try await project.runner().run()
+        let review = reports.first { $0.summary.stage == "review" }!
+        #expect(!review.skipped)
+        #expect(review.summary.dropped == ["rejected": 1])
+        let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
+        let released = try manifest.files.flatMap { try JSONLines.read(Item.self, from: runner.candidateDirectory.appendingPathComponent($0.path)) }
+        #expect(!released.contains { $0.id == target.id })
+        #expect(manifest.reviewStateSHA256 != nil)
     }
 }
