@@ -34,6 +34,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "Statistics", swiftSettings: upcoming),
+        .target(name: "SchemaValidation", swiftSettings: upcoming),
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
         .target(name: "ReviewStore", dependencies: ["DatasetCore", "CSQLite"], swiftSettings: upcoming),
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
@@ -63,6 +64,7 @@ let package = Package(
 
         .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
         .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),
         .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),

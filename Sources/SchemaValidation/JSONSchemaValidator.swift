@@ -1,0 +1,297 @@
+public import Foundation
+
+/// A validator for the JSON Schema 2020-12 keywords this project's schemas use: type, enum,
+/// const, the string, number, array and object bounds, pattern, properties, patternProperties,
+/// additionalProperties, propertyNames, required, dependentRequired, items, prefixItems,
+/// uniqueItems, allOf, anyOf, oneOf, not, if/then/else, and `$ref` to a JSON pointer inside the
+/// same document (e.g. `#/$defs/x`).
+///
+/// Other keywords that change validation (`$dynamicRef`, `$anchor`, `$id` changing the base,
+/// remote references, `contains`, `unevaluated*`, `dependentSchemas`, formats as assertions) are
+/// refused when the schema is compiled, with the keyword named, never ignored.
+public struct JSONSchemaValidator: Sendable {
+    public struct Failure: Error, Sendable, Hashable, CustomStringConvertible {
+        /// JSON pointer to the offending part of the instance.
+        public var instancePath: String
+        public var keyword: String
+        public var message: String
+
+        public var description: String {
+            (instancePath.isEmpty ? "(root)" : instancePath) + ": " + message
+        }
+    }
+
+    public struct Unsupported: Error, Sendable, CustomStringConvertible {
+        public var keyword: String
+        public var schemaPath: String
+        public var description: String { "\(schemaPath): the keyword '\(keyword)' is not supported" }
+    }
+
+    /// Keywords that only annotate (no effect on validity).
+    static let annotations: Set<String> = ["$schema", "$comment", "title", "description", "default", "examples",
+                                           "deprecated", "readOnly", "writeOnly", "$defs", "definitions", "format",
+                                           "contentMediaType", "contentEncoding"]
+    static let supported: Set<String> = ["type", "enum", "const", "minLength", "maxLength", "pattern", "minimum", "maximum",
+                                         "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minItems", "maxItems",
+                                         "uniqueItems", "items", "prefixItems", "minProperties", "maxProperties",
+                                         "required", "properties", "patternProperties", "additionalProperties",
+                                         "propertyNames", "dependentRequired", "allOf", "anyOf", "oneOf", "not", "if",
+                                         "then", "else", "$ref"]
+
+    public let root: JSONValue
+
+    /// Checks that every keyword in the schema is one this validator applies.
+    public init(schema: JSONValue) throws {
+        root = schema
+        try Self.checkSupported(schema, path: "#")
+    }
+
+    public init(schemaData: Data) throws {
+        try self.init(schema: try JSONValue.parse(schemaData))
+    }
+
+    static func checkSupported(_ schema: JSONValue, path: String) throws {
+        guard case .object(let object) = schema else { return }
+        // In key order, so that the keyword reported is the same on every run.
+        for (keyword, value) in object.sorted(by: { $0.key < $1.key }) {
+            if keyword == "$id", path != "#" { throw Unsupported(keyword: "$id", schemaPath: path) }
+            if keyword == "$id" { continue }
+            if keyword == "$ref" {
+                guard case .string(let reference) = value, reference.hasPrefix("#") else {
+                    throw Unsupported(keyword: "$ref (to another document)", schemaPath: path)
+                }
+                continue
+            }
+            guard supported.contains(keyword) || annotations.contains(keyword) else {
+                throw Unsupported(keyword: keyword, schemaPath: path)
+            }
+            // Sub-schemas, wherever a keyword holds them.
+            switch keyword {
+            case "properties", "patternProperties", "$defs", "definitions":
+                if case .object(let children) = value {
+                    for (name, child) in children.sorted(by: { $0.key < $1.key }) {
+                        try checkSupported(child, path: "\(path)/\(keyword)/\(name)")
+                    }
+                }
+            case "allOf", "anyOf", "oneOf", "prefixItems":
+                if case .array(let children) = value {
+                    for (index, child) in children.enumerated() { try checkSupported(child, path: "\(path)/\(keyword)/\(index)") }
+                }
+            case "items", "additionalProperties", "propertyNames", "not", "if", "then", "else":
+                try checkSupported(value, path: "\(path)/\(keyword)")
+            default:
+                break
+            }
+        }
+    }
+
+    /// Every way `instance` breaks the schema (empty when it is valid).
+    public func validate(_ instance: JSONValue) -> [Failure] {
+        var failures: [Failure] = []
+        check(instance, against: root, at: "", depth: 0, into: &failures)
+        return failures
+    }
+
+    public func isValid(_ instance: JSONValue) -> Bool {
+        validate(instance).isEmpty
+    }
+
+    private func resolve(_ reference: String) -> JSONValue? {
+        var current = root
+        let pointer = reference.dropFirst()
+        guard !pointer.isEmpty else { return root }
+        guard pointer.hasPrefix("/") else { return nil }
+        for raw in pointer.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            let token = (String(raw).removingPercentEncoding ?? String(raw))
+                .replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            switch current {
+            case .object(let object):
+                guard let next = object[token] else { return nil }
+                current = next
+            case .array(let array):
+                guard let index = Int(token), array.indices.contains(index) else { return nil }
+                current = array[index]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    private func check(_ instance: JSONValue, against schema: JSONValue, at path: String, depth: Int, into failures: inout [Failure]) {
+        func fail(_ keyword: String, _ message: String) {
+            failures.append(Failure(instancePath: path, keyword: keyword, message: message))
+        }
+        switch schema {
+        case .bool(true): return
+        case .bool(false): fail("false", "no value is allowed here"); return
+        case .object: break
+        default: return
+        }
+        guard depth < 64 else { fail("$ref", "references nest deeper than 64"); return }
+        func valid(_ value: JSONValue, _ subschema: JSONValue, _ subpath: String) -> Bool {
+            var scratch: [Failure] = []
+            check(value, against: subschema, at: subpath, depth: depth + 1, into: &scratch)
+            return scratch.isEmpty
+        }
+        func descend(_ value: JSONValue, _ subschema: JSONValue, _ subpath: String) {
+            check(value, against: subschema, at: subpath, depth: depth + 1, into: &failures)
+        }
+
+        if case .string(let reference) = schema["$ref"] {
+            if let target = resolve(reference) { descend(instance, target, path) } else { fail("$ref", "cannot resolve \(reference)") }
+        }
+        if let type = schema["type"] {
+            let allowed: [String]
+            switch type {
+            case .string(let name): allowed = [name]
+            case .array(let names): allowed = names.compactMap { if case .string(let name) = $0 { name } else { nil } }
+            default: allowed = []
+            }
+            if !instance.typeNames.contains(where: allowed.contains) {
+                fail("type", "expected \(allowed.joined(separator: " or ")), found \(instance.typeNames[0])")
+            }
+        }
+        if case .array(let options) = schema["enum"], !options.contains(where: { equal($0, instance) }) {
+            fail("enum", "value is not one of the allowed values")
+        }
+        if let constant = schema["const"], !equal(constant, instance) {
+            fail("const", "value is not the required constant")
+        }
+        if case .string(let text) = instance {
+            let length = text.unicodeScalars.count
+            if case .number(let bound) = schema["minLength"], Double(length) < bound { fail("minLength", "shorter than \(Int(bound)) characters") }
+            if case .number(let bound) = schema["maxLength"], Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
+            if case .string(let pattern) = schema["pattern"] {
+                if let regex = try? Regex(pattern) {
+                    if (try? regex.firstMatch(in: text)) == nil { fail("pattern", "does not match \(pattern)") }
+                } else {
+                    fail("pattern", "the pattern \(pattern) is not a valid regular expression")
+                }
+            }
+        }
+        if case .number(let value) = instance {
+            if case .number(let bound) = schema["minimum"], value < bound { fail("minimum", "less than \(bound)") }
+            if case .number(let bound) = schema["maximum"], value > bound { fail("maximum", "greater than \(bound)") }
+            if case .number(let bound) = schema["exclusiveMinimum"], value <= bound { fail("exclusiveMinimum", "not greater than \(bound)") }
+            if case .number(let bound) = schema["exclusiveMaximum"], value >= bound { fail("exclusiveMaximum", "not less than \(bound)") }
+            if case .number(let divisor) = schema["multipleOf"], divisor > 0 {
+                let quotient = value / divisor
+                if !quotient.isFinite || abs(quotient - quotient.rounded()) > 1e-9 * max(1, abs(quotient)) {
+                    fail("multipleOf", "not a multiple of \(divisor)")
+                }
+            }
+        }
+        if case .array(let elements) = instance {
+            if case .number(let bound) = schema["minItems"], Double(elements.count) < bound { fail("minItems", "fewer than \(Int(bound)) items") }
+            if case .number(let bound) = schema["maxItems"], Double(elements.count) > bound { fail("maxItems", "more than \(Int(bound)) items") }
+            if case .bool(true) = schema["uniqueItems"] {
+                outer: for i in elements.indices {
+                    for j in elements.indices where j > i && equal(elements[i], elements[j]) {
+                        fail("uniqueItems", "items \(i) and \(j) are equal")
+                        break outer
+                    }
+                }
+            }
+            var start = 0
+            if case .array(let prefix) = schema["prefixItems"] {
+                for (index, subschema) in prefix.enumerated() where index < elements.count {
+                    descend(elements[index], subschema, "\(path)/\(index)")
+                }
+                start = prefix.count
+            }
+            if let items = schema["items"] {
+                for index in elements.indices where index >= start { descend(elements[index], items, "\(path)/\(index)") }
+            }
+        }
+        if case .object(let object) = instance {
+            if case .number(let bound) = schema["minProperties"], Double(object.count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
+            if case .number(let bound) = schema["maxProperties"], Double(object.count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
+            if case .array(let required) = schema["required"] {
+                for case .string(let name) in required where object[name] == nil {
+                    failures.append(Failure(instancePath: "\(path)/\(escape(name))", keyword: "required", message: "missing required property"))
+                }
+            }
+            if case .object(let dependencies) = schema["dependentRequired"] {
+                for (name, needed) in dependencies where object[name] != nil {
+                    if case .array(let list) = needed {
+                        for case .string(let other) in list where object[other] == nil {
+                            fail("dependentRequired", "'\(name)' needs '\(other)'")
+                        }
+                    }
+                }
+            }
+            var matched: Set<String> = []
+            if case .object(let properties) = schema["properties"] {
+                for (name, subschema) in properties {
+                    if let value = object[name] {
+                        matched.insert(name)
+                        descend(value, subschema, "\(path)/\(escape(name))")
+                    }
+                }
+            }
+            if case .object(let patterns) = schema["patternProperties"] {
+                for (pattern, subschema) in patterns {
+                    guard let regex = try? Regex(pattern) else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
+                    for (name, value) in object where (try? regex.firstMatch(in: name)) != nil {
+                        matched.insert(name)
+                        descend(value, subschema, "\(path)/\(escape(name))")
+                    }
+                }
+            }
+            if let additional = schema["additionalProperties"] {
+                for (name, value) in object where !matched.contains(name) {
+                    if case .bool(false) = additional {
+                        failures.append(Failure(instancePath: "\(path)/\(escape(name))", keyword: "additionalProperties", message: "property is not allowed"))
+                    } else {
+                        descend(value, additional, "\(path)/\(escape(name))")
+                    }
+                }
+            }
+            if let names = schema["propertyNames"] {
+                for name in object.keys where !valid(.string(name), names, path) {
+                    fail("propertyNames", "property name '\(name)' is not allowed")
+                }
+            }
+        }
+        if case .array(let all) = schema["allOf"] {
+            for subschema in all { descend(instance, subschema, path) }
+        }
+        if case .array(let any) = schema["anyOf"], !any.contains(where: { valid(instance, $0, path) }) {
+            fail("anyOf", "matches none of the alternatives")
+        }
+        if case .array(let one) = schema["oneOf"] {
+            let matches = one.filter { valid(instance, $0, path) }.count
+            if matches != 1 { fail("oneOf", "matches \(matches) of the alternatives, not exactly one") }
+        }
+        if let negated = schema["not"], valid(instance, negated, path) {
+            fail("not", "matches a schema it must not match")
+        }
+        if let condition = schema["if"] {
+            if valid(instance, condition, path) {
+                if let then = schema["then"] { descend(instance, then, path) }
+            } else if let otherwise = schema["else"] {
+                descend(instance, otherwise, path)
+            }
+        }
+    }
+
+    private func escape(_ name: String) -> String {
+        name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+
+    /// JSON equality: numbers by value, objects regardless of key order.
+    func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
+        switch (a, b) {
+        case (.null, .null): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.number(let x), .number(let y)): return x == y
+        // By code points: Swift's == would also equate canonically equivalent strings.
+        case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
+        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.object(let x), .object(let y)):
+            return x.count == y.count && x.allSatisfy { key, value in y[key].map { equal(value, $0) } ?? false }
+        default: return false
+        }
+    }
+}
