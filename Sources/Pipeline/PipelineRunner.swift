@@ -138,7 +138,8 @@ public struct PipelineRunner: Sendable {
                                                                 extra: ["release=\(spec.releaseName)", "license=\(spec.license)",
                                                                         "pipeline=\(pipelineSHA256)", "decisions=\(decisionState)",
                                                                         "seed=\(spec.seed)", "published=\(published?.manifestSHA256 ?? "none")",
-                                                                        "selection=\(try selectionHash(runner))"])) { directory in
+                                                                        "selection=\(try selectionHash(runner))",
+                                                                        "itemSchema=\(Hashing.sha256Hex(try itemSchemaText()))"])) { directory in
             let reviewed = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "review"))
             let selections = try StageFiles.read(Selection.self, "selection.jsonl", in: runner.directory(of: "sample"))
             let final = finalSelection(reviewed, selections: selections)
@@ -146,6 +147,9 @@ public struct PipelineRunner: Sendable {
                 ? AnswerBalancer.balance(final.items, seed: spec.seed, previous: published?.choices ?? [:])
                 : (items: final.items, report: [])
             let splits = SplitAssigner(seed: spec.seed, splits: spec.splits).assign(balanced.items, previous: published?.splits ?? [:])
+            let violations = try ReleaseWriter.schemaViolations(splits.values.flatMap { $0 }, schemaText: try itemSchemaText(),
+                                                                schemaName: "schemas/item.schema.json")
+            try Diagnostics(violations).check()
             let metadata = ReleaseWriter.Metadata(
                 name: spec.releaseName, license: spec.license, pipeline: spec.file,
                 pipelineSHA256: pipelineSHA256, inputs: inputs.map { .init(path: $0.path, sha256: $0.sha256) },
@@ -190,6 +194,13 @@ public struct PipelineRunner: Sendable {
             })
         }
         return result
+    }
+
+    /// The item schema the release checks records against: the project's copy, or the built-in one.
+    private func itemSchemaText() throws -> String {
+        let projectSchema = url("schemas/item.schema.json")
+        guard FileManager.default.fileExists(atPath: projectSchema.path) else { return builtInItemSchema }
+        return try Data(contentsOf: projectSchema).utf8Text(file: "schemas/item.schema.json")
     }
 
     private func selectionHash(_ runner: StageRunner) throws -> String {

@@ -1,5 +1,6 @@
 public import Foundation
 public import DatasetCore
+import SchemaValidation
 
 /// Writes release candidates and publishes them.
 public enum ReleaseWriter {
@@ -20,6 +21,28 @@ public enum ReleaseWriter {
             self.inputs = inputs
             self.reviewStateSHA256 = reviewStateSHA256
         }
+    }
+
+    /// Checks every record against the item schema (the project's `schemas/item.schema.json`
+    /// when it has one, so a curator can tighten it); returns each violation with the item's id.
+    public static func schemaViolations(_ items: [Item], schemaText: String, schemaName: String) throws -> [InputError] {
+        let validator: JSONSchemaValidator
+        do {
+            validator = try JSONSchemaValidator(schemaData: Data(schemaText.utf8))
+        } catch let unsupported as JSONSchemaValidator.Unsupported {
+            throw InputError(file: schemaName, "\(unsupported)")
+        } catch {
+            throw InputError(file: schemaName, "not a JSON schema: \(error)")
+        }
+        let encoder = JSONLines.makeEncoder()
+        var problems: [InputError] = []
+        for item in items {
+            let record = try JSONValue.parse(Data(try JSONLines.line(for: item, encoder: encoder).utf8))
+            for failure in validator.validate(record) {
+                problems.append(InputError(file: schemaName, field: "\(item.id)\(failure.instancePath)", failure.message))
+            }
+        }
+        return problems
     }
 
     /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.

@@ -163,3 +163,24 @@ extension ProjectCopy {
         #expect(manifest.reviewStateSHA256 != nil)
     }
 }
+
+@Suite struct ItemSchemaGateTests {
+    @Test func aCuratorsTightenedItemSchemaStopsTheRelease() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let schemaText = try String(contentsOf: ProjectCopy.packageRoot.appendingPathComponent("schemas/item.schema.json"), encoding: .utf8)
+            .replacingOccurrences(of: #""question": {"type": "string", "minLength": 1}"#, with: #""question": {"type": "string", "minLength": 1, "maxLength": 40}"#)
+        try FileManager.default.createDirectory(at: project.directory.appendingPathComponent("schemas"), withIntermediateDirectories: true)
+        try project.write(schemaText, to: "schemas/item.schema.json")
+        let before = try project.snapshot("build/example/release")
+        do {
+            _ = try await project.runner().run()
+            Issue.record("expected the release to be refused")
+        } catch let error as InputErrors {
+            #expect(error.errors.allSatisfy { $0.location.file == "schemas/item.schema.json" && $0.message == "longer than 40 characters" })
+            #expect(error.errors.allSatisfy { $0.location.field?.hasSuffix("/question") == true })
+        }
+        #expect(try project.snapshot("build/example/release") == before)
+    }
+}

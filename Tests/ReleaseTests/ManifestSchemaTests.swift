@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import DatasetCore
 @testable import Release
 
 @Suite struct ManifestSchemaTests {
@@ -15,5 +16,35 @@ import Testing
         let files = try #require(written["files"] as? [[String: Any]])
         let fileSchema = try #require(((schema["properties"] as? [String: Any])?["files"] as? [String: Any])?["items"] as? [String: Any])
         #expect(Set(files[0].keys) == Set(try #require(fileSchema["required"] as? [String])))
+    }
+}
+
+@Suite struct ItemSchemaCheckTests {
+    @Test func theBuiltInItemSchemaIsTheOneInSchemas() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("schemas/item.schema.json")
+        #expect(try String(contentsOf: url, encoding: .utf8) == builtInItemSchema)
+    }
+
+    func validItem(_ id: String) -> Item {
+        var item = sampleItem(id)
+        item.source.revision = String(repeating: "0", count: 64)
+        return item
+    }
+
+    @Test func recordsAreCheckedAgainstTheSchemaAndATightenedOneIsObeyed() throws {
+        let items = [validItem("ck-0123456789abcdef"), validItem("ck-fedcba9876543210")]
+        #expect(try ReleaseWriter.schemaViolations(items, schemaText: builtInItemSchema, schemaName: "item.schema.json").isEmpty)
+        let exactlyFive = builtInItemSchema.replacingOccurrences(
+            of: #""choices": {"type": "array", "items": {"type": "string"}}"#,
+            with: #""choices": {"type": "array", "items": {"type": "string"}, "minItems": 5}"#)
+        #expect(exactlyFive != builtInItemSchema)
+        let problems = try ReleaseWriter.schemaViolations(items, schemaText: exactlyFive, schemaName: "item.schema.json")
+        #expect(problems.map(\.description) == [
+            "item.schema.json: 'ck-0123456789abcdef/choices': fewer than 5 items",
+            "item.schema.json: 'ck-fedcba9876543210/choices': fewer than 5 items",
+        ])
+        let badID = [validItem("not-an-id")]
+        #expect(try ReleaseWriter.schemaViolations(badID, schemaText: builtInItemSchema, schemaName: "s").map(\.location.field) == ["not-an-id/id"])
     }
 }

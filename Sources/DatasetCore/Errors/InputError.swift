@@ -63,6 +63,10 @@ public struct Diagnostics: Sendable {
 
     public init() {}
 
+    public init(_ errors: [InputError]) {
+        self.errors = errors
+    }
+
     public var isEmpty: Bool { errors.isEmpty }
 
     public mutating func error(_ location: SourceLocation, _ message: String) {

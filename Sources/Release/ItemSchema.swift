@@ -1,0 +1,86 @@
+/// `schemas/item.schema.json` as built into the tool, used when a project has no copy of its
+/// own; the file in `schemas/` must be identical (a test checks).
+public let builtInItemSchema = #"""
+{
+  "$schema": "https://json-schema.org/draft/2020-12/schema",
+  "$id": "https://build-dataset.example/schemas/item.schema.json",
+  "title": "Benchmark item",
+  "description": "One record of a release JSONL file (and of every stage file under build/). Keys are sorted, text is NFC.",
+  "type": "object",
+  "additionalProperties": false,
+  "required": ["id", "task", "subject", "language", "question", "choices", "answer", "choices_ordered",
+               "cultural_sensitivity", "required_knowledge", "time_sensitive", "region", "country", "topic", "grade",
+               "source", "flags", "review", "schema_version"],
+  "properties": {
+    "id": {"type": "string", "pattern": "^(ck|sv)-[0-9a-f]{16}$", "description": "Stable id from the source identity and the normalized question; never reused."},
+    "task": {"enum": ["social_value", "common_knowledge"], "description": "Also the release config the item belongs to."},
+    "subject": {"type": "string", "minLength": 1},
+    "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "description": "BCP 47 language tag."},
+    "question": {"type": "string", "minLength": 1},
+    "choices": {"type": "array", "items": {"type": "string"}},
+    "answer": {"type": ["string", "null"], "pattern": "^[A-Z]$", "description": "Letter of the correct choice; for social_value items, of the modal answer."},
+    "choices_ordered": {"type": "boolean", "description": "True for ordered scales (Likert), which are never permuted."},
+    "cultural_sensitivity": {"enum": ["CS", "CA", "-"], "description": "Culturally sensitive, agnostic, or '-' when not annotated."},
+    "required_knowledge": {"type": "array", "items": {"enum": ["cultural", "regional", "dialect", "none"]}},
+    "time_sensitive": {"type": ["boolean", "null"]},
+    "region": {"type": ["string", "null"]},
+    "country": {"type": ["string", "null"]},
+    "topic": {"type": ["string", "null"]},
+    "grade": {"type": ["string", "null"]},
+    "source": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage"],
+      "properties": {
+        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub"]},
+        "source_id": {"type": "string", "description": "The source's id in the pipeline file."},
+        "document": {"type": "string", "description": "The raw file, relative to the project directory."},
+        "element": {"type": "string", "description": "The element id or question id inside the document."},
+        "license": {"type": ["string", "null"]},
+        "revision": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the raw file read."},
+        "position": {"type": ["integer", "null"], "minimum": 1, "description": "Place of the module in its collection's reading order."},
+        "author": {"type": ["string", "null"]},
+        "passage": {"type": ["string", "null"]}
+      }
+    },
+    "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true,
+              "description": "e.g. needs_key, key_commented_out, generated, answer_longest."},
+    "review": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["status", "rounds"],
+      "properties": {
+        "status": {"enum": ["unreviewed", "in_review", "approved", "rejected", "revised"]},
+        "rounds": {"type": "array", "items": {"type": "string"}}
+      }
+    },
+    "survey": {"$ref": "#/$defs/survey"},
+    "schema_version": {"const": "1.0.0"}
+  },
+  "if": {"properties": {"task": {"const": "social_value"}}},
+  "then": {"required": ["survey"]},
+  "else": {"not": {"required": ["survey"]}},
+  "$defs": {
+    "share": {"type": "number", "minimum": 0, "maximum": 1},
+    "survey": {
+      "type": "object",
+      "additionalProperties": false,
+      "required": ["distribution", "distribution_with_nonresponse", "nonresponse_options", "distribution_3", "scale_3",
+                   "n", "n_effective", "margin_of_error", "contested", "weighting"],
+      "properties": {
+        "distribution": {"type": "array", "items": {"$ref": "#/$defs/share"}, "description": "Weighted shares over the choices, don't know/refused excluded."},
+        "distribution_with_nonresponse": {"type": "array", "items": {"$ref": "#/$defs/share"}, "description": "Weighted shares over the choices followed by nonresponse_options."},
+        "nonresponse_options": {"type": "array", "items": {"type": "string"}},
+        "distribution_3": {"type": ["array", "null"], "items": {"$ref": "#/$defs/share"}, "minItems": 3, "maxItems": 3},
+        "scale_3": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 3, "maxItems": 3},
+        "n": {"type": "integer", "minimum": 0, "description": "Respondents with a substantive answer."},
+        "n_effective": {"type": "number", "minimum": 0, "description": "Kish effective sample size of the weights."},
+        "margin_of_error": {"type": "number", "minimum": 0, "description": "Half-width of the interval of the modal share, as a proportion."},
+        "contested": {"type": "boolean", "description": "The modal answer leads the runner-up by no more than the margin of error."},
+        "weighting": {"type": "string", "description": "e.g. raking(region,age,gender) or unweighted."}
+      }
+    }
+  }
+}
+
+"""#
