@@ -9,9 +9,12 @@ extension BuildDataset {
         static let configuration = CommandConfiguration(
             abstract: "Publish the last built release candidate as a version.",
             discussion: """
-            Checks the candidate in build/<pipeline>/release/ against its manifest, then copies it to \
-            releases/<name>/<version>/ with the version in its manifest. The version directory \
-            appears whole or not at all, and a version that exists is never overwritten.
+            Checks the candidate in build/<pipeline>/release/ against its manifest, compares it with \
+            the latest published version, and copies it to releases/<name>/<version>/ with the version \
+            in its manifest and a CHANGELOG.md entry. A removed item or a changed answer needs a new \
+            major version; added items, or changed questions or labels, a new minor one; anything \
+            else a patch. The version directory appears whole or not at all, and a version that \
+            exists is never overwritten.
             """
         )
 
@@ -20,13 +23,16 @@ extension BuildDataset {
         @Option(help: "The version to publish, as MAJOR.MINOR.PATCH (e.g. 1.0.0).")
         var version: String
 
+        @Option(help: ArgumentHelp("Publish although the version step is smaller than the changes need; the reason is recorded in the changelog.", valueName: "reason"))
+        var allow: String?
+
         func run() async throws {
             let spec = try options.loadSpec()
             do {
                 let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
                 let target = try ReleaseWriter.publish(candidate: runner.candidateDirectory,
                                                        releasesRoot: options.projectURL.appendingPathComponent("releases"),
-                                                       version: version)
+                                                       version: version, allowReason: allow)
                 print("published \(spec.releaseName) \(version): \(runner.relative(target))/")
             } catch {
                 throw reportAndExit(error)

@@ -1,5 +1,5 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// The latest published version of a release: what its items were, so that a new version can
 /// keep their splits and choice order (and, later, report the difference).
@@ -7,10 +7,17 @@ public struct PublishedRelease: Sendable {
     public var version: String
     public var directory: URL
     public var manifestSHA256: String
+    public var items: [(item: Item, split: String)]
+
     /// Item id → its split.
-    public var splits: [String: String]
+    public var splits: [String: String] {
+        Dictionary(items.map { ($0.item.id, $0.split) }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Item id → its choices in published order.
-    public var choices: [String: [String]]
+    public var choices: [String: [String]] {
+        Dictionary(items.map { ($0.item.id, $0.item.choices) }, uniquingKeysWith: { first, _ in first })
+    }
 
     /// The highest semantic version under `releasesRoot/<name>/`, or nil if none is published.
     public static func latest(name: String, releasesRoot: URL) throws -> PublishedRelease? {
@@ -20,19 +27,9 @@ public struct PublishedRelease: Sendable {
         guard let (_, version) = versions.max(by: { $0.0 < $1.0 }) else { return nil }
         let directory = folder.appendingPathComponent(version)
         let manifestURL = directory.appendingPathComponent("manifest.json")
-        let manifest = try ReleaseManifest.read(from: manifestURL)
-        var splits: [String: String] = [:]
-        var choices: [String: [String]] = [:]
-        for file in manifest.files {
-            for item in try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path),
-                                           displayName: "\(name)/\(version)/\(file.path)") {
-                splits[item.id] = file.split
-                choices[item.id] = item.choices
-            }
-        }
         return PublishedRelease(version: version, directory: directory,
                                 manifestSHA256: try Hashing.sha256Hex(fileAt: manifestURL).sha256,
-                                splits: splits, choices: choices)
+                                items: try ReleaseContents.items(in: directory, displayName: "\(name)/\(version)"))
     }
 }
 

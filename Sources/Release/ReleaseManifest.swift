@@ -34,6 +34,19 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// A file of a release that is not data (the changelog, the dataset card).
+    public struct Document: Codable, Sendable, Equatable {
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
+
+        public init(path: String, bytes: Int, sha256: String) {
+            self.path = path
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+    }
+
     public struct Tool: Codable, Sendable, Equatable {
         public var name: String
         public var version: String
@@ -48,6 +61,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public var inputs: [Input]
     public var reviewStateSHA256: String?
     public var files: [DataFile]
+    public var documents: [Document] = []
     public var tool: Tool
     public var itemSchemaVersion: String
     public var schemaVersion: String
@@ -57,7 +71,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         case pipelineSHA256 = "pipeline_sha256"
         case inputs
         case reviewStateSHA256 = "review_state_sha256"
-        case files, tool
+        case files, documents, tool
         case itemSchemaVersion = "item_schema_version"
         case schemaVersion = "schema_version"
     }
@@ -72,6 +86,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         try container.encode(inputs, forKey: .inputs)
         try container.encode(reviewStateSHA256, forKey: .reviewStateSHA256)
         try container.encode(files, forKey: .files)
+        try container.encode(documents, forKey: .documents)
         try container.encode(tool, forKey: .tool)
         try container.encode(itemSchemaVersion, forKey: .itemSchemaVersion)
         try container.encode(schemaVersion, forKey: .schemaVersion)

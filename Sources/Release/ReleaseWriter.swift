@@ -99,6 +99,15 @@ public enum ReleaseWriter {
             let records = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
             if records != file.records { problems.append("\(file.path): \(records) records, manifest says \(file.records)") }
         }
+        for document in manifest.documents {
+            guard let data = try? Data(contentsOf: directory.appendingPathComponent(document.path)) else {
+                problems.append("\(document.path): missing")
+                continue
+            }
+            if data.count != document.bytes { problems.append("\(document.path): \(data.count) bytes, manifest says \(document.bytes)") }
+            let hash = Hashing.sha256Hex(data)
+            if hash != document.sha256 { problems.append("\(document.path): SHA-256 \(hash), manifest says \(document.sha256)") }
+        }
         let listed = Set(manifest.files.map(\.path))
         if let enumerator = FileManager.default.enumerator(atPath: directory.path) {
             for case let path as String in enumerator where path.hasSuffix(".jsonl") && !listed.contains(path) {
@@ -113,6 +122,8 @@ public enum ReleaseWriter {
         case candidateDamaged([String])
         case versionExists(String)
         case invalidVersion(String)
+        case notNewer(version: String, latest: String)
+        case bumpTooSmall(version: String, latest: String, required: VersionBump, diff: ReleaseDiff)
 
         public var description: String {
             switch self {
@@ -124,14 +135,21 @@ public enum ReleaseWriter {
                 return "\(path) already exists; a published version is never rewritten, choose a new version"
             case .invalidVersion(let version):
                 return "version '\(version)' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.0.0)"
+            case .notNewer(let version, let latest):
+                return "version \(version) is not newer than the published \(latest)"
+            case .bumpTooSmall(let version, let latest, let required, let diff):
+                return "\(latest) → \(version) is too small a step: the changes need a \(required) version " +
+                    "(\(diff.removed.count) removed, \(diff.changedAnswer.count) with a changed answer, \(diff.added.count) added, " +
+                    "\(diff.changedText.count) with changed text, \(diff.changedLabels.count) with changed labels); " +
+                    "choose a larger version, or pass --allow \"reason\" to publish anyway (the reason goes into the changelog)"
             }
         }
     }
 
     /// Copies a verified candidate to `releases/<name>/<version>/` with the version set in its
     /// manifest. The new directory appears whole or not at all, and never replaces an existing one.
-    public static func publish(candidate: URL, releasesRoot: URL, version: String) throws -> URL {
-        guard SemanticVersion(version) != nil else {
+    public static func publish(candidate: URL, releasesRoot: URL, version: String, allowReason: String? = nil) throws -> URL {
+        guard let semantic = SemanticVersion(version) else {
             throw PublishError.invalidVersion(version)
         }
         let manifestURL = candidate.appendingPathComponent("manifest.json")
@@ -142,13 +160,33 @@ public enum ReleaseWriter {
         let target = releasesRoot.appendingPathComponent(manifest.name).appendingPathComponent(version)
         if FileManager.default.fileExists(atPath: target.path) { throw PublishError.versionExists(target.path) }
 
+        // Semantic versioning against the latest published version, and its changelog.
+        let latest = try PublishedRelease.latest(name: manifest.name, releasesRoot: releasesRoot)
+        let diff = ReleaseDiff.compare(old: latest?.items ?? [], new: try ReleaseContents.items(in: candidate, displayName: "candidate"))
+        var previousChangelog = ""
+        if let latest {
+            guard let bump = VersionBump.between(SemanticVersion(latest.version)!, semantic) else {
+                throw PublishError.notNewer(version: version, latest: latest.version)
+            }
+            if bump < diff.requiredBump, allowReason == nil {
+                throw PublishError.bumpTooSmall(version: version, latest: latest.version, required: diff.requiredBump, diff: diff)
+            }
+            previousChangelog = (try? String(contentsOf: latest.directory.appendingPathComponent("CHANGELOG.md"), encoding: .utf8))?
+                .replacingOccurrences(of: "# Changelog\n\n", with: "") ?? ""
+        }
+        let changelog = "# Changelog\n\n" + diff.changelogEntry(version: version, previous: latest?.version,
+                                                                 allowReason: latest == nil ? nil : allowReason) + previousChangelog
+
         let staging = try AtomicFiles.stagingDirectory(for: target)
         for file in manifest.files {
             let destination = staging.appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(file.path)), to: destination)
         }
+        let changelogData = Data(changelog.utf8)
+        try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
         manifest.version = version
+        manifest.documents = [.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData))]
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: staging.appendingPathComponent("manifest.json"))
         for config in Set(manifest.files.map(\.config)) {
             try AtomicFiles.syncDirectory(staging.appendingPathComponent(config))

@@ -108,3 +108,51 @@ import DatasetCore
         #expect(names.filter { $0.hasPrefix(".") && $0 != ".lock" }.isEmpty, "\(names)")
     }
 }
+
+@Suite struct VerifyAndDiffCommandTests {
+    @Test func verifyPassesAPublishedReleaseAndCatchesAChangedByteInAnyFile() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
+        let release = "releases/kornat-example/0.1.0"
+        let ok = try Binary.run(["verify", release], in: project.directory)
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(ok.stdout.hasPrefix("\(release): ok (4 data files"))
+        for file in ["common_knowledge/test.jsonl", "social_value/dev.jsonl", "CHANGELOG.md"] {
+            let url = project.directory.appendingPathComponent("\(release)/\(file)")
+            let original = try Data(contentsOf: url)
+            var changed = original
+            changed[changed.count / 2] ^= 0x01
+            try changed.write(to: url)
+            let result = try Binary.run(["verify", release], in: project.directory)
+            #expect(result.status == 1, "\(file)")
+            #expect(result.stderr.contains("\(release)/\(file): SHA-256"), "\(result.stderr)")
+            try original.write(to: url)
+        }
+    }
+
+    @Test func diffAndReleaseNameTheStepAChangeNeeds() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        #expect(try Binary.run(["release", "--version", "1.0.0"], in: project.directory).status == 0)
+        // Drop one authored item from the source: a removal, so a major version.
+        let items = project.directory.appendingPathComponent("raw/items/korean-knowledge.xml")
+        var text = try String(contentsOf: items, encoding: .utf8)
+        let start = text.range(of: "<item id=\"ko-003\"")!.lowerBound
+        let end = text.range(of: "</item>", range: start..<text.endIndex)!.upperBound
+        text.removeSubrange(start..<end)
+        try Data(text.utf8).write(to: items)
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        let diff = try Binary.run(["diff", "releases/kornat-example/1.0.0", "build/example/release"], in: project.directory)
+        #expect(diff.status == 0)
+        #expect(diff.stdout.contains("needs a major version"))
+        #expect(diff.stdout.contains("  removed: 1\n"))
+        let minor = try Binary.run(["release", "--version", "1.1.0"], in: project.directory)
+        #expect(minor.status == 1)
+        #expect(minor.stderr.contains("1.0.0 → 1.1.0 is too small a step: the changes need a major version"))
+        let major = try Binary.run(["release", "--version", "2.0.0"], in: project.directory)
+        #expect(major.status == 0, "\(major.stderr)")
+    }
+}

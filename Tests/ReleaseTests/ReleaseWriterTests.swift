@@ -87,3 +87,74 @@ func temporaryDirectory() throws -> URL {
         #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent("r/bench/1.0.0").path))
     }
 }
+
+@Suite struct VersioningTests {
+    func candidate(_ items: [String: [Item]], in root: URL) throws -> URL {
+        let directory = root.appendingPathComponent("candidate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try ReleaseWriter.writeCandidate(splits: items, metadata: metadata, to: directory)
+        return directory
+    }
+
+    @Test func theDiffSortsChangesAndNamesTheVersionStepTheyNeed() {
+        let a = sampleItem("ck-1"), b = sampleItem("ck-2"), c = sampleItem("ck-3")
+        var answer = b
+        answer.answer = "B"
+        var text = c
+        text.question = "고친 질문"
+        var label = a
+        label.culturalSensitivity = .sensitive
+        let diff = ReleaseDiff.compare(old: [(a, "test"), (b, "test"), (c, "test")],
+                                       new: [(label, "test"), (answer, "test"), (text, "test"), (sampleItem("ck-4"), "dev")])
+        #expect(diff.added == ["ck-4"])
+        #expect(diff.changedAnswer == ["ck-2"])
+        #expect(diff.changedText == ["ck-3"])
+        #expect(diff.changedLabels == ["ck-1"])
+        #expect(diff.requiredBump == .major)
+        #expect(ReleaseDiff.compare(old: [(a, "test")], new: [(a, "test"), (b, "test")]).requiredBump == .minor)
+        var reordered = a
+        reordered.choices = a.choices.reversed()
+        reordered.answer = Item.letter(a.choices.count - 1)
+        let metadataOnly = ReleaseDiff.compare(old: [(a, "test")], new: [(reordered, "dev")])
+        #expect(metadataOnly.changedMetadata == ["ck-1"] && metadataOnly.requiredBump == .patch)
+    }
+
+    @Test func aTooSmallVersionStepIsRefusedUnlessAllowedWithAReason() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let releases = root.appendingPathComponent("releases")
+        let first = try candidate(["test": [sampleItem("ck-1"), sampleItem("ck-2")]], in: root)
+        let published = try ReleaseWriter.publish(candidate: first, releasesRoot: releases, version: "1.0.0")
+        #expect(try String(contentsOf: published.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+                .hasPrefix("# Changelog\n\n## 1.0.0\n\nFirst release: 2 added"))
+        #expect(try ReleaseWriter.verify(published).isEmpty)
+
+        // ck-2 removed: a major step is needed.
+        let second = try candidate(["test": [sampleItem("ck-1"), sampleItem("ck-3")]], in: root)
+        for version in ["1.1.0", "1.0.1"] {
+            #expect(throws: ReleaseWriter.PublishError.self) {
+                try ReleaseWriter.publish(candidate: second, releasesRoot: releases, version: version)
+            }
+        }
+        #expect(throws: ReleaseWriter.PublishError.notNewer(version: "0.9.0", latest: "1.0.0")) {
+            try ReleaseWriter.publish(candidate: second, releasesRoot: releases, version: "0.9.0")
+        }
+        let allowed = try ReleaseWriter.publish(candidate: second, releasesRoot: releases, version: "1.1.0",
+                                                allowReason: "ck-2 was a duplicate of ck-1")
+        let changelog = try String(contentsOf: allowed.appendingPathComponent("CHANGELOG.md"), encoding: .utf8)
+        #expect(changelog.contains("## 1.1.0\n\nChanges from 1.0.0: 1 added, 1 removed"))
+        #expect(changelog.contains("although these changes call for a major version: ck-2 was a duplicate of ck-1"))
+        #expect(changelog.contains("### Removed\n\n- `ck-2`"))
+        #expect(changelog.contains("## 1.0.0"))
+        #expect(try ReleaseWriter.publish(candidate: second, releasesRoot: releases, version: "2.0.0").lastPathComponent == "2.0.0")
+    }
+
+    @Test func verifyCatchesAChangedChangelog() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let published = try ReleaseWriter.publish(candidate: try candidate(["test": [sampleItem("ck-1")]], in: root),
+                                                  releasesRoot: root.appendingPathComponent("releases"), version: "0.1.0")
+        try Data("# Changelog\n\nrewritten\n".utf8).write(to: published.appendingPathComponent("CHANGELOG.md"))
+        #expect(try ReleaseWriter.verify(published).contains { $0.hasPrefix("CHANGELOG.md:") })
+    }
+}

@@ -1,0 +1,79 @@
+import ArgumentParser
+import Foundation
+import DatasetCore
+import Release
+
+extension BuildDataset {
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check a release directory against its manifest and the item schema.",
+            discussion: """
+            Re-hashes every file the manifest lists, counts the records, reports any data file it \\
+            does not list, and checks every record against the item schema (the built-in one, or \\
+            --schema). Exits non-zero on any mismatch.
+            """
+        )
+
+        @Argument(help: "A release directory (releases/<name>/<version>) or a release candidate.", completion: .directory)
+        var release: String
+
+        @Option(help: ArgumentHelp("An item schema to check the records against instead of the built-in one.", valueName: "file"))
+        var schema: String?
+
+        func run() throws {
+            let directory = URL(fileURLWithPath: release)
+            do {
+                var problems = try ReleaseWriter.verify(directory)
+                let schemaText = try schema.map { try Data(contentsOf: URL(fileURLWithPath: $0)).utf8Text(file: $0) } ?? builtInItemSchema
+                var items: [Item] = []
+                do {
+                    items = try ReleaseContents.items(in: directory, displayName: release).map(\.item)
+                    problems += try ReleaseWriter.schemaViolations(items, schemaText: schemaText, schemaName: schema ?? "item.schema.json")
+                        .map(\.description)
+                } catch let error where error.inputErrors != nil {
+                    // A damaged file may no longer parse: say so beside its hash mismatch.
+                    problems += error.inputErrors!.map { $0.description.hasPrefix(release + "/") ? String($0.description.dropFirst(release.count + 1)) : $0.description }
+                }
+                guard problems.isEmpty else {
+                    for problem in problems { printError("error: \(release)/\(problem)") }
+                    throw ExitCode.failure
+                }
+                let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
+                print("\(release): ok (\(manifest.files.count) data files, \(items.count) records, every hash matches)")
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+
+    struct Diff: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show what changed between two releases, and the version step it needs.",
+            discussion: "Items added, removed, with a changed answer, changed text, changed labels, or other changes."
+        )
+
+        @Argument(help: "The older release directory.", completion: .directory)
+        var old: String
+
+        @Argument(help: "The newer release directory (or a release candidate).", completion: .directory)
+        var new: String
+
+        func run() throws {
+            do {
+                let diff = ReleaseDiff.compare(old: try ReleaseContents.items(in: URL(fileURLWithPath: old), displayName: old),
+                                               new: try ReleaseContents.items(in: URL(fileURLWithPath: new), displayName: new))
+                print("\(old) → \(new): needs a \(diff.requiredBump) version")
+                for (heading, ids) in [("added", diff.added), ("removed", diff.removed), ("changed answer", diff.changedAnswer),
+                                       ("changed text", diff.changedText), ("changed labels", diff.changedLabels),
+                                       ("other changes", diff.changedMetadata)] {
+                    print("  \(heading): \(ids.count)")
+                    for id in ids { print("    \(id)") }
+                }
+            } catch {
+                throw reportAndExit(error)
+            }
+        }
+    }
+}
