@@ -32,7 +32,7 @@ extension BuildDataset {
                 let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
                 let target = try ReleaseWriter.publish(candidate: runner.candidateDirectory,
                                                        releasesRoot: options.projectURL.appendingPathComponent("releases"),
-                                                       version: version, allowReason: allow)
+                                                       version: version, allowReason: allow, description: spec.description ?? "")
                 print("published \(spec.releaseName) \(version): \(runner.relative(target))/")
             } catch {
                 throw reportAndExit(error)

@@ -148,7 +148,8 @@ public enum ReleaseWriter {
 
     /// Copies a verified candidate to `releases/<name>/<version>/` with the version set in its
     /// manifest. The new directory appears whole or not at all, and never replaces an existing one.
-    public static func publish(candidate: URL, releasesRoot: URL, version: String, allowReason: String? = nil) throws -> URL {
+    public static func publish(candidate: URL, releasesRoot: URL, version: String, allowReason: String? = nil,
+                               description: String = "", publishedOn: Date = Date()) throws -> URL {
         guard let semantic = SemanticVersion(version) else {
             throw PublishError.invalidVersion(version)
         }
@@ -187,6 +188,17 @@ public enum ReleaseWriter {
         try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
         manifest.version = version
         manifest.documents = [.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData))]
+        let day = ISO8601DateFormatter.string(from: publishedOn, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
+        let documents = ReleaseDocuments(manifest: manifest, items: try ReleaseContents.items(in: candidate, displayName: "candidate"),
+                                         description: description.isEmpty ? "\(manifest.name) benchmark release." : description,
+                                         datePublished: day)
+        for document in try documents.all() {
+            let url = staging.appendingPathComponent(document.path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFiles.writeAndSync(document.data, to: url)
+            manifest.documents.append(.init(path: document.path, bytes: document.data.count, sha256: Hashing.sha256Hex(document.data)))
+        }
+        try AtomicFiles.syncDirectory(staging.appendingPathComponent("lm_eval"))
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: staging.appendingPathComponent("manifest.json"))
         for config in Set(manifest.files.map(\.config)) {
             try AtomicFiles.syncDirectory(staging.appendingPathComponent(config))

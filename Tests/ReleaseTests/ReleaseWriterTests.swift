@@ -158,3 +158,42 @@ func temporaryDirectory() throws -> URL {
         #expect(try ReleaseWriter.verify(published).contains { $0.hasPrefix("CHANGELOG.md:") })
     }
 }
+
+@Suite struct ReleaseDocumentsTests {
+    @Test func publishWritesACardCroissantAndHarnessTasksThatMatchTheManifest() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let candidate = root.appendingPathComponent("candidate")
+        try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
+        var social = sampleItem("sv-1", task: .socialValue)
+        social.survey = SurveyResult(distribution: [0.5, 0.5, 0, 0], distributionWithNonresponse: [0.5, 0.5, 0, 0], nonresponseOptions: [],
+                                     distribution3: nil, scale3: nil, n: 100, nEffective: 90, marginOfError: 0.1, contested: false,
+                                     weighting: "raking(region)")
+        try ReleaseWriter.writeCandidate(splits: ["dev": [sampleItem("ck-1")], "test": [sampleItem("ck-2"), social]], metadata: metadata, to: candidate)
+        let day = Date(timeIntervalSince1970: 1_795_000_000)
+        let published = try ReleaseWriter.publish(candidate: candidate, releasesRoot: root.appendingPathComponent("releases"),
+                                                  version: "1.0.0", description: "A test benchmark.", publishedOn: day)
+        let manifest = try ReleaseManifest.read(from: published.appendingPathComponent("manifest.json"))
+        #expect(manifest.documents.map(\.path) == ["CHANGELOG.md", "README.md", "croissant.json", "lm_eval/bench_common_knowledge.yaml",
+                                                   "lm_eval/bench_social_value.yaml"])
+        #expect(try ReleaseWriter.verify(published).isEmpty)
+
+        let card = try String(contentsOf: published.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(card.hasPrefix("---\npretty_name: bench\nlicense: cc-by-4.0\nlanguage:\n- ko\n"))
+        #expect(card.contains("- config_name: common_knowledge\n  default: true\n  data_files:\n  - split: dev\n    path: common_knowledge/dev.jsonl\n  - split: test\n    path: common_knowledge/test.jsonl\n"))
+        #expect(card.contains("## Motivation") && card.contains("## Composition") && card.contains("## Collection")
+                && card.contains("## Review") && card.contains("## Uses and limits") && card.contains("## How to cite"))
+        #expect(card.contains("weighted (raking(region))"))
+
+        let croissant = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: published.appendingPathComponent("croissant.json"))) as? [String: Any])
+        #expect(croissant["conformsTo"] as? String == "http://mlcommons.org/croissant/1.0")
+        #expect(croissant["version"] as? String == "1.0.0")
+        #expect(croissant["datePublished"] as? String == "2026-11-18")
+        let files = try #require(croissant["distribution"] as? [[String: Any]])
+        #expect(files.map { $0["sha256"] as? String } == manifest.files.map(\.sha256))
+
+        let task = try String(contentsOf: published.appendingPathComponent("lm_eval/bench_common_knowledge.yaml"), encoding: .utf8)
+        #expect(task.contains("task: bench_common_knowledge\ndataset_path: json\n"))
+        #expect(task.contains("    dev: common_knowledge/dev.jsonl\n    test: common_knowledge/test.jsonl\ntest_split: test\nfewshot_split: dev\n"))
+    }
+}
