@@ -68,12 +68,17 @@ public enum ReleaseWriter {
                                                       bytes: data.count, sha256: Hashing.sha256Hex(data)))
             }
         }
-        let manifest = ReleaseManifest(
+        let report = Data(BuildReport.html(name: metadata.name, items: splits.keys.sorted().flatMap { split in
+            splits[split]!.sorted { $0.id < $1.id }.map { (item: $0, split: split) }
+        }).utf8)
+        try AtomicFiles.writeAndSync(report, to: directory.appendingPathComponent("report.html"))
+        var manifest = ReleaseManifest(
             name: metadata.name, version: nil, license: metadata.license, pipeline: metadata.pipeline,
             pipelineSHA256: metadata.pipelineSHA256, inputs: metadata.inputs.sorted { $0.path < $1.path },
             reviewStateSHA256: metadata.reviewStateSHA256, files: files,
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
+        manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: directory.appendingPathComponent("manifest.json"))
         for config in Set(files.map(\.config)) {
             try AtomicFiles.syncDirectory(directory.appendingPathComponent(config))
@@ -184,10 +189,14 @@ public enum ReleaseWriter {
             try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(file.path)), to: destination)
         }
+        for document in manifest.documents {
+            try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(document.path)),
+                                         to: staging.appendingPathComponent(document.path))
+        }
         let changelogData = Data(changelog.utf8)
         try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
         manifest.version = version
-        manifest.documents = [.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData))]
+        manifest.documents.append(.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData)))
         let day = ISO8601DateFormatter.string(from: publishedOn, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let documents = ReleaseDocuments(manifest: manifest, items: try ReleaseContents.items(in: candidate, displayName: "candidate"),
                                          description: description.isEmpty ? "\(manifest.name) benchmark release." : description,
@@ -199,6 +208,7 @@ public enum ReleaseWriter {
             manifest.documents.append(.init(path: document.path, bytes: document.data.count, sha256: Hashing.sha256Hex(document.data)))
         }
         try AtomicFiles.syncDirectory(staging.appendingPathComponent("lm_eval"))
+        manifest.documents.sort { $0.path < $1.path }
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: staging.appendingPathComponent("manifest.json"))
         for config in Set(manifest.files.map(\.config)) {
             try AtomicFiles.syncDirectory(staging.appendingPathComponent(config))

@@ -175,7 +175,12 @@ func temporaryDirectory() throws -> URL {
                                                   version: "1.0.0", description: "A test benchmark.", publishedOn: day)
         let manifest = try ReleaseManifest.read(from: published.appendingPathComponent("manifest.json"))
         #expect(manifest.documents.map(\.path) == ["CHANGELOG.md", "README.md", "croissant.json", "lm_eval/bench_common_knowledge.yaml",
-                                                   "lm_eval/bench_social_value.yaml"])
+                                                   "lm_eval/bench_social_value.yaml", "report.html"])
+        let report = try String(contentsOf: published.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(report.contains("<h2>Items per subject and split</h2>\n<svg"))
+        #expect(report.contains("<h2>Answer positions per subject</h2>"))
+        #expect(report.contains("<h2>Social-value distributions</h2>"))
+        #expect(report.contains("margin of error ±10 points"))
         #expect(try ReleaseWriter.verify(published).isEmpty)
 
         let card = try String(contentsOf: published.appendingPathComponent("README.md"), encoding: .utf8)

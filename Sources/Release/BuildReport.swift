@@ -1,0 +1,113 @@
+public import DatasetCore
+
+/// `report.html`: a build report readable offline, its charts drawn as inline SVG.
+public enum BuildReport {
+    public static func html(name: String, items: [(item: Item, split: String)]) -> String {
+        var body = "<h1>\(escape(name)) build report</h1>\n"
+        body += "<p>\(items.count) items. Counts are of the release candidate's records.</p>\n"
+
+        let subjects = Array(Set(items.map { "\($0.item.task.rawValue)/\($0.item.subject)" })).sorted()
+        let splits = Array(Set(items.map(\.split))).sorted()
+        body += "<h2>Items per subject and split</h2>\n"
+        body += barChart(rows: subjects.map { subject in
+            (subject, splits.map { split in Double(items.filter { "\($0.item.task.rawValue)/\($0.item.subject)" == subject && $0.split == split }.count) })
+        }, legend: splits)
+
+        body += "<h2>Cultural sensitivity per subject</h2>\n"
+        body += barChart(rows: subjects.map { subject in
+            let members = items.map(\.item).filter { "\($0.task.rawValue)/\($0.subject)" == subject }
+            return (subject, [CulturalSensitivity.sensitive, .agnostic, .notAnnotated].map { label in
+                Double(members.filter { $0.culturalSensitivity == label }.count)
+            })
+        }, legend: ["CS", "CA", "not annotated"])
+
+        body += "<h2>Answer positions per subject</h2>\n"
+        let keyed = items.map(\.item).filter { $0.task == .commonKnowledge && $0.answer != nil }
+        let keyedSubjects = Array(Set(keyed.map(\.subject))).sorted()
+        body += barChart(rows: keyedSubjects.map { subject in
+            (subject, (0..<4).map { index in Double(keyed.filter { $0.subject == subject && $0.answer == Item.letter(index) }.count) })
+        }, legend: ["A", "B", "C", "D"])
+
+        body += "<h2>Agreement per round</h2>\n"
+        let rounds = Set(items.flatMap(\.item.review.rounds)).sorted()
+        body += rounds.isEmpty ? "<p>No review rounds are recorded for these items.</p>\n"
+            : "<p>Rounds: \(rounds.map(escape).joined(separator: ", ")).</p>\n"
+
+        let social = items.map(\.item).filter { $0.survey != nil }.sorted { $0.id < $1.id }
+        if !social.isEmpty {
+            body += "<h2>Social-value distributions</h2>\n<p>Weighted shares; the whisker on the modal answer is its 95% margin of error.</p>\n"
+            for item in social { body += distribution(item) }
+        }
+        return """
+        <!DOCTYPE html>
+        <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) build report</title>
+        <style>
+        body { font-family: system-ui, "Noto Sans KR", "Apple SD Gothic Neo", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+        h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
+        svg text { font-size: 12px; fill: #333; }
+        .legend span { display: inline-block; margin-right: 1rem; }
+        .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: middle; }
+        </style></head>
+        <body>
+        \(body)</body></html>
+
+        """
+    }
+
+    static let colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"]
+
+    /// Horizontal stacked bars, one row a label.
+    static func barChart(rows: [(label: String, values: [Double])], legend: [String]) -> String {
+        guard !rows.isEmpty else { return "<p>Nothing to show.</p>\n" }
+        let labelWidth = 260.0, barWidth = 420.0, rowHeight = 22.0
+        let maximum = max(1, rows.map { $0.values.reduce(0, +) }.max() ?? 1)
+        var svg = "<svg role=\"img\" width=\"\(Int(labelWidth + barWidth + 60))\" height=\"\(Int(Double(rows.count) * rowHeight + 10))\">\n"
+        for (row, entry) in rows.enumerated() {
+            let y = Double(row) * rowHeight + 5
+            svg += "<text x=\"0\" y=\"\(y + 14)\">\(escape(entry.label))</text>\n"
+            var x = labelWidth
+            for (index, value) in entry.values.enumerated() where value > 0 {
+                let width = value / maximum * barWidth
+                svg += "<rect x=\"\(format(x))\" y=\"\(y)\" width=\"\(format(width))\" height=\"16\" fill=\"\(colors[index % colors.count])\"><title>\(escape(legend[index])): \(Int(value))</title></rect>\n"
+                x += width
+            }
+            svg += "<text x=\"\(format(x + 4))\" y=\"\(y + 14)\">\(Int(entry.values.reduce(0, +)))</text>\n"
+        }
+        svg += "</svg>\n"
+        let key = legend.enumerated().map { index, name in
+            "<span><span class=\"swatch\" style=\"background:\(colors[index % colors.count])\"></span>\(escape(name))</span>"
+        }.joined()
+        return svg + "<div class=\"legend\">\(key)</div>\n"
+    }
+
+    static func distribution(_ item: Item) -> String {
+        let survey = item.survey!
+        let width = 420.0, rowHeight = 20.0, labelWidth = 220.0
+        var svg = "<h3>\(escape(item.question))</h3>\n<p>n = \(survey.n), n<sub>eff</sub> = \(format(survey.nEffective)), "
+        svg += "margin of error ±\(format(survey.marginOfError * 100)) points\(survey.contested ? ", contested" : ""), \(escape(survey.weighting))</p>\n"
+        svg += "<svg role=\"img\" width=\"\(Int(labelWidth + width + 80))\" height=\"\(Int(Double(item.choices.count) * rowHeight + 10))\">\n"
+        let modal = survey.distribution.indices.max { survey.distribution[$0] < survey.distribution[$1] }
+        for (index, share) in survey.distribution.enumerated() {
+            let y = Double(index) * rowHeight + 5
+            svg += "<text x=\"0\" y=\"\(y + 13)\">\(escape(index < item.choices.count ? item.choices[index] : "?"))</text>\n"
+            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(format(share * width))\" height=\"14\" fill=\"\(colors[0])\"/>\n"
+            if index == modal {
+                let low = labelWidth + max(0, share - survey.marginOfError) * width
+                let high = labelWidth + min(1, share + survey.marginOfError) * width
+                svg += "<line x1=\"\(format(low))\" x2=\"\(format(high))\" y1=\"\(y + 7)\" y2=\"\(y + 7)\" stroke=\"#222\" stroke-width=\"2\"/>\n"
+            }
+            svg += "<text x=\"\(format(labelWidth + share * width + 6))\" y=\"\(y + 13)\">\(format(share * 100))%</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func format(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
