@@ -29,7 +29,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
-                "CSystemShims",
+                "CSystemShims", "SchemaValidation",
             ],
             swiftSettings: upcoming
         ),

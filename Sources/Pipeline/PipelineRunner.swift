@@ -371,13 +371,14 @@ public struct PipelineRunner: Sendable {
     /// when another has problems, so that all of them are reported.
     public func surveyData(_ source: PipelineSpec.Source) throws -> (data: SurveyData, margins: PopulationMargins?, answerFile: String) {
         var diagnostics = Diagnostics()
+        func schema(_ file: String) throws -> SchemaCheck? { try SchemaCheck.project(projectDirectory, file: file) }
         let margins = try diagnostics.collect { () throws -> PopulationMargins? in
             guard let path = source.files["margins"] else { return nil }
             if let mappingPath = source.files["margins_mapping"] {
-                let mapping = try CensusMapping.load(url(mappingPath), displayName: mappingPath)
+                let mapping = try CensusMapping.load(url(mappingPath), displayName: mappingPath, schema: try schema("census-mapping.schema.json"))
                 return try mapping.read(url(path), displayName: path).margins
             }
-            return try PopulationMargins.load(url(path), displayName: path)
+            return try PopulationMargins.load(url(path), displayName: path, schema: try schema("margins.schema.json"))
         } ?? nil
         let format = source.format ?? .long
         var answerFile = source.files["tallies"] ?? source.files["microdata"] ?? source.files["questionnaire"] ?? ""
@@ -385,12 +386,15 @@ public struct PipelineRunner: Sendable {
         switch format {
         case .long, .microdata:
             let questionnairePath = source.files["questionnaire"]!
-            if let questionnaire = try diagnostics.collect({ try Questionnaire.load(url(questionnairePath), displayName: questionnairePath) }) {
+            if let questionnaire = try diagnostics.collect({
+                try Questionnaire.load(url(questionnairePath), displayName: questionnairePath, schema: try schema("questionnaire.schema.json"))
+            }) {
                 data = try diagnostics.collect {
                     format == .long
-                        ? try Tallies.load(url(answerFile), displayName: answerFile, questionnaire: questionnaire)
+                        ? try Tallies.load(url(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                           schema: try schema("tallies.schema.json"))
                         : try MicrodataReader.read(url(answerFile), displayName: answerFile, questionnaire: questionnaire,
-                                                   weightColumn: source.survey.weightColumn)
+                                                   weightColumn: source.survey.weightColumn, schema: try schema("microdata.schema.json"))
                 }
             }
         case .opinionqa:

@@ -93,6 +93,10 @@ public struct PipelineSpec: Sendable {
         let root = try YAMLNode.load(url, displayName: displayName)
         var diagnostics = Diagnostics()
         let spec = parse(root, projectDirectory: projectDirectory, &diagnostics)
+        // What the parser accepts, a project's (possibly tightened) schema may still refuse.
+        if diagnostics.isEmpty, let schema = try SchemaCheck.project(projectDirectory, file: "pipeline.schema.json") {
+            for error in schema.check(root) { diagnostics.append(error) }
+        }
         try diagnostics.check()
         return spec!
     }

@@ -85,7 +85,7 @@ public struct JSONSchemaValidator: Sendable {
         }
     }
 
-    /// Every way `instance` breaks the schema (empty when it is valid).
+    /// Every way `instance` breaks the schema (empty when it is valid), in a stable order.
     public func validate(_ instance: JSONValue) -> [Failure] {
         var failures: [Failure] = []
         check(instance, against: root, at: "", depth: 0, into: &failures)
@@ -213,7 +213,7 @@ public struct JSONSchemaValidator: Sendable {
                 }
             }
             if case .object(let dependencies) = schema["dependentRequired"] {
-                for (name, needed) in dependencies where object[name] != nil {
+                for (name, needed) in dependencies.sorted(by: { $0.key < $1.key }) where object[name] != nil {
                     if case .array(let list) = needed {
                         for case .string(let other) in list where object[other] == nil {
                             fail("dependentRequired", "'\(name)' needs '\(other)'")
@@ -223,7 +223,7 @@ public struct JSONSchemaValidator: Sendable {
             }
             var matched: Set<String> = []
             if case .object(let properties) = schema["properties"] {
-                for (name, subschema) in properties {
+                for (name, subschema) in properties.sorted(by: { $0.key < $1.key }) {
                     if let value = object[name] {
                         matched.insert(name)
                         descend(value, subschema, "\(path)/\(escape(name))")
@@ -231,16 +231,16 @@ public struct JSONSchemaValidator: Sendable {
                 }
             }
             if case .object(let patterns) = schema["patternProperties"] {
-                for (pattern, subschema) in patterns {
+                for (pattern, subschema) in patterns.sorted(by: { $0.key < $1.key }) {
                     guard let regex = try? Regex(pattern) else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
-                    for (name, value) in object where (try? regex.firstMatch(in: name)) != nil {
+                    for (name, value) in object.sorted(by: { $0.key < $1.key }) where (try? regex.firstMatch(in: name)) != nil {
                         matched.insert(name)
                         descend(value, subschema, "\(path)/\(escape(name))")
                     }
                 }
             }
             if let additional = schema["additionalProperties"] {
-                for (name, value) in object where !matched.contains(name) {
+                for (name, value) in object.sorted(by: { $0.key < $1.key }) where !matched.contains(name) {
                     if case .bool(false) = additional {
                         failures.append(Failure(instancePath: "\(path)/\(escape(name))", keyword: "additionalProperties", message: "property is not allowed"))
                     } else {
@@ -249,7 +249,7 @@ public struct JSONSchemaValidator: Sendable {
                 }
             }
             if let names = schema["propertyNames"] {
-                for name in object.keys where !valid(.string(name), names, path) {
+                for name in object.keys.sorted() where !valid(.string(name), names, path) {
                     fail("propertyNames", "property name '\(name)' is not allowed")
                 }
             }

@@ -1,5 +1,5 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// Reads population margins from a census table as published (a title line, subtotal and
 /// overlapping rows, quoted codes) through a declared mapping from census labels to survey
@@ -28,9 +28,9 @@ public struct CensusMapping: Sendable {
     public var rowDimensions: [RowDimension]
     public var columnDimensions: [ColumnDimension]
 
-    public static func load(_ url: URL, displayName: String) throws -> CensusMapping {
+    public static func load(_ url: URL, displayName: String, schema: SchemaCheck? = nil) throws -> CensusMapping {
         let root = try YAMLNode.load(url, displayName: displayName)
-        var d = Diagnostics()
+        var d = Diagnostics(schema?.check(root) ?? [])
         guard let top = root.mapping(&d) else { try d.check(); throw InputError(file: displayName, "invalid mapping") }
         top.rejectUnknownKeys(allowed: ["count_column", "dimensions"], &d)
         let countColumn = top.required("count_column", &d)?.string(&d)

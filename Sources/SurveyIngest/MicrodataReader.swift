@@ -1,15 +1,15 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// Reads respondent-level microdata: one CSV row a respondent, a column per stratum dimension,
 /// a column per question holding the option code (empty when the question was not asked), an
 /// optional design-weight column and an optional `respondent` id column.
 public enum MicrodataReader {
     public static func read(_ url: URL, displayName: String, questionnaire: Questionnaire,
-                            weightColumn: String? = nil) throws -> SurveyData {
+                            weightColumn: String? = nil, schema: SchemaCheck? = nil) throws -> SurveyData {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: questionnaire.dimensions + (weightColumn.map { [$0] } ?? []))
-        var d = Diagnostics()
+        var d = Diagnostics(schema?.check(table) ?? [])
         let questionColumns = table.columns.filter { questionnaire.question($0) != nil }
         for column in table.columns where !questionColumns.contains(column) && !questionnaire.dimensions.contains(column)
             && column != weightColumn && column != "respondent" {

@@ -1,5 +1,5 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// A survey questionnaire: its questions, their ordered answer scales, and the stratum
 /// dimensions its tallies are broken down by. Format: `schemas/questionnaire.schema.json`.
@@ -49,10 +49,13 @@ public struct Questionnaire: Sendable {
     static let scaleKeys = ["options", "nonresponse", "collapse", "ordered"]
     static let questionKeys = ["id", "topic", "text", "scale"]
 
-    public static func load(_ url: URL, displayName: String) throws -> Questionnaire {
+    public static func load(_ url: URL, displayName: String, schema: SchemaCheck? = nil) throws -> Questionnaire {
         let root = try YAMLNode.load(url, displayName: displayName)
         var diagnostics = Diagnostics()
         let result = parse(root, &diagnostics)
+        if diagnostics.isEmpty, let schema {
+            for error in schema.check(root) { diagnostics.append(error) }
+        }
         try diagnostics.check()
         guard let result else { throw InputError(file: displayName, "invalid questionnaire") }
         return result

@@ -1,13 +1,14 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// Answer counts per joint stratum cell, read from a long CSV:
 /// `question, <one column per dimension>, option, count`.
 public enum Tallies {
-    public static func load(_ url: URL, displayName: String, questionnaire: Questionnaire) throws -> SurveyData {
+    public static func load(_ url: URL, displayName: String, questionnaire: Questionnaire,
+                            schema: SchemaCheck? = nil) throws -> SurveyData {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["question"] + questionnaire.dimensions + ["option", "count"])
-        var diagnostics = Diagnostics()
+        var diagnostics = Diagnostics(schema?.check(table) ?? [])
         var cells: [String: [[String]: SurveyData.Options]] = [:]
         var firstLine: [String: Int] = [:]
         for row in table.rows {
@@ -65,11 +66,11 @@ public struct PopulationMargins: Sendable {
         self.lines = lines
     }
 
-    public static func load(_ url: URL, displayName: String) throws -> PopulationMargins {
+    public static func load(_ url: URL, displayName: String, schema: SchemaCheck? = nil) throws -> PopulationMargins {
         let raw = try CSVTable(contentsOf: url, displayName: displayName)
         let valueColumn = raw.records.first?.fields.contains("share") == true ? "share" : "count"
         let table = try raw.withHeader(required: ["dimension", "level", valueColumn])
-        var diagnostics = Diagnostics()
+        var diagnostics = Diagnostics(schema?.check(table) ?? [])
         var margins: [String: [String: Double]] = [:]
         var lines: [String: Int] = [:]
         for row in table.rows {

@@ -184,3 +184,53 @@ extension ProjectCopy {
         #expect(try project.snapshot("build/example/release") == before)
     }
 }
+
+@Suite struct ProjectSchemaTests {
+    func projectWithSchemas() throws -> ProjectCopy {
+        let project = try ProjectCopy()
+        try FileManager.default.copyItem(at: ProjectCopy.packageRoot.appendingPathComponent("schemas"),
+                                         to: project.directory.appendingPathComponent("schemas"))
+        return project
+    }
+
+    func tighten(_ project: ProjectCopy, _ file: String, _ old: String, _ new: String) throws {
+        let url = project.directory.appendingPathComponent("schemas/\(file)")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.contains(old), "\(file) lacks \(old)")
+        try project.write(text.replacingOccurrences(of: old, with: new), to: "schemas/\(file)")
+    }
+
+    @Test func theProjectsOwnSchemasAcceptTheExample() async throws {
+        let project = try projectWithSchemas()
+        defer { project.remove() }
+        #expect(try await project.runner().check().isEmpty)
+    }
+
+    @Test func aTightenedInputSchemaIsObeyedWithFileLineAndField() async throws {
+        let project = try projectWithSchemas()
+        defer { project.remove() }
+        // Counts may have at most one digit.
+        try tighten(project, "tallies.schema.json", #""pattern": "^[0-9]+(\\.[0-9]+)?$""#, #""pattern": "^[0-9]$""#)
+        let tallies = try await project.runner().check()
+        #expect(!tallies.isEmpty)
+        #expect(tallies.allSatisfy { $0.location.file == "raw/survey/tallies.csv" && $0.location.field == "count" })
+        #expect(tallies.first?.location.line == 3)
+        // Question ids must now look like KR-0001.
+        try tighten(project, "questionnaire.schema.json", #""id": {"type": "string"}"#, #""id": {"type": "string", "pattern": "^KR-[0-9]{4}$"}"#)
+        let questionnaire = try await project.runner().check().filter { $0.location.file == "raw/survey/questionnaire.yaml" }
+        #expect(questionnaire.count == 7)
+        #expect(questionnaire.first?.location.field == "questions.0.id")
+        #expect(questionnaire.first?.location.line == 23)
+        #expect(questionnaire.first?.message == "does not match ^KR-[0-9]{4}$ (schemas/questionnaire.schema.json)")
+    }
+
+    @Test func aTightenedPipelineSchemaIsObeyed() throws {
+        let project = try projectWithSchemas()
+        defer { project.remove() }
+        try tighten(project, "pipeline.schema.json", #""minimum": 0,"#, #""minimum": 0, "maximum": 1000,"#)
+        #expect(throws: InputError(file: "pipelines/example.yaml", line: 6, field: "seed",
+                                   "greater than 1000.0 (schemas/pipeline.schema.json)")) {
+            try PipelineSpec.load(project.pipeline, displayName: "pipelines/example.yaml", projectDirectory: project.directory)
+        }
+    }
+}

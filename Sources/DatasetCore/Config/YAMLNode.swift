@@ -1,5 +1,6 @@
 public import Foundation
 import Yams
+import SchemaValidation
 
 /// A node of a YAML file with its location, read with typed accessors that record a problem
 /// (file, line, key) in `Diagnostics` instead of stopping at the first.
@@ -114,6 +115,37 @@ public struct YAMLNode {
             values.append(value)
         }
         return values
+    }
+
+    /// The document as a JSON value for schema checks, recording each value's line by JSON pointer.
+    func jsonValue(pointer: String, lines: inout [String: Int]) -> JSONValue {
+        if let line = node.mark?.line { lines[pointer] = line }
+        switch node {
+        case .scalar(let scalar):
+            if isNull { return .null }
+            switch tagName {
+            case Tag.Name.int.rawValue, Tag.Name.float.rawValue:
+                return node.float.map(JSONValue.number) ?? .string(scalar.string)
+            case Tag.Name.bool.rawValue:
+                return node.bool.map(JSONValue.bool) ?? .string(scalar.string)
+            default:
+                return .string(scalar.string)
+            }
+        case .sequence(let sequence):
+            return .array(sequence.enumerated().map { index, element in
+                YAMLNode(file: file, path: path, node: element).jsonValue(pointer: "\(pointer)/\(index)", lines: &lines)
+            })
+        case .mapping(let mapping):
+            var object: [String: JSONValue] = [:]
+            for (key, value) in mapping {
+                let name = key.string ?? ""
+                let escaped = name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+                object[name] = YAMLNode(file: file, path: path, node: value).jsonValue(pointer: "\(pointer)/\(escaped)", lines: &lines)
+            }
+            return .object(object)
+        case .alias:
+            return .null
+        }
     }
 
     /// The value as plain JSON-like data (for hashing a config section).
