@@ -168,7 +168,8 @@ public enum ReleaseWriter {
 
         // Semantic versioning against the latest published version, and its changelog.
         let latest = try PublishedRelease.latest(name: manifest.name, releasesRoot: releasesRoot)
-        let diff = ReleaseDiff.compare(old: latest?.items ?? [], new: try ReleaseContents.items(in: candidate, displayName: "candidate"))
+        let candidateItems = try ReleaseContents.items(in: candidate, displayName: "candidate")
+        let diff = ReleaseDiff.compare(old: latest?.items ?? [], new: candidateItems)
         var previousChangelog = ""
         if let latest {
             guard let bump = VersionBump.between(SemanticVersion(latest.version)!, semantic) else {
@@ -198,7 +199,7 @@ public enum ReleaseWriter {
         manifest.version = version
         manifest.documents.append(.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData)))
         let day = ISO8601DateFormatter.string(from: publishedOn, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-        let documents = ReleaseDocuments(manifest: manifest, items: try ReleaseContents.items(in: candidate, displayName: "candidate"),
+        let documents = ReleaseDocuments(manifest: manifest, items: candidateItems,
                                          description: description.isEmpty ? "\(manifest.name) benchmark release." : description,
                                          datePublished: day)
         for document in try documents.all() {
