@@ -128,11 +128,7 @@ enum StageFiles {
     static func writeReport(_ value: some Encodable, _ name: String, in directory: URL) throws {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(value)
-        data.append(0x0A)
-        try AtomicFiles.writeAndSync(data, to: url)
+        try AtomicFiles.writeAndSync(try JSONLines.prettyDocument(value), to: url)
     }
 
     static func read<T: Decodable>(_ type: T.Type, _ name: String, in directory: URL) throws -> [T] {

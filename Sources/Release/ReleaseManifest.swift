@@ -94,11 +94,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
 
     /// Pretty, key-sorted JSON with a final newline: stable bytes for the same content.
     public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-        var data = try encoder.encode(self)
-        data.append(0x0A)
-        return data
+        try JSONLines.prettyDocument(self)
     }
 
     public static func read(from url: URL) throws -> ReleaseManifest {

@@ -9,6 +9,16 @@ public enum JSONLines {
         return encoder
     }
 
+    /// A small document (a manifest, a report) as pretty, key-sorted JSON with a final newline:
+    /// the same bytes for the same content.
+    public static func prettyDocument(_ value: some Encodable) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        var data = try encoder.encode(value)
+        data.append(0x0A)
+        return data
+    }
+
     /// One record as a line (without its newline).
     public static func line(for value: some Encodable, encoder: JSONEncoder = makeEncoder()) throws -> String {
         // JSON's own syntax is ASCII, which NFC leaves alone, so the whole line can be normalized.
