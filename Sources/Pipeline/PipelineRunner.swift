@@ -143,10 +143,12 @@ public struct PipelineRunner: Sendable {
             let reviewed = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "review"))
             let selections = try StageFiles.read(Selection.self, "selection.jsonl", in: runner.directory(of: "sample"))
             let final = finalSelection(reviewed, selections: selections)
+            let publishedItems = try published?.items() ?? []
             let balanced = spec.balanceAnswers
-                ? AnswerBalancer.balance(final.items, seed: spec.seed, previous: published?.choices ?? [:])
+                ? AnswerBalancer.balance(final.items, seed: spec.seed, previous: PublishedRelease.choices(of: publishedItems))
                 : (items: final.items, report: [])
-            let splits = SplitAssigner(seed: spec.seed, splits: spec.splits).assign(balanced.items, previous: published?.splits ?? [:])
+            let splits = SplitAssigner(seed: spec.seed, splits: spec.splits)
+                .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems))
             let violations = try ReleaseWriter.schemaViolations(splits.values.flatMap { $0 }, schemaText: try itemSchemaText(),
                                                                 schemaName: "schemas/item.schema.json")
             try Diagnostics(violations).check()

@@ -7,15 +7,21 @@ public struct PublishedRelease: Sendable {
     public var version: String
     public var directory: URL
     public var manifestSHA256: String
-    public var items: [(item: Item, split: String)]
+    let displayName: String
+
+    /// The published items with their splits, read when asked for (a run whose release stage is
+    /// reused needs only the manifest's hash).
+    public func items() throws -> [(item: Item, split: String)] {
+        try ReleaseContents.items(in: directory, displayName: displayName)
+    }
 
     /// Item id → its split.
-    public var splits: [String: String] {
+    public static func splits(of items: [(item: Item, split: String)]) -> [String: String] {
         Dictionary(items.map { ($0.item.id, $0.split) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// Item id → its choices in published order.
-    public var choices: [String: [String]] {
+    public static func choices(of items: [(item: Item, split: String)]) -> [String: [String]] {
         Dictionary(items.map { ($0.item.id, $0.item.choices) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -29,7 +35,7 @@ public struct PublishedRelease: Sendable {
         let manifestURL = directory.appendingPathComponent("manifest.json")
         return PublishedRelease(version: version, directory: directory,
                                 manifestSHA256: try Hashing.sha256Hex(fileAt: manifestURL).sha256,
-                                items: try ReleaseContents.items(in: directory, displayName: "\(name)/\(version)"))
+                                displayName: "\(name)/\(version)")
     }
 }
 

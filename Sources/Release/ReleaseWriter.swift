@@ -169,7 +169,7 @@ public enum ReleaseWriter {
         // Semantic versioning against the latest published version, and its changelog.
         let latest = try PublishedRelease.latest(name: manifest.name, releasesRoot: releasesRoot)
         let candidateItems = try ReleaseContents.items(in: candidate, displayName: "candidate")
-        let diff = ReleaseDiff.compare(old: latest?.items ?? [], new: candidateItems)
+        let diff = ReleaseDiff.compare(old: try latest?.items() ?? [], new: candidateItems)
         var previousChangelog = ""
         if let latest {
             guard let bump = VersionBump.between(SemanticVersion(latest.version)!, semantic) else {
