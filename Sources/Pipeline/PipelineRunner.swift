@@ -345,6 +345,9 @@ public struct PipelineRunner: Sendable {
             if let collection, let id = module.moduleID, let index = collection.moduleOrder.firstIndex(of: id) {
                 for i in result.items.indices { result.items[i].source.position = index + 1 }
                 for i in result.dropped.indices { result.dropped[i].item.source.position = index + 1 }
+            } else if let collectionPath = source.files["collection"] {
+                // Said, not guessed: the items keep no position.
+                result.notes.append("\(source.id): module \(module.moduleID ?? "without a content-id") is not in the reading order of \(collectionPath); items carry no position")
             }
             result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms, \(generated.count) generated glossary items")
         case .xhtml:

@@ -234,3 +234,27 @@ extension ProjectCopy {
         }
     }
 }
+
+@Suite struct CollectionOrderTests {
+    @Test func aModuleOutsideTheCollectionIsNotedAndGetsNoPosition() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let collection = project.directory.appendingPathComponent("raw/textbooks/openstax-statistics/collection.xml")
+        let text = try String(contentsOf: collection, encoding: .utf8).replacingOccurrences(of: "document=\"m46909\"", with: "document=\"m99999\"")
+        try Data(text.utf8).write(to: collection)
+        let reports = try await project.runner().run(until: .ingest)
+        #expect(reports[0].summary.notes.contains(
+            "openstax-statistics: module m46909 is not in the reading order of raw/textbooks/openstax-statistics/collection.xml; items carry no position"))
+        let items = try JSONLines.read(Item.self, from: project.directory.appendingPathComponent("build/example/ingest/items.jsonl"))
+        #expect(items.filter { $0.source.sourceID == "openstax-statistics" }.allSatisfy { $0.source.position == nil })
+    }
+
+    @Test func aModuleInTheCollectionCarriesItsPlace() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        _ = try await project.runner().run(until: .ingest)
+        let items = try JSONLines.read(Item.self, from: project.directory.appendingPathComponent("build/example/ingest/items.jsonl"))
+        let openstax = items.filter { $0.source.sourceID == "openstax-statistics" }
+        #expect(!openstax.isEmpty && openstax.allSatisfy { $0.source.position == 3 })
+    }
+}
