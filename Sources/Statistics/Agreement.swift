@@ -1,0 +1,188 @@
+import Foundation
+
+/// Chance-corrected agreement between reviewers: Cohen's kappa (two raters), Fleiss' kappa
+/// (the same number of raters per item) and Krippendorff's alpha (any raters, missing values,
+/// nominal to ratio scales). Formulas follow Cohen (1960), Fleiss (1971), Fleiss, Cohen and
+/// Everitt (1969) for the standard errors, and Krippendorff (2011).
+public enum Agreement {
+    public struct CohenKappa: Sendable, Equatable {
+        public var kappa: Double
+        /// Observed and chance agreement.
+        public var observed: Double
+        public var expected: Double
+        /// Asymptotic standard error, and the one under the null hypothesis κ = 0.
+        public var standardError: Double
+        public var standardErrorNull: Double
+        /// κ / standardErrorNull.
+        public var z: Double
+        public var items: Int
+
+        /// The confidence interval κ ± z·ASE at `confidence`.
+        public func interval(confidence: Double = 0.95) -> ClosedRange<Double> {
+            let z = SurveyMath.normalQuantile(0.5 + confidence / 2)
+            return (kappa - z * standardError)...(kappa + z * standardError)
+        }
+    }
+
+    /// Cohen's kappa from a square contingency table: rows are rater A's categories, columns
+    /// rater B's, in the same order. Nil when the table is empty or chance agreement is 1.
+    public static func cohenKappa(table: [[Double]]) -> CohenKappa? {
+        let k = table.count
+        guard k > 0, table.allSatisfy({ $0.count == k }) else { return nil }
+        let total = table.joined().reduce(0, +)
+        guard total > 0 else { return nil }
+        let p = table.map { $0.map { $0 / total } }
+        let rows = p.map { $0.reduce(0, +) }
+        let columns = (0..<k).map { j in p.reduce(0) { $0 + $1[j] } }
+        let observed = (0..<k).reduce(0) { $0 + p[$1][$1] }
+        let expected = (0..<k).reduce(0) { $0 + rows[$1] * columns[$1] }
+        guard expected < 1 else { return nil }
+        let kappa = (observed - expected) / (1 - expected)
+
+        var diagonal = 0.0, offDiagonal = 0.0
+        for i in 0..<k {
+            for j in 0..<k {
+                if i == j {
+                    diagonal += p[i][i] * pow(1 - (rows[i] + columns[i]) * (1 - kappa), 2)
+                } else {
+                    offDiagonal += p[i][j] * pow(columns[i] + rows[j], 2)
+                }
+            }
+        }
+        let variance = (diagonal + pow(1 - kappa, 2) * offDiagonal - pow(kappa - expected * (1 - kappa), 2))
+            / (total * pow(1 - expected, 2))
+        let nullSum = (0..<k).reduce(0) { $0 + rows[$1] * columns[$1] * (rows[$1] + columns[$1]) }
+        let nullVariance = (expected + expected * expected - nullSum) / (total * pow(1 - expected, 2))
+        let standardErrorNull = max(0, nullVariance).squareRoot()
+        return CohenKappa(kappa: kappa, observed: observed, expected: expected,
+                          standardError: max(0, variance).squareRoot(), standardErrorNull: standardErrorNull,
+                          z: standardErrorNull > 0 ? kappa / standardErrorNull : .nan, items: Int(total.rounded()))
+    }
+
+    /// Weighted kappa for ordered categories with linear weights wᵢⱼ = 1 − |i − j| / (k − 1).
+    public static func linearWeightedKappa(table: [[Double]]) -> Double? {
+        let k = table.count
+        guard k > 1, table.allSatisfy({ $0.count == k }) else { return nil }
+        let total = table.joined().reduce(0, +)
+        guard total > 0 else { return nil }
+        let rows = table.map { $0.reduce(0, +) / total }
+        let columns = (0..<k).map { j in table.reduce(0) { $0 + $1[j] } / total }
+        var observed = 0.0, expected = 0.0
+        for i in 0..<k {
+            for j in 0..<k {
+                let weight = 1 - Double(abs(i - j)) / Double(k - 1)
+                observed += weight * table[i][j] / total
+                expected += weight * rows[i] * columns[j]
+            }
+        }
+        guard expected < 1 else { return nil }
+        return (observed - expected) / (1 - expected)
+    }
+
+    /// Cohen's kappa for two raters' labels on the same items (nil entries are skipped pairwise).
+    public static func cohenKappa<Label: Hashable & Comparable>(_ a: [Label?], _ b: [Label?]) -> CohenKappa? {
+        precondition(a.count == b.count, "both raters need a label slot per item")
+        let pairs = zip(a, b).compactMap { x, y in x.flatMap { x in y.map { (x, $0) } } }
+        let categories = Array(Set(pairs.flatMap { [$0.0, $0.1] })).sorted()
+        guard !categories.isEmpty else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: categories.enumerated().map { ($1, $0) })
+        var table = Array(repeating: Array(repeating: 0.0, count: categories.count), count: categories.count)
+        for (x, y) in pairs { table[index[x]!][index[y]!] += 1 }
+        return cohenKappa(table: table)
+    }
+
+    public struct FleissKappa: Sendable, Equatable {
+        public var kappa: Double
+        /// Per-item agreement Pᵢ, category shares pⱼ, their mean P̄ and chance agreement P̄ₑ.
+        public var itemAgreement: [Double]
+        public var categoryShares: [Double]
+        public var meanAgreement: Double
+        public var chanceAgreement: Double
+    }
+
+    /// Fleiss' kappa from an items × categories count matrix in which every row sums to the
+    /// same number of raters (at least 2). Nil otherwise, or when chance agreement is 1.
+    public static func fleissKappa(counts: [[Double]]) -> FleissKappa? {
+        guard let first = counts.first, !first.isEmpty else { return nil }
+        let raters = first.reduce(0, +)
+        guard raters >= 2, counts.allSatisfy({ $0.count == first.count && abs($0.reduce(0, +) - raters) < 1e-9 }) else { return nil }
+        let items = Double(counts.count)
+        let shares = (0..<first.count).map { j in counts.reduce(0) { $0 + $1[j] } / (items * raters) }
+        let itemAgreement = counts.map { row in
+            (row.reduce(0) { $0 + $1 * $1 } - raters) / (raters * (raters - 1))
+        }
+        let mean = itemAgreement.reduce(0, +) / items
+        let chance = shares.reduce(0) { $0 + $1 * $1 }
+        guard chance < 1 else { return nil }
+        return FleissKappa(kappa: (mean - chance) / (1 - chance), itemAgreement: itemAgreement, categoryShares: shares,
+                           meanAgreement: mean, chanceAgreement: chance)
+    }
+
+    /// The measurement level of Krippendorff's alpha, which fixes its difference function.
+    public enum Level: String, Sendable, CaseIterable {
+        case nominal, ordinal, interval, ratio
+    }
+
+    /// Krippendorff's alpha over a raters × units matrix of values (nil = missing). Values are
+    /// ranked by `<` for the ordinal level and used as numbers for interval and ratio (via
+    /// `numericValue`). Units with fewer than two values are not pairable and are left out.
+    /// Nil when fewer than two pairable values exist or expected disagreement is zero.
+    public static func krippendorffAlpha<Value: Hashable & Comparable>(
+        _ data: [[Value?]], level: Level, numericValue: (Value) -> Double? = { _ in nil }
+    ) -> Double? {
+        let unitCount = data.map(\.count).max() ?? 0
+        let values = Array(Set(data.joined().compactMap { $0 })).sorted()
+        guard values.count > 0 else { return nil }
+        let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
+        let v = values.count
+        // Coincidence matrix: each ordered pair of values within a unit, weighted 1/(mᵤ − 1).
+        var coincidence = Array(repeating: Array(repeating: 0.0, count: v), count: v)
+        for unit in 0..<unitCount {
+            var counts = [Int: Double]()
+            var m = 0.0
+            for rater in data where unit < rater.count {
+                if let value = rater[unit] { counts[index[value]!, default: 0] += 1; m += 1 }
+            }
+            guard m >= 2 else { continue }
+            for (c, nc) in counts {
+                for (k, nk) in counts {
+                    coincidence[c][k] += (c == k ? nc * (nc - 1) : nc * nk) / (m - 1)
+                }
+            }
+        }
+        let marginals = coincidence.map { $0.reduce(0, +) }
+        let n = marginals.reduce(0, +)
+        guard n > 1 else { return nil }
+
+        let numbers = values.map(numericValue)
+        func delta(_ c: Int, _ k: Int) -> Double? {
+            if c == k { return 0 }
+            switch level {
+            case .nominal:
+                return 1
+            case .ordinal:
+                let (low, high) = (min(c, k), max(c, k))
+                let between = marginals[low...high].reduce(0, +) - (marginals[low] + marginals[high]) / 2
+                return between * between
+            case .interval:
+                guard let x = numbers[c], let y = numbers[k] else { return nil }
+                return (x - y) * (x - y)
+            case .ratio:
+                guard let x = numbers[c], let y = numbers[k], x + y != 0 else { return nil }
+                return pow((x - y) / (x + y), 2)
+            }
+        }
+        var observed = 0.0, expected = 0.0
+        for c in 0..<v {
+            for k in 0..<v where c != k {
+                guard let d = delta(c, k) else { return nil }
+                observed += coincidence[c][k] * d
+                expected += marginals[c] * marginals[k] * d
+            }
+        }
+        observed /= n
+        expected /= n * (n - 1)
+        guard expected > 0 else { return nil }
+        return 1 - observed / expected
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+@testable import Statistics
+
+/// The agreement vectors of `Fixtures/test_vectors.json` (see its README for their sources).
+struct AgreementVectors: Decodable {
+    struct Fleiss: Decodable {
+        struct Expected: Decodable { var kappa: Double; var P_i: [Double]; var p_j: [Double]; var P_bar: Double; var P_e: Double }
+        var counts: [[Double]]
+        var expected: Expected
+    }
+    struct Cohen: Decodable {
+        struct Unweighted: Decodable { var kappa: Double; var ase: Double; var ci95: [Double]; var ase_h0: Double; var z: Double }
+        struct Weighted: Decodable { var kappa: Double }
+        struct Simple: Decodable { var p_o: Double; var p_e: Double; var kappa: Double }
+        var id: String
+        var table: [[Double]]
+        var expected_unweighted: Unweighted?
+        var expected_linear_weighted_scores_0_1_2: Weighted?
+        var expected: Simple?
+    }
+    struct Krippendorff: Decodable {
+        var data: [[Int?]]
+        var expected: [String: Double]
+    }
+    var fleiss_kappa: [Fleiss]
+    var cohen_kappa: [Cohen]
+    var krippendorff_alpha: [Krippendorff]
+
+    static func load() throws -> AgreementVectors {
+        let url = try #require(Bundle.module.url(forResource: "test_vectors", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(AgreementVectors.self, from: Data(contentsOf: url))
+    }
+}
+
+/// Whether `value` prints as `published` at the published number of decimals.
+func matches(_ value: Double, _ published: Double, decimals: Int) -> Bool {
+    let scale = pow(10, Double(decimals))
+    return abs((value * scale).rounded() - published * scale) < 0.5
+}
+
+@Suite struct AgreementTests {
+    @Test func fleissKappaMatchesTheWikipediaExample() throws {
+        let vector = try AgreementVectors.load().fleiss_kappa[0]
+        let result = try #require(Agreement.fleissKappa(counts: vector.counts))
+        #expect(matches(result.kappa, vector.expected.kappa, decimals: 3))
+        #expect(matches(result.meanAgreement, vector.expected.P_bar, decimals: 3))
+        #expect(matches(result.chanceAgreement, vector.expected.P_e, decimals: 3))
+        for (value, published) in zip(result.itemAgreement, vector.expected.P_i) { #expect(matches(value, published, decimals: 3)) }
+        for (value, published) in zip(result.categoryShares, vector.expected.p_j) { #expect(matches(value, published, decimals: 3)) }
+    }
+
+    @Test func fleissKappaNeedsTheSameNumberOfRatersPerItem() {
+        #expect(Agreement.fleissKappa(counts: [[2, 1], [1, 1]]) == nil)
+        #expect(Agreement.fleissKappa(counts: [[1, 0], [0, 1]]) == nil)
+    }
+
+    @Test func cohenKappaMatchesTheSASPrintout() throws {
+        let vector = try #require(try AgreementVectors.load().cohen_kappa.first { $0.id == "sas_3x3_table10" })
+        let expected = try #require(vector.expected_unweighted)
+        let result = try #require(Agreement.cohenKappa(table: vector.table))
+        #expect(matches(result.kappa, expected.kappa, decimals: 4))
+        #expect(matches(result.standardError, expected.ase, decimals: 3))
+        #expect(matches(result.standardErrorNull, expected.ase_h0, decimals: 4))
+        #expect(matches(result.z, expected.z, decimals: 4))
+        let interval = result.interval()
+        #expect(matches(interval.lowerBound, expected.ci95[0], decimals: 4))
+        #expect(matches(interval.upperBound, expected.ci95[1], decimals: 4))
+        let weighted = try #require(Agreement.linearWeightedKappa(table: vector.table))
+        #expect(matches(weighted, try #require(vector.expected_linear_weighted_scores_0_1_2).kappa, decimals: 4))
+    }
+
+    @Test func cohenKappaMatchesTheWikipediaExampleFromLabels() throws {
+        let vector = try #require(try AgreementVectors.load().cohen_kappa.first { $0.id == "wikipedia_cohen_2x2" })
+        let expected = try #require(vector.expected)
+        // Expand the table into two raters' labels, one slot per proposal.
+        var a: [String?] = [], b: [String?] = []
+        let names = ["yes", "no"]
+        for (i, row) in vector.table.enumerated() {
+            for (j, count) in row.enumerated() {
+                for _ in 0..<Int(count) { a.append(names[i]); b.append(names[j]) }
+            }
+        }
+        a.append(nil); b.append("yes") // an item only one rater labelled is left out
+        let result = try #require(Agreement.cohenKappa(a, b))
+        #expect(result.items == 50)
+        #expect(matches(result.observed, expected.p_o, decimals: 3))
+        #expect(matches(result.expected, expected.p_e, decimals: 3))
+        #expect(matches(result.kappa, expected.kappa, decimals: 3))
+    }
+
+    @Test(arguments: Agreement.Level.allCases)
+    func krippendorffAlphaMatchesThe2011ExampleWithMissingData(level: Agreement.Level) throws {
+        let vector = try AgreementVectors.load().krippendorff_alpha[0]
+        let alpha = try #require(Agreement.krippendorffAlpha(vector.data, level: level, numericValue: { Double($0) }))
+        #expect(matches(alpha, try #require(vector.expected[level.rawValue]), decimals: 3), "\(level): \(alpha)")
+    }
+
+    @Test func krippendorffAlphaOnLabelsNeedsTheirOrderOnlyForOrdinal() throws {
+        let vector = try AgreementVectors.load().krippendorff_alpha[0]
+        // Words whose alphabetical order is not the scale's order.
+        let words = ["very low", "low", "mid", "high", "very high"]
+        let labelled = vector.data.map { $0.map { $0.map { words[$0 - 1] } } }
+        let nominal = try #require(Agreement.krippendorffAlpha(labelled, level: .nominal))
+        #expect(matches(nominal, 0.743, decimals: 3))
+        let ranked = labelled.map { $0.map { $0.map { RankedWord(word: $0, scale: words) } } }
+        #expect(matches(try #require(Agreement.krippendorffAlpha(ranked, level: .ordinal)), 0.815, decimals: 3))
+        let alphabetical = try #require(Agreement.krippendorffAlpha(labelled, level: .ordinal))
+        #expect(!matches(alphabetical, 0.815, decimals: 3))
+    }
+
+    @Test func perfectAgreementIsOneAndNoVariationIsUndefined() {
+        #expect(Agreement.krippendorffAlpha([[1, 2, 1], [1, 2, 1]] as [[Int?]], level: .nominal) == 1)
+        #expect(Agreement.krippendorffAlpha([[1, 1], [1, 1]] as [[Int?]], level: .nominal) == nil)
+        #expect(Agreement.krippendorffAlpha([[1, nil], [nil, 2]] as [[Int?]], level: .nominal) == nil)
+    }
+}
+
+/// A word ranked by its place on a scale, not alphabetically.
+struct RankedWord: Hashable, Comparable {
+    var word: String
+    var scale: [String]
+    static func < (a: RankedWord, b: RankedWord) -> Bool { a.scale.firstIndex(of: a.word)! < b.scale.firstIndex(of: b.word)! }
+}
