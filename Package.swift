@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Statistics", swiftSettings: upcoming),
         .target(name: "SchemaValidation", swiftSettings: upcoming),
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
-        .target(name: "ReviewStore", dependencies: ["DatasetCore", "CSQLite"], swiftSettings: upcoming),
+        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "CSQLite"], swiftSettings: upcoming),
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Pipeline", "Release", "Statistics",
+                "Pipeline", "Release", "ReviewStore", "Statistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

@@ -12,24 +12,30 @@ struct PipelineOptions: ParsableArguments {
         "The project directory: pipeline paths, build/ and releases/ are relative to it.", valueName: "dir"))
     var project: String = "."
 
-    var projectURL: URL {
-        URL(fileURLWithPath: project, isDirectory: true).standardizedFileURL
-    }
-
-    var pipelineURL: URL {
-        pipeline.hasPrefix("/") ? URL(fileURLWithPath: pipeline) : projectURL.appendingPathComponent(pipeline)
-    }
+    var projectURL: URL { projectDirectoryURL(project) }
+    var pipelineURL: URL { pipelineFileURL(pipeline, project: projectURL) }
 
     /// Loads and checks the pipeline file; every problem is printed before exiting non-zero.
-    func loadSpec() throws -> PipelineSpec {
-        guard FileManager.default.fileExists(atPath: pipelineURL.path) else {
-            throw reportAndExit([InputError(file: pipeline, "pipeline file does not exist")])
-        }
-        do {
-            return try PipelineSpec.load(pipelineURL, displayName: pipeline, projectDirectory: projectURL)
-        } catch {
-            throw reportAndExit(error)
-        }
+    func loadSpec() throws -> PipelineSpec { try loadPipelineSpec(pipeline, project: projectURL) }
+}
+
+func projectDirectoryURL(_ project: String) -> URL {
+    URL(fileURLWithPath: project, isDirectory: true).standardizedFileURL
+}
+
+func pipelineFileURL(_ pipeline: String, project: URL) -> URL {
+    pipeline.hasPrefix("/") ? URL(fileURLWithPath: pipeline) : project.appendingPathComponent(pipeline)
+}
+
+func loadPipelineSpec(_ pipeline: String, project: URL) throws -> PipelineSpec {
+    let url = pipelineFileURL(pipeline, project: project)
+    guard FileManager.default.fileExists(atPath: url.path) else {
+        throw reportAndExit([InputError(file: pipeline, "pipeline file does not exist")])
+    }
+    do {
+        return try PipelineSpec.load(url, displayName: pipeline, projectDirectory: project)
+    } catch {
+        throw reportAndExit(error)
     }
 }
 

@@ -36,9 +36,7 @@ public struct PipelineRunner: Sendable {
 
     public var candidateDirectory: URL { buildDirectory.appendingPathComponent(StageName.release.rawValue) }
 
-    public var reviewDatabase: URL {
-        projectDirectory.appendingPathComponent("data/review/\(spec.name).sqlite")
-    }
+    public var reviewDatabase: URL { spec.reviewDatabase(in: projectDirectory) }
 
     func url(_ path: String) -> URL { projectDirectory.appendingPathComponent(path) }
 
@@ -122,12 +120,16 @@ public struct PipelineRunner: Sendable {
         let decisionState = try store.decisionStateHash()
         finish(try await runner.run(stage: "review", key: key("review", after: reports.last!, extra: ["decisions=\(decisionState)"])) { directory in
             let items = reachedReview
-            let outcome = try store.applyDecisions(to: items)
-            let dropped = outcome.rejected.map { DroppedItem(id: $0.id, stage: "review", reason: "rejected", detail: "rejected in review", item: $0) }
+            let outcome = try store.review(items, plan: spec.review)
             try StageFiles.write(outcome.kept, "items.jsonl", in: directory)
-            try StageFiles.write(dropped, "dropped.jsonl", in: directory)
+            try StageFiles.write(outcome.dropped, "dropped.jsonl", in: directory)
+            var notes = ["review database \(relative(reviewDatabase))"]
+            let unsettled = outcome.kept.filter { $0.review.status == "in_review" || $0.review.status == "unreviewed" }.count
+            if !spec.review.rounds.isEmpty, unsettled > 0 {
+                notes.append("\(unsettled) items have not passed every review round and are kept (include_unreviewed)")
+            }
             return StageSummary(stage: "review", itemsIn: items.count, itemsOut: outcome.kept.count,
-                                dropped: StageSummary.droppedCounts(dropped), notes: ["review database \(relative(reviewDatabase))"])
+                                dropped: StageSummary.droppedCounts(outcome.dropped), notes: notes)
         })
         if until == .review { return reports }
 

@@ -48,14 +48,39 @@ public let builtInItemSchema = #"""
     "review": {
       "type": "object",
       "additionalProperties": false,
-      "required": ["status", "rounds"],
+      "required": ["status", "rounds", "version", "votes"],
       "properties": {
-        "status": {"enum": ["unreviewed", "in_review", "approved", "rejected", "revised"]},
-        "rounds": {"type": "array", "items": {"type": "string"}}
+        "status": {"enum": ["unreviewed", "in_review", "approved", "rejected"]},
+        "rounds": {"type": "array", "items": {"type": "string"}, "description": "The rounds that settled the item, in order."},
+        "version": {"type": "integer", "minimum": 1, "description": "The item's version in the review store; above 1 after a revision."},
+        "votes": {
+          "type": "array",
+          "description": "Each reviewer's vote behind the item's round results, with the labels they gave.",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["round", "reviewer", "decision", "adjudication", "labels"],
+            "properties": {
+              "round": {"type": "string"},
+              "reviewer": {"type": "string"},
+              "decision": {"enum": ["approve", "reject", "revise"]},
+              "adjudication": {"type": "boolean", "description": "A lead's decision on a disagreement."},
+              "labels": {
+                "type": "array",
+                "items": {
+                  "type": "object",
+                  "additionalProperties": false,
+                  "required": ["name", "value"],
+                  "properties": {"name": {"type": "string"}, "value": {"type": "string"}}
+                }
+              }
+            }
+          }
+        }
       }
     },
     "survey": {"$ref": "#/$defs/survey"},
-    "schema_version": {"const": "1.0.0"}
+    "schema_version": {"const": "1.1.0"}
   },
   "if": {"properties": {"task": {"const": "social_value"}}},
   "then": {"required": ["survey"]},

@@ -100,6 +100,13 @@ public struct ReleaseDocuments: Sendable {
         text += statuses.keys.sorted().map { "- \($0): \(statuses[$0]!) items" }.joined(separator: "\n") + "\n"
         let rounds = Set(items.flatMap(\.item.review.rounds)).sorted()
         text += rounds.isEmpty ? "\nNo review rounds were recorded for this release.\n" : "\nRounds: \(rounds.joined(separator: ", ")).\n"
+        let votes = items.flatMap(\.item.review.votes)
+        if !votes.isEmpty {
+            let reviewers = Set(votes.map(\.reviewer)).count
+            text += "\n\(votes.count) votes by \(reviewers) reviewers are kept in each item's `review.votes`, with the labels each reviewer gave; "
+            text += "a label holds when at least the round's share of its reviewers (50% unless the pipeline says otherwise) gave it, "
+            text += "and an item is CS when cultural, regional or dialect knowledge holds. `review.version` above 1 marks a revised item.\n"
+        }
         text += "\n## Uses and limits\n\nFor evaluating language models; not for training them. Social-value items have no correct answer: "
         text += "compare a model's answer with the distribution (e.g. the share of respondents who chose it, or 1 − Jensen–Shannon distance, base 2). "
         text += "Items flagged `generated` were made from glossaries and deserve stricter review. Scores on small subjects are noisy.\n"
@@ -116,6 +123,8 @@ public struct ReleaseDocuments: Sendable {
         case value(String, String)
         case sequence(String, String)
         case structure(String, [Feature])
+        /// A list of records.
+        case list(String, [Feature])
     }
 
     static func features(withSurvey: Bool) -> [Feature] {
@@ -129,7 +138,11 @@ public struct ReleaseDocuments: Sendable {
                                   .value("element", "string"), .value("license", "string"), .value("revision", "string"),
                                   .value("position", "int64"), .value("author", "string"), .value("passage", "string")]),
             .sequence("flags", "string"),
-            .structure("review", [.value("status", "string"), .sequence("rounds", "string")]),
+            .structure("review", [
+                .value("status", "string"), .sequence("rounds", "string"), .value("version", "int64"),
+                .list("votes", [.value("round", "string"), .value("reviewer", "string"), .value("decision", "string"),
+                                .value("adjudication", "bool"), .list("labels", [.value("name", "string"), .value("value", "string")])]),
+            ]),
             .value("schema_version", "string"),
         ]
         if withSurvey {
@@ -151,6 +164,8 @@ public struct ReleaseDocuments: Sendable {
             return "\(indent)- name: \(name)\n\(indent)  sequence: \(type)\n"
         case .structure(let name, let members):
             return "\(indent)- name: \(name)\n\(indent)  struct:\n" + members.map { featureYAML($0, indent: indent + "  ") }.joined()
+        case .list(let name, let members):
+            return "\(indent)- name: \(name)\n\(indent)  list:\n" + members.map { featureYAML($0, indent: indent + "  ") }.joined()
         }
     }
 
@@ -198,7 +213,7 @@ public struct ReleaseDocuments: Sendable {
             "recordSet": recordSets,
             "rai:dataCollection": "Survey answer tallies weighted to census margins, and items from textbook modules and authored item files; see README.md.",
             "rai:dataAnnotationProtocol": "Items pass validation rules and review rounds recorded with an audit trail; cultural-sensitivity labels hold when at least half of an item's reviewers give them.",
-            "rai:annotationsPerItem": items.isEmpty ? "0" : String(format: "%.2f", Double(items.map { $0.item.review.rounds.count }.reduce(0, +)) / Double(items.count)),
+            "rai:annotationsPerItem": items.isEmpty ? "0" : String(format: "%.2f", Double(items.map { $0.item.review.votes.count }.reduce(0, +)) / Double(items.count)),
             "rai:dataAnnotationAnalysis": "\(annotated) of \(items.count) items carry cultural-sensitivity labels.",
             "rai:dataLimitations": "Small subjects give noisy scores; social-value items have no correct answer, only a distribution.",
             "rai:dataUseCases": "Evaluation of language models' knowledge and values of one country; not for training.",

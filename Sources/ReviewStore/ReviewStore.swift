@@ -1,48 +1,114 @@
 public import Foundation
 public import DatasetCore
 
-/// The review database of one pipeline: items as reviewers saw them (each revision a new
-/// version, keyed by content hash) and an append-only audit log whose entries chain by SHA-256.
+/// The review database of one pipeline: item versions (keyed by content hash), reviewers,
+/// rounds, batches, assignments, decisions with their labels, round outcomes, and an
+/// append-only audit log whose entries chain by SHA-256 and commit to every row they wrote.
 public final class ReviewStore {
     public let database: SQLiteDatabase
 
     /// Migrations in order; `PRAGMA user_version` records how many have run.
-    static let migrations: [String] = [
-        """
-        CREATE TABLE items (
-            id TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            content_hash TEXT NOT NULL,
-            task TEXT NOT NULL,
-            subject TEXT NOT NULL,
-            record TEXT NOT NULL,
-            PRIMARY KEY (id, version),
-            UNIQUE (id, content_hash)
-        );
-        CREATE TABLE audit_log (
-            seq INTEGER PRIMARY KEY,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            subject TEXT NOT NULL,
-            detail TEXT NOT NULL,
-            previous_hash TEXT NOT NULL,
-            hash TEXT NOT NULL
-        );
-        CREATE TABLE decisions (
-            seq INTEGER PRIMARY KEY,
-            item_id TEXT NOT NULL,
-            content_hash TEXT NOT NULL,
-            round TEXT NOT NULL,
-            reviewer TEXT NOT NULL,
-            decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'revise')),
-            reason TEXT
-        );
-        CREATE INDEX decisions_item ON decisions (item_id, content_hash);
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
-            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        """,
+    static let migrations: [@Sendable (ReviewStore) throws -> Void] = [
+        { store in
+            try store.database.execute("""
+            CREATE TABLE items (
+                id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                content_hash TEXT NOT NULL,
+                task TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                record TEXT NOT NULL,
+                PRIMARY KEY (id, version),
+                UNIQUE (id, content_hash)
+            );
+            CREATE TABLE audit_log (
+                seq INTEGER PRIMARY KEY,
+                actor TEXT NOT NULL,
+                action TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                detail TEXT NOT NULL,
+                previous_hash TEXT NOT NULL,
+                hash TEXT NOT NULL
+            );
+            CREATE TABLE decisions (
+                seq INTEGER PRIMARY KEY,
+                item_id TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                round TEXT NOT NULL,
+                reviewer TEXT NOT NULL,
+                decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'revise')),
+                reason TEXT
+            );
+            CREATE INDEX decisions_item ON decisions (item_id, content_hash);
+            CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+            """)
+        },
+        { store in
+            // Rounds, batches, assignments, labels and outcomes; every row is committed to by
+            // an audit entry whose subject names it ("table:key").
+            try store.database.execute("""
+            ALTER TABLE audit_log ADD COLUMN at TEXT NOT NULL DEFAULT '';
+            ALTER TABLE items ADD COLUMN author TEXT;
+            ALTER TABLE items ADD COLUMN revised_in TEXT;
+            ALTER TABLE decisions ADD COLUMN batch TEXT;
+            ALTER TABLE decisions ADD COLUMN revision_hash TEXT;
+            CREATE UNIQUE INDEX decisions_once ON decisions (item_id, content_hash, round, reviewer);
+            CREATE TABLE reviewers (
+                id TEXT PRIMARY KEY,
+                name TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('reviewer', 'lead', 'curator'))
+            );
+            CREATE TABLE rounds (
+                name TEXT PRIMARY KEY,
+                position INTEGER NOT NULL,
+                config TEXT NOT NULL,
+                status TEXT NOT NULL CHECK (status IN ('open', 'closed'))
+            );
+            CREATE TABLE batches (
+                id TEXT PRIMARY KEY,
+                round TEXT NOT NULL REFERENCES rounds (name),
+                kind TEXT NOT NULL CHECK (kind IN ('review', 'adjudication', 'tiebreak'))
+            );
+            CREATE TABLE batch_items (
+                batch TEXT NOT NULL REFERENCES batches (id),
+                position INTEGER NOT NULL,
+                item_id TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                PRIMARY KEY (batch, item_id)
+            );
+            CREATE INDEX batch_items_item ON batch_items (item_id, content_hash);
+            CREATE TABLE assignments (
+                batch TEXT NOT NULL REFERENCES batches (id),
+                reviewer TEXT NOT NULL REFERENCES reviewers (id),
+                PRIMARY KEY (batch, reviewer)
+            );
+            CREATE TABLE labels (
+                decision INTEGER NOT NULL REFERENCES decisions (seq),
+                name TEXT NOT NULL,
+                value TEXT NOT NULL,
+                PRIMARY KEY (decision, name, value)
+            );
+            CREATE TABLE outcomes (
+                round TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                outcome TEXT NOT NULL CHECK (outcome IN ('approved', 'rejected')),
+                labels TEXT NOT NULL,
+                PRIMARY KEY (round, item_id, content_hash)
+            );
+            CREATE TABLE pool (item_id TEXT PRIMARY KEY);
+            """)
+            // Rows written before rows were audited get an entry now, so that a later hand edit shows.
+            for row in try store.database.query("SELECT id, version FROM items ORDER BY id, version") {
+                try store.audit(actor: "migration", action: "item.audited", table: .items, key: "\(row[0].text!)/\(row[1].integer!)")
+            }
+            for row in try store.database.query("SELECT seq FROM decisions ORDER BY seq") {
+                try store.audit(actor: "migration", action: "decision.audited", table: .decisions, key: String(row[0].integer!))
+            }
+        },
     ]
 
     public init(url: URL) throws {
@@ -59,14 +125,18 @@ public final class ReviewStore {
                                   operation: "opening \(database.path)")
             }
             for (index, migration) in Self.migrations.enumerated() where index >= applied {
-                try database.execute(migration)
+                try migration(self)
                 try database.execute("PRAGMA user_version = \(index + 1)")
             }
         }
     }
 
-    /// Registers items that reached review. An item whose content changed gets a new version;
-    /// an unchanged one is left alone, so a re-run writes nothing. Returns how many were new.
+    // MARK: Items
+
+    /// Registers the items that reached review in a pipeline run and makes them the pool that
+    /// rounds draw from. An item whose content changed gets a new version; an unchanged one
+    /// (or one whose registered content a reviewer has since revised) is left alone, so a re-run
+    /// writes nothing. Returns how many versions were new.
     @discardableResult
     public func register(_ items: [Item], actor: String) throws -> Int {
         let encoder = JSONLines.makeEncoder()
@@ -76,103 +146,114 @@ public final class ReviewStore {
                 let hash = item.contentHash
                 let existing = try database.query("SELECT 1 FROM items WHERE id = ? AND content_hash = ?", [.text(item.id), .text(hash)])
                 if !existing.isEmpty { continue }
-                let version = (try database.query("SELECT COALESCE(MAX(version), 0) FROM items WHERE id = ?", [.text(item.id)])
-                    .first?.first?.integer ?? 0) + 1
-                try database.query(
-                    "INSERT INTO items (id, version, content_hash, task, subject, record) VALUES (?, ?, ?, ?, ?, ?)",
-                    [.text(item.id), .integer(version), .text(hash), .text(item.task.rawValue), .text(item.subject),
-                     .text(try JSONLines.line(for: item, encoder: encoder))])
-                try appendAudit(actor: actor, action: "item.registered", subject: item.id, detail: "version \(version) \(hash)")
+                try insertVersion(of: item, hash: hash, author: item.source.author, revisedIn: nil, encoder: encoder, actor: actor,
+                                  action: "item.registered")
                 added += 1
+            }
+            let pool = Set(items.map(\.id))
+            let current = Set(try database.query("SELECT item_id FROM pool").compactMap { $0[0].text })
+            if pool != current {
+                try database.execute("DELETE FROM pool")
+                for id in pool.sorted() { try database.query("INSERT INTO pool (item_id) VALUES (?)", [.text(id)]) }
+                try appendAudit(actor: actor, action: "pool.updated", subject: "pool",
+                                detail: Hashing.sha256Hex(parts: pool.sorted()))
             }
             return added
         }
     }
 
+    /// Inserts the next version of an item. Call inside a transaction.
+    @discardableResult
+    func insertVersion(of item: Item, hash: String, author: String?, revisedIn round: String?, encoder: JSONEncoder,
+                       actor: String, action: String) throws -> Int {
+        let version = Int(try database.query("SELECT COALESCE(MAX(version), 0) FROM items WHERE id = ?", [.text(item.id)])
+            .first?.first?.integer ?? 0) + 1
+        try database.query(
+            "INSERT INTO items (id, version, content_hash, task, subject, record, author, revised_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [.text(item.id), .integer(Int64(version)), .text(hash), .text(item.task.rawValue), .text(item.subject),
+             .text(try JSONLines.line(for: item, encoder: encoder)), author.map(SQLiteValue.text) ?? .null,
+             round.map(SQLiteValue.text) ?? .null])
+        try audit(actor: actor, action: action, table: .items, key: "\(item.id)/\(version)")
+        return version
+    }
+
+    /// One stored version of an item.
+    public struct ItemVersion: Sendable {
+        public var item: Item
+        public var version: Int
+        public var contentHash: String
+        /// Who wrote this version: the source's author, or the reviewer who revised it.
+        public var author: String?
+        /// The round in which a reviewer revised the previous version into this one.
+        public var revisedIn: String?
+    }
+
+    /// Every version of an item, oldest first.
+    public func versions(of id: String) throws -> [ItemVersion] {
+        try database.query("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? ORDER BY version",
+                           [.text(id)]).map(Self.itemVersion)
+    }
+
+    static func itemVersion(_ row: [SQLiteValue]) throws -> ItemVersion {
+        let item = try JSONLines.decode(Item.self, from: Data(row[0].text!.utf8), file: "review database").first!
+        return ItemVersion(item: item, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text,
+                           revisedIn: row[4].text)
+    }
+
     /// The latest version and content hash of each registered item.
     public func latestVersions() throws -> [String: (version: Int, contentHash: String)] {
         var result: [String: (Int, String)] = [:]
-        for row in try database.query("SELECT id, MAX(version), content_hash FROM items GROUP BY id") {
-            if let id = row[0].text, let version = row[1].integer, let hash = row[2].text {
-                result[id] = (Int(version), hash)
-            }
+        let rows = try database.query("""
+            SELECT i.id, i.version, i.content_hash FROM items i
+            WHERE i.version = (SELECT MAX(version) FROM items WHERE id = i.id)
+            """)
+        for row in rows {
+            if let id = row[0].text, let version = row[1].integer, let hash = row[2].text { result[id] = (Int(version), hash) }
         }
         return result
     }
 
-    /// A hash of every decision recorded, to key the review stage and to record in a release.
-    /// Registering items does not change it: only what reviewers decided does.
+    /// The items of the latest pipeline run, each at its latest version, in id order.
+    public func poolItems() throws -> [ItemVersion] {
+        try database.query("""
+            SELECT i.record, i.version, i.content_hash, i.author, i.revised_in FROM pool p JOIN items i ON i.id = p.item_id
+            WHERE i.version = (SELECT MAX(version) FROM items WHERE id = p.item_id) ORDER BY p.item_id
+            """).map(Self.itemVersion)
+    }
+
+    // MARK: State
+
+    /// A hash of everything review decided: decisions with their labels, revisions and round
+    /// outcomes, but no times or assignments. It keys the review stage and is recorded in a
+    /// release, so the same decisions always give the same release.
     public func decisionStateHash() throws -> String {
-        let rows = try database.query("SELECT seq, item_id, content_hash, round, reviewer, decision, COALESCE(reason, '') FROM decisions ORDER BY seq")
-        return Hashing.sha256Hex(parts: ["decisions"] + rows.map { row in row.map { $0.text ?? String($0.integer ?? 0) }.joined(separator: "\u{1F}") })
-    }
-
-    public enum Decision: String, Sendable {
-        case approve, reject, revise
-    }
-
-    /// Records one reviewer's decision on the item version with `contentHash`.
-    public func record(_ decision: Decision, itemID: String, contentHash: String, round: String, reviewer: String,
-                       reason: String? = nil) throws {
-        try database.transaction {
-            try database.query("INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason) VALUES (?, ?, ?, ?, ?, ?)",
-                               [.text(itemID), .text(contentHash), .text(round), .text(reviewer), .text(decision.rawValue),
-                                reason.map(SQLiteValue.text) ?? .null])
-            try appendAudit(actor: reviewer, action: "decision.\(decision.rawValue)", subject: itemID,
-                            detail: "\(round) \(contentHash) \(reason ?? "")")
+        var parts = ["review-state"]
+        let queries = [
+            "SELECT d.item_id, d.content_hash, d.round, d.reviewer, d.decision, COALESCE(d.reason, ''), COALESCE(d.revision_hash, ''), COALESCE(b.kind, ''), (SELECT group_concat(name || '=' || value, ';') FROM (SELECT name, value FROM labels WHERE decision = d.seq ORDER BY name, value)) FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.item_id, d.content_hash, d.round, d.reviewer",
+            "SELECT round, item_id, content_hash, outcome, labels FROM outcomes ORDER BY round, item_id, content_hash",
+            "SELECT id, version, content_hash, record, COALESCE(author, ''), revised_in FROM items WHERE revised_in IS NOT NULL ORDER BY id, version",
+        ]
+        for (index, sql) in queries.enumerated() {
+            parts.append("table \(index)")
+            for row in try database.query(sql) { parts.append(row.map(\.canonicalText).joined(separator: "\u{1F}")) }
         }
+        return Hashing.sha256Hex(parts: parts)
     }
 
-    public struct Outcome: Sendable {
-        public var kept: [Item] = []
-        public var rejected: [Item] = []
+    /// The actor recorded for commands run from a shell: the login name.
+    public static var shellActor: String {
+        "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
     }
+}
 
-    /// Applies the decisions bound to each item's current content: any rejection drops it;
-    /// approvals in every round it went through mark it approved; an item with no decisions
-    /// on its current content passes as unreviewed (earlier decisions on other content are stale).
-    public func applyDecisions(to items: [Item]) throws -> Outcome {
-        var outcome = Outcome()
-        for var item in items {
-            let rows = try database.query("SELECT round, decision FROM decisions WHERE item_id = ? AND content_hash = ? ORDER BY seq",
-                                          [.text(item.id), .text(item.contentHash)])
-            let decisions = rows.compactMap { row -> (round: String, decision: String)? in
-                guard let round = row[0].text, let decision = row[1].text else { return nil }
-                return (round, decision)
-            }
-            var rounds: [String] = []
-            for decision in decisions where !rounds.contains(decision.round) { rounds.append(decision.round) }
-            if decisions.contains(where: { $0.decision == Decision.reject.rawValue }) {
-                item.review = ReviewSummary(status: "rejected", rounds: rounds)
-                outcome.rejected.append(item)
-            } else if !decisions.isEmpty, decisions.allSatisfy({ $0.decision == Decision.approve.rawValue }) {
-                item.review = ReviewSummary(status: "approved", rounds: rounds)
-                outcome.kept.append(item)
-            } else {
-                item.review = decisions.isEmpty ? .unreviewed : ReviewSummary(status: "in_review", rounds: rounds)
-                outcome.kept.append(item)
-            }
+extension SQLiteValue {
+    /// The value as text for hashing and canonical rows.
+    var canonicalText: String {
+        switch self {
+        case .null: ""
+        case .integer(let value): String(value)
+        case .real(let value): String(value)
+        case .text(let value): value
         }
-        return outcome
-    }
-
-    /// Appends an audit entry chained to the previous one: hash = SHA-256(previous hash, fields).
-    func appendAudit(actor: String, action: String, subject: String, detail: String) throws {
-        let previous = try database.query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").first?.first?.text ?? ""
-        let hash = Hashing.sha256Hex(parts: [previous, actor, action, subject, detail])
-        try database.query("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?)",
-                           [.text(actor), .text(action), .text(subject), .text(detail), .text(previous), .text(hash)])
-    }
-
-    /// Re-computes the audit chain; returns the sequence number of the first entry that does not match.
-    public func verifyAuditChain() throws -> Int? {
-        var previous = ""
-        for row in try database.query("SELECT seq, actor, action, subject, detail, previous_hash, hash FROM audit_log ORDER BY seq") {
-            let fields = row.map { $0.text ?? "" }
-            let expected = Hashing.sha256Hex(parts: [previous, fields[1], fields[2], fields[3], fields[4]])
-            if fields[5] != previous || fields[6] != expected { return Int(row[0].integer ?? 0) }
-            previous = fields[6]
-        }
-        return nil
     }
 }

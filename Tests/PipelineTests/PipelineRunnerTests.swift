@@ -151,8 +151,24 @@ extension ProjectCopy {
         _ = try await runner.run()
         let items = try JSONLines.read(Item.self, from: runner.buildDirectory.appendingPathComponent("review/items.jsonl"))
         let target = try #require(items.first { $0.task == .commonKnowledge })
-        try ReviewStore(url: runner.reviewDatabase).record(.reject, itemID: target.id, contentHash: target.contentHash,
-                                                           round: "fact-check", reviewer: "kim", reason: "wrong key")
+        let store = try ReviewStore(url: runner.reviewDatabase)
+        let plan = runner.spec.review
+        for id in ["kim", "lee"] { try store.addReviewer(Reviewer(id: id, name: id, role: .reviewer), actor: "test") }
+        try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        var votes: [Vote] = []
+        for batch in try store.batches(round: "fact-check") {
+            for reviewer in batch.reviewers {
+                for member in try store.batchItems(batch.id) {
+                    let reject = member.item.id == target.id
+                    votes.append(Vote(location: SourceLocation(file: "test"), batch: batch.id, itemID: member.item.id,
+                                      contentHash: member.contentHash, reviewer: reviewer, decision: reject ? .reject : .approve,
+                                      reason: reject ? "wrong key" : nil))
+                }
+            }
+        }
+        try store.submit(votes, plan: plan, actor: "test")
+        #expect(try store.close("fact-check", plan: plan, actor: "test").rejected == 1)
         let reports = try await project.runner().run()
         let review = reports.first { $0.summary.stage == "review" }!
         #expect(!review.skipped)

@@ -3,10 +3,10 @@ import Testing
 import DatasetCore
 @testable import ReviewStore
 
-func reviewItem(_ id: String, question: String = "질문입니다?") -> Item {
-    Item(id: id, task: .commonKnowledge, subject: "s", language: "ko", question: question, choices: ["가", "나", "다", "라"],
+func reviewItem(_ id: String, question: String = "질문입니다?", subject: String = "s", author: String? = nil) -> Item {
+    Item(id: id, task: .commonKnowledge, subject: subject, language: "ko", question: question, choices: ["가", "나", "다", "라"],
          answer: "A", choicesOrdered: false,
-         source: ItemSource(kind: "authored", sourceID: "s", document: "d", element: id, license: nil, revision: "r"))
+         source: ItemSource(kind: "authored", sourceID: "s", document: "d", element: id, license: nil, revision: "r", author: author))
 }
 
 func temporaryStore() throws -> (ReviewStore, URL) {
@@ -14,8 +14,56 @@ func temporaryStore() throws -> (ReviewStore, URL) {
     return (try ReviewStore(url: url), url)
 }
 
+/// A store with reviewers and registered items, and helpers to vote through the public API.
+struct Fixture {
+    let store: ReviewStore
+    let url: URL
+    var plan: ReviewPlan
+
+    init(plan: ReviewPlan, items: [Item], reviewers: [Reviewer]) throws {
+        (store, url) = try temporaryStore()
+        self.plan = plan
+        for reviewer in reviewers { try store.addReviewer(reviewer, actor: "test") }
+        try store.register(items, actor: "test")
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+
+    /// The votes of `reviewer` on every item of `batch` that is current and they have not decided on.
+    func votes(_ batch: String, _ reviewer: String, _ decide: (Item) -> (ReviewDecision?, [String: [String]], Vote.Revision?)) throws -> [Vote] {
+        let latest = try store.latestVersions()
+        let decided = Set(try store.database.query("SELECT item_id || content_hash FROM decisions WHERE reviewer = ?", [.text(reviewer)]).compactMap(\.first?.text))
+        return try store.batchItems(batch).enumerated().filter { _, member in
+            latest[member.item.id]?.contentHash == member.contentHash && !decided.contains(member.item.id + member.contentHash)
+        }.map { index, member in
+            let (decision, labels, revision) = decide(member.item)
+            return Vote(location: SourceLocation(file: "\(batch)-\(reviewer).csv", line: index + 2), batch: batch, itemID: member.item.id,
+                        contentHash: member.contentHash, reviewer: reviewer, decision: decision,
+                        reason: decision == .reject ? "wrong key" : nil, revision: revision, labels: labels)
+        }
+    }
+
+    /// Every batch of a round with its reviewers, each voting `decide`.
+    @discardableResult
+    func voteAll(_ round: String, kind: BatchSummary.Kind = .review,
+                 _ decide: (String, Item) -> (ReviewDecision?, [String: [String]], Vote.Revision?)) throws -> SubmitReport {
+        var all: [Vote] = []
+        for batch in try store.batches(round: round) where batch.kind == kind {
+            for reviewer in batch.reviewers { all += try votes(batch.id, reviewer) { decide(reviewer, $0) } }
+        }
+        return try store.submit(all, plan: plan, actor: "test")
+    }
+}
+
+let people = [Reviewer(id: "kim", name: "Kim", role: .reviewer), Reviewer(id: "lee", name: "Lee", role: .reviewer),
+              Reviewer(id: "park", name: "Park", role: .reviewer), Reviewer(id: "han", name: "Han", role: .lead)]
+
+let factCheck = ReviewRound(name: "fact-check", reviewersPerItem: 2, batchSize: 10, rule: .unanimous, onDisagreement: .adjudicate)
+let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, batchSize: 10, decisions: [.approve, .reject],
+                                 rule: .majority(threshold: 0.5), labels: ["required_knowledge", "region", "time_sensitive"].compactMap(LabelSpec.known))
+
 @Suite struct ReviewStoreTests {
-    @Test func registeringIsIdempotentAndARevisionIsANewVersion() throws {
+    @Test func registeringIsIdempotentAndAChangedItemIsANewVersion() throws {
         let (store, url) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
         #expect(try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test") == 2)
@@ -24,60 +72,236 @@ func temporaryStore() throws -> (ReviewStore, URL) {
         let versions = try store.latestVersions()
         #expect(versions["ck-1"]?.version == 2)
         #expect(versions["ck-2"]?.version == 1)
-        // Reopening runs no migration twice and keeps the data.
+        // The pool is the latest run's items only.
+        #expect(try store.poolItems().map(\.item.id) == ["ck-1"])
         let reopened = try ReviewStore(url: url)
         #expect(try reopened.latestVersions().count == 2)
+        #expect(try reopened.verifyAudit().isEmpty)
     }
 
-    @Test func decisionsBindToTheContentTheReviewerSaw() throws {
-        let (store, url) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        let kept = reviewItem("ck-1"), rejected = reviewItem("ck-2"), revised = reviewItem("ck-3")
-        try store.register([kept, rejected, revised], actor: "test")
-        let before = try store.decisionStateHash()
-        try store.record(.approve, itemID: kept.id, contentHash: kept.contentHash, round: "fact-check", reviewer: "kim")
-        try store.record(.reject, itemID: rejected.id, contentHash: rejected.contentHash, round: "fact-check", reviewer: "kim", reason: "wrong key")
-        try store.record(.approve, itemID: revised.id, contentHash: revised.contentHash, round: "fact-check", reviewer: "kim")
-        #expect(try store.decisionStateHash() != before)
-        // ck-3 changed after its approval: the approval is stale.
-        let changed = reviewItem("ck-3", question: "고친 질문입니다?")
-        let outcome = try store.applyDecisions(to: [kept, rejected, changed])
-        #expect(outcome.kept.map(\.id) == ["ck-1", "ck-3"])
-        #expect(outcome.kept[0].review == ReviewSummary(status: "approved", rounds: ["fact-check"]))
-        #expect(outcome.kept[1].review == .unreviewed)
-        #expect(outcome.rejected.map(\.id) == ["ck-2"])
-    }
-
-    @Test func registeringDoesNotChangeTheDecisionState() throws {
-        let (store, url) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        let before = try store.decisionStateHash()
-        try store.register([reviewItem("ck-1")], actor: "test")
-        #expect(try store.decisionStateHash() == before)
-    }
-
-    @Test func theAuditLogIsAppendOnlyAndAHandEditIsDetected() throws {
-        let (store, url) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test")
-        #expect(try store.verifyAuditChain() == nil)
-        #expect(throws: SQLiteError.self) { try store.database.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1") }
-        #expect(throws: SQLiteError.self) { try store.database.execute("DELETE FROM audit_log") }
-        // Someone drops the guard and edits a row by hand.
-        try store.database.execute("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'forged' WHERE seq = 2")
-        #expect(try store.verifyAuditChain() == 2)
-    }
-
-    @Test func aFailedTransactionLeavesNothing() throws {
-        let (store, url) = try temporaryStore()
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        struct Stop: Error {}
-        #expect(throws: Stop.self) {
-            try store.database.transaction {
-                try store.database.query("INSERT INTO items (id, version, content_hash, task, subject, record) VALUES ('x', 1, 'h', 't', 's', '{}')")
-                throw Stop()
+    @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
+        let items = (1...4).map { reviewItem("ck-\($0)") }
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: items, reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        #expect(try store.open("fact-check", plan: plan, actor: "test").map(\.items) == [4])
+        #expect(try store.open("fact-check", plan: plan, actor: "test").isEmpty)
+        let assigned = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        // Leads are not in this round's roles.
+        #expect(assigned.assigned.map(\.reviewer) == ["kim", "lee"])
+        try fixture.voteAll("fact-check") { reviewer, item in
+            switch item.id {
+            case "ck-2": (.reject, [:], nil)
+            case "ck-3": (reviewer == "kim" ? .approve : .reject, [:], nil)
+            default: (.approve, [:], nil)
             }
         }
-        #expect(try store.latestVersions().isEmpty)
+        let first = try store.close("fact-check", plan: plan, actor: "test")
+        #expect((first.approved, first.rejected, first.disputed, first.closed) == (2, 1, ["ck-3"], false))
+        #expect(first.newBatches.map(\.kind) == [.adjudication])
+        #expect(try store.assign(round: "fact-check", plan: plan, actor: "test").assigned.map(\.reviewer) == ["han"])
+        try fixture.voteAll("fact-check", kind: .adjudication) { _, _ in (.approve, [:], nil) }
+        let second = try store.close("fact-check", plan: plan, actor: "test")
+        #expect((second.approved, second.alreadySettled, second.closed) == (1, 3, true))
+
+        let reviewed = try store.review(items, plan: plan)
+        #expect(reviewed.kept.map(\.id) == ["ck-1", "ck-3", "ck-4"])
+        #expect(reviewed.dropped.map(\.detail) == ["rejected in round fact-check"])
+        let adjudicated = try #require(reviewed.kept.first { $0.id == "ck-3" })
+        #expect(adjudicated.review.status == "approved")
+        #expect(adjudicated.review.votes.map { "\($0.reviewer):\($0.decision):\($0.adjudication)" }
+            == ["kim:approve:false", "lee:reject:false", "han:approve:true"])
+        #expect(try store.verifyAudit().isEmpty)
+    }
+
+    @Test func aRevisionMakesANewVersionThatIsQueuedAgainAndTheReviserMayNotApprove() throws {
+        let item = reviewItem("ck-1")
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: [item], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        let revision = Vote.Revision(question: "고친 질문입니다?", answer: "B")
+        let kimVotes = try fixture.votes("fact-check-001", "kim") { _ in (.revise, [:], revision) }
+        let leeVotes = try fixture.votes("fact-check-001", "lee") { _ in (.approve, [:], nil) }
+        #expect(try store.submit(kimVotes, plan: plan, actor: "test").revised == ["ck-1"])
+        // Lee's approval of the old text is stale now.
+        #expect {
+            try store.submit(leeVotes, plan: plan, actor: "test")
+        } throws: { error in
+            error.inputErrors?.map(\.message).first?.hasPrefix("stale: ck-1 was changed after batch fact-check-001 was made (now version 2)") == true
+        }
+        let versions = try store.versions(of: "ck-1")
+        #expect(versions.map(\.version) == [1, 2])
+        #expect(versions[0].item.question == item.question)
+        #expect(versions[1].item.question == "고친 질문입니다?" && versions[1].item.answer == "B" && versions[1].author == "kim")
+        #expect(try store.close("fact-check", plan: plan, actor: "test").pending == ["ck-1"])
+
+        let requeued = try store.open("fact-check", plan: plan, actor: "test")
+        #expect(requeued.map(\.id) == ["fact-check-002"])
+        let second = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        #expect(Set(second.assigned.map(\.reviewer)) == ["lee", "park"])
+        #expect(throws: ReviewError.self) { try store.assign(batch: "fact-check-002", reviewer: "kim", plan: plan, actor: "test") }
+        try fixture.voteAll("fact-check") { _, _ in (.approve, [:], nil) }
+        #expect(try store.close("fact-check", plan: plan, actor: "test").closed)
+        let released = try store.review([item], plan: plan).kept[0]
+        #expect(released.question == "고친 질문입니다?" && released.answer == "B")
+        #expect(released.flags.contains("revised"))
+        #expect(released.review.version == 2 && released.review.status == "approved")
+    }
+
+    @Test func labelsHoldAtHalfTheReviewersAndMakeAnItemCulturallySensitive() throws {
+        let items = [reviewItem("ck-1"), reviewItem("ck-2"), reviewItem("ck-3")]
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [culturalLabels]), items: items, reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("cultural-labels", plan: plan, actor: "test")
+        _ = try store.assign(round: "cultural-labels", plan: plan, actor: "test")
+        let knowledge: [String: [String: String]] = [
+            "ck-1": ["kim": "cultural", "lee": "cultural;regional", "park": "none"],
+            "ck-2": ["kim": "none", "lee": "none", "park": "dialect"],
+            "ck-3": ["kim": "regional", "lee": "none", "park": "cultural"],
+        ]
+        try fixture.voteAll("cultural-labels") { reviewer, item in
+            (.approve, ["required_knowledge": [knowledge[item.id]![reviewer]!], "time_sensitive": [reviewer == "park" ? "no" : "yes"],
+                        "region": [reviewer == "kim" ? "Seoul" : " seoul "]], nil)
+        }
+        #expect(try store.close("cultural-labels", plan: plan, actor: "test").closed)
+        let reviewed = try store.review(items, plan: plan).kept
+        #expect(reviewed.map(\.requiredKnowledge) == [["cultural"], ["none"], []])
+        #expect(reviewed.map(\.culturalSensitivity) == [.sensitive, .agnostic, .agnostic])
+        #expect(reviewed.map(\.timeSensitive) == [true, true, true])
+        // Text labels compare after folding case only for agreement; the held value is the most given spelling.
+        #expect(reviewed[0].region == "seoul")
+        #expect(reviewed[0].review.votes.count == 3)
+        #expect(reviewed[0].review.votes[1].labels.contains(ReviewLabel(name: "required_knowledge", value: "regional")))
+    }
+
+    @Test func aSplitVoteGoesToAnotherReviewerWhenTheRoundSaysSo() throws {
+        let round = ReviewRound(name: "check", reviewersPerItem: 2, rule: .majority(threshold: 0.5), onDisagreement: .anotherReviewer)
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [round]), items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("check", plan: plan, actor: "test")
+        _ = try store.assign(round: "check", plan: plan, actor: "test")
+        try fixture.voteAll("check") { reviewer, _ in (reviewer == "kim" ? .approve : .reject, [:], nil) }
+        let split = try store.close("check", plan: plan, actor: "test")
+        #expect(split.newBatches.map(\.id) == ["check-tie-001"])
+        #expect(try store.assign(round: "check", plan: plan, actor: "test").assigned.map(\.reviewer) == ["park"])
+        #expect(try store.close("check", plan: plan, actor: "test").pending == ["ck-1"])
+        try fixture.voteAll("check", kind: .tiebreak) { _, _ in (.approve, [:], nil) }
+        let settled = try store.close("check", plan: plan, actor: "test")
+        #expect((settled.approved, settled.closed) == (1, true))
+    }
+
+    @Test func nobodyReviewsAnItemTheyWrote() throws {
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 2)])
+        let fixture = try Fixture(plan: plan, items: [reviewItem("ck-1", author: "kim")], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store
+        try store.open("check", plan: plan, actor: "test")
+        #expect(try store.assign(round: "check", plan: plan, actor: "test").assigned.map(\.reviewer) == ["lee", "park"])
+        #expect(throws: ReviewError.self) { try store.assign(batch: "check-001", reviewer: "kim", plan: plan, actor: "test") }
+        // A line claiming kim's vote is refused even had the assignment slipped through.
+        try store.database.execute("INSERT INTO assignments (batch, reviewer) VALUES ('check-001', 'kim')")
+        let votes = try fixture.votes("check-001", "kim") { _ in (.approve, [:], nil) }
+        #expect {
+            try store.submit(votes, plan: plan, actor: "test")
+        } throws: { error in
+            error.inputErrors?.map(\.description) == ["check-001-kim.csv:2: 'reviewer': kim wrote ck-1 and may not decide on it"]
+        }
+    }
+
+    @Test func aBadFileIsRefusedWholeWithEveryBadLineListedAndNothingWritten() throws {
+        let items = (1...3).map { reviewItem("ck-\($0)") }
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [culturalLabels]), items: items, reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("cultural-labels", plan: plan, actor: "test")
+        _ = try store.assign(round: "cultural-labels", plan: plan, actor: "test")
+        var votes = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
+        votes[0].itemID = "ck-404"
+        votes[1].labels["required_knowledge"] = ["folklore"]
+        votes[2].reviewer = "han"
+        votes.append(votes[2])
+        votes[3].reviewer = "kim"
+        votes[3].contentHash = String(repeating: "0", count: 64)
+        votes[3].location.line = 5
+        let state = try store.decisionStateHash(), entries = try store.auditEntries().count
+        #expect {
+            try store.submit(votes, plan: plan, actor: "test")
+        } throws: { error in
+            error.inputErrors?.map(\.description) == [
+                "cultural-labels-001-kim.csv:2: 'item_id': item 'ck-404' is not in batch cultural-labels-001",
+                "cultural-labels-001-kim.csv:3: 'required_knowledge': 'folklore' is not one of cultural, regional, dialect, none",
+                "cultural-labels-001-kim.csv:4: 'reviewer': han is not assigned to batch cultural-labels-001",
+                "cultural-labels-001-kim.csv:5: 'content_hash': does not match the version of ck-3 in batch cultural-labels-001 (was the line edited?)",
+            ]
+        }
+        #expect(try store.decisionStateHash() == state)
+        #expect(try store.auditEntries().count == entries)
+        // The same file, corrected, goes in; importing it twice changes nothing.
+        let good = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
+        #expect(try store.submit(good, plan: plan, actor: "test").recorded == 3)
+        #expect(try store.submit(good, plan: plan, actor: "test") == SubmitReport(recorded: 0, unchanged: 3))
+        var changed = good
+        changed[0].decision = .reject
+        #expect(throws: InputErrors.self) { try store.submit(changed, plan: plan, actor: "test") }
+    }
+
+    @Test func anExportNeverShowsAnotherReviewersVote() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        var votes = try fixture.votes("fact-check-001", "kim") { _ in (.reject, [:], nil) }
+        votes[0].reason = "the key is wrong: 다"
+        try store.submit(votes, plan: plan, actor: "test")
+        let batch = try #require(try store.batch("fact-check-001"))
+        for format in BatchFiles.Format.allCases {
+            let text = String(decoding: try BatchFiles.export(batch: batch, items: store.batchItems(batch.id), reviewer: "lee",
+                                                              round: factCheck, format: format), as: UTF8.self)
+            #expect(!text.contains("reject") && !text.contains("the key is wrong") && !text.contains("kim"))
+            #expect(text.contains("lee") && text.contains("질문입니다?"))
+        }
+    }
+
+    @Test func laterRoundsTakeOnlyItemsApprovedBeforeAndARevisionInALaterRoundKeepsEarlierResults() throws {
+        let final = ReviewRound(name: "final", reviewersPerItem: 1, roles: [.lead], rule: .any)
+        let plan = ReviewPlan(rounds: [factCheck, final])
+        let items = [reviewItem("ck-1"), reviewItem("ck-2")]
+        let fixture = try Fixture(plan: plan, items: items, reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store
+        try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        try fixture.voteAll("fact-check") { _, item in (item.id == "ck-2" ? .reject : .approve, [:], nil) }
+        _ = try store.close("fact-check", plan: plan, actor: "test")
+        #expect(try store.open("final", plan: plan, actor: "test").map(\.items) == [1])
+        _ = try store.assign(round: "final", plan: plan, actor: "test")
+        try fixture.voteAll("final") { _, _ in (.revise, [:], Vote.Revision(choices: ["가", "나", "다", "마"])) }
+        #expect(try store.open("final", plan: plan, actor: "test").map(\.items) == [1])
+        // The lead wrote version 2, so another lead is needed.
+        #expect(try store.assign(round: "final", plan: plan, actor: "test").unfilled.count == 1)
+        try store.addReviewer(Reviewer(id: "yoon", name: "Yoon", role: .lead), actor: "test")
+        #expect(try store.assign(round: "final", plan: plan, actor: "test").assigned.map(\.reviewer) == ["yoon"])
+        try fixture.voteAll("final") { _, _ in (.approve, [:], nil) }
+        #expect(try store.close("final", plan: plan, actor: "test").closed)
+        let reviewed = try store.review(items, plan: plan)
+        #expect(reviewed.kept.map(\.id) == ["ck-1"])
+        #expect(reviewed.kept[0].review.rounds == ["fact-check", "final"])
+        #expect(reviewed.kept[0].choices.last == "마")
+    }
+
+    @Test func withoutIncludeUnreviewedOnlyApprovedItemsPass() throws {
+        let plan = ReviewPlan(rounds: [factCheck])
+        let fixture = try Fixture(plan: plan, items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let held = try fixture.store.review([reviewItem("ck-1")], plan: plan)
+        #expect(held.kept.isEmpty && held.dropped.map(\.reason) == ["not_approved"])
+        var lenient = plan
+        lenient.includeUnreviewed = true
+        #expect(try fixture.store.review([reviewItem("ck-1")], plan: lenient).kept.map(\.review.status) == ["unreviewed"])
     }
 }

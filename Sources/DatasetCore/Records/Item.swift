@@ -1,5 +1,5 @@
 /// The version of the item record format; bumped when a field changes meaning or type.
-public let itemSchemaVersion = "1.0.0"
+public let itemSchemaVersion = "1.1.0"
 
 /// What kind of benchmark item a record is; each task is one release config.
 public enum ItemTask: String, Codable, Sendable, CaseIterable, Comparable {
@@ -71,17 +71,53 @@ public struct ItemSource: Codable, Sendable, Hashable {
 
 /// What review did to an item, carried into the release.
 public struct ReviewSummary: Codable, Sendable, Hashable {
-    /// `unreviewed`, `approved`, `rejected` or `revised`.
+    /// `unreviewed`, `in_review`, `approved` or `rejected`.
     public var status: String
-    /// The rounds the item went through, in order.
+    /// The rounds that settled the item, in order.
     public var rounds: [String]
+    /// The item's version in the review store: above 1 when it was revised or its source changed.
+    public var version: Int
+    /// Every reviewer's vote behind those results (and in the round it waits in).
+    public var votes: [ReviewVote]
 
-    public init(status: String, rounds: [String]) {
+    public init(status: String, rounds: [String], version: Int = 1, votes: [ReviewVote] = []) {
         self.status = status
         self.rounds = rounds
+        self.version = version
+        self.votes = votes
     }
 
     public static let unreviewed = ReviewSummary(status: "unreviewed", rounds: [])
+}
+
+/// One reviewer's vote on an item, kept in the release so that users can re-aggregate labels.
+public struct ReviewVote: Codable, Sendable, Hashable {
+    public var round: String
+    public var reviewer: String
+    /// `approve`, `reject` or `revise`.
+    public var decision: String
+    /// A lead's decision on a disagreement.
+    public var adjudication: Bool
+    public var labels: [ReviewLabel]
+
+    public init(round: String, reviewer: String, decision: String, adjudication: Bool, labels: [ReviewLabel]) {
+        self.round = round
+        self.reviewer = reviewer
+        self.decision = decision
+        self.adjudication = adjudication
+        self.labels = labels
+    }
+}
+
+/// One label value a reviewer gave (a label with several values gives several).
+public struct ReviewLabel: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
 }
 
 /// Survey ground truth of a social-value item.

@@ -1,0 +1,303 @@
+import ArgumentParser
+import Foundation
+import DatasetCore
+import Pipeline
+import ReviewStore
+
+/// Options of every `review` subcommand: the pipeline is an option here, because the
+/// subcommands' own arguments (a round, a batch, a file) come first.
+struct ReviewOptions: ParsableArguments {
+    @Option(name: [.customShort("p"), .customLong("pipeline")], help: ArgumentHelp("The pipeline file (YAML).", valueName: "file"),
+            completion: .file(extensions: ["yaml", "yml"]))
+    var pipeline: String = "pipelines/example.yaml"
+
+    @Option(name: .customLong("project"), help: ArgumentHelp(
+        "The project directory: pipeline paths and data/ are relative to it.", valueName: "dir"))
+    var project: String = "."
+
+    @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting, for the audit log (default: cli:$USER).", valueName: "id"))
+    var actor: String?
+
+    var actorID: String { actor ?? ReviewStore.shellActor }
+
+    /// The pipeline's review plan and its open review store.
+    func open() throws -> (PipelineSpec, ReviewStore) {
+        let project = projectDirectoryURL(project)
+        let spec = try loadPipelineSpec(pipeline, project: project)
+        do {
+            return (spec, try ReviewStore(url: spec.reviewDatabase(in: project)))
+        } catch {
+            throw reportAndExit(error)
+        }
+    }
+}
+
+/// Runs a store operation, printing its error (every problem of an input on its own line).
+func reviewing<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let exit as ExitCode { throw exit } catch { throw reportAndExit(error) }
+}
+
+func printJSON(_ value: some Encodable) throws {
+    FileHandle.standardOutput.write(try JSONLines.prettyDocument(value))
+}
+
+extension BuildDataset {
+    struct Review: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Review rounds: reviewers, batches, decisions, labels and agreement.",
+            discussion: """
+            Rounds are declared in the pipeline file (stages.review.rounds). A typical round: \
+            `review open ROUND` batches the items that reached it, `review assign ROUND` hands \
+            the batches to reviewers, `review export BATCH --reviewer R` writes the file a \
+            reviewer fills in, `review import FILE` stores their decisions (every line checked; \
+            one bad line refuses the file), and `review close ROUND` applies the round's rule. \
+            The review database is data/review/<pipeline>.sqlite.
+            """,
+            subcommands: [Reviewers.self, Open.self, Assign.self, Export.self, Import.self, Status.self, AgreementCommand.self,
+                          Close.self, Audit.self]
+        )
+    }
+}
+
+extension BuildDataset.Review {
+    struct Reviewers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add or list reviewers.", subcommands: [Add.self, List.self])
+
+        struct Add: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "Add a reviewer.")
+            @OptionGroup var options: ReviewOptions
+            @Argument(help: "The reviewer's id (letters, digits, '.', '_', '@', '-').") var id: String
+            @Option(help: "Their name as shown to others.") var name: String?
+            @Option(help: "reviewer, lead or curator.") var role: String = "reviewer"
+
+            func run() async throws {
+                guard let role = ReviewerRole(rawValue: role) else {
+                    throw ValidationError("role must be reviewer, lead or curator")
+                }
+                let (_, store) = try options.open()
+                try reviewing { try store.addReviewer(Reviewer(id: id, name: name ?? id, role: role), actor: options.actorID) }
+                print("added \(role.rawValue) \(id)")
+            }
+        }
+
+        struct List: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(abstract: "List reviewers.")
+            @OptionGroup var options: ReviewOptions
+            func run() async throws {
+                let (_, store) = try options.open()
+                for reviewer in try reviewing({ try store.reviewers() }) {
+                    print("\(reviewer.id)\t\(reviewer.role.rawValue)\t\(reviewer.name)")
+                }
+            }
+        }
+    }
+
+    struct Open: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Batch the items that reached a round.",
+            discussion: "Items already batched in the round are left alone; run it again after revisions to batch the new versions.")
+        @Argument(help: "The round's name.") var round: String
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let batches = try reviewing { try store.open(round, plan: spec.review, actor: options.actorID) }
+            print(batches.isEmpty ? "\(round): no new items to batch"
+                  : "\(round): \(batches.count) new batches, \(batches.map(\.items).reduce(0, +)) items")
+            for batch in batches { print("  \(batch.id)\t\(batch.items) items") }
+        }
+    }
+
+    struct Assign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Assign reviewers to a round's batches.",
+            discussion: """
+            Without --batch, fills every batch of the round with eligible reviewers, least loaded first: their role is \
+            in the round's roles (leads for adjudication), they wrote none of its items, and they have not voted on them.
+            """)
+        @Argument(help: "The round's name.") var round: String
+        @Option(help: "Assign one batch only (with --reviewer).") var batch: String?
+        @Option(help: "The reviewer to assign to --batch.") var reviewer: String?
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            if let batch {
+                guard let reviewer else { throw ValidationError("--batch needs --reviewer") }
+                guard try reviewing({ try store.batch(batch)?.round }) == round else {
+                    throw reportAndExit(ReviewError("batch '\(batch)' is not a batch of round \(round)"))
+                }
+                try reviewing { try store.assign(batch: batch, reviewer: reviewer, plan: spec.review, actor: options.actorID) }
+                print("assigned \(reviewer) to \(batch)")
+                return
+            }
+            let report = try reviewing { try store.assign(round: round, plan: spec.review, actor: options.actorID) }
+            for assignment in report.assigned { print("  \(assignment.batch)\t\(assignment.reviewer)") }
+            print("\(round): \(report.assigned.count) assignments")
+            for gap in report.unfilled { printError("warning: \(gap.batch) needs \(gap.missing) more: \(gap.reason)") }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the file a reviewer fills in for a batch.",
+            discussion: "The file shows the items and blank answer columns, never another reviewer's vote.")
+        @Argument(help: "The batch id.") var batch: String
+        @Option(help: "The reviewer the file is for (they must be assigned to the batch).") var reviewer: String
+        @Option(help: "csv or jsonl.") var format: String = "csv"
+        @Option(name: [.customShort("o"), .long], help: "Where to write (default: standard output).") var output: String?
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            guard let format = BatchFiles.Format(rawValue: format) else { throw ValidationError("format must be csv or jsonl") }
+            let (spec, store) = try options.open()
+            let data: Data = try reviewing {
+                guard let summary = try store.batch(batch) else { throw ReviewError("unknown batch '\(batch)'") }
+                guard try store.isAssigned(reviewer, to: batch) else { throw ReviewError("\(reviewer) is not assigned to batch \(batch)") }
+                guard let round = spec.review.round(summary.round) else { throw ReviewError("round '\(summary.round)' is no longer in the pipeline") }
+                return try BatchFiles.export(batch: summary, items: store.batchItems(batch), reviewer: reviewer, round: round, format: format)
+            }
+            if let output {
+                try AtomicFiles.write(data, to: URL(fileURLWithPath: output))
+                if let round = try reviewing({ try store.batch(batch).flatMap { spec.review.round($0.round) } }) {
+                    printError("wrote \(output): decision is approve, reject (with a reason) or revise (with revised_* text)")
+                    for label in round.labels {
+                        let values = label.kind == .choice ? label.values.joined(separator: label.multiple ? "; " : " | ") : label.kind.rawValue
+                        printError("  \(label.name): \(values)\(label.required ? " (required to approve)" : "")")
+                    }
+                }
+            } else {
+                FileHandle.standardOutput.write(data)
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Store the decisions of a filled-in batch file (CSV or JSON Lines).",
+            discussion: """
+            Every line is checked: the batch, item and reviewer exist, the reviewer is assigned to the batch and did not \
+            write the item, the item has not changed since (stale content hash), the decision and labels are valid. If any \
+            line is wrong the whole file is refused, each bad line is listed, and nothing is stored. Lines without a \
+            decision are skipped; a line identical to one already stored is ignored.
+            """)
+        @Argument(help: "The filled-in batch file (.csv or .jsonl).") var file: String
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let url = URL(fileURLWithPath: file)
+            let report = try reviewing {
+                let (votes, problems) = try BatchFiles.read(url, displayName: file)
+                return try store.submit(votes, plan: spec.review, actor: options.actorID, problems: problems)
+            }
+            var line = "\(file): \(report.recorded) decisions stored"
+            if report.unchanged > 0 { line += ", \(report.unchanged) already stored" }
+            if report.undecided > 0 { line += ", \(report.undecided) lines without a decision" }
+            if !report.revised.isEmpty { line += ", \(report.revised.count) items revised (open the round again to batch them)" }
+            print(line)
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Progress per round and reviewer.")
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let rounds = try reviewing { try store.status(plan: spec.review) }
+            if json { return try printJSON(rounds) }
+            if rounds.isEmpty { print("the pipeline declares no review rounds") }
+            for round in rounds {
+                print("\(round.round) (\(round.closed ? "closed" : "open")): \(round.items) items, \(round.approved) approved, \(round.rejected) rejected; "
+                      + "\(round.votesDone)/\(round.votesExpected) votes in \(round.batches) batches")
+                if round.waitingForBatch > 0 { print("  \(round.waitingForBatch) items wait for a batch: review open \(round.round)") }
+                if round.unassignedSlots > 0 { print("  \(round.unassignedSlots) reviewer places unassigned: review assign \(round.round)") }
+                if round.disputed > 0 { print("  \(round.disputed) disagreements wait for adjudication or another reviewer") }
+                for reviewer in round.reviewers {
+                    print("  \(reviewer.reviewer): \(reviewer.decided)/\(reviewer.assigned) in \(reviewer.batches) batches")
+                }
+            }
+        }
+    }
+
+    struct AgreementCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "agreement",
+            abstract: "Agreement in a round: Krippendorff's alpha, Fleiss' and Cohen's kappa.",
+            discussion: """
+            For the decision and each label (each value of a multiple-choice label as yes/no, plus cultural_sensitivity \
+            when required_knowledge is a label), over the round and per subject: Krippendorff's alpha (nominal, and \
+            ordinal for ordinal labels) on items with at least two votes; Fleiss' kappa on items with exactly the round's \
+            number of votes; Cohen's kappa for each pair of reviewers on the items both voted on. Adjudications are left out.
+            """)
+        @Argument(help: "The round's name.") var round: String
+        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let rows = try reviewing { try store.agreement(round: round, plan: spec.review) }
+            if json { return try printJSON(rows) }
+            func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
+            print("variable\tscope\titems\talpha_nominal\talpha_ordinal\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
+            for row in rows {
+                let pairs = row.cohen.map { "\($0.reviewers.joined(separator: "/")) \(format($0.kappa)) (\($0.items))" }.joined(separator: ", ")
+                print("\(row.variable)\t\(row.scope)\t\(row.items)\t\(format(row.alphaNominal))\t\(row.alphaOrdinal == nil ? "-" : format(row.alphaOrdinal))\t"
+                      + "\(format(row.fleissKappa)) (\(row.fleissItems))\t\(pairs.isEmpty ? "-" : pairs)")
+            }
+        }
+    }
+
+    struct Close: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply a round's rule to the items with all their votes.",
+            discussion: """
+            Settled items are approved or rejected. Items whose votes disagree go to an adjudication batch (for a lead) \
+            or a tiebreak batch (for one more reviewer), as the round says: assign them, collect the votes, and close \
+            again. The round is closed once every item in it is settled.
+            """)
+        @Argument(help: "The round's name.") var round: String
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let report = try reviewing { try store.close(round, plan: spec.review, actor: options.actorID) }
+            print("\(round): \(report.approved) approved, \(report.rejected) rejected now (\(report.alreadySettled) settled before)")
+            if !report.pending.isEmpty { print("  \(report.pending.count) items still need votes") }
+            if !report.disputed.isEmpty { print("  \(report.disputed.count) disagreements: \(report.disputed.joined(separator: ", "))") }
+            for batch in report.newBatches { print("  new \(batch.kind.rawValue) batch \(batch.id) (\(batch.items) items): review assign \(round)") }
+            print(report.closed ? "\(round) is closed" : "\(round) stays open")
+        }
+    }
+
+    struct Audit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show or verify the audit log.",
+            discussion: """
+            With --verify, re-computes the SHA-256 chain of the log and checks that every row of the review tables is as \
+            its latest audit entry recorded it; any hand edit, insert or delete is reported and the exit status is non-zero.
+            """)
+        @Flag(help: "Verify the chain and every row against it.") var verify = false
+        @Option(help: "Show entries whose subject starts with this (e.g. decisions:, batches:fact-check).") var subject: String?
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (_, store) = try options.open()
+            if verify {
+                let problems = try reviewing { try store.verifyAudit() }
+                guard problems.isEmpty else {
+                    for problem in problems { printError("error: \(problem)") }
+                    throw ExitCode.failure
+                }
+                let count = try reviewing { try store.auditEntries().count }
+                print("audit log verified: \(count) entries, every row matches")
+                return
+            }
+            for entry in try reviewing({ try store.auditEntries(subjectPrefix: subject) }) {
+                print("\(entry.seq)\t\(entry.at)\t\(entry.actor)\t\(entry.action)\t\(entry.subject)")
+            }
+        }
+    }
+}

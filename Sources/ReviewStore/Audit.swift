@@ -1,0 +1,149 @@
+import Foundation
+import DatasetCore
+
+/// The tables whose rows the audit log commits to, with how a row is read back canonically.
+enum AuditedTable: String, CaseIterable {
+    case items, reviewers, rounds, batches, assignments, decisions, outcomes
+
+    /// Every key of the table's rows, as audit subjects use them.
+    var keysSQL: String {
+        switch self {
+        case .items: "SELECT id || '/' || version FROM items"
+        case .reviewers: "SELECT id FROM reviewers"
+        case .rounds: "SELECT name FROM rounds"
+        case .batches: "SELECT id FROM batches"
+        case .assignments: "SELECT batch || '/' || reviewer FROM assignments"
+        case .decisions: "SELECT CAST(seq AS TEXT) FROM decisions"
+        case .outcomes: "SELECT round || '/' || item_id || '/' || content_hash FROM outcomes"
+        }
+    }
+
+    /// The row's fields (and its child rows), each query taking the key's parts.
+    var rowSQL: [String] {
+        switch self {
+        case .items: ["SELECT id, version, content_hash, task, subject, record, author, revised_in FROM items WHERE id = ? AND version = ?"]
+        case .reviewers: ["SELECT id, name, role FROM reviewers WHERE id = ?"]
+        case .rounds: ["SELECT name, position, config, status FROM rounds WHERE name = ?"]
+        case .batches: ["SELECT id, round, kind FROM batches WHERE id = ?",
+                        "SELECT position, item_id, content_hash FROM batch_items WHERE batch = ? ORDER BY position"]
+        case .assignments: ["SELECT batch, reviewer FROM assignments WHERE batch = ? AND reviewer = ?"]
+        case .decisions: ["SELECT seq, item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash FROM decisions WHERE seq = ?",
+                          "SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value"]
+        case .outcomes: ["SELECT round, item_id, content_hash, outcome, labels FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?"]
+        }
+    }
+
+    func keyParts(_ key: String) -> [SQLiteValue] {
+        switch self {
+        case .items:
+            let slash = key.lastIndex(of: "/")!
+            return [.text(String(key[..<slash])), .integer(Int64(key[key.index(after: slash)...]) ?? -1)]
+        case .assignments:
+            let slash = key.lastIndex(of: "/")!
+            return [.text(String(key[..<slash])), .text(String(key[key.index(after: slash)...]))]
+        case .outcomes:
+            let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
+            return parts.count == 3 ? parts.map(SQLiteValue.text) : [.null, .null, .null]
+        case .decisions:
+            return [.integer(Int64(key) ?? -1)]
+        case .reviewers, .rounds, .batches:
+            return [.text(key)]
+        }
+    }
+}
+
+/// A mismatch between the audit log and the database.
+public struct AuditProblem: Sendable, CustomStringConvertible, Equatable {
+    public var seq: Int?
+    public var subject: String
+    public var message: String
+
+    public var description: String { seq.map { "audit entry \($0) (\(subject)): \(message)" } ?? "\(subject): \(message)" }
+}
+
+extension ReviewStore {
+    /// The row behind an audit subject, as one canonical text; nil when the row does not exist.
+    func canonicalRow(_ table: AuditedTable, key: String) throws -> String? {
+        let parts = table.keyParts(key)
+        var lines: [String] = []
+        for (index, sql) in table.rowSQL.enumerated() {
+            let bound = index == 0 ? parts : [parts[0]]
+            let rows = try database.query(sql, bound)
+            if index == 0, rows.isEmpty { return nil }
+            lines += rows.map { row in row.map { $0 == .null ? "\u{2400}" : $0.canonicalText }.joined(separator: "\u{1F}") }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Records that a row was written, committing to its content. Call inside the writing transaction.
+    func audit(actor: String, action: String, table: AuditedTable, key: String) throws {
+        let row = try canonicalRow(table, key: key) ?? ""
+        try appendAudit(actor: actor, action: action, subject: "\(table.rawValue):\(key)", detail: row)
+    }
+
+    /// Appends an entry chained to the previous one: hash = SHA-256(previous hash, fields, time).
+    func appendAudit(actor: String, action: String, subject: String, detail: String) throws {
+        let previous = try database.query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").first?.first?.text ?? ""
+        let at = Date().formatted(.iso8601)
+        let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
+        try database.query("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [.text(actor), .text(action), .text(subject), .text(detail), .text(previous), .text(hash), .text(at)])
+    }
+
+    static func chainHash(previous: String, actor: String, action: String, subject: String, detail: String, at: String) -> String {
+        // Entries from before times were recorded hash without one.
+        Hashing.sha256Hex(parts: [previous, actor, action, subject, detail] + (at.isEmpty ? [] : [at]))
+    }
+
+    /// Re-computes the audit chain; returns the sequence number of the first entry that does not match.
+    public func verifyAuditChain() throws -> Int? {
+        var previous = ""
+        for row in try database.query("SELECT seq, actor, action, subject, detail, previous_hash, hash, at FROM audit_log ORDER BY seq") {
+            let fields = row.map { $0.text ?? "" }
+            let expected = Self.chainHash(previous: previous, actor: fields[1], action: fields[2], subject: fields[3],
+                                          detail: fields[4], at: fields[7])
+            if fields[5] != previous || fields[6] != expected { return Int(row[0].integer ?? 0) }
+            previous = fields[6]
+        }
+        return nil
+    }
+
+    /// Checks the chain, then that every audited row is exactly as its latest audit entry
+    /// recorded it, and that no row exists without an entry: a hand edit, insert or delete
+    /// anywhere in the review tables shows here.
+    public func verifyAudit() throws -> [AuditProblem] {
+        if let broken = try verifyAuditChain() {
+            return [AuditProblem(seq: broken, subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")]
+        }
+        var latest: [String: (seq: Int, detail: String)] = [:]
+        for row in try database.query("SELECT seq, subject, detail FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {
+            latest[row[1].text!] = (Int(row[0].integer!), row[2].text!)
+        }
+        var problems: [AuditProblem] = []
+        for (subject, entry) in latest.sorted(by: { $0.value.seq < $1.value.seq }) {
+            let colon = subject.firstIndex(of: ":")!
+            guard let table = AuditedTable(rawValue: String(subject[..<colon])) else { continue }
+            let key = String(subject[subject.index(after: colon)...])
+            switch try canonicalRow(table, key: key) {
+            case nil: problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row was deleted"))
+            case let row? where row != entry.detail:
+                problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row differs from what the audit log recorded"))
+            default: break
+            }
+        }
+        for table in AuditedTable.allCases {
+            for row in try database.query(table.keysSQL) where latest["\(table.rawValue):\(row[0].text!)"] == nil {
+                problems.append(AuditProblem(seq: nil, subject: "\(table.rawValue):\(row[0].text!)", message: "the row has no audit entry"))
+            }
+        }
+        return problems
+    }
+
+    /// Audit entries, newest last, optionally those whose subject starts with `prefix`.
+    public func auditEntries(subjectPrefix prefix: String? = nil) throws -> [(seq: Int, at: String, actor: String, action: String, subject: String)] {
+        try database.query("SELECT seq, at, actor, action, subject FROM audit_log WHERE subject LIKE ? ORDER BY seq",
+                           [.text((prefix ?? "") + "%")]).map {
+            (Int($0[0].integer!), $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "", $0[4].text ?? "")
+        }
+    }
+}

@@ -1,0 +1,192 @@
+public import Foundation
+public import DatasetCore
+
+/// Batch files for reviewers who work offline: one line per item, to be filled in a
+/// spreadsheet (CSV) or an editor (JSON Lines) and imported back with every line checked.
+public enum BatchFiles {
+    public enum Format: String, Sendable, CaseIterable {
+        case csv, jsonl
+
+        /// The format a file name says, if it says one.
+        public init?(path: String) {
+            self.init(rawValue: URL(fileURLWithPath: path).pathExtension.lowercased())
+        }
+    }
+
+    /// The fixed columns before the item's choices and the reviewer's answers.
+    static let leadingColumns = ["batch", "reviewer", "item_id", "content_hash", "subject", "question"]
+
+    /// The file one reviewer fills in for one batch: the items as they stand, blank answers.
+    /// Nothing in it shows another reviewer's vote.
+    public static func export(batch: BatchSummary, items: [ReviewStore.ItemVersion], reviewer: String, round: ReviewRound,
+                              format: Format) throws -> Data {
+        let choiceCount = items.map(\.item.choices.count).max() ?? 0
+        let letters = (0..<choiceCount).map(Item.letter)
+        switch format {
+        case .csv:
+            var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source", "decision", "reason", "revised_question"]
+            header += letters.map { "revised_choice_\($0)" } + ["revised_answer"] + round.labels.map(\.name)
+            var lines = [header.map(csvField).joined(separator: ",")]
+            for member in items {
+                let item = member.item
+                var row = [batch.id, reviewer, item.id, member.contentHash, item.subject, item.question]
+                row += (0..<choiceCount).map { $0 < item.choices.count ? item.choices[$0] : "" }
+                row += [item.answer ?? "", "\(item.source.document)#\(item.source.element)", "", "", ""]
+                row += Array(repeating: "", count: choiceCount) + [""] + round.labels.map { _ in "" }
+                lines.append(row.map(csvField).joined(separator: ","))
+            }
+            return Data((lines.joined(separator: "\r\n") + "\r\n").utf8)
+        case .jsonl:
+            struct Line: Encodable {
+                var batch: String, reviewer: String, item_id: String, content_hash: String, subject: String
+                var question: String, choices: [String], answer: String?, source: String
+                var decision: String?, reason: String?
+                var revised: Revised?
+                var labels: [String: String?]
+                struct Revised: Encodable { var question: String?, choices: [String]?, answer: String? }
+
+                func encode(to encoder: any Encoder) throws {
+                    enum Key: String, CodingKey { case batch, reviewer, item_id, content_hash, subject, question, choices, answer, source, decision, reason, revised, labels }
+                    var container = encoder.container(keyedBy: Key.self)
+                    try container.encode(batch, forKey: .batch); try container.encode(reviewer, forKey: .reviewer)
+                    try container.encode(item_id, forKey: .item_id); try container.encode(content_hash, forKey: .content_hash)
+                    try container.encode(subject, forKey: .subject); try container.encode(question, forKey: .question)
+                    try container.encode(choices, forKey: .choices); try container.encode(answer, forKey: .answer)
+                    try container.encode(source, forKey: .source); try container.encode(decision, forKey: .decision)
+                    try container.encode(reason, forKey: .reason); try container.encode(revised, forKey: .revised)
+                    try container.encode(labels, forKey: .labels)
+                }
+            }
+            return try JSONLines.encode(items.map { member in
+                Line(batch: batch.id, reviewer: reviewer, item_id: member.item.id, content_hash: member.contentHash,
+                     subject: member.item.subject, question: member.item.question, choices: member.item.choices,
+                     answer: member.item.answer, source: "\(member.item.source.document)#\(member.item.source.element)",
+                     decision: nil, reason: nil, revised: nil,
+                     labels: Dictionary(uniqueKeysWithValues: round.labels.map { ($0.name, String?.none) }))
+            })
+        }
+    }
+
+    /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// Reads a filled-in batch file. Lines that cannot be read are reported (file, line, field)
+    /// alongside the votes that could, so that one import lists every problem.
+    public static func read(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
+        guard let format = Format(path: url.path) else {
+            throw InputErrors([InputError(file: displayName, "a batch file must end in .csv or .jsonl")])
+        }
+        switch format {
+        case .csv: return try readCSV(url, displayName: displayName)
+        case .jsonl: return try readJSONLines(url, displayName: displayName)
+        }
+    }
+
+    static func parseDecision(_ text: String, _ location: SourceLocation, _ problems: inout [InputError]) -> ReviewDecision? {
+        let word = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if word.isEmpty { return nil }
+        guard let decision = ReviewDecision(rawValue: word) else {
+            problems.append(InputError(location, "unknown decision '\(text)' (one of: approve, reject, revise)"))
+            return nil
+        }
+        return decision
+    }
+
+    static func readCSV(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
+        let table = try CSVTable(contentsOf: url, displayName: displayName)
+            .withHeader(required: ["batch", "reviewer", "item_id", "content_hash", "decision"])
+        let fixed = Set(leadingColumns + ["answer", "source", "decision", "reason", "revised_question", "revised_answer"])
+        let choiceColumns = table.columns.filter { $0.hasPrefix("choice_") }
+        let revisedChoiceColumns = table.columns.filter { $0.hasPrefix("revised_choice_") }
+        let labelColumns = table.columns.filter { !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") }
+        var votes: [Vote] = [], problems: [InputError] = []
+        for row in table.rows {
+            func text(_ column: String) -> String? {
+                let value = table.value(row, column).trimmingCharacters(in: .whitespacesAndNewlines)
+                return value.isEmpty ? nil : value
+            }
+            let decision = parseDecision(table.value(row, "decision"), table.location(row, "decision"), &problems)
+            var revision = Vote.Revision(question: text("revised_question"), answer: text("revised_answer"))
+            let revisedChoices = revisedChoiceColumns.map { table.value(row, $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if revisedChoices.contains(where: { !$0.isEmpty }) {
+                // Blank revised choices keep the item's choice at that letter.
+                let original = choiceColumns.map { table.value(row, $0) }
+                revision.choices = zip(revisedChoices, original).map { $0.isEmpty ? $1 : $0 }.filter { !$0.isEmpty }
+            }
+            votes.append(Vote(location: SourceLocation(file: displayName, line: row.line), batch: table.value(row, "batch"),
+                              itemID: table.value(row, "item_id"), contentHash: table.value(row, "content_hash"),
+                              reviewer: table.value(row, "reviewer"), decision: decision, reason: text("reason"),
+                              revision: revision.isEmpty ? nil : revision,
+                              labels: Dictionary(uniqueKeysWithValues: labelColumns.map { ($0, [table.value(row, $0)]) })))
+        }
+        return (votes, problems)
+    }
+
+    static func readJSONLines(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
+        let data = try Data(contentsOf: url)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw InputErrors([InputError(file: displayName, "the file is not UTF-8")])
+        }
+        var votes: [Vote] = [], problems: [InputError] = []
+        for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let location = SourceLocation(file: displayName, line: index + 1)
+            guard !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+                problems.append(InputError(location, "not a JSON object"))
+                continue
+            }
+            func string(_ key: String, in object: [String: Any] = object, prefix: String = "") -> String? {
+                switch object[key] {
+                case nil, is NSNull: return nil
+                case let value as String: return value
+                default:
+                    problems.append(InputError(location.with(field: prefix + key), "must be a string"))
+                    return nil
+                }
+            }
+            var missing = false
+            for key in ["batch", "reviewer", "item_id", "content_hash"] where string(key) == nil {
+                problems.append(InputError(location.with(field: key), "missing"))
+                missing = true
+            }
+            if missing { continue }
+            let decision = string("decision").flatMap { parseDecision($0, location.with(field: "decision"), &problems) }
+            var revision: Vote.Revision?
+            if let revised = object["revised"], !(revised is NSNull) {
+                if let revised = revised as? [String: Any] {
+                    var choices: [String]?
+                    if let list = revised["choices"], !(list is NSNull) {
+                        choices = list as? [String]
+                        if choices == nil { problems.append(InputError(location.with(field: "revised.choices"), "must be a list of strings")) }
+                    }
+                    revision = Vote.Revision(question: string("question", in: revised, prefix: "revised."), choices: choices,
+                                             answer: string("answer", in: revised, prefix: "revised."))
+                } else {
+                    problems.append(InputError(location.with(field: "revised"), "must be an object with question, choices, answer"))
+                }
+            }
+            var labels: [String: [String]] = [:]
+            if let given = object["labels"], !(given is NSNull) {
+                if let given = given as? [String: Any] {
+                    for (name, value) in given {
+                        switch value {
+                        case is NSNull: break
+                        case let text as String: labels[name] = [text]
+                        case let list as [String]: labels[name] = list
+                        case let flag as Bool: labels[name] = [flag ? "true" : "false"]
+                        default: problems.append(InputError(location.with(field: "labels.\(name)"), "must be a string, a list of strings or a boolean"))
+                        }
+                    }
+                } else {
+                    problems.append(InputError(location.with(field: "labels"), "must be an object"))
+                }
+            }
+            votes.append(Vote(location: location, batch: string("batch")!, itemID: string("item_id")!, contentHash: string("content_hash")!,
+                              reviewer: string("reviewer")!, decision: decision, reason: string("reason"), revision: revision, labels: labels))
+        }
+        return (votes, problems)
+    }
+}

@@ -1,0 +1,81 @@
+public import DatasetCore
+
+/// The items a pipeline's review stage passes on, and those it holds back with the reason.
+public struct ReviewedItems: Sendable {
+    public var kept: [Item] = []
+    public var dropped: [DroppedItem] = []
+}
+
+extension ReviewStore {
+    /// Applies review to the items of a run (already registered): a reviser's text replaces the
+    /// item's, rounds' results and votes go into `review`, and the labels of approving reviewers
+    /// become `cultural_sensitivity`, `required_knowledge`, `time_sensitive`, `region` and `country`.
+    /// Items rejected in a round are dropped; items still waiting in a round are dropped too unless
+    /// the plan includes unreviewed items (then they pass, marked `in_review` or `unreviewed`).
+    public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
+        let snapshot = try ReviewSnapshot(store: self, plan: plan)
+        let latest = Dictionary(snapshot.pool.map { ($0.item.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var result = ReviewedItems()
+        for original in items {
+            guard let member = latest[original.id] else {
+                result.kept.append(original)
+                continue
+            }
+            var item = original
+            if member.contentHash != original.contentHash {
+                // A reviewer revised the registered version: their text is the item's now.
+                item.question = member.item.question
+                item.choices = member.item.choices
+                item.answer = member.item.answer
+                if !item.flags.contains("revised") { item.flags.append("revised") }
+            }
+            var summary = ReviewSummary(status: "unreviewed", rounds: [], version: member.version)
+            var annotated = false
+            for round in plan.rounds where round.applies(to: item.task) {
+                let outcome = snapshot.outcome(in: round, for: member)
+                let hash = outcome?.contentHash ?? member.contentHash
+                let votes = snapshot.votes[ReviewSnapshot.key(round.name, item.id, hash)] ?? []
+                summary.votes += votes.map { vote in
+                    ReviewVote(round: round.name, reviewer: vote.reviewer, decision: vote.decision.rawValue,
+                               adjudication: vote.batchKind == .adjudication,
+                               labels: vote.labels.keys.sorted().flatMap { name in vote.labels[name]!.map { ReviewLabel(name: name, value: $0) } })
+                }
+                guard let outcome else { break }
+                summary.rounds.append(round.name)
+                guard outcome.approved else { break }
+                if round.label("required_knowledge") != nil {
+                    annotated = true
+                    let knowledge = outcome.labels["required_knowledge"] ?? []
+                    item.requiredKnowledge = knowledge
+                    item.culturalSensitivity = knowledge.contains(where: LabelSpec.culturalKnowledge.contains) ? .sensitive : .agnostic
+                }
+                if let value = outcome.labels["time_sensitive"]?.first { item.timeSensitive = value == "true" }
+                if let value = outcome.labels["region"]?.first { item.region = value }
+                if let value = outcome.labels["country"]?.first { item.country = value }
+            }
+            if !annotated, plan.rounds.contains(where: { $0.applies(to: item.task) && $0.label("required_knowledge") != nil }) {
+                item.culturalSensitivity = .notAnnotated
+            }
+            switch snapshot.progress(of: member) {
+            case .approved:
+                summary.status = summary.rounds.isEmpty ? "unreviewed" : "approved"
+                item.review = summary
+                result.kept.append(item)
+            case .rejected(let round):
+                summary.status = "rejected"
+                item.review = summary
+                result.dropped.append(DroppedItem(id: item.id, stage: "review", reason: "rejected", detail: "rejected in round \(round)", item: item))
+            case .waiting(let round):
+                summary.status = summary.votes.isEmpty && summary.rounds.isEmpty ? "unreviewed" : "in_review"
+                item.review = summary
+                if plan.includeUnreviewed {
+                    result.kept.append(item)
+                } else {
+                    result.dropped.append(DroppedItem(id: item.id, stage: "review", reason: "not_approved",
+                                                      detail: "waiting in round \(round)", item: item))
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,164 @@
+public import DatasetCore
+import Foundation
+
+/// What a reviewer may do in the review store. Leads adjudicate disagreements; curators run rounds.
+public enum ReviewerRole: String, Sendable, Codable, CaseIterable, Comparable {
+    case reviewer, lead, curator
+
+    public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
+}
+
+/// One reviewer's decision on one item version.
+public enum ReviewDecision: String, Sendable, Codable, CaseIterable {
+    case approve, reject, revise
+}
+
+/// A label reviewers give an item in a round. `required_knowledge`, `region`, `country` and
+/// `time_sensitive` are known names: their aggregate becomes the release item's fields.
+public struct LabelSpec: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// One of `values` (or several, when `multiple`).
+        case choice
+        /// `true` or `false`.
+        case boolean
+        /// Free text, compared after trimming and case folding.
+        case text
+    }
+
+    public var name: String
+    public var kind: Kind
+    public var values: [String]
+    public var multiple: Bool
+    /// The values are ordered (`values` lists them in order): agreement adds ordinal alpha.
+    public var ordinal: Bool
+    /// An approving vote must give this label.
+    public var required: Bool
+
+    public init(name: String, kind: Kind, values: [String] = [], multiple: Bool = false, ordinal: Bool = false, required: Bool) {
+        self.name = name
+        self.kind = kind
+        self.values = values
+        self.multiple = multiple
+        self.ordinal = ordinal
+        self.required = required
+    }
+
+    /// The values of `required_knowledge` that make an item culturally sensitive (Global-MMLU).
+    public static let culturalKnowledge = ["cultural", "regional", "dialect"]
+
+    /// The definitions behind the known label names.
+    public static func known(_ name: String) -> LabelSpec? {
+        switch name {
+        case "required_knowledge": LabelSpec(name: name, kind: .choice, values: culturalKnowledge + ["none"], multiple: true, required: true)
+        case "region", "country": LabelSpec(name: name, kind: .text, required: false)
+        case "time_sensitive": LabelSpec(name: name, kind: .boolean, required: true)
+        default: nil
+        }
+    }
+
+    /// Checks and normalizes one raw answer: a choice list split on `;`, a boolean, or trimmed text.
+    /// Returns the stored values (empty when not given) or a reason it is invalid.
+    public func parse(_ raw: [String]) -> Result<[String], LabelError> {
+        let given = raw.flatMap { $0.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) } }.filter { !$0.isEmpty }
+        switch kind {
+        case .choice:
+            var values: [String] = []
+            for value in given {
+                let folded = value.lowercased()
+                guard let known = self.values.first(where: { $0.lowercased() == folded }) else {
+                    return .failure(LabelError("'\(value)' is not one of \(self.values.joined(separator: ", "))"))
+                }
+                if !values.contains(known) { values.append(known) }
+            }
+            if values.count > 1, !multiple { return .failure(LabelError("takes one value, got \(values.count)")) }
+            if name == "required_knowledge", values.contains("none"), values.count > 1 {
+                return .failure(LabelError("'none' cannot go with other values"))
+            }
+            return .success(values.sorted { self.values.firstIndex(of: $0)! < self.values.firstIndex(of: $1)! })
+        case .boolean:
+            guard given.count <= 1 else { return .failure(LabelError("takes one value, got \(given.count)")) }
+            guard let value = given.first else { return .success([]) }
+            switch value.lowercased() {
+            case "true", "yes", "y", "1": return .success(["true"])
+            case "false", "no", "n", "0": return .success(["false"])
+            default: return .failure(LabelError("'\(value)' is not true or false"))
+            }
+        case .text:
+            guard given.count <= 1 else { return .failure(LabelError("takes one value")) }
+            return .success(given.map { $0.collapsingWhitespace })
+        }
+    }
+}
+
+public struct LabelError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A review round as the pipeline file declares it.
+public struct ReviewRound: Sendable, Hashable, Codable {
+    /// How the votes on an item become its outcome.
+    public enum Rule: Sendable, Hashable, Codable {
+        /// Every vote the same.
+        case unanimous
+        /// One decision has more than `threshold` of the votes.
+        case majority(threshold: Double)
+        /// Approved when any reviewer approved.
+        case any
+    }
+
+    /// What happens when the votes do not settle an item.
+    public enum OnDisagreement: String, Sendable, Hashable, Codable {
+        /// A lead decides.
+        case adjudicate
+        /// One more reviewer votes and the rule is applied again.
+        case anotherReviewer = "another_reviewer"
+    }
+
+    public var name: String
+    public var reviewersPerItem: Int
+    public var batchSize: Int
+    public var roles: [ReviewerRole]
+    public var decisions: [ReviewDecision]
+    public var rule: Rule
+    public var onDisagreement: OnDisagreement
+    public var labels: [LabelSpec]
+    /// A label value holds when at least this share of the item's labelling reviewers gave it.
+    public var labelThreshold: Double
+    /// The tasks that go through this round; nil for all. Other items pass it untouched.
+    public var tasks: [ItemTask]?
+
+    public init(name: String, reviewersPerItem: Int = 1, batchSize: Int = 20, roles: [ReviewerRole] = [.reviewer],
+                decisions: [ReviewDecision] = ReviewDecision.allCases, rule: Rule = .unanimous,
+                onDisagreement: OnDisagreement = .adjudicate, labels: [LabelSpec] = [], labelThreshold: Double = 0.5,
+                tasks: [ItemTask]? = nil) {
+        self.name = name
+        self.reviewersPerItem = reviewersPerItem
+        self.batchSize = batchSize
+        self.roles = roles
+        self.decisions = decisions
+        self.rule = rule
+        self.onDisagreement = onDisagreement
+        self.labels = labels
+        self.labelThreshold = labelThreshold
+        self.tasks = tasks
+    }
+
+    public func applies(to task: ItemTask) -> Bool { tasks?.contains(task) ?? true }
+
+    public func label(_ name: String) -> LabelSpec? { labels.first { $0.name == name } }
+}
+
+/// The review section of a pipeline file: its rounds in order, and whether items that have not
+/// passed every round may still reach a release candidate (marked as such).
+public struct ReviewPlan: Sendable, Hashable {
+    public var rounds: [ReviewRound]
+    public var includeUnreviewed: Bool
+
+    public init(rounds: [ReviewRound] = [], includeUnreviewed: Bool = false) {
+        self.rounds = rounds
+        self.includeUnreviewed = includeUnreviewed
+    }
+
+    public func round(_ name: String) -> ReviewRound? { rounds.first { $0.name == name } }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import DatasetCore
+
+/// One recorded vote, as the rules and the release read it.
+struct VoteRow: Sendable {
+    var seq: Int
+    var reviewer: String
+    var decision: ReviewDecision
+    var reason: String?
+    var batchKind: BatchSummary.Kind
+    var labels: [String: [String]]
+}
+
+/// A round's settled result for one item version.
+struct RoundOutcome: Sendable {
+    var approved: Bool
+    var contentHash: String
+    var labels: [String: [String]]
+}
+
+/// Where an item stands across the rounds of a plan.
+enum ItemProgress: Equatable {
+    /// Passed every round that applies to it (possibly none).
+    case approved
+    case rejected(round: String)
+    /// Waiting for a result in this round.
+    case waiting(round: String)
+}
+
+/// The review state read once, for the rules that span rounds: which items reached a round,
+/// and which results carry over to a revision.
+struct ReviewSnapshot {
+    let plan: ReviewPlan
+    var pool: [ReviewStore.ItemVersion]
+    /// Each item's versions, newest first.
+    var lineage: [String: [(version: Int, hash: String, revisedIn: String?)]] = [:]
+    var outcomes: [String: RoundOutcome] = [:]
+    var votes: [String: [VoteRow]] = [:]
+
+    static func key(_ round: String, _ id: String, _ hash: String) -> String { "\(round)/\(id)/\(hash)" }
+
+    init(store: ReviewStore, plan: ReviewPlan) throws {
+        self.plan = plan
+        pool = try store.poolItems()
+        for row in try store.database.query("SELECT id, version, content_hash, revised_in FROM items ORDER BY id, version DESC") {
+            lineage[row[0].text!, default: []].append((Int(row[1].integer!), row[2].text!, row[3].text))
+        }
+        for row in try store.database.query("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
+            outcomes[Self.key(row[0].text!, row[1].text!, row[2].text!)] = RoundOutcome(
+                approved: row[3].text == "approved", contentHash: row[2].text!, labels: Self.decodeLabels(row[4].text!))
+        }
+        var labels: [Int: [String: [String]]] = [:]
+        for row in try store.database.query("SELECT decision, name, value FROM labels ORDER BY decision, name, value") {
+            labels[Int(row[0].integer!), default: [:]][row[1].text!, default: []].append(row[2].text!)
+        }
+        for row in try store.database.query("""
+            SELECT d.seq, d.round, d.item_id, d.content_hash, d.reviewer, d.decision, d.reason, COALESCE(b.kind, 'review')
+            FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.seq
+            """) {
+            let seq = Int(row[0].integer!)
+            votes[Self.key(row[1].text!, row[2].text!, row[3].text!), default: []].append(VoteRow(
+                seq: seq, reviewer: row[4].text!, decision: ReviewDecision(rawValue: row[5].text!) ?? .reject, reason: row[6].text,
+                batchKind: BatchSummary.Kind(rawValue: row[7].text!) ?? .review, labels: labels[seq] ?? [:]))
+        }
+        // Labels keep the order the round declares.
+        for (key, rows) in votes {
+            votes[key] = rows.map { vote in
+                var vote = vote
+                for (name, values) in vote.labels {
+                    if let spec = plan.rounds.lazy.compactMap({ $0.label(name) }).first, spec.kind == .choice {
+                        vote.labels[name] = values.sorted { (spec.values.firstIndex(of: $0) ?? .max) < (spec.values.firstIndex(of: $1) ?? .max) }
+                    }
+                }
+                return vote
+            }
+        }
+    }
+
+    static func decodeLabels(_ text: String) -> [String: [String]] {
+        (try? JSONDecoder().decode([String: [String]].self, from: Data(text.utf8))) ?? [:]
+    }
+
+    func position(of round: String?) -> Int? {
+        round.flatMap { name in plan.rounds.firstIndex { $0.name == name } }
+    }
+
+    /// The round's result for an item: on its current version, or on an earlier one when every
+    /// newer version was a revision made in a later round (a later round's fix does not undo
+    /// an earlier round's check). Nil while the round has no result for it.
+    func outcome(in round: ReviewRound, for member: ReviewStore.ItemVersion) -> RoundOutcome? {
+        guard let roundPosition = position(of: round.name) else { return nil }
+        for version in lineage[member.item.id] ?? [] where version.version <= member.version {
+            if let found = outcomes[Self.key(round.name, member.item.id, version.hash)] { return found }
+            guard let revisedIn = position(of: version.revisedIn), revisedIn > roundPosition else { return nil }
+        }
+        return nil
+    }
+
+    /// Where an item stands: the first round that rejected it or has no result for it yet.
+    func progress(of member: ReviewStore.ItemVersion) -> ItemProgress {
+        for round in plan.rounds where round.applies(to: member.item.task) {
+            guard let result = outcome(in: round, for: member) else { return .waiting(round: round.name) }
+            if !result.approved { return .rejected(round: round.name) }
+        }
+        return .approved
+    }
+
+    /// The pool items that reached a round: it applies to them and they passed every round before it.
+    func members(of round: ReviewRound) -> [ReviewStore.ItemVersion] {
+        guard let roundPosition = position(of: round.name) else { return [] }
+        return pool.filter { member in
+            guard round.applies(to: member.item.task) else { return false }
+            return plan.rounds[..<roundPosition].allSatisfy { earlier in
+                !earlier.applies(to: member.item.task) || outcome(in: earlier, for: member)?.approved == true
+            }
+        }
+    }
+
+    func votes(in round: String, on member: ReviewStore.ItemVersion) -> [VoteRow] {
+        votes[Self.key(round, member.item.id, member.contentHash)] ?? []
+    }
+}

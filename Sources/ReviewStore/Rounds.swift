@@ -1,0 +1,280 @@
+import Foundation
+import DatasetCore
+
+/// Someone who may take part in review.
+public struct Reviewer: Sendable, Hashable, Codable {
+    public var id: String
+    public var name: String
+    public var role: ReviewerRole
+
+    public init(id: String, name: String, role: ReviewerRole) {
+        self.id = id
+        self.name = name
+        self.role = role
+    }
+}
+
+/// A review error the curator or reviewer can act on (unknown round, nobody eligible, ...).
+public struct ReviewError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A batch of item versions handed to reviewers together.
+public struct BatchSummary: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Codable {
+        /// The round's first look at its items.
+        case review
+        /// Disagreements for a lead to settle.
+        case adjudication
+        /// Disagreements for one more reviewer.
+        case tiebreak
+    }
+
+    public var id: String
+    public var round: String
+    public var kind: Kind
+    public var items: Int
+    public var reviewers: [String]
+}
+
+extension ReviewStore {
+    // MARK: Reviewers
+
+    public func addReviewer(_ reviewer: Reviewer, actor: String) throws {
+        guard reviewer.id.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._@-]*/) != nil else {
+            throw ReviewError("reviewer id '\(reviewer.id)' must be letters, digits, '.', '_', '@' or '-'")
+        }
+        try database.transaction {
+            if try self.reviewer(reviewer.id) != nil { throw ReviewError("reviewer '\(reviewer.id)' already exists") }
+            try database.query("INSERT INTO reviewers (id, name, role) VALUES (?, ?, ?)",
+                               [.text(reviewer.id), .text(reviewer.name), .text(reviewer.role.rawValue)])
+            try audit(actor: actor, action: "reviewer.added", table: .reviewers, key: reviewer.id)
+        }
+    }
+
+    public func reviewers() throws -> [Reviewer] {
+        try database.query("SELECT id, name, role FROM reviewers ORDER BY id").map(Self.reviewerRow)
+    }
+
+    public func reviewer(_ id: String) throws -> Reviewer? {
+        try database.query("SELECT id, name, role FROM reviewers WHERE id = ?", [.text(id)]).first.map(Self.reviewerRow)
+    }
+
+    static func reviewerRow(_ row: [SQLiteValue]) -> Reviewer {
+        Reviewer(id: row[0].text!, name: row[1].text!, role: ReviewerRole(rawValue: row[2].text!) ?? .reviewer)
+    }
+
+    // MARK: Rounds and batches
+
+    /// Records the plan's rounds (their order and settings) so that a change is audited.
+    func syncRounds(_ plan: ReviewPlan, actor: String) throws {
+        let encoder = JSONLines.makeEncoder()
+        for (position, round) in plan.rounds.enumerated() {
+            let config = try JSONLines.line(for: round, encoder: encoder)
+            let existing = try database.query("SELECT position, config FROM rounds WHERE name = ?", [.text(round.name)]).first
+            if existing == nil {
+                try database.query("INSERT INTO rounds (name, position, config, status) VALUES (?, ?, ?, 'open')",
+                                   [.text(round.name), .integer(Int64(position)), .text(config)])
+                try audit(actor: actor, action: "round.declared", table: .rounds, key: round.name)
+            } else if existing?[0].integer != Int64(position) || existing?[1].text != config {
+                try database.query("UPDATE rounds SET position = ?, config = ? WHERE name = ?",
+                                   [.integer(Int64(position)), .text(config), .text(round.name)])
+                try audit(actor: actor, action: "round.changed", table: .rounds, key: round.name)
+            }
+        }
+    }
+
+    func setRoundStatus(_ round: String, closed: Bool, actor: String) throws {
+        let status = closed ? "closed" : "open"
+        let current = try database.query("SELECT status FROM rounds WHERE name = ?", [.text(round)]).first?.first?.text
+        guard current != status else { return }
+        try database.query("UPDATE rounds SET status = ? WHERE name = ?", [.text(status), .text(round)])
+        try audit(actor: actor, action: closed ? "round.closed" : "round.reopened", table: .rounds, key: round)
+    }
+
+    public func roundIsClosed(_ round: String) throws -> Bool {
+        try database.query("SELECT status FROM rounds WHERE name = ?", [.text(round)]).first?.first?.text == "closed"
+    }
+
+    /// Puts the items that reached `roundName` and are in no batch of it yet into new batches
+    /// of the round's size, one subject per batch (reviewers are often subject teachers).
+    /// Items revised since they were batched come back this way. Returns the new batches.
+    @discardableResult
+    public func open(_ roundName: String, plan: ReviewPlan, actor: String) throws -> [BatchSummary] {
+        guard let round = plan.round(roundName) else { throw unknownRound(roundName, plan) }
+        return try database.transaction {
+            try syncRounds(plan, actor: actor)
+            let snapshot = try ReviewSnapshot(store: self, plan: plan)
+            if snapshot.pool.isEmpty {
+                throw ReviewError("no items have reached review: run `build-dataset run --until review` first")
+            }
+            let batched = Set(try database.query("""
+                SELECT bi.item_id || '/' || bi.content_hash FROM batch_items bi JOIN batches b ON b.id = bi.batch
+                WHERE b.round = ? AND b.kind = 'review'
+                """, [.text(roundName)]).compactMap { $0[0].text })
+            let waiting = snapshot.members(of: round).filter { member in
+                snapshot.outcome(in: round, for: member) == nil && !batched.contains("\(member.item.id)/\(member.contentHash)")
+            }
+            let bySubject = Dictionary(grouping: waiting, by: \.item.subject)
+            var created: [BatchSummary] = []
+            for subject in bySubject.keys.sorted() {
+                let members = bySubject[subject]!.sorted { $0.item.id < $1.item.id }
+                for start in stride(from: 0, to: members.count, by: round.batchSize) {
+                    let chunk = Array(members[start..<min(start + round.batchSize, members.count)])
+                    created.append(try createBatch(round: roundName, kind: .review,
+                                                   items: chunk.map { ($0.item.id, $0.contentHash) }, actor: actor))
+                }
+            }
+            if !created.isEmpty { try setRoundStatus(roundName, closed: false, actor: actor) }
+            return created
+        }
+    }
+
+    /// Creates a batch with its items. Call inside a transaction.
+    func createBatch(round: String, kind: BatchSummary.Kind, items: [(id: String, hash: String)], actor: String) throws -> BatchSummary {
+        let infix = switch kind { case .review: ""; case .adjudication: "adj-"; case .tiebreak: "tie-" }
+        let count = try database.query("SELECT COUNT(*) FROM batches WHERE round = ? AND kind = ?",
+                                       [.text(round), .text(kind.rawValue)]).first?.first?.integer ?? 0
+        let id = "\(round)-\(infix)\(String(format: "%03d", count + 1))"
+        try database.query("INSERT INTO batches (id, round, kind) VALUES (?, ?, ?)", [.text(id), .text(round), .text(kind.rawValue)])
+        for (position, item) in items.enumerated() {
+            try database.query("INSERT INTO batch_items (batch, position, item_id, content_hash) VALUES (?, ?, ?, ?)",
+                               [.text(id), .integer(Int64(position + 1)), .text(item.id), .text(item.hash)])
+        }
+        try audit(actor: actor, action: "batch.created", table: .batches, key: id)
+        return BatchSummary(id: id, round: round, kind: kind, items: items.count, reviewers: [])
+    }
+
+    func unknownRound(_ name: String, _ plan: ReviewPlan) -> ReviewError {
+        ReviewError(plan.rounds.isEmpty
+            ? "the pipeline declares no review rounds (stages.review.rounds)"
+            : "unknown round '\(name)' (the pipeline declares: \(plan.rounds.map(\.name).joined(separator: ", ")))")
+    }
+
+    /// Every batch, optionally of one round, in creation order.
+    public func batches(round: String? = nil) throws -> [BatchSummary] {
+        let rows = try database.query("""
+            SELECT b.id, b.round, b.kind, (SELECT COUNT(*) FROM batch_items WHERE batch = b.id),
+                   (SELECT group_concat(reviewer, ',') FROM (SELECT reviewer FROM assignments WHERE batch = b.id ORDER BY reviewer))
+            FROM batches b WHERE ? IS NULL OR b.round = ? ORDER BY b.rowid
+            """, [round.map(SQLiteValue.text) ?? .null, round.map(SQLiteValue.text) ?? .null])
+        return rows.map { row in
+            BatchSummary(id: row[0].text!, round: row[1].text!, kind: BatchSummary.Kind(rawValue: row[2].text!) ?? .review,
+                         items: Int(row[3].integer ?? 0), reviewers: row[4].text.map { $0.split(separator: ",").map(String.init) } ?? [])
+        }
+    }
+
+    public func batch(_ id: String) throws -> BatchSummary? {
+        try batches().first { $0.id == id }
+    }
+
+    /// The item versions of a batch, in batch order.
+    public func batchItems(_ batch: String) throws -> [ItemVersion] {
+        try database.query("""
+            SELECT i.record, i.version, i.content_hash, i.author, i.revised_in FROM batch_items bi
+            JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
+            WHERE bi.batch = ? ORDER BY bi.position
+            """, [.text(batch)]).map(Self.itemVersion)
+    }
+
+    // MARK: Assignment
+
+    public struct Assignment: Sendable, Hashable {
+        public var batch: String
+        public var reviewer: String
+    }
+
+    public struct AssignReport: Sendable {
+        public var assigned: [Assignment] = []
+        /// Batches still short of reviewers, with why.
+        public var unfilled: [(batch: String, missing: Int, reason: String)] = []
+    }
+
+    /// Fills every batch of the round with eligible reviewers, least loaded (in items) first (then by id,
+    /// so the same database always assigns the same way).
+    public func assign(round roundName: String, plan: ReviewPlan, actor: String) throws -> AssignReport {
+        guard let round = plan.round(roundName) else { throw unknownRound(roundName, plan) }
+        return try database.transaction {
+            var report = AssignReport()
+            let everyone = try reviewers()
+            var load: [String: Int] = [:]
+            // Load is the number of items a reviewer has in the round's batches.
+            for row in try database.query("""
+                SELECT a.reviewer, COUNT(*) FROM assignments a JOIN batches b ON b.id = a.batch JOIN batch_items bi ON bi.batch = b.id
+                WHERE b.round = ? GROUP BY a.reviewer
+                """, [.text(roundName)]) {
+                load[row[0].text!] = Int(row[1].integer!)
+            }
+            // Largest batches first, so that loads even out.
+            for batch in try batches(round: roundName).sorted(by: { ($0.items, $1.id) > ($1.items, $0.id) }) {
+                let needed = (batch.kind == .review ? round.reviewersPerItem : 1) - batch.reviewers.count
+                guard needed > 0 else { continue }
+                let candidates = try everyone.filter { try ineligibility(of: $0, for: batch, round: round) == nil }
+                    .sorted { (load[$0.id, default: 0], $0.id) < (load[$1.id, default: 0], $1.id) }
+                for reviewer in candidates.prefix(needed) {
+                    try insertAssignment(batch: batch.id, reviewer: reviewer.id, actor: actor)
+                    load[reviewer.id, default: 0] += batch.items
+                    report.assigned.append(Assignment(batch: batch.id, reviewer: reviewer.id))
+                }
+                if candidates.count < needed {
+                    let roles = batch.kind == .adjudication ? "lead" : round.roles.map(\.rawValue).joined(separator: "/")
+                    report.unfilled.append((batch.id, needed - candidates.count,
+                                            "not enough eligible reviewers with role \(roles) who did not write or already vote on its items"))
+                }
+            }
+            return report
+        }
+    }
+
+    /// Assigns one reviewer to one batch, if they may review it.
+    public func assign(batch batchID: String, reviewer reviewerID: String, plan: ReviewPlan, actor: String) throws {
+        try database.transaction {
+            guard let batch = try batch(batchID) else { throw ReviewError("unknown batch '\(batchID)'") }
+            guard let round = plan.round(batch.round) else { throw unknownRound(batch.round, plan) }
+            guard let reviewer = try reviewer(reviewerID) else { throw ReviewError("unknown reviewer '\(reviewerID)'") }
+            if let reason = try ineligibility(of: reviewer, for: batch, round: round) {
+                throw ReviewError("\(reviewerID) cannot review \(batchID): \(reason)")
+            }
+            try insertAssignment(batch: batchID, reviewer: reviewerID, actor: actor)
+        }
+    }
+
+    func insertAssignment(batch: String, reviewer: String, actor: String) throws {
+        try database.query("INSERT INTO assignments (batch, reviewer) VALUES (?, ?)", [.text(batch), .text(reviewer)])
+        try audit(actor: actor, action: "batch.assigned", table: .assignments, key: "\(batch)/\(reviewer)")
+    }
+
+    /// Why a reviewer may not take a batch, or nil when they may.
+    func ineligibility(of reviewer: Reviewer, for batch: BatchSummary, round: ReviewRound) throws -> String? {
+        if batch.reviewers.contains(reviewer.id) { return "already assigned" }
+        if batch.kind == .adjudication {
+            if reviewer.role != .lead { return "adjudication is for leads, and \(reviewer.id) is a \(reviewer.role.rawValue)" }
+        } else if !round.roles.contains(reviewer.role) {
+            return "round \(round.name) is for \(round.roles.map(\.rawValue).joined(separator: "/")), and \(reviewer.id) is a \(reviewer.role.rawValue)"
+        }
+        for member in try batchItems(batch.id) {
+            if try authors(of: member.item.id, upTo: member.version).contains(reviewer.id) {
+                return "\(reviewer.id) wrote item \(member.item.id)"
+            }
+            let voted = try database.query("SELECT 1 FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
+                                           [.text(member.item.id), .text(member.contentHash), .text(round.name), .text(reviewer.id)])
+            if !voted.isEmpty { return "\(reviewer.id) already voted on item \(member.item.id)" }
+        }
+        return nil
+    }
+
+    /// Everyone who wrote an item up to a version: the source's author and each reviser.
+    func authors(of itemID: String, upTo version: Int) throws -> Set<String> {
+        var result = Set<String>()
+        for row in try database.query("SELECT author FROM items WHERE id = ? AND version <= ?", [.text(itemID), .integer(Int64(version))]) {
+            if let author = row[0].text { result.insert(author) }
+        }
+        return result
+    }
+
+    /// Whether a reviewer is assigned to a batch.
+    public func isAssigned(_ reviewer: String, to batch: String) throws -> Bool {
+        !(try database.query("SELECT 1 FROM assignments WHERE batch = ? AND reviewer = ?", [.text(batch), .text(reviewer)]).isEmpty)
+    }
+}

@@ -1,0 +1,221 @@
+public import DatasetCore
+import Foundation
+
+/// One reviewer's answer on one item of a batch, as a filled-in batch file or the review page gives it.
+public struct Vote: Sendable {
+    /// New text for a revision; nil fields stay as they were.
+    public struct Revision: Sendable, Hashable {
+        public var question: String?
+        public var choices: [String]?
+        public var answer: String?
+
+        public init(question: String? = nil, choices: [String]? = nil, answer: String? = nil) {
+            self.question = question
+            self.choices = choices
+            self.answer = answer
+        }
+
+        public var isEmpty: Bool { question == nil && choices == nil && answer == nil }
+    }
+
+    /// Where the vote was read from, for errors.
+    public var location: SourceLocation
+    public var batch: String
+    public var itemID: String
+    public var contentHash: String
+    public var reviewer: String
+    /// Nil when the reviewer has not decided yet: the line is skipped.
+    public var decision: ReviewDecision?
+    public var reason: String?
+    public var revision: Revision?
+    /// Raw label answers by label name.
+    public var labels: [String: [String]]
+
+    public init(location: SourceLocation, batch: String, itemID: String, contentHash: String, reviewer: String,
+                decision: ReviewDecision?, reason: String? = nil, revision: Revision? = nil, labels: [String: [String]] = [:]) {
+        self.location = location
+        self.batch = batch
+        self.itemID = itemID
+        self.contentHash = contentHash
+        self.reviewer = reviewer
+        self.decision = decision
+        self.reason = reason
+        self.revision = revision
+        self.labels = labels
+    }
+}
+
+/// What a submission stored.
+public struct SubmitReport: Sendable, Equatable {
+    /// New decisions.
+    public var recorded = 0
+    /// Lines identical to a decision already stored (a file imported twice).
+    public var unchanged = 0
+    /// Lines without a decision yet.
+    public var undecided = 0
+    /// Items that got a new version from a revision.
+    public var revised: [String] = []
+}
+
+extension ReviewStore {
+    /// Checks every vote against the store and stores them all, or (when any is wrong, or
+    /// `problems` from reading them is not empty) none: the error lists each bad vote with its
+    /// location and field. Checking and storing happen
+    /// in one transaction, so two submissions at once cannot both pass on the same state.
+    @discardableResult
+    public func submit(_ votes: [Vote], plan: ReviewPlan, actor: String, problems: [InputError] = []) throws -> SubmitReport {
+        try database.transaction {
+            var diagnostics = Diagnostics(problems)
+            var report = SubmitReport()
+            var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?)] = []
+            var seen = Set<String>()
+            var revisedInFile = Set<String>()
+            var batchCache: [String: (BatchSummary, [String: ItemVersion])] = [:]
+            let latest = try latestVersions()
+            for vote in votes {
+                func fail(_ field: String, _ message: String) { diagnostics.error(vote.location.with(field: field), message) }
+                guard let decision = vote.decision else { report.undecided += 1; continue }
+                if batchCache[vote.batch] == nil, let batch = try batch(vote.batch) {
+                    batchCache[vote.batch] = (batch, Dictionary(try batchItems(vote.batch).map { ($0.item.id, $0) }, uniquingKeysWith: { a, _ in a }))
+                }
+                guard let (batch, members) = batchCache[vote.batch] else { fail("batch", "unknown batch '\(vote.batch)'"); continue }
+                guard let round = plan.round(batch.round) else { fail("batch", "batch \(batch.id) belongs to round '\(batch.round)', which the pipeline no longer declares"); continue }
+                guard let reviewer = try reviewer(vote.reviewer) else { fail("reviewer", "unknown reviewer '\(vote.reviewer)'"); continue }
+                guard batch.reviewers.contains(reviewer.id) else {
+                    fail("reviewer", "\(reviewer.id) is not assigned to batch \(batch.id)")
+                    continue
+                }
+                guard let member = members[vote.itemID] else { fail("item_id", "item '\(vote.itemID)' is not in batch \(batch.id)"); continue }
+                guard vote.contentHash == member.contentHash else {
+                    fail("content_hash", "does not match the version of \(vote.itemID) in batch \(batch.id) (was the line edited?)")
+                    continue
+                }
+                if let current = latest[vote.itemID], current.contentHash != member.contentHash {
+                    fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
+                    continue
+                }
+                if !seen.insert("\(vote.itemID)/\(vote.reviewer)").inserted {
+                    fail("item_id", "\(vote.reviewer) decides on \(vote.itemID) twice in this file")
+                    continue
+                }
+                if try authors(of: member.item.id, upTo: member.version).contains(reviewer.id) {
+                    fail("reviewer", "\(reviewer.id) wrote \(vote.itemID) and may not decide on it")
+                    continue
+                }
+                if !(try database.query("SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?",
+                                        [.text(round.name), .text(member.item.id), .text(member.contentHash)]).isEmpty) {
+                    fail("decision", "round \(round.name) has already settled \(vote.itemID)")
+                    continue
+                }
+                let allowed = batch.kind == .adjudication ? [ReviewDecision.approve, .reject] : round.decisions
+                if !allowed.contains(decision) {
+                    fail("decision", "'\(decision.rawValue)' is not a decision in \(batch.kind == .adjudication ? "adjudication" : "round \(round.name)") (one of: \(allowed.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+                if decision == .reject, (vote.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
+                    fail("reason", "a rejection needs a reason")
+                }
+                var labels: [String: [String]] = [:], invalid = Set<String>()
+                for name in vote.labels.keys.sorted() {
+                    guard let spec = round.label(name) else {
+                        if vote.labels[name]!.contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+                            fail(name, "round \(round.name) has no label '\(name)'")
+                        }
+                        continue
+                    }
+                    switch spec.parse(vote.labels[name]!) {
+                    case .success(let values): if !values.isEmpty { labels[name] = values }
+                    case .failure(let error): fail(name, error.description); invalid.insert(name)
+                    }
+                }
+                if decision == .approve, batch.kind != .adjudication {
+                    for spec in round.labels where spec.required && labels[spec.name] == nil && !invalid.contains(spec.name) {
+                        fail(spec.name, "an approval in round \(round.name) needs the label '\(spec.name)'")
+                    }
+                }
+                var revised: Item?
+                if decision == .revise {
+                    switch revision(of: member.item, vote.revision) {
+                    case .success(let item):
+                        if !revisedInFile.insert(vote.itemID).inserted {
+                            fail("revised_question", "\(vote.itemID) is revised twice in this file; revise it once and decide on the new version")
+                        }
+                        revised = item
+                    case .failure(let error): fail(error.field, error.message)
+                    }
+                } else if let revision = vote.revision, !revision.isEmpty {
+                    fail("revised_question", "revised text goes with the decision 'revise', not '\(decision.rawValue)'")
+                }
+                let existing = try database.query("SELECT seq, decision, COALESCE(reason, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
+                                                  [.text(member.item.id), .text(member.contentHash), .text(round.name), .text(reviewer.id)]).first
+                if let existing {
+                    let storedLabels = Dictionary(grouping: try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [existing[0]]),
+                                                  by: { $0[0].text! }).mapValues { $0.map { $0[1].text! } }
+                    let same = existing[1].text == decision.rawValue && existing[2].text == (vote.reason ?? "")
+                        && storedLabels == labels.mapValues { $0.sorted() } && decision != .revise
+                    if same { report.unchanged += 1 } else {
+                        fail("decision", "\(reviewer.id) already decided '\(existing[1].text!)' on \(vote.itemID) in round \(round.name); decisions are final")
+                    }
+                    continue
+                }
+                accepted.append((vote, round, labels, revised))
+            }
+            try diagnostics.check()
+
+            let encoder = JSONLines.makeEncoder()
+            for (vote, round, labels, revised) in accepted {
+                var revisionHash: String?
+                if let revised {
+                    revisionHash = revised.contentHash
+                    try insertVersion(of: revised, hash: revised.contentHash, author: vote.reviewer, revisedIn: round.name,
+                                      encoder: encoder, actor: vote.reviewer, action: "item.revised")
+                    report.revised.append(vote.itemID)
+                }
+                try database.query("""
+                    INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """, [.text(vote.itemID), .text(vote.contentHash), .text(round.name), .text(vote.reviewer),
+                          .text(vote.decision!.rawValue), vote.reason.map(SQLiteValue.text) ?? .null, .text(vote.batch),
+                          revisionHash.map(SQLiteValue.text) ?? .null])
+                let seq = try database.query("SELECT last_insert_rowid()").first![0]
+                for (name, values) in labels {
+                    for value in values { try database.query("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [seq, .text(name), .text(value)]) }
+                }
+                try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: seq.canonicalText)
+                report.recorded += 1
+            }
+            if !report.revised.isEmpty || report.recorded > 0 {
+                try appendAudit(actor: actor, action: "votes.submitted", subject: "submission",
+                                detail: "\(report.recorded) recorded, \(report.unchanged) unchanged, \(report.undecided) undecided")
+            }
+            return report
+        }
+    }
+
+    /// The item a revision makes, or what is wrong with it.
+    func revision(of item: Item, _ revision: Vote.Revision?) -> Result<Item, InputError> {
+        func error(_ field: String, _ message: String) -> Result<Item, InputError> {
+            .failure(InputError(file: "", field: field, message))
+        }
+        guard let revision, !revision.isEmpty else { return error("revised_question", "'revise' needs the revised text (question, choices or answer)") }
+        var revised = item
+        if let question = revision.question { revised.question = question.nfc.trimmingCharacters(in: .whitespacesAndNewlines) }
+        if let choices = revision.choices { revised.choices = choices.map { $0.nfc.trimmingCharacters(in: .whitespacesAndNewlines) } }
+        if let answer = revision.answer { revised.answer = answer.trimmingCharacters(in: .whitespaces).uppercased() }
+        if revised.question.isEmpty { return error("revised_question", "the revised question is empty") }
+        if revised.choices.contains(where: \.isEmpty) { return error("revised_choices", "a revised choice is empty") }
+        if Set(revised.choices).count != revised.choices.count { return error("revised_choices", "the revised choices repeat one another") }
+        if item.task == .commonKnowledge {
+            guard let letter = revised.answer, let index = Item.index(ofLetter: letter), index < revised.choices.count else {
+                return error("revised_answer", "the answer must be the letter of one of the \(revised.choices.count) choices")
+            }
+        }
+        if revised.contentHash == item.contentHash { return error("revised_question", "the revision changes nothing") }
+        if !revised.flags.contains("revised") { revised.flags.append("revised") }
+        return .success(revised)
+    }
+}
+
+extension InputError {
+    var field: String { location.field ?? "" }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import ReviewStore
+
+@Suite struct AuditTests {
+    /// A store with one round voted and closed.
+    func reviewedStore() throws -> Fixture {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [culturalLabels]), items: [reviewItem("ck-1"), reviewItem("ck-2")], reviewers: people)
+        try fixture.store.open("cultural-labels", plan: fixture.plan, actor: "test")
+        _ = try fixture.store.assign(round: "cultural-labels", plan: fixture.plan, actor: "test")
+        try fixture.voteAll("cultural-labels") { _, _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
+        _ = try fixture.store.close("cultural-labels", plan: fixture.plan, actor: "test")
+        return fixture
+    }
+
+    @Test func theLogIsAppendOnly() throws {
+        let fixture = try reviewedStore()
+        defer { fixture.remove() }
+        #expect(try fixture.store.verifyAudit().isEmpty)
+        #expect(throws: SQLiteError.self) { try fixture.store.database.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1") }
+        #expect(throws: SQLiteError.self) { try fixture.store.database.execute("DELETE FROM audit_log") }
+    }
+
+    @Test(arguments: [
+        ("UPDATE decisions SET decision = 'reject' WHERE seq = 1", "decisions:1", "the row differs from what the audit log recorded"),
+        ("DELETE FROM labels WHERE decision = 2 AND name = 'time_sensitive'", "decisions:2", "the row differs from what the audit log recorded"),
+        ("UPDATE outcomes SET outcome = 'rejected' WHERE item_id = 'ck-2'", "outcomes:", "the row differs from what the audit log recorded"),
+        ("DELETE FROM assignments WHERE reviewer = 'park'", "assignments:cultural-labels-001/park", "the row was deleted"),
+        ("UPDATE items SET record = replace(record, '질문', '짐문') WHERE id = 'ck-1'", "items:ck-1/1", "the row differs from what the audit log recorded"),
+        ("INSERT INTO reviewers (id, name, role) VALUES ('mallory', 'M', 'lead')", "reviewers:mallory", "the row has no audit entry"),
+        ("UPDATE rounds SET status = 'open'", "rounds:cultural-labels", "the row differs from what the audit log recorded"),
+    ])
+    func aHandEditOfAnyReviewTableIsDetected(sql: String, subject: String, message: String) throws {
+        let fixture = try reviewedStore()
+        defer { fixture.remove() }
+        try fixture.store.database.execute(sql)
+        let problems = try fixture.store.verifyAudit()
+        #expect(problems.count == 1)
+        #expect(problems.first?.subject.hasPrefix(subject) == true, "\(problems)")
+        #expect(problems.first?.message == message)
+    }
+
+    @Test func anEditedAuditEntryBreaksTheChain() throws {
+        let fixture = try reviewedStore()
+        defer { fixture.remove() }
+        try fixture.store.database.execute("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'forged' WHERE seq = 3")
+        #expect(try fixture.store.verifyAudit().map(\.seq) == [3])
+    }
+
+    @Test func aSchemaOneDatabaseIsMigratedWithItsRowsAudited() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let url = directory.appendingPathComponent("r.sqlite")
+        // A database as the first schema left it: items, decisions and audit entries in its format.
+        do {
+            let database = try SQLiteDatabase(path: url.path)
+            try database.execute(#"""
+            CREATE TABLE items (id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, task TEXT NOT NULL, subject TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (id, version), UNIQUE (id, content_hash));
+            CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
+            CREATE TABLE decisions (seq INTEGER PRIMARY KEY, item_id TEXT NOT NULL, content_hash TEXT NOT NULL, round TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'revise')), reason TEXT);
+            PRAGMA user_version = 1;
+            """#)
+            let record = try JSONLines.line(for: reviewItem("ck-1"))
+            try database.query("INSERT INTO items VALUES ('ck-1', 1, ?, 'common_knowledge', 's', ?)", [.text(reviewItem("ck-1").contentHash), .text(record)])
+            try database.query("INSERT INTO decisions (item_id, content_hash, round, reviewer, decision) VALUES ('ck-1', ?, 'fact-check', 'kim', 'approve')",
+                               [.text(reviewItem("ck-1").contentHash)])
+            let hash = Hashing.sha256Hex(parts: ["", "pipeline", "item.registered", "ck-1", "version 1"])
+            try database.query("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash) VALUES ('pipeline', 'item.registered', 'ck-1', 'version 1', '', ?)",
+                               [.text(hash)])
+        }
+        let store = try ReviewStore(url: url)
+        #expect(try store.database.userVersion == ReviewStore.migrations.count)
+        #expect(try store.verifyAudit().isEmpty)
+        #expect(try store.auditEntries().map(\.action) == ["item.registered", "item.audited", "decision.audited"])
+        try store.database.execute("UPDATE decisions SET decision = 'reject'")
+        #expect(try store.verifyAudit().map(\.subject) == ["decisions:1"])
+    }
+}
