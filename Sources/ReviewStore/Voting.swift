@@ -90,21 +90,12 @@ extension ReviewStore {
                     fail("content_hash", "does not match the version of \(vote.itemID) in batch \(batch.id) (was the line edited?)")
                     continue
                 }
-                if let current = latest[vote.itemID], current.contentHash != member.contentHash {
-                    fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
-                    continue
-                }
                 if !seen.insert("\(vote.itemID)/\(vote.reviewer)").inserted {
                     fail("item_id", "\(vote.reviewer) decides on \(vote.itemID) twice in this file")
                     continue
                 }
                 if try authors(of: member.item.id, upTo: member.version).contains(reviewer.id) {
                     fail("reviewer", "\(reviewer.id) wrote \(vote.itemID) and may not decide on it")
-                    continue
-                }
-                if !(try database.query("SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?",
-                                        [.text(round.name), .text(member.item.id), .text(member.contentHash)]).isEmpty) {
-                    fail("decision", "round \(round.name) has already settled \(vote.itemID)")
                     continue
                 }
                 let allowed = batch.kind == .adjudication ? [ReviewDecision.approve, .reject] : round.decisions
@@ -146,16 +137,26 @@ extension ReviewStore {
                 } else if let revision = vote.revision, !revision.isEmpty {
                     fail("revised_question", "revised text goes with the decision 'revise', not '\(decision.rawValue)'")
                 }
-                let existing = try database.query("SELECT seq, decision, COALESCE(reason, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
+                let existing = try database.query("SELECT seq, decision, COALESCE(reason, ''), COALESCE(revision_hash, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
                                                   [.text(member.item.id), .text(member.contentHash), .text(round.name), .text(reviewer.id)]).first
                 if let existing {
                     let storedLabels = Dictionary(grouping: try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [existing[0]]),
                                                   by: { $0[0].text! }).mapValues { $0.map { $0[1].text! } }
                     let same = existing[1].text == decision.rawValue && existing[2].text == (vote.reason ?? "")
-                        && storedLabels == labels.mapValues { $0.sorted() } && decision != .revise
+                        && storedLabels == labels.mapValues { $0.sorted() } && existing[3].text == (revised?.contentHash ?? "")
                     if same { report.unchanged += 1 } else {
                         fail("decision", "\(reviewer.id) already decided '\(existing[1].text!)' on \(vote.itemID) in round \(round.name); decisions are final")
                     }
+                    continue
+                }
+                // Checked after the identical-line case, so that importing a file twice stays harmless.
+                if let current = latest[vote.itemID], current.contentHash != member.contentHash {
+                    fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
+                    continue
+                }
+                if !(try database.query("SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?",
+                                        [.text(round.name), .text(member.item.id), .text(member.contentHash)]).isEmpty) {
+                    fail("decision", "round \(round.name) has already settled \(vote.itemID)")
                     continue
                 }
                 accepted.append((vote, round, labels, revised))
