@@ -118,6 +118,8 @@ public final class ReviewStore {
     }
 
     private func migrate() throws {
+        // An up-to-date database is opened without taking the write lock.
+        if try database.userVersion == Self.migrations.count { return }
         try database.transaction {
             let applied = try database.userVersion
             guard applied <= Self.migrations.count else {

@@ -46,6 +46,11 @@ public final class SQLiteDatabase {
         try execute("PRAGMA foreign_keys = ON")
     }
 
+    /// How long a statement waits for another connection's lock before failing with SQLITE_BUSY.
+    public func setBusyTimeout(milliseconds: Int32) {
+        sqlite3_busy_timeout(handle, milliseconds)
+    }
+
     deinit {
         sqlite3_close_v2(handle)
     }
