@@ -42,7 +42,7 @@ let package = Package(
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Dedup", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
-        .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation"], swiftSettings: upcoming),
+        .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
             name: "Pipeline",
             dependencies: [

@@ -1,4 +1,6 @@
 public import DatasetCore
+import Foundation
+import Statistics
 
 /// `report.html`: a build report readable offline, its charts drawn as inline SVG.
 public enum BuildReport {
@@ -29,9 +31,7 @@ public enum BuildReport {
         }, legend: ["A", "B", "C", "D"])
 
         body += "<h2>Agreement per round</h2>\n"
-        let rounds = Set(items.flatMap(\.item.review.rounds)).sorted()
-        body += rounds.isEmpty ? "<p>No review rounds are recorded for these items.</p>\n"
-            : "<p>Rounds: \(rounds.map(escape).joined(separator: ", ")).</p>\n"
+        body += agreementTable(items.map(\.item))
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted { $0.id < $1.id }
         if !social.isEmpty {
@@ -109,5 +109,37 @@ public enum BuildReport {
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+extension BuildReport {
+    /// Krippendorff's alpha (nominal) per round, from the votes the released items carry, so
+    /// that anyone can recompute it from the release files. Adjudications are left out.
+    static func agreementTable(_ items: [Item]) -> String {
+        let rounds = Array(Set(items.flatMap { $0.review.votes.map(\.round) })).sorted()
+        guard !rounds.isEmpty else { return "<p>No review votes are recorded for these items.</p>\n" }
+        func alpha(_ round: String, _ value: (ReviewVote) -> String?) -> (Double?, Int) {
+            let units = items.map { item in
+                item.review.votes.filter { $0.round == round && !$0.adjudication }.compactMap { vote in value(vote).map { (vote.reviewer, $0) } }
+            }.filter { $0.count >= 2 }
+            let reviewers = Array(Set(units.flatMap { $0.map(\.0) })).sorted()
+            let matrix = reviewers.map { reviewer in units.map { unit in unit.first { $0.0 == reviewer }?.1 } }
+            return (Agreement.krippendorffAlpha(matrix, level: .nominal), units.count)
+        }
+        func cell(_ result: (Double?, Int)) -> String {
+            result.1 == 0 ? "–" : "\(result.0.map { String(format: "%.3f", $0) } ?? "n/a") (\(result.1) items)"
+        }
+        var html = "<p>Krippendorff's alpha (nominal) over the released items with at least two votes in the round; "
+        html += "1 is perfect agreement, 0 is chance. Computed from each item's <code>review.votes</code>.</p>\n"
+        html += "<table><tr><th>round</th><th>decision</th><th>cultural sensitivity (CS/CA)</th></tr>\n"
+        for round in rounds {
+            let decision = alpha(round) { $0.decision }
+            let sensitivity = alpha(round) { vote in
+                let knowledge = vote.labels.filter { $0.name == "required_knowledge" }.map(\.value)
+                return knowledge.isEmpty ? nil : CulturalSensitivity(requiredKnowledge: knowledge).rawValue
+            }
+            html += "<tr><td>\(escape(round))</td><td>\(cell(decision))</td><td>\(cell(sensitivity))</td></tr>\n"
+        }
+        return html + "</table>\n"
     }
 }

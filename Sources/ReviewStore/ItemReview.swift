@@ -47,7 +47,7 @@ extension ReviewStore {
                     annotated = true
                     let knowledge = outcome.labels["required_knowledge"] ?? []
                     item.requiredKnowledge = knowledge
-                    item.culturalSensitivity = knowledge.contains(where: LabelSpec.culturalKnowledge.contains) ? .sensitive : .agnostic
+                    item.culturalSensitivity = CulturalSensitivity(requiredKnowledge: knowledge)
                 }
                 if let value = outcome.labels["time_sensitive"]?.first { item.timeSensitive = value == "true" }
                 if let value = outcome.labels["region"]?.first { item.region = value }

@@ -125,7 +125,7 @@ extension ReviewStore {
             }
             if spec.name == "required_knowledge" {
                 variables.append(("cultural_sensitivity", { vote in
-                    answered(vote) ? (vote.labels[spec.name]!.contains(where: LabelSpec.culturalKnowledge.contains) ? "CS" : "CA") : nil
+                    answered(vote) ? CulturalSensitivity(requiredKnowledge: vote.labels[spec.name]!).rawValue : nil
                 }, nil))
             }
         }

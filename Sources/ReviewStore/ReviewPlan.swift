@@ -43,13 +43,11 @@ public struct LabelSpec: Sendable, Hashable, Codable {
         self.required = required
     }
 
-    /// The values of `required_knowledge` that make an item culturally sensitive (Global-MMLU).
-    public static let culturalKnowledge = ["cultural", "regional", "dialect"]
 
     /// The definitions behind the known label names.
     public static func known(_ name: String) -> LabelSpec? {
         switch name {
-        case "required_knowledge": LabelSpec(name: name, kind: .choice, values: culturalKnowledge + ["none"], multiple: true, required: true)
+        case "required_knowledge": LabelSpec(name: name, kind: .choice, values: CulturalSensitivity.sensitiveKnowledge + ["none"], multiple: true, required: true)
         case "region", "country": LabelSpec(name: name, kind: .text, required: false)
         case "time_sensitive": LabelSpec(name: name, kind: .boolean, required: true)
         default: nil

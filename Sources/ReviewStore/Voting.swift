@@ -161,6 +161,10 @@ extension ReviewStore {
                 }
                 accepted.append((vote, round, labels, revised))
             }
+            // Reading and checking problems together, in file order.
+            diagnostics = Diagnostics(diagnostics.errors.enumerated().sorted { a, b in
+                (a.element.location.file, a.element.location.line ?? 0, a.offset) < (b.element.location.file, b.element.location.line ?? 0, b.offset)
+            }.map(\.element))
             try diagnostics.check()
 
             let encoder = JSONLines.makeEncoder()

@@ -1,7 +1,8 @@
 """Loads a published release the way its users will, and fails loudly when it cannot.
 
 - Hugging Face `datasets`: load_dataset on the directory for each config; every split's row
-  count must equal the manifest's record count.
+  count must equal the manifest's record count, and the reviewers' votes (a list of records
+  inside `review`) must come through as the JSONL file has them.
 - MLCommons `mlcroissant`: croissant.json must validate, and each record set must yield as many
   records as the manifest says.
 
@@ -25,10 +26,15 @@ def main(release: str) -> int:
         for entry in manifest["files"]:
             if entry["config"] != config:
                 continue
-            rows = len(loaded[entry["split"]])
-            status = "ok" if rows == entry["records"] else "MISMATCH"
+            split = loaded[entry["split"]]
+            rows = len(split)
+            with open(os.path.join(release, entry["path"]), encoding="utf-8") as handle:
+                expected_votes = [record["review"]["votes"] for record in map(json.loads, handle)]
+            votes = [row["review"]["votes"] for row in split]
+            status = "ok" if rows == entry["records"] and votes == expected_votes else "MISMATCH"
             failures += status != "ok"
-            print(f"datasets {config}/{entry['split']}: {rows} rows, manifest {entry['records']}: {status}")
+            count = sum(map(len, votes))
+            print(f"datasets {config}/{entry['split']}: {rows} rows ({count} votes), manifest {entry['records']}: {status}")
 
     dataset = mlc.Dataset(jsonld=os.path.join(release, "croissant.json"))
     for entry in manifest["files"]:

@@ -16,6 +16,14 @@ public enum CulturalSensitivity: String, Codable, Sendable {
     case sensitive = "CS"
     case agnostic = "CA"
     case notAnnotated = "-"
+
+    /// The kinds of required knowledge that make an item culturally sensitive.
+    public static let sensitiveKnowledge = ["cultural", "regional", "dialect"]
+
+    /// CS when any kind of `sensitiveKnowledge` is required, CA otherwise.
+    public init(requiredKnowledge: some Sequence<String>) {
+        self = requiredKnowledge.contains(where: Self.sensitiveKnowledge.contains) ? .sensitive : .agnostic
+    }
 }
 
 /// Where an item came from, precisely enough to find it again.
