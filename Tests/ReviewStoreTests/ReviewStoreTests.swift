@@ -305,3 +305,39 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try fixture.store.review([reviewItem("ck-1")], plan: lenient).kept.map(\.review.status) == ["unreviewed"])
     }
 }
+
+@Suite struct RoundAgreementTests {
+    @Test func anOrdinalLabelGivesKrippendorffsPublishedAlphasThroughTheStore() throws {
+        // Krippendorff (2011), example C: 4 reviewers, 12 items, missing votes (the statistics fixtures hold it too).
+        let data: [[Int?]] = [
+            [1, 2, 3, 3, 2, 1, 4, 1, 2, nil, nil, nil],
+            [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nil, 3],
+            [nil, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nil],
+            [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nil],
+        ]
+        let difficulty = LabelSpec(name: "difficulty", kind: .choice, values: ["1", "2", "3", "4", "5"], ordinal: true, required: true)
+        // Two subjects make two batches, each with all four reviewers.
+        let round = ReviewRound(name: "difficulty", reviewersPerItem: 4, batchSize: 12, rule: .majority(threshold: 0.5), labels: [difficulty])
+        let reviewers = ["r1", "r2", "r3", "r4"].map { Reviewer(id: $0, name: $0, role: .reviewer) }
+        let items = (0..<12).map { reviewItem(String(format: "ck-%02d", $0), question: "문항 \($0)?", subject: $0 < 6 ? "a" : "b") }
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [round]), items: items, reviewers: reviewers)
+        defer { fixture.remove() }
+        try fixture.store.open("difficulty", plan: fixture.plan, actor: "test")
+        #expect(try fixture.store.assign(round: "difficulty", plan: fixture.plan, actor: "test").assigned.count == 8)
+        try fixture.voteAll("difficulty") { reviewer, item in
+            let value = data[Int(reviewer.dropFirst())! - 1][Int(item.id.dropFirst(3))!]
+            return value.map { (.approve, ["difficulty": [String($0)]], nil) } ?? (nil, [:], nil)
+        }
+        let rows = try fixture.store.agreement(round: "difficulty", plan: fixture.plan)
+        let all = try #require(rows.first { $0.variable == "difficulty" && $0.scope == "all" })
+        #expect(all.items == 11)
+        #expect(abs(try #require(all.alphaNominal) - 0.743) < 0.0005)
+        #expect(abs(try #require(all.alphaOrdinal) - 0.815) < 0.0005)
+        // Fleiss' kappa only on the items all four rated; Cohen's kappa for each pair.
+        #expect(all.fleissItems == 8)
+        #expect(all.cohen.count == 6)
+        #expect(all.cohen.first { $0.reviewers == ["r1", "r2"] }?.items == 9)
+        #expect(rows.contains { $0.variable == "difficulty" && $0.scope == "subject=b" })
+        #expect(rows.first { $0.variable == "decision" && $0.scope == "all" }?.alphaNominal == nil)
+    }
+}
