@@ -53,10 +53,9 @@ public struct CNXMLReader: Sendable {
         var moduleID: String?
         var builder = XMLSubtreeBuilder()
         var capturing: String?
-        // Titles, ids and paragraphs need only their text: it is gathered without building a tree.
+        // Titles, ids and paragraphs need only their text: the reader gathers it, without events.
         var captureStart: XMLStartElement?
-        var captureText = ""
-        var captureDepth = 0
+        var gathered = ""
         var path: [String] = []
         var inGlossary = false
         // "Use the following information to answer the next exercises: ..." applies to the
@@ -97,25 +96,18 @@ public struct CNXMLReader: Sendable {
         }
 
         do {
-            try reader.read(fileAt: url, displayName: context.document) { event in
+            try reader.readGatheringText(fileAt: url, displayName: context.document) { event in
                 if let start = captureStart {
-                    switch event {
-                    case .text(let text): captureText += text
-                    case .start: captureDepth += 1
-                    case .end:
-                        if captureDepth == 0 {
-                            captureStart = nil
-                            path.removeLast()
-                            try finishText(start, captureText)
-                            return
-                        }
-                        captureDepth -= 1
-                    case .comment: break
+                    // The gathered text, then the element's end.
+                    if case .text(let text) = event { gathered = text } else {
+                        captureStart = nil
+                        path.removeLast()
+                        try finishText(start, gathered)
                     }
-                    return
+                    return .events
                 }
                 if builder.isBuilding {
-                    guard let element = builder.feed(event) else { return }
+                    guard let element = builder.feed(event) else { return .events }
                     path.removeLast()
                     switch capturing {
                     case "exercise":
@@ -131,7 +123,7 @@ public struct CNXMLReader: Sendable {
                         break
                     }
                     capturing = nil
-                    return
+                    return .events
                 }
                 switch event {
                 case .start(let start):
@@ -147,8 +139,7 @@ public struct CNXMLReader: Sendable {
                         builder.begin(start)
                     case "title", "content-id", "para":
                         captureStart = start
-                        captureText = ""
-                        captureDepth = 0
+                        return .text
                     default:
                         break
                     }
@@ -165,6 +156,7 @@ public struct CNXMLReader: Sendable {
                 default:
                     break
                 }
+                return .events
             }
         } catch {
             throw InputError.xml(error)
@@ -210,7 +202,9 @@ public struct CNXMLReader: Sendable {
         let solution = exercise.firstElement(named: "solution")
         let commentedSolution = exercise.comments.contains { $0.contains("<solution") }
         if let solution {
-            let key = solution.text.collapsingWhitespace.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: ". "))
+            var key = Substring(solution.text.collapsingWhitespace.lowercased())
+            while key.first == "." || key.first == " " { key.removeFirst() }
+            while key.last == "." || key.last == " " { key.removeLast() }
             if key.count == 1, let scalar = key.unicodeScalars.first, ("a"..."z").contains(Character(scalar)),
                Int(scalar.value) - 97 < choices.count {
                 var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: key.uppercased())

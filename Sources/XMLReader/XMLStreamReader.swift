@@ -77,11 +77,31 @@ public struct XMLStreamReader: Sendable {
 
     private static let initializeOnce: Void = { xmlInitParser() }()
 
+    /// What the reader does after a start event.
+    public enum Continuation: Sendable {
+        /// Report the element's content event by event.
+        case events
+        /// Gather the element's text (text and CDATA in document order, a space for each run of
+        /// layout white space, nothing for tags and comments) and report it as one `.text`
+        /// event, then its `.end`: much cheaper for paragraphs and titles than their events.
+        case text
+    }
+
     /// Reads `url`, passing each event to `handler`. `displayName` names the file in errors.
     /// With a `schema`, the document is validated against it while it streams; every validity
     /// error is collected and thrown at the end.
     public func read(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
                      _ handler: (XMLEvent) throws -> Void) throws {
+        try readGatheringText(fileAt: url, displayName: displayName, schema: schema) { event in
+            try handler(event)
+            return .events
+        }
+    }
+
+    /// Reads `url` like `read(fileAt:displayName:schema:_:)`; after a start event, `handler`
+    /// says whether to report the element's content as events or as its gathered text.
+    public func readGatheringText(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
+                     _ handler: (XMLEvent) throws -> Continuation) throws {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
         guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot read the file")
@@ -109,6 +129,7 @@ public struct XMLStreamReader: Sendable {
         }
 
         var names = NameCache()
+        var gathered: [UInt8] = []
 
         func failure(_ message: String) -> XMLReadError {
             XMLReadError(file: displayName, line: Int(xmlTextReaderGetParserLineNumber(reader)),
@@ -141,21 +162,27 @@ public struct XMLStreamReader: Sendable {
                     }
                     xmlTextReaderMoveToElement(reader)
                 }
-                try handler(.start(XMLStartElement(name: name, namespace: namespace, attributes: attributes,
-                                                   line: line > 0 ? line : Int(xmlTextReaderGetParserLineNumber(reader)),
-                                                   depth: depth)))
-                if isEmpty { try handler(.end(name: name, namespace: namespace)) }
+                let continuation = try handler(.start(XMLStartElement(name: name, namespace: namespace, attributes: attributes,
+                                                                      line: line > 0 ? line : Int(xmlTextReaderGetParserLineNumber(reader)),
+                                                                      depth: depth)))
+                if isEmpty {
+                    if continuation == .text { _ = try handler(.text("")) }
+                    _ = try handler(.end(name: name, namespace: namespace))
+                } else if continuation == .text {
+                    _ = try handler(.text(try gatherText(reader, depth: depth, into: &gathered, failure: failure, errors: errorBox)))
+                    _ = try handler(.end(name: name, namespace: namespace))
+                }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                try handler(.end(name: names.name(xmlTextReaderConstLocalName(reader)),
+                _ = try handler(.end(name: names.name(xmlTextReaderConstLocalName(reader)),
                                  namespace: xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }))
             case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-                try handler(.text(string(xmlTextReaderConstValue(reader))))
+                _ = try handler(.text(string(xmlTextReaderConstValue(reader))))
             case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
                 // Layout between elements: readers fold white space, so one space stands for it
                 // (and no string is made for each indentation run).
-                try handler(.text(" "))
+                _ = try handler(.text(" "))
             case Int32(XML_READER_TYPE_COMMENT.rawValue):
-                try handler(.comment(string(xmlTextReaderConstValue(reader))))
+                _ = try handler(.comment(string(xmlTextReaderConstValue(reader))))
             case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
                 let name = string(xmlTextReaderConstName(reader))
                 throw failure("entity reference &\(name); is not expanded: custom and external entities are refused")
@@ -164,6 +191,34 @@ public struct XMLStreamReader: Sendable {
             }
         }
         if !errorBox.errors.isEmpty { throw errorBox.thrown(nil) }
+    }
+
+    /// Reads to the end of the element opened at `depth`, appending its text to `buffer` (reused
+    /// between elements), with the same limits and refusals as event reading.
+    private func gatherText(_ reader: xmlTextReaderPtr, depth: Int, into buffer: inout [UInt8],
+                            failure: (String) -> XMLReadError, errors: ErrorBox) throws -> String {
+        buffer.removeAll(keepingCapacity: true)
+        while true {
+            let status = xmlTextReaderRead(reader)
+            if let fatal = errors.fatal { throw errors.thrown(fatal) }
+            if status <= 0 { throw errors.errors.isEmpty ? failure("malformed XML") : errors.thrown(nil) }
+            let nodeDepth = Int(xmlTextReaderDepth(reader))
+            if nodeDepth > limits.maxDepth { throw failure("elements nested deeper than \(limits.maxDepth) levels") }
+            switch xmlTextReaderNodeType(reader) {
+            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
+                if let value = xmlTextReaderConstValue(reader) {
+                    buffer.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))))
+                }
+            case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
+                buffer.append(0x20)
+            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
+                throw failure("entity reference &\(string(xmlTextReaderConstName(reader))); is not expanded: custom and external entities are refused")
+            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue) where nodeDepth == depth:
+                return String(decoding: buffer, as: UTF8.self)
+            default:
+                break
+            }
+        }
     }
 
     private func string(_ pointer: UnsafePointer<xmlChar>?) -> String {

@@ -16,7 +16,7 @@ public enum Hashing {
     public static func sha256Hex(parts: [String]) -> String {
         var hasher = SHA256()
         for (index, part) in parts.enumerated() {
-            if index > 0 { hasher.update(data: [0x1F]) }
+            if index > 0 { withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) } }
             var part = part
             part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         }
@@ -37,13 +37,15 @@ public enum Hashing {
     }
 
     private static func hex(_ digest: SHA256.Digest) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0F)])
+        digest.withUnsafeBytes { bytes in
+            String(unsafeUninitializedCapacity: bytes.count * 2) { output in
+                for (index, byte) in bytes.enumerated() {
+                    let high = byte >> 4, low = byte & 0x0F
+                    output[2 * index] = high < 10 ? 0x30 + high : 0x57 + high
+                    output[2 * index + 1] = low < 10 ? 0x30 + low : 0x57 + low
+                }
+                return bytes.count * 2
+            }
         }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }

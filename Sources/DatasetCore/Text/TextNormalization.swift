@@ -76,45 +76,118 @@ extension String {
     public var collapsingWhitespace: String {
         var source = self
         return source.withUTF8 { buffer in
-            let count = buffer.count
-            return String(unsafeUninitializedCapacity: count) { output in
+            // Text that is already collapsed (most single-line paragraphs) is returned as it is.
+            if Self.isCollapsed(buffer) { return self }
+            return String(unsafeUninitializedCapacity: buffer.count) { output in
                 var written = 0
                 var pendingSpace = false
                 var index = 0
+                let count = buffer.count
                 while index < count {
-                    let byte = buffer[index]
-                    var width = 0
-                    if byte <= 0x20 {
-                        if byte == 0x20 || (0x09...0x0D).contains(byte) { width = 1 }
-                    } else if byte == 0xC2, index + 1 < count, buffer[index + 1] == 0x85 || buffer[index + 1] == 0xA0 {
-                        width = 2
-                    } else if index + 2 < count, byte == 0xE1 || byte == 0xE2 || byte == 0xE3 {
-                        let b1 = buffer[index + 1], b2 = buffer[index + 2]
-                        switch (byte, b1) {
-                        case (0xE1, 0x9A) where b2 == 0x80: width = 3
-                        case (0xE2, 0x80) where (0x80...0x8A).contains(b2) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF: width = 3
-                        case (0xE2, 0x81) where b2 == 0x9F: width = 3
-                        case (0xE3, 0x80) where b2 == 0x80: width = 3
-                        default: break
+                    // Copy a run of bytes that cannot start white space in one go.
+                    var end = index
+                    while end < count, !Self.mayStartWhitespace(buffer[end]) { end += 1 }
+                    if end > index {
+                        if pendingSpace {
+                            output[written] = 0x20
+                            written += 1
+                            pendingSpace = false
                         }
+                        let run = end - index
+                        UnsafeMutableRawPointer(output.baseAddress! + written)
+                            .copyMemory(from: buffer.baseAddress! + index, byteCount: run)
+                        written += run
+                        index = end
+                        continue
                     }
+                    let width = Self.whitespaceWidth(buffer, at: index)
                     if width > 0 {
                         pendingSpace = written > 0
                         index += width
                         continue
                     }
+                    // A lead byte of a character that is not white space.
                     if pendingSpace {
                         output[written] = 0x20
                         written += 1
                         pendingSpace = false
                     }
-                    output[written] = byte
+                    output[written] = buffer[index]
                     written += 1
                     index += 1
                 }
                 return written
             }
         }
+    }
+
+    /// The byte length of the white space character at `index`, or 0.
+    @inline(__always)
+    static func whitespaceWidth(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        let byte = buffer[index], count = buffer.count
+        if byte <= 0x20 {
+            return byte == 0x20 || (0x09...0x0D).contains(byte) ? 1 : 0
+        }
+        if byte == 0xC2 {
+            return index + 1 < count && (buffer[index + 1] == 0x85 || buffer[index + 1] == 0xA0) ? 2 : 0
+        }
+        guard index + 2 < count else { return 0 }
+        let b1 = buffer[index + 1], b2 = buffer[index + 2]
+        switch (byte, b1) {
+        case (0xE1, 0x9A) where b2 == 0x80: return 3
+        case (0xE2, 0x80) where (0x80...0x8A).contains(b2) || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF: return 3
+        case (0xE2, 0x81) where b2 == 0x9F: return 3
+        case (0xE3, 0x80) where b2 == 0x80: return 3
+        default: return 0
+        }
+    }
+
+    /// Whether a byte may begin a white space character in UTF-8: ASCII white space (and the
+    /// control bytes around it) or a lead byte (0xC2, 0xE1–0xE3) of the non-ASCII spaces.
+    @inline(__always)
+    static func mayStartWhitespace(_ byte: UInt8) -> Bool {
+        byte <= 0x20 || byte == 0xC2 || byte &- 0xE1 < 3
+    }
+
+    /// Whether collapsing would leave the text as it is: no white space at either end, none but
+    /// single ASCII spaces inside. It runs over every paragraph read, so it checks eight bytes
+    /// at a time with word arithmetic (Swift's SIMD types compiled to a loop per lane here).
+    static func isCollapsed(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = buffer.count
+        guard count > 0, let base = buffer.baseAddress else { return true }
+        if whitespaceWidth(buffer, at: 0) > 0 { return false }
+        for start in Swift.max(0, count - 3)..<count where whitespaceWidth(buffer, at: start) == count - start { return false }
+        /// White space other than a lone ASCII space at `index`.
+        func changesAt(_ index: Int) -> Bool {
+            let width = whitespaceWidth(buffer, at: index)
+            guard width > 0 else { return false }
+            return width > 1 || buffer[index] != 0x20 || (index + 1 < count && buffer[index + 1] == 0x20)
+        }
+        /// 0x80 in each byte lane of `word` that is zero, 0 elsewhere.
+        func zeroLanes(_ word: UInt64) -> UInt64 {
+            let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+            return ~(((word & low7) &+ low7) | word | low7)
+        }
+        let raw = UnsafeRawPointer(base)
+        var index = 0
+        while index + 9 <= count {
+            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let next = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self))
+            let spaces: UInt64 = 0x2020_2020_2020_2020
+            if zeroLanes(word ^ spaces) & zeroLanes(next ^ spaces) != 0 { return false }
+            let candidates = zeroLanes(word & 0xE0E0_E0E0_E0E0_E0E0)            // bytes below 0x20
+                | zeroLanes(word ^ 0xC2C2_C2C2_C2C2_C2C2)                       // lead of U+0085, U+00A0
+                | zeroLanes((word ^ 0xE0E0_E0E0_E0E0_E0E0) & 0xFCFC_FCFC_FCFC_FCFC) // leads 0xE0–0xE3
+            if candidates != 0 {
+                for offset in 0..<8 where mayStartWhitespace(buffer[index + offset]) && changesAt(index + offset) { return false }
+            }
+            index += 8
+        }
+        while index < count {
+            if mayStartWhitespace(buffer[index]), changesAt(index) { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Whether the UTF-8 bytes of `other` occur in this string (byte-wise, no Unicode folding).
@@ -129,3 +202,4 @@ extension String {
         }
     }
 }
+

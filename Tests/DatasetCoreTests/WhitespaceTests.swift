@@ -1,0 +1,42 @@
+import Testing
+@testable import DatasetCore
+
+@Suite struct WhitespaceTests {
+    /// The white space the fast byte-level paths must recognize, and look-alikes they must not.
+    static let spaces: [Character] = [" ", "\n", "\t", "\r\n", "\u{0B}", "\u{0C}", "\u{85}", "\u{A0}", "\u{1680}", "\u{2000}",
+                                      "\u{2009}", "\u{200A}", "\u{2028}", "\u{2029}", "\u{202F}", "\u{205F}", "\u{3000}"]
+    static let others: [Character] = ["a", "Z", "가", "힣", ".", "\u{01}", "\u{1F}", "©", "\u{800}", "\u{1000}", "\u{200B}",
+                                      "\u{2030}", "\u{3001}", "표"]
+
+    /// Splitting on the white space above and joining with one space.
+    func reference(_ text: String) -> String {
+        text.split(whereSeparator: { Self.spaces.contains($0) || $0 == "\r" }).joined(separator: " ")
+    }
+
+    @Test func collapsingMatchesASplitAndJoinOnRandomTextOfEveryLength() {
+        var generator = SplitMix64(seed: 7)
+        for length in 0..<48 {
+            for _ in 0..<60 {
+                var text = ""
+                for _ in 0..<length {
+                    let useSpace = generator.next() % 3 == 0
+                    let pool = useSpace ? Self.spaces : Self.others
+                    text.append(pool[Int(generator.next() % UInt64(pool.count))])
+                }
+                #expect(text.collapsingWhitespace == reference(text), "\(Array(text.unicodeScalars).map { String($0.value, radix: 16) })")
+            }
+        }
+    }
+
+    @Test func alreadyCollapsedTextIsReturnedAsItIs() {
+        for text in ["", "a", "one two three", "표본 평균과 모집단 평균", String(repeating: "ab c", count: 50)] {
+            var copy = text
+            #expect(copy.withUTF8 { String.isCollapsed($0) })
+            #expect(text.collapsingWhitespace == text)
+        }
+        for text in [" a", "a ", "a  b", "a\nb", "a\u{A0}b", "a\u{3000}", String(repeating: "abcdefg ", count: 4) + " x"] {
+            var copy = text
+            #expect(!copy.withUTF8 { String.isCollapsed($0) }, "\(text)")
+        }
+    }
+}

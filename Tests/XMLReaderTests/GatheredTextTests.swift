@@ -1,0 +1,38 @@
+import Foundation
+import Testing
+@testable import XMLReader
+
+/// Reads `text`, gathering the text of every element named `p`; returns the events seen.
+func gatheredEvents(_ text: String, limits: XMLLimits = XMLLimits()) throws -> [String] {
+    let file = try TemporaryXML(text)
+    defer { file.remove() }
+    var seen: [String] = []
+    try XMLStreamReader(limits: limits).readGatheringText(fileAt: file.url, displayName: "test.xml") { event in
+        switch event {
+        case .start(let start): seen.append("<\(start.name)>"); return start.name == "p" ? .text : .events
+        case .end(let name, _): seen.append("</\(name)>")
+        case .text(let text): seen.append(text)
+        case .comment: seen.append("comment")
+        }
+        return .events
+    }
+    return seen
+}
+
+@Suite struct GatheredTextTests {
+    @Test func anElementsTextComesAsOneEventWithoutItsInnerEvents() throws {
+        // Text is kept as written; a node of layout white space alone stands as one space.
+        let seen = try gatheredEvents("<doc><p>한글 <b>굵게</b><!-- x --><![CDATA[<raw>]]>\n   끝<i/>\n  <i/>.</p><q>a<b>b</b></q><p/></doc>")
+        #expect(seen == ["<doc>", "<p>", "한글 굵게<raw>\n   끝 .", "</p>", "<q>", "a", "<b>", "b", "</b>", "</q>", "<p>", "", "</p>", "</doc>"])
+    }
+
+    @Test func gatheringKeepsTheLimitsAndRefusals() throws {
+        let deep = "<doc><p>" + String(repeating: "<i>", count: 10) + "x" + String(repeating: "</i>", count: 10) + "</p></doc>"
+        #expect(throws: XMLReadError.self) { try gatheredEvents(deep, limits: XMLLimits(maxDepth: 5)) }
+        let entity = "<!DOCTYPE doc [<!ENTITY e \"boom\">]><doc><p>a &e; b</p></doc>"
+        #expect { try gatheredEvents(entity) } throws: { error in
+            (error as? XMLReadError)?.message.contains("entity reference &e; is not expanded") == true
+        }
+        #expect(throws: XMLReadError.self) { try gatheredEvents("<doc><p>open <b>never closed</p></doc>") }
+    }
+}
