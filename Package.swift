@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextbookIngestTests", dependencies: ["TextbookIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
-        .testTarget(name: "DedupTests", dependencies: ["Dedup"]),
+        .testTarget(name: "DedupTests", dependencies: ["Dedup"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+@testable import Dedup
+
+struct CLIcKItem: Decodable {
+    var id: String
+    var question: String
+    var choices: [String]
+    var answer: String
+
+    /// The question without the file's boilerplate first line ("다음은 한국사회에 대한 문제이다.").
+    var stem: String { question.split(separator: "\n", maxSplits: 1).last.map(String.init) ?? question }
+
+    static func load() throws -> [CLIcKItem] {
+        try ["History_KHB", "Society_KIIP", "Tradition_KIIP"].flatMap { name in
+            let url = try #require(Bundle.module.url(forResource: name, withExtension: "json", subdirectory: "Fixtures"))
+            return try JSONDecoder().decode([CLIcKItem].self, from: Data(contentsOf: url))
+        }
+    }
+}
+
+@Suite struct NearDuplicateTests {
+    @Test(arguments: [(0.9, 128, 5, 25), (0.7, 128, 14, 9), (0.7, 256, 25, 10)])
+    func bandingIsChosenForTheThresholdAsDatasketchDoes(threshold: Double, permutations: Int, bands: Int, rows: Int) {
+        #expect(LSHBanding.optimal(threshold: threshold, permutations: permutations) == LSHBanding(bands: bands, rows: rows))
+    }
+
+    @Test func jaccardAndTheMinHashEstimateOnTheDatasketchExample() throws {
+        struct Vector: Decodable {
+            struct Expected: Decodable { var exact_jaccard: Double }
+            var data1: [String]; var data2: [String]; var expected: Expected
+        }
+        struct File: Decodable { var minhash: [Vector] }
+        let url = try #require(Bundle.module.url(forResource: "test_vectors", withExtension: "json", subdirectory: "Fixtures"))
+        let vector = try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).minhash[0]
+        // Word shingles, as in the example: each word hashed like a one-character shingle would be.
+        let hash = { (words: [String]) in Array(Set(words.map { Shingles.mix(UInt64(truncatingIfNeeded: $0.hashValue)) })).sorted() }
+        let (a, b) = (hash(vector.data1), hash(vector.data2))
+        #expect(abs(Shingles.jaccard(a, b) - vector.expected.exact_jaccard) < 1e-12)
+        // The estimate's standard error at 256 permutations is about 0.03.
+        let hasher = MinHasher(permutations: 256, seed: 1)
+        #expect(abs(MinHasher.estimate(hasher.signature(a), hasher.signature(b)) - vector.expected.exact_jaccard) < 0.1)
+    }
+
+    @Test func shinglesAreCharactersOfTheNormalizedText() {
+        // Full-width letters, case, punctuation and spacing fold away; Hangul needs no word boundaries.
+        #expect(Shingles.hashes(of: "ＡＢＣ　가나다!", n: 3) == Shingles.hashes(of: "abc 가나다", n: 3))
+        #expect(Shingles.hashes(of: "한국의 수도는?", n: 3).count == "한국의 수도는".count - 2)
+        #expect(Shingles.hashes(of: "가", n: 5).count == 1)
+        #expect(Shingles.hashes(of: "...", n: 5).isEmpty)
+    }
+
+    @Test func findsTheRepeatedStemsOfTheKoreanCLIcKQuestionsLikeAllPairsDoes() throws {
+        let items = try CLIcKItem.load()
+        let settings = NearDuplicateSettings(ngram: 5, permutations: 128, threshold: 0.7, seed: 20261123)
+        let shingles = items.map { Shingles.hashes(of: $0.stem, n: settings.ngram) }
+        let result = NearDuplicateFinder(settings: settings).clusters(shingles: shingles)
+        // Every pair at or above the threshold, by exact Jaccard over all pairs.
+        var truth = Set<[Int]>()
+        for i in shingles.indices {
+            for j in (i + 1)..<shingles.count where Shingles.jaccard(shingles[i], shingles[j]) >= settings.threshold { truth.insert([i, j]) }
+        }
+        let found = Set(result.pairs.map { [$0.first, $0.second] })
+        #expect(found.isSubset(of: truth), "every reported pair is verified")
+        // 16 pairs, all between 0.70 and 0.90: so near the threshold a banding misses a pair now
+        // and then (the chosen 20 × 6 finds a pair at 0.72 with probability 0.95).
+        #expect(truth.count == 16)
+        #expect(Double(found.count) / Double(truth.count) >= 0.9, "recall \(found.count)/\(truth.count)")
+        #expect(NearDuplicateFinder(settings: settings).banding == LSHBanding(bands: 20, rows: 6))
+        let ids = result.clusters.map { $0.map { items[$0].id } }
+        #expect(ids.contains(["KIIP_society_194", "KIIP_society_195", "KIIP_society_196"]))
+        #expect(ids.contains { Set(["KIIP_society_22", "KIIP_society_24", "KIIP_society_25", "KIIP_society_26"]).isSubset(of: $0) })
+        #expect(ids.contains(["KIIP_tradition_42", "KIIP_tradition_62"]))
+        // The holidays share a template but not an answer: near-duplicate stems, different items.
+        let holidays = try #require(result.clusters.first { $0.contains { items[$0].id == "KIIP_society_22" } })
+        #expect(Set(holidays.map { items[$0].answer }).count == holidays.count)
+    }
+
+    @Test func aClusterIsAChainOfVerifiedPairsOnly() {
+        let texts = ["the quick brown fox jumps over the lazy dog", "the quick brown fox jumps over the lazy dog!",
+                     "the quick brown fox jumped over the lazy dog", "completely different sentence about statistics"]
+        let result = NearDuplicateFinder(settings: NearDuplicateSettings(ngram: 3, threshold: 0.7)).clusters(of: texts)
+        #expect(result.clusters == [[0, 1, 2]])
+        #expect(result.pairs.allSatisfy { $0.similarity >= 0.7 })
+        #expect(result.pairs.first { $0.first == 0 && $0.second == 1 }?.similarity == 1)
+    }
+}
