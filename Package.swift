@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Pipeline", "Release", "ReviewStore", "Statistics",
+                "Dedup", "Pipeline", "Release", "ReviewStore", "Statistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming

@@ -1,13 +1,25 @@
 public import DatasetCore
 
-/// A group of items whose normalized question text is the same.
+/// A group of items that are the same or nearly the same.
 public struct DuplicateCluster: Codable, Sendable, Hashable {
-    /// `duplicate` (same question, choices and answer: one kept) or `conflict` (same question,
+    /// `duplicate` (same question, choices and answer: one kept), `near_duplicate` (similar
+    /// question and choices, same answer: one kept), or `conflict` (same or similar question with
     /// different choices or answer: all kept for a person to resolve).
     public var kind: String
     public var key: String
     public var representative: String?
     public var members: [String]
+    /// For near-duplicates: each member's exact Jaccard similarity to the representative (or,
+    /// in a conflict, to the cluster's first member).
+    public var similarity: [String: Double]?
+
+    public init(kind: String, key: String, representative: String?, members: [String], similarity: [String: Double]? = nil) {
+        self.kind = kind
+        self.key = key
+        self.representative = representative
+        self.members = members
+        self.similarity = similarity
+    }
 }
 
 public struct DedupResult: Sendable {

@@ -83,14 +83,25 @@ public struct PipelineRunner: Sendable {
         // dedup
         finish(try await runner.run(stage: "dedup", key: key("dedup", after: reports.last!)) { directory in
             let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "validate"))
-            let result = ExactDeduplicator.deduplicate(items)
+            var result = ExactDeduplicator.deduplicate(items)
+            var notes: [String] = []
+            if let settings = spec.nearDuplicates {
+                var settings = settings
+                settings.seed = spec.seed
+                let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings)
+                result.unique = near.unique
+                result.dropped += near.dropped
+                result.clusters += near.clusters
+                notes.append("near-duplicates: Jaccard ≥ \(settings.threshold) on \(settings.ngram)-character shingles, "
+                             + "\(settings.permutations) permutations, \(settings.banding)")
+            }
             try StageFiles.write(result.unique, "items.jsonl", in: directory)
             try StageFiles.write(result.dropped, "dropped.jsonl", in: directory)
             try StageFiles.write(result.clusters, "clusters.jsonl", in: directory)
             let conflicts = result.clusters.filter { $0.kind == "conflict" }.count
+            if conflicts > 0 { notes.append("\(conflicts) conflicts (same or similar question, different choices or answer) kept for review") }
             return StageSummary(stage: "dedup", itemsIn: items.count, itemsOut: result.unique.count,
-                                dropped: StageSummary.droppedCounts(result.dropped),
-                                notes: conflicts > 0 ? ["\(conflicts) conflicts (same question, different choices or answer) kept for review"] : [])
+                                dropped: StageSummary.droppedCounts(result.dropped), notes: notes)
         })
         if until == .dedup { return reports }
 

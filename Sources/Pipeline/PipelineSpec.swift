@@ -4,6 +4,7 @@ public import SurveyIngest
 public import Validation
 public import Sampling
 public import ReviewStore
+public import Dedup
 import Statistics
 
 /// A pipeline file (YAML): its sources, stage settings, seed, splits and release.
@@ -51,6 +52,8 @@ public struct PipelineSpec: Sendable {
     public var sampling: SamplingPlan
     public var splits: [SplitAssigner.Split]
     public var balanceAnswers: Bool
+    /// Near-duplicate detection in the dedup stage; nil when the pipeline turns it off.
+    public var nearDuplicates: NearDuplicateSettings?
     public var review: ReviewPlan
     public var releaseName: String
     public var license: String
@@ -81,6 +84,8 @@ public struct PipelineSpec: Sendable {
     static let sampleKeys = ["strata", "quotas", "total", "allocation", "deviations", "sub_quotas", "minimum",
                              "allow_shortfall", "oversample"]
     static let releaseStageKeys = ["splits", "balance_answers"]
+    static let dedupKeys = ["near_duplicates"]
+    static let nearDuplicateKeys = ["ngram", "permutations", "threshold", "false_negative_weight"]
     static let reviewKeys = ["rounds", "include_unreviewed"]
     static let roundKeys = ["name", "reviewers", "batch_size", "roles", "decisions", "rule", "threshold", "on_disagreement",
                             "labels", "label_threshold", "tasks"]
@@ -142,6 +147,7 @@ public struct PipelineSpec: Sendable {
         var splits = SplitAssigner.defaultSplits
         var balanceAnswers = true
         var review = ReviewPlan()
+        var nearDuplicates: NearDuplicateSettings? = NearDuplicateSettings()
         var stageConfigText: [String: String] = [:]
         if let stagesNode = top["stages"], let stages = stagesNode.mapping(&d) {
             stages.rejectUnknownKeys(allowed: stageKeys, &d)
@@ -154,7 +160,7 @@ public struct PipelineSpec: Sendable {
                     }
                 }
             }
-            if let dedup = stages["dedup"]?.mapping(&d) { dedup.rejectUnknownKeys(allowed: [], &d) }
+            if let dedup = stages["dedup"]?.mapping(&d) { nearDuplicates = parseDedup(dedup, &d) }
             if let node = stages["review"] { review = parseReview(node, &d) }
             if let sample = stages["sample"]?.mapping(&d) { sampling = parseSampling(sample, &d) }
             if let release = stages["release"]?.mapping(&d) {
@@ -194,7 +200,7 @@ public struct PipelineSpec: Sendable {
         }
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
-                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, review: review,
+                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, nearDuplicates: nearDuplicates, review: review,
                             releaseName: releaseName, license: license,
                             description: top["description"]?.string(&d), stageConfigText: stageConfigText)
     }
@@ -371,6 +377,32 @@ public struct PipelineSpec: Sendable {
             if value < 0 || value > 10 { d.error(node.location, "oversample must be between 0 and 10 (a share: 0.2 = 20% more)") } else { plan.oversample = value }
         }
         return plan
+    }
+
+    static func parseDedup(_ map: YAMLMapping, _ d: inout Diagnostics) -> NearDuplicateSettings? {
+        map.rejectUnknownKeys(allowed: dedupKeys, &d)
+        var settings = NearDuplicateSettings()
+        guard let node = map["near_duplicates"] else { return settings }
+        if let settingsMap = node.mappingIfMapping(&d) {
+            settingsMap.rejectUnknownKeys(allowed: nearDuplicateKeys, &d)
+            func whole(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+                guard let node = settingsMap[key], let value = node.int(&d) else { return nil }
+                guard range.contains(value) else { d.error(node.location, "\(key) must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+                return value
+            }
+            func share(_ key: String) -> Double? {
+                guard let node = settingsMap[key], let value = node.double(&d) else { return nil }
+                guard 0 < value && value < 1 else { d.error(node.location, "\(key) must be above 0 and below 1"); return nil }
+                return value
+            }
+            if let value = whole("ngram", 1...32) { settings.ngram = value }
+            if let value = whole("permutations", 16...1024) { settings.permutations = value }
+            if let value = share("threshold") { settings.threshold = value }
+            if let value = share("false_negative_weight") { settings.falseNegativeWeight = value }
+            return settings
+        }
+        guard let enabled = node.bool(&d) else { return settings }
+        return enabled ? settings : nil
     }
 
     static func parseReview(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewPlan {

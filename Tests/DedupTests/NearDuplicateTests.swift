@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Dedup
+import DatasetCore
 
 struct CLIcKItem: Decodable {
     var id: String
@@ -83,5 +84,38 @@ struct CLIcKItem: Decodable {
         #expect(result.clusters == [[0, 1, 2]])
         #expect(result.pairs.allSatisfy { $0.similarity >= 0.7 })
         #expect(result.pairs.first { $0.first == 0 && $0.second == 1 }?.similarity == 1)
+    }
+}
+
+@Suite struct NearDuplicateDeduplicatorTests {
+    func item(_ clique: CLIcKItem, id: String? = nil, question: String? = nil, reviewed: Bool = false) -> Item {
+        var item = Item(id: id ?? "ck-" + clique.id, task: .commonKnowledge, subject: "korean", language: "ko",
+                        question: question ?? clique.stem, choices: clique.choices,
+                        answer: clique.choices.firstIndex(of: clique.answer).map(Item.letter), choicesOrdered: false,
+                        source: ItemSource(kind: "authored", sourceID: "click", document: "click.json", element: clique.id, license: nil, revision: "r"))
+        if reviewed { item.review = ReviewSummary(status: "approved", rounds: ["fact-check"]) }
+        return item
+    }
+
+    @Test func aNearCopyIsDroppedForTheReviewedOneAndTemplatedQuestionsWithOtherAnswersAreConflicts() throws {
+        let click = try CLIcKItem.load()
+        var items = click.map { item($0) }
+        // A reworded copy of a question, reviewed, beside the original.
+        let original = try #require(click.first { $0.id == "KIIP_tradition_1" })
+        items.append(item(original, id: "ck-reworded", question: original.stem.replacingOccurrences(of: "대표적인", with: "대표적"), reviewed: true))
+        let result = NearDuplicateDeduplicator.deduplicate(items, settings: NearDuplicateSettings(ngram: 5, threshold: 0.7, seed: 7))
+        let dropped = try #require(result.dropped.first { $0.id == "ck-KIIP_tradition_1" })
+        #expect(dropped.reason == "near_duplicate")
+        #expect(dropped.detail.hasPrefix("similar to ck-reworded (Jaccard 0."))
+        let near = try #require(result.clusters.first { $0.kind == "near_duplicate" && $0.members.contains("ck-reworded") })
+        #expect(near.representative == "ck-reworded")
+        #expect(try #require(near.similarity?["ck-KIIP_tradition_1"]) >= 0.7)
+        // 국립/공립/사립학교: one template, three different answers: kept, for a person to look at.
+        let schools = try #require(result.clusters.first { $0.members.contains("ck-KIIP_society_194") })
+        #expect(schools.kind == "conflict" && schools.representative == nil)
+        #expect(["ck-KIIP_society_194", "ck-KIIP_society_195", "ck-KIIP_society_196"].allSatisfy { id in result.unique.contains { $0.id == id } })
+        #expect(result.unique.count == items.count - result.dropped.count)
+        // Deterministic: the same items and seed give the same clusters.
+        #expect(NearDuplicateDeduplicator.deduplicate(items, settings: NearDuplicateSettings(ngram: 5, threshold: 0.7, seed: 7)).clusters == result.clusters)
     }
 }
