@@ -16,13 +16,8 @@ extension BuildDataset {
         @OptionGroup var options: PipelineOptions
 
         func run() async throws {
-            let spec = try options.loadSpec()
-            let runner: PipelineRunner
-            do {
-                runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
-            } catch {
-                throw reportAndExit(error)
-            }
+            let runner = try options.loadRunner()
+            let spec = runner.spec
             let problems = await runner.check()
             guard problems.isEmpty else { throw reportAndExit(problems) }
             print("\(options.pipeline): ok (\(spec.sources.count) sources, \(Set(spec.inputPaths).count) input files)")

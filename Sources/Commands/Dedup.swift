@@ -18,13 +18,8 @@ extension BuildDataset {
         @Option(help: ArgumentHelp("The item id to explain.", valueName: "id")) var explain: String
 
         func run() async throws {
-            let spec = try options.loadSpec()
-            let runner: PipelineRunner
-            do {
-                runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
-            } catch {
-                throw reportAndExit(error)
-            }
+            let runner = try options.loadRunner()
+            let spec = runner.spec
             let stage = runner.buildDirectory.appendingPathComponent("dedup")
             let input = runner.buildDirectory.appendingPathComponent("validate/items.jsonl")
             guard FileManager.default.fileExists(atPath: stage.appendingPathComponent("clusters.jsonl").path),

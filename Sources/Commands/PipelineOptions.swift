@@ -17,6 +17,16 @@ struct PipelineOptions: ParsableArguments {
 
     /// Loads and checks the pipeline file; every problem is printed before exiting non-zero.
     func loadSpec() throws -> PipelineSpec { try loadPipelineSpec(pipeline, project: projectURL) }
+
+    /// The pipeline's runner (its spec loaded and checked); problems are printed before exiting.
+    func loadRunner() throws -> PipelineRunner {
+        let spec = try loadSpec()
+        do {
+            return try PipelineRunner(spec: spec, pipelineFile: pipelineURL, projectDirectory: projectURL)
+        } catch {
+            throw reportAndExit(error)
+        }
+    }
 }
 
 func projectDirectoryURL(_ project: String) -> URL {
