@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "DedupTests", dependencies: ["Dedup"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "ReviewStore", "TestSupport", "build-dataset"]),
         .target(name: "TestSupport", dependencies: ["DatasetCore"], path: "Tests/TestSupport", swiftSettings: upcoming),
     ]

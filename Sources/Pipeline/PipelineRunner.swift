@@ -81,7 +81,9 @@ public struct PipelineRunner: Sendable {
         if until == .validate { return reports }
 
         // dedup
-        finish(try await runner.run(stage: "dedup", key: key("dedup", after: reports.last!)) { directory in
+        let referenceHashes = inputs.filter { input in spec.contamination.benchmarks.contains { $0.path == input.path } }
+            .map { "\($0.path)=\($0.sha256)" } + ["seed=\(spec.seed)"]
+        finish(try await runner.run(stage: "dedup", key: key("dedup", after: reports.last!, extra: referenceHashes)) { directory in
             let items = try StageFiles.read(Item.self, "items.jsonl", in: runner.directory(of: "validate"))
             var result = ExactDeduplicator.deduplicate(items)
             var notes: [String] = []
@@ -95,11 +97,25 @@ public struct PipelineRunner: Sendable {
                 notes.append("near-duplicates: Jaccard ≥ \(settings.threshold) on \(settings.ngram)-character shingles, "
                              + "\(settings.permutations) permutations, \(settings.banding)")
             }
+            if !spec.contamination.benchmarks.isEmpty {
+                var settings = spec.nearDuplicates ?? NearDuplicateSettings()
+                settings.seed = spec.seed
+                settings.threshold = spec.contamination.threshold
+                let benchmarks = try spec.contamination.benchmarks.map { ($0, try $0.read(from: url($0.path))) }
+                let matches = ContaminationChecker.matches(result.unique, benchmarks: benchmarks, settings: settings)
+                result.apply(matches, drop: spec.contamination.drop)
+                try StageFiles.write(matches, "contamination.jsonl", in: directory)
+                notes.append("contamination: \(matches.count) items match \(benchmarks.map { "\($0.0.name) (\($0.1.count))" }.joined(separator: ", ")) at Jaccard ≥ \(settings.threshold)"
+                             + (spec.contamination.drop ? "" : "; flagged, not dropped"))
+            }
             try StageFiles.write(result.unique, "items.jsonl", in: directory)
             try StageFiles.write(result.dropped, "dropped.jsonl", in: directory)
             try StageFiles.write(result.clusters, "clusters.jsonl", in: directory)
-            let conflicts = result.clusters.filter { $0.kind == "conflict" }.count
-            if conflicts > 0 { notes.append("\(conflicts) conflicts (same or similar question, different choices or answer) kept for review") }
+            let kinds = Dictionary(grouping: result.clusters, by: \.kind)
+            if !kinds.isEmpty {
+                notes.append("clusters in clusters.jsonl: " + kinds.keys.sorted().map { "\(kinds[$0]!.count) \($0)" }.joined(separator: ", ")
+                             + (kinds["conflict"] == nil ? "" : " (conflicts: same or similar question, different choices or answer; kept for review)"))
+            }
             return StageSummary(stage: "dedup", itemsIn: items.count, itemsOut: result.unique.count,
                                 dropped: StageSummary.droppedCounts(result.dropped), notes: notes)
         })
@@ -160,8 +176,11 @@ public struct PipelineRunner: Sendable {
             let balanced = spec.balanceAnswers
                 ? AnswerBalancer.balance(final.items, seed: spec.seed, previous: PublishedRelease.choices(of: publishedItems))
                 : (items: final.items, report: [])
+            // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
+            let together = try StageFiles.read(DuplicateCluster.self, "clusters.jsonl", in: runner.directory(of: "dedup"))
+                .map(\.members).filter { $0.count > 1 }
             let splits = SplitAssigner(seed: spec.seed, splits: spec.splits)
-                .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems))
+                .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems), together: together)
             let violations = try ReleaseWriter.schemaViolations(splits.values.flatMap { $0 }, schemaText: try itemSchemaText(),
                                                                 schemaName: "schemas/item.schema.json")
             try Diagnostics(violations).check()
@@ -177,6 +196,9 @@ public struct PipelineRunner: Sendable {
             notes += balanced.report.map { "answer positions \($0.subject): \($0.counts.map(String.init).joined(separator: "/")) (chi-square \($0.chiSquare))" }
             notes += final.shortfall.filter { $0.shortfall > 0 }.map { "shortfall \($0.stratum): \($0.selected) of \($0.target ?? 0) after review" }
             if let published { notes.append("splits and choice order of \(spec.releaseName) \(published.version) kept") }
+            notes += SplitAssigner.straddling(splits, together: together).map {
+                "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
+            }
             return StageSummary(stage: "release", itemsIn: reviewed.count, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         })
@@ -257,6 +279,13 @@ public struct PipelineRunner: Sendable {
                 _ = try ingest(source, hashes: hashes)
             } catch {
                 problems += error.inputErrors ?? [InputError(file: source.files.values.sorted().first ?? spec.file, "\(error)")]
+            }
+        }
+        for benchmark in spec.contamination.benchmarks {
+            do {
+                _ = try benchmark.read(from: url(benchmark.path))
+            } catch {
+                problems += error.inputErrors ?? [InputError(file: benchmark.path, "\(error)")]
             }
         }
         return problems

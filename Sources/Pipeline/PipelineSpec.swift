@@ -54,6 +54,16 @@ public struct PipelineSpec: Sendable {
     public var balanceAnswers: Bool
     /// Near-duplicate detection in the dedup stage; nil when the pipeline turns it off.
     public var nearDuplicates: NearDuplicateSettings?
+    /// Benchmarks that candidates must not copy; empty when none are named.
+    public var contamination: Contamination
+
+    /// The dedup stage's check against existing benchmarks.
+    public struct Contamination: Sendable {
+        public var benchmarks: [ReferenceBenchmark] = []
+        public var threshold = 0.8
+        /// Drop a matching candidate, or keep it with the flag `contaminated`.
+        public var drop = true
+    }
     public var review: ReviewPlan
     public var releaseName: String
     public var license: String
@@ -68,7 +78,7 @@ public struct PipelineSpec: Sendable {
 
     /// Every file that sources name, as written in the pipeline file, in a stable order.
     public var inputPaths: [String] {
-        sources.flatMap { source in source.files.keys.sorted().map { source.files[$0]! } }
+        sources.flatMap { source in source.files.keys.sorted().map { source.files[$0]! } } + contamination.benchmarks.map(\.path)
     }
 
     static let topKeys = ["name", "description", "seed", "sources", "stages", "release"]
@@ -84,7 +94,9 @@ public struct PipelineSpec: Sendable {
     static let sampleKeys = ["strata", "quotas", "total", "allocation", "deviations", "sub_quotas", "minimum",
                              "allow_shortfall", "oversample"]
     static let releaseStageKeys = ["splits", "balance_answers"]
-    static let dedupKeys = ["near_duplicates"]
+    static let dedupKeys = ["near_duplicates", "contamination"]
+    static let contaminationKeys = ["threshold", "action", "references"]
+    static let referenceKeys = ["name", "path", "id", "question", "choices"]
     static let nearDuplicateKeys = ["ngram", "permutations", "threshold", "false_negative_weight"]
     static let reviewKeys = ["rounds", "include_unreviewed"]
     static let roundKeys = ["name", "reviewers", "batch_size", "roles", "decisions", "rule", "threshold", "on_disagreement",
@@ -148,6 +160,7 @@ public struct PipelineSpec: Sendable {
         var balanceAnswers = true
         var review = ReviewPlan()
         var nearDuplicates: NearDuplicateSettings? = NearDuplicateSettings()
+        var contamination = Contamination()
         var stageConfigText: [String: String] = [:]
         if let stagesNode = top["stages"], let stages = stagesNode.mapping(&d) {
             stages.rejectUnknownKeys(allowed: stageKeys, &d)
@@ -160,7 +173,10 @@ public struct PipelineSpec: Sendable {
                     }
                 }
             }
-            if let dedup = stages["dedup"]?.mapping(&d) { nearDuplicates = parseDedup(dedup, &d) }
+            if let dedup = stages["dedup"]?.mapping(&d) {
+                nearDuplicates = parseDedup(dedup, &d)
+                if let node = dedup["contamination"] { contamination = parseContamination(node, projectDirectory: projectDirectory, &d) }
+            }
             if let node = stages["review"] { review = parseReview(node, &d) }
             if let sample = stages["sample"]?.mapping(&d) { sampling = parseSampling(sample, &d) }
             if let release = stages["release"]?.mapping(&d) {
@@ -200,7 +216,7 @@ public struct PipelineSpec: Sendable {
         }
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
-                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, nearDuplicates: nearDuplicates, review: review,
+                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, nearDuplicates: nearDuplicates, contamination: contamination, review: review,
                             releaseName: releaseName, license: license,
                             description: top["description"]?.string(&d), stageConfigText: stageConfigText)
     }
@@ -403,6 +419,41 @@ public struct PipelineSpec: Sendable {
         }
         guard let enabled = node.bool(&d) else { return settings }
         return enabled ? settings : nil
+    }
+
+    static func parseContamination(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> Contamination {
+        var result = Contamination()
+        guard let map = node.mapping(&d) else { return result }
+        map.rejectUnknownKeys(allowed: contaminationKeys, &d)
+        if let node = map["threshold"], let value = node.double(&d) {
+            if 0 < value && value < 1 { result.threshold = value } else { d.error(node.location, "threshold must be above 0 and below 1") }
+        }
+        if let node = map["action"], let text = node.string(&d) {
+            switch text {
+            case "drop": result.drop = true
+            case "flag": result.drop = false
+            default: d.error(node.location, "action must be drop or flag")
+            }
+        }
+        for entry in map.required("references", &d)?.sequence(&d) ?? [] {
+            guard let reference = entry.mapping(&d) else { continue }
+            reference.rejectUnknownKeys(allowed: referenceKeys, &d)
+            guard let name = reference.required("name", &d)?.string(&d), let pathNode = reference.required("path", &d),
+                  let path = pathNode.string(&d) else { continue }
+            let isCSV = path.lowercased().hasSuffix(".csv")
+            if !isCSV, !path.lowercased().hasSuffix(".jsonl") { d.error(pathNode.location, "a reference benchmark must be a .jsonl or .csv file") }
+            if let projectDirectory, !FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path) {
+                d.error(pathNode.location, "file '\(path)' does not exist")
+            }
+            var choices: [String] = []
+            if let node = reference["choices"] {
+                if isCSV { choices = node.strings(&d) ?? [] } else if let field = node.string(&d) { choices = [field] }
+            }
+            if result.benchmarks.contains(where: { $0.name == name }) { d.error(entry.location, "reference '\(name)' is named twice") }
+            result.benchmarks.append(ReferenceBenchmark(name: name, path: path, idField: reference["id"]?.string(&d) ?? "id",
+                                                        questionField: reference["question"]?.string(&d) ?? "question", choiceFields: choices))
+        }
+        return result
     }
 
     static func parseReview(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewPlan {

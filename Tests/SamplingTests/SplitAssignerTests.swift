@@ -75,6 +75,39 @@ let devAndTest = [SplitAssigner.Split(name: "dev", perSubject: 2), SplitAssigner
         #expect(second["dev"]!.filter { $0.subject == first["dev"]![0].subject }.count == 2)
         #expect(second["dev"]!.contains { $0.id.hasPrefix("new-") })
     }
+
+    @Test func aClusterNeverStraddlesSplits() {
+        let pool = items(12, subject: "history") + items(4, subject: "math")
+        // A pair, a triple too large for dev's 2 slots, and a pair across subjects.
+        let together = [["ck-history-0", "ck-history-1"], ["ck-history-2", "ck-history-3", "ck-history-4"],
+                        ["ck-history-5", "ck-math-0"]]
+        var pairsInDev = 0
+        for seed in UInt64(0)..<40 {
+            let splits = SplitAssigner(seed: seed, splits: devAndTest).assign(pool, together: together)
+            #expect(SplitAssigner.straddling(splits, together: together).isEmpty, "seed \(seed)")
+            #expect(splits.values.map(\.count).reduce(0, +) == pool.count)
+            #expect(splits["dev"]!.filter { $0.subject == "history" }.count <= 2)
+            #expect(!splits["dev"]!.contains { $0.id == "ck-history-2" }, "the triple cannot fit in dev")
+            if splits["dev"]!.contains(where: { $0.id == "ck-history-0" }) { pairsInDev += 1 }
+        }
+        // The pair is not simply kept out of dev.
+        #expect(pairsInDev > 0)
+    }
+
+    @Test func aNewMemberJoinsTheSplitItsPublishedClusterIsIn() {
+        let pool = items(12, subject: "history")
+        let assigner = SplitAssigner(seed: 3, splits: devAndTest)
+        let first = assigner.assign(pool)
+        let published = Dictionary(uniqueKeysWithValues: first.flatMap { split, members in members.map { ($0.id, split) } })
+        let devItem = first["dev"]![0].id
+        let copy = items(1, subject: "history", prefix: "new")
+        let second = assigner.assign(pool + copy, previous: published, together: [[devItem, copy[0].id]])
+        #expect(second["dev"]!.contains { $0.id == copy[0].id })
+        // Two published items now found to be near-duplicates keep their splits; the report names them.
+        let apart = [[first["dev"]![0].id, first["test"]![0].id]]
+        let third = assigner.assign(pool, previous: published, together: apart)
+        #expect(SplitAssigner.straddling(third, together: apart) == apart)
+    }
 }
 
 @Suite struct AnswerBalancerTests {
