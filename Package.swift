@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CSystemShims"),
+        .target(name: "CMinHash"),
 
         .target(
             name: "DatasetCore",
@@ -40,7 +41,7 @@ let package = Package(
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
-        .target(name: "Dedup", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "Dedup", dependencies: ["DatasetCore", "CMinHash"], swiftSettings: upcoming),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
@@ -60,7 +61,10 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
-        .executableTarget(name: "xml-benchmark", dependencies: ["DatasetCore", "TextbookIngest", "XMLReader"], swiftSettings: upcoming),
+        .target(name: "BenchmarkSupport", swiftSettings: upcoming),
+        .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader"], swiftSettings: upcoming),
+        .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
+                          swiftSettings: upcoming),
 
         .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),

@@ -2,7 +2,7 @@ public import Foundation
 public import DatasetCore
 
 /// An existing benchmark to check candidates against, as the pipeline file names it: a JSON
-/// Lines or CSV file and which of its fields hold the id, the question and the choices.
+/// Lines, JSON array or CSV file and which of its fields hold the id, the question and the choices.
 public struct ReferenceBenchmark: Sendable, Hashable {
     public var name: String
     public var path: String
@@ -44,10 +44,21 @@ public struct ReferenceBenchmark: Sendable, Hashable {
             guard let text = String(data: try Data(contentsOf: url), encoding: .utf8) else {
                 throw InputError(file: path, "the file is not UTF-8")
             }
-            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
-            where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                let location = SourceLocation(file: path, line: index + 1)
-                guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
+            // JSON Lines, one record a line; or (.json) one array of records, as many benchmarks ship.
+            var records: [(SourceLocation, Any?)] = []
+            if url.pathExtension.lowercased() == "json" {
+                guard let array = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [Any] else {
+                    throw InputError(file: path, "not a JSON array of records")
+                }
+                records = array.enumerated().map { (SourceLocation(file: "\(path) record \($0.offset + 1)"), $0.element) }
+            } else {
+                for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+                    records.append((SourceLocation(file: path, line: index + 1), try? JSONSerialization.jsonObject(with: Data(line.utf8))))
+                }
+            }
+            for (location, record) in records {
+                guard let object = record as? [String: Any] else {
                     diagnostics.error(location, "not a JSON object")
                     continue
                 }

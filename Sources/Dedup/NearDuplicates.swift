@@ -34,16 +34,16 @@ public struct SimilarPair: Sendable, Hashable {
 }
 
 /// Disjoint sets over 0..<count, with path halving and union by size.
-struct UnionFind {
+public struct UnionFind: Sendable {
     private var parent: [Int32]
     private var size: [Int32]
 
-    init(count: Int) {
+    public init(count: Int) {
         parent = (0..<count).map { Int32($0) }
         size = Array(repeating: 1, count: count)
     }
 
-    mutating func find(_ element: Int) -> Int {
+    public mutating func find(_ element: Int) -> Int {
         var node = Int32(element)
         while parent[Int(node)] != node {
             parent[Int(node)] = parent[Int(parent[Int(node)])]
@@ -54,7 +54,7 @@ struct UnionFind {
 
     /// Joins two sets; false when they were one already.
     @discardableResult
-    mutating func union(_ a: Int, _ b: Int) -> Bool {
+    public mutating func union(_ a: Int, _ b: Int) -> Bool {
         var rootA = find(a), rootB = find(b)
         if rootA == rootB { return false }
         if size[rootA] < size[rootB] { swap(&rootA, &rootB) }
@@ -94,24 +94,33 @@ public struct NearDuplicateFinder: Sendable {
     }
 
     /// Finds clusters among shingle sets (sorted, distinct hashes).
+    ///
+    /// Band keys are kept for all items (8 bytes per item and band, not the signatures) and
+    /// bucketed one band at a time in an open-addressing table with chained members, which holds
+    /// a million items in a few hundred megabytes where a dictionary of arrays per band took
+    /// several gigabytes.
     public func clusters(shingles: [[UInt64]]) -> Result {
-        var buckets = [[UInt64: [Int32]]](repeating: [:], count: banding.bands)
+        let count = shingles.count, bands = banding.bands, rows = banding.rows
+        precondition(count < Int(Int32.max), "fewer than 2³¹ items")
+        var keys = [UInt64](repeating: 0, count: count * bands)
+        var signature = [UInt32](repeating: 0, count: hasher.permutations)
         for (index, set) in shingles.enumerated() where !set.isEmpty {
-            let signature = hasher.signature(set)
-            for band in 0..<banding.bands {
-                var key: UInt64 = UInt64(band)
-                for row in 0..<banding.rows {
-                    key = Shingles.mix(key ^ UInt64(signature[band * banding.rows + row]))
-                }
-                buckets[band][key, default: []].append(Int32(index))
+            hasher.fill(&signature, with: set)
+            for band in 0..<bands {
+                var key = UInt64(band)
+                for row in 0..<rows { key = Shingles.mix(key ^ UInt64(signature[band * rows + row])) }
+                keys[band * count + index] = key
             }
         }
-        var sets = UnionFind(count: shingles.count)
+        var sets = UnionFind(count: count)
         var checked = Set<UInt64>()
         var pairs: [SimilarPair] = []
         var candidates = 0
-        for table in buckets {
-            for members in table.values where members.count > 1 {
+        var table = BucketTable(capacity: count)
+        for band in 0..<bands {
+            table.removeAll()
+            for index in 0..<count where !shingles[index].isEmpty { table.insert(keys[band * count + index], Int32(index)) }
+            table.forEachBucket { members in
                 for (position, a) in members.enumerated() {
                     for b in members[(position + 1)...] {
                         let (low, high) = (Int(min(a, b)), Int(max(a, b)))
@@ -132,5 +141,57 @@ public struct NearDuplicateFinder: Sendable {
         }
         let clusters = groups.values.map { Array(Set($0)).sorted() }.sorted { $0[0] < $1[0] }
         return Result(clusters: clusters, pairs: pairs.sorted { ($0.first, $0.second) < ($1.first, $1.second) }, candidates: candidates)
+    }
+}
+
+/// Items by a 64-bit key: open addressing over a power-of-two table (at most half full), each
+/// slot heading a chain of the items with its key.
+struct BucketTable {
+    private var keys: [UInt64]
+    private var heads: [Int32]
+    private var sizes: [Int32]
+    private var next: [Int32]
+    private let mask: Int
+
+    init(capacity: Int) {
+        var slots = 16
+        while slots < capacity * 2 { slots <<= 1 }
+        keys = Array(repeating: 0, count: slots)
+        heads = Array(repeating: -1, count: slots)
+        sizes = Array(repeating: 0, count: slots)
+        next = Array(repeating: -1, count: max(capacity, 1))
+        mask = slots - 1
+    }
+
+    mutating func removeAll() {
+        for slot in heads.indices { heads[slot] = -1 }
+    }
+
+    mutating func insert(_ key: UInt64, _ item: Int32) {
+        var slot = Int(truncatingIfNeeded: Shingles.mix(key)) & mask
+        while heads[slot] >= 0 && keys[slot] != key { slot = (slot + 1) & mask }
+        if heads[slot] < 0 {
+            keys[slot] = key
+            sizes[slot] = 0
+            next[Int(item)] = -1
+        } else {
+            next[Int(item)] = heads[slot]
+        }
+        heads[slot] = item
+        sizes[slot] += 1
+    }
+
+    /// Calls `body` with the members of every key that two or more items share.
+    func forEachBucket(_ body: ([Int32]) -> Void) {
+        var members: [Int32] = []
+        for slot in heads.indices where sizes[slot] > 1 && heads[slot] >= 0 {
+            members.removeAll(keepingCapacity: true)
+            var item = heads[slot]
+            while item >= 0 {
+                members.append(item)
+                item = next[Int(item)]
+            }
+            body(members)
+        }
     }
 }

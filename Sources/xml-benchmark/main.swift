@@ -2,6 +2,7 @@
 // (Debian's libxml2-utils) on the same generated corpus; see README "Benchmarks".
 //
 //   swift run -c release xml-benchmark [--megabytes 100] [--directory .build/xml-benchmark]
+import BenchmarkSupport
 import DatasetCore
 import Foundation
 import TextbookIngest
@@ -11,18 +12,6 @@ import Glibc
 #endif
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-
-func option(_ name: String, _ fallback: String) -> String {
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return fallback }
-    return arguments[index + 1]
-}
-
-/// This process's peak resident set (VmHWM): unlike getrusage's ru_maxrss, it starts afresh at exec.
-func peakResidentKilobytes() -> Int {
-    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-    let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-    return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
-}
 
 // MARK: - The measured child: ingest files, print seconds, peak RSS and counts.
 
@@ -41,7 +30,7 @@ if arguments.first == "ingest" {
             }
         }
     }
-    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    let seconds = seconds(since: start)
     print("\(seconds) \(peakResidentKilobytes()) \(items) \(passages) \(dropped)")
     exit(0)
 }
@@ -53,7 +42,7 @@ if arguments.first == "events" {
     for path in arguments.dropFirst() {
         try XMLStreamReader().read(fileAt: URL(fileURLWithPath: path), displayName: path) { _ in events += 1 }
     }
-    print(Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9, events)
+    print(seconds(since: start), events)
     exit(0)
 }
 

@@ -54,5 +54,9 @@ import Testing
         // Conjoining jamo compose to the syllable; compatibility jamo fold by NFKC.
         #expect("\u{1112}\u{1161}\u{11AB}\u{1100}\u{1173}\u{11AF}".comparisonKey == "한글")
         #expect("「세종」은 누구인가?".comparisonKey == "세종 은 누구인가")
+        // Full case folding, not lower-casing.
+        #expect("Straße".comparisonKey == "STRASSE".comparisonKey)
+        #expect("ΣΊΣΥΦΟΣ".comparisonKey == "σίσυφος".comparisonKey)
+        #expect("Ｓｔｒａẞｅ".comparisonKey == "strasse")
     }
 }

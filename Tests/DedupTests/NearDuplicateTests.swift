@@ -87,6 +87,41 @@ struct CLIcKItem: Decodable {
     }
 }
 
+@Suite struct ExactSimilarityJoinTests {
+    /// Random sets over a small vocabulary (so that tokens repeat across sets), with near copies.
+    func sets(seed: UInt64) -> [[UInt64]] {
+        var generator = SplitMix64(seed: seed)
+        var sets: [[UInt64]] = []
+        for index in 0..<400 {
+            if index > 10, generator.next() % 3 == 0 {
+                // A copy of an earlier set with a few tokens swapped out.
+                var copy = Set(sets[Int(generator.next() % UInt64(sets.count))])
+                for _ in 0..<Int(generator.next() % 4) {
+                    if let drop = copy.first { copy.remove(drop) }
+                    copy.insert(generator.next() % 300)
+                }
+                sets.append(copy.sorted())
+            } else {
+                sets.append(Set((0..<(3 + Int(generator.next() % 30))).map { _ in generator.next() % 300 }).sorted())
+            }
+        }
+        sets.append([])
+        return sets
+    }
+
+    @Test(arguments: [0.5, 0.7, 0.8, 0.9])
+    func prefixFilteringFindsExactlyThePairsAllPairsComparisonFinds(threshold: Double) {
+        for seed in UInt64(1)...3 {
+            let input = sets(seed: seed)
+            let truth = ExactSimilarityJoin.allPairs(input, threshold: threshold)
+            #expect(truth.count > 20, "the input has pairs to find")
+            #expect(ExactSimilarityJoin.pairs(input, threshold: threshold) == truth)
+        }
+        // A pair exactly at the threshold counts: 4 shared of 5 is 0.8.
+        #expect(ExactSimilarityJoin.pairs([[1, 2, 3, 4, 5], [1, 2, 3, 4]], threshold: 0.8).count == 1)
+    }
+}
+
 @Suite struct NearDuplicateDeduplicatorTests {
     func item(_ clique: CLIcKItem, id: String? = nil, question: String? = nil, reviewed: Bool = false) -> Item {
         var item = Item(id: id ?? "ck-" + clique.id, task: .commonKnowledge, subject: "korean", language: "ko",

@@ -1,0 +1,230 @@
+// Near-duplicate detection at scale: throughput, peak memory, recall and precision against the
+// exact all-pairs answer, and datasketch (PyPI) on the same shingles side by side; see README
+// "Benchmarks".
+//
+//   swift run -c release dedup-benchmark [--items 1000000] [--threshold 0.8] [--permutations 128]
+//       [--ngram 5] [--python python3] [--datasketch-items N] [--no-datasketch] [--all-pairs-check]
+//       [--min-recall R]
+import BenchmarkSupport
+import DatasetCore
+import Dedup
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+func mebibytes(_ kilobytes: Int) -> String { String(format: "%.0f MiB", Double(kilobytes) / 1024) }
+
+let count = Int(option("--items", "1000000"))!
+let threshold = Double(option("--threshold", "0.8"))!
+let permutations = Int(option("--permutations", "128"))!
+let ngram = Int(option("--ngram", "5"))!
+let python = option("--python", "python3")
+let datasketchItems = min(count, Int(option("--datasketch-items", String(count)))!)
+let settings = NearDuplicateSettings(ngram: ngram, permutations: permutations, threshold: threshold, seed: 20_261_123)
+
+// MARK: - Synthetic items: Korean and English questions with choices, a fifth of them planted
+// copies of an earlier item: reformatted (full-width, spacing, punctuation, choice order; the
+// same after normalization) or edited by a number of character changes (similarity spread out).
+
+struct ItemGenerator {
+    var random = SplitMix64(seed: 20_261_123)
+    let englishWords = """
+        the of and to in is was for on that by with as from at which this are be or an its were
+        following statement correct true false about most likely what who when where why how not all
+        country city river law court school history science economy culture festival holiday food
+        population election president king dynasty war treaty language letter number market price
+        """.split(whereSeparator: \.isWhitespace).map(String.init)
+    let koreanParticles = ["은", "는", "이", "가", "을", "를", "의", "에", "에서", "으로", "와", "과", "도"]
+    let koreanStems = ["다음 중", "다음 설명 중", "다음 자료에 대한 설명으로", "밑줄 친 내용과 관련된", "다음을 읽고"]
+    let koreanEnds = ["옳은 것은?", "옳지 않은 것은?", "가장 적절한 것은?", "해당하는 것은?"]
+    let englishStems = ["Which of the following", "According to the passage,", "What is", "Who was", "Which statement about"]
+
+    mutating func int(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
+
+    mutating func syllable() -> Character {
+        let final = int(10) < 6 ? 0 : 1 + int(27)
+        return Character(Unicode.Scalar(0xAC00 + (int(19) * 21 + int(21)) * 28 + final)!)
+    }
+
+    mutating func koreanWord() -> String {
+        var word = String((0..<(1 + int(3))).map { _ in syllable() })
+        if int(2) == 0 { word += koreanParticles[int(koreanParticles.count)] }
+        return word
+    }
+
+    mutating func englishWord() -> String {
+        if int(2) == 0 { return englishWords[int(englishWords.count)] }
+        let letters = Array("etaoinshrdlucmfwypvbgkjqxz")
+        // The smaller of two draws: letters earlier in the list (the frequent ones) come up more.
+        return String((0..<(2 + int(8))).map { _ in letters[min(int(26), int(26))] })
+    }
+
+    mutating func words(_ range: ClosedRange<Int>, korean: Bool) -> String {
+        (0..<(range.lowerBound + int(range.count))).map { _ in korean ? koreanWord() : englishWord() }.joined(separator: " ")
+    }
+
+    /// A question and four choices.
+    mutating func original() -> (question: String, choices: [String]) {
+        let korean = int(2) == 0
+        let question = korean
+            ? "\(koreanStems[int(koreanStems.count)]) \(words(6...14, korean: true)) \(koreanEnds[int(koreanEnds.count)])"
+            : "\(englishStems[int(englishStems.count)]) \(words(6...14, korean: false))?"
+        return (question, (0..<4).map { _ in words(1...4, korean: korean) })
+    }
+
+    mutating func reformatted(_ text: String) -> String {
+        var output = ""
+        for character in text {
+            if let ascii = character.asciiValue, ascii > 0x20, ascii < 0x7F, int(3) == 0 {
+                output.unicodeScalars.append(Unicode.Scalar(0xFF00 + UInt32(ascii) - 0x20)!)
+            } else if character == " ", int(4) == 0 {
+                output += "  "
+            } else {
+                output.append(character)
+            }
+        }
+        return output + (int(2) == 0 ? "!" : "")
+    }
+
+    mutating func edited(_ text: String, edits: Int) -> String {
+        var characters = Array(text)
+        for _ in 0..<edits where !characters.isEmpty {
+            let position = int(characters.count)
+            let replacement = characters[position].isASCII ? Character(Unicode.Scalar(0x61 + UInt8(int(26)))) : syllable()
+            switch int(3) {
+            case 0: characters[position] = replacement
+            case 1: characters.insert(replacement, at: position)
+            default: characters.remove(at: position)
+            }
+        }
+        return String(characters)
+    }
+}
+
+/// The compared text of an item: the question and its choices in sorted order (as the dedup stage does).
+func comparedText(_ question: String, _ choices: [String]) -> String {
+    ([question] + choices.sorted()).joined(separator: "\n")
+}
+
+var generator = ItemGenerator()
+var texts: [String] = []
+var originals: [Int] = []
+var planted: [(source: Int, copy: Int)] = []
+texts.reserveCapacity(count)
+let generationStart = DispatchTime.now()
+for index in 0..<count {
+    if index >= 1000, generator.int(5) == 0 {
+        let source = originals[generator.int(originals.count)]
+        let copy: String
+        if generator.int(20) < 3 {
+            let lines = texts[source].split(separator: "\n").map(String.init)
+            copy = comparedText(generator.reformatted(lines[0]), lines.dropFirst().map { generator.reformatted($0) }.reversed())
+        } else {
+            copy = generator.edited(texts[source], edits: 1 + generator.int(max(2, texts[source].count / 6)))
+        }
+        planted.append((source, texts.count))
+        texts.append(copy)
+    } else {
+        let item = generator.original()
+        originals.append(texts.count)
+        texts.append(comparedText(item.question, item.choices))
+    }
+}
+let characters = texts.reduce(0) { $0 + $1.count }
+print("items: \(count) (\(planted.count) planted copies), \(characters / count) characters on average; generated in \(String(format: "%.1f", seconds(since: generationStart))) s")
+print("settings: \(ngram)-character shingles, \(permutations) permutations, Jaccard ≥ \(threshold), \(settings.banding) (false-negative weight \(settings.falseNegativeWeight))")
+
+// MARK: - Ours: shingles of normalized text, then signatures, bands, exact re-check, clusters.
+
+let residentBefore = residentKilobytes()
+let shingleStart = DispatchTime.now()
+let shingles = texts.map { Shingles.hashes(of: $0, n: ngram) }
+let shingleSeconds = seconds(since: shingleStart)
+let findStart = DispatchTime.now()
+let found = NearDuplicateFinder(settings: settings).clusters(shingles: shingles)
+let findSeconds = seconds(since: findStart)
+let peakAfterDedup = peakResidentKilobytes()
+let total = shingleSeconds + findSeconds
+print(String(format: "normalize + shingle: %.2f s (%.0f items/s)", shingleSeconds, Double(count) / shingleSeconds))
+print(String(format: "signatures + LSH + exact re-check + clusters: %.2f s (%.0f items/s); %d candidates, %d verified pairs, %d clusters",
+             findSeconds, Double(count) / findSeconds, found.candidates, found.pairs.count, found.clusters.count))
+print(String(format: "end to end: %.2f s, %.0f items/s on one core; peak memory %@ (%@ above the generated texts)",
+             total, Double(count) / total, mebibytes(peakAfterDedup), mebibytes(peakAfterDedup - residentBefore)))
+
+// MARK: - The exact answer: every pair at or above the threshold (prefix-filtered join, exact).
+
+let truthStart = DispatchTime.now()
+let truth = ExactSimilarityJoin.pairs(shingles, threshold: threshold)
+print(String(format: "exact all-pairs answer: %d pairs in %.1f s", truth.count, seconds(since: truthStart)))
+if arguments.contains("--all-pairs-check") {
+    let allPairs = ExactSimilarityJoin.allPairs(shingles, threshold: threshold)
+    print("checked against comparing all \(count * (count - 1) / 2) pairs: \(allPairs == truth ? "identical" : "DIFFERENT")")
+    if allPairs != truth { exit(1) }
+}
+let key = { (first: Int, second: Int) in UInt64(min(first, second)) << 32 | UInt64(max(first, second)) }
+let truthKeys = Set(truth.map { key($0.first, $0.second) })
+let foundKeys = Set(found.pairs.map { key($0.first, $0.second) })
+let truePositives = foundKeys.intersection(truthKeys).count
+// A false merge: a cluster that joins items the exact answer does not connect.
+var truthComponents = UnionFind(count: count)
+for pair in truth { truthComponents.union(pair.first, pair.second) }
+let falseMerges = found.clusters.filter { cluster in Set(cluster.map { truthComponents.find($0) }).count > 1 }.count
+var componentOf: [Int: Int] = [:]
+for (index, cluster) in found.clusters.enumerated() { for member in cluster { componentOf[member] = index } }
+let clustered = truth.filter { pair in componentOf[pair.first].map { $0 == componentOf[pair.second] } ?? false }.count
+print(String(format: "recall: %.4f of pairs found directly, %.4f in one cluster; precision %.4f after the exact re-check (%.4f of candidates before it); false merges: %d",
+             Double(truePositives) / Double(max(truth.count, 1)), Double(clustered) / Double(max(truth.count, 1)),
+             Double(truePositives) / Double(max(foundKeys.count, 1)), Double(truePositives) / Double(max(found.candidates, 1)), falseMerges))
+// The exact re-check makes these invariants; a smaller recall than asked fails the run too.
+let minimumRecall = Double(option("--min-recall", "0"))!
+if falseMerges > 0 || truePositives != foundKeys.count || Double(truePositives) < minimumRecall * Double(truth.count) {
+    print("FAILED: false merges, unverified pairs, or recall below \(minimumRecall)")
+    exit(1)
+}
+let bins: [(Double, Double)] = [(threshold, 0.85), (0.85, 0.9), (0.9, 0.95), (0.95, 1), (1, 1.01)].filter { $0.1 > threshold }
+for (low, high) in bins {
+    let inBin = truth.filter { $0.similarity >= max(low, threshold) && $0.similarity < high }
+    guard !inBin.isEmpty else { continue }
+    let hit = inBin.filter { foundKeys.contains(key($0.first, $0.second)) }.count
+    print(String(format: "  Jaccard %@: %d pairs, recall %.4f", high > 1 ? "1" : String(format: "[%.2f, %.2f)", max(low, threshold), high),
+                 inBin.count, Double(hit) / Double(inBin.count)))
+}
+let plantedSimilar = planted.filter { truthKeys.contains(key($0.source, $0.copy)) }.count
+print("planted copies at or above the threshold: \(plantedSimilar) of \(planted.count); pairs not planted: \(truth.count - plantedSimilar) (copies of one source, chance)")
+
+// MARK: - datasketch on the same shingles (their low 32 bits), same permutations and banding.
+
+guard !arguments.contains("--no-datasketch") else { exit(0) }
+let file = FileManager.default.temporaryDirectory.appendingPathComponent("dedup-benchmark-\(getpid()).u32")
+var buffer: [UInt32] = []
+for set in shingles.prefix(datasketchItems) {
+    buffer.append(UInt32(set.count))
+    buffer += set.map { UInt32(truncatingIfNeeded: $0) }
+}
+try buffer.withUnsafeBytes { try Data($0).write(to: file) }
+buffer = []
+defer { try? FileManager.default.removeItem(at: file) }
+let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("datasketch_side.py").path
+let process = Process()
+process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+process.arguments = [python, script, file.path, String(threshold), String(permutations), String(settings.falseNegativeWeight)]
+process.environment = ProcessInfo.processInfo.environment.merging(["OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"]) { $1 }
+let pipe = Pipe()
+process.standardOutput = pipe
+try process.run()
+let output = pipe.fileHandleForReading.readDataToEndOfFile()
+process.waitUntilExit()
+guard process.terminationStatus == 0,
+      let report = try JSONSerialization.jsonObject(with: output) as? [String: Any],
+      let dsSeconds = report["seconds"] as? Double, let dsItems = report["items"] as? Int else {
+    print("datasketch did not run (\(python) \(script)); install it with: pip install datasketch")
+    exit(1)
+}
+let ours = Double(count) / findSeconds, theirs = Double(dsItems) / dsSeconds
+print(String(format: "datasketch %@: %d items in %.1f s (%.0f items/s), %@ bands × %@ rows, %@ candidates, peak memory %@",
+             report["version"] as? String ?? "?", dsItems, dsSeconds, theirs, "\(report["bands"] ?? "?")", "\(report["rows"] ?? "?")",
+             "\(report["candidates"] ?? "?")", mebibytes(report["peak_kb"] as? Int ?? 0)))
+print(String(format: "speed ratio on the same work (shingles to candidates): %.1f× datasketch's throughput", ours / theirs))
