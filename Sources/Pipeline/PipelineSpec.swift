@@ -441,7 +441,9 @@ public struct PipelineSpec: Sendable {
             guard let name = reference.required("name", &d)?.string(&d), let pathNode = reference.required("path", &d),
                   let path = pathNode.string(&d) else { continue }
             let isCSV = path.lowercased().hasSuffix(".csv")
-            if !isCSV, !path.lowercased().hasSuffix(".jsonl") { d.error(pathNode.location, "a reference benchmark must be a .jsonl or .csv file") }
+            if !isCSV, !path.lowercased().hasSuffix(".jsonl"), !path.lowercased().hasSuffix(".json") {
+                d.error(pathNode.location, "a reference benchmark must be a .jsonl, .json (an array of records) or .csv file")
+            }
             if let projectDirectory, !FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path) {
                 d.error(pathNode.location, "file '\(path)' does not exist")
             }

@@ -89,6 +89,34 @@ release:
         }
     }
 
+    @Test func dedupSettingsAreCheckedWithTheirKeys() throws {
+        let yaml = minimalSpec.replacingOccurrences(of: "release:\n", with: """
+            stages:
+              dedup:
+                near_duplicates: {ngram: 0, threshold: 1.5, permutaions: 64}
+                contamination:
+                  action: delete
+                  references:
+                    - {name: b, path: raw/b.txt, question: q}
+                    - {name: b, path: raw/c.json, id: qid}
+            release:
+
+            """)
+        do {
+            _ = try parseSpec(yaml)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            let lines = error.errors.map(\.description)
+            #expect(lines.contains { $0.hasPrefix("p.yaml:11: 'stages.dedup.near_duplicates.permutaions': unknown key (did you mean 'permutations'?)") })
+            #expect(lines.contains { $0.hasPrefix("p.yaml:13:15: 'stages.dedup.contamination.action': action must be drop or flag") })
+            #expect(lines.contains { $0.contains("'stages.dedup.contamination.references[0].path': a reference benchmark must be") })
+            #expect(lines.contains("p.yaml:16:11: 'stages.dedup.contamination.references[1]': reference 'b' is named twice"))
+            #expect(lines.contains("p.yaml:11:30: 'stages.dedup.near_duplicates.ngram': ngram must be between 1 and 32"))
+            #expect(lines.contains("p.yaml:11:44: 'stages.dedup.near_duplicates.threshold': threshold must be above 0 and below 1"))
+            #expect(lines.count == 6)
+        }
+    }
+
     @Test func surveySettingsAreCheckedByKindAndRange() throws {
         let yaml = minimalSpec.replacingOccurrences(of: "    language: ko\n", with: "    language: ko\n    survey: {min_n: 10}\n")
         #expect(throws: InputError.self) { try parseSpec(yaml) }
