@@ -109,6 +109,37 @@ public final class ReviewStore {
                 try store.audit(actor: "migration", action: "decision.audited", table: .decisions, key: String(row[0].integer!))
             }
         },
+        { store in
+            // The review page: one-time sign-in links, sessions, which items a reviewer has been
+            // shown, and refused requests. Tokens and session ids are stored as SHA-256 only.
+            try store.database.execute("""
+            CREATE TABLE sign_in_tokens (
+                token_hash TEXT PRIMARY KEY,
+                reviewer TEXT NOT NULL REFERENCES reviewers (id),
+                expires_at TEXT NOT NULL,
+                used_at TEXT
+            );
+            CREATE TABLE sessions (
+                id_hash TEXT PRIMARY KEY,
+                reviewer TEXT NOT NULL REFERENCES reviewers (id),
+                csrf TEXT NOT NULL,
+                expires_at TEXT NOT NULL
+            );
+            CREATE TABLE item_views (
+                reviewer TEXT NOT NULL,
+                batch TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                PRIMARY KEY (reviewer, batch, item_id)
+            );
+            CREATE TABLE refusals (
+                seq INTEGER PRIMARY KEY,
+                at TEXT NOT NULL,
+                reviewer TEXT,
+                request TEXT NOT NULL,
+                reason TEXT NOT NULL
+            );
+            """)
+        },
     ]
 
     public init(url: URL) throws {

@@ -1,0 +1,96 @@
+public import Foundation
+import DatasetCore
+
+/// A signed-in reviewer's session on the review page.
+public struct ReviewSession: Sendable, Hashable {
+    public var reviewer: Reviewer
+    /// The token every form of this session must carry.
+    public var csrfToken: String
+    public var expiresAt: Date
+}
+
+/// A request the review page refused, with who made it and why.
+public struct Refusal: Sendable, Hashable {
+    public var at: String
+    public var reviewer: String?
+    public var request: String
+    public var reason: String
+}
+
+extension ReviewStore {
+    /// 256 random bits from the system's generator (getrandom), base64url without padding.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
+    }
+
+    /// A one-time sign-in token for `reviewer`, valid until `now + lifetime`. Only its hash is stored.
+    public func issueSignInToken(reviewer: String, lifetime: TimeInterval = 7 * 24 * 3600, now: Date = Date()) throws -> String {
+        guard try self.reviewer(reviewer) != nil else { throw ReviewError("unknown reviewer '\(reviewer)'") }
+        let token = Self.randomToken()
+        try database.query("INSERT INTO sign_in_tokens (token_hash, reviewer, expires_at) VALUES (?, ?, ?)",
+                           [.text(Hashing.sha256Hex(token)), .text(reviewer), .text(Self.timestamp(now + lifetime))])
+        return token
+    }
+
+    /// Spends a sign-in token and opens a session: the session id (for the cookie) and the
+    /// session. Nil when the token is unknown, used or expired.
+    public func redeemSignInToken(_ token: String, sessionLifetime: TimeInterval = 12 * 3600,
+                                  now: Date = Date()) throws -> (id: String, session: ReviewSession)? {
+        try database.transaction {
+            let hash = Hashing.sha256Hex(token)
+            guard let row = try database.query("""
+                SELECT reviewer FROM sign_in_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
+                """, [.text(hash), .text(Self.timestamp(now))]).first,
+                  let reviewer = try self.reviewer(row[0].text!) else { return nil }
+            try database.query("UPDATE sign_in_tokens SET used_at = ? WHERE token_hash = ?", [.text(Self.timestamp(now)), .text(hash)])
+            let id = Self.randomToken()
+            let session = ReviewSession(reviewer: reviewer, csrfToken: Self.randomToken(), expiresAt: now + sessionLifetime)
+            try database.query("INSERT INTO sessions (id_hash, reviewer, csrf, expires_at) VALUES (?, ?, ?, ?)",
+                               [.text(Hashing.sha256Hex(id)), .text(reviewer.id), .text(session.csrfToken),
+                                .text(Self.timestamp(session.expiresAt))])
+            return (id, session)
+        }
+    }
+
+    /// The live session with this id; nil when unknown or expired.
+    public func session(_ id: String, now: Date = Date()) throws -> ReviewSession? {
+        guard let row = try database.query("SELECT reviewer, csrf, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?",
+                                           [.text(Hashing.sha256Hex(id)), .text(Self.timestamp(now))]).first,
+              let reviewer = try self.reviewer(row[0].text!) else { return nil }
+        let expires = (try? Date(row[2].text!, strategy: .iso8601)) ?? now
+        return ReviewSession(reviewer: reviewer, csrfToken: row[1].text!, expiresAt: expires)
+    }
+
+    public func endSession(_ id: String) throws {
+        try database.query("DELETE FROM sessions WHERE id_hash = ?", [.text(Hashing.sha256Hex(id))])
+    }
+
+    /// Records that `reviewer` has been shown an item of a batch.
+    public func recordView(reviewer: String, batch: String, item: String) throws {
+        try database.query("INSERT OR IGNORE INTO item_views (reviewer, batch, item_id) VALUES (?, ?, ?)",
+                           [.text(reviewer), .text(batch), .text(item)])
+    }
+
+    public func viewedItems(reviewer: String, batch: String) throws -> Set<String> {
+        Set(try database.query("SELECT item_id FROM item_views WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
+            .map { $0[0].text! })
+    }
+
+    public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date()) throws {
+        try database.query("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
+                           [.text(Self.timestamp(now)), reviewer.map { .text($0) } ?? .null, .text(request), .text(reason)])
+    }
+
+    public func refusals() throws -> [Refusal] {
+        try database.query("SELECT at, reviewer, request, reason FROM refusals ORDER BY seq").map {
+            Refusal(at: $0[0].text!, reviewer: $0[1].text, request: $0[2].text!, reason: $0[3].text!)
+        }
+    }
+}
