@@ -17,6 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        // The review page's load benchmark and the browser tests' WebDriver calls: Foundation's
+        // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
+        // connection pool is not configurable. Already a dependency of HummingbirdTesting.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
     ],
     targets: [
         // System libraries: each is imported by exactly one module.
@@ -53,9 +59,18 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(
+            name: "ReviewServer",
+            dependencies: [
+                "DatasetCore", "ReviewStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            swiftSettings: upcoming
+        ),
+        .target(
             name: "Commands",
             dependencies: [
-                "Dedup", "Pipeline", "Release", "ReviewStore", "Statistics",
+                "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Statistics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -63,6 +78,10 @@ let package = Package(
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
         .target(name: "BenchmarkSupport", swiftSettings: upcoming),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader"], swiftSettings: upcoming),
+        .executableTarget(name: "review-benchmark", dependencies: [
+            "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], swiftSettings: upcoming),
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
                           swiftSettings: upcoming),
 
@@ -71,6 +90,10 @@ let package = Package(
         .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
         .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),
+        .testTarget(name: "ReviewServerTests", dependencies: [
+            "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextbookIngestTests", dependencies: ["TextbookIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
@@ -78,7 +101,10 @@ let package = Package(
         .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
         .testTarget(name: "PipelineTests", dependencies: ["Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
-        .testTarget(name: "CommandsTests", dependencies: ["Commands", "Pipeline", "ReviewStore", "TestSupport", "build-dataset"]),
+        .testTarget(name: "CommandsTests", dependencies: [
+            "Commands", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .target(name: "TestSupport", dependencies: ["DatasetCore"], path: "Tests/TestSupport", swiftSettings: upcoming),
     ]
 )

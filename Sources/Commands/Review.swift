@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import DatasetCore
 import Pipeline
+import ReviewServer
 import ReviewStore
 
 /// Options of every `review` subcommand: the pipeline is an option here, because the
@@ -54,14 +55,15 @@ extension BuildDataset {
             The review database is data/review/<pipeline>.sqlite.
             """,
             subcommands: [Reviewers.self, Open.self, Assign.self, Export.self, Import.self, Status.self, AgreementCommand.self,
-                          Close.self, Audit.self]
+                          Close.self, Audit.self, Serve.self]
         )
     }
 }
 
 extension BuildDataset.Review {
     struct Reviewers: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add or list reviewers.", subcommands: [Add.self, List.self])
+        static let configuration = CommandConfiguration(abstract: "Add or list reviewers, or give one a new sign-in link.",
+                                                        subcommands: [Add.self, List.self, Link.self])
 
         struct Add: AsyncParsableCommand {
             static let configuration = CommandConfiguration(abstract: "Add a reviewer.")
@@ -69,6 +71,7 @@ extension BuildDataset.Review {
             @Argument(help: "The reviewer's id (letters, digits, '.', '_', '@', '-').") var id: String
             @Option(help: "Their name as shown to others.") var name: String?
             @Option(help: "reviewer, lead or curator.") var role: String = "reviewer"
+            @OptionGroup var link: SignInLinkOptions
 
             func run() async throws {
                 guard let role = ReviewerRole(rawValue: role) else {
@@ -77,6 +80,21 @@ extension BuildDataset.Review {
                 let (_, store) = try options.open()
                 try reviewing { try store.addReviewer(Reviewer(id: id, name: name ?? id, role: role), actor: options.actorID) }
                 print("added \(role.rawValue) \(id)")
+                try link.print(for: id, store: store)
+            }
+        }
+
+        struct Link: AsyncParsableCommand {
+            static let configuration = CommandConfiguration(
+                abstract: "Give a reviewer a new one-time sign-in link for the review page.",
+                discussion: "The link works once and expires; signing in opens a session in that browser.")
+            @OptionGroup var options: ReviewOptions
+            @Argument(help: "The reviewer's id.") var id: String
+            @OptionGroup var link: SignInLinkOptions
+
+            func run() async throws {
+                let (_, store) = try options.open()
+                try link.print(for: id, store: store)
             }
         }
 
@@ -297,6 +315,55 @@ extension BuildDataset.Review {
             }
             for entry in try reviewing({ try store.auditEntries(subjectPrefix: subject) }) {
                 print("\(entry.seq)\t\(entry.at)\t\(entry.actor)\t\(entry.action)\t\(entry.subject)")
+            }
+        }
+    }
+}
+
+struct SignInLinkOptions: ParsableArguments {
+    @Option(name: .customLong("url"), help: ArgumentHelp("The review page's address, for sign-in links.", valueName: "url"))
+    var url: String = "http://127.0.0.1:8080"
+
+    @Option(name: .customLong("link-days"), help: ArgumentHelp("How many days a sign-in link works.", valueName: "days"))
+    var days: Int = 7
+
+    func print(for reviewer: String, store: ReviewStore) throws {
+        let token = try reviewing { try store.issueSignInToken(reviewer: reviewer, lifetime: TimeInterval(days) * 24 * 3600) }
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        Swift.print("sign-in link for \(reviewer) (works once, for \(days) days): \(base)/sign-in/\(token)")
+    }
+}
+
+extension BuildDataset.Review {
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the review page over the pipeline's review database.",
+            discussion: """
+            Reviewers sign in with the one-time link that `review reviewers add` or `review reviewers link` \
+            prints, then decide on and label the batches assigned to them. The command line can be used \
+            at the same time: both write the same database, each change in one transaction.
+            """)
+        @OptionGroup var options: ReviewOptions
+        @Option(help: "The address to listen on (loopback unless told otherwise).") var host: String = "127.0.0.1"
+        @Option(help: "The port (0 picks a free one).") var port: Int = 8080
+        @Option(help: ArgumentHelp("Hours a session lasts after signing in.", valueName: "hours")) var sessionHours: Double = 12
+        @Flag(help: "Leave the Secure attribute off the session cookie (for a plain-HTTP address other than loopback).")
+        var insecureCookies = false
+
+        func run() async throws {
+            let project = projectDirectoryURL(options.project)
+            let spec = try loadPipelineSpec(options.pipeline, project: project)
+            let passagesFile = spec.buildDirectory(in: project).appendingPathComponent("ingest/passages.jsonl")
+            let passages = FileManager.default.fileExists(atPath: passagesFile.path)
+                ? try reviewing { try JSONLines.read(Passage.self, from: passagesFile) } : []
+            let service = try reviewing {
+                try ReviewService(databaseURL: spec.reviewDatabase(in: project), plan: spec.review, passages: passages,
+                                  sessionLifetime: sessionHours * 3600)
+            }
+            let host = host
+            try await ReviewRoutes(service: service, secureCookies: !insecureCookies).run(host: host, port: port) { port in
+                // Written unbuffered: whoever started the server waits for this line.
+                FileHandle.standardOutput.write(Data("review page on http://\(host):\(port)/ (stop with Ctrl-C)\n".utf8))
             }
         }
     }

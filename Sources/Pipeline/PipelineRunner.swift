@@ -30,9 +30,7 @@ public struct PipelineRunner: Sendable {
         self.jobs = max(jobs, 1)
     }
 
-    public var buildDirectory: URL {
-        projectDirectory.appendingPathComponent("build").appendingPathComponent(spec.name)
-    }
+    public var buildDirectory: URL { spec.buildDirectory(in: projectDirectory) }
 
     public var candidateDirectory: URL { buildDirectory.appendingPathComponent(StageName.release.rawValue) }
 

@@ -72,6 +72,11 @@ public struct PipelineSpec: Sendable {
     public var stageConfigText: [String: String]
 
     /// The pipeline's review database: one per pipeline, under the project's data folder.
+    /// Where the stages of this pipeline write: `build/<name>/`.
+    public func buildDirectory(in projectDirectory: URL) -> URL {
+        projectDirectory.appendingPathComponent("build").appendingPathComponent(name)
+    }
+
     public func reviewDatabase(in projectDirectory: URL) -> URL {
         projectDirectory.appendingPathComponent("data/review/\(name).sqlite")
     }

@@ -140,6 +140,10 @@ public final class ReviewStore {
             );
             """)
         },
+        { store in
+            // The review page asks for a reviewer's decisions in a batch on every request.
+            try store.database.execute("CREATE INDEX decisions_reviewer ON decisions (reviewer, batch)")
+        },
     ]
 
     public init(url: URL) throws {
@@ -233,13 +237,23 @@ public final class ReviewStore {
                            revisedIn: row[4].text)
     }
 
-    /// The latest version and content hash of each registered item.
-    public func latestVersions() throws -> [String: (version: Int, contentHash: String)] {
+    /// One version of an item, if it is registered.
+    public func itemVersion(_ id: String, contentHash: String) throws -> ItemVersion? {
+        try database.query("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? AND content_hash = ?",
+                           [.text(id), .text(contentHash)]).first.map(Self.itemVersion)
+    }
+
+    /// The latest version and content hash of each registered item, or of the items `ids` names.
+    public func latestVersions(of ids: [String]? = nil) throws -> [String: (version: Int, contentHash: String)] {
         var result: [String: (Int, String)] = [:]
-        let rows = try database.query("""
-            SELECT i.id, i.version, i.content_hash FROM items i
-            WHERE i.version = (SELECT MAX(version) FROM items WHERE id = i.id)
-            """)
+        // A bare column next to MAX() comes from the row that holds the maximum (SQLite's rule).
+        // Two statements: with an `IS NULL OR` the planner would scan every item.
+        let rows = if let ids {
+            try database.query("SELECT id, MAX(version), content_hash FROM items WHERE id IN (SELECT value FROM json_each(?)) GROUP BY id",
+                               [.text(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))])
+        } else {
+            try database.query("SELECT id, MAX(version), content_hash FROM items GROUP BY id")
+        }
         for row in rows {
             if let id = row[0].text, let version = row[1].integer, let hash = row[2].text { result[id] = (Int(version), hash) }
         }

@@ -154,19 +154,44 @@ extension ReviewStore {
 
     /// Every batch, optionally of one round, in creation order.
     public func batches(round: String? = nil) throws -> [BatchSummary] {
+        try batches(round: round, id: nil)
+    }
+
+    public func batch(_ id: String) throws -> BatchSummary? {
+        try batches(round: nil, id: id).first
+    }
+
+    /// One batch by id, or a round's batches, or all (the id's lookup uses the primary key).
+    func batches(round: String?, id: String?) throws -> [BatchSummary] {
         let rows = try database.query("""
             SELECT b.id, b.round, b.kind, (SELECT COUNT(*) FROM batch_items WHERE batch = b.id),
                    (SELECT group_concat(reviewer, ',') FROM (SELECT reviewer FROM assignments WHERE batch = b.id ORDER BY reviewer))
-            FROM batches b WHERE ? IS NULL OR b.round = ? ORDER BY b.rowid
-            """, [round.map(SQLiteValue.text) ?? .null, round.map(SQLiteValue.text) ?? .null])
+            FROM batches b \(id != nil ? "WHERE b.id = ?" : round != nil ? "WHERE b.round = ?" : "") ORDER BY b.rowid
+            """, [id ?? round].compactMap { $0.map(SQLiteValue.text) })
         return rows.map { row in
             BatchSummary(id: row[0].text!, round: row[1].text!, kind: BatchSummary.Kind(rawValue: row[2].text!) ?? .review,
                          items: Int(row[3].integer ?? 0), reviewers: row[4].text.map { $0.split(separator: ",").map(String.init) } ?? [])
         }
     }
 
-    public func batch(_ id: String) throws -> BatchSummary? {
-        try batches().first { $0.id == id }
+    /// A batch's member without its record: which version of which item, and whether a
+    /// revision has replaced it since.
+    public struct BatchMember: Sendable, Hashable {
+        public var itemID: String
+        public var contentHash: String
+        public var version: Int
+        public var isLatest: Bool
+    }
+
+    /// The members of a batch in batch order, without decoding their items.
+    public func batchMembers(_ batch: String) throws -> [BatchMember] {
+        try database.query("""
+            SELECT bi.item_id, bi.content_hash, i.version, (SELECT MAX(version) FROM items WHERE id = bi.item_id) FROM batch_items bi
+            JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
+            WHERE bi.batch = ? ORDER BY bi.position
+            """, [.text(batch)]).map { row in
+            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isLatest: row[2].integer == row[3].integer)
+        }
     }
 
     /// The item versions of a batch, in batch order.
@@ -253,13 +278,13 @@ extension ReviewStore {
         } else if !round.roles.contains(reviewer.role) {
             return "round \(round.name) is for \(round.roles.map(\.rawValue).joined(separator: "/")), and \(reviewer.id) is a \(reviewer.role.rawValue)"
         }
-        for member in try batchItems(batch.id) {
-            if try authors(of: member.item.id, upTo: member.version).contains(reviewer.id) {
-                return "\(reviewer.id) wrote item \(member.item.id)"
+        for member in try batchMembers(batch.id) {
+            if try authors(of: member.itemID, upTo: member.version).contains(reviewer.id) {
+                return "\(reviewer.id) wrote item \(member.itemID)"
             }
             let voted = try database.query("SELECT 1 FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
-                                           [.text(member.item.id), .text(member.contentHash), .text(round.name), .text(reviewer.id)])
-            if !voted.isEmpty { return "\(reviewer.id) already voted on item \(member.item.id)" }
+                                           [.text(member.itemID), .text(member.contentHash), .text(round.name), .text(reviewer.id)])
+            if !voted.isEmpty { return "\(reviewer.id) already voted on item \(member.itemID)" }
         }
         return nil
     }

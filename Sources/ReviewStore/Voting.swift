@@ -70,13 +70,13 @@ extension ReviewStore {
             var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?)] = []
             var seen = Set<String>()
             var revisedInFile = Set<String>()
-            var batchCache: [String: (BatchSummary, [String: ItemVersion])] = [:]
-            let latest = try latestVersions()
+            var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
+            let latest = try latestVersions(of: votes.map(\.itemID))
             for vote in votes {
                 func fail(_ field: String, _ message: String) { diagnostics.error(vote.location.with(field: field), message) }
                 guard let decision = vote.decision else { report.undecided += 1; continue }
                 if batchCache[vote.batch] == nil, let batch = try batch(vote.batch) {
-                    batchCache[vote.batch] = (batch, Dictionary(try batchItems(vote.batch).map { ($0.item.id, $0) }, uniquingKeysWith: { a, _ in a }))
+                    batchCache[vote.batch] = (batch, Dictionary(try batchMembers(vote.batch).map { ($0.itemID, $0) }, uniquingKeysWith: { a, _ in a }))
                 }
                 guard let (batch, members) = batchCache[vote.batch] else { fail("batch", "unknown batch '\(vote.batch)'"); continue }
                 guard let round = plan.round(batch.round) else { fail("batch", "batch \(batch.id) belongs to round '\(batch.round)', which the pipeline no longer declares"); continue }
@@ -94,7 +94,7 @@ extension ReviewStore {
                     fail("item_id", "\(vote.reviewer) decides on \(vote.itemID) twice in this file")
                     continue
                 }
-                if try authors(of: member.item.id, upTo: member.version).contains(reviewer.id) {
+                if try authors(of: member.itemID, upTo: member.version).contains(reviewer.id) {
                     fail("reviewer", "\(reviewer.id) wrote \(vote.itemID) and may not decide on it")
                     continue
                 }
@@ -126,7 +126,10 @@ extension ReviewStore {
                 }
                 var revised: Item?
                 if decision == .revise {
-                    switch revision(of: member.item, vote.revision) {
+                    guard let original = try itemVersion(member.itemID, contentHash: member.contentHash) else {
+                        fail("item_id", "the stored record of \(vote.itemID) is missing"); continue
+                    }
+                    switch revision(of: original.item, vote.revision) {
                     case .success(let item):
                         if !revisedInFile.insert(vote.itemID).inserted {
                             fail("revised_question", "\(vote.itemID) is revised twice in this file; revise it once and decide on the new version")
@@ -138,7 +141,7 @@ extension ReviewStore {
                     fail("revised_question", "revised text goes with the decision 'revise', not '\(decision.rawValue)'")
                 }
                 let existing = try database.query("SELECT seq, decision, COALESCE(reason, ''), COALESCE(revision_hash, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
-                                                  [.text(member.item.id), .text(member.contentHash), .text(round.name), .text(reviewer.id)]).first
+                                                  [.text(member.itemID), .text(member.contentHash), .text(round.name), .text(reviewer.id)]).first
                 if let existing {
                     let storedLabels = Dictionary(grouping: try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [existing[0]]),
                                                   by: { $0[0].text! }).mapValues { $0.map { $0[1].text! } }
@@ -155,7 +158,7 @@ extension ReviewStore {
                     continue
                 }
                 if !(try database.query("SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?",
-                                        [.text(round.name), .text(member.item.id), .text(member.contentHash)]).isEmpty) {
+                                        [.text(round.name), .text(member.itemID), .text(member.contentHash)]).isEmpty) {
                     fail("decision", "round \(round.name) has already settled \(vote.itemID)")
                     continue
                 }

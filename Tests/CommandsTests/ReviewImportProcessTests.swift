@@ -1,4 +1,7 @@
+import AsyncHTTPClient
 import Foundation
+import NIOCore
+import NIOHTTP1
 import Testing
 import DatasetCore
 import ReviewStore
@@ -97,5 +100,71 @@ import ReviewStore
         let again = try Binary.run(["review", "import", files[0], "-p", "pipelines/bulk.yaml"], in: project.directory)
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try decisionCount(database) == 3000)
+    }
+
+    /// The review page and the command line over one database at once: a reviewer decides in the
+    /// page while another batch is imported from a file, and the server stops cleanly on SIGINT.
+    @Test func theReviewPageServesWhileTheCommandLineImports() async throws {
+        let (project, database, files) = try bulkProject(count: 4, batchSize: 2)
+        defer { project.remove() }
+        let link = try ReviewSession(project: project).ok(["review", "reviewers", "link", "kim", "-p", "pipelines/bulk.yaml"])
+        let token = try #require(link.split(separator: "/").last?.trimmingCharacters(in: .whitespacesAndNewlines))
+
+        let server = try Binary.start(["review", "serve", "--port", "0", "-p", "pipelines/bulk.yaml"], in: project.directory)
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        // The first line says where it listens.
+        var output = Data()
+        let stdout = (server.standardOutput as! Pipe).fileHandleForReading
+        while !output.contains(UInt8(ascii: "\n")) {
+            let chunk = stdout.availableData
+            if chunk.isEmpty { break }
+            output.append(chunk)
+        }
+        let line = String(decoding: output, as: UTF8.self)
+        let origin = try #require(line.firstMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+/).map { String($0.0) }, "\(line)")
+
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        func send(_ path: String, cookie: String? = nil, form: String? = nil) async throws -> (HTTPResponseStatus, HTTPHeaders, String) {
+            var request = HTTPClientRequest(url: origin + path)
+            if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+            if let form {
+                request.method = .POST
+                request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                request.body = .bytes(ByteBuffer(string: form))
+            }
+            let response = try await client.execute(request, timeout: .seconds(30))
+            return (response.status, response.headers, String(buffer: try await response.body.collect(upTo: 1 << 20)))
+        }
+        do {
+            let (status, headers, _) = try await send("/sign-in/\(token)")
+            #expect(status == .seeOther)
+            let cookie = try #require(headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init))
+            let (_, _, home) = try await send("/", cookie: cookie)
+            let batch = try #require(home.firstMatch(of: /href="\/batches\/([^"]+)"/)?.1)
+            let (_, _, card) = try await send("/batches/\(batch)/items/1", cookie: cookie)
+            let csrf = try #require(card.firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+            let hash = try #require(card.firstMatch(of: /name="content_hash" value="([^"]+)"/)?.1)
+            let action = try #require(card.firstMatch(of: /action="([^"]+\/decision)"/)?.1)
+
+            // lee's batch goes in from the command line while the page is being served.
+            let lees = try #require(files.first { $0.hasSuffix("-lee.jsonl") })
+            let imported = try Binary.run(["review", "import", lees, "-p", "pipelines/bulk.yaml"], in: project.directory)
+            #expect(imported.status == 0, "\(imported.stderr)")
+
+            let (decided, _, body) = try await send(String(action), cookie: cookie, form: "csrf=\(csrf)&content_hash=\(hash)&decision=approve")
+            #expect(decided == .seeOther, "\(body)")
+        } catch {
+            try await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+
+        kill(server.processIdentifier, SIGINT)
+        for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!server.isRunning && server.terminationStatus == 0)
+        let store = try ReviewStore(url: database)
+        #expect(try store.database.query("SELECT reviewer, count(*) FROM decisions GROUP BY reviewer ORDER BY reviewer")
+                    .map { "\($0[0].text!) \($0[1].integer!)" } == ["kim 1", "lee 2"])
+        #expect(try store.verifyAudit().isEmpty)
     }
 }

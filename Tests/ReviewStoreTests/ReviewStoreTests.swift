@@ -133,6 +133,10 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
         let versions = try store.versions(of: "ck-1")
         #expect(versions.map(\.version) == [1, 2])
+        #expect(try store.latestVersions(of: ["ck-1", "unknown"]).mapValues(\.version) == ["ck-1": 2])
+        #expect(try store.latestVersions(of: ["ck-1"])["ck-1"]?.contentHash == versions[1].contentHash)
+        #expect(try store.batchMembers("fact-check-001").map { "\($0.itemID) v\($0.version) latest \($0.isLatest)" } == ["ck-1 v1 latest false"])
+        #expect(try store.itemVersion("ck-1", contentHash: versions[0].contentHash)?.version == 1)
         #expect(versions[0].item.question == item.question)
         #expect(versions[1].item.question == "고친 질문입니다?" && versions[1].item.answer == "B" && versions[1].author == "kim")
         #expect(try store.close("fact-check", plan: plan, actor: "test").pending == ["ck-1"])

@@ -1,0 +1,360 @@
+import DatasetCore
+import ReviewStore
+import Foundation
+import Mustache
+
+/// The fields of a submitted form (application/x-www-form-urlencoded); a name may repeat.
+public struct FormFields: Sendable {
+    public var pairs: [(String, String)]
+
+    public init(_ body: String) {
+        pairs = body.split(separator: "&", omittingEmptySubsequences: true).map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let decode = { (text: Substring) in
+                text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? ""
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    public subscript(name: String) -> String? { pairs.first { $0.0 == name }?.1 }
+
+    public func all(_ name: String) -> [String] { pairs.filter { $0.0 == name }.map(\.1) }
+}
+
+public struct DashboardPage: Sendable {
+    public struct Batch: Sendable {
+        var id: String, round: String, kind: String, items: Int, decided: Int, closed: Bool
+        var done: Bool { decided == items }
+    }
+
+    public struct Round: Sendable {
+        var status: RoundStatus
+        var agreement: [VariableAgreement]
+    }
+
+    var reviewer: Reviewer
+    var batches: [Batch] = []
+    var rounds: [Round] = []
+}
+
+public struct BatchPage: Sendable {
+    public struct Row: Sendable {
+        var position: Int, id: String, question: String, decided: Bool, shown: Bool
+    }
+
+    var batch: BatchSummary
+    var round: ReviewRound
+    var rows: [Row]
+    var canApproveRest: Bool
+}
+
+public struct ItemPage: Sendable {
+    public struct OtherVote: Sendable {
+        var reviewer: String, decision: String, reason: String
+    }
+
+    var batch: BatchSummary
+    var round: ReviewRound
+    var member: ReviewStore.ItemVersion
+    var position: Int
+    var count: Int
+    var passage: Passage?
+    var otherVotes: [OtherVote]
+    var decided: Bool
+}
+
+/// Server-rendered HTML from Mustache templates (escaped by default); no JavaScript framework,
+/// one small script for the keyboard.
+enum Pages {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in templates {
+            do { try library.register(text, named: name) } catch { fatalError("template \(name): \(error)") }
+        }
+        return library
+    }()
+
+    static func render(_ template: String, _ context: [String: Any], title: String, session: ReviewSession?) -> String {
+        let body = library.render(context, withTemplate: template) ?? ""
+        var layout: [String: Any] = ["title": title, "body": body]
+        if let session {
+            layout["signedIn"] = ["name": session.reviewer.name, "role": session.reviewer.role.rawValue, "csrf": session.csrfToken]
+        }
+        return library.render(layout, withTemplate: "layout") ?? ""
+    }
+
+    static func message(_ title: String, _ text: String, session: ReviewSession?) -> String {
+        render("message", ["title": title, "text": text], title: title, session: session)
+    }
+
+    static func dashboard(_ page: DashboardPage, session: ReviewSession) -> String {
+        let batches = page.batches.map { batch -> [String: Any] in
+            ["id": batch.id, "round": batch.round, "kind": batch.kind, "items": batch.items, "decided": batch.decided,
+             "done": batch.done, "closed": batch.closed, "percent": batch.items == 0 ? 100 : batch.decided * 100 / batch.items]
+        }
+        let rounds = page.rounds.map { round -> [String: Any] in
+            let status = round.status
+            return ["name": status.round, "closed": status.closed, "items": status.items, "approved": status.approved,
+                    "rejected": status.rejected, "disputed": status.disputed, "votesDone": status.votesDone,
+                    "votesExpected": status.votesExpected,
+                    "reviewers": status.reviewers.map { ["id": $0.reviewer, "decided": $0.decided, "assigned": $0.assigned] },
+                    "agreement": round.agreement.map { variable -> [String: Any] in
+                        ["variable": variable.variable, "scope": variable.scope, "items": variable.items,
+                         "fleiss": format(variable.fleissKappa), "alpha": format(variable.alphaNominal)]
+                    }]
+        }
+        return render("dashboard", ["name": page.reviewer.name, "batches": batches, "noBatches": batches.isEmpty,
+                                    "rounds": rounds, "curator": page.reviewer.role == .curator],
+                      title: "Your batches", session: session)
+    }
+
+    static func batch(_ page: BatchPage, session: ReviewSession) -> String {
+        let rows = page.rows.map { row -> [String: Any] in
+            ["position": row.position, "id": row.id, "question": row.question, "decided": row.decided, "shown": row.shown]
+        }
+        let firstOpen = page.rows.first { !$0.decided }?.position ?? 1
+        return render("batch", ["id": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
+                                "canApproveRest": page.canApproveRest, "start": firstOpen, "csrf": session.csrfToken,
+                                "remaining": page.rows.filter { !$0.decided }.count],
+                      title: "Batch \(page.batch.id)", session: session)
+    }
+
+    static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil) -> String {
+        let item = page.member.item
+        let choices = item.choices.enumerated().map { index, text -> [String: Any] in
+            let letter = Item.letter(index)
+            var choice: [String: Any] = ["letter": letter, "text": text, "index": index, "key": letter == item.answer]
+            if let survey = item.survey, index < survey.distribution.count {
+                let share = survey.distribution[index]
+                choice["share"] = String(format: "%.1f", share * 100)
+                choice["width"] = String(format: "%.1f", share * 100)
+            }
+            return choice
+        }
+        // Options are numbered across the round's labels; keys 1–9 pick the first nine.
+        var shortcut = 0
+        let labels = page.round.labels.map { label -> [String: Any] in
+            var view: [String: Any] = ["name": label.name, "required": label.required, "field": "label.\(label.name)"]
+            let options = { (values: [String]) in
+                values.map { value -> [String: Any] in
+                    shortcut += 1
+                    return shortcut <= 9 ? ["value": value, "key": shortcut] : ["value": value]
+                }
+            }
+            switch label.kind {
+            case .choice:
+                view[label.multiple ? "multiple" : "single"] = options(label.values)
+            case .boolean:
+                view["single"] = options(["true", "false"])
+            case .text:
+                view["text"] = true
+            }
+            return view
+        }
+        var context: [String: Any] = [
+            "batch": page.batch.id, "round": page.round.name, "position": page.position, "count": page.count,
+            "previous": page.position > 1 ? page.position - 1 : false, "next": page.position < page.count ? page.position + 1 : false,
+            "id": item.id, "contentHash": page.member.contentHash, "language": item.language, "subject": item.subject,
+            "task": item.task.rawValue, "question": item.question, "choices": choices, "answer": item.answer ?? "—",
+            "socialValue": item.survey != nil, "labels": labels, "csrf": session.csrfToken, "decided": page.decided,
+            "approve": page.round.decisions.contains(.approve), "reject": page.round.decisions.contains(.reject),
+            "revise": page.round.decisions.contains(.revise),
+            "source": ["kind": item.source.kind, "document": item.source.document, "element": item.source.element,
+                       "license": item.source.license ?? "not stated", "author": item.source.author ?? ""],
+            "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
+            "adjudication": page.batch.kind != .review,
+        ]
+        if let survey = item.survey {
+            context["survey"] = ["n": survey.n, "nEffective": String(format: "%.0f", survey.nEffective),
+                                 "moe": String(format: "%.1f", survey.marginOfError * 100), "contested": survey.contested]
+        }
+        if let passage = page.passage {
+            context["passage"] = ["headings": passage.headings.joined(separator: " › "), "text": passage.text, "language": passage.language]
+        }
+        if let error { context["error"] = error }
+        return render("item", context, title: "\(page.batch.id) · \(page.position)/\(page.count)", session: session)
+    }
+
+    static func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
+
+    static let templates: [String: String] = [
+        "layout": """
+        <!doctype html>
+        <html lang="ko">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} · build-dataset review</title>
+        <link rel="stylesheet" href="/static/app.css">
+        <script src="/static/app.js" defer></script>
+        </head>
+        <body>
+        <header>
+          <a href="/" class="home">build-dataset review</a>
+          {{#signedIn}}
+          <span class="who">{{name}} ({{role}})</span>
+          <form method="post" action="/sign-out" class="inline"><input type="hidden" name="csrf" value="{{csrf}}"><button>Sign out</button></form>
+          {{/signedIn}}
+        </header>
+        <main>
+        {{{body}}}
+        </main>
+        </body>
+        </html>
+        """,
+        "message": """
+        <h1>{{title}}</h1>
+        <p>{{text}}</p>
+        """,
+        "dashboard": """
+        <h1>Your batches</h1>
+        {{#noBatches}}<p>No batches are assigned to you yet.</p>{{/noBatches}}
+        {{^noBatches}}
+        <table class="batches">
+        <thead><tr><th>Batch</th><th>Round</th><th>Kind</th><th>Progress</th></tr></thead>
+        <tbody>
+        {{#batches}}
+        <tr{{#done}} class="done"{{/done}}>
+          <td>{{^closed}}<a href="/batches/{{id}}">{{id}}</a>{{/closed}}{{#closed}}{{id}} (closed){{/closed}}</td>
+          <td>{{round}}</td><td>{{kind}}</td>
+          <td><progress max="{{items}}" value="{{decided}}"></progress> {{decided}}/{{items}}</td>
+        </tr>
+        {{/batches}}
+        </tbody>
+        </table>
+        {{/noBatches}}
+        {{#curator}}
+        <h2>Rounds</h2>
+        {{#rounds}}
+        <section class="round">
+        <h3>{{name}}{{#closed}} (closed){{/closed}}</h3>
+        <p>{{items}} items: {{approved}} approved, {{rejected}} rejected, {{disputed}} disputed; votes {{votesDone}}/{{votesExpected}}</p>
+        <ul>{{#reviewers}}<li>{{id}}: {{decided}}/{{assigned}}</li>{{/reviewers}}</ul>
+        <table><thead><tr><th>Variable</th><th>Scope</th><th>Items</th><th>Fleiss κ</th><th>Krippendorff α</th></tr></thead>
+        <tbody>{{#agreement}}<tr><td>{{variable}}</td><td>{{scope}}</td><td>{{items}}</td><td>{{fleiss}}</td><td>{{alpha}}</td></tr>{{/agreement}}</tbody></table>
+        </section>
+        {{/rounds}}
+        {{/curator}}
+        """,
+        "batch": """
+        <h1>Batch {{id}}</h1>
+        <p>Round {{round}} ({{kind}}); {{remaining}} left to decide. <a href="/batches/{{id}}/items/{{start}}" id="start">Start</a></p>
+        <ol class="rows">
+        {{#rows}}
+        <li class="{{#decided}}decided{{/decided}}{{^decided}}{{#shown}}shown{{/shown}}{{/decided}}"><a href="/batches/{{id}}/items/{{position}}">{{question}}</a>{{#decided}} ✓{{/decided}}</li>
+        {{/rows}}
+        </ol>
+        {{#canApproveRest}}
+        <form method="post" action="/batches/{{id}}/approve-rest">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <button id="approve-rest">Approve the rest of this batch ({{remaining}})</button>
+        </form>
+        {{/canApproveRest}}
+        """,
+        "item": """
+        <nav class="pager">
+          <a href="/batches/{{batch}}">Batch {{batch}}</a> · item {{position}} of {{count}}
+          {{#previous}}<a href="/batches/{{batch}}/items/{{previous}}" id="previous" accesskey="k">← previous (k)</a>{{/previous}}
+          {{#next}}<a href="/batches/{{batch}}/items/{{next}}" id="next" accesskey="j">next (j) →</a>{{/next}}
+        </nav>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <article class="card" lang="{{language}}">
+          <p class="meta">{{subject}} · {{task}} · <code>{{id}}</code>{{#decided}} · <strong>decided</strong>{{/decided}}</p>
+          <h1 class="question">{{question}}</h1>
+          <ol class="choices">
+          {{#choices}}
+            <li class="{{#key}}key{{/key}}"><span class="letter">{{letter}}</span> {{text}}{{#key}} <span class="badge">key</span>{{/key}}
+            {{#share}}<span class="bar"><span style="width: {{width}}%"></span></span> {{share}}%{{/share}}</li>
+          {{/choices}}
+          </ol>
+          {{#survey}}<p class="meta">n = {{n}}, effective n = {{nEffective}}, margin of error ±{{moe}} points{{#contested}}, contested{{/contested}}</p>{{/survey}}
+          <p class="meta">Answer: <strong>{{answer}}</strong></p>
+          {{#passage}}<blockquote class="passage" lang="{{language}}"><p class="meta">{{headings}}</p>{{text}}</blockquote>{{/passage}}
+          <p class="meta">Source: {{source.kind}} {{source.document}}#{{source.element}}; licence {{source.license}}{{#source.author}}; author {{source.author}}{{/source.author}}</p>
+        </article>
+        {{#adjudication}}
+        <section class="votes"><h2>Votes to settle</h2><ul>{{#otherVotes}}<li>{{reviewer}}: {{decision}} {{reason}}</li>{{/otherVotes}}</ul></section>
+        {{/adjudication}}
+        <form method="post" action="/batches/{{batch}}/items/{{id}}/decision" id="decide">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="content_hash" value="{{contentHash}}">
+          {{#labels}}
+          <fieldset class="label"><legend>{{name}}{{#required}} *{{/required}}</legend>
+            {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/single}}
+            {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/multiple}}
+            {{#text}}<input type="text" name="{{field}}">{{/text}}
+          </fieldset>
+          {{/labels}}
+          <div class="actions">
+            {{#approve}}<button name="decision" value="approve" id="approve">Approve (a)</button>{{/approve}}
+            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="ko">
+            <button name="decision" value="reject" id="reject">Reject (r)</button>{{/reject}}
+          </div>
+          {{#revise}}
+          <details id="revise-panel"><summary>Revise (e)</summary>
+            <label>Question <textarea name="question" id="revised-question" rows="3">{{question}}</textarea></label>
+            {{#choices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}"></label>{{/choices}}
+            <label>Answer <input type="text" name="answer" value="{{answer}}" size="2"></label>
+            <button name="decision" value="revise" id="revise">Save revision</button>
+          </details>
+          {{/revise}}
+        </form>
+        <p class="help">Keys: a approve · r reason and reject · e revise · 1–9 label options · j next · k previous</p>
+        """,
+    ]
+
+    static let css = """
+    :root { font-family: system-ui, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; line-height: 1.5; }
+    body { margin: 0 auto; max-width: 52rem; padding: 0 1rem 3rem; }
+    :lang(ko) { word-break: keep-all; overflow-wrap: anywhere; }
+    header { display: flex; gap: 1rem; align-items: center; padding: .75rem 0; border-bottom: 1px solid #ccc; }
+    header .home { font-weight: 600; margin-right: auto; }
+    form.inline { display: inline; }
+    table { border-collapse: collapse; width: 100%; } td, th { padding: .3rem .5rem; border-bottom: 1px solid #eee; text-align: left; }
+    tr.done td { color: #666; }
+    .card { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
+    .question { font-size: 1.3rem; font-weight: 600; }
+    .choices li { margin: .3rem 0; } .choices .key { font-weight: 600; }
+    .letter { display: inline-block; min-width: 1.5rem; font-weight: 600; }
+    .badge { font-size: .75rem; background: #1a7f37; color: #fff; border-radius: .25rem; padding: 0 .3rem; }
+    .bar { display: inline-block; width: 8rem; height: .7rem; background: #eee; vertical-align: middle; }
+    .bar span { display: block; height: 100%; background: #3b6fb6; }
+    .meta { color: #555; font-size: .9rem; }
+    .passage { border-left: 3px solid #ccc; margin: 1rem 0; padding-left: 1rem; white-space: pre-wrap; }
+    .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: 1rem 0; } .actions input { flex: 1; min-width: 12rem; }
+    button { font-size: 1rem; padding: .4rem .9rem; } fieldset { margin: .5rem 0; }
+    details label { display: block; margin: .4rem 0; } textarea, details input { width: 100%; font: inherit; }
+    kbd { font-size: .75rem; border: 1px solid #bbb; border-radius: .2rem; padding: 0 .25rem; color: #555; }
+    .error { color: #b00020; font-weight: 600; } .rows .decided { color: #666; } .rows .shown { font-style: italic; }
+    @media (max-width: 40rem) { body { padding: 0 .5rem 2rem; } .question { font-size: 1.15rem; } }
+    """
+
+    /// The keyboard: shortcuts act only when no text field has the focus.
+    static let script = """
+    document.addEventListener('keydown', (event) => {
+      const target = event.target;
+      const typing = target instanceof HTMLElement && (target.tagName === 'INPUT' && target.type === 'text' || target.tagName === 'TEXTAREA');
+      const form = document.getElementById('decide');
+      if (typing) {
+        if (target.id === 'reason' && event.key === 'Enter') { event.preventDefault(); form.requestSubmit(document.getElementById('reject')); }
+        if (event.key === 'Escape') target.blur();
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
+      const click = (id, selector) => {
+        const element = id ? document.getElementById(id) : document.querySelector(selector);
+        if (element) { event.preventDefault(); element.click(); }
+      };
+      switch (event.key) {
+        case 'a': if (form && document.getElementById('approve')) { event.preventDefault(); form.requestSubmit(document.getElementById('approve')); } break;
+        case 'r': { const reason = document.getElementById('reason'); if (reason) { event.preventDefault(); reason.focus(); } break; }
+        case 'e': { const panel = document.getElementById('revise-panel'); if (panel) { event.preventDefault(); panel.open = true; document.getElementById('revised-question').focus(); } break; }
+        case 'j': click('next'); break;
+        case 'k': click('previous'); break;
+        default:
+          if (/^[1-9]$/.test(event.key)) click(null, `input[data-key="${event.key}"]`);
+      }
+    });
+    """
+}

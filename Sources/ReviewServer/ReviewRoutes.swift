@@ -1,0 +1,175 @@
+public import Hummingbird
+import DatasetCore
+import Foundation
+import ReviewStore
+
+/// The review page's routes. Every request but the sign-in link and the static files needs a
+/// session cookie; every form post needs the session's CSRF token; every refusal is recorded in
+/// the review database (`refusals`) with the reviewer, the request and the reason.
+public struct ReviewRoutes: Sendable {
+    public let service: ReviewService
+    /// Mark the session cookie Secure (browsers keep Secure cookies of http://127.0.0.1 and
+    /// http://localhost, which count as secure origins).
+    public let secureCookies: Bool
+    static let cookieName = "bd_session"
+
+    public init(service: ReviewService, secureCookies: Bool = true) {
+        self.service = service
+        self.secureCookies = secureCookies
+    }
+
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/static/app.css") { _, _ in Self.text(Pages.css, type: "text/css; charset=utf-8") }
+        router.get("/static/app.js") { _, _ in Self.text(Pages.script, type: "text/javascript; charset=utf-8") }
+        router.get("/sign-in/:token") { request, context in try await signIn(request, context) }
+        router.post("/sign-out") { request, _ in
+            try await withSession(request, form: true) { session, _ in
+                if let id = request.cookies[Self.cookieName]?.value { try await service.signOut(id) }
+                var response = Self.html(Pages.message("Signed out", "Use your sign-in link to come back.", session: nil))
+                response.setCookie(Cookie(name: Self.cookieName, value: "", maxAge: 0, path: "/", secure: secureCookies,
+                                          httpOnly: true, sameSite: .lax))
+                return response
+            }
+        }
+        router.get("/") { request, _ in
+            try await withSession(request) { session, _ in
+                Self.html(Pages.dashboard(try await service.dashboard(for: session.reviewer), session: session))
+            }
+        }
+        router.get("/batches/:batch") { request, context in
+            let batch = try context.parameters.require("batch")
+            return try await withSession(request) { session, _ in
+                Self.html(Pages.batch(try await service.batchPage(batch, for: session.reviewer), session: session))
+            }
+        }
+        // One parameter name per path segment (the router's tree needs it): a position here, an item id below.
+        router.get("/batches/:batch/items/:item") { request, context in
+            let batch = try context.parameters.require("batch")
+            let position = try context.parameters.require("item", as: Int.self)
+            return try await withSession(request) { session, _ in
+                Self.html(Pages.item(try await service.itemPage(batch, position: position, for: session.reviewer), session: session))
+            }
+        }
+        router.post("/batches/:batch/items/:item/decision") { request, context in
+            let batch = try context.parameters.require("batch"), item = try context.parameters.require("item")
+            return try await withSession(request, form: true) { session, form in
+                do {
+                    let next = try await service.decide(batch, itemID: item, form: form, reviewer: session.reviewer)
+                    return Response.redirect(to: next.map { "/batches/\(batch)/items/\($0)" } ?? "/batches/\(batch)", type: .normal)
+                } catch let error as ReviewError {
+                    return try await rejected(error.description, batch: batch, item: item, session: session)
+                } catch let error as InputError {
+                    return try await rejected(error.message, batch: batch, item: item, session: session)
+                } catch let error as InputErrors {
+                    return try await rejected(error.errors.map(\.message).joined(separator: "; "), batch: batch, item: item, session: session)
+                }
+            }
+        }
+        router.post("/batches/:batch/approve-rest") { request, context in
+            let batch = try context.parameters.require("batch")
+            return try await withSession(request, form: true) { session, _ in
+                _ = try await service.approveRest(batch, reviewer: session.reviewer)
+                return Response.redirect(to: "/batches/\(batch)", type: .normal)
+            }
+        }
+        return router
+    }
+
+    /// Serves the page on `host`:`port` (0 picks a free port) until the process is told to stop
+    /// (SIGINT or SIGTERM end it gracefully); `onRunning` gets the port it listens on.
+    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let app = Application(router: router(),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "build-dataset review"),
+                              onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
+        try await app.runService()
+    }
+
+    // MARK: Handlers
+
+    func signIn(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let token = try context.parameters.require("token")
+        guard let (id, session) = try await service.signIn(token: token) else {
+            try await service.refuse(reviewer: nil, request: "GET /sign-in", reason: "sign-in link unknown, used or expired")
+            return Self.html(Pages.message("This sign-in link does not work",
+                                           "It has been used already or has expired. Ask the curator for a new one.", session: nil),
+                             status: .forbidden)
+        }
+        var response = Response.redirect(to: "/", type: .normal)
+        response.setCookie(Cookie(name: Self.cookieName, value: id, maxAge: Int(session.expiresAt.timeIntervalSince(service.now())), path: "/",
+                                  secure: secureCookies, httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    /// Runs `body` for a signed-in reviewer; with `form`, reads the posted form and checks its
+    /// CSRF token first. Refusals are recorded and answered with a page that says why.
+    func withSession(_ request: Request, form: Bool = false,
+                     _ body: (ReviewSession, FormFields) async throws -> Response) async throws -> Response {
+        let described = "\(request.method) \(request.uri.path)"
+        guard let id = request.cookies[Self.cookieName]?.value, let session = try await service.session(id) else {
+            try await service.refuse(reviewer: nil, request: described, reason: "not signed in (no session, or it expired)")
+            return Self.html(Pages.message("Please sign in", "Open the sign-in link the curator gave you.", session: nil),
+                             status: .unauthorized)
+        }
+        var fields = FormFields("")
+        if form {
+            var request = request
+            let buffer = try await request.collectBody(upTo: 1 << 20)
+            fields = FormFields(String(buffer: buffer))
+            guard let token = fields["csrf"], Self.constantTimeEqual(token, session.csrfToken) else {
+                try await service.refuse(reviewer: session.reviewer.id, request: described, reason: "missing or wrong CSRF token")
+                return Self.html(Pages.message("Form expired", "Reload the page and try again.", session: session), status: .forbidden)
+            }
+        }
+        do {
+            return try await body(session, fields)
+        } catch let denied as AccessDenied {
+            try await service.refuse(reviewer: session.reviewer.id, request: described, reason: denied.reason)
+            let status: HTTPResponse.Status = switch denied.status {
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .notFound: .notFound
+            case .conflict: .conflict
+            }
+            return Self.html(Pages.message("Not available", denied.reason, session: session), status: status)
+        }
+    }
+
+    /// The item page again with what was wrong with the submitted decision.
+    func rejected(_ message: String, batch: String, item: String, session: ReviewSession) async throws -> Response {
+        let position = try await service.position(of: item, in: batch, for: session.reviewer)
+        let page = try await service.itemPage(batch, position: position, for: session.reviewer)
+        return Self.html(Pages.item(page, session: session, error: message), status: .unprocessableContent)
+    }
+
+    // MARK: Responses
+
+    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        headers[.contentSecurityPolicy] = "default-src 'self'; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"
+        headers[.init("Referrer-Policy")!] = "no-referrer"
+        headers[.init("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func text(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type, .cacheControl: "max-age=300"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+extension ReviewService {
+    /// The position (from 1) of an item among a batch's current members.
+    func position(of itemID: String, in batchID: String, for reviewer: Reviewer) throws -> Int {
+        _ = try access(batchID, reviewer)
+        guard let index = try current(batchID).firstIndex(where: { $0.itemID == itemID }) else {
+            throw AccessDenied(status: .notFound, reason: "item \(itemID) is not in batch \(batchID) as it stands")
+        }
+        return index + 1
+    }
+}

@@ -1,0 +1,198 @@
+public import Foundation
+public import DatasetCore
+public import ReviewStore
+
+/// A request the page refuses: the status to answer with and the reason that is logged.
+public struct AccessDenied: Error, Sendable, Equatable {
+    public enum Status: Sendable, Equatable { case unauthorized, forbidden, notFound, conflict }
+    public var status: Status
+    public var reason: String
+}
+
+/// What the review page does, over the same review database as the command line. An actor:
+/// requests arrive concurrently, the database connection is used by one at a time, and each
+/// write is one SQLite transaction, so the command line can import batch files meanwhile.
+public actor ReviewService {
+    let store: ReviewStore
+    let plan: ReviewPlan
+    let passages: [String: Passage]
+    let sessionLifetime: TimeInterval
+    /// The time sign-in links and sessions are checked against.
+    let now: @Sendable () -> Date
+
+    public init(databaseURL: URL, plan: ReviewPlan, passages: [Passage] = [], sessionLifetime: TimeInterval = 12 * 3600,
+                now: @escaping @Sendable () -> Date = Date.init) throws {
+        store = try ReviewStore(url: databaseURL)
+        self.plan = plan
+        self.passages = Dictionary(passages.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.sessionLifetime = sessionLifetime
+        self.now = now
+    }
+
+    // MARK: Sessions
+
+    public func signIn(token: String) throws -> (id: String, session: ReviewSession)? {
+        try store.redeemSignInToken(token, sessionLifetime: sessionLifetime, now: now())
+    }
+
+    public func session(_ id: String) throws -> ReviewSession? { try store.session(id, now: now()) }
+
+    public func signOut(_ id: String) throws { try store.endSession(id) }
+
+    public func refuse(reviewer: String?, request: String, reason: String) throws {
+        try store.recordRefusal(reviewer: reviewer, request: request, reason: reason)
+    }
+
+    // MARK: Pages
+
+    public func dashboard(for reviewer: Reviewer) throws -> DashboardPage {
+        var page = DashboardPage(reviewer: reviewer)
+        for batch in try store.batches() where batch.reviewers.contains(reviewer.id) {
+            let members = try current(batch.id)
+            let decided = try decidedItems(reviewer: reviewer.id, batch: batch.id)
+            page.batches.append(.init(id: batch.id, round: batch.round, kind: batch.kind.rawValue, items: members.count,
+                                      decided: members.filter { decided.contains($0.itemID) }.count,
+                                      closed: try store.roundIsClosed(batch.round)))
+        }
+        if reviewer.role == .curator {
+            for status in try store.status(plan: plan) {
+                let agreement = try store.agreement(round: status.round, plan: plan)
+                page.rounds.append(.init(status: status, agreement: agreement))
+            }
+        }
+        return page
+    }
+
+    public func batchPage(_ batchID: String, for reviewer: Reviewer) throws -> BatchPage {
+        let (batch, round) = try access(batchID, reviewer)
+        let latest = Set(try current(batchID).map(\.contentHash))
+        let members = try store.batchItems(batchID).filter { latest.contains($0.contentHash) }
+        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        let viewed = try store.viewedItems(reviewer: reviewer.id, batch: batchID)
+        let rows = members.enumerated().map { index, member in
+            BatchPage.Row(position: index + 1, id: member.item.id, question: member.item.question,
+                          decided: decided.contains(member.item.id), shown: viewed.contains(member.item.id))
+        }
+        let open = rows.filter { !$0.decided }
+        return BatchPage(batch: batch, round: round, rows: rows,
+                         canApproveRest: !open.isEmpty && open.allSatisfy(\.shown) && round.decisions.contains(.approve)
+                            && !round.labels.contains(where: \.required))
+    }
+
+    /// The card of the item at `position` (from 1) of a batch; it counts as shown from now on.
+    public func itemPage(_ batchID: String, position: Int, for reviewer: Reviewer) throws -> ItemPage {
+        let (batch, round) = try access(batchID, reviewer)
+        let members = try current(batchID)
+        guard (1...max(members.count, 1)).contains(position), position <= members.count,
+              let member = try store.itemVersion(members[position - 1].itemID, contentHash: members[position - 1].contentHash) else {
+            throw AccessDenied(status: .notFound, reason: "no item \(position) in batch \(batchID)")
+        }
+        try store.recordView(reviewer: reviewer.id, batch: batchID, item: member.item.id)
+        // Other reviewers' votes are shown only to the lead who settles a disagreement.
+        var votes: [ItemPage.OtherVote] = []
+        if batch.kind != .review {
+            votes = try store.database.query("""
+                SELECT reviewer, decision, coalesce(reason, '') FROM decisions
+                WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer <> ? ORDER BY seq
+                """, [.text(member.item.id), .text(member.contentHash), .text(batch.round), .text(reviewer.id)]).map {
+                ItemPage.OtherVote(reviewer: $0[0].text!, decision: $0[1].text!, reason: $0[2].text!)
+            }
+        }
+        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
+                        passage: member.item.source.passage.flatMap { passages[$0] }, otherVotes: votes,
+                        decided: decided.contains(member.item.id))
+    }
+
+    // MARK: Decisions
+
+    /// Stores one decision from the item form. Returns the position of the next undecided item, if any.
+    public func decide(_ batchID: String, itemID: String, form: FormFields, reviewer: Reviewer) throws -> Int? {
+        let (_, round) = try access(batchID, reviewer)
+        guard let member = try current(batchID).first(where: { $0.itemID == itemID }) else {
+            throw AccessDenied(status: .notFound, reason: "item \(itemID) is not in batch \(batchID) as it stands")
+        }
+        guard form["content_hash"] == member.contentHash else {
+            throw AccessDenied(status: .conflict, reason: "item \(itemID) changed since the page was shown; reload it")
+        }
+        guard let decision = form["decision"].flatMap(ReviewDecision.init(rawValue:)) else {
+            throw ReviewError("choose approve, reject or revise")
+        }
+        var revision: Vote.Revision?
+        if decision == .revise, let original = try store.itemVersion(itemID, contentHash: member.contentHash) {
+            let choices = (0..<original.item.choices.count).map { form["choice_\($0)"]?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
+            revision = Vote.Revision(question: form["question"].map { $0.trimmingCharacters(in: .whitespacesAndNewlines) },
+                                     choices: choices.allSatisfy(\.isEmpty) ? nil : choices,
+                                     answer: form["answer"].flatMap { $0.isEmpty ? nil : $0 })
+        }
+        var labels: [String: [String]] = [:]
+        for label in round.labels {
+            let values = form.all("label.\(label.name)").filter { !$0.isEmpty }
+            if !values.isEmpty { labels[label.name] = values }
+        }
+        let vote = Vote(location: SourceLocation(file: "review page", field: itemID), batch: batchID, itemID: itemID,
+                        contentHash: member.contentHash, reviewer: reviewer.id, decision: decision,
+                        reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }, revision: revision, labels: labels)
+        try store.submit([vote], plan: plan, actor: reviewer.id)
+        return try nextUndecided(batchID, reviewer: reviewer, after: itemID)
+    }
+
+    /// Approves every item of the batch the reviewer has not decided on, once every one of
+    /// them has been shown; refused otherwise.
+    public func approveRest(_ batchID: String, reviewer: Reviewer) throws -> Int {
+        let page = try batchPage(batchID, for: reviewer)
+        let open = page.rows.filter { !$0.decided }
+        guard page.canApproveRest else {
+            let unseen = open.filter { !$0.shown }.count
+            throw AccessDenied(status: .conflict, reason: unseen > 0
+                               ? "\(unseen) items of batch \(batchID) have not been shown yet"
+                               : "this round cannot approve without labels or has nothing left to approve")
+        }
+        let hashes = Dictionary(uniqueKeysWithValues: try current(batchID).map { ($0.itemID, $0.contentHash) })
+        let votes = open.map { row in
+            Vote(location: SourceLocation(file: "review page", field: row.id), batch: batchID, itemID: row.id,
+                 contentHash: hashes[row.id]!, reviewer: reviewer.id, decision: .approve)
+        }
+        return try store.submit(votes, plan: plan, actor: reviewer.id).recorded
+    }
+
+    // MARK: Helpers
+
+    /// The batch and its round, if the reviewer may work on it: assigned, with a role the
+    /// round (or, for disagreements, a lead's) allows, and the round still open.
+    func access(_ batchID: String, _ reviewer: Reviewer) throws -> (BatchSummary, ReviewRound) {
+        guard let batch = try store.batch(batchID) else { throw AccessDenied(status: .notFound, reason: "unknown batch \(batchID)") }
+        guard try store.isAssigned(reviewer.id, to: batchID) else {
+            throw AccessDenied(status: .forbidden, reason: "\(reviewer.id) is not assigned to batch \(batchID)")
+        }
+        guard let round = plan.round(batch.round) else {
+            throw AccessDenied(status: .notFound, reason: "round \(batch.round) is no longer in the pipeline")
+        }
+        let allowed: [ReviewerRole] = batch.kind == .adjudication ? [.lead] : round.roles
+        guard allowed.contains(reviewer.role) else {
+            throw AccessDenied(status: .forbidden, reason: "role \(reviewer.role.rawValue) does not act in round \(round.name)")
+        }
+        guard try !store.roundIsClosed(batch.round) else {
+            throw AccessDenied(status: .conflict, reason: "round \(batch.round) is closed")
+        }
+        return (batch, round)
+    }
+
+    /// The batch's members that are still the item's latest version (a revision replaces one).
+    func current(_ batchID: String) throws -> [ReviewStore.BatchMember] {
+        try store.batchMembers(batchID).filter(\.isLatest)
+    }
+
+    func decidedItems(reviewer: String, batch: String) throws -> Set<String> {
+        Set(try store.database.query("SELECT item_id FROM decisions WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
+            .map { $0[0].text! })
+    }
+
+    func nextUndecided(_ batchID: String, reviewer: Reviewer, after itemID: String) throws -> Int? {
+        let members = try current(batchID)
+        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        let start = (members.firstIndex { $0.itemID == itemID } ?? -1) + 1
+        let order = Array(members.indices[start...]) + Array(members.indices[..<start])
+        return order.first { !decided.contains(members[$0].itemID) }.map { $0 + 1 }
+    }
+}

@@ -1,0 +1,219 @@
+// The review page under load: many reviewers signing in and deciding at once over loopback,
+// for a bounded time. Every decision a client saw accepted must be in the review database
+// exactly once; a double-clicked form must not store a second one. See README "Benchmarks".
+//
+//   swift run -c release review-benchmark [--reviewers 50] [--seconds 60] [--items-per-reviewer 400]
+//       [--batch-size 50] [--double-submit-every 20]
+import AsyncHTTPClient
+import BenchmarkSupport
+import DatasetCore
+import Foundation
+import NIOCore
+import NIOHTTP1
+import ReviewServer
+import ReviewStore
+
+let reviewerCount = Int(option("--reviewers", "50"))!
+let duration = Double(option("--seconds", "60"))!
+let itemsPerReviewer = Int(option("--items-per-reviewer", "400"))!
+let batchSize = Int(option("--batch-size", "50"))!
+let doubleSubmitEvery = Int(option("--double-submit-every", "20"))!
+precondition(reviewerCount > 0 && duration > 0 && itemsPerReviewer > 0 && batchSize > 0 && doubleSubmitEvery > 0)
+
+// MARK: - A review database: reviewers, items, one open round with a required label
+
+let directory = FileManager.default.temporaryDirectory.appendingPathComponent("review-benchmark-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: directory) }
+let databaseURL = directory.appendingPathComponent("review.sqlite")
+let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: batchSize,
+                                           labels: [LabelSpec.known("time_sensitive")!])])
+let setupStart = DispatchTime.now()
+let reviewers = (0..<reviewerCount).map { String(format: "r%03d", $0) }
+do {
+    let store = try ReviewStore(url: databaseURL)
+    for id in reviewers { try store.addReviewer(Reviewer(id: id, name: "검토자 \(id)", role: .reviewer), actor: "benchmark") }
+    let items = (0..<reviewerCount * itemsPerReviewer).map { index in
+        Item(id: String(format: "ck-%07d", index), task: .commonKnowledge, subject: "history", language: "ko",
+             question: "다음 중 조선을 세운 사람은 누구인가? (\(index))", choices: ["이성계", "왕건", "세종", "정도전"], answer: "A",
+             choicesOrdered: false,
+             source: ItemSource(kind: "authored", sourceID: "bench", document: "items.xml", element: "q\(index)", license: "CC-BY-4.0",
+                                revision: "1"))
+    }
+    try store.register(items, actor: "benchmark")
+    _ = try store.open("check", plan: plan, actor: "benchmark")
+    _ = try store.assign(round: "check", plan: plan, actor: "benchmark")
+}
+let store = try ReviewStore(url: databaseURL)
+print("setup: \(reviewerCount) reviewers, \(reviewerCount * itemsPerReviewer) items in batches of \(batchSize), "
+      + String(format: "%.1f s", seconds(since: setupStart)))
+
+// MARK: - The server, on a free loopback port
+
+let service = try ReviewService(databaseURL: databaseURL, plan: plan)
+let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+let server = Task { try await ReviewRoutes(service: service).run(host: "127.0.0.1", port: 0) { portSink.yield($0) } }
+guard let port = await ports.first(where: { _ in true }) else { fatalError("the server did not start") }
+let origin = "http://127.0.0.1:\(port)"
+
+var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60)))
+configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: reviewerCount * 2)
+let load = Load(client: HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration), origin: origin)
+
+// MARK: - One reviewer: sign in, then open each item and decide, until time is up
+
+struct Tally: Sendable {
+    var pageLatencies: [Double] = []
+    var decisionLatencies: [Double] = []
+    /// Item ids the server accepted a decision on (a redirect to the next item).
+    var decided: [String] = []
+    var doubleSubmits = 0
+    var errors: [String] = []
+    /// Whether the reviewer decided everything assigned before the time was up.
+    var finishedEarly = false
+}
+
+/// The clients' side: real HTTP over loopback, one connection per reviewer (and one more for a double click).
+struct Load: Sendable {
+    let client: HTTPClient
+    let origin: String
+    // Compiled once: a regex literal is parsed where it is evaluated.
+    nonisolated(unsafe) static let decisionAction = /action="(\/batches\/[^"]+\/items\/([^"\/]+)\/decision)"/
+    nonisolated(unsafe) static let contentHash = /name="content_hash" value="([^"]+)"/
+    nonisolated(unsafe) static let csrfToken = /name="csrf" value="([^"]+)"/
+    nonisolated(unsafe) static let message = /<p[^>]*>([^<]*)<\/p>/
+
+    func send(_ path: String, method: HTTPMethod = .GET, cookie: String? = nil, form: String? = nil) async throws -> (HTTPResponseStatus, HTTPHeaders, String, Double) {
+        var request = HTTPClientRequest(url: origin + path)
+        request.method = method
+        if let cookie { request.headers.add(name: "Cookie", value: cookie) }
+        if let form {
+            request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+            request.body = .bytes(ByteBuffer(string: form))
+        }
+        let start = ContinuousClock.now
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let body = String(buffer: try await response.body.collect(upTo: 4 << 20))
+        let elapsed = ContinuousClock.now - start
+        return (response.status, response.headers, body, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    static func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
+
+    func review(as reviewer: String, token: String, batches: [String], until deadline: ContinuousClock.Instant) async -> Tally {
+        var tally = Tally()
+        do {
+            let (status, headers, _, _) = try await send("/sign-in/\(token)")
+            guard status == .seeOther, let cookie = headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init) else {
+                tally.errors.append("\(reviewer) sign-in: \(status)")
+                return tally
+            }
+            var csrf = ""
+            for batch in batches {
+                var path = "/batches/\(batch)/items/1"
+                while ContinuousClock.now < deadline {
+                    let (status, _, page, latency) = try await send(path, cookie: cookie)
+                    tally.pageLatencies.append(latency)
+                    guard status == .ok,
+                          let action = page.firstMatch(of: Self.decisionAction),
+                          let hash = page.firstMatch(of: Self.contentHash),
+                          let token = page.firstMatch(of: Self.csrfToken) else {
+                        tally.errors.append("\(reviewer) GET \(path): \(status)")
+                        break
+                    }
+                    csrf = String(token.1)
+                    let itemID = String(action.2)
+                    // Every tenth item is rejected with a reason in Korean; the rest approved with the label.
+                    let number = tally.decided.count + 1
+                    let fields = number % 10 == 0
+                        ? "decision=reject&reason=\(Self.encode("보기가 모호함"))"
+                        : "decision=approve&label.time_sensitive=false"
+                    let form = "csrf=\(Self.encode(csrf))&content_hash=\(hash.1)&\(fields)"
+                    // A double click: the same form twice at once. Both answer with a redirect; one decision is stored.
+                    let copies = number % doubleSubmitEvery == 0 ? 2 : 1
+                    let target = String(action.1)
+                    let responses = try await withThrowingTaskGroup(of: (HTTPResponseStatus, HTTPHeaders, String, Double).self) { group in
+                        for _ in 0..<copies { group.addTask { try await send(target, method: .POST, cookie: cookie, form: form) } }
+                        var responses: [(HTTPResponseStatus, HTTPHeaders, String, Double)] = []
+                        for try await response in group { responses.append(response) }
+                        return responses
+                    }
+                    if copies == 2 { tally.doubleSubmits += 1 }
+                    for (status, headers, body, latency) in responses {
+                        tally.decisionLatencies.append(latency)
+                        if status != .seeOther {
+                            tally.errors.append("\(reviewer) POST \(action.1): \(status) \(body.firstMatch(of: Self.message)?.1 ?? "")")
+                        }
+                        _ = headers
+                    }
+                    guard responses.allSatisfy({ $0.0 == .seeOther }) else { break }
+                    tally.decided.append(itemID)
+                    guard let next = responses[0].1.first(name: "Location"), next.contains("/items/") else { break }
+                    path = next
+                }
+            }
+            tally.finishedEarly = ContinuousClock.now < deadline && tally.errors.isEmpty
+        } catch {
+            tally.errors.append("\(reviewer): \(error)")
+        }
+        return tally
+    }
+}
+
+// MARK: - Run
+
+let assigned = Dictionary(grouping: try store.batches(round: "check"), by: { $0.reviewers.first! }).mapValues { $0.map(\.id).sorted() }
+let tokens = try reviewers.map { try store.issueSignInToken(reviewer: $0) }
+print("server: \(origin); \(reviewerCount) reviewers deciding for \(Int(duration)) s")
+let runStart = ContinuousClock.now
+let deadline = runStart + .seconds(duration)
+func runReviewers(_ load: Load, _ work: [(reviewer: String, token: String, batches: [String])], until deadline: ContinuousClock.Instant) async -> [Tally] {
+    await withTaskGroup(of: Tally.self) { group in
+        for (reviewer, token, batches) in work {
+            group.addTask { await load.review(as: reviewer, token: token, batches: batches, until: deadline) }
+        }
+        var tallies: [Tally] = []
+        for await tally in group { tallies.append(tally) }
+        return tallies
+    }
+}
+let tallies = await runReviewers(load, reviewers.indices.map { (reviewers[$0], tokens[$0], assigned[reviewers[$0]] ?? []) }, until: deadline)
+let elapsed = ContinuousClock.now - runStart
+let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+try await load.client.shutdown().get()
+server.cancel()
+
+// MARK: - Report and check against the database
+
+func percentile(_ values: [Double], _ p: Double) -> String {
+    guard !values.isEmpty else { return "—" }
+    let sorted = values.sorted()
+    let rank = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
+    return String(format: "%.1f ms", sorted[rank] * 1000)
+}
+
+let pages = tallies.flatMap(\.pageLatencies), posts = tallies.flatMap(\.decisionLatencies)
+let errors = tallies.flatMap(\.errors)
+let accepted = tallies.flatMap(\.decided)
+let all = pages + posts
+print(String(format: "requests: %d in %.1f s (%.0f/s); decisions accepted: %d (%.0f/s); double submits: %d",
+             all.count, wall, Double(all.count) / wall, accepted.count, Double(accepted.count) / wall, tallies.map(\.doubleSubmits).reduce(0, +)))
+print("latency   p50        p90        p99        max")
+for (name, values) in [("item page", pages), ("decision", posts), ("all", all)] {
+    print("\(name.padding(toLength: 10, withPad: " ", startingAt: 0))\([50.0, 90, 99, 100].map { percentile(values, $0).padding(toLength: 11, withPad: " ", startingAt: 0) }.joined())")
+}
+print("peak resident memory (server and clients): \(peakResidentKilobytes() / 1024) MiB")
+
+let rows = try store.database.query("SELECT count(*), count(DISTINCT item_id || '/' || reviewer) FROM decisions").first!
+let stored = Int(rows[0].integer!), distinct = Int(rows[1].integer!)
+let storedIDs = Set(try store.database.query("SELECT item_id FROM decisions").map { $0[0].text! })
+let lost = Set(accepted).subtracting(storedIDs)
+let unexpected = storedIDs.subtracting(accepted)
+print("database: \(stored) decisions, \(distinct) distinct (item, reviewer); lost \(lost.count), doubled \(stored - distinct), "
+      + "stored without an accepted answer \(unexpected.count)")
+for error in errors.prefix(10) { print("error: \(error)") }
+let finishedEarly = tallies.filter(\.finishedEarly).count
+if finishedEarly > 0 { print("note: \(finishedEarly) reviewers ran out of items before the time was up; give more with --items-per-reviewer") }
+let ok = errors.isEmpty && lost.isEmpty && stored == distinct && unexpected.isEmpty && stored == accepted.count
+print(ok ? "ok: no error, no lost or doubled decision" : "FAILED: \(errors.count) errors")
+exit(ok ? 0 : 1)

@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import DatasetCore
+import Foundation
+import NIOCore
+import Testing
+@testable import ReviewServer
+import ReviewStore
+
+/// Debian's chromium and its driver; `.ci/run` installs both and sets REQUIRE_BROWSER_TESTS so
+/// that a missing browser fails there instead of skipping.
+let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let chromedriver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let browserTestsEnabled = (chromium != nil && chromedriver != nil) || ProcessInfo.processInfo.environment["REQUIRE_BROWSER_TESTS"] != nil
+
+/// A W3C WebDriver session with chromedriver, over its HTTP protocol.
+struct WebDriver {
+    let base: URL
+    let session: String
+    let driver: Process
+
+    static func start() async throws -> WebDriver {
+        let driverPath = try #require(chromedriver, "chromedriver is not installed (apt-get install chromium chromium-driver)")
+        let browser = try #require(chromium)
+        let port = 9500 + Int.random(in: 0..<400)
+        let driver = Process()
+        driver.executableURL = URL(fileURLWithPath: driverPath)
+        driver.arguments = ["--port=\(port)"]
+        driver.standardOutput = FileHandle.nullDevice
+        driver.standardError = FileHandle.nullDevice
+        try driver.run()
+        let base = URL(string: "http://127.0.0.1:\(port)")!
+        for _ in 0..<100 {
+            if (try? await Self.call(base.appendingPathComponent("status"), "GET"))?["value"] != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
+            "binary": browser, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=ko-KR"],
+        ]]]]
+        let created = try await Self.call(base.appendingPathComponent("session"), "POST", capabilities)
+        let session = try #require((created["value"] as? [String: Any])?["sessionId"] as? String, "\(created)")
+        return WebDriver(base: base.appendingPathComponent("session/\(session)"), session: session, driver: driver)
+    }
+
+    @discardableResult
+    static func call(_ url: URL, _ method: String, _ body: [String: Any]? = nil) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        request.method = .init(rawValue: method)
+        if let body {
+            request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+            request.headers.add(name: "Content-Type", value: "application/json")
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let data = try await response.body.collect(upTo: 16 << 20)
+        return (try JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:]
+    }
+
+    @discardableResult
+    func call(_ path: String, _ method: String = "POST", _ body: [String: Any]? = [:]) async throws -> Any? {
+        let response = try await Self.call(path.isEmpty ? base : base.appendingPathComponent(path), method, method == "GET" ? nil : body)
+        if let error = (response["value"] as? [String: Any])?["error"] { Issue.record("WebDriver \(path): \(error)") }
+        return response["value"]
+    }
+
+    func go(_ url: String) async throws { try await call("url", "POST", ["url": url]) }
+
+    func currentURL() async throws -> String { try await call("url", "GET") as? String ?? "" }
+
+    func element(_ css: String) async throws -> String {
+        let value = try await call("element", "POST", ["using": "css selector", "value": css]) as? [String: Any]
+        return try #require(value?.values.first as? String, "no element \(css)")
+    }
+
+    func text(_ css: String) async throws -> String { try await call("element/\(try await element(css))/text", "GET") as? String ?? "" }
+
+    /// Presses keys as a person would, on whatever has the focus.
+    func press(_ keys: String) async throws {
+        let actions = keys.unicodeScalars.flatMap { key in
+            [["type": "keyDown", "value": String(key)], ["type": "keyUp", "value": String(key)]]
+        }
+        try await call("actions", "POST", ["actions": [["type": "key", "id": "keyboard", "actions": actions]]])
+    }
+
+    /// Types into an element (any script, Hangul included).
+    func type(_ css: String, _ text: String, clear: Bool = false) async throws {
+        let id = try await element(css)
+        if clear { try await call("element/\(id)/clear") }
+        try await call("element/\(id)/value", "POST", ["text": text])
+    }
+
+    func click(_ css: String) async throws { try await call("element/\(try await element(css))/click") }
+
+    /// Waits until the page's address satisfies `condition` (a form post redirects).
+    func waitForURL(_ condition: (String) -> Bool) async throws -> String {
+        for _ in 0..<50 {
+            let url = try await currentURL()
+            if condition(url) { return url }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await currentURL()
+    }
+
+    func quit() async {
+        _ = try? await call("", "DELETE")
+        driver.terminate()
+        // Polled: Process.waitUntilExit spins a run loop when called from a concurrency thread.
+        for _ in 0..<50 where driver.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+    }
+}
+
+@Suite(.enabled(if: browserTestsEnabled, "needs chromium and chromium-driver"), .serialized)
+struct BrowserTests {
+    @Test func aReviewerSignsInAndReviewsABatchWithTheKeyboard() async throws {
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10,
+                                                   labels: [LabelSpec.known("time_sensitive")!])])
+        let fixture = try ServerFixture(plan: plan, items: 3)
+        defer { fixture.remove() }
+        // Only kim reviews: the other reviewers' roles are not in the round's.
+        let batch = try fixture.batch
+        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        let token = try fixture.store.issueSignInToken(reviewer: reviewer)
+        let routes = try fixture.routes()
+        let (ports, portSink) = AsyncStream.makeStream(of: Int.self)
+        let server = Task { try await routes.run(host: "127.0.0.1", port: 0) { port in portSink.yield(port) } }
+        defer { server.cancel() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        let origin = "http://127.0.0.1:\(port)"
+
+        let browser = try await WebDriver.start()
+        do {
+            try await browser.go("\(origin)/sign-in/\(token)")
+            #expect(try await browser.currentURL() == "\(origin)/")
+            #expect(try await browser.text("main").contains(batch))
+            try await browser.go("\(origin)/batches/\(batch)")
+            try await browser.click("#start")
+            #expect(try await browser.text(".question").contains("조선을 세운 사람은 누구인가?"))
+            let first = try await browser.currentURL()
+
+            // a without the round's label: the page says what is missing and stays.
+            try await browser.press("a")
+            #expect(try await browser.text(".error").contains("time_sensitive"))
+            // 2 (time_sensitive: false), then a: approved, and the page moves on to the next.
+            try await browser.press("2a")
+            let second = try await browser.waitForURL { $0 != first }
+            #expect(second.hasSuffix("/items/2"))
+            // r, a reason in Korean, Enter: reject the second.
+            try await browser.press("r")
+            try await browser.type("#reason", "연도가 틀림\u{E007}")
+            let third = try await browser.waitForURL { $0 != second }
+            #expect(third.hasSuffix("/items/3"))
+            // e: revise the third; the question field has the focus.
+            try await browser.press("e")
+            try await browser.type("#revised-question", "조선을 건국한 왕은 누구인가?", clear: true)
+            try await browser.click("#revise")
+            _ = try await browser.waitForURL { $0 != third }
+            // The batch page now shows every item decided and offers nothing more to approve.
+            try await browser.go("\(origin)/batches/\(batch)")
+            #expect(try await browser.text("main").contains("0 left to decide"))
+        } catch {
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+
+        let decisions = try fixture.store.database.query("""
+            SELECT item_id, decision, coalesce(reason, ''),
+                   coalesce((SELECT group_concat(name || '=' || value) FROM labels WHERE decision = seq), '')
+            FROM decisions ORDER BY seq
+            """).map { $0.map { $0.text ?? "" } }
+        let ids = try fixture.store.batchItems(batch).map(\.item.id)
+        #expect(decisions == [[ids[0], "approve", "", "time_sensitive=false"], [ids[1], "reject", "연도가 틀림", ""],
+                              [ids[2], "revise", "", ""]])
+        #expect(try fixture.store.versions(of: ids[2]).last?.item.question == "조선을 건국한 왕은 누구인가?")
+        #expect(try fixture.store.refusals().isEmpty)
+    }
+}

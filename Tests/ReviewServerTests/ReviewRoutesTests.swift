@@ -1,0 +1,368 @@
+import DatasetCore
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+@testable import ReviewServer
+import ReviewStore
+
+/// A review database with reviewers, items and one opened and assigned round, and the page over it.
+/// Used by one test at a time; the closures that capture it run while the test awaits them.
+struct ServerFixture: @unchecked Sendable {
+    let url: URL
+    let store: ReviewStore
+    let plan: ReviewPlan
+    let items: [Item]
+
+    init(plan: ReviewPlan = ServerFixture.plan, items count: Int = 3, more: [Item] = []) throws {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("review-page-\(UUID().uuidString)/r.sqlite")
+        store = try ReviewStore(url: url)
+        self.plan = plan
+        items = (0..<count).map { index in
+            Item(id: "ck-\(index)", task: .commonKnowledge, subject: "history", language: "ko",
+                 question: "조선을 세운 사람은 누구인가? \(index)", choices: ["이성계", "왕건", "세종", "정도전"], answer: "A",
+                 choicesOrdered: false,
+                 source: ItemSource(kind: "authored", sourceID: "s", document: "items.xml", element: "q\(index)", license: "CC-BY-4.0",
+                                    revision: "r"))
+        } + more
+        for reviewer in [Reviewer(id: "kim", name: "김민지", role: .reviewer), Reviewer(id: "lee", name: "Lee", role: .reviewer),
+                         Reviewer(id: "han", name: "Han", role: .lead), Reviewer(id: "cur", name: "Curator", role: .curator)] {
+            try store.addReviewer(reviewer, actor: "test")
+        }
+        try store.register(items, actor: "test")
+        _ = try store.open("check", plan: plan, actor: "test")
+        _ = try store.assign(round: "check", plan: plan, actor: "test")
+    }
+
+    static let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 2, batchSize: 10, labels: [LabelSpec.known("time_sensitive")!])])
+
+    var batch: String { get throws { try #require(try store.batches(round: "check").first?.id) } }
+
+    func routes(plan: ReviewPlan? = nil, sessionLifetime: TimeInterval = 3600,
+                now: @escaping @Sendable () -> Date = Date.init) throws -> ReviewRoutes {
+        ReviewRoutes(service: try ReviewService(databaseURL: url, plan: plan ?? self.plan, sessionLifetime: sessionLifetime, now: now))
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+
+    /// Signs `reviewer` in through a one-time link: the Cookie header and the page's CSRF token.
+    func signIn(_ reviewer: String, _ client: some TestClientProtocol) async throws -> (cookie: HTTPFields, csrf: String) {
+        let token = try store.issueSignInToken(reviewer: reviewer)
+        let response = try await client.execute(uri: "/sign-in/\(token)", method: .get)
+        #expect(response.status == .seeOther)
+        let setCookie = try #require(response.headers[.setCookie])
+        let value = try #require(setCookie.split(separator: ";").first.map(String.init))
+        let cookie: HTTPFields = [.cookie: value]
+        let home = try await client.execute(uri: "/", method: .get, headers: cookie)
+        let csrf = try #require(String(buffer: home.body).firstMatch(of: /name="csrf" value="([^"]+)"/)?.1)
+        return (cookie, String(csrf))
+    }
+
+    func refusals() throws -> [String] { try store.refusals().map { "\($0.reviewer ?? "-") \($0.request): \($0.reason)" } }
+}
+
+func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, ByteBuffer) {
+    var headers = cookie
+    headers[.contentType] = "application/x-www-form-urlencoded"
+    let body = fields.map { "\($0.0.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)=\($0.1.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)" }
+        .joined(separator: "&")
+    return (headers, ByteBuffer(string: body))
+}
+
+@Suite struct ReviewRoutesTests {
+    @Test func aSignInLinkWorksOnceAndSetsASecureHttpOnlyCookie() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let token = try fixture.store.issueSignInToken(reviewer: "kim")
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let response = try await client.execute(uri: "/sign-in/\(token)", method: .get)
+            #expect(response.status == .seeOther)
+            #expect(response.headers[.location] == "/")
+            let cookie = try #require(response.headers[.setCookie])
+            #expect(cookie.hasPrefix("bd_session="))
+            for attribute in ["HttpOnly", "Secure", "SameSite=Lax", "Path=/"] { #expect(cookie.contains(attribute), "\(attribute)") }
+            let again = try await client.execute(uri: "/sign-in/\(token)", method: .get)
+            #expect(again.status == .forbidden)
+            #expect(again.headers[.setCookie] == nil)
+            let anonymous = try await client.execute(uri: "/", method: .get)
+            #expect(anonymous.status == .unauthorized)
+            let forged = try await client.execute(uri: "/", method: .get, headers: [.cookie: "bd_session=forged"])
+            #expect(forged.status == .unauthorized)
+        }
+        #expect(try fixture.refusals() == ["- GET /sign-in: sign-in link unknown, used or expired",
+                                           "- GET /: not signed in (no session, or it expired)",
+                                           "- GET /: not signed in (no session, or it expired)"])
+    }
+
+    @Test func aSessionExpires() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let clock = Mutex(Date())
+        let routes = try fixture.routes(sessionLifetime: 600) { clock.withLock { $0 } }
+        try await Application(router: routes.router()).test(.router) { client in
+            let (cookie, _) = try await fixture.signIn("kim", client)
+            clock.withLock { $0 += 599 }
+            #expect(try await client.execute(uri: "/", method: .get, headers: cookie).status == .ok)
+            clock.withLock { $0 += 2 }
+            #expect(try await client.execute(uri: "/", method: .get, headers: cookie).status == .unauthorized)
+        }
+        #expect(try fixture.refusals() == ["- GET /: not signed in (no session, or it expired)"])
+    }
+
+    @Test func aReviewerSeesTheirBatchesAndTheItemCardButNotOthersVotes() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let lee = try await fixture.signIn("lee", client)
+            // lee approves the first item, then kim looks at it.
+            let (headers, body) = form([("csrf", lee.csrf), ("content_hash", fixture.items[0].contentHash), ("decision", "reject"),
+                                        ("reason", "출처 불명")], cookie: lee.cookie)
+            let decided = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
+            #expect(decided.status == .seeOther)
+            #expect(decided.headers[.location] == "/batches/\(batch)/items/2")
+
+            let kim = try await fixture.signIn("kim", client)
+            let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: kim.cookie).body)
+            #expect(home.contains("href=\"/batches/\(batch)\""))
+            #expect(home.contains("김민지"))
+            let card = try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: kim.cookie)
+            #expect(card.status == .ok)
+            let html = String(buffer: card.body)
+            #expect(html.contains("조선을 세운 사람은 누구인가? 0"))
+            #expect(html.contains("이성계") && html.contains("<span class=\"badge\">key</span>"))
+            #expect(html.contains("items.xml#q0") && html.contains("CC-BY-4.0"))
+            #expect(!html.contains("출처 불명") && !html.contains("reject</li>"), "another reviewer's vote is not shown before voting")
+            #expect(card.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
+            // Out of range.
+            #expect(try await client.execute(uri: "/batches/\(batch)/items/9", method: .get, headers: kim.cookie).status == .notFound)
+        }
+    }
+
+    @Test func aReviewerCannotReadOrDecideABatchNotAssignedToThem() async throws {
+        // One reviewer per item: kim and lee get separate batches.
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 2)])
+        let fixture = try ServerFixture(plan: plan, items: 4)
+        defer { fixture.remove() }
+        let batches = try fixture.store.batches(round: "check")
+        let leesBatch = try #require(batches.first { $0.reviewers == ["lee"] })
+        let item = try #require(try fixture.store.batchItems(leesBatch.id).first)
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            #expect(try await client.execute(uri: "/batches/\(leesBatch.id)", method: .get, headers: kim.cookie).status == .forbidden)
+            #expect(try await client.execute(uri: "/batches/\(leesBatch.id)/items/1", method: .get, headers: kim.cookie).status == .forbidden)
+            let (headers, body) = form([("csrf", kim.csrf), ("content_hash", item.contentHash), ("decision", "approve")], cookie: kim.cookie)
+            let post = try await client.execute(uri: "/batches/\(leesBatch.id)/items/\(item.item.id)/decision", method: .post,
+                                                headers: headers, body: body)
+            #expect(post.status == .forbidden)
+            let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: kim.cookie).body)
+            #expect(!home.contains(leesBatch.id))
+        }
+        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+        #expect(try fixture.refusals().filter { $0.hasPrefix("kim") }.count == 3)
+        #expect(try fixture.refusals().allSatisfy { $0.hasSuffix("kim is not assigned to batch \(leesBatch.id)") })
+    }
+
+    @Test func aFormWithoutItsCSRFTokenIsRefusedAndNothingIsStored() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            for fields in [[("content_hash", fixture.items[0].contentHash), ("decision", "approve")],
+                           [("csrf", "replayed-from-another-session"), ("content_hash", fixture.items[0].contentHash), ("decision", "approve")]] {
+                let (headers, body) = form(fields, cookie: kim.cookie)
+                let response = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
+                #expect(response.status == .forbidden)
+            }
+            // Sign-out needs the token too.
+            let (headers, body) = form([], cookie: kim.cookie)
+            #expect(try await client.execute(uri: "/sign-out", method: .post, headers: headers, body: body).status == .forbidden)
+        }
+        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+        #expect(try fixture.refusals().filter { $0.hasSuffix("missing or wrong CSRF token") }.count == 3)
+    }
+
+    @Test func aReviewerCannotActInARoundTheirRoleIsNotIn() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        // The pipeline now gives the round to leads only.
+        var leadsOnly = fixture.plan
+        leadsOnly.rounds[0].roles = [.lead]
+        try await Application(router: try fixture.routes(plan: leadsOnly).router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            let page = try await client.execute(uri: "/batches/\(batch)", method: .get, headers: kim.cookie)
+            #expect(page.status == .forbidden)
+            #expect(String(buffer: page.body).contains("role reviewer does not act in round check"))
+        }
+        #expect(try fixture.refusals() == ["kim GET /batches/\(batch): role reviewer does not act in round check"])
+    }
+
+    @Test func approvingTheRestNeedsEveryItemShownFirst() async throws {
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let fixture = try ServerFixture(plan: plan, items: 3)
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let session = try await fixture.signIn(reviewer, client)
+            let (headers, body) = form([("csrf", session.csrf)], cookie: session.cookie)
+            let early = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: headers, body: body)
+            #expect(early.status == .conflict)
+            #expect(String(buffer: early.body).contains("3 items of batch \(batch) have not been shown yet"))
+            #expect(!String(buffer: try await client.execute(uri: "/batches/\(batch)", method: .get, headers: session.cookie).body)
+                .contains("approve-rest"))
+            for position in 1...3 { _ = try await client.execute(uri: "/batches/\(batch)/items/\(position)", method: .get, headers: session.cookie) }
+            #expect(String(buffer: try await client.execute(uri: "/batches/\(batch)", method: .get, headers: session.cookie).body)
+                .contains("Approve the rest of this batch (3)"))
+            let done = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: headers, body: body)
+            #expect(done.status == .seeOther)
+        }
+        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions WHERE decision = 'approve'").first?.first?.integer == 3)
+    }
+
+    @Test func aRevisionMakesANewVersionAndABadDecisionIsExplained() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            let hash = fixture.items[1].contentHash
+            // A reject without a reason is refused with the store's own message, on the item page.
+            var (headers, body) = form([("csrf", kim.csrf), ("content_hash", hash), ("decision", "reject")], cookie: kim.cookie)
+            let bad = try await client.execute(uri: "/batches/\(batch)/items/ck-1/decision", method: .post, headers: headers, body: body)
+            #expect(bad.status == .unprocessableContent)
+            #expect(String(buffer: bad.body).contains("class=\"error\""))
+            (headers, body) = form([("csrf", kim.csrf), ("content_hash", hash), ("decision", "revise"),
+                                    ("question", "조선을 건국한 사람은 누구인가?"), ("choice_0", "이성계"), ("choice_1", "왕건"),
+                                    ("choice_2", "세종"), ("choice_3", "정도전"), ("answer", "A"), ("label.time_sensitive", "false")],
+                                   cookie: kim.cookie)
+            let revised = try await client.execute(uri: "/batches/\(batch)/items/ck-1/decision", method: .post, headers: headers, body: body)
+            #expect(revised.status == .seeOther)
+            // The old version's page is stale now.
+            let stale = try await client.execute(uri: "/batches/\(batch)/items/ck-1/decision", method: .post, headers: headers, body: body)
+            #expect(stale.status == .notFound)
+        }
+        let versions = try fixture.store.versions(of: "ck-1")
+        #expect(versions.map(\.item.question) == ["조선을 세운 사람은 누구인가? 1", "조선을 건국한 사람은 누구인가?"])
+        #expect(versions.last?.author == "kim")
+        #expect(try fixture.store.database.query("SELECT decision FROM decisions WHERE item_id = 'ck-1'").map { $0[0].text } == ["revise"])
+        #expect(try fixture.store.database.query("""
+            SELECT l.name, l.value FROM labels l JOIN decisions d ON d.seq = l.decision WHERE d.item_id = 'ck-1'
+            """).map { [$0[0].text, $0[1].text] } == [["time_sensitive", "false"]])
+    }
+
+    @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            for (reviewer, decision) in [("kim", "approve"), ("lee", "reject")] {
+                let session = try await fixture.signIn(reviewer, client)
+                for item in fixture.items {
+                    let (headers, body) = form([("csrf", session.csrf), ("content_hash", item.contentHash), ("decision", decision),
+                                                ("reason", "틀린 보기"), ("label.time_sensitive", "false")], cookie: session.cookie)
+                    let response = try await client.execute(uri: "/batches/\(batch)/items/\(item.id)/decision", method: .post,
+                                                            headers: headers, body: body)
+                    #expect(response.status == .seeOther, "\(String(buffer: response.body))")
+                }
+            }
+        }
+        _ = try fixture.store.close("check", plan: fixture.plan, actor: "cur")
+        _ = try fixture.store.assign(round: "check", plan: fixture.plan, actor: "cur")
+        let adjudication = try #require(try fixture.store.batches(round: "check").first { $0.kind == .adjudication })
+        #expect(adjudication.reviewers == ["han"])
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let han = try await fixture.signIn("han", client)
+            let html = String(buffer: try await client.execute(uri: "/batches/\(adjudication.id)/items/1", method: .get, headers: han.cookie).body)
+            #expect(html.contains("kim: approve") && html.contains("lee: reject 틀린 보기"))
+            // The lead's decision settles the item; no label is asked of an adjudication.
+            let settled = try #require(try fixture.store.batchItems(adjudication.id).first)
+            let (headers, body) = form([("csrf", han.csrf), ("content_hash", settled.contentHash), ("decision", "approve")], cookie: han.cookie)
+            let response = try await client.execute(uri: "/batches/\(adjudication.id)/items/\(settled.item.id)/decision", method: .post,
+                                                    headers: headers, body: body)
+            #expect(response.status == .seeOther, "\(String(buffer: response.body))")
+            // A reviewer is not let into the lead's batch.
+            let kim = try await fixture.signIn("kim", client)
+            #expect(try await client.execute(uri: "/batches/\(adjudication.id)", method: .get, headers: kim.cookie).status == .forbidden)
+            // The curator sees progress and agreement.
+            let curator = try await fixture.signIn("cur", client)
+            let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: curator.cookie).body)
+            #expect(home.contains("<h2>Rounds</h2>") && home.contains("Krippendorff α"))
+        }
+        let report = try fixture.store.close("check", plan: fixture.plan, actor: "cur")
+        #expect(report.disputed.count == 2, "the two items the lead has not settled yet")
+        #expect(try fixture.store.database.query("SELECT item_id, outcome FROM outcomes").map { [$0[0].text, $0[1].text] }
+                    == [[try fixture.store.batchItems(adjudication.id).first?.item.id, "approved"]])
+    }
+
+    @Test func staticFilesAndSigningOut() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let css = try await client.execute(uri: "/static/app.css", method: .get)
+            #expect(css.status == .ok && css.headers[.contentType] == "text/css; charset=utf-8")
+            #expect(String(buffer: css.body).contains(":lang(ko)"))
+            let script = try await client.execute(uri: "/static/app.js", method: .get)
+            #expect(script.status == .ok && String(buffer: script.body).contains("keydown"))
+
+            let kim = try await fixture.signIn("kim", client)
+            let (headers, body) = form([("csrf", kim.csrf)], cookie: kim.cookie)
+            let out = try await client.execute(uri: "/sign-out", method: .post, headers: headers, body: body)
+            #expect(out.status == .ok)
+            #expect(out.headers[.setCookie]?.contains("Max-Age=0") == true)
+            // The session is over on the server too: the old cookie no longer works.
+            #expect(try await client.execute(uri: "/", method: .get, headers: kim.cookie).status == .unauthorized)
+        }
+        #expect(try fixture.refusals() == ["- GET /: not signed in (no session, or it expired)"])
+    }
+
+    @Test func unknownBatchesAndClosedRoundsAreRefused() async throws {
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let fixture = try ServerFixture(plan: plan, items: 1)
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        let member = try #require(try fixture.store.batchItems(batch).first)
+        try fixture.store.submit([Vote(location: SourceLocation(file: "test"), batch: batch, itemID: member.item.id,
+                                       contentHash: member.contentHash, reviewer: reviewer, decision: .approve)],
+                                 plan: plan, actor: reviewer)
+        _ = try fixture.store.close("check", plan: plan, actor: "cur")
+        try await Application(router: try fixture.routes(plan: plan).router()).test(.router) { client in
+            let session = try await fixture.signIn(reviewer, client)
+            #expect(try await client.execute(uri: "/batches/nope", method: .get, headers: session.cookie).status == .notFound)
+            let closed = try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: session.cookie)
+            #expect(closed.status == .conflict)
+            let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: session.cookie).body)
+            #expect(home.contains("\(batch) (closed)") && !home.contains("href=\"/batches/\(batch)\""))
+        }
+        #expect(try fixture.refusals() == ["\(reviewer) GET /batches/nope: unknown batch nope",
+                                           "\(reviewer) GET /batches/\(batch)/items/1: round check is closed"])
+    }
+
+    @Test func aSocialValueCardShowsTheWeightedDistribution() async throws {
+        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let survey = SurveyResult(distribution: [0.625, 0.25, 0.125], distributionWithNonresponse: [0.6, 0.24, 0.12, 0.04],
+                                  nonresponseOptions: ["모름"], distribution3: nil, scale3: nil, n: 1000, nEffective: 812.4,
+                                  marginOfError: 0.0333, contested: false, weighting: "raking(region,age,gender)")
+        let item = Item(id: "sv-1", task: .socialValue, subject: "family", language: "ko", question: "부모를 모시는 것은 자녀의 의무이다.",
+                        choices: ["동의", "보통", "반대"], answer: nil, choicesOrdered: true,
+                        source: ItemSource(kind: "survey", sourceID: "kgss", document: "tallies.csv", element: "Q1",
+                                           license: "KOGL-1", revision: "2024"),
+                        survey: survey)
+        let fixture = try ServerFixture(plan: plan, items: 0, more: [item])
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        try await Application(router: try fixture.routes(plan: plan).router()).test(.router) { client in
+            let session = try await fixture.signIn(reviewer, client)
+            let html = String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: session.cookie).body)
+            #expect(html.contains("동의") && html.contains("<span class=\"bar\"><span style=\"width: 62.5%\"></span></span> 62.5%"))
+            #expect(html.contains("width: 12.5%"))
+            #expect(html.contains("n = 1000, effective n = 812, margin of error ±3.3 points"))
+            #expect(html.contains("lang=\"ko\""))
+        }
+    }
+}
