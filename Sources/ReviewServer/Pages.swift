@@ -315,7 +315,7 @@ enum Pages {
     tr.done td { color: #666; }
     .card { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
     .question { font-size: 1.3rem; font-weight: 600; }
-    .choices li { margin: .3rem 0; } .choices .key { font-weight: 600; }
+    .choices { list-style: none; padding-left: 0; } .choices li { margin: .3rem 0; } .choices .key { font-weight: 600; }
     .letter { display: inline-block; min-width: 1.5rem; font-weight: 600; }
     .badge { font-size: .75rem; background: #1a7f37; color: #fff; border-radius: .25rem; padding: 0 .3rem; }
     .bar { display: inline-block; width: 8rem; height: .7rem; background: #eee; vertical-align: middle; }

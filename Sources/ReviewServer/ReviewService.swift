@@ -15,6 +15,7 @@ public struct AccessDenied: Error, Sendable, Equatable {
 public actor ReviewService {
     let store: ReviewStore
     let plan: ReviewPlan
+    /// Passages by "document#element", as an item's source names the one it was written from.
     let passages: [String: Passage]
     let sessionLifetime: TimeInterval
     /// The time sign-in links and sessions are checked against.
@@ -24,7 +25,7 @@ public actor ReviewService {
                 now: @escaping @Sendable () -> Date = Date.init) throws {
         store = try ReviewStore(url: databaseURL)
         self.plan = plan
-        self.passages = Dictionary(passages.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        self.passages = Dictionary(passages.map { ("\($0.document)#\($0.element)", $0) }, uniquingKeysWith: { first, _ in first })
         self.sessionLifetime = sessionLifetime
         self.now = now
     }
@@ -100,7 +101,7 @@ public actor ReviewService {
         }
         let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
-                        passage: member.item.source.passage.flatMap { passages[$0] }, otherVotes: votes,
+                        passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
                         decided: decided.contains(member.item.id))
     }
 

@@ -4,7 +4,8 @@ public import XMLReader
 
 /// Reads the authored-item XML format (`schemas/authored-items.xsd`): passages, and items with
 /// a question, choices, a lettered answer, subject, topic, grade, language, author and the
-/// passage they were written from. A reference to a passage that does not exist is an error.
+/// passage they were written from (passages are output as well, with the id as their element).
+/// A reference to a passage that does not exist is an error.
 public struct AuthoredItemsReader: Sendable {
     public var reader: XMLStreamReader
     /// The XSD text the file is validated against.
@@ -37,7 +38,11 @@ public struct AuthoredItemsReader: Sendable {
                 if builder.isBuilding {
                     guard let element = builder.feed(event) else { return }
                     if element.name == "passage" {
-                        if let id = element["id"] { passages.insert(id) }
+                        guard let id = element["id"] else { return }
+                        passages.insert(id)
+                        // Kept as a passage of its own, so that review shows what an item was written from.
+                        output.passages.append(Passage(sourceID: context.sourceID, document: context.document, element: id, headings: [],
+                                                       language: documentLanguage ?? context.language, text: element.text.collapsingWhitespace))
                     } else if element.name == "item" {
                         item(element, documentLanguage: documentLanguage, context: context, seenIDs: &seenIDs,
                              references: &pendingReferences, diagnostics: &diagnostics, into: &output)

@@ -24,7 +24,7 @@ struct ServerFixture: @unchecked Sendable {
                  question: "조선을 세운 사람은 누구인가? \(index)", choices: ["이성계", "왕건", "세종", "정도전"], answer: "A",
                  choicesOrdered: false,
                  source: ItemSource(kind: "authored", sourceID: "s", document: "items.xml", element: "q\(index)", license: "CC-BY-4.0",
-                                    revision: "r"))
+                                    revision: "r", passage: "founding"))
         } + more
         for reviewer in [Reviewer(id: "kim", name: "김민지", role: .reviewer), Reviewer(id: "lee", name: "Lee", role: .reviewer),
                          Reviewer(id: "han", name: "Han", role: .lead), Reviewer(id: "cur", name: "Curator", role: .curator)] {
@@ -35,13 +35,18 @@ struct ServerFixture: @unchecked Sendable {
         _ = try store.assign(round: "check", plan: plan, actor: "test")
     }
 
+    /// The passage the fixture's items were written from.
+    static let passage = Passage(sourceID: "s", document: "items.xml", element: "founding", headings: ["조선의 건국"], language: "ko",
+                                 text: "1392년 이성계가 조선을 세웠다.")
+
     static let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 2, batchSize: 10, labels: [LabelSpec.known("time_sensitive")!])])
 
     var batch: String { get throws { try #require(try store.batches(round: "check").first?.id) } }
 
     func routes(plan: ReviewPlan? = nil, sessionLifetime: TimeInterval = 3600,
                 now: @escaping @Sendable () -> Date = Date.init) throws -> ReviewRoutes {
-        ReviewRoutes(service: try ReviewService(databaseURL: url, plan: plan ?? self.plan, sessionLifetime: sessionLifetime, now: now))
+        ReviewRoutes(service: try ReviewService(databaseURL: url, plan: plan ?? self.plan, passages: [Self.passage],
+                                                sessionLifetime: sessionLifetime, now: now))
     }
 
     func remove() { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
@@ -133,6 +138,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             #expect(html.contains("조선을 세운 사람은 누구인가? 0"))
             #expect(html.contains("이성계") && html.contains("<span class=\"badge\">key</span>"))
             #expect(html.contains("items.xml#q0") && html.contains("CC-BY-4.0"))
+            #expect(html.contains("<blockquote class=\"passage\" lang=\"ko\"><p class=\"meta\">조선의 건국</p>1392년 이성계가 조선을 세웠다.</blockquote>"))
             #expect(!html.contains("출처 불명") && !html.contains("reject</li>"), "another reviewer's vote is not shown before voting")
             #expect(card.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             // Out of range.

@@ -104,6 +104,8 @@ func context(_ document: String, subject: String = "statistics", language: Strin
         #expect(first.grade == "중2")
         #expect(first.source.author == "kim")
         #expect(first.source.passage == "p1")
+        #expect(output.passages.map { "\($0.document)#\($0.element) \($0.language)" } == ["authored.xml#p1 ko"])
+        #expect(output.passages.first?.text.isEmpty == false)
         #expect(first.source.element == "a1")
         let second = output.items[1]
         #expect(second.language == "en")
