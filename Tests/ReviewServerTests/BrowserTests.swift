@@ -103,7 +103,9 @@ struct WebDriver {
         _ = try? await call("", "DELETE")
         driver.terminate()
         // Polled: Process.waitUntilExit spins a run loop when called from a concurrency thread.
-        for _ in 0..<50 where driver.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        for _ in 0..<20 where driver.isRunning { try? await Task.sleep(for: .milliseconds(100)) }
+        // chromedriver may outlive SIGTERM; it must not outlive the tests.
+        if driver.isRunning { kill(driver.processIdentifier, SIGKILL) }
     }
 }
 
