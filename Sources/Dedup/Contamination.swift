@@ -110,16 +110,22 @@ public enum ContaminationChecker {
                                settings: NearDuplicateSettings) -> [ContaminationMatch] {
         let finder = NearDuplicateFinder(settings: settings)
         var best: [String: ContaminationMatch] = [:]
+        // The candidates' shingles with and without their choices, each made once.
+        var itemShingles: [Bool: [[UInt64]]] = [:]
         for (benchmark, entries) in benchmarks {
             let withChoices = !benchmark.choiceFields.isEmpty
-            let itemShingles = items.map { item in
-                Shingles.hashes(of: withChoices ? NearDuplicateDeduplicator.comparedText(item) : item.question, n: settings.ngram)
+            let shingles = itemShingles[withChoices] ?? items.map { item in
+                Shingles.hashes(of: NearDuplicateDeduplicator.comparedText(question: item.question, choices: withChoices ? item.choices : []),
+                                n: settings.ngram)
             }
+            itemShingles[withChoices] = shingles
             let referenceShingles = entries.map { entry in
-                Shingles.hashes(of: ([entry.question] + (withChoices ? entry.choices.sorted() : [])).joined(separator: "\n"), n: settings.ngram)
+                Shingles.hashes(of: NearDuplicateDeduplicator.comparedText(question: entry.question, choices: withChoices ? entry.choices : []),
+                                n: settings.ngram)
             }
-            let result = finder.clusters(shingles: itemShingles + referenceShingles)
-            for pair in result.pairs where pair.first < items.count && pair.second >= items.count {
+            // Only a candidate and a reference question are compared; copies among candidates are dedup's job.
+            let result = finder.clusters(shingles: shingles + referenceShingles) { low, high in low < items.count && high >= items.count }
+            for pair in result.pairs {
                 let match = ContaminationMatch(id: items[pair.first].id, benchmark: benchmark.name,
                                                referenceID: entries[pair.second - items.count].id, similarity: pair.similarity)
                 if let current = best[match.id], (current.similarity, match.benchmark, match.referenceID) >= (match.similarity, current.benchmark, current.referenceID) {

@@ -7,7 +7,11 @@ import Foundation
 public enum NearDuplicateDeduplicator {
     /// The text compared: the question and the choices, sorted so that their order does not count.
     public static func comparedText(_ item: Item) -> String {
-        ([item.question] + item.choices.sorted()).joined(separator: "\n")
+        comparedText(question: item.question, choices: item.choices)
+    }
+
+    public static func comparedText(question: String, choices: [String]) -> String {
+        ([question] + choices.sorted()).joined(separator: "\n")
     }
 
     public static func deduplicate(_ items: [Item], settings: NearDuplicateSettings) -> DedupResult {

@@ -99,7 +99,10 @@ public struct NearDuplicateFinder: Sendable {
     /// bucketed one band at a time in an open-addressing table with chained members, which holds
     /// a million items in a few hundred megabytes where a dictionary of arrays per band took
     /// several gigabytes.
-    public func clusters(shingles: [[UInt64]]) -> Result {
+    ///
+    /// `comparing`, when given, says which candidate pairs (lower index first) are worth the
+    /// exact check; the others are neither checked nor counted.
+    public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil) -> Result {
         let count = shingles.count, bands = banding.bands, rows = banding.rows
         precondition(count < Int(Int32.max), "fewer than 2³¹ items")
         var keys = [UInt64](repeating: 0, count: count * bands)
@@ -124,6 +127,7 @@ public struct NearDuplicateFinder: Sendable {
                 for (position, a) in members.enumerated() {
                     for b in members[(position + 1)...] {
                         let (low, high) = (Int(min(a, b)), Int(max(a, b)))
+                        if let comparing, !comparing(low, high) { continue }
                         guard checked.insert(UInt64(low) << 32 | UInt64(high)).inserted else { continue }
                         candidates += 1
                         let similarity = Shingles.jaccard(shingles[low], shingles[high])

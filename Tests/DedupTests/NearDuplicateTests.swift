@@ -84,6 +84,13 @@ struct CLIcKItem: Decodable {
         #expect(result.clusters == [[0, 1, 2]])
         #expect(result.pairs.allSatisfy { $0.similarity >= 0.7 })
         #expect(result.pairs.first { $0.first == 0 && $0.second == 1 }?.similarity == 1)
+
+        // Only the pairs asked for are checked: here, none within the first two.
+        let finder = NearDuplicateFinder(settings: NearDuplicateSettings(ngram: 3, threshold: 0.7))
+        let shingles = texts.map { Shingles.hashes(of: $0, n: 3) }
+        let across = finder.clusters(shingles: shingles) { low, high in !(low == 0 && high == 1) }
+        #expect(across.pairs.map { [$0.first, $0.second] } == [[0, 2], [1, 2]])
+        #expect(across.candidates == result.candidates - 1)
     }
 }
 
