@@ -71,12 +71,12 @@ public struct PipelineSpec: Sendable {
     /// Each stage's section of the pipeline file, canonicalized, for cache keys.
     public var stageConfigText: [String: String]
 
-    /// The pipeline's review database: one per pipeline, under the project's data folder.
     /// Where the stages of this pipeline write: `build/<name>/`.
     public func buildDirectory(in projectDirectory: URL) -> URL {
         projectDirectory.appendingPathComponent("build").appendingPathComponent(name)
     }
 
+    /// The pipeline's review database: one per pipeline, under the project's data folder.
     public func reviewDatabase(in projectDirectory: URL) -> URL {
         projectDirectory.appendingPathComponent("data/review/\(name).sqlite")
     }

@@ -162,14 +162,3 @@ public struct ReviewRoutes: Sendable {
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
-
-extension ReviewService {
-    /// The position (from 1) of an item among a batch's current members.
-    func position(of itemID: String, in batchID: String, for reviewer: Reviewer) throws -> Int {
-        _ = try access(batchID, reviewer)
-        guard let index = try current(batchID).firstIndex(where: { $0.itemID == itemID }) else {
-            throw AccessDenied(status: .notFound, reason: "item \(itemID) is not in batch \(batchID) as it stands")
-        }
-        return index + 1
-    }
-}

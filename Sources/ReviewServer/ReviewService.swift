@@ -50,7 +50,7 @@ public actor ReviewService {
         var page = DashboardPage(reviewer: reviewer)
         for batch in try store.batches() where batch.reviewers.contains(reviewer.id) {
             let members = try current(batch.id)
-            let decided = try decidedItems(reviewer: reviewer.id, batch: batch.id)
+            let decided = try store.decidedItems(reviewer: reviewer.id, batch: batch.id)
             page.batches.append(.init(id: batch.id, round: batch.round, kind: batch.kind.rawValue, items: members.count,
                                       decided: members.filter { decided.contains($0.itemID) }.count,
                                       closed: try store.roundIsClosed(batch.round)))
@@ -68,7 +68,7 @@ public actor ReviewService {
         let (batch, round) = try access(batchID, reviewer)
         let latest = Set(try current(batchID).map(\.contentHash))
         let members = try store.batchItems(batchID).filter { latest.contains($0.contentHash) }
-        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
         let viewed = try store.viewedItems(reviewer: reviewer.id, batch: batchID)
         let rows = members.enumerated().map { index, member in
             BatchPage.Row(position: index + 1, id: member.item.id, question: member.item.question,
@@ -84,7 +84,7 @@ public actor ReviewService {
     public func itemPage(_ batchID: String, position: Int, for reviewer: Reviewer) throws -> ItemPage {
         let (batch, round) = try access(batchID, reviewer)
         let members = try current(batchID)
-        guard (1...max(members.count, 1)).contains(position), position <= members.count,
+        guard members.indices.contains(position - 1),
               let member = try store.itemVersion(members[position - 1].itemID, contentHash: members[position - 1].contentHash) else {
             throw AccessDenied(status: .notFound, reason: "no item \(position) in batch \(batchID)")
         }
@@ -92,14 +92,10 @@ public actor ReviewService {
         // Other reviewers' votes are shown only to the lead who settles a disagreement.
         var votes: [ItemPage.OtherVote] = []
         if batch.kind != .review {
-            votes = try store.database.query("""
-                SELECT reviewer, decision, coalesce(reason, '') FROM decisions
-                WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer <> ? ORDER BY seq
-                """, [.text(member.item.id), .text(member.contentHash), .text(batch.round), .text(reviewer.id)]).map {
-                ItemPage.OtherVote(reviewer: $0[0].text!, decision: $0[1].text!, reason: $0[2].text!)
-            }
+            votes = try store.votes(on: member.item.id, contentHash: member.contentHash, round: batch.round, except: reviewer.id)
+                .map { ItemPage.OtherVote(reviewer: $0.reviewer, decision: $0.decision, reason: $0.reason) }
         }
-        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
                         decided: decided.contains(member.item.id))
@@ -184,14 +180,18 @@ public actor ReviewService {
         try store.batchMembers(batchID).filter(\.isLatest)
     }
 
-    func decidedItems(reviewer: String, batch: String) throws -> Set<String> {
-        Set(try store.database.query("SELECT item_id FROM decisions WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
-            .map { $0[0].text! })
+    /// The position (from 1) of an item among a batch's current members.
+    func position(of itemID: String, in batchID: String, for reviewer: Reviewer) throws -> Int {
+        _ = try access(batchID, reviewer)
+        guard let index = try current(batchID).firstIndex(where: { $0.itemID == itemID }) else {
+            throw AccessDenied(status: .notFound, reason: "item \(itemID) is not in batch \(batchID) as it stands")
+        }
+        return index + 1
     }
 
     func nextUndecided(_ batchID: String, reviewer: Reviewer, after itemID: String) throws -> Int? {
         let members = try current(batchID)
-        let decided = try decidedItems(reviewer: reviewer.id, batch: batchID)
+        let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
         let start = (members.firstIndex { $0.itemID == itemID } ?? -1) + 1
         let order = Array(members.indices[start...]) + Array(members.indices[..<start])
         return order.first { !decided.contains(members[$0].itemID) }.map { $0 + 1 }

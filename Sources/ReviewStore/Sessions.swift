@@ -83,6 +83,22 @@ extension ReviewStore {
             .map { $0[0].text! })
     }
 
+    /// The items of a batch that `reviewer` has decided on.
+    public func decidedItems(reviewer: String, batch: String) throws -> Set<String> {
+        Set(try database.query("SELECT item_id FROM decisions WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
+            .map { $0[0].text! })
+    }
+
+    /// The votes other reviewers cast on one version of an item in a round, in the order cast:
+    /// (reviewer, decision, reason or "").
+    public func votes(on itemID: String, contentHash: String, round: String, except reviewer: String) throws
+        -> [(reviewer: String, decision: String, reason: String)] {
+        try database.query("""
+            SELECT reviewer, decision, coalesce(reason, '') FROM decisions
+            WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer <> ? ORDER BY seq
+            """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).map { ($0[0].text!, $0[1].text!, $0[2].text!) }
+    }
+
     public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date()) throws {
         try database.query("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
                            [.text(Self.timestamp(now)), reviewer.map { .text($0) } ?? .null, .text(request), .text(reason)])

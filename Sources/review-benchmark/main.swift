@@ -139,12 +139,11 @@ struct Load: Sendable {
                         return responses
                     }
                     if copies == 2 { tally.doubleSubmits += 1 }
-                    for (status, headers, body, latency) in responses {
+                    for (status, _, body, latency) in responses {
                         tally.decisionLatencies.append(latency)
                         if status != .seeOther {
                             tally.errors.append("\(reviewer) POST \(action.1): \(status) \(body.firstMatch(of: Self.message)?.1 ?? "")")
                         }
-                        _ = headers
                     }
                     guard responses.allSatisfy({ $0.0 == .seeOther }) else { break }
                     tally.decided.append(itemID)
