@@ -43,6 +43,14 @@ struct ServerFixture: @unchecked Sendable {
 
     var batch: String { get throws { try #require(try store.batches(round: "check").first?.id) } }
 
+    /// A round "check" of one reviewer per item, in batches of ten.
+    static func oneReviewer(labels: [LabelSpec] = []) -> ReviewPlan {
+        ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10, labels: labels)])
+    }
+
+    /// The first reviewer of the first batch: with `oneReviewer()`, its only one.
+    var firstReviewer: String { get throws { try #require(try store.batch(try batch)?.reviewers.first) } }
+
     func routes(plan: ReviewPlan? = nil, sessionLifetime: TimeInterval = 3600,
                 now: @escaping @Sendable () -> Date = Date.init) throws -> ReviewRoutes {
         ReviewRoutes(service: try ReviewService(databaseURL: url, plan: plan ?? self.plan, passages: [Self.passage],
@@ -207,11 +215,11 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
     }
 
     @Test func approvingTheRestNeedsEveryItemShownFirst() async throws {
-        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let plan = ServerFixture.oneReviewer()
         let fixture = try ServerFixture(plan: plan, items: 3)
         defer { fixture.remove() }
         let batch = try fixture.batch
-        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        let reviewer = try fixture.firstReviewer
         try await Application(router: try fixture.routes().router()).test(.router) { client in
             let session = try await fixture.signIn(reviewer, client)
             let (headers, body) = form([("csrf", session.csrf)], cookie: session.cookie)
@@ -326,17 +334,17 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
     }
 
     @Test func unknownBatchesAndClosedRoundsAreRefused() async throws {
-        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let plan = ServerFixture.oneReviewer()
         let fixture = try ServerFixture(plan: plan, items: 1)
         defer { fixture.remove() }
         let batch = try fixture.batch
-        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
+        let reviewer = try fixture.firstReviewer
         let member = try #require(try fixture.store.batchItems(batch).first)
         try fixture.store.submit([Vote(location: SourceLocation(file: "test"), batch: batch, itemID: member.item.id,
                                        contentHash: member.contentHash, reviewer: reviewer, decision: .approve)],
                                  plan: plan, actor: reviewer)
         _ = try fixture.store.close("check", plan: plan, actor: "cur")
-        try await Application(router: try fixture.routes(plan: plan).router()).test(.router) { client in
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
             let session = try await fixture.signIn(reviewer, client)
             #expect(try await client.execute(uri: "/batches/nope", method: .get, headers: session.cookie).status == .notFound)
             let closed = try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: session.cookie)
@@ -349,7 +357,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
     }
 
     @Test func aSocialValueCardShowsTheWeightedDistribution() async throws {
-        let plan = ReviewPlan(rounds: [ReviewRound(name: "check", reviewersPerItem: 1, batchSize: 10)])
+        let plan = ServerFixture.oneReviewer()
         let survey = SurveyResult(distribution: [0.625, 0.25, 0.125], distributionWithNonresponse: [0.6, 0.24, 0.12, 0.04],
                                   nonresponseOptions: ["모름"], distribution3: nil, scale3: nil, n: 1000, nEffective: 812.4,
                                   marginOfError: 0.0333, contested: false, weighting: "raking(region,age,gender)")
@@ -361,8 +369,8 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         let fixture = try ServerFixture(plan: plan, items: 0, more: [item])
         defer { fixture.remove() }
         let batch = try fixture.batch
-        let reviewer = try #require(try fixture.store.batch(batch)?.reviewers.first)
-        try await Application(router: try fixture.routes(plan: plan).router()).test(.router) { client in
+        let reviewer = try fixture.firstReviewer
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
             let session = try await fixture.signIn(reviewer, client)
             let html = String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: session.cookie).body)
             #expect(html.contains("동의") && html.contains("<span class=\"bar\"><span style=\"width: 62.5%\"></span></span> 62.5%"))
