@@ -327,6 +327,13 @@ struct SignInLinkOptions: ParsableArguments {
     @Option(name: .customLong("link-days"), help: ArgumentHelp("How many days a sign-in link works.", valueName: "days"))
     var days: Int = 7
 
+    func validate() throws {
+        guard days >= 1 else { throw ValidationError("--link-days must be at least 1 (a link of \(days) days would never work)") }
+        guard let address = URL(string: url), address.scheme == "http" || address.scheme == "https", address.host != nil else {
+            throw ValidationError("--url must be an http:// or https:// address, not '\(url)'")
+        }
+    }
+
     func print(for reviewer: String, store: ReviewStore) throws {
         let token = try reviewing { try store.issueSignInToken(reviewer: reviewer, lifetime: TimeInterval(days) * 24 * 3600) }
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
@@ -349,6 +356,11 @@ extension BuildDataset.Review {
         @Option(help: ArgumentHelp("Hours a session lasts after signing in.", valueName: "hours")) var sessionHours: Double = 12
         @Flag(help: "Leave the Secure attribute off the session cookie (for a plain-HTTP address other than loopback).")
         var insecureCookies = false
+
+        func validate() throws {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+            guard sessionHours > 0 else { throw ValidationError("--session-hours must be above 0, not \(sessionHours)") }
+        }
 
         func run() async throws {
             let project = projectDirectoryURL(options.project)

@@ -177,6 +177,11 @@ struct ReviewSession {
             (["review", "export", "fact-check-009", "--reviewer", "kim"], "unknown batch 'fact-check-009'"),
             (["review", "import", "missing.csv"], "missing.csv"),
             (["review", "import", "votes.txt"], "votes.txt: a batch file must end in .csv or .jsonl"),
+            (["review", "reviewers", "link", "nobody"], "unknown reviewer 'nobody'"),
+            (["review", "reviewers", "link", "kim", "--link-days", "0"], "--link-days must be at least 1"),
+            (["review", "reviewers", "link", "kim", "--url", "127.0.0.1:8080"], "--url must be an http:// or https:// address"),
+            (["review", "serve", "--port", "70000"], "--port must be between 0 and 65535, not 70000"),
+            (["review", "serve", "--session-hours", "0"], "--session-hours must be above 0"),
         ]
         try project.write("x", to: "votes.txt")
         for (arguments, message) in cases {
