@@ -12,15 +12,31 @@ public enum Hashing {
     }
 
     /// Hashes parts joined by a separator byte (0x1F) that cannot occur in the parts' text,
-    /// so that ("ab", "c") and ("a", "bc") hash differently.
-    public static func sha256Hex(parts: [String]) -> String {
-        var hasher = SHA256()
-        for (index, part) in parts.enumerated() {
-            if index > 0 { withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) } }
-            var part = part
-            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+    /// so that ("ab", "c") and ("a", "bc") hash differently. With `hexDigits`, only that many
+    /// leading hex digits are returned (ids use 16).
+    public static func sha256Hex(parts: [String], hexDigits: Int = 64) -> String {
+        // The parts are joined on the stack and hashed in one call: for the short ids hashed
+        // once per record read, swift-crypto's cost per update call outweighed the hashing.
+        let length = parts.reduce(max(parts.count - 1, 0)) { $0 + $1.utf8.count }
+        let digest = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length) { joined in
+            var written = 0
+            for (index, part) in parts.enumerated() {
+                if index > 0 {
+                    joined[written] = 0x1F
+                    written += 1
+                }
+                var part = part
+                part.withUTF8 { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    UnsafeMutableRawPointer(joined.baseAddress! + written).copyMemory(from: base, byteCount: bytes.count)
+                    written += bytes.count
+                }
+            }
+            var hasher = SHA256()
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(joined)[..<written]))
+            return hasher.finalize()
         }
-        return hex(hasher.finalize())
+        return hex(digest, digits: hexDigits)
     }
 
     /// Hashes a file in chunks, so memory does not grow with its size.
@@ -36,15 +52,16 @@ public enum Hashing {
         return (hex(hasher.finalize()), total)
     }
 
-    private static func hex(_ digest: SHA256.Digest) -> String {
+    private static func hex(_ digest: SHA256.Digest, digits: Int = 64) -> String {
         digest.withUnsafeBytes { bytes in
-            String(unsafeUninitializedCapacity: bytes.count * 2) { output in
-                for (index, byte) in bytes.enumerated() {
-                    let high = byte >> 4, low = byte & 0x0F
-                    output[2 * index] = high < 10 ? 0x30 + high : 0x57 + high
-                    output[2 * index + 1] = low < 10 ? 0x30 + low : 0x57 + low
+            let count = min(max(digits, 0), bytes.count * 2)
+            return String(unsafeUninitializedCapacity: count) { output in
+                for index in 0..<count {
+                    let byte = bytes[index / 2]
+                    let nibble = index % 2 == 0 ? byte >> 4 : byte & 0x0F
+                    output[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
                 }
-                return bytes.count * 2
+                return count
             }
         }
     }

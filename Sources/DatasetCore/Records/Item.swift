@@ -309,8 +309,7 @@ public struct Item: Codable, Sendable, Hashable {
     /// gets the same id and a different one never shares it.
     public static func stableID(task: ItemTask, sourceID: String, document: String, element: String, question: String) -> String {
         let prefix = task == .socialValue ? "sv" : "ck"
-        let digest = Hashing.sha256Hex(parts: [task.rawValue, sourceID, document, element, question.comparisonKey])
-        return "\(prefix)-\(digest.prefix(16))"
+        return prefix + "-" + Hashing.sha256Hex(parts: [task.rawValue, sourceID, document, element, question.comparisonKey], hexDigits: 16)
     }
 }
 

@@ -12,7 +12,7 @@ public struct Passage: Codable, Sendable, Hashable {
 
     public init(sourceID: String, document: String, element: String, headings: [String], language: String, text: String) {
         // Element ids are unique within a document, so the id need not hash the (long) text.
-        self.id = "p-" + Hashing.sha256Hex(parts: [sourceID, document, element]).prefix(16)
+        self.id = "p-" + Hashing.sha256Hex(parts: [sourceID, document, element], hexDigits: 16)
         self.sourceID = sourceID
         self.document = document
         self.element = element
