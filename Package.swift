@@ -77,7 +77,7 @@ let package = Package(
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
         .target(name: "BenchmarkSupport", swiftSettings: upcoming),
-        .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader"], swiftSettings: upcoming),
+        .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .executableTarget(name: "review-benchmark", dependencies: [
             "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -8,7 +8,7 @@ public struct XMLElementNode: Sendable {
 
     public var name: String
     public var namespace: String?
-    public var attributes: [String: String]
+    public var attributes: XMLAttributes
     public var line: Int
     public var children: [Child]
 

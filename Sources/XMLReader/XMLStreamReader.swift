@@ -43,7 +43,7 @@ public struct XMLStartElement: Sendable {
     public var name: String
     public var namespace: String?
     /// Attributes by qualified name (`id`, `xml:lang`); namespace declarations are left out.
-    public var attributes: [String: String]
+    public var attributes: XMLAttributes
     public var line: Int
     public var depth: Int
 }
@@ -65,7 +65,7 @@ public enum XMLEvent: Sendable {
 }
 
 /// A streaming XML reader over libxml2's `xmlTextReader`: memory stays bounded by the deepest
-/// open element, not the file. It never reads the network, never loads external DTDs or
+/// open element and the few chunks of events in flight between its two threads, not the file. It never reads the network, never loads external DTDs or
 /// entities, refuses entity references outright, and stops an entity-expansion loop at once.
 public struct XMLStreamReader: Sendable {
     public var limits: XMLLimits
@@ -100,6 +100,10 @@ public struct XMLStreamReader: Sendable {
 
     /// Reads `url` like `read(fileAt:displayName:schema:_:)`; after a start event, `handler`
     /// says whether to report the element's content as events or as its gathered text.
+    ///
+    /// libxml2 parses on a second thread, a few chunks of encoded events ahead of `handler`
+    /// (see `XMLEventPipe`), so that parsing and what the handler makes of the events overlap.
+    /// Events, errors and their order are as if it all ran on the calling thread.
     public func readGatheringText(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
                      _ handler: (XMLEvent) throws -> Continuation) throws {
         let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
@@ -116,151 +120,113 @@ public struct XMLStreamReader: Sendable {
         guard let reader = xmlReaderForFile(url.path, nil, options) else {
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
         }
-        defer { xmlFreeTextReader(reader) }
-
-        let errorBox = ErrorBox(file: displayName)
-        let context = Unmanaged.passUnretained(errorBox).toOpaque()
+        let errors = XMLErrorLog(file: displayName)
         xmlTextReaderSetStructuredErrorHandler(reader, { context, error in
             guard let context, let error else { return }
-            Unmanaged<ErrorBox>.fromOpaque(context).takeUnretainedValue().record(error.pointee)
-        }, context)
+            Unmanaged<XMLErrorLog>.fromOpaque(context).takeUnretainedValue().record(error.pointee)
+        }, Unmanaged.passUnretained(errors).toOpaque())
         if let schema, xmlTextReaderSetSchema(reader, schema.pointer) != 0 {
+            xmlFreeTextReader(reader)
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot attach the schema \(schema.name)")
+        }
+
+        let pipe = XMLEventPipe()
+        XMLEventProducer(reader: reader, limits: limits, errors: errors, pipe: pipe).start()
+        // The parsing thread is stopped and finished with the reader before it is freed,
+        // whether the events ran out or `handler` threw.
+        defer {
+            pipe.cancel()
+            pipe.waitUntilFinished()
+            withExtendedLifetime((errors, schema)) { xmlFreeTextReader(reader) }
         }
 
         var names = NameCache()
         var gathered: [UInt8] = []
-
-        func failure(_ message: String) -> XMLReadError {
-            XMLReadError(file: displayName, line: Int(xmlTextReaderGetParserLineNumber(reader)),
-                         column: Int(xmlTextReaderGetParserColumnNumber(reader)), message: message)
-        }
-
-        while true {
-            let status = xmlTextReaderRead(reader)
-            // A well-formedness error stops the read; validity errors are collected until the end.
-            if let fatal = errorBox.fatal { throw errorBox.thrown(fatal) }
-            if status == 0 { break }
-            if status < 0 { throw errorBox.errors.isEmpty ? failure("malformed XML") : errorBox.thrown(nil) }
-
-            let depth = Int(xmlTextReaderDepth(reader))
-            if depth > limits.maxDepth {
-                throw failure("elements nested deeper than \(limits.maxDepth) levels")
-            }
-            switch xmlTextReaderNodeType(reader) {
-            case Int32(XML_READER_TYPE_ELEMENT.rawValue):
-                let name = names.name(xmlTextReaderConstLocalName(reader))
-                let namespace = xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }
-                let isEmpty = xmlTextReaderIsEmptyElement(reader) == 1
-                let line = Int(xmlGetLineNo(xmlTextReaderCurrentNode(reader)))
-                var attributes: [String: String] = [:]
-                if xmlTextReaderHasAttributes(reader) == 1 {
-                    while xmlTextReaderMoveToNextAttribute(reader) == 1 {
-                        let qualified = names.name(xmlTextReaderConstName(reader))
-                        if qualified == "xmlns" || qualified.hasPrefix("xmlns:") { continue }
-                        attributes[qualified] = string(xmlTextReaderConstValue(reader))
+        // Open elements, innermost last (end events name none); whether the innermost one's
+        // text is being gathered, and how deep inside it the reader is.
+        var open: [(name: String, namespace: String?)] = []
+        var gathering = false
+        var nesting = 0
+        while let chunk = pipe.next() {
+            var events = XMLEventDecoder(chunk)
+            while let event = events.next() {
+                switch event {
+                case .start(let element):
+                    if gathering {
+                        if !element.isEmpty { nesting += 1 }
+                        continue
                     }
-                    xmlTextReaderMoveToElement(reader)
+                    let name = names.name(element.name), namespace = element.namespace.map { names.name($0) }
+                    var attributes: [XMLAttributes.Attribute] = []
+                    if element.attributeCount > 0 {
+                        attributes.reserveCapacity(element.attributeCount)
+                        events.forEachAttribute(of: element) { name, value in
+                            attributes.append(XMLAttributes.Attribute(name: names.name(name), value: String(decoding: chunk[value], as: UTF8.self)))
+                        }
+                    }
+                    let continuation = try handler(.start(XMLStartElement(name: name, namespace: namespace,
+                                                                          attributes: XMLAttributes(attributes),
+                                                                          line: element.line, depth: element.depth)))
+                    if element.isEmpty {
+                        if continuation == .text { _ = try handler(.text("")) }
+                        _ = try handler(.end(name: name, namespace: namespace))
+                    } else {
+                        open.append((name, namespace))
+                        if continuation == .text {
+                            gathering = true
+                            nesting = 0
+                            gathered.removeAll(keepingCapacity: true)
+                        }
+                    }
+                case .end:
+                    if gathering {
+                        if nesting > 0 {
+                            nesting -= 1
+                            continue
+                        }
+                        gathering = false
+                        _ = try handler(.text(String(decoding: gathered, as: UTF8.self)))
+                    }
+                    // libxml2 reports no end without its start.
+                    guard let element = open.popLast() else { continue }
+                    _ = try handler(.end(name: element.name, namespace: element.namespace))
+                case .text(let range):
+                    if gathering {
+                        gathered.append(contentsOf: chunk[range])
+                    } else {
+                        _ = try handler(.text(String(decoding: chunk[range], as: UTF8.self)))
+                    }
+                case .layout:
+                    // Layout between elements: readers fold white space, so one space stands for it
+                    // (and no string is made for each indentation run).
+                    if gathering { gathered.append(0x20) } else { _ = try handler(.text(" ")) }
+                case .comment(let range):
+                    if !gathering { _ = try handler(.comment(String(decoding: chunk[range], as: UTF8.self))) }
                 }
-                let continuation = try handler(.start(XMLStartElement(name: name, namespace: namespace, attributes: attributes,
-                                                                      line: line > 0 ? line : Int(xmlTextReaderGetParserLineNumber(reader)),
-                                                                      depth: depth)))
-                if isEmpty {
-                    if continuation == .text { _ = try handler(.text("")) }
-                    _ = try handler(.end(name: name, namespace: namespace))
-                } else if continuation == .text {
-                    _ = try handler(.text(try gatherText(reader, depth: depth, into: &gathered, failure: failure, errors: errorBox)))
-                    _ = try handler(.end(name: name, namespace: namespace))
-                }
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
-                _ = try handler(.end(name: names.name(xmlTextReaderConstLocalName(reader)),
-                                 namespace: xmlTextReaderConstNamespaceUri(reader).map { names.name($0) }))
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-                _ = try handler(.text(string(xmlTextReaderConstValue(reader))))
-            case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
-                // Layout between elements: readers fold white space, so one space stands for it
-                // (and no string is made for each indentation run).
-                _ = try handler(.text(" "))
-            case Int32(XML_READER_TYPE_COMMENT.rawValue):
-                _ = try handler(.comment(string(xmlTextReaderConstValue(reader))))
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                let name = string(xmlTextReaderConstName(reader))
-                throw failure("entity reference &\(name); is not expanded: custom and external entities are refused")
-            default:
-                break
             }
         }
-        if !errorBox.errors.isEmpty { throw errorBox.thrown(nil) }
-    }
-
-    /// Reads to the end of the element opened at `depth`, appending its text to `buffer` (reused
-    /// between elements), with the same limits and refusals as event reading.
-    private func gatherText(_ reader: xmlTextReaderPtr, depth: Int, into buffer: inout [UInt8],
-                            failure: (String) -> XMLReadError, errors: ErrorBox) throws -> String {
-        buffer.removeAll(keepingCapacity: true)
-        while true {
-            let status = xmlTextReaderRead(reader)
-            if let fatal = errors.fatal { throw errors.thrown(fatal) }
-            if status <= 0 { throw errors.errors.isEmpty ? failure("malformed XML") : errors.thrown(nil) }
-            let nodeDepth = Int(xmlTextReaderDepth(reader))
-            if nodeDepth > limits.maxDepth { throw failure("elements nested deeper than \(limits.maxDepth) levels") }
-            switch xmlTextReaderNodeType(reader) {
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
-                if let value = xmlTextReaderConstValue(reader) {
-                    buffer.append(contentsOf: UnsafeBufferPointer(start: value, count: strlen(UnsafeRawPointer(value).assumingMemoryBound(to: CChar.self))))
-                }
-            case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
-                buffer.append(0x20)
-            case Int32(XML_READER_TYPE_ENTITY_REFERENCE.rawValue):
-                throw failure("entity reference &\(string(xmlTextReaderConstName(reader))); is not expanded: custom and external entities are refused")
-            case Int32(XML_READER_TYPE_END_ELEMENT.rawValue) where nodeDepth == depth:
-                return String(decoding: buffer, as: UTF8.self)
-            default:
-                break
-            }
-        }
-    }
-
-    private func string(_ pointer: UnsafePointer<xmlChar>?) -> String {
-        guard let pointer else { return "" }
-        return String(cString: pointer)
+        if let failure = pipe.failure { throw failure }
     }
 }
 
 /// Element and attribute names are interned by libxml2 (one pointer per distinct name), so each
-/// is turned into a Swift string once per read rather than once per element.
+/// is turned into a Swift string once per read rather than once per element. A small
+/// direct-mapped table keyed by the pointer: documents use a few dozen names, and a miss only
+/// costs making the string again.
 private struct NameCache {
-    private var names: [UnsafePointer<xmlChar>: String] = [:]
+    private static let slots = 256  // the hash below gives 8 bits
+    private var pointers = [UnsafePointer<xmlChar>?](repeating: nil, count: NameCache.slots)
+    private var names = [String](repeating: "", count: NameCache.slots)
 
     mutating func name(_ pointer: UnsafePointer<xmlChar>?) -> String {
         guard let pointer else { return "" }
-        if let cached = names[pointer] { return cached }
+        // Fibonacci hashing: names sit a few bytes apart in libxml2's dictionary pool.
+        let slot = Int(truncatingIfNeeded: (UInt64(UInt(bitPattern: pointer)) &* 0x9E37_79B9_7F4A_7C15) >> 56)
+        if pointers[slot] == pointer { return names[slot] }
         let name = String(cString: pointer)
-        if names.count < 10_000 { names[pointer] = name }
+        pointers[slot] = pointer
+        names[slot] = name
         return name
     }
 }
 
-/// Collects libxml2's structured errors for one read.
-private final class ErrorBox {
-    let file: String
-    var errors: [XMLReadError] = []
-    var fatal: XMLReadError?
-
-    init(file: String) { self.file = file }
-
-    func record(_ error: xmlError) {
-        guard error.level.rawValue >= XML_ERR_ERROR.rawValue, errors.count < 1000 else { return }
-        let message = (error.message.map { String(cString: $0) } ?? "malformed XML").trimmingCharacters(in: .whitespacesAndNewlines)
-        let line = Int(error.line), column = Int(error.int2)
-        let failure = XMLReadError(file: file, line: line > 0 ? line : nil, column: column > 0 ? column : nil, message: message)
-        errors.append(failure)
-        let isValidity = error.domain == Int32(XML_FROM_SCHEMASV.rawValue) || error.domain == Int32(XML_FROM_VALID.rawValue)
-        if !isValidity, fatal == nil { fatal = failure }
-    }
-
-    func thrown(_ fatal: XMLReadError?) -> any Error {
-        if let fatal { return fatal }
-        return errors.count == 1 ? errors[0] : XMLReadErrors(errors: errors)
-    }
-}

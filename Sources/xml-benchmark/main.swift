@@ -1,8 +1,9 @@
 // Ingest throughput and peak memory of the CNXML reader against `xmllint --stream --noout`
 // (Debian's libxml2-utils) on the same generated corpus; see README "Benchmarks".
 //
-//   swift run -c release xml-benchmark [--megabytes 100] [--directory .build/xml-benchmark]
+//   swift run -c release xml-benchmark [--megabytes 100] [--runs 5] [--directory .build/xml-benchmark]
 import BenchmarkSupport
+import Crypto
 import DatasetCore
 import Foundation
 import TextbookIngest
@@ -15,23 +16,33 @@ let arguments = Array(CommandLine.arguments.dropFirst())
 
 // MARK: - The measured child: ingest files, print seconds, peak RSS and counts.
 
+// With `--digest`, it also prints a SHA-256 of every record read (as sorted-key JSON, untimed
+// runs only), so that two builds of the reader can be shown to read the same thing.
 if arguments.first == "ingest" {
-    let files = arguments.dropFirst().map { URL(fileURLWithPath: $0) }
+    let digest = arguments.contains("--digest")
+    let files = arguments.dropFirst().filter { $0 != "--digest" }.map { URL(fileURLWithPath: $0) }
     var items = 0, passages = 0, dropped = 0
+    var hasher = digest ? RecordDigest() : nil
     let start = DispatchTime.now()
     for file in files {
         let context = TextbookContext(sourceID: "bench", document: file.lastPathComponent, subject: "statistics", language: "en",
                                       license: nil, revision: "")
         _ = try CNXMLReader().stream(fileAt: file, context: context) { record in
             switch record {
-            case .item: items += 1
-            case .passage: passages += 1
-            case .dropped: dropped += 1
+            case .item(let item):
+                items += 1
+                try hasher?.add(item)
+            case .passage(let passage):
+                passages += 1
+                try hasher?.add(passage)
+            case .dropped(let item):
+                dropped += 1
+                try hasher?.add(item)
             }
         }
     }
     let seconds = seconds(since: start)
-    print("\(seconds) \(peakResidentKilobytes()) \(items) \(passages) \(dropped)")
+    print("\(seconds) \(peakResidentKilobytes()) \(items) \(passages) \(dropped)" + (hasher.map { " \($0.hex)" } ?? ""))
     exit(0)
 }
 
@@ -44,6 +55,18 @@ if arguments.first == "events" {
     }
     print(seconds(since: start), events)
     exit(0)
+}
+
+/// A running SHA-256 over records' JSON lines.
+struct RecordDigest {
+    private var hasher = SHA256()
+    private let encoder = JSONLines.makeEncoder()
+
+    mutating func add(_ record: some Encodable) throws {
+        hasher.update(data: Data(try JSONLines.line(for: record, encoder: encoder).utf8 + [0x0A]))
+    }
+
+    var hex: String { hasher.finalize().map { String(format: "%02x", $0) }.joined() }
 }
 
 // MARK: - The corpus: CNXML modules shaped like OpenStax's, from a fixed seed.
@@ -127,12 +150,15 @@ let cases: [(name: String, files: [URL])] = [
     ("one \(megabytes) MiB module", [singleFiles[1]]),
 ]
 
-// MARK: - Measure both on each case, each in a fresh process.
+// MARK: - Measure both on each case, each run in a fresh process under /usr/bin/time.
 
-func run(_ executable: String, _ arguments: [String]) throws -> String {
+/// Runs a command under `/usr/bin/time`; returns its standard output and the figures of time.
+func timed(_ command: [String]) throws -> (output: String, wall: Double, cpu: Double, peakKilobytes: Double) {
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+    let figures = FileManager.default.temporaryDirectory.appendingPathComponent("xml-benchmark-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: figures) }
+    process.arguments = ["-f", "%e %U %S %M", "-o", figures.path] + command
     let output = Pipe(), errors = Pipe()
     process.standardOutput = output
     process.standardError = errors
@@ -142,31 +168,52 @@ func run(_ executable: String, _ arguments: [String]) throws -> String {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else {
         throw NSError(domain: "xml-benchmark", code: Int(process.terminationStatus),
-                      userInfo: [NSLocalizedDescriptionKey: "\(executable) failed: \(errorText)"])
+                      userInfo: [NSLocalizedDescriptionKey: "\(command[0]) failed: \(errorText)"])
     }
-    return text + errorText
+    let numbers = try String(contentsOf: figures, encoding: .utf8).split(whereSeparator: \.isWhitespace).compactMap { Double($0) }
+    return (text, max(numbers[0], 0.01), numbers[1] + numbers[2], numbers[3])
 }
 
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+// Timings on a shared machine wander by a third between runs, so each case runs several times,
+// ours and xmllint's turn about, and the medians are compared.
+let runs = max(1, Int(option("--runs", "5")) ?? 5)
 let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
-print("case                         MiB   ours MiB/s  xmllint MiB/s  ratio  ours peak MiB  xmllint peak MiB  items  passages")
+print("medians of \(runs) runs each: wall-clock throughput (ours timed from inside the process), CPU seconds (user + system,")
+print("start-up included), peak resident memory")
+print("case                         MiB   ours MiB/s  xmllint MiB/s  ratio   ours CPU s  xmllint CPU s  ratio  ours peak MiB  xmllint peak MiB  items  passages")
 for benchmark in cases {
     let bytes = try benchmark.files.reduce(0) { $0 + (try FileManager.default.attributesOfItem(atPath: $1.path)[.size] as! Int) }
     let mib = Double(bytes) / Double(1 << 20)
-    let ours = try run(me, ["ingest"] + benchmark.files.map(\.path)).split(separator: " ").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
-    let lint = try run("/usr/bin/time", ["-f", "%e %M", "xmllint", "--stream", "--noout"] + benchmark.files.map(\.path))
-        .split(separator: "\n").last!.split(separator: " ")
-    let oursSeconds = Double(ours[0])!, oursPeak = Double(ours[1])! / 1024
-    let lintSeconds = max(Double(lint[0])!, 0.01), lintPeak = Double(lint[1])! / 1024
+    var ours: [(wall: Double, cpu: Double, peak: Double)] = [], lint: [(wall: Double, cpu: Double, peak: Double)] = []
+    var counts: [Substring] = []
+    for _ in 0..<runs {
+        let run = try timed([me, "ingest"] + benchmark.files.map(\.path))
+        counts = run.output.split(separator: " ")
+        // Ours is timed from inside, without the Swift runtime's start-up (xmllint's is a millisecond).
+        ours.append((Double(counts[0])!, run.cpu, run.peakKilobytes / 1024))
+        let reference = try timed(["xmllint", "--stream", "--noout"] + benchmark.files.map(\.path))
+        lint.append((reference.wall, reference.cpu, reference.peakKilobytes / 1024))
+    }
+    let oursWall = median(ours.map(\.wall)), lintWall = median(lint.map(\.wall))
+    let oursCPU = median(ours.map(\.cpu)), lintCPU = median(lint.map(\.cpu))
     let line = [
         benchmark.name.padding(toLength: 27, withPad: " ", startingAt: 0),
         String(format: "%5.0f", mib),
-        String(format: "%12.1f", mib / oursSeconds),
-        String(format: "%14.1f", mib / lintSeconds),
-        String(format: "%6.2f", oursSeconds / lintSeconds),
-        String(format: "%14.1f", oursPeak),
-        String(format: "%17.1f", lintPeak),
-        String(format: "%6d", Int(ours[2])!),
-        String(format: "%9d", Int(ours[3])!),
+        String(format: "%12.1f", mib / oursWall),
+        String(format: "%14.1f", mib / lintWall),
+        String(format: "%6.2f", oursWall / lintWall),
+        String(format: "%12.2f", oursCPU),
+        String(format: "%14.2f", lintCPU),
+        String(format: "%6.2f", oursCPU / max(lintCPU, 0.01)),
+        String(format: "%14.1f", median(ours.map(\.peak))),
+        String(format: "%17.1f", median(lint.map(\.peak))),
+        String(format: "%6d", Int(counts[2])!),
+        String(format: "%9d", Int(counts[3])!),
     ]
     print(line.joined(separator: " "))
 }
