@@ -13,7 +13,7 @@ final class XMLEventPipe: @unchecked Sendable {
     /// Chunks that may wait to be read; the parser blocks when they are all full.
     static let capacity = 4
     /// A chunk is handed over once it holds this many bytes. Large, because waking a waiting
-    /// thread is dear on a virtual machine: a 100 MiB file makes about 600 chunks.
+    /// thread is dear on a virtual machine.
     static let chunkBytes = 256 << 10
 
     // Everything below is guarded by `condition`.
@@ -243,11 +243,11 @@ final class XMLEventChunk: @unchecked Sendable {
     }
 
     private func grow(_ extra: Int) {
-        let grown = UnsafeMutableRawPointer.allocate(byteCount: max(2 * capacity, count + extra), alignment: 16)
+        capacity = max(2 * capacity, count + extra)
+        let grown = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
         grown.copyMemory(from: base, byteCount: count)
         base.deallocate()
         base = grown
-        capacity = max(2 * capacity, count + extra)
     }
 
     func append(byte: UInt8) {
@@ -310,8 +310,9 @@ struct XMLEventWriter {
         chunk.append(word: line)
         pointer(name)
         pointer(namespace)
-        defer { chunk.append(word: 0) }
-        return chunk.count
+        let countOffset = chunk.count
+        chunk.append(word: 0)
+        return countOffset
     }
 
     func attribute(name: UnsafePointer<xmlChar>?, value: UnsafePointer<xmlChar>?) {

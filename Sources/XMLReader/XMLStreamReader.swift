@@ -65,8 +65,9 @@ public enum XMLEvent: Sendable {
 }
 
 /// A streaming XML reader over libxml2's `xmlTextReader`: memory stays bounded by the deepest
-/// open element and the few chunks of events in flight between its two threads, not the file. It never reads the network, never loads external DTDs or
-/// entities, refuses entity references outright, and stops an entity-expansion loop at once.
+/// open element and the few chunks of events in flight between its two threads, not the file.
+/// It never reads the network, never loads external DTDs or entities, refuses entity references
+/// outright, and stops an entity-expansion loop at once.
 public struct XMLStreamReader: Sendable {
     public var limits: XMLLimits
 

@@ -53,16 +53,19 @@ public enum Hashing {
     }
 
     private static func hex(_ digest: SHA256.Digest, digits: Int = 64) -> String {
-        digest.withUnsafeBytes { bytes in
-            let count = min(max(digits, 0), bytes.count * 2)
-            return String(unsafeUninitializedCapacity: count) { output in
-                for index in 0..<count {
-                    let byte = bytes[index / 2]
-                    let nibble = index % 2 == 0 ? byte >> 4 : byte & 0x0F
-                    output[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-                }
-                return count
+        digest.withUnsafeBytes { hex($0, digits: digits) }
+    }
+
+    /// Bytes (a digest) as lower-case hex, or only the first `digits` hex digits.
+    public static func hex(_ bytes: UnsafeRawBufferPointer, digits: Int = .max) -> String {
+        let count = min(max(digits, 0), bytes.count * 2)
+        return String(unsafeUninitializedCapacity: count) { output in
+            for index in 0..<count {
+                let byte = bytes[index / 2]
+                let nibble = index % 2 == 0 ? byte >> 4 : byte & 0x0F
+                output[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
             }
+            return count
         }
     }
 }
