@@ -23,6 +23,9 @@ let package = Package(
         // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
         // connection pool is not configurable. Already a dependency of HummingbirdTesting.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.30.0"),
+        // NIOCore and NIOHTTP1 are imported by the load benchmark and the tests that speak HTTP;
+        // already a dependency of Hummingbird and AsyncHTTPClient.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         // System libraries: each is imported by exactly one module.
@@ -70,7 +73,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Statistics",
+                "DatasetCore", "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: upcoming
@@ -81,6 +84,7 @@ let package = Package(
         .executableTarget(name: "review-benchmark", dependencies: [
             "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: upcoming),
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
                           swiftSettings: upcoming),
@@ -89,21 +93,23 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
-        .testTarget(name: "ReviewStoreTests", dependencies: ["ReviewStore"]),
+        .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore"]),
         .testTarget(name: "ReviewServerTests", dependencies: [
-            "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            "DatasetCore", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "SurveyIngestTests", dependencies: ["SurveyIngest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "TextbookIngestTests", dependencies: ["TextbookIngest"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "ValidationTests", dependencies: ["Validation"]),
-        .testTarget(name: "DedupTests", dependencies: ["Dedup"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "SamplingTests", dependencies: ["Sampling"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["Release"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
+        .testTarget(name: "SurveyIngestTests", dependencies: ["DatasetCore", "SurveyIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "TextbookIngestTests", dependencies: ["DatasetCore", "TextbookIngest"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "ValidationTests", dependencies: ["DatasetCore", "Validation"]),
+        .testTarget(name: "DedupTests", dependencies: ["DatasetCore", "Dedup"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
+        .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
         .testTarget(name: "CommandsTests", dependencies: [
-            "Commands", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
+            "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         .target(name: "TestSupport", dependencies: ["DatasetCore"], path: "Tests/TestSupport", swiftSettings: upcoming),
     ]

@@ -8,7 +8,7 @@ public struct BuildDataset: AsyncParsableCommand {
         discussion: """
         A pipeline file (YAML) names the raw sources and the settings of each stage: \
         ingest → validate → dedup → sample → review → release. Each stage writes its output \
-        under build/<pipeline>/<stage>/ and is skipped when nothing it depends on changed.
+        under build/<pipeline>/<stage>/ and is reused when nothing it reads changed.
 
         Start with `build-dataset check` to validate a pipeline and its inputs, then \
         `build-dataset run` to build a release candidate, then `build-dataset release --version V` \

@@ -14,13 +14,42 @@ extension BuildDataset {
         )
 
         @OptionGroup var options: PipelineOptions
+        @OptionGroup var output: OutputOptions
 
         func run() async throws {
-            let runner = try options.loadRunner()
-            let spec = runner.spec
-            let problems = await runner.check()
-            guard problems.isEmpty else { throw reportAndExit(problems) }
+            var spec: PipelineSpec?
+            var problems: [InputError]
+            do {
+                guard FileManager.default.fileExists(atPath: options.pipelineURL.path) else {
+                    throw InputError(file: options.pipeline, "pipeline file does not exist")
+                }
+                let loaded = try PipelineSpec.load(options.pipelineURL, displayName: options.pipeline, projectDirectory: options.projectURL)
+                spec = loaded
+                problems = try await PipelineRunner(spec: loaded, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL).check()
+            } catch {
+                problems = error.inputErrors ?? [InputError(file: options.pipeline, "\(error)")]
+            }
+            if output.json {
+                try printJSON(CheckDocument(pipeline: options.pipeline, ok: problems.isEmpty, sources: spec?.sources.count,
+                                            inputFiles: spec.map { Set($0.inputPaths).count }, problems: problems))
+                if !problems.isEmpty { throw ExitCode.failure }
+                return
+            }
+            guard let spec, problems.isEmpty else { throw reportAndExit(problems) }
             print("\(options.pipeline): ok (\(spec.sources.count) sources, \(Set(spec.inputPaths).count) input files)")
         }
+    }
+}
+
+/// `check --json`.
+struct CheckDocument: Encodable {
+    var pipeline: String
+    var ok: Bool
+    var sources: Int?
+    var inputFiles: Int?
+    var problems: [InputError]
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, ok, sources, inputFiles = "input_files", problems
     }
 }

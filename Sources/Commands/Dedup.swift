@@ -10,8 +10,10 @@ extension BuildDataset {
             commandName: "dedup",
             abstract: "Explain what deduplication did to an item.",
             discussion: """
-            Reads the last run's dedup stage (build/<pipeline>/dedup/): whether the item was dropped and why, and every \
-            cluster it belongs to, each member with its similarity and question. Run `build-dataset run` first.
+            Goes through the pipeline's stages up to dedup (reading the outputs in build/ that are \
+            current, and computing the others without writing under build/), then says whether the \
+            item was dropped and why, and every cluster it belongs to, each member with its \
+            similarity and question.
             """)
 
         @OptionGroup var options: PipelineOptions
@@ -19,24 +21,23 @@ extension BuildDataset {
 
         func run() async throws {
             let runner = try options.loadRunner()
-            let spec = runner.spec
-            let stage = runner.buildDirectory.appendingPathComponent("dedup")
-            let input = runner.buildDirectory.appendingPathComponent("validate/items.jsonl")
-            guard FileManager.default.fileExists(atPath: stage.appendingPathComponent("clusters.jsonl").path),
-                  FileManager.default.fileExists(atPath: input.path) else {
-                throw reportAndExit(CommandError("no dedup output under \(runner.relative(stage)): run `build-dataset run --until dedup` first"))
-            }
             let (items, dropped, clusters): ([Item], [DroppedItem], [DuplicateCluster])
             do {
-                items = try JSONLines.read(Item.self, from: input, displayName: runner.relative(input))
-                dropped = try JSONLines.read(DroppedItem.self, from: stage.appendingPathComponent("dropped.jsonl"))
-                clusters = try JSONLines.read(DuplicateCluster.self, from: stage.appendingPathComponent("clusters.jsonl"))
+                (items, dropped, clusters) = try await runner.preview(until: .dedup) { reports in
+                    let input = reports[.validate]!.directory, output = reports[.dedup]!.directory
+                    func read<T: Decodable>(_ type: T.Type, _ file: StageFile, in folder: URL) throws -> [T] {
+                        let url = folder.appendingPathComponent(file.rawValue)
+                        return try JSONLines.read(type, from: url, displayName: runner.layout.relative(url))
+                    }
+                    return (try read(Item.self, .items, in: input), try read(DroppedItem.self, .dropped, in: output),
+                            try read(DuplicateCluster.self, .clusters, in: output))
+                }
             } catch {
                 throw reportAndExit(error)
             }
             let byID = Dictionary(items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
             guard let item = byID[explain] else {
-                throw reportAndExit(CommandError("'\(explain)' is not an item that reached dedup (see build/\(spec.name)/*/dropped.jsonl for items set aside earlier)"))
+                throw reportAndExit(CommandError("'\(explain)' is not an item that reached dedup (see \(runner.layout.relative(runner.layout.buildDirectory))/*/dropped.jsonl for items set aside earlier)"))
             }
             if let drop = dropped.first(where: { $0.id == explain }) {
                 print("\(explain): dropped in dedup (\(drop.reason)): \(drop.detail)")

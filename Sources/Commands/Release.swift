@@ -27,13 +27,11 @@ extension BuildDataset {
         var allow: String?
 
         func run() async throws {
-            let spec = try options.loadSpec()
+            let (spec, layout) = try options.loadLayout()
             do {
-                let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
-                let target = try ReleaseWriter.publish(candidate: runner.candidateDirectory,
-                                                       releasesRoot: options.projectURL.appendingPathComponent("releases"),
+                let target = try ReleaseWriter.publish(candidate: layout.candidateDirectory, releasesRoot: layout.releasesRoot,
                                                        version: version, allowReason: allow, description: spec.description ?? "")
-                print("published \(spec.releaseName) \(version): \(runner.relative(target))/")
+                print("published \(spec.releaseName) \(version): \(layout.relative(target))/")
             } catch {
                 throw reportAndExit(error)
             }

@@ -5,16 +5,9 @@ import Pipeline
 import ReviewServer
 import ReviewStore
 
-/// Options of every `review` subcommand: the pipeline is an option here, because the
-/// subcommands' own arguments (a round, a batch, a file) come first.
+/// Options of every `review` subcommand: the pipeline and who is acting.
 struct ReviewOptions: ParsableArguments {
-    @Option(name: [.customShort("p"), .customLong("pipeline")], help: ArgumentHelp("The pipeline file (YAML).", valueName: "file"),
-            completion: .file(extensions: ["yaml", "yml"]))
-    var pipeline: String = "pipelines/example.yaml"
-
-    @Option(name: .customLong("project"), help: ArgumentHelp(
-        "The project directory: pipeline paths and data/ are relative to it.", valueName: "dir"))
-    var project: String = "."
+    @OptionGroup var pipeline: PipelineOptions
 
     @Option(name: .customLong("as"), help: ArgumentHelp("Who is acting, for the audit log (default: cli:$USER).", valueName: "id"))
     var actor: String?
@@ -23,10 +16,9 @@ struct ReviewOptions: ParsableArguments {
 
     /// The pipeline's review plan and its open review store.
     func open() throws -> (PipelineSpec, ReviewStore) {
-        let project = projectDirectoryURL(project)
-        let spec = try loadPipelineSpec(pipeline, project: project)
+        let (spec, layout) = try pipeline.loadLayout()
         do {
-            return (spec, try ReviewStore(url: spec.reviewDatabase(in: project)))
+            return (spec, try ReviewStore(url: layout.reviewDatabase))
         } catch {
             throw reportAndExit(error)
         }
@@ -70,13 +62,10 @@ extension BuildDataset.Review {
             @OptionGroup var options: ReviewOptions
             @Argument(help: "The reviewer's id (letters, digits, '.', '_', '@', '-').") var id: String
             @Option(help: "Their name as shown to others.") var name: String?
-            @Option(help: "reviewer, lead or curator.") var role: String = "reviewer"
+            @Option(help: "What they may do.") var role: ReviewerRole = .reviewer
             @OptionGroup var link: SignInLinkOptions
 
             func run() async throws {
-                guard let role = ReviewerRole(rawValue: role) else {
-                    throw ValidationError("role must be reviewer, lead or curator")
-                }
                 let (_, store) = try options.open()
                 try reviewing { try store.addReviewer(Reviewer(id: id, name: name ?? id, role: role), actor: options.actorID) }
                 print("added \(role.rawValue) \(id)")
@@ -162,12 +151,11 @@ extension BuildDataset.Review {
             discussion: "The file shows the items and blank answer columns, never another reviewer's vote.")
         @Argument(help: "The batch id.") var batch: String
         @Option(help: "The reviewer the file is for (they must be assigned to the batch).") var reviewer: String
-        @Option(help: "csv or jsonl.") var format: String = "csv"
+        @Option(help: "The file's format.") var format: BatchFiles.Format = .csv
         @Option(name: [.customShort("o"), .long], help: "Where to write (default: standard output).") var output: String?
         @OptionGroup var options: ReviewOptions
 
         func run() async throws {
-            guard let format = BatchFiles.Format(rawValue: format) else { throw ValidationError("format must be csv or jsonl") }
             let (spec, store) = try options.open()
             let data: Data = try reviewing {
                 guard let summary = try store.batch(batch) else { throw ReviewError("unknown batch '\(batch)'") }
@@ -219,13 +207,13 @@ extension BuildDataset.Review {
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Progress per round and reviewer.")
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: ReviewOptions
 
         func run() async throws {
             let (spec, store) = try options.open()
             let rounds = try reviewing { try store.status(plan: spec.review) }
-            if json { return try printJSON(rounds) }
+            if output.json { return try printJSON(rounds) }
             if rounds.isEmpty { print("the pipeline declares no review rounds") }
             for round in rounds {
                 print("\(round.round) (\(round.closed ? "closed" : "open")): \(round.items) items, \(round.approved) approved, \(round.rejected) rejected; "
@@ -251,13 +239,13 @@ extension BuildDataset.Review {
             number of votes; Cohen's kappa for each pair of reviewers on the items both voted on. Adjudications are left out.
             """)
         @Argument(help: "The round's name.") var round: String
-        @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var output: OutputOptions
         @OptionGroup var options: ReviewOptions
 
         func run() async throws {
             let (spec, store) = try options.open()
             let rows = try reviewing { try store.agreement(round: round, plan: spec.review) }
-            if json { return try printJSON(rows) }
+            if output.json { return try printJSON(rows) }
             func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
             print("variable\tscope\titems\talpha_nominal\talpha_ordinal\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
             for row in rows {
@@ -363,13 +351,13 @@ extension BuildDataset.Review {
         }
 
         func run() async throws {
-            let project = projectDirectoryURL(options.project)
-            let spec = try loadPipelineSpec(options.pipeline, project: project)
-            let passagesFile = spec.buildDirectory(in: project).appendingPathComponent("ingest/passages.jsonl")
+            let (spec, layout) = try options.pipeline.loadLayout()
+            // The passages of the last run's ingest stage, for the item cards.
+            let passagesFile = layout.stageFile(.ingest, .passages)
             let passages = FileManager.default.fileExists(atPath: passagesFile.path)
                 ? try reviewing { try JSONLines.read(Passage.self, from: passagesFile) } : []
             let service = try reviewing {
-                try ReviewService(databaseURL: spec.reviewDatabase(in: project), plan: spec.review, passages: passages,
+                try ReviewService(databaseURL: layout.reviewDatabase, plan: spec.review, passages: passages,
                                   sessionLifetime: sessionHours * 3600)
             }
             let host = host

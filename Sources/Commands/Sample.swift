@@ -9,8 +9,9 @@ extension BuildDataset {
         static let configuration = CommandConfiguration(
             abstract: "Show the sampling plan per stratum: target, available, selected, reserve, shortfall.",
             discussion: """
-            With --dry-run, reads the sources, validates and deduplicates the items in memory and \\
-            prints what stages.sample would select, without writing anything under build/.
+            With --dry-run, goes through the pipeline's stages up to dedup (reading the outputs in \
+            build/ that are current, and computing the others in a scratch folder) and prints what \
+            stages.sample would select, without writing anything under build/.
             """
         )
 
@@ -19,23 +20,33 @@ extension BuildDataset {
         @Flag(help: "Print the plan without building (required: sampling itself runs in `run`).")
         var dryRun = false
 
+        @OptionGroup var output: OutputOptions
+
         func validate() throws {
             guard dryRun else { throw ValidationError("use --dry-run to print the plan; `build-dataset run` samples as part of the build") }
         }
 
         func run() async throws {
-            let spec = try options.loadSpec()
+            let runner = try options.loadRunner()
+            let spec = runner.spec
             do {
-                let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
-                let plan = try await runner.samplingPlan()
-                print("sampling plan for \(spec.name): \(plan.pool) items in the pool, strata by \(spec.sampling.strata.joined(separator: ", "))")
-                let width = max(7, plan.report.map(\.stratum.count).max() ?? 0)
+                let pool = try await runner.preview(until: .dedup) { reports in
+                    try JSONLines.read(Item.self, from: reports[.dedup]!.directory.appendingPathComponent(StageFile.items.rawValue))
+                }
+                let report = StratifiedSampler.sample(pool, plan: spec.sampling, seed: spec.seed).report
+                let below = StratifiedSampler.belowMinimum(report, plan: spec.sampling)
+                if output.json {
+                    return try printJSON(SamplingPlanDocument(pipeline: options.pipeline, pool: pool.count, strataBy: spec.sampling.strata,
+                                                              strata: report, minimum: spec.sampling.minimum,
+                                                              belowMinimum: below.map(\.stratum), allowShortfall: spec.sampling.allowShortfall))
+                }
+                print("sampling plan for \(spec.name): \(pool.count) items in the pool, strata by \(spec.sampling.strata.joined(separator: ", "))")
+                let width = max(7, report.map(\.stratum.count).max() ?? 0)
                 print("  \("stratum".padding(toLength: width, withPad: " ", startingAt: 0))  target  available  selected  reserve  shortfall")
-                for row in plan.report {
+                for row in report {
                     let target = row.target.map(String.init) ?? "all"
                     print("  \(row.stratum.padding(toLength: width, withPad: " ", startingAt: 0))  \(column(target, 6))  \(column(String(row.available), 9))  \(column(String(row.selected), 8))  \(column(String(row.reserve), 7))  \(column(String(row.shortfall), 9))")
                 }
-                let below = StratifiedSampler.belowMinimum(plan.report, plan: spec.sampling)
                 if !below.isEmpty {
                     print("below the minimum of \(spec.sampling.minimum): \(below.map(\.stratum).joined(separator: ", "))" +
                           (spec.sampling.allowShortfall ? " (allowed)" : " (the build would fail)"))
@@ -48,5 +59,20 @@ extension BuildDataset {
         private func column(_ text: String, _ width: Int) -> String {
             String(repeating: " ", count: max(0, width - text.count)) + text
         }
+    }
+}
+
+/// `sample --dry-run --json`.
+struct SamplingPlanDocument: Encodable {
+    var pipeline: String
+    var pool: Int
+    var strataBy: [String]
+    var strata: [StratumReport]
+    var minimum: Int
+    var belowMinimum: [String]
+    var allowShortfall: Bool
+
+    enum CodingKeys: String, CodingKey {
+        case pipeline, pool, strataBy = "strata_by", strata, minimum, belowMinimum = "below_minimum", allowShortfall = "allow_shortfall"
     }
 }

@@ -5,6 +5,7 @@ import Pipeline
 import Statistics
 import SurveyIngest
 
+
 extension BuildDataset {
     struct Survey: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -42,19 +43,14 @@ extension BuildDataset.Survey {
         @Option(help: "The design effect expected from weighting and clustering.")
         var designEffect: Double = 1
 
-        @Option(name: .customLong("allocation"), help: ArgumentHelp("How to split the sample over strata: proportional, neyman or equal.", valueName: "method"))
-        var allocationName: String = Allocation.Method.proportional.rawValue
-
-        var allocation: Allocation.Method { Allocation.Method(rawValue: allocationName) ?? .proportional }
+        @Option(help: ArgumentHelp("How to split the sample over strata.", valueName: "method"))
+        var allocation: Allocation.Method = .proportional
 
         func validate() throws {
             guard margin > 0, margin < 0.5 else { throw ValidationError("--margin must be between 0 and 0.5") }
             guard confidence > 0.5, confidence < 1 else { throw ValidationError("--confidence must be between 0.5 and 1") }
             guard p > 0, p < 1 else { throw ValidationError("-p must be between 0 and 1") }
             guard designEffect >= 1 else { throw ValidationError("--design-effect must be at least 1") }
-            guard Allocation.Method(rawValue: allocationName) != nil else {
-                throw ValidationError("--allocation must be one of \(Allocation.Method.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
         }
 
         func run() throws {
@@ -121,9 +117,9 @@ extension BuildDataset.Survey {
         @OptionGroup var options: PipelineOptions
 
         func run() async throws {
-            let spec = try options.loadSpec()
+            let runner = try options.loadRunner()
+            let spec = runner.spec
             do {
-                let runner = try PipelineRunner(spec: spec, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL)
                 let surveys = spec.sources.filter { $0.kind == .survey }
                 if surveys.isEmpty { print("\(options.pipeline) has no survey sources") }
                 for source in surveys {

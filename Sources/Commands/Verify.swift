@@ -20,6 +20,8 @@ extension BuildDataset {
         @Option(help: ArgumentHelp("An item schema to check the records against instead of the built-in one.", valueName: "file"))
         var schema: String?
 
+        @OptionGroup var output: OutputOptions
+
         func run() throws {
             let directory = URL(fileURLWithPath: release)
             do {
@@ -34,11 +36,17 @@ extension BuildDataset {
                     // A damaged file may no longer parse: say so beside its hash mismatch.
                     problems += error.inputErrors!.map { $0.description.hasPrefix(release + "/") ? String($0.description.dropFirst(release.count + 1)) : $0.description }
                 }
-                guard problems.isEmpty else {
+                let manifest = problems.isEmpty ? try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json")) : nil
+                if output.json {
+                    try printJSON(VerifyDocument(release: release, ok: problems.isEmpty, dataFiles: manifest?.files.count,
+                                                 records: manifest == nil ? nil : items.count, problems: problems))
+                    if !problems.isEmpty { throw ExitCode.failure }
+                    return
+                }
+                guard let manifest else {
                     for problem in problems { printError("error: \(release)/\(problem)") }
                     throw ExitCode.failure
                 }
-                let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
                 print("\(release): ok (\(manifest.files.count) data files, \(items.count) records, every hash matches)")
             } catch let exit as ExitCode {
                 throw exit
@@ -60,10 +68,17 @@ extension BuildDataset {
         @Argument(help: "The newer release directory (or a release candidate).", completion: .directory)
         var new: String
 
+        @OptionGroup var output: OutputOptions
+
         func run() throws {
             do {
                 let diff = ReleaseDiff.compare(old: try ReleaseContents.items(in: URL(fileURLWithPath: old), displayName: old),
                                                new: try ReleaseContents.items(in: URL(fileURLWithPath: new), displayName: new))
+                if output.json {
+                    return try printJSON(DiffDocument(old: old, new: new, requiredBump: "\(diff.requiredBump)", added: diff.added,
+                                                      removed: diff.removed, changedAnswer: diff.changedAnswer, changedText: diff.changedText,
+                                                      changedLabels: diff.changedLabels, otherChanges: diff.changedMetadata))
+                }
                 print("\(old) → \(new): needs a \(diff.requiredBump) version")
                 for (heading, ids) in [("added", diff.added), ("removed", diff.removed), ("changed answer", diff.changedAnswer),
                                        ("changed text", diff.changedText), ("changed labels", diff.changedLabels),
@@ -75,5 +90,37 @@ extension BuildDataset {
                 throw reportAndExit(error)
             }
         }
+    }
+}
+
+/// `verify --json`.
+struct VerifyDocument: Encodable {
+    var release: String
+    var ok: Bool
+    var dataFiles: Int?
+    var records: Int?
+    /// Each problem, with its path inside the release.
+    var problems: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case release, ok, dataFiles = "data_files", records, problems
+    }
+}
+
+/// `diff --json`: item ids by kind of change, and the version step they need.
+struct DiffDocument: Encodable {
+    var old: String
+    var new: String
+    var requiredBump: String
+    var added: [String]
+    var removed: [String]
+    var changedAnswer: [String]
+    var changedText: [String]
+    var changedLabels: [String]
+    var otherChanges: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case old, new, requiredBump = "required_bump", added, removed, changedAnswer = "changed_answer", changedText = "changed_text"
+        case changedLabels = "changed_labels", otherChanges = "other_changes"
     }
 }

@@ -14,14 +14,15 @@ public enum NearDuplicateDeduplicator {
         ([question] + choices.sorted()).joined(separator: "\n")
     }
 
-    public static func deduplicate(_ items: [Item], settings: NearDuplicateSettings) -> DedupResult {
+    /// `signed` hears how many more items have their MinHash signature, for progress.
+    public static func deduplicate(_ items: [Item], settings: NearDuplicateSettings, signed: ((Int) -> Void)? = nil) -> DedupResult {
         let finder = NearDuplicateFinder(settings: settings)
         var result = DedupResult()
         var dropped = Set<String>()
         for task in ItemTask.allCases {
             let group = items.filter { $0.task == task }
             let shingles = group.map { Shingles.hashes(of: comparedText($0), n: settings.ngram) }
-            let found = finder.clusters(shingles: shingles)
+            let found = finder.clusters(shingles: shingles, signed: signed)
             for cluster in found.clusters {
                 let members = cluster.map { group[$0] }
                 let answers = Set(members.map { $0.answerText?.comparisonKey ?? $0.answer ?? "" })

@@ -101,13 +101,17 @@ public struct NearDuplicateFinder: Sendable {
     /// several gigabytes.
     ///
     /// `comparing`, when given, says which candidate pairs (lower index first) are worth the
-    /// exact check; the others are neither checked nor counted.
-    public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil) -> Result {
+    /// exact check; the others are neither checked nor counted. `signed` hears how many more
+    /// items have their signature, a few thousand at a time.
+    public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil,
+                         signed: ((Int) -> Void)? = nil) -> Result {
         let count = shingles.count, bands = banding.bands, rows = banding.rows
         precondition(count < Int(Int32.max), "fewer than 2³¹ items")
         var keys = [UInt64](repeating: 0, count: count * bands)
         var signature = [UInt32](repeating: 0, count: hasher.permutations)
-        for (index, set) in shingles.enumerated() where !set.isEmpty {
+        for (index, set) in shingles.enumerated() {
+            if let signed, index % 4096 == 4095 || index == count - 1 { signed(index % 4096 + 1) }
+            guard !set.isEmpty else { continue }
             hasher.fill(&signature, with: set)
             for band in 0..<bands {
                 var key = UInt64(band)

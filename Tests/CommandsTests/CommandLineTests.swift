@@ -35,8 +35,8 @@ import DatasetCore
             .replacingOccurrences(of: "{name: dev, per_subject: 1}", with: "{name: dev, per_subject: [1]}")
             .replacingOccurrences(of: "raw/items/korean-knowledge.xml", with: "raw/items/gone.xml")
         try project.write(text, to: "pipelines/broken.yaml")
-        for command in [["check", "pipelines/broken.yaml"], ["run", "pipelines/broken.yaml"],
-                        ["release", "pipelines/broken.yaml", "--version", "2.0.0"]] {
+        for command in [["check", "-p", "pipelines/broken.yaml"], ["run", "--pipeline", "pipelines/broken.yaml"],
+                        ["release", "-p", "pipelines/broken.yaml", "--version", "2.0.0"]] {
             let result = try Binary.run(command, in: project.directory)
             #expect(result.status == 1, "\(command)")
             #expect(result.stdout.isEmpty)
@@ -62,12 +62,13 @@ import DatasetCore
     @Test func aMissingPipelineFileAndAnUnknownStageAreClearErrors() throws {
         let project = try ProjectCopy()
         defer { project.remove() }
-        let missing = try Binary.run(["run", "pipelines/nope.yaml"], in: project.directory)
+        let missing = try Binary.run(["run", "-p", "pipelines/nope.yaml"], in: project.directory)
         #expect(missing.status == 1)
         #expect(missing.stderr == "error: pipelines/nope.yaml: pipeline file does not exist\n")
         let stage = try Binary.run(["run", "--until", "lable"], in: project.directory)
         #expect(stage.status != 0)
-        #expect(stage.stderr.contains("unknown stage 'lable'"))
+        // The parser names the option and lists the stages (as --help and completion do).
+        #expect(stage.stderr.contains("'lable'") && stage.stderr.contains("ingest") && stage.stderr.contains("release"))
     }
 
     @Test(arguments: [["--help"], ["run", "--help"], ["check", "--help"], ["release", "--help"]])

@@ -32,7 +32,7 @@ import Testing
         #expect(neyman.stderr.contains("strata.csv:1: 'sd': missing column"))
         let method = try Binary.run(["survey", "plan", "--population", "strata.csv", "--allocation", "random"], in: project.directory)
         #expect(method.status != 0)
-        #expect(method.stderr.contains("--allocation must be one of proportional, neyman, equal"))
+        #expect(method.stderr.contains("'random' is invalid for '--allocation") && method.stderr.contains("'proportional', 'neyman' or 'equal'"))
     }
 
     @Test func weighShowsRawAndWeightedSharesPerQuestion() throws {

@@ -10,7 +10,7 @@ import TestSupport
     func project(action: String) async throws -> (ProjectCopy, Item) {
         let project = try ProjectCopy()
         _ = try await project.runner().run(until: .dedup)
-        let items = try JSONLines.read(Item.self, from: try project.runner().buildDirectory.appendingPathComponent("dedup/items.jsonl"))
+        let items = try JSONLines.read(Item.self, from: try project.runner().layout.stageFile(.dedup, .items))
         let copied = try #require(items.first { $0.task == .commonKnowledge && $0.language == "ko" })
         let line = try JSONSerialization.data(withJSONObject: ["qid": "B-7", "q": copied.question, "options": Array(copied.choices.reversed())])
         let other = try JSONSerialization.data(withJSONObject: ["qid": "B-8", "q": "전혀 다른 질문입니다", "options": ["가", "나"]])
@@ -35,10 +35,10 @@ import TestSupport
         defer { project.remove() }
         let reports = try await project.runner().run(until: .dedup)
         let dedup = try #require(reports.last)
-        #expect(!dedup.skipped)
+        #expect(!dedup.reused)
         #expect(dedup.summary.dropped["contaminated"] == 1)
         #expect(dedup.summary.notes.contains("contamination: 1 items match bench (2) at Jaccard ≥ 0.8"))
-        let directory = try project.runner().buildDirectory.appendingPathComponent("dedup")
+        let directory = try project.runner().layout.stageDirectory(.dedup)
         let dropped = try JSONLines.read(DroppedItem.self, from: directory.appendingPathComponent("dropped.jsonl"))
         #expect(dropped.first { $0.id == copied.id }?.detail == "matches bench B-7 (Jaccard 1.000)")
         #expect(try JSONLines.read(ContaminationMatch.self, from: directory.appendingPathComponent("contamination.jsonl"))
@@ -52,7 +52,7 @@ import TestSupport
         let (project, copied) = try await project(action: "flag")
         defer { project.remove() }
         _ = try await project.runner().run(until: .dedup)
-        let items = try JSONLines.read(Item.self, from: try project.runner().buildDirectory.appendingPathComponent("dedup/items.jsonl"))
+        let items = try JSONLines.read(Item.self, from: try project.runner().layout.stageFile(.dedup, .items))
         #expect(items.first { $0.id == copied.id }?.flags.contains("contaminated") == true)
     }
 

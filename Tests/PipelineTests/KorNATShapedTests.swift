@@ -106,12 +106,12 @@ struct KorNATProject {
         let science = Dictionary(grouping: items.filter { $0.subject == "science" }, by: { $0.topic ?? "-" }).mapValues(\.count)
         #expect(science == ["earth_science": 30, "biology": 30, "physics": 20, "chemistry": 30])
 
-        let shortfall = try JSONLines.read(StratumReport.self, from: runner.buildDirectory.appendingPathComponent("sample/shortfall.jsonl"))
+        let shortfall = try JSONLines.read(StratumReport.self, from: runner.layout.stageFile(.sample, .shortfall))
         let rows = Dictionary(uniqueKeysWithValues: shortfall.map { ($0.stratum, $0) })
         #expect(rows["mathematics"] == StratumReport(stratum: "mathematics", target: 120, available: 70, selected: 70, reserve: 0, shortfall: 50))
         #expect(rows["science/topic=physics"] == StratumReport(stratum: "science/topic=physics", target: 30, available: 20, selected: 20, reserve: 0, shortfall: 10))
         #expect(rows["korean"] == StratumReport(stratum: "korean", target: 120, available: 150, selected: 120, reserve: 12, shortfall: 0))
-        let sampleNotes = reports.first { $0.summary.stage == "sample" }!.summary.notes
+        let sampleNotes = reports.first { $0.summary.stage == .sample }!.summary.notes
         #expect(sampleNotes.contains("shortfall mathematics: 70 of 120 available"))
         #expect(sampleNotes.contains("shortfall science/topic=physics: 20 of 30 available"))
 
@@ -148,14 +148,14 @@ struct KorNATProject {
         let project = try KorNATProject()
         defer { project.remove() }
         _ = try await project.runner().run()
-        let candidate = try project.runner().candidateDirectory
+        let candidate = try project.runner().layout.candidateDirectory
         _ = try ReleaseWriter.publish(candidate: candidate, releasesRoot: project.directory.appendingPathComponent("releases"), version: "1.0.0")
         let published = try project.release("releases/kornat-shaped/1.0.0")
         let publishedSplits = try project.splits("releases/kornat-shaped/1.0.0")
 
         try project.writePool(extra: 15)
         let reports = try await project.runner().run()
-        #expect(reports.first { $0.summary.stage == "release" }!.summary.notes.contains("splits and choice order of kornat-shaped 1.0.0 kept"))
+        #expect(reports.first { $0.summary.stage == .release }!.summary.notes.contains("splits and choice order of kornat-shaped 1.0.0 kept"))
         let next = try project.release("build/kornat/release")
         let nextSplits = try project.splits("build/kornat/release")
         let nextByID = Dictionary(uniqueKeysWithValues: next.map { ($0.id, $0) })

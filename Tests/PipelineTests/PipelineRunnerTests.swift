@@ -21,10 +21,10 @@ extension ProjectCopy {
         defer { project.remove() }
         let runner = try project.runner()
         let reports = try await runner.run()
-        #expect(reports.map(\.summary.stage) == StageName.allCases.map(\.rawValue))
-        #expect(reports.allSatisfy { !$0.skipped })
-        #expect(try ReleaseWriter.verify(runner.candidateDirectory).isEmpty)
-        let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
+        #expect(reports.map(\.summary.stage) == StageName.allCases)
+        #expect(reports.allSatisfy { !$0.reused })
+        #expect(try ReleaseWriter.verify(runner.layout.candidateDirectory).isEmpty)
+        let manifest = try ReleaseManifest.read(from: runner.layout.candidateDirectory.appendingPathComponent("manifest.json"))
         #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge"])
         #expect(Set(manifest.files.map(\.split)) == ["dev", "test"])
         #expect(manifest.inputs.count == 8)
@@ -34,7 +34,7 @@ extension ProjectCopy {
         #expect(reports[1].summary.dropped["needs_key"] == 3)
         #expect(reports[2].summary.dropped["duplicate"] == 1)
         // Every social-value item carries its survey statistics.
-        let social = try JSONLines.read(Item.self, from: runner.candidateDirectory.appendingPathComponent("social_value/test.jsonl"))
+        let social = try JSONLines.read(Item.self, from: runner.layout.candidateDirectory.appendingPathComponent("social_value/test.jsonl"))
         #expect(!social.isEmpty)
         for item in social {
             let survey = try #require(item.survey)
@@ -52,7 +52,7 @@ extension ProjectCopy {
         _ = try await project.runner().run()
         let first = try project.snapshot("build")
         let reports = try await project.runner().run()
-        #expect(reports.allSatisfy { $0.skipped })
+        #expect(reports.allSatisfy { $0.reused })
         #expect(try project.snapshot("build") == first)
     }
 
@@ -74,7 +74,7 @@ extension ProjectCopy {
         let reports = try await project.runner().run()
         // sample runs again; its output is unchanged (no quotas to oversample), so review is
         // skipped; release runs because the manifest records the pipeline file's hash.
-        #expect(reports.map(\.skipped) == [true, true, true, false, true, false])
+        #expect(reports.map(\.reused) == [true, true, true, false, true, false])
     }
 
     @Test func aDamagedStageOutputIsRebuiltNotTrusted() async throws {
@@ -85,7 +85,7 @@ extension ProjectCopy {
         let items = project.directory.appendingPathComponent("build/example/dedup/items.jsonl")
         try Data("{}\n".utf8).write(to: items)
         let reports = try await project.runner().run()
-        #expect(reports.map(\.skipped) == [true, true, false, true, true, true])
+        #expect(reports.map(\.reused) == [true, true, false, true, true, true])
         #expect(try project.snapshot("build/example/release") == release)
     }
 
@@ -93,7 +93,7 @@ extension ProjectCopy {
         let project = try ExampleProject()
         defer { project.remove() }
         let reports = try await project.runner().run(until: .dedup)
-        #expect(reports.map(\.summary.stage) == ["ingest", "validate", "dedup"])
+        #expect(reports.map(\.summary.stage) == [.ingest, .validate, .dedup])
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build/example/sample").path))
     }
 
@@ -137,11 +137,11 @@ extension ProjectCopy {
         defer { project.remove() }
         let runner = try project.runner()
         _ = try await runner.run()
-        try FileManager.default.removeItem(at: runner.reviewDatabase.deletingLastPathComponent())
+        try FileManager.default.removeItem(at: runner.layout.reviewDatabase.deletingLastPathComponent())
         let reports = try await project.runner().run()
-        #expect(reports.first { $0.summary.stage == "review" }!.skipped)
-        let store = try ReviewStore(url: runner.reviewDatabase)
-        #expect(try store.latestVersions().count == reports.first { $0.summary.stage == "review" }!.summary.itemsIn)
+        #expect(reports.first { $0.summary.stage == .review }!.reused)
+        let store = try ReviewStore(url: runner.layout.reviewDatabase)
+        #expect(try store.latestVersions().count == reports.first { $0.summary.stage == .review }!.summary.itemsIn)
     }
 
     @Test func aRejectionRecordedInTheStoreDropsTheItemFromTheRelease() async throws {
@@ -149,9 +149,9 @@ extension ProjectCopy {
         defer { project.remove() }
         let runner = try project.runner()
         _ = try await runner.run()
-        let items = try JSONLines.read(Item.self, from: runner.buildDirectory.appendingPathComponent("review/items.jsonl"))
+        let items = try JSONLines.read(Item.self, from: runner.layout.stageFile(.review, .items))
         let target = try #require(items.first { $0.task == .commonKnowledge })
-        let store = try ReviewStore(url: runner.reviewDatabase)
+        let store = try ReviewStore(url: runner.layout.reviewDatabase)
         let plan = runner.spec.review
         for id in ["kim", "lee"] { try store.addReviewer(Reviewer(id: id, name: id, role: .reviewer), actor: "test") }
         try store.open("fact-check", plan: plan, actor: "test")
@@ -170,11 +170,11 @@ extension ProjectCopy {
         try store.submit(votes, plan: plan, actor: "test")
         #expect(try store.close("fact-check", plan: plan, actor: "test").rejected == 1)
         let reports = try await project.runner().run()
-        let review = reports.first { $0.summary.stage == "review" }!
-        #expect(!review.skipped)
+        let review = reports.first { $0.summary.stage == .review }!
+        #expect(!review.reused)
         #expect(review.summary.dropped == ["rejected": 1])
-        let manifest = try ReleaseManifest.read(from: runner.candidateDirectory.appendingPathComponent("manifest.json"))
-        let released = try manifest.files.flatMap { try JSONLines.read(Item.self, from: runner.candidateDirectory.appendingPathComponent($0.path)) }
+        let manifest = try ReleaseManifest.read(from: runner.layout.candidateDirectory.appendingPathComponent("manifest.json"))
+        let released = try manifest.files.flatMap { try JSONLines.read(Item.self, from: runner.layout.candidateDirectory.appendingPathComponent($0.path)) }
         #expect(!released.contains { $0.id == target.id })
         #expect(manifest.reviewStateSHA256 != nil)
     }
@@ -202,13 +202,6 @@ extension ProjectCopy {
 }
 
 @Suite struct ProjectSchemaTests {
-    func projectWithSchemas() throws -> ProjectCopy {
-        let project = try ProjectCopy()
-        try FileManager.default.copyItem(at: ProjectCopy.packageRoot.appendingPathComponent("schemas"),
-                                         to: project.directory.appendingPathComponent("schemas"))
-        return project
-    }
-
     func tighten(_ project: ProjectCopy, _ file: String, _ old: String, _ new: String) throws {
         let url = project.directory.appendingPathComponent("schemas/\(file)")
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -217,13 +210,13 @@ extension ProjectCopy {
     }
 
     @Test func theProjectsOwnSchemasAcceptTheExample() async throws {
-        let project = try projectWithSchemas()
+        let project = try ProjectCopy(schemas: true)
         defer { project.remove() }
         #expect(try await project.runner().check().isEmpty)
     }
 
     @Test func aTightenedInputSchemaIsObeyedWithFileLineAndField() async throws {
-        let project = try projectWithSchemas()
+        let project = try ProjectCopy(schemas: true)
         defer { project.remove() }
         // Counts may have at most one digit.
         try tighten(project, "tallies.schema.json", #""pattern": "^[0-9]+(\\.[0-9]+)?$""#, #""pattern": "^[0-9]$""#)
@@ -241,7 +234,7 @@ extension ProjectCopy {
     }
 
     @Test func aTightenedPipelineSchemaIsObeyed() throws {
-        let project = try projectWithSchemas()
+        let project = try ProjectCopy(schemas: true)
         defer { project.remove() }
         try tighten(project, "pipeline.schema.json", #""minimum": 0,"#, #""minimum": 0, "maximum": 1000,"#)
         #expect(throws: InputError(file: "pipelines/example.yaml", line: 6, field: "seed",

@@ -9,13 +9,26 @@ public struct ProjectCopy: Sendable {
 
     public let directory: URL
 
-    public init() throws {
+    /// - Parameter schemas: copy the package's `schemas/` too, as a project made from this
+    ///   repository has them (the tool's own checks apply where a project has none).
+    public init(schemas: Bool = false) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("project-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        for folder in ["pipelines", "raw"] {
+        for folder in ["pipelines", "raw"] + (schemas ? ["schemas"] : []) {
             try FileManager.default.copyItem(at: Self.packageRoot.appendingPathComponent(folder),
                                              to: directory.appendingPathComponent(folder))
         }
+    }
+
+    private init(directory: URL) {
+        self.directory = directory
+    }
+
+    /// A copy of this project as it is now, built outputs and review database included.
+    public func duplicate() throws -> ProjectCopy {
+        let copy = FileManager.default.temporaryDirectory.appendingPathComponent("project-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: directory, to: copy)
+        return ProjectCopy(directory: copy)
     }
 
     public var pipeline: URL { directory.appendingPathComponent("pipelines/example.yaml") }

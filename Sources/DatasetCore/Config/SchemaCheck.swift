@@ -9,12 +9,10 @@ public struct SchemaCheck: Sendable {
     public let schemaName: String
     private let validator: JSONSchemaValidator
 
-    /// The check for `schemas/<file>` of the project, or nil when the project has no such file.
-    public static func project(_ projectDirectory: URL?, file: String) throws -> SchemaCheck? {
-        guard let projectDirectory else { return nil }
-        let url = projectDirectory.appendingPathComponent("schemas").appendingPathComponent(file)
+    /// The check for a schema file, or nil when there is no such file (a project without its
+    /// copy of a schema is checked by the tool's own parsers alone).
+    public static func load(_ url: URL, displayName name: String) throws -> SchemaCheck? {
         guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let name = "schemas/\(file)"
         do {
             return SchemaCheck(schemaName: name, validator: try JSONSchemaValidator(schemaData: try Data(contentsOf: url)))
         } catch let unsupported as JSONSchemaValidator.Unsupported {

@@ -103,3 +103,18 @@ extension Error {
         return nil
     }
 }
+
+extension InputError: Encodable {
+    enum CodingKeys: String, CodingKey {
+        case file, line, column, field, message
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(location.file, forKey: .file)
+        try container.encodeIfPresent(location.line, forKey: .line)
+        try container.encodeIfPresent(location.column, forKey: .column)
+        try container.encodeIfPresent(location.field, forKey: .field)
+        try container.encode(message, forKey: .message)
+    }
+}

@@ -1,0 +1,247 @@
+public import Foundation
+public import DatasetCore
+public import ReviewStore
+public import Release
+import Synchronization
+
+/// The stages of a pipeline, in order.
+public enum StageName: String, CaseIterable, Sendable, Codable, Comparable {
+    case ingest, validate, dedup, sample, review, release
+
+    public static func < (a: StageName, b: StageName) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+}
+
+/// A part of the pipeline file that settings come from. Its canonical text is a stage input.
+public enum SettingsSection: String, Sendable, CaseIterable, Codable {
+    case sources
+    case validate = "stages.validate"
+    case dedup = "stages.dedup"
+    case sample = "stages.sample"
+    case review = "stages.review"
+    /// `stages.release`, the top-level `release` and `description`.
+    case release = "stages.release"
+}
+
+/// Something a stage reads. A stage's cache key is computed from the values of the inputs it
+/// declares, and it reads through a `StageContext` that refuses anything undeclared.
+public enum StageInput: Hashable, Sendable, Comparable {
+    /// The tool's version and build: a rebuilt tool reuses nothing.
+    case tool
+    case settings(SettingsSection)
+    case seed
+    /// A file the pipeline names (a source's file or a reference benchmark), project-relative.
+    case raw(String)
+    /// A schema file of the project (its absence is a value too: the tool's own checks apply).
+    case schema(SchemaFile)
+    /// A file an earlier stage wrote.
+    case output(StageName, StageFile)
+    /// The pipeline file as a whole (the release manifest records its hash).
+    case pipelineFile
+    /// Decisions, outcomes, labels and revisions in the review database.
+    case reviewState
+    /// The latest published version of the release (its splits and choice order are kept).
+    case publishedRelease
+
+    /// How the run summary and `stage.json` name it.
+    public var name: String {
+        switch self {
+        case .tool: "tool version"
+        case .settings(let section): section.rawValue
+        case .seed: "seed"
+        case .raw(let path): path
+        case .schema(let file): file.path
+        case .output(let stage, let file): "\(stage.rawValue)/\(file.rawValue)"
+        case .pipelineFile: "pipeline file"
+        case .reviewState: "review decisions"
+        case .publishedRelease: "published release"
+        }
+    }
+
+    public static func < (a: StageInput, b: StageInput) -> Bool { a.name < b.name }
+}
+
+/// A stage of the pipeline as a value: what it reads, what it writes, and how it makes its output.
+public struct Stage: Sendable {
+    public let name: StageName
+    /// Everything the stage reads besides `.tool`, which every stage reads.
+    public let inputs: [StageInput]
+    /// The files it always writes.
+    public let outputs: [StageFile]
+    /// What else it writes, in words (files written only in some cases, reports).
+    public let otherOutputs: [String]
+    /// Work done on every run, whether the output is reused or not, before the key is computed.
+    let prepare: (@Sendable (StageContext) async throws -> Void)?
+    /// Writes the outputs into `context.directory` and says what it did.
+    let produce: @Sendable (StageContext) async throws -> StageSummary
+
+    init(_ name: StageName, inputs: [StageInput], outputs: [StageFile], otherOutputs: [String] = [],
+         prepare: (@Sendable (StageContext) async throws -> Void)? = nil,
+         produce: @escaping @Sendable (StageContext) async throws -> StageSummary) {
+        self.name = name
+        self.inputs = [.tool] + inputs
+        self.outputs = outputs
+        self.otherOutputs = otherOutputs
+        self.prepare = prepare
+        self.produce = produce
+    }
+
+    /// The cache key: the stage's name and the value of every input it declares. The one function
+    /// that makes keys, so that nothing a stage reads can be left out of one by hand.
+    public static func key(stage: StageName, fingerprints: [String: String]) -> String {
+        Hashing.sha256Hex(parts: [ToolInfo.name, stage.rawValue] + fingerprints.keys.sorted().flatMap { [$0, fingerprints[$0]!] })
+    }
+}
+
+/// A read of something a stage did not declare: a defect of the stage, never of the input.
+public struct UndeclaredInput: Error, CustomStringConvertible {
+    public var stage: StageName
+    public var input: StageInput
+    public var description: String {
+        "internal error: stage \(stage.rawValue) read \(input.name), which it does not declare as an input"
+    }
+}
+
+/// What a stage may read and where it writes. Every read goes through a declared input.
+public final class StageContext: Sendable {
+    public let stage: StageName
+    let declared: Set<StageInput>
+    let environment: PipelineEnvironment
+    /// Earlier stages' output folders (in `build/`, or a scratch folder for a preview).
+    let upstream: [StageName: URL]
+    /// Where the stage writes its outputs; nil when only reading (`check`, `prepare`).
+    let outputDirectory: URL?
+    public let progress: StageProgress
+    private let readInputs = Mutex<Set<StageInput>>([])
+
+    init(stage: Stage, environment: PipelineEnvironment, upstream: [StageName: URL], outputDirectory: URL?, progress: StageProgress) {
+        self.stage = stage.name
+        self.declared = Set(stage.inputs)
+        self.environment = environment
+        self.upstream = upstream
+        self.outputDirectory = outputDirectory
+        self.progress = progress
+    }
+
+    /// The inputs read so far.
+    public var reads: Set<StageInput> { readInputs.withLock { $0 } }
+
+    private func use(_ input: StageInput) throws {
+        guard declared.contains(input) else { throw UndeclaredInput(stage: stage, input: input) }
+        _ = readInputs.withLock { $0.insert(input) }
+    }
+
+    /// A setting from a section of the pipeline file.
+    public func setting<T>(_ section: SettingsSection, _ keyPath: KeyPath<PipelineSpec, T>) throws -> T {
+        try use(.settings(section))
+        return environment.spec[keyPath: keyPath]
+    }
+
+    public func seed() throws -> UInt64 {
+        try use(.seed)
+        return environment.spec.seed
+    }
+
+    /// The pipeline file: its name as given and its SHA-256.
+    public func pipelineFile() throws -> (file: String, sha256: String) {
+        try use(.pipelineFile)
+        return (environment.spec.file, environment.pipelineSHA256)
+    }
+
+    /// A raw file the pipeline names.
+    public func raw(_ path: String) throws -> URL {
+        try use(.raw(path))
+        return environment.layout.url(path)
+    }
+
+    /// The SHA-256 of a raw file, as hashed at the start of the run.
+    public func rawHash(_ path: String) throws -> String {
+        try use(.raw(path))
+        return environment.rawHashes[path]!
+    }
+
+    /// The project's schema file, or nil where the project has none.
+    public func schemaText(_ file: SchemaFile) throws -> String? {
+        try use(.schema(file))
+        let url = environment.layout.schema(file)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        return try Data(contentsOf: url).utf8Text(file: file.path)
+    }
+
+    /// A check against the project's JSON schema, or nil where the project has none.
+    public func schemaCheck(_ file: SchemaFile) throws -> SchemaCheck? {
+        try use(.schema(file))
+        return try SchemaCheck.load(environment.layout.schema(file), displayName: file.path)
+    }
+
+    /// Where an earlier stage's file is.
+    public func url(of file: StageFile, from stage: StageName) throws -> URL {
+        try use(.output(stage, file))
+        return upstream[stage]!.appendingPathComponent(file.rawValue)
+    }
+
+    /// The records of an earlier stage's file; none if the stage did not write it.
+    public func read<T: Decodable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
+        let url = try url(of: file, from: stage)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
+    }
+
+    /// The pipeline's review database, opened (and created or migrated) for this stage.
+    public func reviewStore() throws -> ReviewStore {
+        try use(.reviewState)
+        return try ReviewStore(url: environment.layout.reviewDatabase)
+    }
+
+    public func publishedRelease() throws -> PublishedRelease? {
+        try use(.publishedRelease)
+        return try environment.publishedRelease()
+    }
+
+    /// Writes records as JSONL into the stage's output folder, flushed.
+    public func write(_ records: [some Encodable], _ file: StageFile) throws {
+        try StageFiles.write(records, file.rawValue, in: directory())
+    }
+
+    /// Writes a small report (pretty JSON) under the stage's output folder.
+    public func writeReport(_ value: some Encodable, _ path: String) throws {
+        try StageFiles.writeReport(value, path, in: directory())
+    }
+
+    /// The folder the stage writes into (a staging folder, renamed into place when the stage is done).
+    public func directory() throws -> URL {
+        guard let outputDirectory else { preconditionFailure("stage \(stage.rawValue) wrote outside its run") }
+        return outputDirectory
+    }
+
+    public var layout: ProjectLayout { environment.layout }
+    /// The pipeline file as the user named it, for messages about its settings.
+    public var pipelineFileName: String { environment.spec.file }
+    public var jobs: Int { environment.jobs }
+}
+
+extension Stage {
+    /// The chain as a Markdown table (stage, what it reads, what it writes), for the README's
+    /// code map; a test keeps the two the same.
+    public static func markdownTable(_ stages: [Stage]) -> String {
+        var lines = ["| stage | reads (its cache key) | writes to build/<pipeline>/<stage>/ |", "|---|---|---|"]
+        for stage in stages {
+            var reads: [String] = []
+            for input in stage.inputs {
+                let name: String
+                switch input {
+                case .raw: name = "raw files"
+                case .schema(let file): name = "`\(file.path)`"
+                case .output(let from, let file): name = "`\(from.rawValue)/\(file.rawValue)`"
+                case .settings(let section): name = "`\(section.rawValue)`"
+                default: name = input.name
+                }
+                if !reads.contains(name) { reads.append(name) }
+            }
+            let writes = stage.outputs.map { "`\($0.rawValue)`" } + stage.otherOutputs
+            lines.append("| \(stage.name.rawValue) | \(reads.joined(separator: ", ")) | \(writes.joined(separator: ", ")), `stage.json` |")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

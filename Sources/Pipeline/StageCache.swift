@@ -1,0 +1,167 @@
+public import Foundation
+public import DatasetCore
+
+/// What a stage did, for the run summary.
+public struct StageSummary: Codable, Sendable, Equatable {
+    public var stage: StageName
+    public var itemsIn: Int
+    public var itemsOut: Int
+    /// Items set aside, by reason.
+    public var dropped: [String: Int]
+    public var notes: [String]
+
+    public init(stage: StageName, itemsIn: Int, itemsOut: Int, dropped: [String: Int] = [:], notes: [String] = []) {
+        self.stage = stage
+        self.itemsIn = itemsIn
+        self.itemsOut = itemsOut
+        self.dropped = dropped
+        self.notes = notes
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case stage, itemsIn = "items_in", itemsOut = "items_out", dropped, notes
+    }
+
+    public static func droppedCounts(_ dropped: [DroppedItem]) -> [String: Int] {
+        Dictionary(grouping: dropped, by: \.reason).mapValues(\.count)
+    }
+}
+
+/// `stage.json`: the cache key a stage's output was made with, the value of each input that
+/// went into it, and the files it made.
+public struct StageRecord: Codable, Sendable, Equatable {
+    public struct File: Codable, Sendable, Equatable {
+        public var path: String
+        public var bytes: Int
+        public var sha256: String
+    }
+
+    public var stage: StageName
+    public var key: String
+    /// Input name → the value it had (a hash, or settings text); absent in outputs of older tools.
+    public var inputs: [String: String]?
+    public var files: [File]
+    public var summary: StageSummary
+
+    public static let fileName = "stage.json"
+
+    func sha256(of file: StageFile) -> String? { files.first { $0.path == file.rawValue }?.sha256 }
+}
+
+/// How one stage went in a run.
+public struct StageReport: Sendable {
+    public var summary: StageSummary
+    /// Its output was reused: every input had the value its output was made with.
+    public var reused: Bool
+    /// Why it ran (nil when reused).
+    public var reason: String?
+    /// Where its output is.
+    public var directory: URL
+    public var record: StageRecord
+    /// What it read, when it ran.
+    public var reads: Set<StageInput>
+    public var seconds: Double
+}
+
+/// Keeps stage outputs with the contract of DESIGN.md: each output directory is staged, flushed
+/// and renamed into place whole, with `stage.json` inside; an output is reused only when its key
+/// is the same and its files still hash as recorded.
+struct StageCache: Sendable {
+    /// Where outputs are looked up.
+    let directory: URL
+    /// Where new outputs go: `directory`, or a scratch folder for a preview that writes nothing
+    /// under `build/`.
+    let writeDirectory: URL
+
+    /// The stage's record if its folder is complete and its files are intact.
+    static func intactRecord(in folder: URL) -> StageRecord? {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(StageRecord.fileName)),
+              let record = try? JSONDecoder().decode(StageRecord.self, from: data) else { return nil }
+        for file in record.files {
+            guard let hash = try? Hashing.sha256Hex(fileAt: folder.appendingPathComponent(file.path)),
+                  hash.sha256 == file.sha256, hash.bytes == file.bytes else { return nil }
+        }
+        return record
+    }
+
+    /// Why a stage must run: what differs between its last output and the inputs it has now.
+    static func reason(previous folder: URL, fingerprints: [String: String]) -> String {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: folder.appendingPathComponent(StageRecord.fileName).path) else { return "no earlier output" }
+        guard let record = intactRecord(in: folder) else { return "its earlier output is damaged or incomplete" }
+        guard let before = record.inputs else { return "its earlier output was made by an older tool" }
+        let changed = Set(before.keys).union(fingerprints.keys).filter { before[$0] != fingerprints[$0] }.sorted()
+        return changed.isEmpty ? "its cache key changed" : "changed: " + changed.joined(separator: ", ")
+    }
+
+    /// Reuses the stage's output if intact with the same key, else runs `produce` into a staging
+    /// folder and renames it into place.
+    func run(_ stage: StageName, key: String, fingerprints: [String: String],
+             produce: (URL) async throws -> (StageSummary, Set<StageInput>)) async throws -> StageReport {
+        let existing = directory.appendingPathComponent(stage.rawValue)
+        if let record = Self.intactRecord(in: existing), record.key == key {
+            return StageReport(summary: record.summary, reused: true, reason: nil, directory: existing, record: record,
+                               reads: [], seconds: 0)
+        }
+        let reason = Self.reason(previous: existing, fingerprints: fingerprints)
+        let started = StageProgress.now()
+        let target = writeDirectory.appendingPathComponent(stage.rawValue)
+        let staging = try AtomicFiles.stagingDirectory(for: target)
+        do {
+            let (summary, reads) = try await produce(staging)
+            var files: [StageRecord.File] = []
+            let enumerator = FileManager.default.enumerator(atPath: staging.path)
+            var paths: [String] = []
+            while let path = enumerator?.nextObject() as? String {
+                var isDirectory: ObjCBool = false
+                _ = FileManager.default.fileExists(atPath: staging.appendingPathComponent(path).path, isDirectory: &isDirectory)
+                if !isDirectory.boolValue { paths.append(path) }
+            }
+            for path in paths.sorted() {
+                let hash = try Hashing.sha256Hex(fileAt: staging.appendingPathComponent(path))
+                files.append(StageRecord.File(path: path, bytes: hash.bytes, sha256: hash.sha256))
+            }
+            let record = StageRecord(stage: stage, key: key, inputs: fingerprints, files: files, summary: summary)
+            try StageFiles.writeReport(record, StageRecord.fileName, in: staging)
+            try AtomicFiles.syncDirectory(staging)
+            try AtomicFiles.replaceDirectory(target, with: staging)
+            return StageReport(summary: summary, reused: false, reason: reason, directory: target, record: record, reads: reads,
+                               seconds: StageProgress.now() - started)
+        } catch {
+            try? FileManager.default.removeItem(at: staging)
+            throw error
+        }
+    }
+
+    /// Removes what killed runs left in the build folder: staging (`.<stage>.tmp-PID`) and
+    /// retired (`.<stage>.old-PID`) folders. Only called under the run lock.
+    static func removeLeftovers(in buildDirectory: URL) {
+        let manager = FileManager.default
+        for name in (try? manager.contentsOfDirectory(atPath: buildDirectory.path)) ?? []
+        where name.wholeMatch(of: /\.[a-z]+\.(tmp|old)-[0-9]+/) != nil {
+            try? manager.removeItem(at: buildDirectory.appendingPathComponent(name))
+        }
+    }
+}
+
+/// Writes stage files into a staging directory: JSONL with a final flush.
+enum StageFiles {
+    static func write(_ items: [some Encodable], _ name: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFiles.writeAndSync(try JSONLines.encode(items), to: url)
+    }
+
+    /// A small report as pretty, key-sorted JSON.
+    static func writeReport(_ value: some Encodable, _ name: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try AtomicFiles.writeAndSync(try JSONLines.prettyDocument(value), to: url)
+    }
+
+    static func read<T: Decodable>(_ type: T.Type, _ name: String, in directory: URL) throws -> [T] {
+        let url = directory.appendingPathComponent(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        return try JSONLines.read(type, from: url)
+    }
+}

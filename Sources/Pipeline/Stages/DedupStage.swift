@@ -1,0 +1,136 @@
+public import Foundation
+public import DatasetCore
+public import Dedup
+
+// The dedup stage: exact and near-duplicates, and the contamination check against reference benchmarks.
+
+extension PipelineSpec {
+    /// The dedup stage's check against existing benchmarks.
+    public struct Contamination: Sendable {
+        public var benchmarks: [ReferenceBenchmark] = []
+        public var threshold = 0.8
+        /// Drop a matching candidate, or keep it with the flag `contaminated`.
+        public var drop = true
+    }
+
+    static let dedupKeys = ["near_duplicates", "contamination"]
+    static let contaminationKeys = ["threshold", "action", "references"]
+    static let referenceKeys = ["name", "path", "id", "question", "choices"]
+    static let nearDuplicateKeys = ["ngram", "permutations", "threshold", "false_negative_weight"]
+
+    static func parseDedup(_ map: YAMLMapping, _ d: inout Diagnostics) -> NearDuplicateSettings? {
+        map.rejectUnknownKeys(allowed: dedupKeys, &d)
+        var settings = NearDuplicateSettings()
+        guard let node = map["near_duplicates"] else { return settings }
+        if let settingsMap = node.mappingIfMapping(&d) {
+            settingsMap.rejectUnknownKeys(allowed: nearDuplicateKeys, &d)
+            func whole(_ key: String, _ range: ClosedRange<Int>) -> Int? {
+                guard let node = settingsMap[key], let value = node.int(&d) else { return nil }
+                guard range.contains(value) else { d.error(node.location, "\(key) must be between \(range.lowerBound) and \(range.upperBound)"); return nil }
+                return value
+            }
+            func share(_ key: String) -> Double? {
+                guard let node = settingsMap[key], let value = node.double(&d) else { return nil }
+                guard 0 < value && value < 1 else { d.error(node.location, "\(key) must be above 0 and below 1"); return nil }
+                return value
+            }
+            if let value = whole("ngram", 1...32) { settings.ngram = value }
+            if let value = whole("permutations", 16...1024) { settings.permutations = value }
+            if let value = share("threshold") { settings.threshold = value }
+            if let value = share("false_negative_weight") { settings.falseNegativeWeight = value }
+            return settings
+        }
+        guard let enabled = node.bool(&d) else { return settings }
+        return enabled ? settings : nil
+    }
+
+    static func parseContamination(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> Contamination {
+        var result = Contamination()
+        guard let map = node.mapping(&d) else { return result }
+        map.rejectUnknownKeys(allowed: contaminationKeys, &d)
+        if let node = map["threshold"], let value = node.double(&d) {
+            if 0 < value && value < 1 { result.threshold = value } else { d.error(node.location, "threshold must be above 0 and below 1") }
+        }
+        if let node = map["action"], let text = node.string(&d) {
+            switch text {
+            case "drop": result.drop = true
+            case "flag": result.drop = false
+            default: d.error(node.location, "action must be drop or flag")
+            }
+        }
+        for entry in map.required("references", &d)?.sequence(&d) ?? [] {
+            guard let reference = entry.mapping(&d) else { continue }
+            reference.rejectUnknownKeys(allowed: referenceKeys, &d)
+            guard let name = reference.required("name", &d)?.string(&d), let pathNode = reference.required("path", &d),
+                  let path = pathNode.string(&d) else { continue }
+            let isCSV = path.lowercased().hasSuffix(".csv")
+            if !isCSV, !path.lowercased().hasSuffix(".jsonl"), !path.lowercased().hasSuffix(".json") {
+                d.error(pathNode.location, "a reference benchmark must be a .jsonl, .json (an array of records) or .csv file")
+            }
+            if let projectDirectory, !FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path) {
+                d.error(pathNode.location, "file '\(path)' does not exist")
+            }
+            var choices: [String] = []
+            if let node = reference["choices"] {
+                if isCSV { choices = node.strings(&d) ?? [] } else if let field = node.string(&d) { choices = [field] }
+            }
+            if result.benchmarks.contains(where: { $0.name == name }) { d.error(entry.location, "reference '\(name)' is named twice") }
+            result.benchmarks.append(ReferenceBenchmark(name: name, path: path, idField: reference["id"]?.string(&d) ?? "id",
+                                                        questionField: reference["question"]?.string(&d) ?? "question", choiceFields: choices))
+        }
+        return result
+    }
+}
+
+extension Stage {
+    static func dedup(_ spec: PipelineSpec) -> Stage {
+        let references = spec.contamination.benchmarks.map { StageInput.raw($0.path) }
+        return Stage(.dedup, inputs: [.settings(.dedup), .seed, .output(.validate, .items)] + references,
+                     outputs: [.items, .dropped, .clusters],
+                     otherOutputs: ["`contamination.jsonl` (when the pipeline names reference benchmarks)"]) { context in
+            let seed = try context.seed()
+            let items = try context.read(Item.self, .items, from: .validate)
+            context.progress.step("exact duplicates", total: items.count)
+            var result = ExactDeduplicator.deduplicate(items)
+            context.progress.advance(by: items.count)
+            var notes: [String] = []
+            if var settings = try context.setting(.dedup, \.nearDuplicates) {
+                settings.seed = seed
+                context.progress.step("near-duplicates", total: result.unique.count)
+                let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings) { context.progress.advance(by: $0) }
+                result.unique = near.unique
+                result.dropped += near.dropped
+                result.clusters += near.clusters
+                notes.append("near-duplicates: Jaccard ≥ \(settings.threshold) on \(settings.ngram)-character shingles, "
+                             + "\(settings.permutations) permutations, \(settings.banding)")
+            }
+            let contamination = try context.setting(.dedup, \.contamination)
+            if !contamination.benchmarks.isEmpty {
+                var settings = try context.setting(.dedup, \.nearDuplicates) ?? NearDuplicateSettings()
+                settings.seed = seed
+                settings.threshold = contamination.threshold
+                context.progress.step("contamination", total: result.unique.count)
+                let benchmarks = try contamination.benchmarks.map { ($0, try $0.read(from: try context.raw($0.path))) }
+                let matches = ContaminationChecker.matches(result.unique, benchmarks: benchmarks, settings: settings)
+                context.progress.advance(by: result.unique.count)
+                result.apply(matches, drop: contamination.drop)
+                try context.write(matches, .contamination)
+                notes.append("contamination: \(matches.count) items match \(benchmarks.map { "\($0.0.name) (\($0.1.count))" }.joined(separator: ", ")) at Jaccard ≥ \(settings.threshold)"
+                             + (contamination.drop ? "" : "; flagged, not dropped"))
+            }
+            context.progress.step("writing", total: result.unique.count + result.dropped.count)
+            try context.write(result.unique, .items)
+            context.progress.advance(by: result.unique.count)
+            try context.write(result.dropped, .dropped)
+            context.progress.advance(by: result.dropped.count)
+            try context.write(result.clusters, .clusters)
+            let kinds = Dictionary(grouping: result.clusters, by: \.kind)
+            if !kinds.isEmpty {
+                notes.append("clusters in clusters.jsonl: " + kinds.keys.sorted().map { "\(kinds[$0]!.count) \($0)" }.joined(separator: ", ")
+                             + (kinds["conflict"] == nil ? "" : " (conflicts: same or similar question, different choices or answer; kept for review)"))
+            }
+            return StageSummary(stage: .dedup, itemsIn: items.count, itemsOut: result.unique.count,
+                                dropped: StageSummary.droppedCounts(result.dropped), notes: notes)
+        }
+    }
+}

@@ -1,0 +1,363 @@
+public import Foundation
+public import DatasetCore
+public import SurveyIngest
+import TextbookIngest
+
+// The ingest stage: every source of the pipeline file becomes items, passages and items set aside.
+
+extension PipelineSpec {
+    public enum SourceKind: String, Sendable, CaseIterable {
+        case survey, cnxml, xhtml, authored
+    }
+
+    /// How a survey source's answers are laid out.
+    public enum SurveyFormat: String, Sendable, CaseIterable {
+        /// Questionnaire YAML + joint-cell tallies CSV.
+        case long
+        /// Questionnaire YAML + respondent-level CSV.
+        case microdata
+        /// OpinionQA `info.csv` + one-way `<DIMENSION>_data.json` files.
+        case opinionqa
+        /// KoBBQ-style JSON of choice counts per stereotype.
+        case kobbq
+    }
+
+    public struct Source: Sendable {
+        public var id: String
+        public var kind: SourceKind
+        public var format: SurveyFormat?
+        public var subject: String
+        public var language: String
+        public var license: String?
+        /// Files by role: `questionnaire`, `tallies`, `microdata`, `oneway.<DIMENSION>`, `margins`,
+        /// `margins_mapping` (survey); `path`, `collection` (textbooks).
+        public var files: [String: String]
+        public var survey: SurveySettings
+        /// CNXML: turn the glossary into "which term matches this definition" items.
+        public var glossaryItems: Bool
+        public var line: Int?
+    }
+}
+
+extension PipelineSpec.Source {
+    static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
+                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey"]
+    static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
+                             "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
+                             "multi_select"]
+    static let fileRoleKeys = ["questionnaire", "tallies", "microdata", "oneway", "margins", "margins_mapping", "path", "collection"]
+
+    /// The file keys each kind (and survey format) needs and allows.
+    static func fileRoles(kind: PipelineSpec.SourceKind, format: PipelineSpec.SurveyFormat?) -> (required: [String], optional: [String]) {
+        switch (kind, format ?? .long) {
+        case (.survey, .long): (["questionnaire", "tallies"], ["margins", "margins_mapping"])
+        case (.survey, .microdata): (["questionnaire", "microdata"], ["margins", "margins_mapping"])
+        case (.survey, .opinionqa): (["questionnaire", "oneway"], ["margins", "margins_mapping"])
+        case (.survey, .kobbq): (["tallies"], [])
+        case (.cnxml, _): (["path"], ["collection"])
+        case (.xhtml, _), (.authored, _): (["path"], [])
+        }
+    }
+
+    /// The files this source names, by role, in a stable order.
+    var paths: [String] { files.keys.sorted().map { files[$0]! } }
+
+    /// The project schema files its readers check against.
+    var schemaFiles: [SchemaFile] {
+        var result: [SchemaFile] = []
+        switch (kind, format ?? .long) {
+        case (.survey, .long): result = [.questionnaire, .tallies]
+        case (.survey, .microdata): result = [.questionnaire, .microdata]
+        case (.survey, _), (.cnxml, _), (.xhtml, _): result = []
+        case (.authored, _): result = [.authoredItems]
+        }
+        if files["margins"] != nil { result.append(files["margins_mapping"] == nil ? .margins : .censusMapping) }
+        return result
+    }
+
+    /// Parses one entry of `sources:`.
+    static func parse(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> PipelineSpec.Source? {
+        guard let map = node.mapping(&d) else { return nil }
+        map.rejectUnknownKeys(allowed: sourceKeys, &d)
+        let id = map.required("id", &d)?.string(&d)
+        var kind: PipelineSpec.SourceKind?
+        if let kindNode = map.required("kind", &d), let text = kindNode.string(&d) {
+            kind = PipelineSpec.SourceKind(rawValue: text)
+            if kind == nil {
+                d.error(kindNode.location, "unknown source kind '\(text)' (one of: \(PipelineSpec.SourceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        let subject = map.required("subject", &d)?.string(&d)
+        let language = map.required("language", &d)?.string(&d)
+        let license = map["license"]?.string(&d)
+        var format: PipelineSpec.SurveyFormat?
+        if let formatNode = map["format"], let text = formatNode.string(&d) {
+            format = PipelineSpec.SurveyFormat(rawValue: text)
+            if format == nil {
+                d.error(formatNode.location, "unknown survey format '\(text)' (one of: \(PipelineSpec.SurveyFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            } else if kind != nil, kind != .survey {
+                d.error(formatNode.location, "'format' applies to survey sources only")
+            }
+        }
+        var files: [String: String] = [:]
+        func checkExists(_ path: String, _ node: YAMLNode) {
+            guard let projectDirectory else { return }
+            var isDirectory: ObjCBool = false
+            let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path, isDirectory: &isDirectory)
+            if !exists || isDirectory.boolValue {
+                d.error(node.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+            }
+        }
+        if let kind {
+            let roles = Self.fileRoles(kind: kind, format: format)
+            for role in roles.required + roles.optional {
+                let value = roles.required.contains(role) ? map.required(role, &d) : map[role]
+                guard let value else { continue }
+                if role == "oneway" {
+                    // dimension → file
+                    guard let byDimension = value.mapping(&d) else { continue }
+                    for dimension in byDimension.keys {
+                        guard let node = byDimension[dimension], let path = node.string(&d) else { continue }
+                        files["oneway.\(dimension)"] = path
+                        checkExists(path, node)
+                    }
+                    continue
+                }
+                guard let path = value.string(&d) else { continue }
+                files[role] = path
+                checkExists(path, value)
+            }
+            let allowed = Set(roles.required + roles.optional)
+            for role in fileRoleKeys where map[role] != nil && !allowed.contains(role) {
+                let what = kind == .survey ? "a \((format ?? .long).rawValue) survey source" : "a \(kind.rawValue) source"
+                d.error(map[role]!.location, "'\(role)' does not apply to \(what)")
+            }
+            if files["margins_mapping"] != nil, files["margins"] == nil {
+                d.error(map["margins_mapping"]!.location, "'margins_mapping' needs 'margins' (the census file it maps)")
+            }
+            if kind != .survey, let surveyNode = map["survey"] {
+                d.error(surveyNode.location, "'survey' settings apply to survey sources only")
+            }
+        }
+        var survey = SurveySettings()
+        if let surveyNode = map["survey"], let settings = surveyNode.mapping(&d) {
+            settings.rejectUnknownKeys(allowed: surveyKeys, &d)
+            if let value = settings["weighting"] {
+                if let text = value.string(&d) {
+                    switch text {
+                    case "raking": survey.weighting = true
+                    case "none": survey.weighting = false
+                    default: d.error(value.location, "weighting must be 'raking' or 'none'")
+                    }
+                }
+            }
+            func number(_ key: String, in range: ClosedRange<Double>) -> Double? {
+                guard let node = settings[key], let value = node.double(&d) else { return nil }
+                guard range.contains(value) else {
+                    d.error(node.location, "\(key) must be between \(range.lowerBound) and \(range.upperBound)")
+                    return nil
+                }
+                return value
+            }
+            if let value = number("confidence", in: 0.5...0.9999) { survey.confidence = value }
+            if let value = number("max_nonresponse_share", in: 0...1) { survey.maxNonresponseShare = value }
+            if let value = number("max_total_mismatch", in: 0...1) { survey.maxTotalMismatch = value }
+            if let value = number("trim_ratio", in: 1...1000) { survey.trimRatio = value }
+            if let value = number("raking_tolerance", in: 1e-12...0.1) { survey.rakingTolerance = value }
+            if let node = settings["min_n"], let value = node.int(&d) { survey.minN = value }
+            if let node = settings["min_top_votes"], let value = node.int(&d) { survey.minTopVotes = value }
+            if let node = settings["panel_size"], let value = node.int(&d) {
+                if value < 1 { d.error(node.location, "panel_size must be at least 1") } else { survey.panelSize = value }
+            }
+            survey.poststratify = settings["poststratify"]?.string(&d)
+            survey.weightColumn = settings["weight_column"]?.string(&d)
+            if let node = settings["multi_select"], let text = node.string(&d) {
+                if let value = KoBBQReader.MultiSelect(rawValue: text) { survey.multiSelect = value } else {
+                    d.error(node.location, "multi_select must be 'drop' or 'normalize'")
+                }
+            }
+            if let node = settings["raking_max_iterations"], let value = node.int(&d) { survey.rakingMaxIterations = max(value, 1) }
+        }
+        var glossaryItems = kind == .cnxml
+        if let node = map["glossary_items"], let value = node.bool(&d) {
+            if kind != .cnxml { d.error(node.location, "'glossary_items' applies to cnxml sources only") }
+            glossaryItems = value
+        }
+        guard let id, let kind, let subject, let language else { return nil }
+        return PipelineSpec.Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
+                      survey: survey, glossaryItems: glossaryItems, line: node.location.line)
+    }
+}
+
+extension Stage {
+    /// Reads every source, at most `jobs` at a time; items come out in source order, then id order.
+    static func ingest(_ spec: PipelineSpec) -> Stage {
+        let inputs: [StageInput] = [.settings(.sources), .seed]
+            + Set(spec.sources.flatMap(\.paths)).sorted().map(StageInput.raw)
+            + Set(spec.sources.flatMap(\.schemaFiles)).sorted { $0.rawValue < $1.rawValue }.map(StageInput.schema)
+        return Stage(.ingest, inputs: inputs, outputs: [.items, .dropped, .passages]) { context in
+            let sources = try context.setting(.sources, \.sources)
+            context.progress.step("reading sources", total: sources.count, unit: "sources")
+            var results = [IngestedSource?](repeating: nil, count: sources.count)
+            try await withThrowingTaskGroup(of: (Int, IngestedSource).self) { group in
+                var next = 0
+                func add() {
+                    let index = next
+                    let source = sources[index]
+                    group.addTask { (index, try IngestedSource.read(source, context: context)) }
+                    next += 1
+                }
+                while next < min(context.jobs, sources.count) { add() }
+                while let (index, result) = try await group.next() {
+                    results[index] = result
+                    context.progress.advance()
+                    if next < sources.count { add() }
+                }
+            }
+            var items: [Item] = [], dropped: [DroppedItem] = [], passages: [Passage] = [], notes: [String] = []
+            var seen: [String: String] = [:]
+            for (source, result) in zip(sources, results.map { $0! }) {
+                for item in result.items {
+                    if let other = seen[item.id] {
+                        throw InputError(file: item.source.document, field: item.source.element,
+                                         "item id \(item.id) is produced twice (sources \(other) and \(source.id)); element ids must be unique")
+                    }
+                    seen[item.id] = source.id
+                }
+                items += result.items.sorted { $0.id < $1.id }
+                dropped += result.dropped.sorted { $0.id < $1.id }
+                passages += result.passages
+                notes += result.notes
+            }
+            context.progress.step("writing", total: items.count + dropped.count)
+            try context.write(items, .items)
+            context.progress.advance(by: items.count)
+            try context.write(dropped, .dropped)
+            context.progress.advance(by: dropped.count)
+            try context.write(passages, .passages)
+            return StageSummary(stage: .ingest, itemsIn: items.count + dropped.count, itemsOut: items.count,
+                                dropped: StageSummary.droppedCounts(dropped), notes: notes)
+        }
+    }
+}
+
+/// What one source gave.
+struct IngestedSource: Sendable {
+    var items: [Item] = []
+    var dropped: [DroppedItem] = []
+    var passages: [Passage] = []
+    var notes: [String] = []
+
+    static func read(_ source: PipelineSpec.Source, context: StageContext) throws -> IngestedSource {
+        var result = IngestedSource()
+        func textbookContext(_ path: String, license: String?) throws -> TextbookContext {
+            TextbookContext(sourceID: source.id, document: path, subject: source.subject, language: source.language,
+                            license: license, revision: try context.rawHash(path), position: nil, seed: try context.seed())
+        }
+        switch source.kind {
+        case .survey:
+            let data = try SurveyInput.read(source, context: context)
+            let output = try SocialValueBuilder.build(SurveySource(
+                sourceID: source.id, data: data.data, margins: data.margins, language: source.language,
+                subject: source.subject, license: source.license, revision: try context.rawHash(data.answerFile), settings: source.survey))
+            result.items = output.items
+            result.dropped = output.dropped
+            result.notes.append("\(source.id): \(output.items.count) social-value items from \(data.data.questionnaire.questions.count) questions")
+            result.notes += data.data.notes.map { "\(source.id): \($0)" }
+        case .cnxml:
+            let path = source.files["path"]!
+            let collection = try source.files["collection"].map { try CNXMLCollection.read(fileAt: try context.raw($0), displayName: $0) }
+            let license = source.license ?? collection?.licenseURL ?? collection?.license
+            let moduleContext = try textbookContext(path, license: license)
+            let module = try CNXMLReader().read(fileAt: try context.raw(path), context: moduleContext)
+            let generated = source.glossaryItems ? CNXMLReader.glossaryItems(module.glossary, context: moduleContext) : []
+            result.items = module.output.items + generated
+            result.dropped = module.output.dropped
+            result.passages = module.output.passages
+            // The module's place in its collection's reading order, known once the module is read.
+            if let collection, let id = module.moduleID, let index = collection.moduleOrder.firstIndex(of: id) {
+                for i in result.items.indices { result.items[i].source.position = index + 1 }
+                for i in result.dropped.indices { result.dropped[i].item.source.position = index + 1 }
+            } else if let collectionPath = source.files["collection"] {
+                // Said, not guessed: the items keep no position.
+                result.notes.append("\(source.id): module \(module.moduleID ?? "without a content-id") is not in the reading order of \(collectionPath); items carry no position")
+            }
+            result.notes.append("\(source.id): \(module.output.items.count) exercises as items, \(module.glossary.count) glossary terms, \(generated.count) generated glossary items")
+        case .xhtml:
+            let path = source.files["path"]!
+            let output = try XHTMLReader().read(fileAt: try context.raw(path), context: try textbookContext(path, license: source.license))
+            result.items = output.items
+            result.dropped = output.dropped
+            result.passages = output.passages
+            result.notes.append("\(source.id): \(output.passages.count) passages, \(output.items.count + output.dropped.count) quiz questions")
+        case .authored:
+            let path = source.files["path"]!
+            // A project may tighten the schema; its copy in schemas/ then rules.
+            let reader = try context.schemaText(.authoredItems).map {
+                AuthoredItemsReader(schemaText: $0, schemaName: SchemaFile.authoredItems.path)
+            } ?? AuthoredItemsReader()
+            let output = try reader.read(fileAt: try context.raw(path), context: try textbookContext(path, license: source.license))
+            result.items = output.items
+            result.notes.append("\(source.id): \(output.items.count) authored items")
+        }
+        return result
+    }
+}
+
+/// A survey source's answers and margins, whatever its format.
+public struct SurveyInput: Sendable {
+    public var data: SurveyData
+    public var margins: PopulationMargins?
+    /// The file the answers come from (its hash is the items' revision).
+    public var answerFile: String
+
+    /// Reads every file of the source even when another has problems, so that all are reported.
+    static func read(_ source: PipelineSpec.Source, context: StageContext) throws -> SurveyInput {
+        var diagnostics = Diagnostics()
+        let margins = try diagnostics.collect { () throws -> PopulationMargins? in
+            guard let path = source.files["margins"] else { return nil }
+            if let mappingPath = source.files["margins_mapping"] {
+                let mapping = try CensusMapping.load(try context.raw(mappingPath), displayName: mappingPath,
+                                                     schema: try context.schemaCheck(.censusMapping))
+                return try mapping.read(try context.raw(path), displayName: path).margins
+            }
+            return try PopulationMargins.load(try context.raw(path), displayName: path, schema: try context.schemaCheck(.margins))
+        } ?? nil
+        let format = source.format ?? .long
+        var answerFile = source.files["tallies"] ?? source.files["microdata"] ?? source.files["questionnaire"] ?? ""
+        var data: SurveyData?
+        switch format {
+        case .long, .microdata:
+            let questionnairePath = source.files["questionnaire"]!
+            if let questionnaire = try diagnostics.collect({
+                try Questionnaire.load(try context.raw(questionnairePath), displayName: questionnairePath,
+                                       schema: try context.schemaCheck(.questionnaire))
+            }) {
+                data = try diagnostics.collect {
+                    format == .long
+                        ? try Tallies.load(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                           schema: try context.schemaCheck(.tallies))
+                        : try MicrodataReader.read(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                                   weightColumn: source.survey.weightColumn, schema: try context.schemaCheck(.microdata))
+                }
+            }
+        case .opinionqa:
+            let info = source.files["questionnaire"]!
+            let oneway = try source.files.keys.filter { $0.hasPrefix("oneway.") }.sorted().map { role in
+                (dimension: String(role.dropFirst("oneway.".count)), url: try context.raw(source.files[role]!), name: source.files[role]!)
+            }
+            answerFile = info
+            data = try diagnostics.collect {
+                try OpinionQAReader.read(info: try context.raw(info), infoName: info, dimensionFiles: oneway, country: nil,
+                                        maxTotalMismatch: source.survey.maxTotalMismatch)
+            }
+        case .kobbq:
+            data = try diagnostics.collect {
+                try KoBBQReader.read(try context.raw(answerFile), displayName: answerFile, panelSize: source.survey.panelSize,
+                                     multiSelect: source.survey.multiSelect)
+            }
+        }
+        try diagnostics.check()
+        return SurveyInput(data: data!, margins: margins, answerFile: answerFile)
+    }
+}

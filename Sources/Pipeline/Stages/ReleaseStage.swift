@@ -1,0 +1,128 @@
+public import Foundation
+public import DatasetCore
+public import Sampling
+import Dedup
+import Release
+
+// The release stage: the final selection by rank, stable splits and balanced answer positions,
+// written as a release candidate with its manifest.
+
+extension PipelineSpec {
+    static let releaseStageKeys = ["splits", "balance_answers"]
+    static let releaseKeys = ["name", "license"]
+
+    /// `stages.release`: the splits and whether answer positions are balanced.
+    static func parseReleaseStage(_ node: YAMLNode?, _ d: inout Diagnostics) -> (splits: [SplitAssigner.Split], balanceAnswers: Bool) {
+        var splits = SplitAssigner.defaultSplits
+        var balanceAnswers = true
+        guard let release = node?.mapping(&d) else { return (splits, balanceAnswers) }
+        release.rejectUnknownKeys(allowed: releaseStageKeys, &d)
+        if let list = release["splits"]?.sequence(&d) {
+            var parsed: [SplitAssigner.Split] = []
+            for (index, node) in list.enumerated() {
+                guard let entry = node.mapping(&d) else { continue }
+                entry.rejectUnknownKeys(allowed: ["name", "per_subject"], &d)
+                guard let name = entry.required("name", &d)?.string(&d) else { continue }
+                let size = entry["per_subject"]?.int(&d)
+                if entry["per_subject"] == nil, index != list.count - 1 {
+                    d.error(node.location, "only the last split may take the rest; give '\(name)' a per_subject count")
+                }
+                if let size, size < 0 { d.error(entry["per_subject"]!.location, "per_subject must not be negative") }
+                if parsed.contains(where: { $0.name == name }) { d.error(node.location, "split '\(name)' is named twice") }
+                if name.wholeMatch(of: /[a-z][a-z0-9_]*/) == nil {
+                    d.error(entry["name"]!.location, "split name '\(name)' must be lower-case letters, digits or '_' (it names a file)")
+                }
+                parsed.append(SplitAssigner.Split(name: name, perSubject: size))
+            }
+            if parsed.isEmpty { d.error(release["splits"]!.location, "at least one split is needed") } else { splits = parsed }
+        }
+        if let value = release["balance_answers"]?.bool(&d) { balanceAnswers = value }
+        return (splits, balanceAnswers)
+    }
+
+    /// The top-level `release`: the published name and licence.
+    static func parseRelease(_ node: YAMLNode?, _ d: inout Diagnostics) -> (name: String?, license: String?) {
+        guard let release = node?.mapping(&d) else { return (nil, nil) }
+        release.rejectUnknownKeys(allowed: releaseKeys, &d)
+        let name = release.required("name", &d)?.string(&d)
+        let license = release.required("license", &d)?.string(&d)
+        if let name, name.wholeMatch(of: /[A-Za-z0-9][A-Za-z0-9._-]*/) == nil {
+            d.error(release["name"]!.location, "release name '\(name)' must be letters, digits, '.', '_' or '-' (it names a folder)")
+        }
+        return (name, license)
+    }
+}
+
+extension Stage {
+    static func release(_ spec: PipelineSpec) -> Stage {
+        // The manifest lists every raw input with its hash, so each is an input here too.
+        let raw = Set(spec.inputPaths).sorted().map(StageInput.raw)
+        let inputs: [StageInput] = [.settings(.release), .seed, .pipelineFile, .reviewState, .publishedRelease, .schema(.item),
+                                    .output(.review, .items), .output(.sample, .selection), .output(.dedup, .clusters)] + raw
+        return Stage(.release, inputs: inputs, outputs: [],
+                     otherOutputs: ["the release candidate (`manifest.json`, `<config>/<split>.jsonl` and the documents beside them)",
+                                    "`reports/`"]) { context in
+            let seed = try context.seed()
+            let reviewed = try context.read(Item.self, .items, from: .review)
+            let selections = try context.read(Selection.self, .selection, from: .sample)
+            context.progress.step("splitting", total: reviewed.count)
+            let final = finalSelection(reviewed, selections: selections)
+            let published = try context.publishedRelease()
+            let publishedItems = try published?.items() ?? []
+            let balanced = try context.setting(.release, \.balanceAnswers)
+                ? AnswerBalancer.balance(final.items, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
+                : (items: final.items, report: [])
+            // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
+            let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
+            let splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
+                .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems), together: together)
+            context.progress.advance(by: reviewed.count)
+            let released = splits.values.map(\.count).reduce(0, +)
+            context.progress.step("checking and writing", total: released)
+            let violations = try ReleaseWriter.schemaViolations(splits.values.flatMap { $0 }, schemaText: try context.schemaText(.item) ?? builtInItemSchema,
+                                                                schemaName: SchemaFile.item.path)
+            try Diagnostics(violations).check()
+            let pipeline = try context.pipelineFile()
+            let releaseName = try context.setting(.release, \.releaseName)
+            let metadata = ReleaseWriter.Metadata(
+                name: releaseName, license: try context.setting(.release, \.license),
+                pipeline: pipeline.file, pipelineSHA256: pipeline.sha256,
+                inputs: try Set(spec.inputPaths).sorted().map { .init(path: $0, sha256: try context.rawHash($0)) },
+                reviewStateSHA256: try context.reviewStore().decisionStateHash())
+            let directory = try context.directory()
+            let manifest = try ReleaseWriter.writeCandidate(splits: splits, metadata: metadata, to: directory)
+            context.progress.advance(by: released)
+            // Build reports beside the data; only the files the manifest lists are published.
+            try context.writeReport(balanced.report, "reports/answer_positions.json")
+            try context.writeReport(final.shortfall, "reports/shortfall.json")
+            var notes = manifest.files.map { "\($0.path): \($0.records) records" }
+            notes += balanced.report.map { "answer positions \($0.subject): \($0.counts.map(String.init).joined(separator: "/")) (chi-square \($0.chiSquare))" }
+            notes += final.shortfall.filter { $0.shortfall > 0 }.map { "shortfall \($0.stratum): \($0.selected) of \($0.target ?? 0) after review" }
+            if let published { notes.append("splits and choice order of \(releaseName) \(published.version) kept") }
+            notes += SplitAssigner.straddling(splits, together: together).map {
+                "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
+            }
+            return StageSummary(stage: .release, itemsIn: reviewed.count, itemsOut: manifest.files.map(\.records).reduce(0, +),
+                                dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
+        }
+    }
+
+    /// Per stratum, the quota's worth of reviewed items in rank order: reserve items replace
+    /// items lost in review. Strata without a quota keep all their items.
+    static func finalSelection(_ items: [Item], selections: [Selection]) -> (items: [Item], shortfall: [StratumReport], reserveLeft: Int) {
+        let byID = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
+        var kept: [Item] = []
+        var report: [StratumReport] = []
+        var reserveLeft = 0
+        for (stratum, members) in Dictionary(grouping: selections, by: \.stratum).sorted(by: { $0.key < $1.key }) {
+            let ranked = members.sorted { $0.rank < $1.rank }.compactMap { byID[$0.id] }
+            let quota = members.first?.quota ?? ranked.count
+            kept += ranked.prefix(quota)
+            reserveLeft += max(0, ranked.count - quota)
+            report.append(StratumReport(stratum: stratum, target: members.first?.quota, available: ranked.count,
+                                        selected: min(quota, ranked.count), reserve: max(0, ranked.count - quota),
+                                        shortfall: max(0, quota - ranked.count)))
+        }
+        return (kept, report, reserveLeft)
+    }
+}

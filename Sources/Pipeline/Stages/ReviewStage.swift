@@ -1,0 +1,144 @@
+public import DatasetCore
+public import ReviewStore
+
+// The review stage: items that reached review are registered in the review database, and the
+// decisions recorded there are applied.
+
+extension PipelineSpec {
+    static let reviewKeys = ["rounds", "include_unreviewed"]
+    static let roundKeys = ["name", "reviewers", "batch_size", "roles", "decisions", "rule", "threshold", "on_disagreement",
+                            "labels", "label_threshold", "tasks"]
+    static let labelKeys = ["name", "type", "values", "multiple", "ordinal", "required"]
+
+    static func parseReview(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewPlan {
+        var plan = ReviewPlan()
+        guard let map = node.mapping(&d) else { return plan }
+        map.rejectUnknownKeys(allowed: reviewKeys, &d)
+        if let value = map["include_unreviewed"]?.bool(&d) { plan.includeUnreviewed = value }
+        for entry in map["rounds"]?.sequence(&d) ?? [] {
+            guard let round = parseRound(entry, &d) else { continue }
+            if plan.round(round.name) != nil { d.error(entry.location, "round '\(round.name)' is declared twice") }
+            plan.rounds.append(round)
+        }
+        return plan
+    }
+
+    static func parseRound(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewRound? {
+        guard let map = node.mapping(&d) else { return nil }
+        map.rejectUnknownKeys(allowed: roundKeys, &d)
+        guard let name = map.required("name", &d)?.string(&d) else { return nil }
+        if name.wholeMatch(of: /[a-z0-9][a-z0-9_-]*/) == nil {
+            d.error(map["name"]!.location, "round name '\(name)' must be lower-case letters, digits, '_' or '-' (it names batches)")
+        }
+        var round = ReviewRound(name: name)
+        func positive(_ key: String) -> Int? {
+            guard let node = map[key], let value = node.int(&d) else { return nil }
+            if value < 1 { d.error(node.location, "\(key) must be at least 1"); return nil }
+            return value
+        }
+        func share(_ key: String) -> Double? {
+            guard let node = map[key], let value = node.double(&d) else { return nil }
+            if !(0 < value && value <= 1) { d.error(node.location, "\(key) must be a share above 0 and at most 1"); return nil }
+            return value
+        }
+        func words<T: RawRepresentable & CaseIterable>(_ key: String, _ type: T.Type) -> [T]? where T.RawValue == String {
+            guard let node = map[key], let list = node.strings(&d) else { return nil }
+            let values = list.compactMap { word in
+                let value = T(rawValue: word)
+                if value == nil { d.error(node.location, "unknown \(key) value '\(word)' (one of: \(T.allCases.map(\.rawValue).joined(separator: ", ")))") }
+                return value
+            }
+            if values.isEmpty { d.error(node.location, "\(key) needs at least one value") }
+            return values
+        }
+        if let value = positive("reviewers") { round.reviewersPerItem = value }
+        if let value = positive("batch_size") { round.batchSize = value }
+        if let value = words("roles", ReviewerRole.self) { round.roles = value }
+        if let value = words("decisions", ReviewDecision.self) { round.decisions = value }
+        if let value = words("tasks", ItemTask.self) { round.tasks = value }
+        if let value = share("label_threshold") { round.labelThreshold = value }
+        let threshold = share("threshold")
+        if let node = map["rule"], let text = node.string(&d) {
+            switch text {
+            case "unanimous": round.rule = .unanimous
+            case "majority": round.rule = .majority(threshold: threshold ?? 0.5)
+            case "any": round.rule = .any
+            default: d.error(node.location, "rule must be unanimous, majority or any")
+            }
+        }
+        if threshold != nil, round.rule != .majority(threshold: threshold!) {
+            d.error(map["threshold"]!.location, "'threshold' goes with rule: majority")
+        }
+        if let node = map["on_disagreement"], let text = node.string(&d) {
+            if let value = ReviewRound.OnDisagreement(rawValue: text) { round.onDisagreement = value } else {
+                d.error(node.location, "on_disagreement must be adjudicate or another_reviewer")
+            }
+            if round.onDisagreement == .anotherReviewer, round.rule == .unanimous {
+                d.error(node.location, "another reviewer can never make a split vote unanimous; use on_disagreement: adjudicate")
+            }
+        }
+        if !round.decisions.contains(.approve) {
+            d.error(map["decisions"]?.location ?? map.node.location, "a round needs the decision 'approve'")
+        }
+        for entry in map["labels"]?.sequence(&d) ?? [] {
+            var spec: LabelSpec?
+            if let mapping = entry.mappingIfMapping(&d) {
+                mapping.rejectUnknownKeys(allowed: labelKeys, &d)
+                guard let labelName = mapping.required("name", &d)?.string(&d) else { continue }
+                var label = LabelSpec.known(labelName) ?? LabelSpec(name: labelName, kind: .choice, required: true)
+                if let node = mapping["type"], let text = node.string(&d) {
+                    if let kind = LabelSpec.Kind(rawValue: text) { label.kind = kind } else { d.error(node.location, "type must be choice, boolean or text") }
+                }
+                if let values = mapping["values"]?.strings(&d) { label.values = values }
+                if let value = mapping["multiple"]?.bool(&d) { label.multiple = value }
+                if let value = mapping["ordinal"]?.bool(&d) { label.ordinal = value }
+                if let value = mapping["required"]?.bool(&d) { label.required = value }
+                if label.kind == .choice, label.values.isEmpty { d.error(entry.location, "label '\(labelName)' needs its values") }
+                if label.ordinal, label.kind != .choice || label.multiple { d.error(entry.location, "only a single-value choice label can be ordinal") }
+                spec = label
+            } else if let labelName = entry.string(&d) {
+                spec = LabelSpec.known(labelName)
+                if spec == nil {
+                    d.error(entry.location, "'\(labelName)' is not a known label (required_knowledge, region, country, time_sensitive); declare it as {name, type, values}")
+                }
+            }
+            guard let spec else { continue }
+            if round.label(spec.name) != nil { d.error(entry.location, "label '\(spec.name)' is declared twice") }
+            if ["batch", "reviewer", "item_id", "content_hash", "subject", "question", "answer", "source", "decision", "reason"].contains(spec.name)
+                || spec.name.hasPrefix("choice_") || spec.name.hasPrefix("revised_") {
+                d.error(entry.location, "'\(spec.name)' names a column of batch files; choose another label name")
+            }
+            round.labels.append(spec)
+        }
+        return round
+    }
+}
+
+extension Stage {
+    static func review(_ spec: PipelineSpec) -> Stage {
+        Stage(.review, inputs: [.settings(.review), .reviewState, .output(.sample, .items)], outputs: [.items, .dropped],
+              prepare: { context in
+                  // Every item that reaches review is registered (a no-op when it already is), even
+                  // when the stage's output is reused, so a new review database is never left empty.
+                  let items = try context.read(Item.self, .items, from: .sample)
+                  context.progress.step("registering", total: items.count)
+                  _ = try context.reviewStore().register(items, actor: "pipeline:\(context.layout.pipelineName)")
+                  context.progress.advance(by: items.count)
+              }) { context in
+            let items = try context.read(Item.self, .items, from: .sample)
+            let plan = try context.setting(.review, \.review)
+            context.progress.step("applying decisions", total: items.count)
+            let outcome = try context.reviewStore().review(items, plan: plan)
+            context.progress.advance(by: items.count)
+            try context.write(outcome.kept, .items)
+            try context.write(outcome.dropped, .dropped)
+            var notes = ["review database \(context.layout.relative(context.layout.reviewDatabase))"]
+            let unsettled = outcome.kept.filter { $0.review.status == "in_review" || $0.review.status == "unreviewed" }.count
+            if !plan.rounds.isEmpty, unsettled > 0 {
+                notes.append("\(unsettled) items have not passed every review round and are kept (include_unreviewed)")
+            }
+            return StageSummary(stage: .review, itemsIn: items.count, itemsOut: outcome.kept.count,
+                                dropped: StageSummary.droppedCounts(outcome.dropped), notes: notes)
+        }
+    }
+}

@@ -1,0 +1,74 @@
+public import DatasetCore
+public import Validation
+
+// The validate stage: schema and content rules per task; each rejected item is kept with its reason.
+
+extension PipelineSpec {
+    static let validateKeys = ["common_knowledge", "social_value"]
+    static let rulesKeys = ["choices", "question_length", "max_choice_length", "allow_all_of_the_above", "long_answer_ratio"]
+
+    /// `stages.validate`: rules per task, each starting from the task's defaults.
+    static func parseValidate(_ node: YAMLNode?, _ d: inout Diagnostics) -> [ItemTask: ValidationRules] {
+        var validation: [ItemTask: ValidationRules] = [
+            .commonKnowledge: .commonKnowledgeDefault, .socialValue: .socialValueDefault,
+        ]
+        guard let validate = node?.mapping(&d) else { return validation }
+        validate.rejectUnknownKeys(allowed: validateKeys, &d)
+        for task in ItemTask.allCases {
+            if let node = validate[task.rawValue], let rules = parseRules(node, defaults: validation[task]!, &d) {
+                validation[task] = rules
+            }
+        }
+        return validation
+    }
+
+    static func parseRules(_ node: YAMLNode, defaults: ValidationRules, _ d: inout Diagnostics) -> ValidationRules? {
+        guard let map = node.mapping(&d) else { return nil }
+        map.rejectUnknownKeys(allowed: rulesKeys, &d)
+        var rules = defaults
+        func range(_ key: String) -> (Int, Int)? {
+            guard let value = map[key] else { return nil }
+            if let bounds = value.mappingIfMapping(&d) {
+                bounds.rejectUnknownKeys(allowed: ["min", "max"], &d)
+                let low = bounds["min"]?.int(&d) ?? 0
+                let high = bounds["max"]?.int(&d) ?? Int.max
+                if low > high { d.error(value.location, "min is above max") }
+                return (low, high)
+            }
+            guard let exact = value.int(&d) else { return nil }
+            return (exact, exact)
+        }
+        if let (low, high) = range("choices") { rules.minChoices = low; rules.maxChoices = high }
+        if let (low, high) = range("question_length") { rules.minQuestionLength = low; rules.maxQuestionLength = high }
+        if let value = map["max_choice_length"]?.int(&d) { rules.maxChoiceLength = value }
+        if let value = map["allow_all_of_the_above"]?.bool(&d) { rules.allowAllOfTheAbove = value }
+        if let value = map["long_answer_ratio"]?.double(&d) { rules.longAnswerRatio = value }
+        return rules
+    }
+}
+
+extension Stage {
+    /// Items checked in chunks of this many, so that progress moves.
+    static let validationChunk = 10_000
+
+    static func validate(_ spec: PipelineSpec) -> Stage {
+        Stage(.validate, inputs: [.settings(.validate), .output(.ingest, .items)], outputs: [.items, .dropped]) { context in
+            let rules = try context.setting(.validate, \.validation)
+            let items = try context.read(Item.self, .items, from: .ingest)
+            context.progress.step("checking", total: items.count)
+            var valid: [Item] = [], rejected: [DroppedItem] = []
+            for start in stride(from: 0, to: items.count, by: validationChunk) {
+                let chunk = Validator.validate(Array(items[start..<min(start + validationChunk, items.count)]), rules: rules)
+                valid += chunk.valid
+                rejected += chunk.rejected
+                context.progress.advance(by: chunk.valid.count + chunk.rejected.count)
+            }
+            try context.write(valid, .items)
+            try context.write(rejected, .dropped)
+            let flagged = valid.filter { $0.flags.contains("answer_longest") }.count
+            return StageSummary(stage: .validate, itemsIn: items.count, itemsOut: valid.count,
+                                dropped: StageSummary.droppedCounts(rejected),
+                                notes: flagged > 0 ? ["\(flagged) flagged answer_longest"] : [])
+        }
+    }
+}
