@@ -25,7 +25,7 @@ extension BuildDataset {
             do {
                 (items, dropped, clusters) = try await runner.preview(until: .dedup) { reports in
                     let input = reports[.validate]!.directory, output = reports[.dedup]!.directory
-                    func read<T: Decodable>(_ type: T.Type, _ file: StageFile, in folder: URL) throws -> [T] {
+                    func read<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, in folder: URL) throws -> [T] {
                         let url = folder.appendingPathComponent(file.rawValue)
                         return try JSONLines.read(type, from: url, displayName: runner.layout.relative(url))
                     }

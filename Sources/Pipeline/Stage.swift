@@ -182,7 +182,7 @@ public final class StageContext: Sendable {
     }
 
     /// The records of an earlier stage's file; none if the stage did not write it.
-    public func read<T: Decodable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
+    public func read<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
         let url = try url(of: file, from: stage)
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
         return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
@@ -200,7 +200,7 @@ public final class StageContext: Sendable {
     }
 
     /// Writes records as JSONL into the stage's output folder, flushed.
-    public func write(_ records: [some Encodable], _ file: StageFile) throws {
+    public func write(_ records: [some Encodable & Sendable], _ file: StageFile) throws {
         try StageFiles.write(records, file.rawValue, in: directory())
     }
 

@@ -146,7 +146,7 @@ struct StageCache: Sendable {
 
 /// Writes stage files into a staging directory: JSONL with a final flush.
 enum StageFiles {
-    static func write(_ items: [some Encodable], _ name: String, in directory: URL) throws {
+    static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFiles.writeAndSync(try JSONLines.encode(items), to: url)
@@ -157,11 +157,5 @@ enum StageFiles {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try AtomicFiles.writeAndSync(try JSONLines.prettyDocument(value), to: url)
-    }
-
-    static func read<T: Decodable>(_ type: T.Type, _ name: String, in directory: URL) throws -> [T] {
-        let url = directory.appendingPathComponent(name)
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        return try JSONLines.read(type, from: url)
     }
 }

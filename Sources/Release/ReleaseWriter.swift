@@ -26,23 +26,28 @@ public enum ReleaseWriter {
     /// Checks every record against the item schema (the project's `schemas/item.schema.json`
     /// when it has one, so a curator can tighten it); returns each violation with the item's id.
     public static func schemaViolations(_ items: [Item], schemaText: String, schemaName: String) throws -> [InputError] {
-        let validator: JSONSchemaValidator
+        let schema: JSONValue
         do {
-            validator = try JSONSchemaValidator(schemaData: Data(schemaText.utf8))
+            schema = try JSONValue.parse(Data(schemaText.utf8))
+            _ = try JSONSchemaValidator(schema: schema)
         } catch let unsupported as JSONSchemaValidator.Unsupported {
             throw InputError(file: schemaName, "\(unsupported)")
         } catch {
             throw InputError(file: schemaName, "not a JSON schema: \(error)")
         }
-        let encoder = JSONLines.makeEncoder()
-        var problems: [InputError] = []
-        for item in items {
-            let record = try JSONValue.parse(Data(try JSONLines.line(for: item, encoder: encoder).utf8))
-            for failure in validator.validate(record) {
-                problems.append(InputError(file: schemaName, field: "\(item.id)\(failure.instancePath)", failure.message))
+        // Checked on every core, each chunk with a validator of its own; problems in item order.
+        return try Parallel.chunks(items.count) { range in
+            let validator = try JSONSchemaValidator(schema: schema)
+            let encoder = JSONLines.makeEncoder()
+            var problems: [InputError] = []
+            for item in items[range] {
+                let record = try JSONValue.parse(Data(try JSONLines.line(for: item, encoder: encoder).utf8))
+                for failure in validator.validate(record) {
+                    problems.append(InputError(file: schemaName, field: "\(item.id)\(failure.instancePath)", failure.message))
+                }
             }
-        }
-        return problems
+            return problems
+        }.flatMap { $0 }
     }
 
     /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.

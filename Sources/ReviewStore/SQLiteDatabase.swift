@@ -27,6 +27,11 @@ public enum SQLiteValue: Sendable, Hashable {
 public final class SQLiteDatabase {
     private var handle: OpaquePointer?
     public let path: String
+    /// Prepared statements by their SQL, reused (reset and unbound) as GRDB and SwiftPM do:
+    /// preparing each time was most of the cost of registering an item for review.
+    private var statements: [String: OpaquePointer] = [:]
+    /// Statements built with values in their text would fill the cache without end.
+    private static let maximumCachedStatements = 128
 
     public init(path: String) throws {
         self.path = path
@@ -52,6 +57,7 @@ public final class SQLiteDatabase {
     }
 
     deinit {
+        for statement in statements.values { sqlite3_finalize(statement) }
         sqlite3_close_v2(handle)
     }
 
@@ -75,9 +81,11 @@ public final class SQLiteDatabase {
     /// Runs a statement with bound values; returns its rows.
     @discardableResult
     public func query(_ sql: String, _ values: [SQLiteValue] = []) throws -> [[SQLiteValue]] {
-        var statement: OpaquePointer?
-        try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "preparing \(sql.prefix(80))")
-        defer { sqlite3_finalize(statement) }
+        let statement = try prepared(sql)
+        defer {
+            sqlite3_reset(statement)
+            sqlite3_clear_bindings(statement)
+        }
         for (index, value) in values.enumerated() {
             let position = Int32(index + 1)
             switch value {
@@ -103,6 +111,18 @@ public final class SQLiteDatabase {
             })
         }
         return rows
+    }
+
+    private func prepared(_ sql: String) throws -> OpaquePointer? {
+        if let statement = statements[sql] { return statement }
+        var statement: OpaquePointer?
+        try check(sqlite3_prepare_v2(handle, sql, -1, &statement, nil), "preparing \(sql.prefix(80))")
+        if statements.count >= Self.maximumCachedStatements {
+            for cached in statements.values { sqlite3_finalize(cached) }
+            statements.removeAll()
+        }
+        statements[sql] = statement
+        return statement
     }
 
     /// Runs `body` in an immediate transaction: all of it is stored, or (on a throw or a kill) none.

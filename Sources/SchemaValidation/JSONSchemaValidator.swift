@@ -39,11 +39,41 @@ public struct JSONSchemaValidator: Sendable {
                                          "then", "else", "$ref"]
 
     public let root: JSONValue
+    /// Every `pattern` and `patternProperties` key of the schema, compiled once: compiling them
+    /// for each value checked was a fifth of checking a release's records.
+    let compiled: CompiledPatterns
 
     /// Checks that every keyword in the schema is one this validator applies.
     public init(schema: JSONValue) throws {
         root = schema
         try Self.checkSupported(schema, path: "#")
+        var patterns: [String: Regex<AnyRegexOutput>] = [:]
+        Self.compilePatterns(in: schema, into: &patterns)
+        compiled = CompiledPatterns(regexes: patterns)
+    }
+
+    /// Compiled regular expressions by their source. A `Regex` is not declared `Sendable`, but
+    /// it is not changed after compiling: the standard library lowers its program once, atomically.
+    final class CompiledPatterns: @unchecked Sendable {
+        let regexes: [String: Regex<AnyRegexOutput>]
+        init(regexes: [String: Regex<AnyRegexOutput>]) { self.regexes = regexes }
+    }
+
+    static func compilePatterns(in schema: JSONValue, into patterns: inout [String: Regex<AnyRegexOutput>]) {
+        switch schema {
+        case .object(let object):
+            for (keyword, value) in object {
+                if keyword == "pattern", case .string(let pattern) = value { patterns[pattern] = try? Regex(pattern) }
+                if keyword == "patternProperties", case .object(let keys) = value {
+                    for pattern in keys.keys { patterns[pattern] = try? Regex(pattern) }
+                }
+                compilePatterns(in: value, into: &patterns)
+            }
+        case .array(let values):
+            for value in values { compilePatterns(in: value, into: &patterns) }
+        default:
+            break
+        }
     }
 
     public init(schemaData: Data) throws {
@@ -163,7 +193,7 @@ public struct JSONSchemaValidator: Sendable {
             if case .number(let bound) = schema["minLength"], Double(length) < bound { fail("minLength", "shorter than \(Int(bound)) characters") }
             if case .number(let bound) = schema["maxLength"], Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
             if case .string(let pattern) = schema["pattern"] {
-                if let regex = try? Regex(pattern) {
+                if let regex = compiled.regexes[pattern] {
                     if (try? regex.firstMatch(in: text)) == nil { fail("pattern", "does not match \(pattern)") }
                 } else {
                     fail("pattern", "the pattern \(pattern) is not a valid regular expression")
@@ -232,7 +262,7 @@ public struct JSONSchemaValidator: Sendable {
             }
             if case .object(let patterns) = schema["patternProperties"] {
                 for (pattern, subschema) in patterns.sorted(by: { $0.key < $1.key }) {
-                    guard let regex = try? Regex(pattern) else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
+                    guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
                     for (name, value) in object.sorted(by: { $0.key < $1.key }) where (try? regex.firstMatch(in: name)) != nil {
                         matched.insert(name)
                         descend(value, subschema, "\(path)/\(escape(name))")

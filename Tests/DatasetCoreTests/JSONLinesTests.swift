@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import DatasetCore
 
-struct Record: Codable, Equatable {
+struct Record: Codable, Equatable, Sendable {
     var zeta: String
     var alpha: Int
     var path: String
@@ -16,6 +16,25 @@ struct Record: Codable, Equatable {
         let text = String(decoding: data, as: UTF8.self)
         #expect(text == "{\"alpha\":1,\"path\":\"a/b\",\"zeta\":\"한 é\"}\n{\"alpha\":2,\"path\":\"\",\"zeta\":\"x\"}\n")
         #expect(text.unicodeScalars.contains("\u{D55C}"))
+    }
+
+    /// Thousands of lines go through in chunks on every core: the bytes, the order and the line
+    /// numbers of problems are the same as one line at a time.
+    @Test func manyLinesEncodeAndDecodeInOrderWithTheirLineNumbers() throws {
+        let records = (0..<5_000).map { Record(zeta: "레코드 \($0)", alpha: $0, path: "p/\($0 % 7)") }
+        let data = try JSONLines.encode(records)
+        let oneByOne = try records.map { try JSONLines.line(for: $0) + "\n" }.joined()
+        #expect(data == Data(oneByOne.utf8))
+        #expect(try JSONLines.decode(Record.self, from: data, file: "many.jsonl") == records)
+        var lines = oneByOne.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for broken in [0, 2_499, 4_999] { lines[broken] = #"{"zeta": "x", "alpha": "two", "path": ""}"# }
+        do {
+            _ = try JSONLines.decode(Record.self, from: Data(lines.joined(separator: "\n").utf8), file: "many.jsonl")
+            Issue.record("expected the broken lines to be reported")
+        } catch let error as InputErrors {
+            #expect(error.errors.map(\.location.line) == [1, 2_500, 5_000])
+            #expect(error.errors.allSatisfy { $0.location.file == "many.jsonl" && $0.location.field == "alpha" })
+        }
     }
 
     @Test func roundTrips() throws {

@@ -46,7 +46,7 @@ extension ProjectCopy {
         }
     }
 
-    @Test func aSecondRunSkipsEveryStageAndWritesTheSameBytes() async throws {
+    @Test func aSecondRunReusesEveryStageAndWritesTheSameBytes() async throws {
         let project = try ExampleProject()
         defer { project.remove() }
         _ = try await project.runner().run()

@@ -25,53 +25,72 @@ public enum JSONLines {
         String(decoding: try encoder.encode(value), as: UTF8.self).nfc
     }
 
-    public static func encode(_ values: some Sequence<some Encodable>) throws -> Data {
-        let encoder = makeEncoder()
-        var output = Data()
-        for value in values {
-            output.append(contentsOf: try line(for: value, encoder: encoder).utf8)
-            output.append(0x0A)
+    public static func encode<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> Data {
+        let values = Array(values)
+        // Chunks of lines are encoded on every core and joined in order: the same bytes as one
+        // thread, in about half the time on two cores.
+        let parts = try Parallel.chunks(values.count) { range in
+            let encoder = makeEncoder()
+            var output = Data()
+            for value in values[range] {
+                output.append(contentsOf: try line(for: value, encoder: encoder).utf8)
+                output.append(0x0A)
+            }
+            return output
         }
+        var output = Data(capacity: parts.map(\.count).reduce(0, +))
+        for part in parts { output.append(part) }
         return output
     }
 
     /// Writes records atomically to `url`.
-    public static func write(_ values: some Sequence<some Encodable>, to url: URL) throws {
+    public static func write(_ values: some Sequence<some Encodable & Sendable>, to url: URL) throws {
         try AtomicFiles.write(try encode(values), to: url)
     }
 
     /// Decodes every line of `data`; `file` names the source in errors, with the line number.
     /// Every bad line is reported, not only the first.
-    public static func decode<T: Decodable>(_ type: T.Type, from data: Data, file: String) throws -> [T] {
-        let decoder = JSONDecoder()
-        var records: [T] = []
-        var diagnostics = Diagnostics()
-        var lineNumber = 0
-        var start = data.startIndex
-        while start < data.endIndex {
-            lineNumber += 1
-            let end = data[start...].firstIndex(of: 0x0A) ?? data.endIndex
-            let lineData = data[start..<end]
-            start = end < data.endIndex ? data.index(after: end) : end
-            if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-                diagnostics.error(SourceLocation(file: file, line: lineNumber), "empty line; JSON Lines needs one record a line")
-                continue
+    public static func decode<T: Decodable & Sendable>(_ type: T.Type, from data: Data, file: String) throws -> [T] {
+        // Line boundaries first, then chunks of lines decoded on every core, in order.
+        let lines = data.withUnsafeBytes { bytes in
+            var lines: [Range<Int>] = []
+            var start = 0
+            while start < bytes.count {
+                var end = start
+                while end < bytes.count, bytes[end] != 0x0A { end += 1 }
+                lines.append(start..<end)
+                start = end + 1
             }
-            guard String(validating: lineData, as: UTF8.self) != nil else {
-                diagnostics.error(SourceLocation(file: file, line: lineNumber), "not valid UTF-8")
-                continue
-            }
-            do {
-                records.append(try decoder.decode(T.self, from: Data(lineData)))
-            } catch let error as DecodingError {
-                diagnostics.append(InputError(SourceLocation(file: file, line: lineNumber), error))
-            }
+            return lines
         }
-        try diagnostics.check()
-        return records
+        let chunks = try Parallel.chunks(lines.count) { range -> (records: [T], errors: [InputError]) in
+            let decoder = JSONDecoder()
+            var records: [T] = []
+            var diagnostics = Diagnostics()
+            for index in range {
+                let location = SourceLocation(file: file, line: index + 1)
+                let lineData = data[data.startIndex + lines[index].lowerBound..<data.startIndex + lines[index].upperBound]
+                if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                    diagnostics.error(location, "empty line; JSON Lines needs one record a line")
+                    continue
+                }
+                guard String(validating: lineData, as: UTF8.self) != nil else {
+                    diagnostics.error(location, "not valid UTF-8")
+                    continue
+                }
+                do {
+                    records.append(try decoder.decode(T.self, from: Data(lineData)))
+                } catch let error as DecodingError {
+                    diagnostics.append(InputError(location, error))
+                }
+            }
+            return (records, diagnostics.errors)
+        }
+        try Diagnostics(chunks.flatMap(\.errors)).check()
+        return chunks.flatMap(\.records)
     }
 
-    public static func read<T: Decodable>(_ type: T.Type, from url: URL, displayName: String? = nil) throws -> [T] {
+    public static func read<T: Decodable & Sendable>(_ type: T.Type, from url: URL, displayName: String? = nil) throws -> [T] {
         let name = displayName ?? url.path
         let data: Data
         do {

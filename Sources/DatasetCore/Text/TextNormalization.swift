@@ -3,7 +3,48 @@ import CSystemShims
 
 extension String {
     /// Unicode canonical composition (NFC): the form every record is stored in.
-    public var nfc: String { precomposedStringWithCanonicalMapping }
+    public var nfc: String {
+        // Foundation's normalization was the largest single cost of writing a record; most text
+        // is made only of scalars that NFC leaves as they are, whatever surrounds them.
+        var text = self
+        if text.withUTF8(Self.isNFCStable) { return self }
+        return precomposedStringWithCanonicalMapping
+    }
+
+    /// Whether every scalar is one that is NFC (quick check Yes), never combines with what
+    /// precedes it and has canonical combining class 0: ASCII to Latin Extended-B, IPA and
+    /// spacing modifiers (below U+0300), general punctuation after U+2001, CJK symbols and
+    /// punctuation (not the combining U+302A–U+302F), kana (not the combining U+3099–U+309A),
+    /// Hangul compatibility jamo, CJK ideographs, Hangul syllables and full-width forms. Text
+    /// with any other scalar goes through Foundation's normalization.
+    static func isNFCStable(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            if lead < 0x80 { index += 1; continue }
+            let scalar: UInt32
+            if lead < 0xE0 {
+                guard index + 1 < count else { return false }
+                scalar = UInt32(lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                index += 2
+            } else if lead < 0xF0 {
+                guard index + 2 < count else { return false }
+                scalar = UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
+                index += 3
+            } else {
+                return false
+            }
+            switch scalar {
+            case 0x80..<0x300, 0x2002...0x206F, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF,
+                 0x3131...0x318E, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFF01...0xFF60:
+                continue
+            default:
+                return false
+            }
+        }
+        return true
+    }
 
     /// The text key every comparison uses (exact and near duplicates, contamination, item ids):
     /// NFKC (full-width to half-width, compatibility Hangul jamo to conjoining, composed
