@@ -86,7 +86,8 @@ public final class ProgressReporter: Sendable {
 /// One stage's progress: the step it is in, how many of how many units it has done.
 public final class StageProgress: Sendable {
     struct State {
-        var step = ""
+        /// Until the stage names its first step, it is reading what earlier stages wrote.
+        var step = "reading inputs"
         var unit = "items"
         var total = 0
         var done = 0

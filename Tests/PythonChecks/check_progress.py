@@ -90,7 +90,7 @@ def main() -> int:
         frames = [frame for frame in drawn.split("\r\x1b[2K") if frame]
         print(f"terminal, {arguments.items} items: {len(frames)} progress lines; seconds per stage {seconds}")
         for frame in frames:
-            if not re.fullmatch(r"[a-z]+: [a-z -]+( [0-9,]+/[0-9,]+ [a-z]+(, [0-9,]+/s, [0-9.]+ (s|min [0-9]+ s) left)?| \([0-9.]+ s\))", frame):
+            if not re.fullmatch(r"[a-z]+: [a-z -]+( [0-9,]+/[0-9,]+ [a-z]+(, [0-9,]+/s, [0-9.]+ (s|min [0-9]+ s) left)?| \(([0-9.]+ s|[0-9]+ min [0-9]+ s)\))", frame):
                 failures.append(f"terminal: a line of another shape: {frame!r}")
         for stage, taken in seconds.items():
             if taken > 1.5 and not any(frame.startswith(f"{stage}: ") for frame in frames):
