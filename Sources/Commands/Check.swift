@@ -20,10 +20,7 @@ extension BuildDataset {
             var spec: PipelineSpec?
             var problems: [InputError]
             do {
-                guard FileManager.default.fileExists(atPath: options.pipelineURL.path) else {
-                    throw InputError(file: options.pipeline, "pipeline file does not exist")
-                }
-                let loaded = try PipelineSpec.load(options.pipelineURL, displayName: options.pipeline, projectDirectory: options.projectURL)
+                let loaded = try options.readSpec()
                 spec = loaded
                 problems = try await PipelineRunner(spec: loaded, pipelineFile: options.pipelineURL, projectDirectory: options.projectURL).check()
             } catch {

@@ -18,13 +18,18 @@ struct PipelineOptions: ParsableArguments {
     var projectURL: URL { URL(fileURLWithPath: project, isDirectory: true).standardizedFileURL }
     var pipelineURL: URL { pipeline.hasPrefix("/") ? URL(fileURLWithPath: pipeline) : projectURL.appendingPathComponent(pipeline) }
 
+    /// Loads and checks the pipeline file; its problems are thrown, not printed.
+    func readSpec() throws -> PipelineSpec {
+        guard FileManager.default.fileExists(atPath: pipelineURL.path) else {
+            throw InputError(file: pipeline, "pipeline file does not exist")
+        }
+        return try PipelineSpec.load(pipelineURL, displayName: pipeline, projectDirectory: projectURL)
+    }
+
     /// Loads and checks the pipeline file; every problem is printed before exiting non-zero.
     func loadSpec() throws -> PipelineSpec {
-        guard FileManager.default.fileExists(atPath: pipelineURL.path) else {
-            throw reportAndExit([InputError(file: pipeline, "pipeline file does not exist")])
-        }
         do {
-            return try PipelineSpec.load(pipelineURL, displayName: pipeline, projectDirectory: projectURL)
+            return try readSpec()
         } catch {
             throw reportAndExit(error)
         }

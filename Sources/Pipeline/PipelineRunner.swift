@@ -77,9 +77,10 @@ public struct PipelineRunner: Sendable {
         var records: [StageName: StageRecord] = [:]
         for stage in stages where stage.name <= until {
             let stageProgress = progress.begin(stage.name)
+            let decoded = DecodedOutputs()
             if let prepare = stage.prepare {
                 try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
-                                               progress: stageProgress))
+                                               progress: stageProgress, decoded: decoded))
             }
             var fingerprints: [String: String] = [:]
             for input in stage.inputs {
@@ -88,7 +89,7 @@ public struct PipelineRunner: Sendable {
             let report = try await cache.run(stage.name, key: Stage.key(stage: stage.name, fingerprints: fingerprints),
                                              fingerprints: fingerprints) { staging in
                 let context = StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: staging,
-                                           progress: stageProgress)
+                                           progress: stageProgress, fingerprints: fingerprints, decoded: decoded)
                 return (try await stage.produce(context), context.reads)
             }
             progress.finish(stageProgress, ran: !report.reused)

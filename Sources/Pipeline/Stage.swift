@@ -113,15 +113,22 @@ public final class StageContext: Sendable {
     /// Where the stage writes its outputs; nil when only reading (`check`, `prepare`).
     let outputDirectory: URL?
     public let progress: StageProgress
+    /// The value of each input as it went into the stage's key (empty before the key is made).
+    let fingerprints: [String: String]
+    /// Earlier stages' files already decoded in this stage, shared by its `prepare` and `produce`.
+    let decoded: DecodedOutputs
     private let readInputs = Mutex<Set<StageInput>>([])
 
-    init(stage: Stage, environment: PipelineEnvironment, upstream: [StageName: URL], outputDirectory: URL?, progress: StageProgress) {
+    init(stage: Stage, environment: PipelineEnvironment, upstream: [StageName: URL], outputDirectory: URL?, progress: StageProgress,
+         fingerprints: [String: String] = [:], decoded: DecodedOutputs = DecodedOutputs()) {
         self.stage = stage.name
         self.declared = Set(stage.inputs)
         self.environment = environment
         self.upstream = upstream
         self.outputDirectory = outputDirectory
         self.progress = progress
+        self.fingerprints = fingerprints
+        self.decoded = decoded
     }
 
     /// The inputs read so far.
@@ -184,11 +191,20 @@ public final class StageContext: Sendable {
     /// The records of an earlier stage's file; none if the stage did not write it.
     public func read<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
         let url = try url(of: file, from: stage)
-        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
+        return try decoded.records(of: url) {
+            guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+            return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
+        }
     }
 
     /// The pipeline's review database, opened (and created or migrated) for this stage.
+    /// The hash of the review decisions, as it went into this stage's key.
+    public func reviewStateSHA256() throws -> String {
+        try use(.reviewState)
+        if let value = fingerprints[StageInput.reviewState.name] { return value }
+        return try ReviewStore(url: environment.layout.reviewDatabase).decisionStateHash()
+    }
+
     public func reviewStore() throws -> ReviewStore {
         try use(.reviewState)
         return try ReviewStore(url: environment.layout.reviewDatabase)
@@ -219,6 +235,19 @@ public final class StageContext: Sendable {
     /// The pipeline file as the user named it, for messages about its settings.
     public var pipelineFileName: String { environment.spec.file }
     public var jobs: Int { environment.jobs }
+}
+
+/// Records decoded from earlier stages' files during one stage, so that a file its `prepare`
+/// read is not decoded again by its `produce` (review reads the sampled items in both).
+final class DecodedOutputs: Sendable {
+    private let records = Mutex<[URL: any Sendable]>([:])
+
+    func records<T: Sendable>(of url: URL, decode: () throws -> [T]) throws -> [T] {
+        if let known = records.withLock({ $0[url] }) as? [T] { return known }
+        let decoded = try decode()
+        records.withLock { $0[url] = decoded }
+        return decoded
+    }
 }
 
 extension Stage {

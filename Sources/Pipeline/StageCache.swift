@@ -85,10 +85,11 @@ struct StageCache: Sendable {
     }
 
     /// Why a stage must run: what differs between its last output and the inputs it has now.
-    static func reason(previous folder: URL, fingerprints: [String: String]) -> String {
+    /// `record` is the folder's intact record, if it has one.
+    static func reason(previous folder: URL, record: StageRecord?, fingerprints: [String: String]) -> String {
         let manager = FileManager.default
         guard manager.fileExists(atPath: folder.appendingPathComponent(StageRecord.fileName).path) else { return "no earlier output" }
-        guard let record = intactRecord(in: folder) else { return "its earlier output is damaged or incomplete" }
+        guard let record else { return "its earlier output is damaged or incomplete" }
         guard let before = record.inputs else { return "its earlier output was made by an older tool" }
         let changed = Set(before.keys).union(fingerprints.keys).filter { before[$0] != fingerprints[$0] }.sorted()
         return changed.isEmpty ? "its cache key changed" : "changed: " + changed.joined(separator: ", ")
@@ -99,11 +100,12 @@ struct StageCache: Sendable {
     func run(_ stage: StageName, key: String, fingerprints: [String: String],
              produce: (URL) async throws -> (StageSummary, Set<StageInput>)) async throws -> StageReport {
         let existing = directory.appendingPathComponent(stage.rawValue)
-        if let record = Self.intactRecord(in: existing), record.key == key {
+        let previous = Self.intactRecord(in: existing)
+        if let record = previous, record.key == key {
             return StageReport(summary: record.summary, reused: true, reason: nil, directory: existing, record: record,
                                reads: [], seconds: 0)
         }
-        let reason = Self.reason(previous: existing, fingerprints: fingerprints)
+        let reason = Self.reason(previous: existing, record: previous, fingerprints: fingerprints)
         let started = StageProgress.now()
         let target = writeDirectory.appendingPathComponent(stage.rawValue)
         let staging = try AtomicFiles.stagingDirectory(for: target)

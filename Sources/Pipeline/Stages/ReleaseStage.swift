@@ -88,7 +88,7 @@ extension Stage {
                 name: releaseName, license: try context.setting(.release, \.license),
                 pipeline: pipeline.file, pipelineSHA256: pipeline.sha256,
                 inputs: try Set(spec.inputPaths).sorted().map { .init(path: $0, sha256: try context.rawHash($0)) },
-                reviewStateSHA256: try context.reviewStore().decisionStateHash())
+                reviewStateSHA256: try context.reviewStateSHA256())
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
