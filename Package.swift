@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
                           swiftSettings: upcoming),
 
-        .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore"]),
+        .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore", "SchemaValidation"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),

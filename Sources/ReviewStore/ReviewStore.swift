@@ -6,6 +6,8 @@ public import DatasetCore
 /// append-only audit log whose entries chain by SHA-256 and commit to every row they wrote.
 public final class ReviewStore {
     public let database: SQLiteDatabase
+    /// The audit chain's last hash and the time written inside the current transaction.
+    var auditHead: (transaction: Int, hash: String, at: String)?
 
     /// Migrations in order; `PRAGMA user_version` records how many have run.
     static let migrations: [@Sendable (ReviewStore) throws -> Void] = [
@@ -176,16 +178,27 @@ public final class ReviewStore {
     /// writes nothing. Returns how many versions were new.
     @discardableResult
     public func register(_ items: [Item], actor: String) throws -> Int {
-        let encoder = JSONLines.makeEncoder()
+        // Hashes and records are made on every core before the write lock is taken; what is
+        // registered already is read in one query rather than one per item.
+        let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
         return try database.transaction {
-            var added = 0
-            for item in items {
-                let hash = item.contentHash
-                let existing = try database.query("SELECT 1 FROM items WHERE id = ? AND content_hash = ?", [.text(item.id), .text(hash)])
-                if !existing.isEmpty { continue }
-                try insertVersion(of: item, hash: hash, author: item.source.author, revisedIn: nil, encoder: encoder, actor: actor,
-                                  action: "item.registered")
-                added += 1
+            var registered: Set<String> = []
+            var latest: [String: Int] = [:]
+            for row in try database.query("SELECT id, version, content_hash FROM items") {
+                let id = row[0].text!
+                registered.insert("\(id)/\(row[2].text!)")
+                latest[id] = max(latest[id] ?? 0, Int(row[1].integer!))
+            }
+            let fresh = items.indices.filter { !registered.contains("\(items[$0].id)/\(hashes[$0])") }
+            let records = try Parallel.chunks(fresh.count) { range in
+                try fresh[range].map { try JSONLines.line(for: items[$0]) }
+            }.flatMap { $0 }
+            for (index, record) in zip(fresh, records) {
+                let item = items[index]
+                let version = (latest[item.id] ?? 0) + 1
+                latest[item.id] = version
+                try insertVersion(of: item, version: version, hash: hashes[index], record: record, author: item.source.author,
+                                  revisedIn: nil, actor: actor, action: "item.registered")
             }
             let pool = Set(items.map(\.id))
             let current = Set(try database.query("SELECT item_id FROM pool").compactMap { $0[0].text })
@@ -195,23 +208,24 @@ public final class ReviewStore {
                 try appendAudit(actor: actor, action: "pool.updated", subject: "pool",
                                 detail: Hashing.sha256Hex(parts: pool.sorted()))
             }
-            return added
+            return fresh.count
         }
     }
 
-    /// Inserts the next version of an item. Call inside a transaction.
-    @discardableResult
-    func insertVersion(of item: Item, hash: String, author: String?, revisedIn round: String?, encoder: JSONEncoder,
-                       actor: String, action: String) throws -> Int {
-        let version = Int(try database.query("SELECT COALESCE(MAX(version), 0) FROM items WHERE id = ?", [.text(item.id)])
-            .first?.first?.integer ?? 0) + 1
+    /// The next version number of an item (1 for a new one). Call inside a transaction.
+    func nextVersion(of id: String) throws -> Int {
+        Int(try database.query("SELECT COALESCE(MAX(version), 0) FROM items WHERE id = ?", [.text(id)]).first?.first?.integer ?? 0) + 1
+    }
+
+    /// Inserts a version of an item, with its record as `JSONLines.line(for:)` writes it. Call
+    /// inside a transaction.
+    func insertVersion(of item: Item, version: Int, hash: String, record: String, author: String?, revisedIn round: String?,
+                       actor: String, action: String) throws {
         try database.query(
             "INSERT INTO items (id, version, content_hash, task, subject, record, author, revised_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [.text(item.id), .integer(Int64(version)), .text(hash), .text(item.task.rawValue), .text(item.subject),
-             .text(try JSONLines.line(for: item, encoder: encoder)), author.map(SQLiteValue.text) ?? .null,
-             round.map(SQLiteValue.text) ?? .null])
+             .text(record), author.map(SQLiteValue.text) ?? .null, round.map(SQLiteValue.text) ?? .null])
         try audit(actor: actor, action: action, table: .items, key: "\(item.id)/\(version)")
-        return version
     }
 
     /// One stored version of an item.

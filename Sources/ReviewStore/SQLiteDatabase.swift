@@ -128,6 +128,9 @@ public final class SQLiteDatabase {
     /// Runs `body` in an immediate transaction: all of it is stored, or (on a throw or a kill) none.
     public func transaction<T>(_ body: () throws -> T) throws -> T {
         try execute("BEGIN IMMEDIATE")
+        transactionSerial += 1
+        isInTransaction = true
+        defer { isInTransaction = false }
         do {
             let result = try body()
             try execute("COMMIT")
@@ -137,6 +140,11 @@ public final class SQLiteDatabase {
             throw error
         }
     }
+
+    /// Counts the transactions begun on this connection, so that what was read inside one can
+    /// be reused until it ends: no other connection writes while it holds the write lock.
+    public private(set) var transactionSerial = 0
+    public private(set) var isInTransaction = false
 
     public var userVersion: Int {
         get throws { Int(try query("PRAGMA user_version").first?.first?.integer ?? 0) }

@@ -170,13 +170,13 @@ extension ReviewStore {
             }.map(\.element))
             try diagnostics.check()
 
-            let encoder = JSONLines.makeEncoder()
             for (vote, round, labels, revised) in accepted {
                 var revisionHash: String?
                 if let revised {
                     revisionHash = revised.contentHash
-                    try insertVersion(of: revised, hash: revised.contentHash, author: vote.reviewer, revisedIn: round.name,
-                                      encoder: encoder, actor: vote.reviewer, action: "item.revised")
+                    try insertVersion(of: revised, version: try nextVersion(of: revised.id), hash: revised.contentHash,
+                                      record: try JSONLines.line(for: revised), author: vote.reviewer, revisedIn: round.name,
+                                      actor: vote.reviewer, action: "item.revised")
                     report.revised.append(vote.itemID)
                 }
                 try database.query("""

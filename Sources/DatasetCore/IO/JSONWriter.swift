@@ -1,0 +1,186 @@
+public import SchemaValidation
+
+/// Writes JSON with the bytes `JSONLines.makeEncoder()` gives: keys in the order the caller
+/// writes them (callers write them sorted), slashes unescaped, doubles as Foundation prints
+/// them, and every string in NFC. Records that cross between stages in bulk are written
+/// through it: Foundation's encoder spent half of a 100,000-item run boxing values.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    private var needsComma = false
+
+    public init() {}
+
+    private mutating func separate() {
+        if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// Ends a JSON Lines record: a newline, and the next value starts a new record.
+    public mutating func endLine() {
+        bytes.append(0x0A)
+        needsComma = false
+    }
+
+    public mutating func beginObject() {
+        separate()
+        bytes.append(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    public mutating func endObject() {
+        bytes.append(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    public mutating func beginArray() {
+        separate()
+        bytes.append(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    public mutating func endArray() {
+        bytes.append(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// An object key; the caller writes keys in sorted order.
+    public mutating func key(_ name: StaticString) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(contentsOf: UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount))
+        bytes.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+        needsComma = false
+    }
+
+    public mutating func null() {
+        separate()
+        bytes.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
+        needsComma = true
+    }
+
+    public mutating func bool(_ value: Bool) {
+        separate()
+        bytes.append(contentsOf: value ? [0x74, 0x72, 0x75, 0x65] : [0x66, 0x61, 0x6C, 0x73, 0x65])
+        needsComma = true
+    }
+
+    public mutating func int(_ value: Int) {
+        separate()
+        bytes.append(contentsOf: String(value).utf8)
+        needsComma = true
+    }
+
+    /// Foundation's form: the shortest text that reads back as the same double, without ".0".
+    public mutating func double(_ value: Double) {
+        separate()
+        var text = value.description
+        if text.hasSuffix(".0") { text.removeLast(2) }
+        bytes.append(contentsOf: text.utf8)
+        needsComma = true
+    }
+
+    public mutating func string(_ value: String) {
+        separate()
+        bytes.append(UInt8(ascii: "\""))
+        var text = value.nfc
+        text.withUTF8 { utf8 in
+            var plain = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                case UInt8(ascii: "\\"): bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+                case 0x08: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "b")])
+                case 0x09: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+                case 0x0A: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+                case 0x0C: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "f")])
+                case 0x0D: bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
+                }
+                plain = index + 1
+            }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
+        }
+        bytes.append(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    public mutating func string(_ value: String?) {
+        if let value { string(value) } else { null() }
+    }
+
+    public mutating func strings(_ values: [String]) {
+        beginArray()
+        for value in values { string(value) }
+        endArray()
+    }
+
+    public mutating func doubles(_ values: [Double]) {
+        beginArray()
+        for value in values { double(value) }
+        endArray()
+    }
+}
+
+/// A record with its own JSON writer and reader, for the bulk paths of `JSONLines`. Its
+/// `writeJSON` must give exactly the bytes of `JSONLines.line(for:)`; `init(json:)` throws
+/// `JSONRecordMismatch` wherever Foundation's decoder would not give the same value, and the
+/// line is then decoded by Foundation, which names the field in its error.
+public protocol JSONLinesRecord: Codable, Sendable {
+    func writeJSON(to writer: inout JSONWriter)
+    init(json: JSONValue) throws
+}
+
+/// A value that is not what a fast reader expects.
+public struct JSONRecordMismatch: Error {
+    public init() {}
+}
+
+extension JSONValue {
+    public func field(_ key: String) throws -> JSONValue {
+        guard case .object(let object) = self, let value = object[key] else { throw JSONRecordMismatch() }
+        return value
+    }
+
+    /// A key's value, or nil when the key is absent or null (as `decodeIfPresent` reads it).
+    public func optionalField(_ key: String) throws -> JSONValue? {
+        guard case .object(let object) = self else { throw JSONRecordMismatch() }
+        if let value = object[key], value != .null { return value }
+        return nil
+    }
+
+    public func stringValue() throws -> String {
+        guard case .string(let value) = self else { throw JSONRecordMismatch() }
+        return value
+    }
+
+    public func boolValue() throws -> Bool {
+        guard case .bool(let value) = self else { throw JSONRecordMismatch() }
+        return value
+    }
+
+    public func doubleValue() throws -> Double {
+        guard case .number(let value) = self else { throw JSONRecordMismatch() }
+        return value
+    }
+
+    public func intValue() throws -> Int {
+        guard case .number(let value) = self, value.rounded() == value, abs(value) < 9_007_199_254_740_992 else { throw JSONRecordMismatch() }
+        return Int(value)
+    }
+
+    public func arrayValue() throws -> [JSONValue] {
+        guard case .array(let values) = self else { throw JSONRecordMismatch() }
+        return values
+    }
+
+    public func stringsValue() throws -> [String] {
+        try arrayValue().map { try $0.stringValue() }
+    }
+
+    public func enumValue<T: RawRepresentable>(_ type: T.Type) throws -> T where T.RawValue == String {
+        guard let value = T(rawValue: try stringValue()) else { throw JSONRecordMismatch() }
+        return value
+    }
+}
