@@ -79,13 +79,15 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
-        .target(name: "BenchmarkSupport", swiftSettings: upcoming),
+        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .executableTarget(name: "review-benchmark", dependencies: [
             "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: upcoming),
+        .executableTarget(name: "pipeline-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore"], exclude: ["curator.py"],
+                          swiftSettings: upcoming),
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
                           swiftSettings: upcoming),
 

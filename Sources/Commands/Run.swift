@@ -82,6 +82,9 @@ struct StageOutcome: Encodable {
     var reason: String?
     var directory: String
     var seconds: Double
+    var cpuSeconds: Double
+    /// The run's peak resident memory so far, when the stage ended.
+    var peakMemoryBytes: Int
     var itemsIn: Int
     var itemsOut: Int
     var dropped: [String: Int]
@@ -93,6 +96,8 @@ struct StageOutcome: Encodable {
         reason = report.reason
         directory = layout.relative(report.directory)
         seconds = (report.seconds * 1000).rounded() / 1000
+        cpuSeconds = (report.cpuSeconds * 1000).rounded() / 1000
+        peakMemoryBytes = report.peakMemoryBytes
         itemsIn = report.summary.itemsIn
         itemsOut = report.summary.itemsOut
         dropped = report.summary.dropped
@@ -100,7 +105,7 @@ struct StageOutcome: Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case stage, status, reason, directory, seconds, itemsIn = "items_in", itemsOut = "items_out", dropped, notes
+        case stage, status, reason, directory, seconds, cpuSeconds = "cpu_seconds", peakMemoryBytes = "peak_memory_bytes", itemsIn = "items_in", itemsOut = "items_out", dropped, notes
     }
 }
 

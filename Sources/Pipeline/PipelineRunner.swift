@@ -77,6 +77,7 @@ public struct PipelineRunner: Sendable {
         var records: [StageName: StageRecord] = [:]
         for stage in stages where stage.name <= until {
             let stageProgress = progress.begin(stage.name)
+            let started = StageProgress.now(), usage = ResourceUsage.now()
             let decoded = DecodedOutputs()
             if let prepare = stage.prepare {
                 try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
@@ -86,12 +87,16 @@ public struct PipelineRunner: Sendable {
             for input in stage.inputs {
                 fingerprints[input.name] = try fingerprint(input, environment: environment, records: records)
             }
-            let report = try await cache.run(stage.name, key: Stage.key(stage: stage.name, fingerprints: fingerprints),
+            var report = try await cache.run(stage.name, key: Stage.key(stage: stage.name, fingerprints: fingerprints),
                                              fingerprints: fingerprints) { staging in
                 let context = StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: staging,
                                            progress: stageProgress, fingerprints: fingerprints, decoded: decoded)
                 return (try await stage.produce(context), context.reads)
             }
+            let used = ResourceUsage.now()
+            report.seconds = StageProgress.now() - started
+            report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds
+            report.peakMemoryBytes = used.peakMemoryBytes
             progress.finish(stageProgress, ran: !report.reused)
             upstream[stage.name] = report.directory
             records[stage.name] = report.record

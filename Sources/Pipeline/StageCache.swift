@@ -60,7 +60,26 @@ public struct StageReport: Sendable {
     public var record: StageRecord
     /// What it read, when it ran.
     public var reads: Set<StageInput>
+    /// Wall time of the stage, its preparation and cache check included.
     public var seconds: Double
+    /// Processor time (user and system, every thread) the stage took.
+    public var cpuSeconds: Double = 0
+    /// The process's peak resident memory when the stage ended.
+    public var peakMemoryBytes: Int = 0
+}
+
+/// The process's processor time and peak resident memory, from `getrusage`.
+struct ResourceUsage {
+    var cpuSeconds: Double
+    var peakMemoryBytes: Int
+
+    static func now() -> ResourceUsage {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        // ru_maxrss is in kilobytes on Linux.
+        return ResourceUsage(cpuSeconds: seconds(usage.ru_utime) + seconds(usage.ru_stime), peakMemoryBytes: usage.ru_maxrss * 1024)
+    }
 }
 
 /// Keeps stage outputs with the contract of DESIGN.md: each output directory is staged, flushed

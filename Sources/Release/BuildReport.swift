@@ -8,26 +8,32 @@ public enum BuildReport {
         var body = "<h1>\(escape(name)) build report</h1>\n"
         body += "<p>\(items.count) items. Counts are of the release candidate's records.</p>\n"
 
-        let subjects = Array(Set(items.map { "\($0.item.task.rawValue)/\($0.item.subject)" })).sorted()
+        // Counted in one pass: filtering every item for every subject and split grew with
+        // their product.
+        var perSplit: [String: [String: Int]] = [:]
+        var perLabel: [String: [CulturalSensitivity: Int]] = [:]
+        var perPosition: [String: [String: Int]] = [:]
+        for (item, split) in items {
+            let subject = "\(item.task.rawValue)/\(item.subject)"
+            perSplit[subject, default: [:]][split, default: 0] += 1
+            perLabel[subject, default: [:]][item.culturalSensitivity, default: 0] += 1
+            if item.task == .commonKnowledge, let answer = item.answer { perPosition[item.subject, default: [:]][answer, default: 0] += 1 }
+        }
+        let subjects = perSplit.keys.sorted()
         let splits = Array(Set(items.map(\.split))).sorted()
         body += "<h2>Items per subject and split</h2>\n"
         body += barChart(rows: subjects.map { subject in
-            (subject, splits.map { split in Double(items.filter { "\($0.item.task.rawValue)/\($0.item.subject)" == subject && $0.split == split }.count) })
+            (subject, splits.map { Double(perSplit[subject]?[$0] ?? 0) })
         }, legend: splits)
 
         body += "<h2>Cultural sensitivity per subject</h2>\n"
         body += barChart(rows: subjects.map { subject in
-            let members = items.map(\.item).filter { "\($0.task.rawValue)/\($0.subject)" == subject }
-            return (subject, [CulturalSensitivity.sensitive, .agnostic, .notAnnotated].map { label in
-                Double(members.filter { $0.culturalSensitivity == label }.count)
-            })
+            (subject, [CulturalSensitivity.sensitive, .agnostic, .notAnnotated].map { Double(perLabel[subject]?[$0] ?? 0) })
         }, legend: ["CS", "CA", "not annotated"])
 
         body += "<h2>Answer positions per subject</h2>\n"
-        let keyed = items.map(\.item).filter { $0.task == .commonKnowledge && $0.answer != nil }
-        let keyedSubjects = Array(Set(keyed.map(\.subject))).sorted()
-        body += barChart(rows: keyedSubjects.map { subject in
-            (subject, (0..<4).map { index in Double(keyed.filter { $0.subject == subject && $0.answer == Item.letter(index) }.count) })
+        body += barChart(rows: perPosition.keys.sorted().map { subject in
+            (subject, (0..<4).map { Double(perPosition[subject]?[Item.letter($0)] ?? 0) })
         }, legend: ["A", "B", "C", "D"])
 
         body += "<h2>Agreement per round</h2>\n"

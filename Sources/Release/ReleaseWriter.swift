@@ -26,6 +26,11 @@ public enum ReleaseWriter {
     /// Checks every record against the item schema (the project's `schemas/item.schema.json`
     /// when it has one, so a curator can tighten it); returns each violation with the item's id.
     public static func schemaViolations(_ items: [Item], schemaText: String, schemaName: String) throws -> [InputError] {
+        try schemaViolations(records: try JSONLines.encode(items), schemaText: schemaText, schemaName: schemaName)
+    }
+
+    /// Checks the records of a JSON Lines text, as they are written, against the item schema.
+    public static func schemaViolations(records: Data, schemaText: String, schemaName: String) throws -> [InputError] {
         let schema: JSONValue
         do {
             schema = try JSONValue.parse(Data(schemaText.utf8))
@@ -35,19 +40,42 @@ public enum ReleaseWriter {
         } catch {
             throw InputError(file: schemaName, "not a JSON schema: \(error)")
         }
-        // Checked on every core, each chunk with a validator of its own; problems in item order.
-        return try Parallel.chunks(items.count) { range in
+        let lines = records.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        // Checked on every core, each chunk with a validator of its own; problems in record order.
+        return try Parallel.chunks(lines.count) { range in
             let validator = try JSONSchemaValidator(schema: schema)
-            let encoder = JSONLines.makeEncoder()
             var problems: [InputError] = []
-            for item in items[range] {
-                let record = try JSONValue.parse(Data(try JSONLines.line(for: item, encoder: encoder).utf8))
+            for index in range {
+                let record = try JSONValue.parse(lines[lines.startIndex + index])
+                let name = if case .object(let fields) = record, case .string(let id)? = fields["id"] { id } else { "record \(index + 1)" }
                 for failure in validator.validate(record) {
-                    problems.append(InputError(file: schemaName, field: "\(item.id)\(failure.instancePath)", failure.message))
+                    problems.append(InputError(file: schemaName, field: "\(name)\(failure.instancePath)", failure.message))
                 }
             }
             return problems
         }.flatMap { $0 }
+    }
+
+    /// One data file of a release: a config's split, encoded.
+    public struct DataFile: Sendable {
+        public var config: ItemTask
+        public var split: String
+        public var records: Int
+        public var data: Data
+        public var path: String { dataPath(config: config, split: split) }
+    }
+
+    /// The data files of the splits, items in id order, each config's splits in name order.
+    public static func dataFiles(splits: [String: [Item]]) throws -> [DataFile] {
+        var files: [DataFile] = []
+        for config in ItemTask.allCases {
+            for split in splits.keys.sorted() {
+                let items = splits[split]!.filter { $0.task == config }.sorted { $0.id < $1.id }
+                guard !items.isEmpty else { continue }
+                files.append(DataFile(config: config, split: split, records: items.count, data: try JSONLines.encode(items)))
+            }
+        }
+        return files
     }
 
     /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.
@@ -59,19 +87,19 @@ public enum ReleaseWriter {
     /// (a staging directory: the caller moves it into place). Items are written in id order.
     @discardableResult
     public static func writeCandidate(splits: [String: [Item]], metadata: Metadata, to directory: URL) throws -> ReleaseManifest {
+        try writeCandidate(dataFiles: try dataFiles(splits: splits), splits: splits, metadata: metadata, to: directory)
+    }
+
+    /// Writes data files already encoded (and checked) by `dataFiles(splits:)`.
+    @discardableResult
+    public static func writeCandidate(dataFiles: [DataFile], splits: [String: [Item]], metadata: Metadata, to directory: URL) throws -> ReleaseManifest {
         var files: [ReleaseManifest.DataFile] = []
-        for config in ItemTask.allCases {
-            for split in splits.keys.sorted() {
-                let items = splits[split]!.filter { $0.task == config }.sorted { $0.id < $1.id }
-                guard !items.isEmpty else { continue }
-                let path = dataPath(config: config, split: split)
-                let data = try JSONLines.encode(items)
-                let url = directory.appendingPathComponent(path)
-                try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try AtomicFiles.writeAndSync(data, to: url)
-                files.append(ReleaseManifest.DataFile(path: path, config: config.rawValue, split: split, records: items.count,
-                                                      bytes: data.count, sha256: Hashing.sha256Hex(data)))
-            }
+        for file in dataFiles {
+            let url = directory.appendingPathComponent(file.path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try AtomicFiles.writeAndSync(file.data, to: url)
+            files.append(ReleaseManifest.DataFile(path: file.path, config: file.config.rawValue, split: file.split, records: file.records,
+                                                  bytes: file.data.count, sha256: Hashing.sha256Hex(file.data)))
         }
         let report = Data(BuildReport.html(name: metadata.name, items: splits.keys.sorted().flatMap { split in
             splits[split]!.sorted { $0.id < $1.id }.map { (item: $0, split: split) }

@@ -160,8 +160,9 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
             guard position < bytes.count else { throw error("a string without its closing quote") }
             if bytes[position] == UInt8(ascii: "\"") {
                 defer { position += 1 }
-                guard let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-                else { throw error("a string that is not valid UTF-8") }
+                guard let text = Self.text(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
+                    throw error("a string that is not valid UTF-8")
+                }
                 return text
             }
             var scalars = Array(UnsafeBufferPointer(rebasing: bytes[start..<position]))
@@ -201,8 +202,16 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
                 guard position < bytes.count else { throw error("a string without its closing quote") }
             }
             position += 1
-            guard let text = String(validating: scalars, as: UTF8.self) else { throw error("a string that is not valid UTF-8") }
+            guard let text = scalars.withUnsafeBufferPointer(Self.text) else { throw error("a string that is not valid UTF-8") }
             return text
+        }
+
+        /// The bytes as a string, or nil when they are not valid UTF-8: decoding repairs invalid
+        /// bytes, so valid text is text that decodes to the same bytes. (`String(validating:)`
+        /// took half of parsing a record.)
+        static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+            var text = String(decoding: bytes, as: UTF8.self)
+            return text.withUTF8 { $0.elementsEqual(bytes) } ? text : nil
         }
 
         mutating func hex4() throws -> UInt32 {

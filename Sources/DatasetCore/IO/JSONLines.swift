@@ -89,12 +89,13 @@ public enum JSONLines {
                     diagnostics.error(location, "empty line; JSON Lines needs one record a line")
                     continue
                 }
-                guard String(validating: lineData, as: UTF8.self) != nil else {
-                    diagnostics.error(location, "not valid UTF-8")
-                    continue
-                }
+                // The fast reader checks UTF-8 as it goes.
                 if let recordType, let record = try? recordType.init(json: JSONValue.parse(lineData)) {
                     records.append(record as! T)
+                    continue
+                }
+                guard String(validating: lineData, as: UTF8.self) != nil else {
+                    diagnostics.error(location, "not valid UTF-8")
                     continue
                 }
                 do {

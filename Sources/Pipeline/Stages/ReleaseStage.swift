@@ -79,9 +79,12 @@ extension Stage {
             context.progress.advance(by: reviewed.count)
             let released = splits.values.map(\.count).reduce(0, +)
             context.progress.step("checking and writing", total: released)
-            let violations = try ReleaseWriter.schemaViolations(splits.values.flatMap { $0 }, schemaText: try context.schemaText(.item) ?? builtInItemSchema,
-                                                                schemaName: SchemaFile.item.path)
-            try Diagnostics(violations).check()
+            // Encoded once: the schema checks the bytes that are written.
+            let dataFiles = try ReleaseWriter.dataFiles(splits: splits)
+            let schemaText = try context.schemaText(.item) ?? builtInItemSchema
+            try Diagnostics(try dataFiles.flatMap {
+                try ReleaseWriter.schemaViolations(records: $0.data, schemaText: schemaText, schemaName: SchemaFile.item.path)
+            }).check()
             let pipeline = try context.pipelineFile()
             let releaseName = try context.setting(.release, \.releaseName)
             let metadata = ReleaseWriter.Metadata(
@@ -90,7 +93,7 @@ extension Stage {
                 inputs: try Set(spec.inputPaths).sorted().map { .init(path: $0, sha256: try context.rawHash($0)) },
                 reviewStateSHA256: try context.reviewStateSHA256())
             let directory = try context.directory()
-            let manifest = try ReleaseWriter.writeCandidate(splits: splits, metadata: metadata, to: directory)
+            let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
             // Build reports beside the data; only the files the manifest lists are published.
             try context.writeReport(balanced.report, "reports/answer_positions.json")

@@ -1,0 +1,186 @@
+// The whole pipeline at the size it is for: generates N candidate items (Korean and English,
+// seven subjects, planted near-duplicates, beside the example's survey source), runs the real
+// `build-dataset run` cold, cached, and after one dedup setting changes, then `release` and
+// `verify`, with wall time, processor time and peak memory per stage; and runs, on the same
+// items, the plain Python a curator would write for the same work (curator.py: json +
+// datasketch MinHashLSH + random split); see README "Benchmarks".
+//
+//   swift build -c release --product build-dataset && swift run -c release pipeline-benchmark
+//       [--items 100000] [--project DIR] [--tool PATH] [--example raw] [--python python3]
+//       [--python-items N] [--no-python]
+import BenchmarkSupport
+import DatasetCore
+import Foundation
+
+let count = Int(option("--items", "100000"))!
+let arguments = CommandLine.arguments
+let here = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let tool = option("--tool", here.appendingPathComponent("build-dataset").path)
+let example = URL(fileURLWithPath: option("--example", "raw"))
+let project = URL(fileURLWithPath: option("--project", FileManager.default.temporaryDirectory
+    .appendingPathComponent("pipeline-benchmark-\(count)").path))
+let python = option("--python", "python3")
+let pythonItems = min(count, Int(option("--python-items", String(count)))!)
+let subjects = ["history", "science", "math", "language", "society", "geography", "arts"]
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("pipeline-benchmark: \(message)\n".utf8))
+    exit(1)
+}
+
+guard FileManager.default.isExecutableFile(atPath: tool) else {
+    fail("no build-dataset at \(tool); build it with `swift build -c release --product build-dataset` or pass --tool")
+}
+
+// MARK: - The project: two authored-item files, the example's survey, and a pipeline.
+
+func xmlEscaped(_ text: String) -> String {
+    text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+}
+
+let generationStart = DispatchTime.now()
+try? FileManager.default.removeItem(at: project)
+let raw = project.appendingPathComponent("raw")
+try FileManager.default.createDirectory(at: raw, withIntermediateDirectories: true)
+try FileManager.default.createDirectory(at: project.appendingPathComponent("pipelines"), withIntermediateDirectories: true)
+for folder in ["survey", "census"] {
+    try FileManager.default.copyItem(at: example.appendingPathComponent(folder), to: raw.appendingPathComponent(folder))
+}
+var generator = ItemGenerator(seed: 20_261_201)
+var files = ["ko": "", "en": ""]
+var originals: [(language: String, subject: String, question: String, choices: [String])] = []
+var planted = 0
+for index in 0..<count {
+    let language = generator.int(2) == 0 ? "ko" : "en"
+    var item: (question: String, choices: [String]), subject: String
+    // One in twenty is a near-copy of an earlier item: a few characters changed, or reformatted.
+    if index >= 1000, generator.int(20) == 0 {
+        let source = originals[generator.int(originals.count)]
+        let reformat = generator.int(4) == 0
+        item = (reformat ? generator.reformatted(source.question) : generator.edited(source.question, edits: 1 + generator.int(3)), source.choices)
+        subject = source.subject
+        planted += 1
+        let answer = Item.letter(generator.int(4))
+        files[source.language]! += "  <item id=\"p-\(index)\" subject=\"\(subject)\"><question>\(xmlEscaped(item.question))</question>"
+            + item.choices.map { "<choice>\(xmlEscaped($0))</choice>" }.joined() + "<answer>\(answer)</answer></item>\n"
+        continue
+    }
+    item = generator.original(korean: language == "ko")
+    subject = subjects[generator.int(subjects.count)]
+    originals.append((language, subject, item.question, item.choices))
+    let answer = Item.letter(generator.int(4))
+    files[language]! += "  <item id=\"g-\(index)\" subject=\"\(subject)\"><question>\(xmlEscaped(item.question))</question>"
+        + item.choices.map { "<choice>\(xmlEscaped($0))</choice>" }.joined() + "<answer>\(answer)</answer></item>\n"
+}
+for (language, body) in files {
+    let text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<items xmlns=\"urn:build-dataset:authored-items:1\" xml:lang=\"\(language)\">\n"
+        + body + "</items>\n"
+    try Data(text.utf8).write(to: raw.appendingPathComponent("items-\(language).xml"))
+}
+func pipeline(threshold: Double) -> String {
+    """
+    name: bench
+    seed: 20261201
+    sources:
+      - {id: social-values, kind: survey, questionnaire: raw/survey/questionnaire.yaml, tallies: raw/survey/tallies.csv,
+         margins: raw/census/kr_census2010_province_sex_age5_utf8.csv, margins_mapping: raw/census/mapping.yaml,
+         subject: social_values, language: ko, license: CC-BY-4.0, survey: {weighting: raking}}
+      - {id: items-ko, kind: authored, path: raw/items-ko.xml, subject: general, language: ko, license: CC-BY-4.0}
+      - {id: items-en, kind: authored, path: raw/items-en.xml, subject: general, language: en, license: CC-BY-4.0}
+    stages:
+      validate:
+        common_knowledge: {choices: 4, max_choice_length: 300}
+        social_value: {choices: 5}
+      dedup:
+        near_duplicates: {threshold: \(threshold)}
+      sample:
+        strata: [task, subject]
+        total: \(count / 2)
+        allocation: proportional
+      review:
+        include_unreviewed: true
+      release:
+        splits:
+          - {name: dev, per_subject: 5}
+          - {name: test}
+    release: {name: bench, license: CC-BY-4.0}
+
+    """
+}
+let pipelineFile = project.appendingPathComponent("pipelines/bench.yaml")
+try Data(pipeline(threshold: 0.8).utf8).write(to: pipelineFile)
+print("items: \(count) candidates (\(planted) planted near-copies) in Korean and English, \(subjects.count) subjects, and the example survey;"
+      + " generated in \(String(format: "%.1f", seconds(since: generationStart))) s into \(project.path)")
+print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+
+// MARK: - build-dataset, measured.
+
+struct StageFigures: Decodable {
+    var stage: String
+    var status: String
+    var seconds: Double
+    var cpuSeconds: Double
+    var peakMemoryBytes: Int
+    var itemsIn: Int
+    var itemsOut: Int
+}
+
+struct RunDocument: Decodable {
+    var stages: [StageFigures]
+}
+
+func format(_ seconds: Double) -> String { String(format: "%.1f s", seconds) }
+func mebibytes(kilobytes: Int) -> String { "\(kilobytes / 1024) MiB" }
+
+func run(_ title: String, _ arguments: [String]) throws -> MeasuredRun {
+    let measured = try measure([tool] + arguments)
+    guard measured.status == 0 else { fail("\(title): build-dataset \(arguments.joined(separator: " ")) exited with \(measured.status)") }
+    print("\n\(title): \(format(measured.seconds)) wall, \(format(measured.cpuSeconds)) processor, peak \(mebibytes(kilobytes: measured.peakKilobytes))")
+    return measured
+}
+
+func pipelineRun(_ title: String) throws -> MeasuredRun {
+    let measured = try run(title, ["run", "--project", project.path, "-p", "pipelines/bench.yaml", "--json", "--quiet"])
+    let document = try JSONDecoder.snakeCase.decode(RunDocument.self, from: measured.output)
+    print("| stage | status | items in → out | wall | processor | peak memory so far |")
+    print("|---|---|---|---|---|---|")
+    for stage in document.stages {
+        print("| \(stage.stage) | \(stage.status) | \(stage.itemsIn) → \(stage.itemsOut) | \(format(stage.seconds)) | \(format(stage.cpuSeconds)) "
+              + "| \(stage.peakMemoryBytes >> 20) MiB |")
+    }
+    return measured
+}
+
+extension JSONDecoder {
+    static var snakeCase: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+}
+
+let cold = try pipelineRun("cold run")
+_ = try pipelineRun("cached run")
+try Data(pipeline(threshold: 0.85).utf8).write(to: pipelineFile)
+_ = try pipelineRun("after stages.dedup.near_duplicates.threshold 0.8 → 0.85")
+_ = try run("release 1.0.0", ["release", "--project", project.path, "-p", "pipelines/bench.yaml", "--version", "1.0.0"])
+_ = try run("verify", ["verify", project.appendingPathComponent("releases/bench/1.0.0").path])
+
+// MARK: - The Python a curator would write, on the same items.
+
+if !arguments.contains("--no-python") {
+    let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("curator.py").path
+    let output = project.appendingPathComponent("curator-output")
+    let pythonPath = python.contains("/") ? python : "/usr/bin/env"
+    let pythonArguments = (python.contains("/") ? [] : [python]) + [script, raw.path, output.path, "--limit", String(pythonItems), "--total", String(pythonItems / 2)]
+    let measured = try measure([pythonPath] + pythonArguments)
+    if measured.status != 0 {
+        print("\ncurator.py did not run (\(python) \(script)); install datasketch with: pip install datasketch")
+    } else {
+        print("\ncurator.py (json + datasketch MinHashLSH + random split) on \(pythonItems) items: \(format(measured.seconds)) wall, "
+              + "\(format(measured.cpuSeconds)) processor, peak \(mebibytes(kilobytes: measured.peakKilobytes))")
+        print(String(decoding: measured.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        let ours = Double(count) / cold.seconds, theirs = Double(pythonItems) / measured.seconds
+        print(String(format: "throughput: build-dataset %.0f items/s cold, curator.py %.0f items/s: %.1f×", ours, theirs, ours / theirs))
+    }
+}
