@@ -75,10 +75,10 @@ public struct PipelineRunner: Sendable {
         var reports: [StageReport] = []
         var upstream: [StageName: URL] = [:]
         var records: [StageName: StageRecord] = [:]
+        let decoded = DecodedOutputs()
         for stage in stages where stage.name <= until {
             let stageProgress = progress.begin(stage.name)
             let started = StageProgress.now(), usage = ResourceUsage.now()
-            let decoded = DecodedOutputs()
             if let prepare = stage.prepare {
                 try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
                                                progress: stageProgress, decoded: decoded))
@@ -97,6 +97,7 @@ public struct PipelineRunner: Sendable {
             report.seconds = StageProgress.now() - started
             report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds
             report.peakMemoryBytes = used.peakMemoryBytes
+            decoded.drop(after: stage.name, in: stages.filter { $0.name <= until })
             progress.finish(stageProgress, ran: !report.reused)
             upstream[stage.name] = report.directory
             records[stage.name] = report.record

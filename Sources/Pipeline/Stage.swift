@@ -191,7 +191,7 @@ public final class StageContext: Sendable {
     /// The records of an earlier stage's file; none if the stage did not write it.
     public func read<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
         let url = try url(of: file, from: stage)
-        return try decoded.records(of: url) {
+        return try decoded.records(stage: stage, file: file) {
             guard FileManager.default.fileExists(atPath: url.path) else { return [] }
             return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
         }
@@ -217,7 +217,7 @@ public final class StageContext: Sendable {
 
     /// Writes records as JSONL into the stage's output folder, flushed.
     public func write(_ records: [some Encodable & Sendable], _ file: StageFile) throws {
-        try StageFiles.write(records, file.rawValue, in: directory())
+        if try StageFiles.write(records, file.rawValue, in: directory()) { decoded.keep(records, stage: stage, file: file) }
     }
 
     /// Writes a small report (pretty JSON) under the stage's output folder.
@@ -237,16 +237,33 @@ public final class StageContext: Sendable {
     public var jobs: Int { environment.jobs }
 }
 
-/// Records decoded from earlier stages' files during one stage, so that a file its `prepare`
-/// read is not decoded again by its `produce` (review reads the sampled items in both).
+/// Stage outputs held in memory during one run: what a stage wrote (when reading the file would
+/// give back exactly those records) and what a stage decoded, so that a later stage, or the same
+/// stage's `produce` after its `prepare`, does not decode the file again. The runner drops each
+/// file after the last stage that reads it.
 final class DecodedOutputs: Sendable {
-    private let records = Mutex<[URL: any Sendable]>([:])
+    private let records = Mutex<[String: any Sendable]>([:])
 
-    func records<T: Sendable>(of url: URL, decode: () throws -> [T]) throws -> [T] {
-        if let known = records.withLock({ $0[url] }) as? [T] { return known }
+    private static func key(_ stage: StageName, _ file: StageFile) -> String { "\(stage.rawValue)/\(file.rawValue)" }
+
+    func records<T: Sendable>(stage: StageName, file: StageFile, decode: () throws -> [T]) throws -> [T] {
+        if let known = records.withLock({ $0[Self.key(stage, file)] }) as? [T] { return known }
         let decoded = try decode()
-        records.withLock { $0[url] = decoded }
+        records.withLock { $0[Self.key(stage, file)] = decoded }
         return decoded
+    }
+
+    func keep<T: Sendable>(_ values: [T], stage: StageName, file: StageFile) {
+        records.withLock { $0[Self.key(stage, file)] = values }
+    }
+
+    /// Forgets the files no stage after `stage` reads.
+    func drop(after stage: StageName, in chain: [Stage]) {
+        let wanted = Set(chain.filter { $0.name > stage }.flatMap(\.inputs).compactMap { input -> String? in
+            if case .output(let from, let file) = input { return Self.key(from, file) }
+            return nil
+        })
+        records.withLock { held in held = held.filter { wanted.contains($0.key) } }
     }
 }
 

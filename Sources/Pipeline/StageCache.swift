@@ -167,10 +167,14 @@ struct StageCache: Sendable {
 
 /// Writes stage files into a staging directory: JSONL with a final flush.
 enum StageFiles {
-    static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws {
+    /// Writes records as JSON Lines; returns whether reading the file gives back exactly `items`.
+    @discardableResult
+    static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws -> Bool {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try AtomicFiles.writeAndSync(try JSONLines.encode(items), to: url)
+        let (data, exact) = try JSONLines.encodeTellingExactness(items)
+        try AtomicFiles.writeAndSync(data, to: url)
+        return exact
     }
 
     /// A small report as pretty, key-sorted JSON.

@@ -23,6 +23,11 @@ let python = option("--python", "python3")
 let pythonItems = min(count, Int(option("--python-items", String(count)))!)
 let subjects = ["history", "science", "math", "language", "society", "geography", "arts"]
 
+/// Prints a line at once, also into a pipe or a file (print would hold it until the end).
+func say(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
+
 func fail(_ message: String) -> Never {
     FileHandle.standardError.write(Data("pipeline-benchmark: \(message)\n".utf8))
     exit(1)
@@ -109,9 +114,9 @@ func pipeline(threshold: Double) -> String {
 }
 let pipelineFile = project.appendingPathComponent("pipelines/bench.yaml")
 try Data(pipeline(threshold: 0.8).utf8).write(to: pipelineFile)
-print("items: \(count) candidates (\(planted) planted near-copies) in Korean and English, \(subjects.count) subjects, and the example survey;"
+say("items: \(count) candidates (\(planted) planted near-copies) in Korean and English, \(subjects.count) subjects, and the example survey;"
       + " generated in \(String(format: "%.1f", seconds(since: generationStart))) s into \(project.path)")
-print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
+say("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, \(ProcessInfo.processInfo.physicalMemory >> 30) GiB")
 
 // MARK: - build-dataset, measured.
 
@@ -135,17 +140,17 @@ func mebibytes(kilobytes: Int) -> String { "\(kilobytes / 1024) MiB" }
 func run(_ title: String, _ arguments: [String]) throws -> MeasuredRun {
     let measured = try measure([tool] + arguments)
     guard measured.status == 0 else { fail("\(title): build-dataset \(arguments.joined(separator: " ")) exited with \(measured.status)") }
-    print("\n\(title): \(format(measured.seconds)) wall, \(format(measured.cpuSeconds)) processor, peak \(mebibytes(kilobytes: measured.peakKilobytes))")
+    say("\n\(title): \(format(measured.seconds)) wall, \(format(measured.cpuSeconds)) processor, peak \(mebibytes(kilobytes: measured.peakKilobytes))")
     return measured
 }
 
 func pipelineRun(_ title: String) throws -> MeasuredRun {
     let measured = try run(title, ["run", "--project", project.path, "-p", "pipelines/bench.yaml", "--json", "--quiet"])
     let document = try JSONDecoder.snakeCase.decode(RunDocument.self, from: measured.output)
-    print("| stage | status | items in → out | wall | processor | peak memory so far |")
-    print("|---|---|---|---|---|---|")
+    say("| stage | status | items in → out | wall | processor | peak memory so far |")
+    say("|---|---|---|---|---|---|")
     for stage in document.stages {
-        print("| \(stage.stage) | \(stage.status) | \(stage.itemsIn) → \(stage.itemsOut) | \(format(stage.seconds)) | \(format(stage.cpuSeconds)) "
+        say("| \(stage.stage) | \(stage.status) | \(stage.itemsIn) → \(stage.itemsOut) | \(format(stage.seconds)) | \(format(stage.cpuSeconds)) "
               + "| \(stage.peakMemoryBytes >> 20) MiB |")
     }
     return measured
@@ -175,12 +180,12 @@ if !arguments.contains("--no-python") {
     let pythonArguments = (python.contains("/") ? [] : [python]) + [script, raw.path, output.path, "--limit", String(pythonItems), "--total", String(pythonItems / 2)]
     let measured = try measure([pythonPath] + pythonArguments)
     if measured.status != 0 {
-        print("\ncurator.py did not run (\(python) \(script)); install datasketch with: pip install datasketch")
+        say("\ncurator.py did not run (\(python) \(script)); install datasketch with: pip install datasketch")
     } else {
-        print("\ncurator.py (json + datasketch MinHashLSH + random split) on \(pythonItems) items: \(format(measured.seconds)) wall, "
+        say("\ncurator.py (json + datasketch MinHashLSH + random split) on \(pythonItems) items: \(format(measured.seconds)) wall, "
               + "\(format(measured.cpuSeconds)) processor, peak \(mebibytes(kilobytes: measured.peakKilobytes))")
-        print(String(decoding: measured.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        say(String(decoding: measured.output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
         let ours = Double(count) / cold.seconds, theirs = Double(pythonItems) / measured.seconds
-        print(String(format: "throughput: build-dataset %.0f items/s cold, curator.py %.0f items/s: %.1f×", ours, theirs, ours / theirs))
+        say(String(format: "throughput: build-dataset %.0f items/s cold, curator.py %.0f items/s: %.1f×", ours, theirs, ours / theirs))
     }
 }

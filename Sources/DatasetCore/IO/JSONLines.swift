@@ -32,17 +32,23 @@ public enum JSONLines {
     }
 
     public static func encode<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> Data {
+        try encodeTellingExactness(values).data
+    }
+
+    /// The lines, and whether decoding them gives back exactly `values`: true for records with
+    /// their own writer (`JSONLinesRecord`) whose text NFC left unchanged.
+    public static func encodeTellingExactness<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> (data: Data, exact: Bool) {
         let values = Array(values)
         // Chunks of lines are encoded on every core and joined in order: the same bytes as one
         // thread, in about half the time on two cores.
-        let parts = try Parallel.chunks(values.count) { range in
+        let parts = try Parallel.chunks(values.count) { range -> (Data, Bool) in
             if Value.self is any JSONLinesRecord.Type {
                 var writer = JSONWriter()
                 for value in values[range] {
                     (value as! any JSONLinesRecord).writeJSON(to: &writer)
                     writer.endLine()
                 }
-                return Data(writer.bytes)
+                return (Data(writer.bytes), !writer.normalizedText)
             }
             let encoder = makeEncoder()
             var output = Data()
@@ -50,11 +56,11 @@ public enum JSONLines {
                 output.append(contentsOf: try line(for: value, encoder: encoder).utf8)
                 output.append(0x0A)
             }
-            return output
+            return (output, false)
         }
-        var output = Data(capacity: parts.map(\.count).reduce(0, +))
-        for part in parts { output.append(part) }
-        return output
+        var output = Data(capacity: parts.map(\.0.count).reduce(0, +))
+        for part in parts { output.append(part.0) }
+        return (output, Value.self is any JSONLinesRecord.Type && parts.allSatisfy(\.1))
     }
 
     /// Writes records atomically to `url`.

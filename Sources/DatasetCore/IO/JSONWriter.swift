@@ -6,6 +6,8 @@ public import SchemaValidation
 /// through it: Foundation's encoder spent half of a 100,000-item run boxing values.
 public struct JSONWriter {
     public private(set) var bytes: [UInt8] = []
+    /// Some string was changed by NFC: decoding the text would not give the values written.
+    public private(set) var normalizedText = false
     private var needsComma = false
 
     public init() {}
@@ -82,6 +84,7 @@ public struct JSONWriter {
         separate()
         bytes.append(UInt8(ascii: "\""))
         var text = value.nfc
+        if !normalizedText, !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
         text.withUTF8 { utf8 in
             var plain = 0
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
