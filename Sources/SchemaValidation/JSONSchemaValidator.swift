@@ -42,6 +42,9 @@ public struct JSONSchemaValidator: Sendable {
     /// Every `pattern` and `patternProperties` key of the schema, compiled once: compiling them
     /// for each value checked was a fifth of checking a release's records.
     let compiled: CompiledPatterns
+    let rootNode: SchemaNode
+    /// The targets of the schema's `$ref`s that resolve.
+    let referenced: [String: SchemaNode]
 
     /// Checks that every keyword in the schema is one this validator applies.
     public init(schema: JSONValue) throws {
@@ -50,6 +53,18 @@ public struct JSONSchemaValidator: Sendable {
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         Self.compilePatterns(in: schema, into: &patterns)
         compiled = CompiledPatterns(regexes: patterns)
+        var references: Set<String> = []
+        rootNode = SchemaNode(schema, references: &references)
+        var resolved: [String: SchemaNode] = [:]
+        var unresolvable: Set<String> = []
+        while let reference = references.popFirst() {
+            guard resolved[reference] == nil, !unresolvable.contains(reference) else { continue }
+            guard let target = Self.resolve(reference, in: schema) else { unresolvable.insert(reference); continue }
+            var more: Set<String> = []
+            resolved[reference] = SchemaNode(target, references: &more)
+            references.formUnion(more.filter { resolved[$0] == nil })
+        }
+        referenced = resolved
     }
 
     /// Compiled regular expressions by their source. A `Regex` is not declared `Sendable`, but
@@ -118,7 +133,7 @@ public struct JSONSchemaValidator: Sendable {
     /// Every way `instance` breaks the schema (empty when it is valid), in a stable order.
     public func validate(_ instance: JSONValue) -> [Failure] {
         var failures: [Failure] = []
-        check(instance, against: root, at: "", depth: 0, into: &failures)
+        check(instance, against: rootNode, at: "", depth: 0, into: &failures)
         // Properties are checked in whatever order a dictionary holds them (sorting them for
         // every object was a fifth of checking a record); the failures are put in order here.
         return failures.sorted { ($0.instancePath, $0.keyword, $0.message) < ($1.instancePath, $1.keyword, $1.message) }
@@ -128,7 +143,7 @@ public struct JSONSchemaValidator: Sendable {
         validate(instance).isEmpty
     }
 
-    private func resolve(_ reference: String) -> JSONValue? {
+    private static func resolve(_ reference: String, in root: JSONValue) -> JSONValue? {
         var current = root
         let pointer = reference.dropFirst()
         guard !pointer.isEmpty else { return root }
@@ -150,74 +165,66 @@ public struct JSONSchemaValidator: Sendable {
         return current
     }
 
-    private func check(_ instance: JSONValue, against schema: JSONValue, at path: String, depth: Int, into failures: inout [Failure]) {
+    private func check(_ instance: JSONValue, against schema: SchemaNode, at path: String, depth: Int, into failures: inout [Failure]) {
         func fail(_ keyword: String, _ message: String) {
             failures.append(Failure(instancePath: path, keyword: keyword, message: message))
         }
-        switch schema {
-        case .bool(true): return
-        case .bool(false): fail("false", "no value is allowed here"); return
-        case .object: break
-        default: return
+        switch schema.verdict {
+        case .any: return
+        case .none: fail("false", "no value is allowed here"); return
+        case .check: break
         }
         guard depth < 64 else { fail("$ref", "references nest deeper than 64"); return }
-        func valid(_ value: JSONValue, _ subschema: JSONValue, _ subpath: String) -> Bool {
+        func valid(_ value: JSONValue, _ subschema: SchemaNode, _ subpath: String) -> Bool {
             var scratch: [Failure] = []
             check(value, against: subschema, at: subpath, depth: depth + 1, into: &scratch)
             return scratch.isEmpty
         }
-        func descend(_ value: JSONValue, _ subschema: JSONValue, _ subpath: String) {
+        func descend(_ value: JSONValue, _ subschema: SchemaNode, _ subpath: String) {
             check(value, against: subschema, at: subpath, depth: depth + 1, into: &failures)
         }
 
-        if case .string(let reference) = schema["$ref"] {
-            if let target = resolve(reference) { descend(instance, target, path) } else { fail("$ref", "cannot resolve \(reference)") }
+        if let reference = schema.reference {
+            if let target = referenced[reference] { descend(instance, target, path) } else { fail("$ref", "cannot resolve \(reference)") }
         }
-        if let type = schema["type"] {
-            let allowed: [String]
-            switch type {
-            case .string(let name): allowed = [name]
-            case .array(let names): allowed = names.compactMap { if case .string(let name) = $0 { name } else { nil } }
-            default: allowed = []
-            }
-            if !instance.typeNames.contains(where: allowed.contains) {
-                fail("type", "expected \(allowed.joined(separator: " or ")), found \(instance.typeNames[0])")
-            }
+        if let allowed = schema.types, !allowed.contains(where: instance.hasType) {
+            fail("type", "expected \(allowed.joined(separator: " or ")), found \(instance.typeNames[0])")
         }
-        if case .array(let options) = schema["enum"], !options.contains(where: { equal($0, instance) }) {
+        if let options = schema.enumValues, !options.contains(where: { equal($0, instance) }) {
             fail("enum", "value is not one of the allowed values")
         }
-        if let constant = schema["const"], !equal(constant, instance) {
+        if let constant = schema.constant, !equal(constant, instance) {
             fail("const", "value is not the required constant")
         }
-        if case .string(let text) = instance {
-            let length = text.unicodeScalars.count
-            if case .number(let bound) = schema["minLength"], Double(length) < bound { fail("minLength", "shorter than \(Int(bound)) characters") }
-            if case .number(let bound) = schema["maxLength"], Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
-            if case .string(let pattern) = schema["pattern"] {
+        switch instance {
+        case .string(let text):
+            if schema.minLength != nil || schema.maxLength != nil {
+                let length = text.unicodeScalars.count
+                if let bound = schema.minLength, Double(length) < bound { fail("minLength", "shorter than \(Int(bound)) characters") }
+                if let bound = schema.maxLength, Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
+            }
+            if let pattern = schema.pattern {
                 if let regex = compiled.regexes[pattern] {
                     if (try? regex.firstMatch(in: text)) == nil { fail("pattern", "does not match \(pattern)") }
                 } else {
                     fail("pattern", "the pattern \(pattern) is not a valid regular expression")
                 }
             }
-        }
-        if case .number(let value) = instance {
-            if case .number(let bound) = schema["minimum"], value < bound { fail("minimum", "less than \(bound)") }
-            if case .number(let bound) = schema["maximum"], value > bound { fail("maximum", "greater than \(bound)") }
-            if case .number(let bound) = schema["exclusiveMinimum"], value <= bound { fail("exclusiveMinimum", "not greater than \(bound)") }
-            if case .number(let bound) = schema["exclusiveMaximum"], value >= bound { fail("exclusiveMaximum", "not less than \(bound)") }
-            if case .number(let divisor) = schema["multipleOf"], divisor > 0 {
+        case .number(let value):
+            if let bound = schema.minimum, value < bound { fail("minimum", "less than \(bound)") }
+            if let bound = schema.maximum, value > bound { fail("maximum", "greater than \(bound)") }
+            if let bound = schema.exclusiveMinimum, value <= bound { fail("exclusiveMinimum", "not greater than \(bound)") }
+            if let bound = schema.exclusiveMaximum, value >= bound { fail("exclusiveMaximum", "not less than \(bound)") }
+            if let divisor = schema.multipleOf, divisor > 0 {
                 let quotient = value / divisor
                 if !quotient.isFinite || abs(quotient - quotient.rounded()) > 1e-9 * max(1, abs(quotient)) {
                     fail("multipleOf", "not a multiple of \(divisor)")
                 }
             }
-        }
-        if case .array(let elements) = instance {
-            if case .number(let bound) = schema["minItems"], Double(elements.count) < bound { fail("minItems", "fewer than \(Int(bound)) items") }
-            if case .number(let bound) = schema["maxItems"], Double(elements.count) > bound { fail("maxItems", "more than \(Int(bound)) items") }
-            if case .bool(true) = schema["uniqueItems"] {
+        case .array(let elements):
+            if let bound = schema.minItems, Double(elements.count) < bound { fail("minItems", "fewer than \(Int(bound)) items") }
+            if let bound = schema.maxItems, Double(elements.count) > bound { fail("maxItems", "more than \(Int(bound)) items") }
+            if schema.uniqueItems {
                 outer: for i in elements.indices {
                     for j in elements.indices where j > i && equal(elements[i], elements[j]) {
                         fail("uniqueItems", "items \(i) and \(j) are equal")
@@ -226,92 +233,73 @@ public struct JSONSchemaValidator: Sendable {
                 }
             }
             var start = 0
-            if case .array(let prefix) = schema["prefixItems"] {
+            if let prefix = schema.prefixItems {
                 for (index, subschema) in prefix.enumerated() where index < elements.count {
                     descend(elements[index], subschema, "\(path)/\(index)")
                 }
                 start = prefix.count
             }
-            if let items = schema["items"] {
+            if let items = schema.items {
                 for index in elements.indices where index >= start { descend(elements[index], items, "\(path)/\(index)") }
             }
-        }
-        if case .object(let object) = instance {
-            if case .number(let bound) = schema["minProperties"], Double(object.count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
-            if case .number(let bound) = schema["maxProperties"], Double(object.count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
-            if case .array(let required) = schema["required"] {
-                for case .string(let name) in required where object[name] == nil {
-                    failures.append(Failure(instancePath: "\(path)/\(escape(name))", keyword: "required", message: "missing required property"))
-                }
+        case .object(let object):
+            if let bound = schema.minProperties, Double(object.count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
+            if let bound = schema.maxProperties, Double(object.count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
+            for name in schema.required ?? [] where object[name] == nil {
+                failures.append(Failure(instancePath: "\(path)/\(SchemaNode.escape(name))", keyword: "required", message: "missing required property"))
             }
-            if case .object(let dependencies) = schema["dependentRequired"] {
-                for (name, needed) in dependencies where object[name] != nil {
-                    if case .array(let list) = needed {
-                        for case .string(let other) in list where object[other] == nil {
-                            fail("dependentRequired", "'\(name)' needs '\(other)'")
-                        }
-                    }
-                }
+            for (name, needed) in schema.dependentRequired where object[name] != nil {
+                for other in needed where object[other] == nil { fail("dependentRequired", "'\(name)' needs '\(other)'") }
             }
             var matched: Set<String> = []
-            if case .object(let properties) = schema["properties"] {
-                for (name, subschema) in properties {
-                    if let value = object[name] {
-                        matched.insert(name)
-                        descend(value, subschema, "\(path)/\(escape(name))")
-                    }
+            for (name, escaped, subschema) in schema.properties ?? [] {
+                if let value = object[name] {
+                    if schema.tracksMatches { matched.insert(name) }
+                    descend(value, subschema, "\(path)/\(escaped)")
                 }
             }
-            if case .object(let patterns) = schema["patternProperties"] {
-                for (pattern, subschema) in patterns {
-                    guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
-                    for (name, value) in object where (try? regex.firstMatch(in: name)) != nil {
-                        matched.insert(name)
-                        descend(value, subschema, "\(path)/\(escape(name))")
-                    }
+            for (pattern, subschema) in schema.patternProperties ?? [] {
+                guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
+                for (name, value) in object where (try? regex.firstMatch(in: name)) != nil {
+                    matched.insert(name)
+                    descend(value, subschema, "\(path)/\(SchemaNode.escape(name))")
                 }
             }
-            if let additional = schema["additionalProperties"] {
+            if let additional = schema.additionalProperties {
                 for (name, value) in object where !matched.contains(name) {
-                    if case .bool(false) = additional {
-                        failures.append(Failure(instancePath: "\(path)/\(escape(name))", keyword: "additionalProperties", message: "property is not allowed"))
+                    if additional.verdict == .none {
+                        failures.append(Failure(instancePath: "\(path)/\(SchemaNode.escape(name))", keyword: "additionalProperties", message: "property is not allowed"))
                     } else {
-                        descend(value, additional, "\(path)/\(escape(name))")
+                        descend(value, additional, "\(path)/\(SchemaNode.escape(name))")
                     }
                 }
             }
-            if let names = schema["propertyNames"] {
+            if let names = schema.propertyNames {
                 for name in object.keys where !valid(.string(name), names, path) {
                     fail("propertyNames", "property name '\(name)' is not allowed")
                 }
             }
+        default:
+            break
         }
-        if case .array(let all) = schema["allOf"] {
-            for subschema in all { descend(instance, subschema, path) }
-        }
-        if case .array(let any) = schema["anyOf"], !any.contains(where: { valid(instance, $0, path) }) {
+        for subschema in schema.allOf ?? [] { descend(instance, subschema, path) }
+        if let any = schema.anyOf, !any.contains(where: { valid(instance, $0, path) }) {
             fail("anyOf", "matches none of the alternatives")
         }
-        if case .array(let one) = schema["oneOf"] {
+        if let one = schema.oneOf {
             let matches = one.filter { valid(instance, $0, path) }.count
             if matches != 1 { fail("oneOf", "matches \(matches) of the alternatives, not exactly one") }
         }
-        if let negated = schema["not"], valid(instance, negated, path) {
+        if let negated = schema.not, valid(instance, negated, path) {
             fail("not", "matches a schema it must not match")
         }
-        if let condition = schema["if"] {
+        if let condition = schema.condition {
             if valid(instance, condition, path) {
-                if let then = schema["then"] { descend(instance, then, path) }
-            } else if let otherwise = schema["else"] {
+                if let then = schema.then { descend(instance, then, path) }
+            } else if let otherwise = schema.otherwise {
                 descend(instance, otherwise, path)
             }
         }
-    }
-
-    private func escape(_ name: String) -> String {
-        // Most names have neither character; replacing in them was a third of checking a record.
-        guard name.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return name }
-        return name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
     }
 
     /// JSON equality: numbers by value, objects regardless of key order.

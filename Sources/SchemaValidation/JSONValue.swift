@@ -238,6 +238,15 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
         }
     }
 
+    /// Whether the value has the JSON Schema type `name`, without listing its types.
+    func hasType(_ name: String) -> Bool {
+        switch (self, name) {
+        case (.null, "null"), (.bool, "boolean"), (.number, "number"), (.string, "string"), (.array, "array"), (.object, "object"): true
+        case (.number(let value), "integer"): value.rounded() == value && value.isFinite
+        default: false
+        }
+    }
+
     subscript(key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
