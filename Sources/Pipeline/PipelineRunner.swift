@@ -79,13 +79,13 @@ public struct PipelineRunner: Sendable {
         for stage in stages where stage.name <= until {
             let stageProgress = progress.begin(stage.name)
             let started = StageProgress.now(), usage = ResourceUsage.now()
-            if let prepare = stage.prepare {
-                try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
-                                               progress: stageProgress, decoded: decoded))
-            }
             var fingerprints: [String: String] = [:]
             for input in stage.inputs {
                 fingerprints[input.name] = try fingerprint(input, environment: environment, records: records)
+            }
+            if let prepare = stage.prepare {
+                try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
+                                               progress: stageProgress, fingerprints: fingerprints, decoded: decoded))
             }
             var report = try await cache.run(stage.name, key: Stage.key(stage: stage.name, fingerprints: fingerprints),
                                              fingerprints: fingerprints) { staging in

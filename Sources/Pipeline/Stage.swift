@@ -71,7 +71,8 @@ public struct Stage: Sendable {
     public let outputs: [StageFile]
     /// What else it writes, in words (files written only in some cases, reports).
     public let otherOutputs: [String]
-    /// Work done on every run, whether the output is reused or not, before the key is computed.
+    /// Work done on every run, whether the output is reused or not, once the key is computed
+    /// (it may not change the key's inputs).
     let prepare: (@Sendable (StageContext) async throws -> Void)?
     /// Writes the outputs into `context.directory` and says what it did.
     let produce: @Sendable (StageContext) async throws -> StageSummary
@@ -203,6 +204,13 @@ public final class StageContext: Sendable {
         try use(.reviewState)
         if let value = fingerprints[StageInput.reviewState.name] { return value }
         return try ReviewStore(url: environment.layout.reviewDatabase).decisionStateHash()
+    }
+
+    /// The value a declared input went into the stage's key with.
+    public func fingerprint(of input: StageInput) throws -> String {
+        try use(input)
+        guard let value = fingerprints[input.name] else { preconditionFailure("stage \(stage.rawValue) has no fingerprint of \(input.name)") }
+        return value
     }
 
     public func reviewStore() throws -> ReviewStore {

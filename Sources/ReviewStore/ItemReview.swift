@@ -13,16 +13,18 @@ extension ReviewStore {
     /// Items rejected in a round are dropped; items still waiting in a round are dropped too unless
     /// the plan includes unreviewed items (then they pass, marked `in_review` or `unreviewed`).
     public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
-        let snapshot = try ReviewSnapshot(store: self, plan: plan)
+        let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
+        let known = Dictionary(zip(items, hashes).map { ($0.id, (item: $0, contentHash: $1)) }, uniquingKeysWith: { a, _ in a })
+        let snapshot = try ReviewSnapshot(store: self, plan: plan, known: known)
         let latest = Dictionary(snapshot.pool.map { ($0.item.id, $0) }, uniquingKeysWith: { a, _ in a })
         var result = ReviewedItems()
-        for original in items {
+        for (original, hash) in zip(items, hashes) {
             guard let member = latest[original.id] else {
                 result.kept.append(original)
                 continue
             }
             var item = original
-            if member.contentHash != original.contentHash {
+            if member.contentHash != hash {
                 // A reviewer revised the registered version: their text is the item's now.
                 item.question = member.item.question
                 item.choices = member.item.choices

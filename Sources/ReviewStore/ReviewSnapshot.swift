@@ -39,9 +39,9 @@ struct ReviewSnapshot {
 
     static func key(_ round: String, _ id: String, _ hash: String) -> String { "\(round)/\(id)/\(hash)" }
 
-    init(store: ReviewStore, plan: ReviewPlan) throws {
+    init(store: ReviewStore, plan: ReviewPlan, known: [String: (item: Item, contentHash: String)] = [:]) throws {
         self.plan = plan
-        pool = try store.poolItems()
+        pool = try store.poolItems(known: known)
         for row in try store.database.query("SELECT id, version, content_hash, revised_in FROM items ORDER BY id, version DESC") {
             lineage[row[0].text!, default: []].append((Int(row[1].integer!), row[2].text!, row[3].text))
         }

@@ -177,7 +177,7 @@ public final class ReviewStore {
     /// (or one whose registered content a reviewer has since revised) is left alone, so a re-run
     /// writes nothing. Returns how many versions were new.
     @discardableResult
-    public func register(_ items: [Item], actor: String) throws -> Int {
+    public func register(_ items: [Item], actor: String, from source: String? = nil) throws -> Int {
         // Hashes and records are made on every core before the write lock is taken; what is
         // registered already is read in one query rather than one per item.
         let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
@@ -208,8 +208,18 @@ public final class ReviewStore {
                 try appendAudit(actor: actor, action: "pool.updated", subject: "pool",
                                 detail: Hashing.sha256Hex(parts: pool.sorted()))
             }
+            if let source, try registeredSource() != source {
+                try appendAudit(actor: actor, action: "pool.registered", subject: "pool", detail: source)
+            }
             return fresh.count
         }
+    }
+
+    /// What the last registration said it registered (a pipeline gives the SHA-256 of the file
+    /// its items came from): when it is the same again, registering would change nothing.
+    public func registeredSource() throws -> String? {
+        // The newest entries are read first; the marker is the last entry a registration writes.
+        try database.query("SELECT detail FROM audit_log WHERE action = 'pool.registered' ORDER BY seq DESC LIMIT 1").first?.first?.text
     }
 
     /// The next version number of an item (1 for a new one). Call inside a transaction.
@@ -276,19 +286,28 @@ public final class ReviewStore {
 
     /// The items of the latest pipeline run, each at its latest version, in id order.
     public func poolItems() throws -> [ItemVersion] {
+        try poolItems(known: [:])
+    }
+
+    /// The pool, taking each item whose registered content hash is `known`'s from there rather
+    /// than decoding its stored record (the review stage has the items in hand).
+    func poolItems(known: [String: (item: Item, contentHash: String)]) throws -> [ItemVersion] {
         let rows = try database.query("""
-            SELECT i.record, i.version, i.content_hash, i.author, i.revised_in FROM pool p JOIN items i ON i.id = p.item_id
+            SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p JOIN items i ON i.id = p.item_id
             WHERE i.version = (SELECT MAX(version) FROM items WHERE id = p.item_id) ORDER BY p.item_id
             """)
-        // The records are decoded together, on every core.
+        var items: [Item?] = rows.map { row in known[row[0].text!].flatMap { $0.contentHash == row[2].text! ? $0.item : nil } }
+        // The others' records are read and decoded together, on every core.
+        let missing = items.indices.filter { items[$0] == nil }
         var records = Data()
-        for row in rows {
-            records.append(contentsOf: row[0].text!.utf8)
+        for index in missing {
+            let record = try database.query("SELECT record FROM items WHERE id = ? AND version = ?", [rows[index][0], rows[index][1]])
+            records.append(contentsOf: record.first?.first?.text?.utf8 ?? "".utf8)
             records.append(0x0A)
         }
-        let items = try JSONLines.decode(Item.self, from: records, file: "review database")
+        for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { items[index] = item }
         return zip(items, rows).map { item, row in
-            ItemVersion(item: item, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text, revisedIn: row[4].text)
+            ItemVersion(item: item!, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text, revisedIn: row[4].text)
         }
     }
 

@@ -53,16 +53,14 @@ public struct JSONSchemaValidator: Sendable {
         var patterns: [String: Regex<AnyRegexOutput>] = [:]
         Self.compilePatterns(in: schema, into: &patterns)
         compiled = CompiledPatterns(regexes: patterns)
-        var references: Set<String> = []
-        rootNode = SchemaNode(schema, references: &references)
+        let references = SchemaNode.References()
+        rootNode = SchemaNode(schema, references: references)
         var resolved: [String: SchemaNode] = [:]
         var unresolvable: Set<String> = []
-        while let reference = references.popFirst() {
+        while let reference = references.names.popFirst() {
             guard resolved[reference] == nil, !unresolvable.contains(reference) else { continue }
             guard let target = Self.resolve(reference, in: schema) else { unresolvable.insert(reference); continue }
-            var more: Set<String> = []
-            resolved[reference] = SchemaNode(target, references: &more)
-            references.formUnion(more.filter { resolved[$0] == nil })
+            resolved[reference] = SchemaNode(target, references: references)
         }
         referenced = resolved
     }

@@ -29,17 +29,22 @@ final class SchemaNode: @unchecked Sendable {
     /// Only an object schema with property keywords needs the names its properties matched.
     var tracksMatches: Bool { patternProperties != nil || additionalProperties != nil }
 
-    /// Reads the keywords of `schema`; references it holds are listed in `references`.
-    init(_ schema: JSONValue, references: inout Set<String>) {
+    /// The `$ref`s met while reading a schema.
+    final class References {
+        var names: Set<String> = []
+    }
+
+    /// Reads the keywords of `schema`; references it holds are added to `references`.
+    init(_ schema: JSONValue, references: References) {
         switch schema {
         case .bool(true): verdict = .any; return
         case .bool(false): verdict = .none; return
         case .object: break
         default: verdict = .any; return
         }
-        func node(_ value: JSONValue?) -> SchemaNode? { value.map { SchemaNode($0, references: &references) } }
+        func node(_ value: JSONValue?) -> SchemaNode? { value.map { SchemaNode($0, references: references) } }
         func nodes(_ value: JSONValue?) -> [SchemaNode]? {
-            if case .array(let values)? = value { return values.map { SchemaNode($0, references: &references) } }
+            if case .array(let values)? = value { return values.map { SchemaNode($0, references: references) } }
             return nil
         }
         func number(_ key: String) -> Double? {
@@ -48,7 +53,7 @@ final class SchemaNode: @unchecked Sendable {
         }
         if case .string(let value)? = schema["$ref"] {
             reference = value
-            references.insert(value)
+            references.names.insert(value)
         }
         switch schema["type"] {
         case .string(let name)?: types = [name]
@@ -77,10 +82,10 @@ final class SchemaNode: @unchecked Sendable {
             }
         }
         if case .object(let children)? = schema["properties"] {
-            properties = children.sorted { $0.key < $1.key }.map { ($0.key, Self.escape($0.key), SchemaNode($0.value, references: &references)) }
+            properties = children.sorted { $0.key < $1.key }.map { ($0.key, Self.escape($0.key), SchemaNode($0.value, references: references)) }
         }
         if case .object(let children)? = schema["patternProperties"] {
-            patternProperties = children.sorted { $0.key < $1.key }.map { ($0.key, SchemaNode($0.value, references: &references)) }
+            patternProperties = children.sorted { $0.key < $1.key }.map { ($0.key, SchemaNode($0.value, references: references)) }
         }
         additionalProperties = node(schema["additionalProperties"])
         propertyNames = node(schema["propertyNames"])

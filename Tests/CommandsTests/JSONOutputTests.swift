@@ -18,6 +18,11 @@ import DatasetCore
         #expect(stages.allSatisfy { $0["status"] as? String == "ran" && $0["reason"] as? String == "no earlier output" })
         #expect(stages[1]["items_in"] as? Int == 39 && stages[1]["items_out"] as? Int == 34)
         #expect((stages[1]["dropped"] as? [String: Int])?["needs_key"] == 3)
+        // What each stage took: processor time, and the run's peak memory, which never falls.
+        let peaks = stages.compactMap { $0["peak_memory_bytes"] as? Int }
+        #expect(peaks.count == 6 && peaks.first! > 1 << 20 && zip(peaks, peaks.dropFirst()).allSatisfy { $0 <= $1 })
+        #expect(stages.allSatisfy { ($0["cpu_seconds"] as? Double).map { $0 >= 0 } == true && ($0["seconds"] as? Double ?? -1) >= 0 })
+        #expect(stages.compactMap { $0["cpu_seconds"] as? Double }.reduce(0, +) > 0)
         #expect(run["release_candidate"] as? String == "build/example/release")
         let again = try document(try Binary.run(["run", "--json"], in: project.directory))
         #expect((again["stages"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "reused" && $0["reason"] == nil } == true)

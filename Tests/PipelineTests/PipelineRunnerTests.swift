@@ -144,6 +144,25 @@ extension ProjectCopy {
         #expect(try store.latestVersions().count == reports.first { $0.summary.stage == .review }!.summary.itemsIn)
     }
 
+    /// The database records which sample output it registered: a run with the same one writes
+    /// nothing to it, and one with another registers again.
+    @Test func theSameSampleOutputIsRegisteredOnce() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let store = try ReviewStore(url: try project.runner().layout.reviewDatabase)
+        func entries() throws -> [String] {
+            try store.database.query("SELECT action FROM audit_log ORDER BY seq").compactMap { $0[0].text }
+        }
+        let first = try entries()
+        #expect(first.filter { $0 == "pool.registered" }.count == 1 && first.contains("item.registered"))
+        _ = try await project.runner().run()
+        #expect(try entries() == first)
+        try StageChainTests.editPipeline(project, "question_length: {min: 8,", "question_length: {min: 30,")
+        _ = try await project.runner().run()
+        #expect(try entries().filter { $0 == "pool.registered" }.count == 2)
+    }
+
     @Test func aRejectionRecordedInTheStoreDropsTheItemFromTheRelease() async throws {
         let project = try ProjectCopy()
         defer { project.remove() }
