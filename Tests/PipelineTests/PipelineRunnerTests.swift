@@ -89,6 +89,21 @@ extension ProjectCopy {
         #expect(try project.snapshot("build/example/release") == release)
     }
 
+    /// An output of the recorded size written after its record is hashed again, and rebuilt.
+    @Test func anOutputEditedInPlaceIsRebuilt() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let items = project.directory.appendingPathComponent("build/example/validate/items.jsonl")
+        var data = try Data(contentsOf: items)
+        let quote = try #require(data.firstIndex(of: UInt8(ascii: "a")))
+        data[quote] = UInt8(ascii: "b")
+        try data.write(to: items)
+        let reports = try await project.runner().run()
+        #expect(reports[1].reused == false && reports[1].reason == "its earlier output is damaged or incomplete")
+        #expect(try Data(contentsOf: items) != data)
+    }
+
     @Test func untilStopsAfterTheNamedStage() async throws {
         let project = try ExampleProject()
         defer { project.remove() }

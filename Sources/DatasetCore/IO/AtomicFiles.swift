@@ -37,18 +37,25 @@ public enum AtomicFiles {
 
     /// Writes `data` to a new file and flushes it to disk, without renaming.
     public static func writeAndSync(_ data: Data, to url: URL) throws {
+        try writeAndSync(chunks: [data], to: url)
+    }
+
+    /// Writes the chunks one after another into one file, and flushes it.
+    public static func writeAndSync(chunks: [Data], to url: URL) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
         defer { close(fd) }
-        try data.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw Failure(path: url.path, operation: "write", code: errno)
+        for data in chunks {
+            try data.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        throw Failure(path: url.path, operation: "write", code: errno)
+                    }
+                    offset += written
                 }
-                offset += written
             }
         }
         guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync", code: errno) }

@@ -1,5 +1,8 @@
 public import Foundation
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// SHA-256 helpers; every hash this tool writes is lower-case hex.
 public enum Hashing {
@@ -41,13 +44,22 @@ public enum Hashing {
 
     /// Hashes a file in chunks, so memory does not grow with its size.
     public static func sha256Hex(fileAt url: URL) throws -> (sha256: String, bytes: Int) {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
+        // One buffer, read into again and again: FileHandle's chunks were kept alive long enough
+        // to hold a gigabyte when hashing a million items' outputs.
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path]) }
+        defer { close(fd) }
         var hasher = SHA256()
         var total = 0
-        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
-            hasher.update(data: chunk)
-            total += chunk.count
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let count = read(fd, buffer.baseAddress, buffer.count)
+            if count < 0, errno == EINTR { continue }
+            guard count >= 0 else { throw CocoaError(.fileReadUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
+            if count == 0 { break }
+            hasher.update(bufferPointer: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
+            total += count
         }
         return (hex(hasher.finalize()), total)
     }

@@ -32,12 +32,16 @@ public enum JSONLines {
     }
 
     public static func encode<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> Data {
-        try encodeTellingExactness(values).data
+        let chunks = try encodedChunks(values).chunks
+        var output = Data(capacity: chunks.map(\.count).reduce(0, +))
+        for chunk in chunks { output.append(chunk) }
+        return output
     }
 
-    /// The lines, and whether decoding them gives back exactly `values`: true for records with
-    /// their own writer (`JSONLinesRecord`) whose text NFC left unchanged.
-    public static func encodeTellingExactness<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> (data: Data, exact: Bool) {
+    /// The lines in consecutive chunks (written one after another, a file never needs them
+    /// joined in memory), and whether decoding them gives back exactly `values`: true for
+    /// records with their own writer (`JSONLinesRecord`) whose text NFC left unchanged.
+    public static func encodedChunks<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> (chunks: [Data], exact: Bool) {
         let values = Array(values)
         // Chunks of lines are encoded on every core and joined in order: the same bytes as one
         // thread, in about half the time on two cores.
@@ -58,9 +62,7 @@ public enum JSONLines {
             }
             return (output, false)
         }
-        var output = Data(capacity: parts.map(\.0.count).reduce(0, +))
-        for part in parts { output.append(part.0) }
-        return (output, Value.self is any JSONLinesRecord.Type && parts.allSatisfy(\.1))
+        return (parts.map(\.0), Value.self is any JSONLinesRecord.Type && parts.allSatisfy(\.1))
     }
 
     /// Writes records atomically to `url`.
