@@ -157,8 +157,11 @@ public final class StageProgress: Sendable {
         if let longest = state.longest {
             text += " (longest step: \(longest.step)"
             if longest.count > 0 {
-                text += ", \(Self.count(longest.count)) \(longest.unit)"
-                if longest.seconds > 0 { text += " at \(Self.count(Int((Double(longest.count) / longest.seconds).rounded())))/s" }
+                // "1 source", not "1 sources"; and no rate below one a second (it would read 0/s).
+                let unit = longest.count == 1 && longest.unit.hasSuffix("s") ? String(longest.unit.dropLast()) : longest.unit
+                text += ", \(Self.count(longest.count)) \(unit)"
+                let rate = longest.seconds > 0 ? Double(longest.count) / longest.seconds : 0
+                if rate >= 1 { text += " at \(Self.count(Int(rate.rounded())))/s" }
             }
             text += ")"
         }
