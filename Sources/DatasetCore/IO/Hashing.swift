@@ -47,7 +47,14 @@ public enum Hashing {
         // One buffer, read into again and again: FileHandle's chunks were kept alive long enough
         // to hold a gigabyte when hashing a million items' outputs.
         let fd = open(url.path, O_RDONLY)
-        guard fd >= 0 else { throw CocoaError(.fileReadNoSuchFile, userInfo: [NSFilePathErrorKey: url.path]) }
+        guard fd >= 0 else {
+            let code: CocoaError.Code = switch errno {
+            case ENOENT: .fileReadNoSuchFile
+            case EACCES, EPERM: .fileReadNoPermission
+            default: .fileReadUnknown
+            }
+            throw CocoaError(code, userInfo: [NSFilePathErrorKey: url.path])
+        }
         defer { close(fd) }
         var hasher = SHA256()
         var total = 0

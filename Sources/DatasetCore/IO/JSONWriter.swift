@@ -83,8 +83,12 @@ public struct JSONWriter {
     public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        var text = value.nfc
-        if !normalizedText, !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
+        var text = value
+        // Most text is NFC already: the quick check says so without normalizing or comparing.
+        if !text.withUTF8(String.isNFCStable) {
+            text = value.nfc
+            if !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
+        }
         text.withUTF8 { utf8 in
             var plain = 0
             for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
