@@ -80,7 +80,7 @@ public let builtInItemSchema = #"""
       }
     },
     "survey": {"$ref": "#/$defs/survey"},
-    "schema_version": {"const": "1.1.0"}
+    "schema_version": {"const": "1.2.0"}
   },
   "if": {"properties": {"task": {"const": "social_value"}}},
   "then": {"required": ["survey"]},
@@ -90,7 +90,7 @@ public let builtInItemSchema = #"""
     "survey": {
       "type": "object",
       "additionalProperties": false,
-      "required": ["distribution", "distribution_with_nonresponse", "nonresponse_options", "distribution_3", "scale_3",
+      "required": ["distribution", "distribution_with_nonresponse", "nonresponse_options", "distribution_3", "scale_3", "choice_levels_3",
                    "n", "n_effective", "margin_of_error", "contested", "weighting"],
       "properties": {
         "distribution": {"type": "array", "items": {"$ref": "#/$defs/share"}, "description": "Weighted shares over the choices, don't know/refused excluded."},
@@ -98,6 +98,7 @@ public let builtInItemSchema = #"""
         "nonresponse_options": {"type": "array", "items": {"type": "string"}},
         "distribution_3": {"type": ["array", "null"], "items": {"$ref": "#/$defs/share"}, "minItems": 3, "maxItems": 3},
         "scale_3": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 3, "maxItems": 3},
+        "choice_levels_3": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0, "maximum": 2}, "description": "For each choice, the index of its level in scale_3."},
         "n": {"type": "integer", "minimum": 0, "description": "Respondents with a substantive answer."},
         "n_effective": {"type": "number", "minimum": 0, "description": "Kish effective sample size of the weights."},
         "margin_of_error": {"type": "number", "minimum": 0, "description": "Half-width of the interval of the modal share, as a proportion."},

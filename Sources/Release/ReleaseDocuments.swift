@@ -18,11 +18,8 @@ public struct ReleaseDocuments: Sendable {
 
     /// Path → contents, for every document.
     public func all() throws -> [(path: String, data: Data)] {
-        var documents = [("README.md", Data(card().utf8)), ("croissant.json", try croissant())]
-        for config in configs {
-            documents.append(("lm_eval/\(manifest.name)_\(config).yaml", Data(harnessTask(config: config).utf8)))
-        }
-        return documents
+        let documents = [("README.md", Data(card().utf8)), ("croissant.json", try croissant())]
+        return documents + harnessFiles()
     }
 
     var configs: [String] { Array(Set(manifest.files.map(\.config))).sorted() }
@@ -149,6 +146,7 @@ public struct ReleaseDocuments: Sendable {
             features.append(.structure("survey", [
                 .sequence("distribution", "float64"), .sequence("distribution_with_nonresponse", "float64"),
                 .sequence("nonresponse_options", "string"), .sequence("distribution_3", "float64"), .sequence("scale_3", "string"),
+                .sequence("choice_levels_3", "int64"),
                 .value("n", "int64"), .value("n_effective", "float64"), .value("margin_of_error", "float64"),
                 .value("contested", "bool"), .value("weighting", "string"),
             ]))
@@ -236,25 +234,171 @@ public struct ReleaseDocuments: Sendable {
         "transform": "cr:transform", "samplingRate": "cr:samplingRate", "equivalentProperty": "cr:equivalentProperty",
     ] }
 
-    /// An lm-evaluation-harness task that reads this release's local files of one config.
-    public func harnessTask(config: String) -> String {
-        let files = manifest.files.filter { $0.config == config }
-        let splits = files.map(\.split)
+    /// The lm-evaluation-harness folder: a task per config (scored by the letter, as lm-eval's
+    /// Global-MMLU tasks are), common knowledge scored by the choice text as well, a group that
+    /// runs the letter-scored tasks, and the `utils.py` they load the release and score with.
+    func harnessFiles() -> [(path: String, data: Data)] {
+        var files: [(String, Data)] = [("lm_eval/utils.py", Data(Self.harnessUtilities.utf8))]
+        var tasks: [String] = []
+        for config in configs {
+            let name = "\(manifest.name)_\(config)"
+            tasks.append(name)
+            files.append(("lm_eval/\(name).yaml", Data(harnessTask(config: config).utf8)))
+            if config != ItemTask.socialValue.rawValue {
+                files.append(("lm_eval/\(name)_choice_text.yaml", Data(harnessTask(config: config, scoredByText: true).utf8)))
+            }
+        }
+        var group = "# Runs every config of \(manifest.name) \(manifest.version ?? "candidate"), each scored by the letter.\n"
+        group += "group: \(manifest.name)\ntask:\n" + tasks.map { "  - \($0)\n" }.joined()
+        group += "metadata:\n  version: \(manifest.version ?? "0.0.0")\n"
+        files.append(("lm_eval/\(manifest.name).yaml", Data(group.utf8)))
+        return files
+    }
+
+    /// Social-value scores that every item of the release supports: the collapsed-scale score
+    /// needs each item's `choice_levels_3`.
+    var socialValueMetrics: [String] {
+        let social = items.map(\.item).filter { $0.task == .socialValue }
+        let collapsed = !social.isEmpty && social.allSatisfy { $0.survey?.levels3 != nil }
+        return ["acc", "sva"] + (collapsed ? ["sva_3"] : []) + ["one_minus_jsd"]
+    }
+
+    /// An lm-evaluation-harness task over one config of this release. The data is loaded by
+    /// `utils.load` from the folder above this file, typed by the dataset card, so the task
+    /// runs from any working directory and columns null throughout a split still load.
+    public func harnessTask(config: String, scoredByText: Bool = false) -> String {
+        let splits = manifest.files.filter { $0.config == config }.map(\.split)
         let test = splits.contains("test") ? "test" : splits.last ?? "test"
-        var text = "# lm-evaluation-harness task for the \(config) config; run from the release directory:\n"
-        text += "#   lm_eval --model hf --model_args pretrained=MODEL --include_path lm_eval --tasks \(manifest.name)_\(config)\n"
-        text += "task: \(manifest.name)_\(config)\n"
-        text += "dataset_path: json\n"
-        text += "dataset_kwargs:\n  data_files:\n"
-        for file in files { text += "    \(file.split): \(file.path)\n" }
+        let name = "\(manifest.name)_\(config)" + (scoredByText ? "_choice_text" : "")
+        let social = config == ItemTask.socialValue.rawValue
+        var text = "# lm-evaluation-harness task for the \(config) config of \(manifest.name)"
+        text += scoredByText ? ", scored by the log-likelihood of each choice's text.\n" : ", scored by the answer letter.\n"
+        text += "#   lm_eval --model hf --model_args pretrained=MODEL --include_path RELEASE/lm_eval --tasks \(name)\n"
+        if splits.contains("dev") {
+            text += "# Few-shot examples are the first dev items (--num_fewshot N; 0 unless given); asking for more\n"
+            text += "# than dev holds stops with lm-eval's error naming how many there are.\n"
+        }
+        text += "task: \(name)\n"
+        text += "custom_dataset: !function utils.load\n"
+        text += "dataset_kwargs:\n  config: \(config)\n"
         text += "test_split: \(test)\n"
-        if splits.contains("dev") { text += "fewshot_split: dev\n" }
+        if splits.contains("dev") { text += "fewshot_split: dev\nfewshot_config:\n  sampler: first_n\n" }
         text += "output_type: multiple_choice\n"
-        text += "doc_to_text: \"{{question}}\\n{% for choice in choices %}{{ 'ABCDEFGHIJ'[loop.index0] }}. {{choice}}\\n{% endfor %}Answer:\"\n"
-        text += "doc_to_choice: \"{{ choices }}\"\n"
-        text += "doc_to_target: \"{{ 'ABCDEFGHIJ'.index(answer) }}\"\n"
-        text += "metric_list:\n  - metric: acc\n    aggregation: mean\n    higher_is_better: true\n"
+        text += "doc_to_text: !function utils.\(scoredByText ? "doc_to_question" : "doc_to_text")\n"
+        text += "doc_to_choice: !function utils.\(scoredByText ? "doc_to_choice_text" : "doc_to_choice")\n"
+        text += "doc_to_target: !function utils.doc_to_target\n"
+        if scoredByText { text += "target_delimiter: \" \"\n" }
+        let metrics: [String]
+        if social {
+            // One minus the Jensen–Shannon distance is in base 2, so it lies in [0, 1].
+            metrics = socialValueMetrics
+            text += "process_results: !function utils.\(metrics.contains("sva_3") ? "process_social_value_3" : "process_social_value")\n"
+        } else {
+            metrics = scoredByText ? ["acc", "acc_norm"] : ["acc"]
+        }
+        text += "metric_list:\n" + metrics.map { "  - metric: \($0)\n    aggregation: mean\n    higher_is_better: true\n" }.joined()
         text += "metadata:\n  version: \(manifest.version ?? "0.0.0")\n"
         return text
     }
+
+    /// The functions the harness tasks name. Kept free of any package but `datasets`, which
+    /// lm-evaluation-harness itself needs.
+    static let harnessUtilities = #"""
+        """Loads this release for lm-evaluation-harness and scores its tasks.
+
+        The tasks in this folder name these functions. The release is found from this file's
+        own location, so lm_eval runs from any working directory:
+
+            lm_eval --model hf --model_args pretrained=MODEL --include_path RELEASE/lm_eval --tasks TASK
+
+        Social-value items have no correct answer; each is scored against the surveyed answer
+        distribution (survey.distribution, shares over the choices):
+          acc            the model's choice is the most common answer (the item's answer letter)
+          sva            the share of respondents who chose the model's option (KorNAT's SVA)
+          sva_3          the same on the 3-level scale, agree / neutral / disagree (KorNAT's A-SVA),
+                         through survey.choice_levels_3
+          one_minus_jsd  1 - Jensen-Shannon distance, base 2 (so in [0, 1]), between the softmax of
+                         the model's log-likelihoods over the choices and the distribution (as
+                         GlobalOpinionQA scores similarity)
+        The model's option is the choice with the highest log-likelihood, the first on a tie, as
+        lm-eval's own accuracy takes it.
+        """
+        import math
+        import os
+
+        import datasets
+
+        RELEASE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+        def load(config, **_):
+            # The dataset card (README.md) declares every column's type: a column that is null
+            # throughout one split loads with the type it has in the others.
+            return datasets.load_dataset(RELEASE, config)
+
+
+        def doc_to_question(doc):
+            return doc["question"].strip() + "\nAnswer:"
+
+
+        def doc_to_text(doc):
+            lines = [doc["question"].strip()]
+            lines += [f"{LETTERS[index]}. {choice}" for index, choice in enumerate(doc["choices"])]
+            return "\n".join(lines) + "\nAnswer:"
+
+
+        def doc_to_choice(doc):
+            return list(LETTERS[: len(doc["choices"])])
+
+
+        def doc_to_choice_text(doc):
+            return list(doc["choices"])
+
+
+        def doc_to_target(doc):
+            return LETTERS.index(doc["answer"])
+
+
+        def softmax(loglikelihoods):
+            top = max(loglikelihoods)
+            weights = [math.exp(value - top) for value in loglikelihoods]
+            total = sum(weights)
+            return [weight / total for weight in weights]
+
+
+        def jensen_shannon_distance(p, q):
+            """Base 2: the square root of the Jensen-Shannon divergence, in [0, 1]."""
+            p = [value / sum(p) for value in p]
+            q = [value / sum(q) for value in q]
+            middle = [(a + b) / 2 for a, b in zip(p, q)]
+
+            def divergence(a, b):
+                return sum(x * math.log2(x / y) for x, y in zip(a, b) if x > 0)
+
+            return math.sqrt(max(0.0, (divergence(p, middle) + divergence(q, middle)) / 2))
+
+
+        def chosen_index(results):
+            loglikelihoods = [result[0] for result in results]
+            return max(range(len(loglikelihoods)), key=lambda index: (loglikelihoods[index], -index))
+
+
+        def process_social_value(doc, results):
+            chosen = chosen_index(results)
+            shares = doc["survey"]["distribution"]
+            return {
+                "acc": float(LETTERS[chosen] == doc["answer"]),
+                "sva": shares[chosen],
+                "one_minus_jsd": 1.0 - jensen_shannon_distance(softmax([result[0] for result in results]), shares),
+            }
+
+
+        def process_social_value_3(doc, results):
+            """process_social_value and sva_3, for releases whose every item has a 3-level scale."""
+            survey = doc["survey"]
+            scores = process_social_value(doc, results)
+            scores["sva_3"] = survey["distribution_3"][survey["choice_levels_3"][chosen_index(results)]]
+            return scores
+        """#
 }

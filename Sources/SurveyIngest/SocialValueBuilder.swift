@@ -240,7 +240,9 @@ public enum SocialValueBuilder {
             let topVotes = weighed.rawCounts.max() ?? 0
             var collapsed: [Double]?
             var collapsedLabels: [String]?
+            var levels: [Int]?
             if let collapse = question.scale.collapse {
+                levels = weighed.options.map { code in collapse.firstIndex { $0.codes.contains(code) }! }
                 collapsed = collapse.map { level in
                     level.codes.reduce(0) { sum, code in sum + weighed.shares[weighed.options.firstIndex(of: code)!] }
                 }
@@ -251,7 +253,7 @@ public enum SocialValueBuilder {
                 distribution: weighed.shares.map(round6),
                 distributionWithNonresponse: weighed.sharesWithNonresponse.map(round6),
                 nonresponseOptions: question.scale.nonresponse.map { $0.labels[source.language] ?? $0.code },
-                distribution3: collapsed?.map(round6), scale3: collapsedLabels,
+                distribution3: collapsed?.map(round6), scale3: collapsedLabels, levels3: levels,
                 n: weighed.n, nEffective: round6(weighed.nEffective), marginOfError: round6(weighed.marginOfError),
                 contested: lead <= weighed.marginOfError, weighting: weighed.weighting)
             if weighed.nonresponseShare > source.settings.maxNonresponseShare {

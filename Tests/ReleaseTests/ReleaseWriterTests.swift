@@ -174,8 +174,9 @@ func temporaryDirectory() throws -> URL {
         let published = try ReleaseWriter.publish(candidate: candidate, releasesRoot: root.appendingPathComponent("releases"),
                                                   version: "1.0.0", description: "A test benchmark.", publishedOn: day)
         let manifest = try ReleaseManifest.read(from: published.appendingPathComponent("manifest.json"))
-        #expect(manifest.documents.map(\.path) == ["CHANGELOG.md", "README.md", "croissant.json", "lm_eval/bench_common_knowledge.yaml",
-                                                   "lm_eval/bench_social_value.yaml", "report.html"])
+        #expect(manifest.documents.map(\.path) == ["CHANGELOG.md", "README.md", "croissant.json", "lm_eval/bench.yaml",
+                                                   "lm_eval/bench_common_knowledge.yaml", "lm_eval/bench_common_knowledge_choice_text.yaml",
+                                                   "lm_eval/bench_social_value.yaml", "lm_eval/utils.py", "report.html"])
         let report = try String(contentsOf: published.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(report.contains("<h2>Items per subject and split</h2>\n<svg"))
         #expect(report.contains("<h2>Answer positions per subject</h2>"))
@@ -198,7 +199,56 @@ func temporaryDirectory() throws -> URL {
         #expect(files.map { $0["sha256"] as? String } == manifest.files.map(\.sha256))
 
         let task = try String(contentsOf: published.appendingPathComponent("lm_eval/bench_common_knowledge.yaml"), encoding: .utf8)
-        #expect(task.contains("task: bench_common_knowledge\ndataset_path: json\n"))
-        #expect(task.contains("    dev: common_knowledge/dev.jsonl\n    test: common_knowledge/test.jsonl\ntest_split: test\nfewshot_split: dev\n"))
+        #expect(task.contains("task: bench_common_knowledge\ncustom_dataset: !function utils.load\ndataset_kwargs:\n  config: common_knowledge\n"))
+        #expect(task.contains("test_split: test\nfewshot_split: dev\nfewshot_config:\n  sampler: first_n\n"))
+        let socialTask = try String(contentsOf: published.appendingPathComponent("lm_eval/bench_social_value.yaml"), encoding: .utf8)
+        // This social-value item has no 3-level scale, so the collapsed score is not offered.
+        #expect(socialTask.contains("process_results: !function utils.process_social_value\n"))
+        #expect(Self.metrics(of: socialTask) == ["acc", "sva", "one_minus_jsd"])
+        #expect(Self.metrics(of: task) == ["acc"])
+        let group = try String(contentsOf: published.appendingPathComponent("lm_eval/bench.yaml"), encoding: .utf8)
+        #expect(group.contains("group: bench\ntask:\n  - bench_common_knowledge\n  - bench_social_value\n"))
+
+        // Every function a task names is defined in utils.py, which Python parses.
+        let utilities = try String(contentsOf: published.appendingPathComponent("lm_eval/utils.py"), encoding: .utf8)
+        let defined = Set(utilities.matches(of: /\ndef ([a-z_0-9]+)\(/).map { String($0.1) })
+        var named = Set<String>()
+        for file in try FileManager.default.contentsOfDirectory(atPath: published.appendingPathComponent("lm_eval").path) where file.hasSuffix(".yaml") {
+            let text = try String(contentsOf: published.appendingPathComponent("lm_eval/\(file)"), encoding: .utf8)
+            named.formUnion(text.matches(of: /!function utils\.([a-z_0-9]+)/).map { String($0.1) })
+        }
+        #expect(named.count == 7 && named.isSubset(of: defined), "named but not defined: \(named.subtracting(defined))")
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        python.arguments = ["python3", "-c", "import ast, sys; ast.parse(open(sys.argv[1], encoding='utf-8').read())",
+                            published.appendingPathComponent("lm_eval/utils.py").path]
+        try python.run()
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0)
+    }
+
+    @Test func socialValueTasksScoreTheCollapsedScaleWhenEveryItemHasOne() throws {
+        var social = sampleItem("sv-1", task: .socialValue)
+        social.survey = SurveyResult(distribution: [0.1, 0.2, 0.3, 0.4], distributionWithNonresponse: [0.1, 0.2, 0.3, 0.4], nonresponseOptions: [],
+                                     distribution3: [0.3, 0.3, 0.4], scale3: ["disagree", "neutral", "agree"], levels3: [0, 0, 1, 2],
+                                     n: 100, nEffective: 90, marginOfError: 0.1, contested: false, weighting: "unweighted")
+        let manifest = ReleaseManifest(name: "bench", version: "1.0.0", license: "CC-BY-4.0", pipeline: "p.yaml", pipelineSHA256: "", inputs: [],
+                                       reviewStateSHA256: nil,
+                                       files: [.init(path: "social_value/test.jsonl", config: "social_value", split: "test", records: 2, bytes: 0, sha256: "")],
+                                       tool: .init(name: "build-dataset", version: "0"), itemSchemaVersion: itemSchemaVersion, schemaVersion: "1")
+        var unscaled = social
+        unscaled.id = "sv-2"
+        unscaled.survey?.levels3 = nil
+        let both = ReleaseDocuments(manifest: manifest, items: [(social, "test"), (social, "test")], description: "", datePublished: "2026-12-01")
+        #expect(Self.metrics(of: both.harnessTask(config: "social_value")) == ["acc", "sva", "sva_3", "one_minus_jsd"])
+        #expect(both.harnessTask(config: "social_value").contains("utils.process_social_value_3\n"))
+        // No dev split: no few-shot settings.
+        #expect(!both.harnessTask(config: "social_value").contains("fewshot"))
+        let mixed = ReleaseDocuments(manifest: manifest, items: [(social, "test"), (unscaled, "test")], description: "", datePublished: "2026-12-01")
+        #expect(Self.metrics(of: mixed.harnessTask(config: "social_value")) == ["acc", "sva", "one_minus_jsd"])
+    }
+
+    static func metrics(of task: String) -> [String] {
+        task.matches(of: /\n  - metric: ([a-z_0-9]+)/).map { String($0.1) }
     }
 }

@@ -128,6 +128,12 @@ public struct JSONWriter {
         for value in values { double(value) }
         endArray()
     }
+
+    public mutating func ints(_ values: [Int]) {
+        beginArray()
+        for value in values { int(value) }
+        endArray()
+    }
 }
 
 /// A record with its own JSON writer and reader, for the bulk paths of `JSONLines`. Its

@@ -1,5 +1,5 @@
 /// The version of the item record format; bumped when a field changes meaning or type.
-public let itemSchemaVersion = "1.1.0"
+public let itemSchemaVersion = "1.2.0"
 
 /// What kind of benchmark item a record is; each task is one release config.
 public enum ItemTask: String, Codable, Sendable, CaseIterable, Comparable {
@@ -139,6 +139,9 @@ public struct SurveyResult: Codable, Sendable, Hashable {
     /// Shares over the 3-level collapse of the scale, where the questionnaire declares one.
     public var distribution3: [Double]?
     public var scale3: [String]?
+    /// For each choice, the index of its level in `scale3`, so that a harness can score the
+    /// collapsed scale (A-SVA) without the questionnaire.
+    public var levels3: [Int]?
     /// Respondents with a substantive answer.
     public var n: Int
     /// Kish effective sample size of the weights.
@@ -151,13 +154,14 @@ public struct SurveyResult: Codable, Sendable, Hashable {
     public var weighting: String
 
     public init(distribution: [Double], distributionWithNonresponse: [Double], nonresponseOptions: [String],
-                distribution3: [Double]?, scale3: [String]?, n: Int, nEffective: Double,
+                distribution3: [Double]?, scale3: [String]?, levels3: [Int]? = nil, n: Int, nEffective: Double,
                 marginOfError: Double, contested: Bool, weighting: String) {
         self.distribution = distribution
         self.distributionWithNonresponse = distributionWithNonresponse
         self.nonresponseOptions = nonresponseOptions
         self.distribution3 = distribution3
         self.scale3 = scale3
+        self.levels3 = levels3
         self.n = n
         self.nEffective = nEffective
         self.marginOfError = marginOfError
@@ -171,6 +175,7 @@ public struct SurveyResult: Codable, Sendable, Hashable {
         case nonresponseOptions = "nonresponse_options"
         case distribution3 = "distribution_3"
         case scale3 = "scale_3"
+        case levels3 = "choice_levels_3"
         case n
         case nEffective = "n_effective"
         case marginOfError = "margin_of_error"
@@ -184,6 +189,7 @@ public struct SurveyResult: Codable, Sendable, Hashable {
         try container.encode(nonresponseOptions, forKey: .nonresponseOptions)
         try container.encode(distribution3, forKey: .distribution3)
         try container.encode(scale3, forKey: .scale3)
+        try container.encode(levels3, forKey: .levels3)
         try container.encode(n, forKey: .n)
         try container.encode(nEffective, forKey: .nEffective)
         try container.encode(marginOfError, forKey: .marginOfError)

@@ -116,6 +116,7 @@ extension ReviewSummary {
 extension SurveyResult {
     func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
+        writer.key("choice_levels_3"); if let levels3 { writer.ints(levels3) } else { writer.null() }
         writer.key("contested"); writer.bool(contested)
         writer.key("distribution"); writer.doubles(distribution)
         writer.key("distribution_3"); if let distribution3 { writer.doubles(distribution3) } else { writer.null() }
@@ -135,6 +136,7 @@ extension SurveyResult {
                   distributionWithNonresponse: try doubles(json.field("distribution_with_nonresponse")),
                   nonresponseOptions: try json.field("nonresponse_options").stringsValue(),
                   distribution3: try json.optionalField("distribution_3").map(doubles), scale3: try json.optionalField("scale_3")?.stringsValue(),
+                  levels3: try json.optionalField("choice_levels_3")?.arrayValue().map { try $0.intValue() },
                   n: try json.field("n").intValue(), nEffective: try json.field("n_effective").doubleValue(),
                   marginOfError: try json.field("margin_of_error").doubleValue(), contested: try json.field("contested").boolValue(),
                   weighting: try json.field("weighting").stringValue())
