@@ -14,43 +14,45 @@ public let builtInItemSchema = #"""
   "properties": {
     "id": {"type": "string", "pattern": "^(ck|sv)-[0-9a-f]{16}$", "description": "Stable id from the source identity and the normalized question; never reused."},
     "task": {"enum": ["social_value", "common_knowledge"], "description": "Also the release config the item belongs to."},
-    "subject": {"type": "string", "minLength": 1},
+    "subject": {"type": "string", "minLength": 1, "description": "Subject from the source or pipeline file, e.g. korean_history or social_values."},
     "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "description": "BCP 47 language tag."},
-    "question": {"type": "string", "minLength": 1},
-    "choices": {"type": "array", "items": {"type": "string"}},
+    "question": {"type": "string", "minLength": 1, "description": "The question or statement, as the source has it."},
+    "choices": {"type": "array", "items": {"type": "string"}, "description": "The choices in the order shown, named A, B, C, ..."},
     "answer": {"type": ["string", "null"], "pattern": "^[A-Z]$", "description": "Letter of the correct choice; for social_value items, of the modal answer."},
     "choices_ordered": {"type": "boolean", "description": "True for ordered scales (Likert), which are never permuted."},
     "cultural_sensitivity": {"enum": ["CS", "CA", "-"], "description": "Culturally sensitive, agnostic, or '-' when not annotated."},
-    "required_knowledge": {"type": "array", "items": {"enum": ["cultural", "regional", "dialect", "none"]}},
-    "time_sensitive": {"type": ["boolean", "null"]},
-    "region": {"type": ["string", "null"]},
-    "country": {"type": ["string", "null"]},
-    "topic": {"type": ["string", "null"]},
-    "grade": {"type": ["string", "null"]},
+    "required_knowledge": {"type": "array", "items": {"enum": ["cultural", "regional", "dialect", "none"]}, "description": "Knowledge the item needs, as the reviewers labelled it."},
+    "time_sensitive": {"type": ["boolean", "null"], "description": "Whether the answer may change with time; null when not labelled."},
+    "region": {"type": ["string", "null"], "description": "Region the item is about, where labelled."},
+    "country": {"type": ["string", "null"], "description": "Country the item is about (ISO 3166 code), where labelled."},
+    "topic": {"type": ["string", "null"], "description": "Topic within the subject, where the source gives one."},
+    "grade": {"type": ["string", "null"], "description": "School grade or level the item is written for, where known."},
     "source": {
       "type": "object",
+      "description": "Where the item comes from.",
       "additionalProperties": false,
       "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage"],
       "properties": {
-        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub"]},
+        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub"], "description": "The kind of source read."},
         "source_id": {"type": "string", "description": "The source's id in the pipeline file."},
         "document": {"type": "string", "description": "The raw file, relative to the project directory."},
         "element": {"type": "string", "description": "The element id or question id inside the document."},
-        "license": {"type": ["string", "null"]},
+        "license": {"type": ["string", "null"], "description": "The source's licence (SPDX id)."},
         "revision": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the raw file read."},
         "position": {"type": ["integer", "null"], "minimum": 1, "description": "Place of the module in its collection's reading order."},
-        "author": {"type": ["string", "null"]},
-        "passage": {"type": ["string", "null"]}
+        "author": {"type": ["string", "null"], "description": "Who wrote the item, where the source says."},
+        "passage": {"type": ["string", "null"], "description": "Id of the passage the item is read with, in the passages file."}
       }
     },
     "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true,
               "description": "e.g. needs_key, key_commented_out, generated, answer_longest."},
     "review": {
       "type": "object",
+      "description": "The item's review outcome.",
       "additionalProperties": false,
       "required": ["status", "rounds", "version", "votes"],
       "properties": {
-        "status": {"enum": ["unreviewed", "in_review", "approved", "rejected"]},
+        "status": {"enum": ["unreviewed", "in_review", "approved", "rejected"], "description": "Where the item stands in review."},
         "rounds": {"type": "array", "items": {"type": "string"}, "description": "The rounds that settled the item, in order."},
         "version": {"type": "integer", "minimum": 1, "description": "The item's version in the review store; above 1 after a revision."},
         "votes": {
@@ -61,17 +63,18 @@ public let builtInItemSchema = #"""
             "additionalProperties": false,
             "required": ["round", "reviewer", "decision", "adjudication", "labels"],
             "properties": {
-              "round": {"type": "string"},
-              "reviewer": {"type": "string"},
-              "decision": {"enum": ["approve", "reject", "revise"]},
+              "round": {"type": "string", "description": "The review round."},
+              "reviewer": {"type": "string", "description": "The reviewer's id."},
+              "decision": {"enum": ["approve", "reject", "revise"], "description": "The reviewer's decision."},
               "adjudication": {"type": "boolean", "description": "A lead's decision on a disagreement."},
               "labels": {
                 "type": "array",
+                "description": "The labels the reviewer gave.",
                 "items": {
                   "type": "object",
                   "additionalProperties": false,
                   "required": ["name", "value"],
-                  "properties": {"name": {"type": "string"}, "value": {"type": "string"}}
+                  "properties": {"name": {"type": "string", "description": "The label, e.g. required_knowledge."}, "value": {"type": "string", "description": "Its value."}}
                 }
               }
             }
@@ -80,7 +83,7 @@ public let builtInItemSchema = #"""
       }
     },
     "survey": {"$ref": "#/$defs/survey"},
-    "schema_version": {"const": "1.2.0"}
+    "schema_version": {"const": "1.2.0", "description": "Version of this record format."}
   },
   "if": {"properties": {"task": {"const": "social_value"}}},
   "then": {"required": ["survey"]},
@@ -89,15 +92,16 @@ public let builtInItemSchema = #"""
     "share": {"type": "number", "minimum": 0, "maximum": 1},
     "survey": {
       "type": "object",
+      "description": "Survey ground truth of a social-value item.",
       "additionalProperties": false,
       "required": ["distribution", "distribution_with_nonresponse", "nonresponse_options", "distribution_3", "scale_3", "choice_levels_3",
                    "n", "n_effective", "margin_of_error", "contested", "weighting"],
       "properties": {
         "distribution": {"type": "array", "items": {"$ref": "#/$defs/share"}, "description": "Weighted shares over the choices, don't know/refused excluded."},
         "distribution_with_nonresponse": {"type": "array", "items": {"$ref": "#/$defs/share"}, "description": "Weighted shares over the choices followed by nonresponse_options."},
-        "nonresponse_options": {"type": "array", "items": {"type": "string"}},
-        "distribution_3": {"type": ["array", "null"], "items": {"$ref": "#/$defs/share"}, "minItems": 3, "maxItems": 3},
-        "scale_3": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 3, "maxItems": 3},
+        "nonresponse_options": {"type": "array", "items": {"type": "string"}, "description": "The don't know and refused options."},
+        "distribution_3": {"type": ["array", "null"], "items": {"$ref": "#/$defs/share"}, "minItems": 3, "maxItems": 3, "description": "Weighted shares over scale_3, where the questionnaire collapses the scale."},
+        "scale_3": {"type": ["array", "null"], "items": {"type": "string"}, "minItems": 3, "maxItems": 3, "description": "The 3 levels of the collapsed scale (disagree, neutral, agree)."},
         "choice_levels_3": {"type": ["array", "null"], "items": {"type": "integer", "minimum": 0, "maximum": 2}, "description": "For each choice, the index of its level in scale_3."},
         "n": {"type": "integer", "minimum": 0, "description": "Respondents with a substantive answer."},
         "n_effective": {"type": "number", "minimum": 0, "description": "Kish effective sample size of the weights."},

@@ -77,6 +77,13 @@ public struct ReleaseDocuments: Sendable {
             func count(_ label: CulturalSensitivity) -> Int { members.filter { $0.culturalSensitivity == label }.count }
             text += "| \(parts[0]) | \(parts[1]) | \(parts[2]) | \(count(.sensitive)) | \(count(.agnostic)) | \(count(.notAnnotated)) |\n"
         }
+        text += "\n## Fields\n\nEvery record has these fields (`survey` on social-value records only); lists of records are walked with `.`.\n\n"
+        text += "| field | type | description |\n|---|---|---|\n"
+        for row in Self.features(withSurvey: true).flatMap({ Self.fieldRows($0) }) {
+            text += "| `\(row.path)` | \(row.type) | \(row.description.replacingOccurrences(of: "|", with: "\\|")) |\n"
+        }
+        text += "\nCroissant's record sets hold every field but `review.votes.labels` (a list inside a list of records, which "
+        text += "Croissant's sub-fields cannot express); the JSON Lines files have it.\n"
         text += "\n## Collection\n\n"
         let sources = Dictionary(grouping: items.map(\.item.source)) { $0.sourceID }
         for id in sources.keys.sorted() {
@@ -122,6 +129,12 @@ public struct ReleaseDocuments: Sendable {
         case structure(String, [Feature])
         /// A list of records.
         case list(String, [Feature])
+
+        var name: String {
+            switch self {
+            case .value(let name, _), .sequence(let name, _), .structure(let name, _), .list(let name, _): name
+            }
+        }
     }
 
     static func features(withSurvey: Bool) -> [Feature] {
@@ -171,11 +184,7 @@ public struct ReleaseDocuments: Sendable {
     public func croissant() throws -> Data {
         var distribution: [[String: Any]] = []
         var recordSets: [[String: Any]] = []
-        let fields: [(name: String, type: String, description: String)] = [
-            ("id", "sc:Text", "Stable item id."), ("subject", "sc:Text", "Subject."), ("language", "sc:Text", "BCP 47 language."),
-            ("question", "sc:Text", "The question."), ("answer", "sc:Text", "Letter of the correct (or modal) choice."),
-            ("cultural_sensitivity", "sc:Text", "CS, CA, or - when not annotated."),
-        ]
+        let surveyed = Set(manifest.files.filter { $0.config == ItemTask.socialValue.rawValue }.map(\.path))
         for file in manifest.files {
             distribution.append([
                 "@type": "cr:FileObject", "@id": file.path, "name": file.path, "contentUrl": file.path,
@@ -185,12 +194,8 @@ public struct ReleaseDocuments: Sendable {
             recordSets.append([
                 "@type": "cr:RecordSet", "@id": setID, "name": setID,
                 "description": "\(file.config) items of the \(file.split) split.",
-                "field": fields.map { field in
-                    [
-                        "@type": "cr:Field", "@id": "\(setID)/\(field.name)", "name": field.name, "description": field.description,
-                        "dataType": field.type,
-                        "source": ["fileObject": ["@id": file.path], "extract": ["column": field.name]],
-                    ] as [String: Any]
+                "field": Self.features(withSurvey: surveyed.contains(file.path)).compactMap {
+                    Self.croissantField($0, parentID: setID, file: file.path, column: nil, path: [])
                 },
             ])
         }
@@ -219,6 +224,90 @@ public struct ReleaseDocuments: Sendable {
         var data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         data.append(0x0A)
         return data
+    }
+
+    static func croissantType(_ type: String) -> String {
+        switch type {
+        case "bool": "sc:Boolean"
+        case "int64": "sc:Integer"
+        case "float64": "sc:Float"
+        default: "sc:Text"
+        }
+    }
+
+    /// A record field for a column of the file, or a sub-field read from inside one: the
+    /// column's JSON is walked with one `jsonPath` transform per level, which mlcroissant applies
+    /// to each element of a list. A list of records inside a list of records cannot be expressed
+    /// that way (`review.votes[].labels`); it is left out and the card says so.
+    static func croissantField(_ feature: Feature, parentID: String, file: String, column: String?, path: [String],
+                               insideList: Bool = false) -> [String: Any]? {
+        let name = feature.name
+        let id = "\(parentID)/\(name)"
+        let dotted = (path + [name]).joined(separator: ".")
+        var field: [String: Any] = ["@type": "cr:Field", "@id": id, "name": name,
+                                    "description": fieldDescriptions[column.map { "\($0).\(dotted)" } ?? dotted] ?? ""]
+        func source(_ transforms: [String]) -> [String: Any] {
+            var source: [String: Any] = ["fileObject": ["@id": file], "extract": ["column": column ?? name]]
+            if !transforms.isEmpty { source["transform"] = transforms.map { ["jsonPath": $0] } }
+            return source
+        }
+        let transforms = column == nil ? [] : path + [name]
+        switch feature {
+        case .value(_, let type):
+            field["dataType"] = croissantType(type)
+            field["source"] = source(transforms)
+        case .sequence(_, let type):
+            field["dataType"] = croissantType(type)
+            field["repeated"] = true
+            field["source"] = source(transforms)
+        case .structure(_, let members):
+            field["subField"] = members.compactMap {
+                croissantField($0, parentID: id, file: file, column: column ?? name, path: column == nil ? [] : path + [name], insideList: insideList)
+            }
+        case .list(_, let members):
+            if insideList { return nil }
+            field["repeated"] = true
+            field["subField"] = members.compactMap {
+                croissantField($0, parentID: id, file: file, column: column ?? name, path: path + [name], insideList: true)
+            }
+        }
+        return field
+    }
+
+    /// Each record field's description from the item schema, by dotted path (`source.kind`;
+    /// a list of records is walked through, `review.votes.round`).
+    static let fieldDescriptions: [String: String] = {
+        guard let schema = (try? JSONSerialization.jsonObject(with: Data(builtInItemSchema.utf8))) as? [String: Any] else { return [:] }
+        let definitions = schema["$defs"] as? [String: Any] ?? [:]
+        var descriptions: [String: String] = [:]
+        func walk(_ properties: [String: Any], prefix: String) {
+            for (name, value) in properties {
+                guard var property = value as? [String: Any] else { continue }
+                if let reference = property["$ref"] as? String, let target = definitions[String(reference.split(separator: "/").last!)] as? [String: Any] {
+                    property = target.merging(property) { own, _ in own }
+                }
+                descriptions[prefix + name] = property["description"] as? String
+                if let nested = property["properties"] as? [String: Any] { walk(nested, prefix: prefix + name + ".") }
+                if let items = property["items"] as? [String: Any], let nested = items["properties"] as? [String: Any] {
+                    walk(nested, prefix: prefix + name + ".")
+                }
+            }
+        }
+        walk(schema["properties"] as? [String: Any] ?? [:], prefix: "")
+        return descriptions
+    }()
+
+    /// The card's table of fields: dotted path, type and description, from the same features
+    /// and schema as the Hub's and Croissant's.
+    static func fieldRows(_ feature: Feature, prefix: String = "") -> [(path: String, type: String, description: String)] {
+        let path = prefix + feature.name
+        let own = fieldDescriptions[path] ?? ""
+        switch feature {
+        case .value(_, let type): return [(path, type, own)]
+        case .sequence(_, let type): return [(path, "list of \(type)", own)]
+        case .structure(_, let members): return [(path, "record", own)] + members.flatMap { fieldRows($0, prefix: path + ".") }
+        case .list(_, let members): return [(path, "list of records", own)] + members.flatMap { fieldRows($0, prefix: path + ".") }
+        }
     }
 
     static var croissantContext: [String: Any] { [

@@ -220,7 +220,7 @@ extension ProjectCopy {
         defer { project.remove() }
         _ = try await project.runner().run()
         let schemaText = try String(contentsOf: ProjectCopy.packageRoot.appendingPathComponent("schemas/item.schema.json"), encoding: .utf8)
-            .replacingOccurrences(of: #""question": {"type": "string", "minLength": 1}"#, with: #""question": {"type": "string", "minLength": 1, "maxLength": 40}"#)
+            .replacingOccurrences(of: #""question": {"type": "string", "minLength": 1,"#, with: #""question": {"type": "string", "minLength": 1, "maxLength": 40,"#)
         try FileManager.default.createDirectory(at: project.directory.appendingPathComponent("schemas"), withIntermediateDirectories: true)
         try project.write(schemaText, to: "schemas/item.schema.json")
         let before = try project.snapshot("build/example/release")

@@ -36,8 +36,8 @@ import DatasetCore
         let items = [validItem("ck-0123456789abcdef"), validItem("ck-fedcba9876543210")]
         #expect(try ReleaseWriter.schemaViolations(items, schemaText: builtInItemSchema, schemaName: "item.schema.json").isEmpty)
         let exactlyFive = builtInItemSchema.replacingOccurrences(
-            of: #""choices": {"type": "array", "items": {"type": "string"}}"#,
-            with: #""choices": {"type": "array", "items": {"type": "string"}, "minItems": 5}"#)
+            of: #""choices": {"type": "array", "items": {"type": "string"},"#,
+            with: #""choices": {"type": "array", "items": {"type": "string"}, "minItems": 5,"#)
         #expect(exactlyFive != builtInItemSchema)
         let problems = try ReleaseWriter.schemaViolations(items, schemaText: exactlyFive, schemaName: "item.schema.json")
         #expect(problems.map(\.description) == [

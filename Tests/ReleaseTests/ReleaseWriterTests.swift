@@ -197,6 +197,29 @@ func temporaryDirectory() throws -> URL {
         #expect(croissant["datePublished"] as? String == "2026-11-18")
         let files = try #require(croissant["distribution"] as? [[String: Any]])
         #expect(files.map { $0["sha256"] as? String } == manifest.files.map(\.sha256))
+        // Every record field, nested ones as sub-fields read through the column's JSON.
+        let recordSets = try #require(croissant["recordSet"] as? [[String: Any]])
+        let socialSet = try #require(recordSets.first { $0["@id"] as? String == "social_value/test" })
+        let fields = try #require(socialSet["field"] as? [[String: Any]])
+        #expect(fields.map { $0["name"] as? String } == ReleaseDocuments.features(withSurvey: true).map(\.name))
+        let source = try #require(fields.first { $0["name"] as? String == "source" }?["subField"] as? [[String: Any]])
+        let kind = try #require(source.first { $0["name"] as? String == "kind" })
+        #expect((kind["source"] as? [String: Any])?["transform"] as? [[String: String]] == [["jsonPath": "kind"]])
+        #expect((kind["source"] as? [String: Any])?["extract"] as? [String: String] == ["column": "source"])
+        let review = try #require(fields.first { $0["name"] as? String == "review" }?["subField"] as? [[String: Any]])
+        let votes = try #require(review.first { $0["name"] as? String == "votes" })
+        #expect(votes["repeated"] as? Bool == true)
+        let voteFields = try #require(votes["subField"] as? [[String: Any]])
+        #expect(voteFields.map { $0["name"] as? String } == ["round", "reviewer", "decision", "adjudication"])
+        #expect((voteFields[0]["source"] as? [String: Any])?["transform"] as? [[String: String]] == [["jsonPath": "votes"], ["jsonPath": "round"]])
+        let commonSet = try #require(recordSets.first { $0["@id"] as? String == "common_knowledge/test" })
+        #expect((commonSet["field"] as? [[String: Any]])?.contains { $0["name"] as? String == "survey" } == false)
+
+        // The card describes every field, and each description comes from the item schema.
+        let rows = ReleaseDocuments.features(withSurvey: true).flatMap { ReleaseDocuments.fieldRows($0) }
+        #expect(rows.count > 45)
+        #expect(rows.filter(\.description.isEmpty).map(\.path) == [])
+        #expect(card.contains("| `survey.choice_levels_3` | list of int64 | For each choice, the index of its level in scale_3. |\n"))
 
         let task = try String(contentsOf: published.appendingPathComponent("lm_eval/bench_common_knowledge.yaml"), encoding: .utf8)
         #expect(task.contains("task: bench_common_knowledge\ncustom_dataset: !function utils.load\ndataset_kwargs:\n  config: common_knowledge\n"))
