@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
         .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "CSQLite"], swiftSettings: upcoming),
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
-        .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader"], swiftSettings: upcoming),
+        .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Dedup", dependencies: ["DatasetCore", "CMinHash"], swiftSettings: upcoming),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "DedupTests", dependencies: ["DatasetCore", "Dedup"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
-        .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),
         .testTarget(name: "CommandsTests", dependencies: [
             "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -33,7 +33,7 @@ public let builtInItemSchema = #"""
       "additionalProperties": false,
       "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage"],
       "properties": {
-        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub"], "description": "The kind of source read."},
+        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub", "item_bank"], "description": "The kind of source read."},
         "source_id": {"type": "string", "description": "The source's id in the pipeline file."},
         "document": {"type": "string", "description": "The raw file, relative to the project directory."},
         "element": {"type": "string", "description": "The element id or question id inside the document."},

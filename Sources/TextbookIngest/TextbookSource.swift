@@ -56,6 +56,8 @@ public struct TextbookOutput: Sendable {
     /// Paragraphs with their headings, for reviewers and for authored items to point to.
     public var passages: [Passage] = []
     public var title: String?
+    /// What the reader noticed that is not an error (an id an item bank repeats, say).
+    public var notes: [String] = []
 
     public init() {}
 }

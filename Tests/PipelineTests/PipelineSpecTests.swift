@@ -3,6 +3,7 @@ import Testing
 import DatasetCore
 @testable import Pipeline
 import Sampling
+import TextbookIngest
 
 func parseSpec(_ yaml: String, project: URL? = nil) throws -> PipelineSpec {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString).yaml")
@@ -133,6 +134,48 @@ release:
             Issue.record("expected errors")
         } catch let error as InputErrors {
             #expect(error.errors.map(\.location.field) == ["sources[0].survey.weighting", "sources[0].survey.confidence"])
+        }
+    }
+
+    @Test func itemBankSourcesTakeAPresetAndAMappingThatOverridesIt() throws {
+        let yaml = """
+        name: b
+        seed: 1
+        sources:
+          - {id: click, kind: item_bank, preset: click, path: raw/click.json, subject: history, language: ko}
+          - {id: sheet, kind: item_bank, path: raw/sheet.txt, format: tsv, subject: science, language: ko,
+             mapping: {question: Stem, choices: [A, B, C, D], answer: Key, answer_format: index1, id: No, topic: Unit}}
+          - {id: kmmlu, kind: item_bank, preset: kmmlu, path: raw/kmmlu.csv, subject: law, language: ko, mapping: {subject: Field}}
+        release: {name: b, license: CC0-1.0}
+        """
+        let spec = try parseSpec(yaml)
+        #expect(spec.sources.map(\.kind) == [.itemBank, .itemBank, .itemBank])
+        #expect(spec.sources[0].layout == ItemBankLayout(preset: .click))
+        let sheet = try #require(spec.sources[1].layout)
+        #expect(sheet.format == .tsv && sheet.question == "Stem" && sheet.choices == .columns(["A", "B", "C", "D"]))
+        #expect(sheet.answer == "Key" && sheet.answerFormat == .index1 && sheet.id == "No" && sheet.topic == "Unit")
+        #expect(spec.sources[2].layout?.subject == "Field" && spec.sources[2].layout?.answerFormat == .index1)
+
+        let wrong = """
+        name: b
+        seed: 1
+        sources:
+          - {id: a, kind: item_bank, preset: gsm8k, path: raw/a.csv, subject: s, language: ko}
+          - {id: b, kind: item_bank, path: raw/b.csv, subject: s, language: ko}
+          - {id: c, kind: item_bank, path: raw/c.csv, subject: s, language: ko, mapping: {question: q, choices: c, answer: a, answer_format: roman, stem: q}}
+          - {id: d, kind: authored, path: raw/d.xml, subject: s, language: ko, preset: click}
+        release: {name: b, license: CC0-1.0}
+        """
+        do {
+            _ = try parseSpec(wrong)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            let messages = error.errors.map(\.description)
+            #expect(messages.contains { $0.contains("unknown item bank preset 'gsm8k' (one of: click, kornat, global_mmlu, mmlu, kmmlu, release)") })
+            #expect(messages.contains { $0.contains("an item_bank source needs a preset") })
+            #expect(messages.contains { $0.contains("unknown answer_format 'roman'") })
+            #expect(messages.contains { $0.contains("stem") })
+            #expect(messages.contains { $0.contains("'preset' applies to item_bank sources only") })
         }
     }
 }

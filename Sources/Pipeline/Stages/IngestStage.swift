@@ -1,13 +1,15 @@
 public import Foundation
 public import DatasetCore
 public import SurveyIngest
-import TextbookIngest
+public import TextbookIngest
 
 // The ingest stage: every source of the pipeline file becomes items, passages and items set aside.
 
 extension PipelineSpec {
     public enum SourceKind: String, Sendable, CaseIterable {
         case survey, cnxml, xhtml, authored
+        /// CSV, TSV, JSON or JSON Lines of multiple-choice items, read through a layout.
+        case itemBank = "item_bank"
     }
 
     /// How a survey source's answers are laid out.
@@ -35,13 +37,16 @@ extension PipelineSpec {
         public var survey: SurveySettings
         /// CNXML: turn the glossary into "which term matches this definition" items.
         public var glossaryItems: Bool
+        /// Item banks: where each part of an item is.
+        public var layout: ItemBankLayout?
         public var line: Int?
     }
 }
 
 extension PipelineSpec.Source {
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
-                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey"]
+                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey",
+                             "preset", "mapping"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select"]
@@ -55,7 +60,7 @@ extension PipelineSpec.Source {
         case (.survey, .opinionqa): (["questionnaire", "oneway"], ["margins", "margins_mapping"])
         case (.survey, .kobbq): (["tallies"], [])
         case (.cnxml, _): (["path"], ["collection"])
-        case (.xhtml, _), (.authored, _): (["path"], [])
+        case (.xhtml, _), (.authored, _), (.itemBank, _): (["path"], [])
         }
     }
 
@@ -68,7 +73,7 @@ extension PipelineSpec.Source {
         switch (kind, format ?? .long) {
         case (.survey, .long): result = [.questionnaire, .tallies]
         case (.survey, .microdata): result = [.questionnaire, .microdata]
-        case (.survey, _), (.cnxml, _), (.xhtml, _): result = []
+        case (.survey, _), (.cnxml, _), (.xhtml, _), (.itemBank, _): result = []
         case (.authored, _): result = [.authoredItems]
         }
         if files["margins"] != nil { result.append(files["margins_mapping"] == nil ? .margins : .censusMapping) }
@@ -91,12 +96,18 @@ extension PipelineSpec.Source {
         let language = map.required("language", &d)?.string(&d)
         let license = map["license"]?.string(&d)
         var format: PipelineSpec.SurveyFormat?
-        if let formatNode = map["format"], let text = formatNode.string(&d) {
+        if kind != .itemBank, let formatNode = map["format"], let text = formatNode.string(&d) {
             format = PipelineSpec.SurveyFormat(rawValue: text)
             if format == nil {
                 d.error(formatNode.location, "unknown survey format '\(text)' (one of: \(PipelineSpec.SurveyFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
             } else if kind != nil, kind != .survey {
-                d.error(formatNode.location, "'format' applies to survey sources only")
+                d.error(formatNode.location, "'format' applies to survey and item_bank sources only")
+            }
+        }
+        let layout = kind == .itemBank ? ItemBankLayout.parse(map, at: node.location, &d) : nil
+        if kind != .itemBank {
+            for key in ["preset", "mapping"] where map[key] != nil {
+                d.error(map[key]!.location, "'\(key)' applies to item_bank sources only")
             }
         }
         var files: [String: String] = [:]
@@ -185,7 +196,7 @@ extension PipelineSpec.Source {
         }
         guard let id, let kind, let subject, let language else { return nil }
         return PipelineSpec.Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
-                      survey: survey, glossaryItems: glossaryItems, line: node.location.line)
+                      survey: survey, glossaryItems: glossaryItems, layout: layout, line: node.location.line)
     }
 }
 
@@ -216,6 +227,8 @@ extension Stage {
             }
             var items: [Item] = [], dropped: [DroppedItem] = [], passages: [Passage] = [], notes: [String] = []
             var seen: [String: String] = [:]
+            // Item bank ids by the files that use them: an id in two files is reported.
+            var bankFiles: [String: [String]] = [:]
             for (source, result) in zip(sources, results.map { $0! }) {
                 for item in result.items {
                     if let other = seen[item.id] {
@@ -225,9 +238,15 @@ extension Stage {
                     seen[item.id] = source.id
                 }
                 items += result.items.sorted { $0.id < $1.id }
+                if source.kind == .itemBank {
+                    for id in Set(result.items.map(\.source.element)) { bankFiles[id, default: []].append(source.files["path"]!) }
+                }
                 dropped += result.dropped.sorted { $0.id < $1.id }
                 passages += result.passages
                 notes += result.notes
+            }
+            for (id, files) in bankFiles.sorted(by: { $0.key < $1.key }) where files.count > 1 {
+                notes.append("item bank id '\(id)' is in \(files.joined(separator: " and ")); each file's item is kept")
             }
             context.progress.step("writing", total: items.count + dropped.count)
             try context.write(items, .items)
@@ -299,6 +318,14 @@ struct IngestedSource: Sendable {
             let output = try reader.read(fileAt: try context.raw(path), context: try textbookContext(path, license: source.license))
             result.items = output.items
             result.notes.append("\(source.id): \(output.items.count) authored items")
+        case .itemBank:
+            let path = source.files["path"]!
+            let output = try ItemBankReader(layout: source.layout!).read(fileAt: try context.raw(path),
+                                                                         context: try textbookContext(path, license: source.license))
+            result.items = output.items
+            result.passages = output.passages
+            result.notes.append("\(source.id): \(output.items.count) items from the item bank")
+            result.notes += output.notes.map { "\(source.id): \($0)" }
         }
         return result
     }
@@ -359,5 +386,70 @@ public struct SurveyInput: Sendable {
         }
         try diagnostics.check()
         return SurveyInput(data: data!, margins: margins, answerFile: answerFile)
+    }
+}
+
+extension ItemBankLayout {
+    static let mappingKeys = ["id", "question", "choices", "answer", "answer_format", "subject", "language", "passage", "topic", "grade",
+                              "region", "country", "author", "cultural_sensitivity", "header"]
+
+    /// An item_bank source's layout: its `preset`, with `mapping` naming fields (or overriding
+    /// the preset's), and `format` when the file's extension does not say.
+    static func parse(_ map: YAMLMapping, at location: SourceLocation, _ d: inout Diagnostics) -> ItemBankLayout? {
+        var layout: ItemBankLayout?
+        if let node = map["preset"], let name = node.string(&d) {
+            if let preset = Preset(rawValue: name) {
+                layout = ItemBankLayout(preset: preset)
+            } else {
+                d.error(node.location, "unknown item bank preset '\(name)' (one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", ")))")
+                return nil
+            }
+        }
+        let mapping = map["mapping"]?.mapping(&d)
+        mapping?.rejectUnknownKeys(allowed: mappingKeys, &d)
+        func field(_ key: String) -> String? { mapping?[key]?.string(&d) }
+        if layout == nil {
+            guard let mapping else {
+                d.error(location, "an item_bank source needs a preset (one of: \(Preset.allCases.map(\.rawValue).joined(separator: ", "))) or a mapping")
+                return nil
+            }
+            let question = mapping.required("question", &d)?.string(&d)
+            let answer = mapping.required("answer", &d)?.string(&d)
+            guard mapping.required("choices", &d) != nil, let question, let answer else { return nil }
+            layout = ItemBankLayout(question: question, choices: .list(""), answer: answer)
+        }
+        guard var layout else { return nil }
+        if let node = map["format"], let text = node.string(&d) {
+            if let format = FileFormat(rawValue: text) { layout.format = format } else {
+                d.error(node.location, "unknown item bank format '\(text)' (one of: \(FileFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        guard let mapping else { return layout }
+        if let node = mapping["choices"] {
+            // A name is a field holding the list; a list names one column per choice.
+            var scalar = Diagnostics()
+            if let field = node.string(&scalar) {
+                layout.choices = .list(field)
+            } else if let columns = node.strings(&d) {
+                layout.choices = .columns(columns)
+            }
+        }
+        if let node = mapping["answer_format"], let text = node.string(&d) {
+            if let format = AnswerFormat(rawValue: text) { layout.answerFormat = format } else {
+                d.error(node.location, "unknown answer_format '\(text)' (one of: \(AnswerFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        if let value = mapping["header"]?.bool(&d) { layout.header = value }
+        if let value = field("question") { layout.question = value }
+        if let value = field("answer") { layout.answer = value }
+        let optionalFields: [(String, WritableKeyPath<ItemBankLayout, String?>)] = [
+            ("id", \.id), ("subject", \.subject), ("language", \.language), ("passage", \.passage), ("topic", \.topic),
+            ("grade", \.grade), ("region", \.region), ("country", \.country), ("author", \.author),
+            ("cultural_sensitivity", \.culturalSensitivity),
+        ]
+        for (key, path) in optionalFields {
+            if let value = field(key) { layout[keyPath: path] = value }
+        }
+        return layout
     }
 }

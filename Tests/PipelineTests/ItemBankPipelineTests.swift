@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import Pipeline
+import Release
+import TestSupport
+
+/// Real CLIcK files (Tests/TextbookIngestTests/Fixtures, with their provenance) through the whole
+/// pipeline as item banks.
+@Suite struct ItemBankPipelineTests {
+    static let fixtures = ProjectCopy.packageRoot.appendingPathComponent("Tests/TextbookIngestTests/Fixtures")
+
+    @Test func clickItemsReachTheReleaseWithTheirTextAndIdsAndARepeatedIdIsReported() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bank-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for folder in ["raw/click", "raw/copy", "pipelines"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        for name in ["History_KHB.json", "Tradition_KIIP.json"] {
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: directory.appendingPathComponent("raw/click/\(name)"))
+        }
+        // The same file under another name: every id is in two files.
+        try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent("History_KHB.json"),
+                                         to: directory.appendingPathComponent("raw/copy/history.json"))
+        let pipeline = """
+            name: click
+            seed: 7
+            sources:
+              - {id: history, kind: item_bank, preset: click, path: raw/click/History_KHB.json, subject: korean_history, language: ko}
+              - {id: tradition, kind: item_bank, preset: click, path: raw/click/Tradition_KIIP.json, subject: tradition, language: ko}
+              - {id: copy, kind: item_bank, preset: click, path: raw/copy/history.json, subject: korean_history, language: ko}
+            stages:
+              review: {include_unreviewed: true}
+            release: {name: click, license: CC-BY-4.0}
+            """
+        let pipelineURL = directory.appendingPathComponent("pipelines/click.yaml")
+        try Data(pipeline.utf8).write(to: pipelineURL)
+        let spec = try PipelineSpec.load(pipelineURL, displayName: "pipelines/click.yaml", projectDirectory: directory)
+        let reports = try await PipelineRunner(spec: spec, pipelineFile: pipelineURL, projectDirectory: directory).run()
+
+        let ingest = try #require(reports.first { $0.summary.stage == .ingest })
+        #expect(ingest.summary.itemsOut == 47 + 161 + 47)
+        #expect(ingest.summary.notes.contains("item bank id 'KHB_66_1' is in raw/click/History_KHB.json and raw/copy/history.json; each file's item is kept"))
+
+        let originals = try JSONSerialization.jsonObject(with: Data(contentsOf: Self.fixtures.appendingPathComponent("History_KHB.json"))) as! [[String: Any]]
+        let questions = Dictionary(uniqueKeysWithValues: originals.map { ($0["id"] as! String, $0["question"] as! String) })
+        let root = directory.appendingPathComponent("build/click/release")
+        let manifest = try ReleaseManifest.read(from: root.appendingPathComponent("manifest.json"))
+        let released = try manifest.files.flatMap { try JSONLines.read(Item.self, from: root.appendingPathComponent($0.path)) }
+        let history = released.filter { $0.source.sourceID == "history" || $0.source.sourceID == "copy" }
+        for item in history {
+            #expect(Array(item.question.utf8) == Array(try #require(questions[item.source.element]).utf8))
+        }
+        // The copy's items are exact duplicates of the history file's: dedup keeps one of each.
+        #expect(Set(history.map(\.source.element)).count == history.count)
+        #expect(history.count > 40)
+    }
+}
