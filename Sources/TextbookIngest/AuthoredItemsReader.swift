@@ -42,7 +42,7 @@ public struct AuthoredItemsReader: Sendable {
                         passages.insert(id)
                         // Kept as a passage of its own, so that review shows what an item was written from.
                         output.passages.append(Passage(sourceID: context.sourceID, document: context.document, element: id, headings: [],
-                                                       language: documentLanguage ?? context.language, text: element.text.collapsingWhitespace))
+                                                       language: documentLanguage ?? context.language, text: element.text.collapsingWhitespaceKeepingLines))
                     } else if element.name == "item" {
                         item(element, documentLanguage: documentLanguage, context: context, seenIDs: &seenIDs,
                              references: &pendingReferences, diagnostics: &diagnostics, into: &output)
@@ -84,11 +84,12 @@ public struct AuthoredItemsReader: Sendable {
             return
         }
         seenIDs[id] = element.line
-        guard let question = element.firstElement(named: "question")?.text.collapsingWhitespace, !question.isEmpty else {
+        // Line breaks the author wrote are kept; the layout's indentation is not.
+        guard let question = element.firstElement(named: "question")?.text.collapsingWhitespaceKeepingLines, !question.isEmpty else {
             diagnostics.error(location.with(field: "question"), "item \(id) has no <question>")
             return
         }
-        let choices = element.elements(named: "choice").map { $0.text.collapsingWhitespace }
+        let choices = element.elements(named: "choice").map { $0.text.collapsingWhitespaceKeepingLines }
         let answer = element.firstElement(named: "answer")?.text.collapsingWhitespace
         if let passage = element["passage"] { references.append((passage, element.line)) }
         var item = context.item(kind: "authored", element: id, question: question, choices: choices,

@@ -22,14 +22,16 @@ public let authoredItemsDefaultSchema = #"""
 
   <xs:simpleType name="Identifier">
     <xs:restriction base="xs:token">
-      <xs:pattern value="[A-Za-z0-9][A-Za-z0-9._:-]*"/>
+      <!-- Any characters but white space: ids from other systems (KHB/66/1) are kept as they are. -->
+      <xs:pattern value="\S+"/>
     </xs:restriction>
   </xs:simpleType>
 
   <xs:simpleType name="Text">
     <xs:restriction base="xs:string">
       <xs:minLength value="1"/>
-      <xs:pattern value=".*\S.*"/>
+      <!-- Not blank; may span lines (in XML Schema '.' matches no line break, so [\s\S] is used). -->
+      <xs:pattern value="[\s\S]*\S[\s\S]*"/>
     </xs:restriction>
   </xs:simpleType>
 

@@ -101,11 +101,12 @@ final class XMLErrorLog: @unchecked Sendable {
 
     func record(_ error: xmlError) {
         guard error.level.rawValue >= XML_ERR_ERROR.rawValue, errors.count < 1000 else { return }
-        let message = (error.message.map { String(cString: $0) } ?? "malformed XML").trimmingCharacters(in: .whitespacesAndNewlines)
+        var message = (error.message.map { String(cString: $0) } ?? "malformed XML").trimmingCharacters(in: .whitespacesAndNewlines)
+        let isValidity = error.domain == Int32(XML_FROM_SCHEMASV.rawValue) || error.domain == Int32(XML_FROM_VALID.rawValue)
+        if error.domain == Int32(XML_FROM_SCHEMASV.rawValue) { message = XMLSchemaMessage.plain(message) }
         let line = Int(error.line), column = Int(error.int2)
         let failure = XMLReadError(file: file, line: line > 0 ? line : nil, column: column > 0 ? column : nil, message: message)
         errors.append(failure)
-        let isValidity = error.domain == Int32(XML_FROM_SCHEMASV.rawValue) || error.domain == Int32(XML_FROM_VALID.rawValue)
         if !isValidity, fatal == nil { fatal = failure }
     }
 

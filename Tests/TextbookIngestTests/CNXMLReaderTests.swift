@@ -171,13 +171,51 @@ func context(_ document: String, subject: String = "statistics", language: Strin
             Issue.record("expected errors")
         } catch let error as InputErrors {
             #expect(error.errors.map(\.location.line) == [2, 3, 4, 5])
-            #expect(error.errors[0].message.contains("Expected is ( {urn:build-dataset:authored-items:1}choice )"))
-            #expect(error.errors[1].message.contains("'id' is required"))
-            #expect(error.errors[2].message.contains("answer"))
-            #expect(error.errors[3].message.contains("note"))
+            // In words, with the element named and no namespace or pattern.
+            #expect(error.errors.map(\.message) == [
+                "<answer> is not expected here; expected <choice>",
+                "<item> needs an attribute 'id'",
+                "<answer>: '7' is not a choice letter; expected one letter from A (the first choice) to J",
+                "<note> is not expected here",
+            ])
         } catch {
             Issue.record("unexpected \(error)")
         }
+    }
+
+    @Test func multiLineTextAndIdsOfAnyCharactersButSpacesAreAccepted() throws {
+        let xml = """
+        <items xmlns="urn:build-dataset:authored-items:1" xml:lang="ko">
+          <passage id="KHB/66/p">첫 문단
+
+            둘째 문단</passage>
+          <item id="KHB/66/1" passage="KHB/66/p">
+            <question>
+              다음은 한국의 역사에 대한 문제이다.
+              (가) 시대의 생활 모습으로 옳은 것은?
+            </question>
+            <choice>우경이 널리
+              보급되었다.</choice>
+            <choice>철제 농기구를 사용하였다.</choice>
+            <answer>B</answer>
+          </item>
+          <item id="blank"><question>
+          </question><choice>a</choice><choice>b</choice></item>
+        </items>
+        """
+        do {
+            _ = try read(xml)
+            Issue.record("expected the blank question to be refused")
+        } catch let error as InputError {
+            #expect(error.location.line == 16)
+            #expect(error.message.hasPrefix("<question>: '\\n  ' is blank; it needs some text"))
+        }
+        let output = try read(xml.replacingOccurrences(of: "<item id=\"blank\"><question>\n  </question><choice>a</choice><choice>b</choice></item>\n", with: ""))
+        let item = try #require(output.items.first)
+        #expect(item.question == "다음은 한국의 역사에 대한 문제이다.\n(가) 시대의 생활 모습으로 옳은 것은?")
+        #expect(item.choices == ["우경이 널리\n보급되었다.", "철제 농기구를 사용하였다."])
+        #expect(item.source.element == "KHB/66/1" && item.source.passage == "KHB/66/p")
+        #expect(output.passages.first?.text == "첫 문단\n\n둘째 문단")
     }
 
     @Test func aDocumentOutsideTheNamespaceIsRefused() {

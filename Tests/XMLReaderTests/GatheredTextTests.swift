@@ -36,3 +36,24 @@ func gatheredEvents(_ text: String, limits: XMLLimits = XMLLimits()) throws -> [
         #expect(throws: XMLReadError.self) { try gatheredEvents("<doc><p>open <b>never closed</p></doc>") }
     }
 }
+
+@Suite struct XMLSchemaMessageTests {
+    @Test(arguments: [
+        ("Element '{urn:x}question': [facet 'pattern'] The value ' ' is not accepted by the pattern '[\\s\\S]*\\S[\\s\\S]*'.",
+         "<question>: ' ' is blank; it needs some text (several lines are fine)"),
+        ("Element '{urn:x}item', attribute 'id': [facet 'pattern'] The value 'a b' is not accepted by the pattern '\\S+'.",
+         "attribute 'id' of <item>: 'a b' is not an id: an id is any characters but white space"),
+        ("Element '{urn:x}item': This element is not expected. Expected is one of ( {urn:x}passage, {urn:x}item ).",
+         "<item> is not expected here; expected <passage> or <item>"),
+        ("Element '{urn:x}item': Missing child element(s). Expected is ( {urn:x}question ).",
+         "<item> lacks <question>, which it needs"),
+        ("Element '{urn:x}item', attribute 'language': 'not a tag!' is not a valid value of the atomic type 'xs:language'.",
+         "attribute 'language' of <item>: 'not a tag!' is not a valid language"),
+        ("Element '{urn:x}question': [facet 'pattern'] The value '\(String(repeating: "가", count: 100))' is not accepted by the pattern 'x+'.",
+         "<question>: '\(String(repeating: "가", count: 57))...' does not have the form the schema asks for (pattern x+)"),
+        ("Something else entirely.", "Something else entirely."),
+    ])
+    func libxml2MessagesInWords(message: String, words: String) {
+        #expect(XMLSchemaMessage.plain(message) == words)
+    }
+}

@@ -134,6 +134,20 @@ extension String {
         return stable ? folded : nil
     }
 
+    /// Line breaks kept, each line's whitespace runs folded to one space and its ends trimmed,
+    /// blank lines at either end dropped and runs of blank lines inside folded to one: text an
+    /// author wrote on several lines, without the indentation its XML layout added.
+    public var collapsingWhitespaceKeepingLines: String {
+        guard contains(where: \.isNewline) else { return collapsingWhitespace }
+        var lines: [String] = []
+        for line in split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map({ String($0).collapsingWhitespace }) {
+            if line.isEmpty, lines.last?.isEmpty ?? true { continue }
+            lines.append(line)
+        }
+        if lines.last?.isEmpty == true { lines.removeLast() }
+        return lines.joined(separator: "\n")
+    }
+
     /// Whitespace runs (including newlines from XML layout) folded to one space, ends trimmed.
     /// Works on UTF-8 bytes (a measured hot path of XML ingest); the Unicode white space outside
     /// ASCII (U+0085, U+00A0, U+1680, U+2000–U+200A, U+2028, U+2029, U+202F, U+205F, U+3000) is
