@@ -1,5 +1,6 @@
 public import Foundation
 public import DatasetCore
+public import Release
 public import SurveyIngest
 public import Validation
 public import Sampling
@@ -18,6 +19,8 @@ public struct PipelineSpec: Sendable {
     public var sampling: SamplingPlan
     public var splits: [SplitAssigner.Split]
     public var balanceAnswers: Bool
+    /// Layouts of other benchmarks the release is also written in.
+    public var exports: [ReleaseExport]
     /// Near-duplicate detection in the dedup stage; nil when the pipeline turns it off.
     public var nearDuplicates: NearDuplicateSettings?
     /// Benchmarks that candidates must not copy; empty when none are named.
@@ -91,7 +94,7 @@ public struct PipelineSpec: Sendable {
         }
         let sampling = stages?["sample"]?.mapping(&d).map { parseSampling($0, &d) } ?? SamplingPlan()
         let review = stages?["review"].map { parseReview($0, &d) } ?? ReviewPlan()
-        let (splits, balanceAnswers) = parseReleaseStage(stages?["release"], &d)
+        let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)
 
@@ -105,7 +108,7 @@ public struct PipelineSpec: Sendable {
 
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
-                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, nearDuplicates: nearDuplicates,
+                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
                             contamination: contamination, review: review, releaseName: releaseName, license: license,
                             description: description, settingsText: settingsText)
     }

@@ -11,15 +11,18 @@ public enum ReleaseWriter {
         public var pipelineSHA256: String
         public var inputs: [ReleaseManifest.Input]
         public var reviewStateSHA256: String?
+        /// Other benchmarks' layouts the candidate is also written in.
+        public var exports: [ReleaseExport]
 
         public init(name: String, license: String, pipeline: String, pipelineSHA256: String,
-                    inputs: [ReleaseManifest.Input], reviewStateSHA256: String?) {
+                    inputs: [ReleaseManifest.Input], reviewStateSHA256: String?, exports: [ReleaseExport] = []) {
             self.name = name
             self.license = license
             self.pipeline = pipeline
             self.pipelineSHA256 = pipelineSHA256
             self.inputs = inputs
             self.reviewStateSHA256 = reviewStateSHA256
+            self.exports = exports
         }
     }
 
@@ -112,12 +115,25 @@ public enum ReleaseWriter {
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
         manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
+        for export in try ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
+            try writeDocument(export.data, at: export.path, in: directory)
+            manifest.documents.append(.init(path: export.path, bytes: export.data.count, sha256: Hashing.sha256Hex(export.data)))
+        }
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: directory.appendingPathComponent("manifest.json"))
         for config in Set(files.map(\.config)) {
             try AtomicFiles.syncDirectory(directory.appendingPathComponent(config))
         }
         try AtomicFiles.syncDirectory(directory)
         return manifest
+    }
+
+    /// Writes a document at a path inside `directory`, making its folders, and syncs them.
+    static func writeDocument(_ data: Data, at path: String, in directory: URL) throws {
+        let url = directory.appendingPathComponent(path)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try AtomicFiles.writeAndSync(data, to: url)
+        try AtomicFiles.syncDirectory(folder)
     }
 
     /// Every way the directory differs from its manifest: a missing, resized, rehashed or
@@ -146,7 +162,7 @@ public enum ReleaseWriter {
             let hash = Hashing.sha256Hex(data)
             if hash != document.sha256 { problems.append("\(document.path): SHA-256 \(hash), manifest says \(document.sha256)") }
         }
-        let listed = Set(manifest.files.map(\.path))
+        let listed = Set(manifest.files.map(\.path) + manifest.documents.map(\.path))
         if let enumerator = FileManager.default.enumerator(atPath: directory.path) {
             for case let path as String in enumerator where path.hasSuffix(".jsonl") && !listed.contains(path) {
                 problems.append("\(path): not listed in the manifest")
@@ -224,8 +240,7 @@ public enum ReleaseWriter {
             try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(file.path)), to: destination)
         }
         for document in manifest.documents {
-            try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(document.path)),
-                                         to: staging.appendingPathComponent(document.path))
+            try writeDocument(try Data(contentsOf: candidate.appendingPathComponent(document.path)), at: document.path, in: staging)
         }
         let changelogData = Data(changelog.utf8)
         try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
@@ -236,12 +251,9 @@ public enum ReleaseWriter {
                                          description: description.isEmpty ? "\(manifest.name) benchmark release." : description,
                                          datePublished: day)
         for document in try documents.all() {
-            let url = staging.appendingPathComponent(document.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFiles.writeAndSync(document.data, to: url)
+            try writeDocument(document.data, at: document.path, in: staging)
             manifest.documents.append(.init(path: document.path, bytes: document.data.count, sha256: Hashing.sha256Hex(document.data)))
         }
-        try AtomicFiles.syncDirectory(staging.appendingPathComponent("lm_eval"))
         manifest.documents.sort { $0.path < $1.path }
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: staging.appendingPathComponent("manifest.json"))
         for config in Set(manifest.files.map(\.config)) {

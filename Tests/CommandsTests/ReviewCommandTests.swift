@@ -143,7 +143,9 @@ struct ReviewSession {
         // The release takes the reviewed items: labels, the revision, every vote.
         #expect(try session.ok(["run"]).contains("  review   ran     in 33, out 32, set aside 1 (rejected 1)"))
         let candidate = project.directory.appendingPathComponent("build/example/release")
-        let released = try FileManager.default.subpathsOfDirectory(atPath: candidate.path).filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix("reports") }
+        // The data files are the config folders' (exports/ holds other benchmarks' layouts).
+        let released = try FileManager.default.subpathsOfDirectory(atPath: candidate.path)
+            .filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix("reports") && !$0.hasPrefix("exports") }
             .flatMap { try JSONLines.read(Item.self, from: candidate.appendingPathComponent($0)) }
         #expect(released.count == 32)
         #expect(!released.contains { $0.id == rejected })

@@ -4,6 +4,7 @@ import DatasetCore
 @testable import Pipeline
 import Release
 import TestSupport
+import TextbookIngest
 
 /// Real CLIcK files (Tests/TextbookIngestTests/Fixtures, with their provenance) through the whole
 /// pipeline as item banks.
@@ -54,5 +55,29 @@ import TestSupport
         // The copy's items are exact duplicates of the history file's: dedup keeps one of each.
         #expect(Set(history.map(\.source.element)).count == history.count)
         #expect(history.count > 40)
+    }
+
+    /// The example's KorNAT-layout export and its own release files read back through the
+    /// kornat and release presets give the released items' text, choices and answers.
+    @Test func aReleaseAndItsKorNATExportReadBackAsItemBanks() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let candidate = project.directory.appendingPathComponent("build/example/release")
+        let released = try JSONLines.read(Item.self, from: candidate.appendingPathComponent("common_knowledge/test.jsonl"))
+        func read(_ preset: ItemBankLayout.Preset, _ path: String) throws -> [Item] {
+            try ItemBankReader(layout: ItemBankLayout(preset: preset)).read(
+                fileAt: candidate.appendingPathComponent(path),
+                context: TextbookContext(sourceID: "back", document: path, subject: "s", language: "ko", license: nil, revision: "r")).items
+        }
+        func parts(_ items: [Item]) -> [[String]] {
+            items.map { [$0.subject, $0.question, $0.answer ?? ""] + $0.choices }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        #expect(released.count > 10)
+        #expect(parts(try read(.kornat, "exports/kornat/common_knowledge_test.csv")) == parts(released))
+        let rebuilt = try read(.release, "common_knowledge/test.jsonl")
+        #expect(parts(rebuilt) == parts(released))
+        #expect(rebuilt.map(\.source.element) == released.map(\.id))
+        #expect(rebuilt.map(\.language) == released.map(\.language))
     }
 }

@@ -178,4 +178,13 @@ release:
             #expect(messages.contains { $0.contains("'preset' applies to item_bank sources only") })
         }
     }
+
+    @Test func releaseExportsAreNamedInTheReleaseStage() throws {
+        let yaml = minimalSpec.replacingOccurrences(of: "release:\n", with: "stages:\n  release:\n    exports: [global_mmlu, inspect]\nrelease:\n")
+        #expect(try parseSpec(yaml).exports == [.globalMMLU, .inspect])
+        let wrong = yaml.replacingOccurrences(of: "inspect]", with: "helm]")
+        #expect(throws: InputError(file: "p.yaml", line: 11, column: 28, field: "stages.release.exports[1]", "unknown export 'helm' (one of: global_mmlu, kornat, global_opinion_qa, inspect)")) {
+            try parseSpec(wrong)
+        }
+    }
 }

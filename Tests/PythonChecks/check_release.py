@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 
 import datasets
 import mlcroissant as mlc
@@ -23,8 +24,10 @@ def main(release: str) -> int:
     with open(os.path.join(release, "manifest.json"), encoding="utf-8") as handle:
         manifest = json.load(handle)
     failures = 0
+    cache = tempfile.mkdtemp()
     for config in sorted({entry["config"] for entry in manifest["files"]}):
-        loaded = datasets.load_dataset(release, config)
+        # A cache of its own: datasets may otherwise reuse what it read from an earlier folder at this path.
+        loaded = datasets.load_dataset(release, config, cache_dir=cache)
         for entry in manifest["files"]:
             if entry["config"] != config:
                 continue

@@ -2,20 +2,21 @@ public import Foundation
 public import DatasetCore
 public import Sampling
 import Dedup
-import Release
+public import Release
 
 // The release stage: the final selection by rank, stable splits and balanced answer positions,
 // written as a release candidate with its manifest.
 
 extension PipelineSpec {
-    static let releaseStageKeys = ["splits", "balance_answers"]
+    static let releaseStageKeys = ["splits", "balance_answers", "exports"]
     static let releaseKeys = ["name", "license"]
 
     /// `stages.release`: the splits and whether answer positions are balanced.
-    static func parseReleaseStage(_ node: YAMLNode?, _ d: inout Diagnostics) -> (splits: [SplitAssigner.Split], balanceAnswers: Bool) {
+    static func parseReleaseStage(_ node: YAMLNode?, _ d: inout Diagnostics) -> (splits: [SplitAssigner.Split], balanceAnswers: Bool, exports: [ReleaseExport]) {
         var splits = SplitAssigner.defaultSplits
         var balanceAnswers = true
-        guard let release = node?.mapping(&d) else { return (splits, balanceAnswers) }
+        var exports: [ReleaseExport] = []
+        guard let release = node?.mapping(&d) else { return (splits, balanceAnswers, exports) }
         release.rejectUnknownKeys(allowed: releaseStageKeys, &d)
         if let list = release["splits"]?.sequence(&d) {
             var parsed: [SplitAssigner.Split] = []
@@ -37,7 +38,13 @@ extension PipelineSpec {
             if parsed.isEmpty { d.error(release["splits"]!.location, "at least one split is needed") } else { splits = parsed }
         }
         if let value = release["balance_answers"]?.bool(&d) { balanceAnswers = value }
-        return (splits, balanceAnswers)
+        for node in release["exports"]?.sequence(&d) ?? [] {
+            guard let name = node.string(&d) else { continue }
+            if let export = ReleaseExport(rawValue: name) { exports.append(export) } else {
+                d.error(node.location, "unknown export '\(name)' (one of: \(ReleaseExport.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        return (splits, balanceAnswers, exports)
     }
 
     /// The top-level `release`: the published name and licence.
@@ -91,7 +98,7 @@ extension Stage {
                 name: releaseName, license: try context.setting(.release, \.license),
                 pipeline: pipeline.file, pipelineSHA256: pipeline.sha256,
                 inputs: try Set(spec.inputPaths).sorted().map { .init(path: $0, sha256: try context.rawHash($0)) },
-                reviewStateSHA256: try context.reviewStateSHA256())
+                reviewStateSHA256: try context.reviewStateSHA256(), exports: try context.setting(.release, \.exports))
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
