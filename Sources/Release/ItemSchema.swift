@@ -31,7 +31,7 @@ public let builtInItemSchema = #"""
       "type": "object",
       "description": "Where the item comes from.",
       "additionalProperties": false,
-      "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage"],
+      "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage", "fields"],
       "properties": {
         "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub", "item_bank"], "description": "The kind of source read."},
         "source_id": {"type": "string", "description": "The source's id in the pipeline file."},
@@ -41,7 +41,17 @@ public let builtInItemSchema = #"""
         "revision": {"type": "string", "pattern": "^[0-9a-f]{64}$", "description": "SHA-256 of the raw file read."},
         "position": {"type": ["integer", "null"], "minimum": 1, "description": "Place of the module in its collection's reading order."},
         "author": {"type": ["string", "null"], "description": "Who wrote the item, where the source says."},
-        "passage": {"type": ["string", "null"], "description": "Id of the passage the item is read with, in the passages file."}
+        "passage": {"type": ["string", "null"], "description": "Id of the passage the item is read with, in the passages file."},
+        "fields": {
+          "type": "array",
+          "description": "Fields of the source record an item bank's mapping keeps (mapping.keep).",
+          "items": {
+            "type": "object",
+            "additionalProperties": false,
+            "required": ["name", "value"],
+            "properties": {"name": {"type": "string", "description": "The name the mapping gives it."}, "value": {"type": "string", "description": "The source's value, as text."}}
+          }
+        }
       }
     },
     "flags": {"type": "array", "items": {"type": "string"}, "uniqueItems": true,

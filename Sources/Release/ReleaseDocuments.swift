@@ -146,7 +146,8 @@ public struct ReleaseDocuments: Sendable {
             .value("grade", "string"),
             .structure("source", [.value("kind", "string"), .value("source_id", "string"), .value("document", "string"),
                                   .value("element", "string"), .value("license", "string"), .value("revision", "string"),
-                                  .value("position", "int64"), .value("author", "string"), .value("passage", "string")]),
+                                  .value("position", "int64"), .value("author", "string"), .value("passage", "string"),
+                                  .list("fields", [.value("name", "string"), .value("value", "string")])]),
             .sequence("flags", "string"),
             .structure("review", [
                 .value("status", "string"), .sequence("rounds", "string"), .value("version", "int64"),

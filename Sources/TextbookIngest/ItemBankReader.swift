@@ -78,6 +78,18 @@ public struct ItemBankLayout: Sendable, Hashable {
     public var author: String?
     /// `CS`, `CA` or `-`, when the bank labels cultural sensitivity.
     public var culturalSensitivity: String?
+    /// Other fields kept with each item (`source.fields`), by the name they are kept under.
+    public var keep: [Kept] = []
+
+    public struct Kept: Sendable, Hashable {
+        public var name: String
+        public var field: String
+
+        public init(name: String, field: String) {
+            self.name = name
+            self.field = field
+        }
+    }
 
     public init(format: FileFormat? = nil, header: Bool = true, id: String? = nil, question: String, choices: Choices, answer: String,
                 answerFormat: AnswerFormat = .letter, subject: String? = nil, language: String? = nil, passage: String? = nil,
@@ -132,6 +144,7 @@ public struct ItemBankLayout: Sendable, Hashable {
         case .list(let field): names.append(field)
         }
         return names + [id, subject, language, passage, topic, grade, region, country, author, culturalSensitivity].compactMap { $0 }
+            + keep.map(\.field)
     }
 }
 
@@ -201,6 +214,7 @@ public struct ItemBankReader: Sendable {
             item.region = parsed.text["region"]
             item.country = parsed.text["country"]
             item.source.author = parsed.text["author"]
+            item.source.fields = parsed.kept
             if let passage = parsed.text["passage"] {
                 output.passages.append(Passage(sourceID: context.sourceID, document: file, element: element, headings: [],
                                                language: item.language, text: passage))
@@ -226,6 +240,7 @@ public struct ItemBankReader: Sendable {
         var culturalSensitivity: CulturalSensitivity?
         /// Optional text fields by role (topic, grade, region, country, author, passage).
         var text: [String: String]
+        var kept: [SourceField]
     }
 
     func parse(_ row: Row, file: String, diagnostics: inout Diagnostics) -> ParsedRow? {
@@ -295,9 +310,10 @@ public struct ItemBankReader: Sendable {
                               ("author", layout.author), ("passage", layout.passage)] {
             if let value = text(field, required: false) { extra[role] = value }
         }
+        let kept = layout.keep.compactMap { kept in text(kept.field, required: false).map { SourceField(name: kept.name, value: $0) } }
         guard diagnostics.errors.count == before, let question, let letter else { return nil }
         return ParsedRow(id: id, question: question, choices: choices, answer: letter, subject: text(layout.subject, required: false),
-                         language: text(layout.language, required: false), culturalSensitivity: sensitivity, text: extra)
+                         language: text(layout.language, required: false), culturalSensitivity: sensitivity, text: extra, kept: kept)
     }
 
     func answerLetter(_ answer: String, choices: [String], problem: (String) -> Void) -> String? {

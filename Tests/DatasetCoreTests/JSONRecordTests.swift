@@ -31,7 +31,7 @@ import SchemaValidation
         }
         let survey = SurveyResult(distribution: (0..<4).map { _ in double(&random) },
                                   distributionWithNonresponse: (0..<5).map { _ in double(&random) }, nonresponseOptions: [text(&random)],
-                                  distribution3: maybe([double(&random)]), scale3: maybe([text(&random)]), n: Int(random.next() % 5000),
+                                  distribution3: maybe([double(&random)]), scale3: maybe([text(&random)]), levels3: maybe([0, 2, 1]), n: Int(random.next() % 5000),
                                   nEffective: double(&random), marginOfError: double(&random), contested: random.next() % 2 == 0,
                                   weighting: text(&random))
         return Item(id: "ck-\(index)\(text(&random))", task: index % 2 == 0 ? .commonKnowledge : .socialValue, subject: text(&random),
@@ -42,7 +42,8 @@ import SchemaValidation
                     topic: maybe(text(&random)), grade: maybe(text(&random)),
                     source: ItemSource(kind: "authored", sourceID: text(&random), document: text(&random), element: text(&random),
                                        license: maybe("CC-BY-4.0"), revision: text(&random), position: maybe(Int(random.next() % 100)),
-                                       author: maybe(text(&random)), passage: maybe(text(&random))),
+                                       author: maybe(text(&random)), passage: maybe(text(&random)),
+                                       fields: index % 2 == 0 ? [SourceField(name: text(&random), value: text(&random))] : []),
                     flags: [text(&random)], review: ReviewSummary(status: "approved", rounds: [text(&random)], version: 1 + index % 3, votes: votes),
                     survey: maybe(survey))
     }

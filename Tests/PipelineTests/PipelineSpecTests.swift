@@ -144,7 +144,8 @@ release:
         sources:
           - {id: click, kind: item_bank, preset: click, path: raw/click.json, subject: history, language: ko}
           - {id: sheet, kind: item_bank, path: raw/sheet.txt, format: tsv, subject: science, language: ko,
-             mapping: {question: Stem, choices: [A, B, C, D], answer: Key, answer_format: index1, id: No, topic: Unit}}
+             mapping: {question: Stem, choices: [A, B, C, D], answer: Key, answer_format: index1, id: No, topic: Unit,
+                       keep: {exam_year: Year, url: Link}}}
           - {id: kmmlu, kind: item_bank, preset: kmmlu, path: raw/kmmlu.csv, subject: law, language: ko, mapping: {subject: Field}}
         release: {name: b, license: CC0-1.0}
         """
@@ -154,6 +155,7 @@ release:
         let sheet = try #require(spec.sources[1].layout)
         #expect(sheet.format == .tsv && sheet.question == "Stem" && sheet.choices == .columns(["A", "B", "C", "D"]))
         #expect(sheet.answer == "Key" && sheet.answerFormat == .index1 && sheet.id == "No" && sheet.topic == "Unit")
+        #expect(sheet.keep == [.init(name: "exam_year", field: "Year"), .init(name: "url", field: "Link")])
         #expect(spec.sources[2].layout?.subject == "Field" && spec.sources[2].layout?.answerFormat == .index1)
 
         let wrong = """

@@ -61,6 +61,22 @@ import DatasetCore
         #expect(items.map(\.subject) == ["high_school_geography", "abstract_algebra", "anatomy"])
     }
 
+    @Test func otherFieldsAreKeptUnderTheNamesTheMappingGives() throws {
+        var layout = ItemBankLayout(preset: .globalMMLU)
+        layout.keep = [.init(name: "category", field: "subject_category"), .init(name: "annotated", field: "is_annotated"),
+                       .init(name: "reference", field: "reference")]
+        let items = try ItemBankReader(layout: layout).read(fileAt: try fixture("global_mmlu.csv"), context: context("global_mmlu.csv")).items
+        #expect(items[0].source.fields == [SourceField(name: "category", value: "Social Sciences"), SourceField(name: "annotated", value: "True"),
+                                           SourceField(name: "reference", value: "[]")])
+        // An empty cell is not kept.
+        #expect(items[2].source.fields.map(\.name) == ["category", "annotated"])
+        #expect(throws: InputError.self) {
+            var missing = layout
+            missing.keep.append(.init(name: "x", field: "no_such_column"))
+            _ = try ItemBankReader(layout: missing).read(fileAt: try fixture("global_mmlu.csv"), context: context("global_mmlu.csv"))
+        }
+    }
+
     @Test func headerlessMMLUAndOneBasedKMMLU() throws {
         let mmlu = try read(.mmlu, "mmlu_test.csv", subject: "abstract_algebra", language: "en").items
         #expect(mmlu.count == 2)

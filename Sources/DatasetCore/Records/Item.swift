@@ -26,6 +26,17 @@ public enum CulturalSensitivity: String, Codable, Sendable {
     }
 }
 
+/// A field of the source record kept with the item under a name the pipeline file gives.
+public struct SourceField: Codable, Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// Where an item came from, precisely enough to find it again.
 public struct ItemSource: Codable, Sendable, Hashable {
     /// The reader that produced it: `survey`, `cnxml`, `authored`, `glossary`, ...
@@ -45,9 +56,11 @@ public struct ItemSource: Codable, Sendable, Hashable {
     public var author: String?
     /// The passage the item was written from.
     public var passage: String?
+    /// Fields of the source record an item bank's mapping keeps, in the mapping's order.
+    public var fields: [SourceField]
 
     public init(kind: String, sourceID: String, document: String, element: String, license: String?, revision: String,
-                position: Int? = nil, author: String? = nil, passage: String? = nil) {
+                position: Int? = nil, author: String? = nil, passage: String? = nil, fields: [SourceField] = []) {
         self.kind = kind
         self.sourceID = sourceID
         self.document = document
@@ -57,10 +70,22 @@ public struct ItemSource: Codable, Sendable, Hashable {
         self.position = position
         self.author = author
         self.passage = passage
+        self.fields = fields
     }
 
     enum CodingKeys: String, CodingKey {
-        case kind, sourceID = "source_id", document, element, license, revision, position, author, passage
+        case kind, sourceID = "source_id", document, element, license, revision, position, author, passage, fields
+    }
+
+    /// Records written before item schema 1.2.0 have no `fields`.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(kind: try container.decode(String.self, forKey: .kind), sourceID: try container.decode(String.self, forKey: .sourceID),
+                  document: try container.decode(String.self, forKey: .document), element: try container.decode(String.self, forKey: .element),
+                  license: try container.decodeIfPresent(String.self, forKey: .license), revision: try container.decode(String.self, forKey: .revision),
+                  position: try container.decodeIfPresent(Int.self, forKey: .position), author: try container.decodeIfPresent(String.self, forKey: .author),
+                  passage: try container.decodeIfPresent(String.self, forKey: .passage),
+                  fields: try container.decodeIfPresent([SourceField].self, forKey: .fields) ?? [])
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -74,6 +99,7 @@ public struct ItemSource: Codable, Sendable, Hashable {
         try container.encode(position, forKey: .position)
         try container.encode(author, forKey: .author)
         try container.encode(passage, forKey: .passage)
+        try container.encode(fields, forKey: .fields)
     }
 }
 

@@ -53,6 +53,15 @@ extension ItemSource {
         writer.key("author"); writer.string(author)
         writer.key("document"); writer.string(document)
         writer.key("element"); writer.string(element)
+        writer.key("fields")
+        writer.beginArray()
+        for field in fields {
+            writer.beginObject()
+            writer.key("name"); writer.string(field.name)
+            writer.key("value"); writer.string(field.value)
+            writer.endObject()
+        }
+        writer.endArray()
         writer.key("kind"); writer.string(kind)
         writer.key("license"); writer.string(license)
         writer.key("passage"); writer.string(passage)
@@ -67,7 +76,10 @@ extension ItemSource {
                   document: try json.field("document").stringValue(), element: try json.field("element").stringValue(),
                   license: try json.optionalField("license")?.stringValue(), revision: try json.field("revision").stringValue(),
                   position: try json.optionalField("position")?.intValue(), author: try json.optionalField("author")?.stringValue(),
-                  passage: try json.optionalField("passage")?.stringValue())
+                  passage: try json.optionalField("passage")?.stringValue(),
+                  fields: try json.optionalField("fields")?.arrayValue().map {
+                      SourceField(name: try $0.field("name").stringValue(), value: try $0.field("value").stringValue())
+                  } ?? [])
     }
 }
 

@@ -391,7 +391,7 @@ public struct SurveyInput: Sendable {
 
 extension ItemBankLayout {
     static let mappingKeys = ["id", "question", "choices", "answer", "answer_format", "subject", "language", "passage", "topic", "grade",
-                              "region", "country", "author", "cultural_sensitivity", "header"]
+                              "region", "country", "author", "cultural_sensitivity", "header", "keep"]
 
     /// An item_bank source's layout: its `preset`, with `mapping` naming fields (or overriding
     /// the preset's), and `format` when the file's extension does not say.
@@ -440,6 +440,9 @@ extension ItemBankLayout {
             }
         }
         if let value = mapping["header"]?.bool(&d) { layout.header = value }
+        if let keep = mapping["keep"]?.mapping(&d) {
+            layout.keep = keep.keys.compactMap { name in keep[name]?.string(&d).map { ItemBankLayout.Kept(name: name, field: $0) } }
+        }
         if let value = field("question") { layout.question = value }
         if let value = field("answer") { layout.answer = value }
         let optionalFields: [(String, WritableKeyPath<ItemBankLayout, String?>)] = [
