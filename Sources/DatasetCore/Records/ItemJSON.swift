@@ -47,21 +47,27 @@ extension Item: JSONLinesRecord {
     }
 }
 
+extension JSONWriter {
+    /// A list of `{"name": ..., "value": ...}` objects (labels, kept source fields).
+    mutating func namesAndValues(_ pairs: [(name: String, value: String)]) {
+        beginArray()
+        for pair in pairs {
+            beginObject()
+            key("name"); string(pair.name)
+            key("value"); string(pair.value)
+            endObject()
+        }
+        endArray()
+    }
+}
+
 extension ItemSource {
     func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("author"); writer.string(author)
         writer.key("document"); writer.string(document)
         writer.key("element"); writer.string(element)
-        writer.key("fields")
-        writer.beginArray()
-        for field in fields {
-            writer.beginObject()
-            writer.key("name"); writer.string(field.name)
-            writer.key("value"); writer.string(field.value)
-            writer.endObject()
-        }
-        writer.endArray()
+        writer.key("fields"); writer.namesAndValues(fields.map { ($0.name, $0.value) })
         writer.key("kind"); writer.string(kind)
         writer.key("license"); writer.string(license)
         writer.key("passage"); writer.string(passage)
@@ -95,15 +101,7 @@ extension ReviewSummary {
             writer.beginObject()
             writer.key("adjudication"); writer.bool(vote.adjudication)
             writer.key("decision"); writer.string(vote.decision)
-            writer.key("labels")
-            writer.beginArray()
-            for label in vote.labels {
-                writer.beginObject()
-                writer.key("name"); writer.string(label.name)
-                writer.key("value"); writer.string(label.value)
-                writer.endObject()
-            }
-            writer.endArray()
+            writer.key("labels"); writer.namesAndValues(vote.labels.map { ($0.name, $0.value) })
             writer.key("reviewer"); writer.string(vote.reviewer)
             writer.key("round"); writer.string(vote.round)
             writer.endObject()
