@@ -3,8 +3,9 @@ public import DatasetCore
 /// A group of items that are the same or nearly the same.
 public struct DuplicateCluster: Codable, Sendable, Hashable {
     /// `duplicate` (same question, choices and answer: one kept), `near_duplicate` (similar
-    /// question and choices, same answer: one kept), or `conflict` (same or similar question with
-    /// different choices or answer: all kept for a person to resolve).
+    /// question and choices, same answer: one kept), `similar` (a near-duplicate cluster of a task
+    /// whose near-duplicates are reported: all kept), or `conflict` (same or similar question with
+    /// different choices or answer, or holding a conflict of the exact stage: all kept for a person).
     public var kind: String
     public var key: String
     public var representative: String?
@@ -28,12 +29,44 @@ public struct DedupResult: Sendable {
     public var clusters: [DuplicateCluster] = []
 }
 
+/// Which of two copies of an item is kept: the curator's choice first (source priority: the
+/// sources `prefer_sources` names, then the rest in pipeline order), then an approved review,
+/// fewer flags and a stated licence, then the longer stem counted without white space (so
+/// spacing artefacts of PDF extraction do not win), fewer white space characters, and the
+/// smaller id, so the choice never depends on input order.
+public struct KeepRule: Sendable {
+    /// Source id → priority, lower first; sources not listed come after every listed one.
+    public var sourceRank: [String: Int]
+
+    public init(sourcePriority: [String] = []) {
+        var rank: [String: Int] = [:]
+        for (index, id) in sourcePriority.enumerated() where rank[id] == nil { rank[id] = index }
+        sourceRank = rank
+    }
+
+    public func prefers(_ a: Item, over b: Item) -> Bool {
+        let aRank = sourceRank[a.source.sourceID] ?? Int.max, bRank = sourceRank[b.source.sourceID] ?? Int.max
+        if aRank != bRank { return aRank < bRank }
+        let aReviewed = a.review.status == "approved", bReviewed = b.review.status == "approved"
+        if aReviewed != bReviewed { return aReviewed }
+        if a.flags.count != b.flags.count { return a.flags.count < b.flags.count }
+        if (a.source.license != nil) != (b.source.license != nil) { return a.source.license != nil }
+        let aSpaces = a.question.unicodeScalars.filter(\.properties.isWhitespace).count
+        let bSpaces = b.question.unicodeScalars.filter(\.properties.isWhitespace).count
+        let aText = a.question.unicodeScalars.count - aSpaces, bText = b.question.unicodeScalars.count - bSpaces
+        if aText != bText { return aText > bText }
+        if aSpaces != bSpaces { return aSpaces < bSpaces }
+        return a.id < b.id
+    }
+}
+
 /// Exact duplicates by the comparison key of the question (NFKC, case and punctuation folded).
 ///
 /// Within a group, items that also share choices and answer are duplicates: one representative
-/// is kept by `preferred(_:_:)`. Items that share only the question are a conflict and all kept.
+/// is kept by the keep rule. Items that share only the question are a conflict and all kept.
+/// Social-value items are the same only with the same options in the same order.
 public enum ExactDeduplicator {
-    public static func deduplicate(_ items: [Item]) -> DedupResult {
+    public static func deduplicate(_ items: [Item], rule: KeepRule = KeepRule()) -> DedupResult {
         var groups: [String: [Item]] = [:]
         for item in items {
             groups["\(item.task.rawValue)\u{1F}\(item.question.comparisonKey)", default: []].append(item)
@@ -49,7 +82,7 @@ public enum ExactDeduplicator {
                                                         members: group.map(\.id).sorted()))
             }
             for variantKey in variants.keys.sorted() {
-                let members = variants[variantKey]!.sorted(by: preferred)
+                let members = variants[variantKey]!.sorted(by: rule.prefers)
                 guard members.count > 1 else { continue }
                 let keep = members[0]
                 result.clusters.append(DuplicateCluster(kind: "duplicate", key: key, representative: keep.id,
@@ -66,17 +99,8 @@ public enum ExactDeduplicator {
     }
 
     static func variantKey(_ item: Item) -> String {
-        (item.choices.map(\.comparisonKey).sorted() + [item.answerText?.comparisonKey ?? ""]).joined(separator: "\u{1F}")
-    }
-
-    /// The representative rule: reviewed before unreviewed, fewer flags, a stated licence,
-    /// a longer stem, then the smaller id (so the choice never depends on input order).
-    public static func preferred(_ a: Item, _ b: Item) -> Bool {
-        let aReviewed = a.review.status == "approved", bReviewed = b.review.status == "approved"
-        if aReviewed != bReviewed { return aReviewed }
-        if a.flags.count != b.flags.count { return a.flags.count < b.flags.count }
-        if (a.source.license != nil) != (b.source.license != nil) { return a.source.license != nil }
-        if a.question.count != b.question.count { return a.question.count > b.question.count }
-        return a.id < b.id
+        // A survey's options are a scale in order; a knowledge item's choices may be permuted.
+        let choices = item.choices.map(\.comparisonKey)
+        return ((item.task == .socialValue ? choices : choices.sorted()) + [item.answerText?.comparisonKey ?? ""]).joined(separator: "\u{1F}")
     }
 }

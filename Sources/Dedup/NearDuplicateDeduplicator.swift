@@ -1,9 +1,21 @@
 public import DatasetCore
 import Foundation
 
+/// What the near-duplicate stage does with a task's clusters.
+public enum NearDuplicateAction: String, Sendable, CaseIterable {
+    /// Keep one member of a cluster whose members share the answer.
+    case drop
+    /// Record the cluster for review and keep every member (survey batteries repeat one template
+    /// with a word changed: their items look alike and are not the same question).
+    case report
+    /// Do not look.
+    case off
+}
+
 /// Near-duplicate items within each task, on their question and choices (in any order). A
-/// cluster whose members share the answer keeps one representative (`ExactDeduplicator.preferred`)
-/// and drops the rest; a cluster whose answers differ is a conflict, kept whole for a person.
+/// cluster whose members share the answer keeps one representative (the keep rule) and drops
+/// the rest, where the task's action is `drop`; a cluster whose answers differ, or that holds a
+/// pair the exact stage kept as a conflict, is a conflict, kept whole for a person.
 public enum NearDuplicateDeduplicator {
     /// The text compared: the question and the choices, sorted so that their order does not count.
     public static func comparedText(_ item: Item) -> String {
@@ -14,19 +26,30 @@ public enum NearDuplicateDeduplicator {
         ([question] + choices.sorted()).joined(separator: "\n")
     }
 
-    /// `signed` hears how many more items have their MinHash signature, for progress.
-    public static func deduplicate(_ items: [Item], settings: NearDuplicateSettings, signed: ((Int) -> Void)? = nil) -> DedupResult {
+    /// `conflicts` are the exact stage's: a pair kept there is kept here too. `signed` hears how
+    /// many more items have their MinHash signature, for progress.
+    public static func deduplicate(_ items: [Item], settings: NearDuplicateSettings,
+                                   actions: [ItemTask: NearDuplicateAction] = [:], conflicts: [DuplicateCluster] = [],
+                                   rule: KeepRule = KeepRule(), signed: ((Int) -> Void)? = nil) -> DedupResult {
         let finder = NearDuplicateFinder(settings: settings)
+        var conflictOf: [String: Int] = [:]
+        for (index, cluster) in conflicts.enumerated() where cluster.kind == "conflict" {
+            for member in cluster.members { conflictOf[member] = index }
+        }
         var result = DedupResult()
         var dropped = Set<String>()
         for task in ItemTask.allCases {
+            let action = actions[task] ?? .drop
+            guard action != .off else { continue }
             let group = items.filter { $0.task == task }
             let shingles = group.map { Shingles.hashes(of: comparedText($0), n: settings.ngram) }
             let found = finder.clusters(shingles: shingles, signed: signed)
             for cluster in found.clusters {
                 let members = cluster.map { group[$0] }
                 let answers = Set(members.map { $0.answerText?.comparisonKey ?? $0.answer ?? "" })
-                let ordered = members.sorted(by: ExactDeduplicator.preferred)
+                let earlierConflicts = members.compactMap { conflictOf[$0.id] }
+                let keptTogether = Set(earlierConflicts).count < earlierConflicts.count
+                let ordered = members.sorted(by: rule.prefers)
                 let anchor = ordered[0]
                 let anchorIndex = cluster[members.firstIndex { $0.id == anchor.id }!]
                 var similarity: [String: Double] = [:]
@@ -34,8 +57,13 @@ public enum NearDuplicateDeduplicator {
                     similarity[member.id] = Shingles.jaccard(shingles[anchorIndex], shingles[index])
                 }
                 let key = "\(task.rawValue)\u{1F}near\u{1F}\(anchor.id)"
-                if answers.count > 1 {
+                if answers.count > 1 || keptTogether {
                     result.clusters.append(DuplicateCluster(kind: "conflict", key: key, representative: nil,
+                                                            members: members.map(\.id).sorted(), similarity: similarity))
+                    continue
+                }
+                if action == .report {
+                    result.clusters.append(DuplicateCluster(kind: "similar", key: key, representative: nil,
                                                             members: members.map(\.id).sorted(), similarity: similarity))
                     continue
                 }

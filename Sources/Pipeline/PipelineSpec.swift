@@ -23,6 +23,12 @@ public struct PipelineSpec: Sendable {
     public var exports: [ReleaseExport]
     /// Near-duplicate detection in the dedup stage; nil when the pipeline turns it off.
     public var nearDuplicates: NearDuplicateSettings?
+    /// What near-duplicates do per task: survey items are reported, knowledge items dropped,
+    /// unless the pipeline says otherwise.
+    public var nearDuplicateActions: [ItemTask: NearDuplicateAction]
+    /// Sources whose copy of a duplicate is kept first (`prefer_sources`); the others follow in
+    /// pipeline order.
+    public var preferSources: [String]
     /// Benchmarks that candidates must not copy; empty when none are named.
     public var contamination: Contamination
     public var review: ReviewPlan
@@ -88,10 +94,20 @@ public struct PipelineSpec: Sendable {
         let validation = parseValidate(stages?["validate"], &d)
         var nearDuplicates: NearDuplicateSettings? = NearDuplicateSettings()
         var contamination = Contamination()
+        var nearDuplicateActions = defaultNearDuplicateActions
+        var preferred: [String] = []
         if let dedup = stages?["dedup"]?.mapping(&d) {
             nearDuplicates = parseDedup(dedup, &d)
             if let node = dedup["contamination"] { contamination = parseContamination(node, projectDirectory: projectDirectory, &d) }
+            nearDuplicateActions = parseDedupTasks(dedup, &d)
+            if let node = dedup["prefer_sources"], let ids = node.strings(&d) {
+                for id in ids where !sources.contains(where: { $0.id == id }) {
+                    d.error(node.location, "prefer_sources names '\(id)', which is not a source of this pipeline")
+                }
+                preferred = ids
+            }
         }
+        if nearDuplicates == nil { nearDuplicateActions = [.socialValue: .off, .commonKnowledge: .off] }
         let sampling = stages?["sample"]?.mapping(&d).map { parseSampling($0, &d) } ?? SamplingPlan()
         let review = stages?["review"].map { parseReview($0, &d) } ?? ReviewPlan()
         let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
@@ -109,6 +125,7 @@ public struct PipelineSpec: Sendable {
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
                             sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
+                            nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
                             contamination: contamination, review: review, releaseName: releaseName, license: license,
                             description: description, settingsText: settingsText)
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import DatasetCore
 @testable import Dedup
@@ -52,5 +53,80 @@ func item(_ id: String, _ question: String, _ choices: [String] = ["a", "b", "c"
             item("ck-2", "대한민국의 수도는?", ["부산", "서울", "대구", "인천"], answer: "B"),
         ]
         #expect(ExactDeduplicator.deduplicate(items).dropped.map(\.id) == ["ck-2"])
+    }
+}
+
+@Suite struct KeepRuleTests {
+    @Test func theCuratorsSourcePriorityComesBeforeReviewFlagsAndLength() {
+        var first = item("ck-1", "짧은 질문?")
+        first.source.sourceID = "textbook"
+        var second = item("ck-2", "훨씬 더 긴 질문입니다?")
+        second.source.sourceID = "bank"
+        second.review.status = "approved"
+        #expect(KeepRule(sourcePriority: ["textbook", "bank"]).prefers(first, over: second))
+        #expect(!KeepRule(sourcePriority: ["bank", "textbook"]).prefers(first, over: second))
+        // Without a priority, review state decides.
+        #expect(KeepRule().prefers(second, over: first))
+    }
+
+    @Test func pdfSpacingArtefactsDoNotWinOnLength() {
+        // A KMMLU item and its copy with the spacing artefacts of PDF extraction.
+        let clean = item("ck-9", "다음 중 사실의 착오에 해당하는 것은?")
+        let spaced = item("ck-1", "다음 중 사실 의 착 오에 해당하는 것은?")
+        #expect(KeepRule().prefers(clean, over: spaced))
+        // Spacing is not folded by the comparison key, so the near-duplicate stage is the one that meets them.
+        let near = NearDuplicateDeduplicator.deduplicate([spaced, clean], settings: NearDuplicateSettings(ngram: 3, threshold: 0.5, seed: 1))
+        #expect(near.unique.map(\.id) == ["ck-9"])
+    }
+
+    @Test func surveyOptionsInAnotherOrderAreAnotherQuestion() {
+        func survey(_ id: String, _ options: [String]) -> Item {
+            var value = item(id, "나이 든 부모를 부양하는 것은 자녀의 의무이다.", options)
+            value.task = .socialValue
+            return value
+        }
+        let agree = ["동의한다", "보통이다", "동의하지 않는다"]
+        #expect(ExactDeduplicator.deduplicate([survey("sv-1", agree), survey("sv-2", agree)]).dropped.map(\.id) == ["sv-2"])
+        #expect(ExactDeduplicator.deduplicate([survey("sv-1", agree), survey("sv-2", agree.reversed())]).dropped.isEmpty)
+    }
+}
+
+@Suite struct DedupStagesAgreeTests {
+    /// A CLIcK item and a copy with one distractor changed (as KIIP_law_23 and _27: same stem,
+    /// 4년 against 5년): the exact stage keeps the pair as a conflict, and so must the near stage.
+    @Test func aConflictOfTheExactStageIsKeptByTheNearStage() throws {
+        let url = try #require(Bundle.module.url(forResource: "Society_KIIP", withExtension: "json", subdirectory: "Fixtures"))
+        let records = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [[String: Any]])
+        let record = try #require(records.first { ($0["choices"] as? [String])?.count == 4 })
+        let choices = record["choices"] as! [String]
+        let answer = Item.letter(choices.firstIndex(of: record["answer"] as! String)!)
+        let distractor = choices.indices.first { Item.letter($0) != answer }!
+        var changed = choices
+        changed[distractor] += " 이상"
+        let original = item("ck-1", record["question"] as! String, choices, answer: answer)
+        let variant = item("ck-2", record["question"] as! String, changed, answer: answer)
+        let exact = ExactDeduplicator.deduplicate([original, variant])
+        #expect(exact.clusters.map(\.kind) == ["conflict"])
+        let settings = NearDuplicateSettings(ngram: 5, threshold: 0.5, seed: 1)
+        let near = NearDuplicateDeduplicator.deduplicate(exact.unique, settings: settings, conflicts: exact.clusters)
+        #expect(near.dropped.isEmpty)
+        #expect(near.clusters.map(\.kind) == ["conflict"])
+        // Without the exact stage's decision, the near stage alone would have dropped one of them.
+        #expect(NearDuplicateDeduplicator.deduplicate(exact.unique, settings: settings).dropped.count == 1)
+    }
+
+    @Test func surveyNearDuplicatesAreReportedNotDroppedUnlessSetTo() {
+        func survey(_ id: String, _ party: String) -> Item {
+            var value = item(id, "How much, if at all, do you trust \(party) in Congress to do what is right?",
+                             ["A great deal", "A fair amount", "Not too much", "Not at all"], answer: "B")
+            value.task = .socialValue
+            return value
+        }
+        let items = [survey("sv-1", "Democrats"), survey("sv-2", "Republicans")]
+        let settings = NearDuplicateSettings(ngram: 5, threshold: 0.6, seed: 1)
+        let reported = NearDuplicateDeduplicator.deduplicate(items, settings: settings, actions: [.socialValue: .report])
+        #expect(reported.dropped.isEmpty && reported.clusters.map(\.kind) == ["similar"])
+        #expect(NearDuplicateDeduplicator.deduplicate(items, settings: settings, actions: [.socialValue: .drop]).dropped.count == 1)
+        #expect(NearDuplicateDeduplicator.deduplicate(items, settings: settings, actions: [.socialValue: .off]).clusters.isEmpty)
     }
 }

@@ -4,6 +4,7 @@ import DatasetCore
 @testable import Pipeline
 import Sampling
 import TextbookIngest
+import Dedup
 
 func parseSpec(_ yaml: String, project: URL? = nil) throws -> PipelineSpec {
     let url = FileManager.default.temporaryDirectory.appendingPathComponent("spec-\(UUID().uuidString).yaml")
@@ -187,6 +188,33 @@ release:
         let wrong = yaml.replacingOccurrences(of: "inspect]", with: "helm]")
         #expect(throws: InputError(file: "p.yaml", line: 11, column: 28, field: "stages.release.exports[1]", "unknown export 'helm' (one of: global_mmlu, kornat, global_opinion_qa, inspect)")) {
             try parseSpec(wrong)
+        }
+    }
+
+    @Test func dedupIsSetPerTaskAndTheKeepRuleTakesTheCuratorsSourcePriority() throws {
+        #expect(try parseSpec(minimalSpec).nearDuplicateActions == [.socialValue: .report, .commonKnowledge: .drop])
+        let yaml = minimalSpec.replacingOccurrences(of: "release:\n", with: """
+            stages:
+              dedup:
+                social_value: {near_duplicates: off}
+                common_knowledge: {near_duplicates: report}
+                prefer_sources: [items]
+            release:
+
+            """)
+        let spec = try parseSpec(yaml)
+        #expect(spec.nearDuplicateActions == [.socialValue: .off, .commonKnowledge: .report])
+        #expect(spec.preferSources == ["items"])
+        let off = minimalSpec.replacingOccurrences(of: "release:\n", with: "stages:\n  dedup:\n    near_duplicates: false\nrelease:\n")
+        #expect(try parseSpec(off).nearDuplicateActions == [.socialValue: .off, .commonKnowledge: .off])
+        let wrong = yaml.replacingOccurrences(of: "near_duplicates: off}", with: "near_duplicates: merge}")
+            .replacingOccurrences(of: "[items]", with: "[textbook]")
+        do {
+            _ = try parseSpec(wrong)
+            Issue.record("expected errors")
+        } catch let error as InputErrors {
+            #expect(error.errors.map(\.message) == ["near_duplicates must be drop, report or off",
+                                                     "prefer_sources names 'textbook', which is not a source of this pipeline"])
         }
     }
 }

@@ -13,7 +13,22 @@ extension PipelineSpec {
         public var drop = true
     }
 
-    static let dedupKeys = ["near_duplicates", "contamination"]
+    static let dedupKeys = ["near_duplicates", "contamination", "social_value", "common_knowledge", "prefer_sources"]
+    static let defaultNearDuplicateActions: [ItemTask: NearDuplicateAction] = [.socialValue: .report, .commonKnowledge: .drop]
+
+    /// `stages.dedup.<task>.near_duplicates`: drop, report or off, per task.
+    static func parseDedupTasks(_ map: YAMLMapping, _ d: inout Diagnostics) -> [ItemTask: NearDuplicateAction] {
+        var actions = defaultNearDuplicateActions
+        for task in ItemTask.allCases {
+            guard let settings = map[task.rawValue]?.mapping(&d) else { continue }
+            settings.rejectUnknownKeys(allowed: ["near_duplicates"], &d)
+            guard let node = settings["near_duplicates"], let text = node.string(&d) else { continue }
+            if let action = NearDuplicateAction(rawValue: text) { actions[task] = action } else {
+                d.error(node.location, "near_duplicates must be drop, report or off")
+            }
+        }
+        return actions
+    }
     static let contaminationKeys = ["threshold", "action", "references"]
     static let referenceKeys = ["name", "path", "id", "question", "choices"]
     static let nearDuplicateKeys = ["ngram", "permutations", "threshold", "false_negative_weight"]
@@ -85,24 +100,30 @@ extension PipelineSpec {
 extension Stage {
     static func dedup(_ spec: PipelineSpec) -> Stage {
         let references = spec.contamination.benchmarks.map { StageInput.raw($0.path) }
-        return Stage(.dedup, inputs: [.settings(.dedup), .seed, .output(.validate, .items)] + references,
+        // Sources: their order is the default priority of the keep rule.
+        return Stage(.dedup, inputs: [.settings(.dedup), .settings(.sources), .seed, .output(.validate, .items)] + references,
                      outputs: [.items, .dropped, .clusters],
                      otherOutputs: ["`contamination.jsonl` (when the pipeline names reference benchmarks)"]) { context in
             let seed = try context.seed()
             let items = try context.read(Item.self, .items, from: .validate)
             context.progress.step("exact duplicates", total: items.count)
-            var result = ExactDeduplicator.deduplicate(items)
+            let preferred = try context.setting(.dedup, \.preferSources)
+            let rule = KeepRule(sourcePriority: preferred + (try context.setting(.sources, \.sources)).map(\.id).filter { !preferred.contains($0) })
+            var result = ExactDeduplicator.deduplicate(items, rule: rule)
             context.progress.advance(by: items.count)
             var notes: [String] = []
+            let actions = try context.setting(.dedup, \.nearDuplicateActions)
             if var settings = try context.setting(.dedup, \.nearDuplicates) {
                 settings.seed = seed
                 context.progress.step("near-duplicates", total: result.unique.count)
-                let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings) { context.progress.advance(by: $0) }
+                let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings, actions: actions,
+                                                                 conflicts: result.clusters, rule: rule) { context.progress.advance(by: $0) }
                 result.unique = near.unique
                 result.dropped += near.dropped
                 result.clusters += near.clusters
                 notes.append("near-duplicates: Jaccard ≥ \(settings.threshold) on \(settings.ngram)-character shingles, "
-                             + "\(settings.permutations) permutations, \(settings.banding)")
+                             + "\(settings.permutations) permutations, \(settings.banding); "
+                             + ItemTask.allCases.map { "\($0.rawValue) \(actions[$0] ?? .drop)" }.joined(separator: ", "))
             }
             let contamination = try context.setting(.dedup, \.contamination)
             if !contamination.benchmarks.isEmpty {
@@ -127,7 +148,8 @@ extension Stage {
             let kinds = Dictionary(grouping: result.clusters, by: \.kind)
             if !kinds.isEmpty {
                 notes.append("clusters in clusters.jsonl: " + kinds.keys.sorted().map { "\(kinds[$0]!.count) \($0)" }.joined(separator: ", ")
-                             + (kinds["conflict"] == nil ? "" : " (conflicts: same or similar question, different choices or answer; kept for review)"))
+                             + (kinds["conflict"] == nil ? "" : " (conflicts: same or similar question, different choices or answer; kept for review)")
+                             + (kinds["similar"] == nil ? "" : " (similar: near-duplicates reported, not dropped)"))
             }
             return StageSummary(stage: .dedup, itemsIn: items.count, itemsOut: result.unique.count,
                                 dropped: StageSummary.droppedCounts(result.dropped), notes: notes)
