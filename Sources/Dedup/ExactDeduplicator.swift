@@ -69,7 +69,7 @@ public enum ExactDeduplicator {
     public static func deduplicate(_ items: [Item], rule: KeepRule = KeepRule()) -> DedupResult {
         var groups: [String: [Item]] = [:]
         for item in items {
-            groups["\(item.task.rawValue)\u{1F}\(item.question.comparisonKey)", default: []].append(item)
+            groups["\(item.task.rawValue)\u{1F}\(item.question.comparisonKeyKeepingNumbers)", default: []].append(item)
         }
         var result = DedupResult()
         var dropped: Set<String> = []
@@ -100,7 +100,8 @@ public enum ExactDeduplicator {
 
     static func variantKey(_ item: Item) -> String {
         // A survey's options are a scale in order; a knowledge item's choices may be permuted.
-        let choices = item.choices.map(\.comparisonKey)
-        return ((item.task == .socialValue ? choices : choices.sorted()) + [item.answerText?.comparisonKey ?? ""]).joined(separator: "\u{1F}")
+        let choices = item.choices.map(\.comparisonKeyKeepingNumbers)
+        return ((item.task == .socialValue ? choices : choices.sorted()) + [item.answerText?.comparisonKeyKeepingNumbers ?? ""])
+            .joined(separator: "\u{1F}")
     }
 }

@@ -16,6 +16,8 @@ public struct PipelineSpec: Sendable {
     public var seed: UInt64
     public var sources: [Source]
     public var validation: [ItemTask: ValidationRules]
+    /// Rule actions for one source's items (`stages.validate.sources`), over its task's.
+    public var validationBySource: [String: [String: RuleAction]]
     public var sampling: SamplingPlan
     public var splits: [SplitAssigner.Split]
     public var balanceAnswers: Bool
@@ -92,6 +94,7 @@ public struct PipelineSpec: Sendable {
             stages?.rejectUnknownKeys(allowed: stageKeys, &d)
         }
         let validation = parseValidate(stages?["validate"], &d)
+        let validationBySource = parseValidationBySource(stages?["validate"], sources: sources.map(\.id), &d)
         var nearDuplicates: NearDuplicateSettings? = NearDuplicateSettings()
         var contamination = Contamination()
         var nearDuplicateActions = defaultNearDuplicateActions
@@ -124,6 +127,7 @@ public struct PipelineSpec: Sendable {
 
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
         return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
+                            validationBySource: validationBySource,
                             sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
                             nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
                             contamination: contamination, review: review, releaseName: releaseName, license: license,

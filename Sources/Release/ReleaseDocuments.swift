@@ -413,6 +413,7 @@ public struct ReleaseDocuments: Sendable {
         The model's option is the choice with the highest log-likelihood, the first on a tie, as
         lm-eval's own accuracy takes it.
         """
+        import hashlib
         import math
         import os
 
@@ -424,8 +425,13 @@ public struct ReleaseDocuments: Sendable {
 
         def load(config, **_):
             # The dataset card (README.md) declares every column's type: a column that is null
-            # throughout one split loads with the type it has in the others.
-            return datasets.load_dataset(RELEASE, config)
+            # throughout one split loads with the type it has in the others. The cache is keyed
+            # by the manifest's hash: datasets may otherwise take another release's cached files
+            # for this one (same folder name, same config).
+            with open(os.path.join(RELEASE, "manifest.json"), "rb") as handle:
+                release_hash = hashlib.sha256(handle.read()).hexdigest()[:16]
+            cache = os.path.join(datasets.config.HF_DATASETS_CACHE, "build-dataset", release_hash)
+            return datasets.load_dataset(RELEASE, config, cache_dir=cache)
 
 
         def doc_to_question(doc):

@@ -11,6 +11,9 @@ public struct ValidationRules: Sendable, Hashable {
     public var allowAllOfTheAbove: Bool = false
     /// Flag an item whose correct choice is this many times longer than the mean distractor.
     public var longAnswerRatio: Double = 1.8
+    /// What each rule does when it fails, where not the rule's default (`drop`; `flag` for
+    /// `answer_longest`).
+    public var actions: [String: RuleAction] = [:]
 
     public init(minChoices: Int, maxChoices: Int) {
         self.minChoices = minChoices
@@ -19,6 +22,16 @@ public struct ValidationRules: Sendable, Hashable {
 
     public static let commonKnowledgeDefault = ValidationRules(minChoices: 4, maxChoices: 4)
     public static let socialValueDefault = ValidationRules(minChoices: 2, maxChoices: 11)
+}
+
+/// What a failed rule does to an item.
+public enum RuleAction: String, Sendable, CaseIterable {
+    /// Hold the item back (in `dropped.jsonl`, with the reason).
+    case drop
+    /// Keep the item with the rule's name among its flags.
+    case flag
+    /// Do not apply the rule.
+    case off
 }
 
 /// The outcome of validating items: those that pass (possibly with new flags) and those held back.
@@ -34,22 +47,32 @@ public enum Validator {
         public var detail: String
     }
 
-    public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules]) -> ValidationResult {
+    /// Every rule, in the order they are checked.
+    public static let ruleNames = ["needs_key", "answer_key", "choice_count", "empty_choice", "duplicate_choices", "question_length",
+                                   "choice_length", "all_of_the_above", "answer_in_stem", "script", "distribution", "answer_longest"]
+
+    /// `sourceActions` (source id → rule → action) overrides the task's actions for one source.
+    public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules],
+                                sourceActions: [String: [String: RuleAction]] = [:]) -> ValidationResult {
         var result = ValidationResult()
         for var item in items {
             let taskRules = rules[item.task] ?? (item.task == .commonKnowledge ? .commonKnowledgeDefault : .socialValueDefault)
-            let problems = check(item, rules: taskRules)
-            if let first = problems.first {
+            func action(_ rule: String) -> RuleAction {
+                sourceActions[item.source.sourceID]?[rule] ?? taskRules.actions[rule] ?? (rule == "answer_longest" ? .flag : .drop)
+            }
+            var problems = check(item, rules: taskRules)
+            if item.task == .commonKnowledge, hasLongAnswer(item, ratio: taskRules.longAnswerRatio) {
+                problems.append(Problem(rule: "answer_longest", detail: "the correct choice is much longer than the others"))
+            }
+            let dropping = problems.filter { action($0.rule) == .drop }
+            if let first = dropping.first {
                 result.rejected.append(DroppedItem(id: item.id, stage: "validate", reason: first.rule,
-                                                   detail: problems.map { "\($0.rule): \($0.detail)" }.joined(separator: "; "),
+                                                   detail: dropping.map { "\($0.rule): \($0.detail)" }.joined(separator: "; "),
                                                    item: item))
                 continue
             }
-            if item.task == .commonKnowledge, hasLongAnswer(item, ratio: taskRules.longAnswerRatio),
-               !item.flags.contains("answer_longest") {
-                item.flags.append("answer_longest")
-                item.flags.sort()
-            }
+            let flags = Set(item.flags).union(problems.filter { action($0.rule) == .flag }.map(\.rule))
+            if flags.count != item.flags.count { item.flags = flags.sorted() }
             result.valid.append(item)
         }
         return result
@@ -79,7 +102,7 @@ public enum Validator {
             let wanted = rules.minChoices == rules.maxChoices ? "\(rules.minChoices)" : "\(rules.minChoices)–\(rules.maxChoices)"
             fail("choice_count", "\(item.choices.count) choices, expected \(wanted)")
         }
-        let keys = item.choices.map(\.comparisonKey)
+        let keys = item.choices.map(\.comparisonKeyKeepingNumbers)
         if let empty = keys.firstIndex(where: \.isEmpty) {
             fail("empty_choice", "choice \(Item.letter(empty)) is empty")
         }
@@ -124,35 +147,47 @@ public enum Validator {
         catchAllKeys.contains { key.hasPrefix($0) }
     }
 
-    /// The answer text when it appears in the stem and no distractor does (at least 4 characters).
+    /// Words that name an answer's form ("True/False", "O/X", "참/거짓"): a stem that asks for
+    /// them does not give the answer away.
+    static let answerFormatWords: Set<String> = ["true", "false", "yes", "no", "o", "x", "참", "거짓", "예", "아니오", "아니요", "맞다", "틀리다", "옳다", "옳지", "않다"]
+
+    /// The answer text when it appears in the stem and no distractor does (at least 4 characters);
+    /// an answer made only of answer-format words (True, False; 예, 아니오) is never a leak.
     static func leakedAnswer(_ item: Item) -> String? {
         guard let answer = item.answerText else { return nil }
         let key = answer.comparisonKey
         guard key.count >= 4 else { return nil }
+        if key.split(separator: " ").allSatisfy({ answerFormatWords.contains(String($0)) }) { return nil }
         let stem = item.question.comparisonKey
         guard stem.contains(key) else { return nil }
         let distractorsInStem = item.choices.filter { $0 != answer && $0.comparisonKey.count >= 4 && stem.contains($0.comparisonKey) }
         return distractorsInStem.isEmpty ? answer : nil
     }
 
-    /// Checks that the question is written in the script of its language (Hangul for `ko`,
-    /// Latin for `en`); other languages are not checked.
+    /// Checks that the item is written in the script of its language, by the share of its letters
+    /// in that script: for `ko`, at least a third of the question's letters Hangul, Latin acronyms
+    /// (KBS, MBC) left out, so that romanized names and terms fit (choices may be in any script);
+    /// for `en`, Latin in the question and choices. Other languages are not checked.
     static func scriptMismatch(_ item: Item) -> String? {
-        let text = item.question + " " + item.choices.joined(separator: " ")
+        let language = item.language.split(separator: "-").first.map(String.init) ?? item.language
+        let text = language == "ko" ? item.question : item.question + " " + item.choices.joined(separator: " ")
         var letters = 0, hangul = 0, latin = 0
-        for scalar in text.unicodeScalars where scalar.properties.isAlphabetic {
-            letters += 1
-            switch scalar.value {
-            case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: hangul += 1
-            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
-            default: break
+        for word in text.split(whereSeparator: { !$0.isLetter }) {
+            // An acronym is the same in any language's text.
+            if language == "ko", word.count <= 6, word.allSatisfy({ $0.isASCII && $0.isUppercase }) { continue }
+            for scalar in word.unicodeScalars where scalar.properties.isAlphabetic {
+                letters += 1
+                switch scalar.value {
+                case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: hangul += 1
+                case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
+                default: break
+                }
             }
         }
         guard letters > 0 else { return nil }
-        let language = item.language.split(separator: "-").first.map(String.init) ?? item.language
         switch language {
-        case "ko" where Double(hangul) / Double(letters) < 0.5:
-            return "language is ko but only \(hangul) of \(letters) letters are Hangul"
+        case "ko" where Double(hangul) * 3 < Double(letters):
+            return "language is ko but only \(hangul) of \(letters) letters of the question are Hangul"
         case "en" where Double(latin) / Double(letters) < 0.9:
             return "language is en but only \(latin) of \(letters) letters are Latin"
         default:

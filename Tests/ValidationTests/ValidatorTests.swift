@@ -84,3 +84,51 @@ func rules(_ item: Item) -> [String] {
         #expect(Validator.check(survey, rules: .socialValueDefault).map(\.rule) == ["distribution"])
     }
 }
+
+/// Each rule on the real item that tripped it.
+@Suite struct ValidationOnRealItemsTests {
+    @Test func aSignOrAPercentMakesChoicesDifferent() {
+        // A KMMLU-style economics item: 40% and -40% are different answers.
+        let growth = item("물가가 20% 오르고 명목임금이 변하지 않았다면 실질임금의 변화율은 약 얼마인가?", ["40%", "-40%", "-17%", "20%"], answer: "C")
+        #expect(rules(growth).isEmpty)
+        #expect(rules(item("다음 중 가장 큰 수는 무엇인가?", ["3.5", "35", "0.35", "350"], answer: "D")).isEmpty)
+        // Punctuation alone still does not make two choices different.
+        #expect(rules(item("다음 중 가장 큰 수는 무엇인가?", ["40%", "40 %", "17%", "20%"])) == ["duplicate_choices"])
+    }
+
+    @Test func answerFormatWordsInTheStemAreNotTheAnswer() {
+        // MMLU abstract_algebra: the statement pair names its answer format.
+        let statements = item("Statement 1 | Every element of a group generates a cyclic subgroup of the group. Statement 2 | The symmetric group S_10 has 10 elements. True/False, True/False?",
+                              ["True, True", "False, False", "True, False", "False, True"], answer: "C", language: "en")
+        #expect(rules(statements).isEmpty)
+    }
+
+    @Test func koreanTextWithAcronymsOrRomanizationIsKorean() {
+        #expect(rules(item("다음 중 공영 방송사가 아닌 것은?", ["KBS", "MBC", "SBS", "EBS"], answer: "C")).isEmpty)
+        #expect(rules(item("Hangeul(한글)을 창제한 왕은 누구인가?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], answer: "B")).isEmpty)
+        #expect(rules(item("Who created the Korean alphabet, Hangeul?", ["태조", "세종", "세조", "정조"], answer: "B")) == ["script"])
+    }
+
+    @Test func everyRuleCanDropFlagOrBeOffPerTaskAndPerSource() {
+        let english = item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], answer: "B")
+        var otherSource = english
+        otherSource.id = "ck-other"
+        otherSource.source.sourceID = "romanized"
+        var flagging = ValidationRules.commonKnowledgeDefault
+        flagging.actions = ["script": .flag]
+        let flagged = Validator.validate([english], rules: [.commonKnowledge: flagging])
+        #expect(flagged.rejected.isEmpty && flagged.valid.first?.flags == ["script"])
+        flagging.actions = ["script": .off]
+        #expect(Validator.validate([english], rules: [.commonKnowledge: flagging]).valid.first?.flags == [])
+        // The source's setting wins over the task's, for that source only.
+        let mixed = Validator.validate([english, otherSource], rules: [.commonKnowledge: .commonKnowledgeDefault],
+                                       sourceActions: ["romanized": ["script": .off]])
+        #expect(mixed.rejected.map(\.id) == [english.id] && mixed.valid.map(\.id) == ["ck-other"])
+        // answer_longest flags by default, and can drop.
+        let long = item("Which describes a sample best?", ["a", "b", "a group of students randomly selected from the college", "d"],
+                        answer: "C", language: "en")
+        var dropLong = ValidationRules.commonKnowledgeDefault
+        dropLong.actions = ["answer_longest": .drop]
+        #expect(Validator.validate([long], rules: [.commonKnowledge: dropLong]).rejected.map(\.reason) == ["answer_longest"])
+    }
+}

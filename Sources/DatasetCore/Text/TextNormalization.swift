@@ -46,6 +46,44 @@ extension String {
         return true
     }
 
+    /// The comparison key, with the numbers of the text appended where a sign, a decimal point or a
+    /// percent sign is part of one (which the key folds away): "40%" and "-40%", "3.5" and "35"
+    /// differ here. Used wherever two texts are judged the same (choices, duplicate questions).
+    public var comparisonKeyKeepingNumbers: String {
+        let key = comparisonKey
+        var numbers: [String] = []
+        var marked = false
+        let scalars = Array(unicodeScalars)
+        func isDigit(_ index: Int) -> Bool { index >= 0 && index < scalars.count && ("0"..."9").contains(scalars[index]) }
+        var index = 0
+        while index < scalars.count {
+            let sign = ["-", "+", "\u{2212}"].contains(scalars[index]) && isDigit(index + 1) && !isDigit(index - 1)
+            guard sign || (isDigit(index) && !isDigit(index - 1)) else { index += 1; continue }
+            var number = sign ? (scalars[index] == "+" ? "+" : "-") : ""
+            marked = marked || sign
+            if sign { index += 1 }
+            while index < scalars.count {
+                if isDigit(index) {
+                    number.unicodeScalars.append(scalars[index])
+                } else if scalars[index] == ".", isDigit(index - 1), isDigit(index + 1) {
+                    number += "."
+                    marked = true
+                } else {
+                    break
+                }
+                index += 1
+            }
+            var after = index
+            while after < scalars.count, scalars[after] == " " { after += 1 }
+            if after < scalars.count, scalars[after] == "%" || scalars[after] == "\u{FF05}" {
+                number += "%"
+                marked = true
+            }
+            numbers.append(number)
+        }
+        return marked ? key + "\u{1F}" + numbers.joined(separator: " ") : key
+    }
+
     /// The text key every comparison uses (exact and near duplicates, contamination, item ids):
     /// NFKC (full-width to half-width, compatibility Hangul jamo to conjoining, composed
     /// syllables), Unicode full case folding (ß and ẞ to ss, final ς to σ) and NFKC again, as
