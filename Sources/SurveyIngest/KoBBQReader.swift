@@ -63,6 +63,9 @@ public enum KoBBQReader {
                     setAside.append((id, "multi_select", "answers sum to \(Int(total)) for a panel of \(panelSize): more than one group was chosen"))
                     continue
                 }
+                // Shares of all selections, counted over the panel's respondents: n stays the
+                // number of people, not of selections, so precision is not overstated.
+                counts = counts.mapValues { $0 * Double(panelSize) / total }
             } else if total < Double(panelSize) {
                 setAside.append((id, "sum_mismatch", "answers sum to \(Int(total)), fewer than the panel of \(panelSize)"))
                 continue
@@ -73,7 +76,7 @@ public enum KoBBQReader {
         var notes = ["\(entries.count) stereotypes; options ordered by code point, '\(noStereotype)' last"]
         if multi > 0 {
             notes.append("\(multi) entries sum to more than \(panelSize) (multi-select): " +
-                         (multiSelect == .drop ? "set aside as multi_select" : "kept as shares of all selections"))
+                         (multiSelect == .drop ? "set aside as multi_select" : "kept as shares of all selections, n the panel's \(panelSize) respondents"))
         }
         return SurveyData(
             questionnaire: Questionnaire(file: displayName, id: displayName, country: "KR", dimensions: [], questions: questions),

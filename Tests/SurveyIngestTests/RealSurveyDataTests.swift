@@ -147,6 +147,8 @@ func fixture(_ path: String) throws -> URL {
         #expect(potato.choices[potato.choices.count - 1] == "해당하는 집단 없음")
         #expect(potato.answerText == "강원도")
         #expect(potato.choicesOrdered == false)
+        // Multi-select entries count people, not selections: n is the panel of 100.
+        #expect(output.items.allSatisfy { $0.survey?.n == 100 && ($0.survey?.nEffective ?? 0) <= 100 + 1e-9 })
     }
 }
 
