@@ -10,6 +10,9 @@ public struct SurveySettings: Sendable, Hashable {
     public var confidence: Double = 0.95
     public var rakingTolerance: Double = 1e-6
     public var rakingMaxIterations: Int = 100
+    /// Stop the run when the trimming cap cannot hold for a question (otherwise its weighting
+    /// note says so and the weights are used).
+    public var trimMustHold = false
     /// Cap per-respondent weights at this multiple of the mean weight, then re-rake.
     public var trimRatio: Double? = 5
     /// Set aside a question with fewer substantive answers.
@@ -183,7 +186,15 @@ public enum SocialValueBuilder {
             throw WeightingFailure(message: "\(error)")
         }
         let factors = zip(fit.weights, initial).map { weight, start in start > 0 ? weight / start : 0 }
-        return (cells, factors, "raking(\(dimensions.joined(separator: ",")))", fit.iterations)
+        var weighting = "raking(\(dimensions.joined(separator: ",")))"
+        if let ratio = source.settings.trimRatio, !fit.trimmingHeld {
+            let cap = "the trimming cap of \(ratio.formatted()) × the mean weight cannot hold for \(question.id): the margins force a larger weight"
+            if source.settings.trimMustHold {
+                throw InputError(file: source.data.questionnaire.file, field: question.id, cap + "; raise trim_ratio or set trim_must_hold: false")
+            }
+            weighting += "; trim \(ratio.formatted())× not held"
+        }
+        return (cells, factors, weighting, fit.iterations)
     }
 
     private static func total(_ options: SurveyData.Options) -> Double {

@@ -41,6 +41,26 @@ import DatasetCore
         #expect(survey.nonresponseOptions == ["모름"])
     }
 
+    @Test func aTrimmingCapThatCannotHoldIsSaidOrStopsTheRun() throws {
+        // Women are 40 of 100 respondents but 99% of the population: no cap of 1.5 × the mean holds.
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies,
+                                     "m.csv": "dimension,level,count\ngender,m,1\ngender,f,99\n"])
+        defer { files.remove() }
+        var settings = SurveySettings()
+        settings.minN = 10
+        settings.trimRatio = 1.5
+        let survey = try #require(try SocialValueBuilder.build(try files.source(settings: settings)).items.first?.survey)
+        #expect(survey.weighting == "raking(gender); trim 1.5× not held")
+        settings.trimMustHold = true
+        do {
+            _ = try SocialValueBuilder.build(try files.source(settings: settings))
+            Issue.record("expected the run to stop")
+        } catch let error as InputError {
+            #expect(error.location.file == "q.yaml" && error.location.field != nil)
+            #expect(error.message.contains("the trimming cap of 1.5 × the mean weight cannot hold"))
+        }
+    }
+
     @Test func withoutMarginsTheDistributionIsUnweighted() throws {
         let files = try SurveyFiles(["q.yaml": agree3Questionnaire, "t.csv": agree3Tallies])
         defer { files.remove() }

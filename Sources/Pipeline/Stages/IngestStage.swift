@@ -49,7 +49,7 @@ extension PipelineSpec.Source {
                              "preset", "mapping"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
-                             "multi_select"]
+                             "multi_select", "trim_must_hold"]
     static let fileRoleKeys = ["questionnaire", "tallies", "microdata", "oneway", "margins", "margins_mapping", "path", "collection"]
 
     /// The file keys each kind (and survey format) needs and allows.
@@ -188,6 +188,7 @@ extension PipelineSpec.Source {
                 }
             }
             if let node = settings["raking_max_iterations"], let value = node.int(&d) { survey.rakingMaxIterations = max(value, 1) }
+            if let value = settings["trim_must_hold"]?.bool(&d) { survey.trimMustHold = value }
         }
         var glossaryItems = kind == .cnxml
         if let node = map["glossary_items"], let value = node.bool(&d) {
@@ -283,6 +284,10 @@ struct IngestedSource: Sendable {
             result.dropped = output.dropped
             result.notes.append("\(source.id): \(output.items.count) social-value items from \(data.data.questionnaire.questions.count) questions")
             result.notes += data.data.notes.map { "\(source.id): \($0)" }
+            let notHeld = output.items.filter { $0.survey?.weighting.contains("not held") == true }.map(\.source.element)
+            if !notHeld.isEmpty {
+                result.notes.append("\(source.id): the trimming cap could not hold for \(notHeld.count) questions (\(notHeld.prefix(5).joined(separator: ", "))\(notHeld.count > 5 ? ", ..." : "")); their weighting says so")
+            }
         case .cnxml:
             let path = source.files["path"]!
             let collection = try source.files["collection"].map { try CNXMLCollection.read(fileAt: try context.raw($0), displayName: $0) }
