@@ -104,6 +104,10 @@ public struct CensusMapping: Sendable {
                 d.error(headered.location(row, column), "'\(headered.value(row, column))' is not a count")
                 return nil
             }
+            guard value <= SurveyCount.maximum else {
+                d.error(headered.location(row, column), SurveyCount.tooLarge(text))
+                return nil
+            }
             return value
         }
 

@@ -44,6 +44,10 @@ public enum KoBBQReader {
                     d.error(location.with(field: "[\(index)].survey_stats.\(group)"), "count is not a whole number of at least 0")
                     continue
                 }
+                guard count <= SurveyCount.maximum else {
+                    d.error(location.with(field: "[\(index)].survey_stats.\(group)"), SurveyCount.tooLarge("\(value)"))
+                    continue
+                }
                 counts[group] = count
             }
             let groups = counts.keys.filter { $0 != noStereotype }.sorted { $0.unicodeScalars.lexicographicallyPrecedes($1.unicodeScalars) }

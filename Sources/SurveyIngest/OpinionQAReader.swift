@@ -89,6 +89,10 @@ public enum OpinionQAReader {
                             d.error(location.with(field: "\(key).\(level).\(option)"), "count is not a number of at least 0")
                             continue
                         }
+                        guard count <= SurveyCount.maximum else {
+                            d.error(location.with(field: "\(key).\(level).\(option)"), SurveyCount.tooLarge("\(value)"))
+                            continue
+                        }
                         oneWay[key, default: [:]][file.dimension, default: [:]][level, default: [:]][option] = Tally(count: count)
                     }
                 }

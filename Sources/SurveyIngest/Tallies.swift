@@ -32,6 +32,10 @@ public enum Tallies {
                 diagnostics.error(table.location(row, "count"), "count \(countText) is negative")
                 continue
             }
+            guard count <= SurveyCount.maximum else {
+                diagnostics.error(table.location(row, "count"), SurveyCount.tooLarge(countText))
+                continue
+            }
             var cell: [String] = []
             for dimension in questionnaire.dimensions {
                 let level = table.value(row, dimension)
@@ -81,6 +85,10 @@ public struct PopulationMargins: Sendable {
                 diagnostics.error(table.location(row, valueColumn), "\(valueColumn) '\(text)' is not a number of at least 0")
                 continue
             }
+            guard value <= SurveyCount.maximum else {
+                diagnostics.error(table.location(row, valueColumn), SurveyCount.tooLarge(text))
+                continue
+            }
             if margins[dimension]?[level] != nil {
                 diagnostics.error(table.location(row, "level"), "level '\(level)' of '\(dimension)' appears twice")
             }
@@ -109,5 +117,15 @@ public struct PopulationMargins: Sendable {
         }
         try diagnostics.check()
         return PopulationMargins(file: displayName, margins: margins, lines: lines)
+    }
+}
+
+/// The largest count a tally, margin or weight may hold: more than all the people who have ever
+/// lived is not a count of respondents, and larger numbers would overflow the arithmetic.
+enum SurveyCount {
+    static let maximum = 1e12
+
+    static func tooLarge(_ text: String) -> String {
+        "'\(text.prefix(40))' is larger than any count of people (at most 10^12)"
     }
 }

@@ -38,6 +38,23 @@ func fixture(_ path: String) throws -> URL {
         }
     }
 
+    @Test func countsTooLargeForTheArithmeticAreErrorsNotCrashes() throws {
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire,
+                                     "t.csv": agree3Tallies.replacingOccurrences(of: ",10\n", with: ",99999999999999999999\n"),
+                                     "m.csv": "dimension,level,count\ngender,m,1e30\ngender,f,75\n"])
+        defer { files.remove() }
+        #expect(agree3Tallies.contains(",10\n"))
+        do {
+            _ = try files.source()
+            Issue.record("expected errors")
+        } catch {
+            #expect((error.inputErrors ?? []).map(\.description).contains("t.csv:2: 'count': '99999999999999999999' is larger than any count of people (at most 10^12)"))
+        }
+        #expect(throws: InputError(file: "m.csv", line: 2, field: "count", "'1e30' is larger than any count of people (at most 10^12)")) {
+            _ = try PopulationMargins.load(files.url("m.csv"), displayName: "m.csv")
+        }
+    }
+
     @Test func countsThatAreNotNumbersAreReportedWithTheirLine() throws {
         let census = """
         "title"
