@@ -6,10 +6,10 @@ import Release
 import TestSupport
 import TextbookIngest
 
-/// Real CLIcK files (Tests/TextbookIngestTests/Fixtures, with their provenance) through the whole
-/// pipeline as item banks.
+/// Real CLIcK files (Tests/DedupTests/Fixtures, with their provenance) through the whole pipeline
+/// as item banks.
 @Suite struct ItemBankPipelineTests {
-    static let fixtures = ProjectCopy.packageRoot.appendingPathComponent("Tests/TextbookIngestTests/Fixtures")
+    static let fixtures = ProjectCopy.packageRoot.appendingPathComponent("Tests/DedupTests/Fixtures")
 
     @Test func clickItemsReachTheReleaseWithTheirTextAndIdsAndARepeatedIdIsReported() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bank-\(UUID().uuidString)")

@@ -3,6 +3,12 @@ import Testing
 import DatasetCore
 @testable import TextbookIngest
 
+/// The real CLIcK files, kept once in the dedup tests' fixtures.
+func clickFile(_ name: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("DedupTests/Fixtures/\(name)")
+}
+
 @Suite struct ItemBankReaderTests {
     func read(_ preset: ItemBankLayout.Preset, _ name: String, subject: String = "bank", language: String = "ko") throws -> TextbookOutput {
         try ItemBankReader(layout: ItemBankLayout(preset: preset))
@@ -24,8 +30,9 @@ import DatasetCore
 
     @Test(arguments: ["History_KHB.json", "Tradition_KIIP.json"])
     func realCLIcKFilesComeInWithEveryQuestionByteForByte(name: String) throws {
-        let records = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: try fixture(name))) as? [[String: Any]])
-        let output = try read(.click, name)
+        let records = try #require(JSONSerialization.jsonObject(with: Data(contentsOf: clickFile(name))) as? [[String: Any]])
+        let output = try ItemBankReader(layout: ItemBankLayout(preset: .click))
+            .read(fileAt: clickFile(name), context: context(name, subject: "bank", language: "ko"))
         #expect(output.items.count == records.count)
         #expect(output.notes.isEmpty)
         let multiLine = records.filter { ($0["question"] as? String)?.contains("\n") == true }.count
