@@ -359,7 +359,7 @@ public struct ItemBankReader: Sendable {
         switch format {
         case .csv, .tsv:
             var text = try data.utf8Text(file: file)
-            if format == .tsv { text = try tsvAsCSV(text, file: file) }
+            if format == .tsv { text = tsvAsCSV(text) }
             let table = try CSVTable(text: text, file: file)
             let columns: [String]
             let records: [CSVTable.Record]
@@ -457,7 +457,7 @@ public struct ItemBankReader: Sendable {
 
     /// TSV as CSV: tab-separated cells, quoted as CSV wants so that commas and quotes inside
     /// them are kept.
-    static func tsvAsCSV(_ text: String, file: String) throws -> String {
+    static func tsvAsCSV(_ text: String) -> String {
         text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.split(separator: "\t", omittingEmptySubsequences: false).map { cell in
                 let value = cell.hasSuffix("\r") ? cell.dropLast() : cell

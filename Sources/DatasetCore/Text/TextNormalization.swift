@@ -51,6 +51,8 @@ extension String {
     /// differ here. Used wherever two texts are judged the same (choices, duplicate questions).
     public var comparisonKeyKeepingNumbers: String {
         let key = comparisonKey
+        // Most text has no sign, point or percent sign at all: nothing to append.
+        guard utf8.contains(where: { $0 == 0x2D || $0 == 0x2B || $0 == 0x2E || $0 == 0x25 || $0 >= 0xE2 }) else { return key }
         var numbers: [String] = []
         var marked = false
         let scalars = Array(unicodeScalars)
