@@ -161,7 +161,13 @@ extension BuildDataset.Review {
                 guard let summary = try store.batch(batch) else { throw ReviewError("unknown batch '\(batch)'") }
                 guard try store.isAssigned(reviewer, to: batch) else { throw ReviewError("\(reviewer) is not assigned to batch \(batch)") }
                 guard let round = spec.review.round(summary.round) else { throw ReviewError("round '\(summary.round)' is no longer in the pipeline") }
-                return try BatchFiles.export(batch: summary, items: store.batchItems(batch), reviewer: reviewer, round: round, format: format)
+                let items = try store.batchItems(batch)
+                var earlier: [String: String] = [:]
+                for member in items {
+                    let versions = try store.earlierVersions(of: member.item.id, except: member.contentHash)
+                    if !versions.isEmpty { earlier[member.item.id] = versions.map(\.summary).joined(separator: "\n") }
+                }
+                return try BatchFiles.export(batch: summary, items: items, reviewer: reviewer, round: round, format: format, earlier: earlier)
             }
             if let output {
                 try AtomicFiles.write(data, to: URL(fileURLWithPath: output))

@@ -77,14 +77,18 @@ extension BuildDataset {
                 if output.json {
                     return try printJSON(DiffDocument(old: old, new: new, requiredBump: "\(diff.requiredBump)", added: diff.added,
                                                       removed: diff.removed, changedAnswer: diff.changedAnswer, changedText: diff.changedText,
-                                                      changedLabels: diff.changedLabels, otherChanges: diff.changedMetadata))
+                                                      changedLabels: diff.changedLabels, otherChanges: diff.changedMetadata,
+                                                      changes: diff.changes.mapValues { $0.map { ["field": $0.field, "before": $0.before, "after": $0.after] } }))
                 }
                 print("\(old) → \(new): needs a \(diff.requiredBump) version")
                 for (heading, ids) in [("added", diff.added), ("removed", diff.removed), ("changed answer", diff.changedAnswer),
                                        ("changed text", diff.changedText), ("changed labels", diff.changedLabels),
                                        ("other changes", diff.changedMetadata)] {
                     print("  \(heading): \(ids.count)")
-                    for id in ids { print("    \(id)") }
+                    for id in ids {
+                        print("    \(id)" + (diff.described[id].map { " \($0)" } ?? ""))
+                        for change in diff.changes[id] ?? [] { print("      \(change.field): \(change.before) → \(change.after)") }
+                    }
                 }
             } catch {
                 throw reportAndExit(error)
@@ -107,7 +111,8 @@ struct VerifyDocument: Encodable {
     }
 }
 
-/// `diff --json`: item ids by kind of change, and the version step they need.
+/// `diff --json`: item ids by kind of change, the version step they need, and each changed
+/// item's fields with before and after.
 struct DiffDocument: Encodable {
     var old: String
     var new: String
@@ -118,9 +123,10 @@ struct DiffDocument: Encodable {
     var changedText: [String]
     var changedLabels: [String]
     var otherChanges: [String]
+    var changes: [String: [[String: String]]]
 
     enum CodingKeys: String, CodingKey {
         case old, new, requiredBump = "required_bump", added, removed, changedAnswer = "changed_answer", changedText = "changed_text"
-        case changedLabels = "changed_labels", otherChanges = "other_changes"
+        case changedLabels = "changed_labels", otherChanges = "other_changes", changes
     }
 }

@@ -420,7 +420,16 @@ public struct ReleaseDocuments: Sendable {
         import datasets
 
         RELEASE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+        def letter(index):
+            """A to Z, then AA, AB, ...: the letters the release's answers use."""
+            name = ""
+            index += 1
+            while index > 0:
+                index, rest = divmod(index - 1, 26)
+                name = chr(65 + rest) + name
+            return name
 
 
         def load(config, **_):
@@ -440,12 +449,12 @@ public struct ReleaseDocuments: Sendable {
 
         def doc_to_text(doc):
             lines = [doc["question"].strip()]
-            lines += [f"{LETTERS[index]}. {choice}" for index, choice in enumerate(doc["choices"])]
+            lines += [f"{letter(index)}. {choice}" for index, choice in enumerate(doc["choices"])]
             return "\n".join(lines) + "\nAnswer:"
 
 
         def doc_to_choice(doc):
-            return list(LETTERS[: len(doc["choices"])])
+            return [letter(index) for index in range(len(doc["choices"]))]
 
 
         def doc_to_choice_text(doc):
@@ -453,7 +462,7 @@ public struct ReleaseDocuments: Sendable {
 
 
         def doc_to_target(doc):
-            return LETTERS.index(doc["answer"])
+            return doc_to_choice(doc).index(doc["answer"])
 
 
         def softmax(loglikelihoods):
@@ -484,7 +493,7 @@ public struct ReleaseDocuments: Sendable {
             chosen = chosen_index(results)
             shares = doc["survey"]["distribution"]
             return {
-                "acc": float(LETTERS[chosen] == doc["answer"]),
+                "acc": float(letter(chosen) == doc["answer"]),
                 "sva": shares[chosen],
                 "one_minus_jsd": 1.0 - jensen_shannon_distance(softmax([result[0] for result in results]), shares),
             }

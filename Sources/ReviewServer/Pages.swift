@@ -61,6 +61,8 @@ public struct ItemPage: Sendable {
     var count: Int
     var passage: Passage?
     var otherVotes: [OtherVote]
+    /// Decisions on the item's earlier text, stale since the text changed.
+    var earlier: [ReviewStore.EarlierVersion]
     var decided: Bool
 }
 
@@ -164,6 +166,12 @@ enum Pages {
                        "license": item.source.license ?? "not stated", "author": item.source.author ?? ""],
             "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
             "adjudication": page.batch.kind != .review,
+            "hasEarlier": !page.earlier.isEmpty,
+            "earlier": page.earlier.map { version -> [String: Any] in
+                ["version": version.version, "question": version.item.question, "choices": version.item.choices.joined(separator: " · "),
+                 "answer": version.item.answerText ?? version.item.answer ?? "—", "origin": version.revisedIn.map { "revised in \($0)" } ?? "from the raw files",
+                 "decisions": version.decisions.map { ["round": $0.round, "reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] }]
+            },
         ]
         if let survey = item.survey {
             context["survey"] = ["n": survey.n, "nEffective": String(format: "%.0f", survey.nEffective),
@@ -276,6 +284,17 @@ enum Pages {
         {{#adjudication}}
         <section class="votes"><h2>Votes to settle</h2><ul>{{#otherVotes}}<li>{{reviewer}}: {{decision}} {{reason}}</li>{{/otherVotes}}</ul></section>
         {{/adjudication}}
+        {{#hasEarlier}}
+        <section class="earlier" id="earlier"><h2>Decisions on earlier text</h2>
+          <p class="meta">The item's text has changed since these decisions; they no longer count.</p>
+          {{#earlier}}
+          <details><summary>Version {{version}} ({{origin}}): {{question}}</summary>
+            <p class="meta">Choices: {{choices}} · key: {{answer}}</p>
+            <ul>{{#decisions}}<li>{{round}}: {{reviewer}} {{decision}}{{#reason}} — {{reason}}{{/reason}}</li>{{/decisions}}</ul>
+          </details>
+          {{/earlier}}
+        </section>
+        {{/hasEarlier}}
         <form method="post" action="/batches/{{batch}}/items/{{id}}/decision" id="decide">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="content_hash" value="{{contentHash}}">

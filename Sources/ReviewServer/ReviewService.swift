@@ -98,6 +98,7 @@ public actor ReviewService {
         let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
+                        earlier: try store.earlierVersions(of: member.item.id, except: member.contentHash),
                         decided: decided.contains(member.item.id))
     }
 
@@ -175,9 +176,9 @@ public actor ReviewService {
         return (batch, round)
     }
 
-    /// The batch's members that are still the item's latest version (a revision replaces one).
+    /// The batch's members that are still the content their item shows (a revision or a raw edit replaces one).
     func current(_ batchID: String) throws -> [ReviewStore.BatchMember] {
-        try store.batchMembers(batchID).filter(\.isLatest)
+        try store.batchMembers(batchID).filter(\.isCurrent)
     }
 
     /// The position (from 1) of an item among a batch's current members.

@@ -4,6 +4,9 @@ public import DatasetCore
 public struct ReviewedItems: Sendable {
     public var kept: [Item] = []
     public var dropped: [DroppedItem] = []
+    /// Items whose raw content changed after a reviewer revised them, not yet decided on again:
+    /// the raw content stands and goes back to review; the curator decides what to keep.
+    public var rawEditConflicts: [String] = []
 }
 
 extension ReviewStore {
@@ -24,6 +27,7 @@ extension ReviewStore {
                 continue
             }
             var item = original
+            if snapshot.rawEditConflict(member) { result.rawEditConflicts.append(item.id) }
             if member.contentHash != hash {
                 // A reviewer revised the registered version: their text is the item's now.
                 item.question = member.item.question

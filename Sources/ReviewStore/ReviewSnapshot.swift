@@ -32,8 +32,10 @@ enum ItemProgress: Equatable {
 struct ReviewSnapshot {
     let plan: ReviewPlan
     var pool: [ReviewStore.ItemVersion]
-    /// Each item's versions, newest first.
-    var lineage: [String: [(version: Int, hash: String, revisedIn: String?)]] = [:]
+    /// Each revised version ("id/content hash"): the round it was revised in and the content it was revised from.
+    var revisedFrom: [String: (round: String, base: String)] = [:]
+    /// The contents reviewers' revisions made, by item id.
+    var revisedContents: [String: Set<String>] = [:]
     var outcomes: [String: RoundOutcome] = [:]
     var votes: [String: [VoteRow]] = [:]
 
@@ -42,8 +44,9 @@ struct ReviewSnapshot {
     init(store: ReviewStore, plan: ReviewPlan, known: [String: (item: Item, contentHash: String)] = [:]) throws {
         self.plan = plan
         pool = try store.poolItems(known: known)
-        for row in try store.database.query("SELECT id, version, content_hash, revised_in FROM items ORDER BY id, version DESC") {
-            lineage[row[0].text!, default: []].append((Int(row[1].integer!), row[2].text!, row[3].text))
+        for row in try store.database.query("SELECT item_id, content_hash, revision_hash, round FROM decisions WHERE revision_hash IS NOT NULL") {
+            revisedFrom["\(row[0].text!)/\(row[2].text!)"] = (row[3].text!, row[1].text!)
+            revisedContents[row[0].text!, default: []].insert(row[2].text!)
         }
         for row in try store.database.query("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
             outcomes[Self.key(row[0].text!, row[1].text!, row[2].text!)] = RoundOutcome(
@@ -89,9 +92,13 @@ struct ReviewSnapshot {
     /// an earlier round's check). Nil while the round has no result for it.
     func outcome(in round: ReviewRound, for member: ReviewStore.ItemVersion) -> RoundOutcome? {
         guard let roundPosition = position(of: round.name) else { return nil }
-        for version in lineage[member.item.id] ?? [] where version.version <= member.version {
-            if let found = outcomes[Self.key(round.name, member.item.id, version.hash)] { return found }
-            guard let revisedIn = position(of: version.revisedIn), revisedIn > roundPosition else { return nil }
+        var hash = member.contentHash
+        for _ in 0...revisedFrom.count {
+            if let found = outcomes[Self.key(round.name, member.item.id, hash)] { return found }
+            // Raw content (no revision made it) starts the chain.
+            guard let link = revisedFrom["\(member.item.id)/\(hash)"], let revisedIn = position(of: link.round),
+                  revisedIn > roundPosition else { return nil }
+            hash = link.base
         }
         return nil
     }
@@ -114,6 +121,20 @@ struct ReviewSnapshot {
                 !earlier.applies(to: member.item.task) || outcome(in: earlier, for: member)?.approved == true
             }
         }
+    }
+
+    /// Whether the raw files changed an item after a reviewer revised it: a revision exists that
+    /// the candidate's content does not descend from, and nobody has decided on that content yet.
+    /// The candidate then shows the raw content, and the curator is told.
+    func rawEditConflict(_ member: ReviewStore.ItemVersion) -> Bool {
+        let id = member.item.id
+        let revisions = revisedContents[id] ?? []
+        guard !revisions.isEmpty else { return false }
+        var chain: Set<String> = [member.contentHash]
+        var hash = member.contentHash
+        while let link = revisedFrom["\(id)/\(hash)"], chain.insert(link.base).inserted { hash = link.base }
+        guard !revisions.isSubset(of: chain) else { return false }
+        return !chain.contains { hash in plan.rounds.contains { !(votes[Self.key($0.name, id, hash)] ?? []).isEmpty } }
     }
 
     func votes(in round: String, on member: ReviewStore.ItemVersion) -> [VoteRow] {

@@ -146,6 +146,19 @@ public final class ReviewStore {
             // The review page asks for a reviewer's decisions in a batch on every request.
             try store.database.execute("CREATE INDEX decisions_reviewer ON decisions (reviewer, batch)")
         },
+        { store in
+            // The pool records, per item, the content the raw files gave in the latest run and the
+            // content a candidate shows (that content, or a reviewer's revision of it), so that a
+            // raw file reverted to earlier content brings that content back. Pools written before
+            // showed each item's newest version.
+            try store.database.execute("""
+            ALTER TABLE pool ADD COLUMN source_hash TEXT;
+            ALTER TABLE pool ADD COLUMN current_hash TEXT;
+            UPDATE pool SET source_hash = (SELECT content_hash FROM items WHERE id = pool.item_id ORDER BY version DESC LIMIT 1);
+            UPDATE pool SET current_hash = source_hash;
+            CREATE INDEX decisions_revision ON decisions (item_id, content_hash) WHERE revision_hash IS NOT NULL;
+            """)
+        },
     ]
 
     public init(url: URL) throws {
@@ -173,9 +186,10 @@ public final class ReviewStore {
     // MARK: Items
 
     /// Registers the items that reached review in a pipeline run and makes them the pool that
-    /// rounds draw from. An item whose content changed gets a new version; an unchanged one
-    /// (or one whose registered content a reviewer has since revised) is left alone, so a re-run
-    /// writes nothing. Returns how many versions were new.
+    /// rounds draw from. Content not registered before becomes the item's next version; content
+    /// registered before (unchanged, or a raw file reverted to it) writes nothing. Each pool item
+    /// shows its raw content, or the reviewer's revision of that same content where there is one.
+    /// Returns how many versions were new.
     @discardableResult
     public func register(_ items: [Item], actor: String, from source: String? = nil) throws -> Int {
         // Hashes and records are made on every core before the write lock is taken; what is
@@ -200,19 +214,49 @@ public final class ReviewStore {
                 try insertVersion(of: item, version: version, hash: hashes[index], record: record, author: item.source.author,
                                   revisedIn: nil, actor: actor, action: "item.registered")
             }
-            let pool = Set(items.map(\.id))
-            let current = Set(try database.query("SELECT item_id FROM pool").compactMap { $0[0].text })
-            if pool != current {
+            let revisions = try revisionLinks()
+            var pool: [String: (source: String, current: String)] = [:]
+            for (item, hash) in zip(items, hashes) where pool[item.id] == nil {
+                pool[item.id] = (hash, Self.current(of: item.id, from: hash, revisions: revisions))
+            }
+            var stored: [String: (source: String, current: String)] = [:]
+            for row in try database.query("SELECT item_id, COALESCE(source_hash, ''), COALESCE(current_hash, '') FROM pool") {
+                stored[row[0].text!] = (row[1].text!, row[2].text!)
+            }
+            if pool.count != stored.count || pool.contains(where: { id, entry in stored[id].map { $0 != entry } ?? true }) {
                 try database.execute("DELETE FROM pool")
-                for id in pool.sorted() { try database.query("INSERT INTO pool (item_id) VALUES (?)", [.text(id)]) }
-                try appendAudit(actor: actor, action: "pool.updated", subject: "pool",
-                                detail: Hashing.sha256Hex(parts: pool.sorted()))
+                var parts: [String] = []
+                for id in pool.keys.sorted() {
+                    let entry = pool[id]!
+                    try database.query("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
+                                       [.text(id), .text(entry.source), .text(entry.current)])
+                    parts += [id, entry.source, entry.current]
+                }
+                try appendAudit(actor: actor, action: "pool.updated", subject: "pool", detail: Hashing.sha256Hex(parts: parts))
             }
             if let source, try registeredSource() != source {
                 try appendAudit(actor: actor, action: "pool.registered", subject: "pool", detail: source)
             }
             return fresh.count
         }
+    }
+
+    /// For each revised version ("id/content hash"), the content its newest revision made.
+    func revisionLinks() throws -> [String: String] {
+        var links: [String: String] = [:]
+        for row in try database.query("SELECT item_id, content_hash, revision_hash FROM decisions WHERE revision_hash IS NOT NULL ORDER BY seq") {
+            links["\(row[0].text!)/\(row[1].text!)"] = row[2].text!
+        }
+        return links
+    }
+
+    /// The content a candidate shows for an item whose raw content is `hash`: the end of the
+    /// chain of reviewers' revisions that starts at it.
+    static func current(of id: String, from hash: String, revisions: [String: String]) -> String {
+        var current = hash
+        var seen: Set<String> = [hash]
+        while let next = revisions["\(id)/\(current)"], seen.insert(next).inserted { current = next }
+        return current
     }
 
     /// What the last registration said it registered (a pipeline gives the SHA-256 of the file
@@ -267,16 +311,22 @@ public final class ReviewStore {
                            [.text(id), .text(contentHash)]).first.map(Self.itemVersion)
     }
 
-    /// The latest version and content hash of each registered item, or of the items `ids` names.
-    public func latestVersions(of ids: [String]? = nil) throws -> [String: (version: Int, contentHash: String)] {
+    /// The current version and content hash of each registered item, or of the items `ids`
+    /// names: for an item in the pool, the content its candidate shows; for any other, its
+    /// newest version.
+    public func currentVersions(of ids: [String]? = nil) throws -> [String: (version: Int, contentHash: String)] {
         var result: [String: (Int, String)] = [:]
-        // A bare column next to MAX() comes from the row that holds the maximum (SQLite's rule).
+        let current = """
+            SELECT i.id, i.version, i.content_hash FROM items i LEFT JOIN pool p ON p.item_id = i.id
+            WHERE (p.current_hash IS NOT NULL AND i.content_hash = p.current_hash)
+               OR (p.current_hash IS NULL AND i.version = (SELECT MAX(version) FROM items WHERE id = i.id))
+            """
         // Two statements: with an `IS NULL OR` the planner would scan every item.
         let rows = if let ids {
-            try database.query("SELECT id, MAX(version), content_hash FROM items WHERE id IN (SELECT value FROM json_each(?)) GROUP BY id",
+            try database.query(current + " AND i.id IN (SELECT value FROM json_each(?))",
                                [.text(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))])
         } else {
-            try database.query("SELECT id, MAX(version), content_hash FROM items GROUP BY id")
+            try database.query(current)
         }
         for row in rows {
             if let id = row[0].text, let version = row[1].integer, let hash = row[2].text { result[id] = (Int(version), hash) }
@@ -284,7 +334,7 @@ public final class ReviewStore {
         return result
     }
 
-    /// The items of the latest pipeline run, each at its latest version, in id order.
+    /// The items of the latest pipeline run, each at its current version, in id order.
     public func poolItems() throws -> [ItemVersion] {
         try poolItems(known: [:])
     }
@@ -293,8 +343,8 @@ public final class ReviewStore {
     /// than decoding its stored record (the review stage has the items in hand).
     func poolItems(known: [String: (item: Item, contentHash: String)]) throws -> [ItemVersion] {
         let rows = try database.query("""
-            SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p JOIN items i ON i.id = p.item_id
-            WHERE i.version = (SELECT MAX(version) FROM items WHERE id = p.item_id) ORDER BY p.item_id
+            SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p
+            JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
             """)
         var items: [Item?] = rows.map { row in known[row[0].text!].flatMap { $0.contentHash == row[2].text! ? $0.item : nil } }
         // The others' records are read and decoded together, on every core.

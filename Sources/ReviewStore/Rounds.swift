@@ -174,23 +174,25 @@ extension ReviewStore {
         }
     }
 
-    /// A batch's member without its record: which version of which item, and whether a
-    /// revision has replaced it since.
+    /// A batch's member without its record: which version of which item, and whether it is
+    /// still the content the item's candidate shows (a revision or a raw edit replaces it).
     public struct BatchMember: Sendable, Hashable {
         public var itemID: String
         public var contentHash: String
         public var version: Int
-        public var isLatest: Bool
+        public var isCurrent: Bool
     }
 
     /// The members of a batch in batch order, without decoding their items.
     public func batchMembers(_ batch: String) throws -> [BatchMember] {
         try database.query("""
-            SELECT bi.item_id, bi.content_hash, i.version, (SELECT MAX(version) FROM items WHERE id = bi.item_id) FROM batch_items bi
-            JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
+            SELECT bi.item_id, bi.content_hash, i.version,
+                   COALESCE((SELECT current_hash FROM pool WHERE item_id = bi.item_id),
+                            (SELECT content_hash FROM items WHERE id = bi.item_id ORDER BY version DESC LIMIT 1))
+            FROM batch_items bi JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
             WHERE bi.batch = ? ORDER BY bi.position
             """, [.text(batch)]).map { row in
-            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isLatest: row[2].integer == row[3].integer)
+            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isCurrent: row[1].text == row[3].text)
         }
     }
 

@@ -1,5 +1,5 @@
 public import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// A signed-in reviewer's session on the review page.
 public struct ReviewSession: Sendable, Hashable {
@@ -97,6 +97,38 @@ extension ReviewStore {
             SELECT reviewer, decision, coalesce(reason, '') FROM decisions
             WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer <> ? ORDER BY seq
             """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).map { ($0[0].text!, $0[1].text!, $0[2].text!) }
+    }
+
+    /// A version of an item other than the one under review, with the decisions taken on it.
+    public struct EarlierVersion: Sendable {
+        public var version: Int
+        public var item: Item
+        /// The round in which a reviewer made this version, nil for content from the raw files.
+        public var revisedIn: String?
+        public var decisions: [(round: String, reviewer: String, decision: String, reason: String)]
+
+        /// One line per decision, for batch files: "v1 fact-check: kim reject (wrong key)".
+        public var summary: String {
+            let question = "v\(version) “\(item.question)” key \(item.answerText ?? item.answer ?? "—")"
+            return ([question] + decisions.map { "v\(version) \($0.round): \($0.reviewer) \($0.decision)" + ($0.reason.isEmpty ? "" : " (\($0.reason))") })
+                .joined(separator: "\n")
+        }
+    }
+
+    /// The item's other versions that reviewers decided on, oldest first: when the raw file or
+    /// a reviewer changed the item, the decisions on its earlier text are stale but shown.
+    public func earlierVersions(of itemID: String, except contentHash: String) throws -> [EarlierVersion] {
+        var decisions: [String: [(round: String, reviewer: String, decision: String, reason: String)]] = [:]
+        for row in try database.query("""
+            SELECT content_hash, round, reviewer, decision, coalesce(reason, '') FROM decisions
+            WHERE item_id = ? AND content_hash <> ? ORDER BY seq
+            """, [.text(itemID), .text(contentHash)]) {
+            decisions[row[0].text!, default: []].append((row[1].text!, row[2].text!, row[3].text!, row[4].text!))
+        }
+        return try versions(of: itemID).compactMap { version in
+            guard let taken = decisions[version.contentHash] else { return nil }
+            return EarlierVersion(version: version.version, item: version.item, revisedIn: version.revisedIn, decisions: taken)
+        }
     }
 
     public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date()) throws {

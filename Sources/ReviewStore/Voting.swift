@@ -71,7 +71,7 @@ extension ReviewStore {
             var seen = Set<String>()
             var revisedInFile = Set<String>()
             var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
-            let latest = try latestVersions(of: votes.map(\.itemID))
+            let current = try currentVersions(of: votes.map(\.itemID))
             for vote in votes {
                 func fail(_ field: String, _ message: String) { diagnostics.error(vote.location.with(field: field), message) }
                 guard let decision = vote.decision else { report.undecided += 1; continue }
@@ -153,7 +153,7 @@ extension ReviewStore {
                     continue
                 }
                 // Checked after the identical-line case, so that importing a file twice stays harmless.
-                if let current = latest[vote.itemID], current.contentHash != member.contentHash {
+                if let current = current[vote.itemID], current.contentHash != member.contentHash {
                     fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
                     continue
                 }
@@ -177,6 +177,9 @@ extension ReviewStore {
                     try insertVersion(of: revised, version: try nextVersion(of: revised.id), hash: revised.contentHash,
                                       record: try JSONLines.line(for: revised), author: vote.reviewer, revisedIn: round.name,
                                       actor: vote.reviewer, action: "item.revised")
+                    // The candidate shows the revision wherever it showed the version revised.
+                    try database.query("UPDATE pool SET current_hash = ? WHERE item_id = ? AND current_hash = ?",
+                                       [.text(revised.contentHash), .text(vote.itemID), .text(vote.contentHash)])
                     report.revised.append(vote.itemID)
                 }
                 try database.query("""

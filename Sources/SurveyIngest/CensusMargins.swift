@@ -148,6 +148,13 @@ public struct CensusMapping: Sendable {
                         "census label '\(label)' does not occur in column '\(dimension.column)' of \(displayName)")
             }
         }
+        // A level with no people cannot be a weighting target: raking would divide by zero.
+        for (name, levels) in margins.sorted(by: { $0.key < $1.key }) {
+            for (level, total) in levels.sorted(by: { $0.key < $1.key }) where total <= 0 {
+                d.error(SourceLocation(file: file, field: "dimensions.\(name)"),
+                        "level '\(level)' counts no people in \(displayName); a weighting target must be above 0 (leave the level out)")
+            }
+        }
         for (name, total) in columnTotals.sorted(by: { $0.key < $1.key }) where abs(total - countTotal) > 0.005 * countTotal {
             d.error(SourceLocation(file: file, field: "dimensions.\(name)"),
                     "the columns of '\(name)' sum to \(Int(total)), but '\(countColumn)' sums to \(Int(countTotal)) over the same rows")

@@ -158,6 +158,7 @@ public enum SocialValueBuilder {
         let keys = byCell.keys.sorted { $0.lexicographicallyPrecedes($1) }
         let cells = keys.map { byCell[$0]! }
         let unit = Array(repeating: 1.0, count: cells.count)
+        if let published = source.data.published[question.id] { return (cells, unit, published.weighting, nil) }
         guard source.settings.weighting, let margins = source.margins else { return (cells, unit, "unweighted", nil) }
         let dimensions = source.data.questionnaire.dimensions.filter { margins.margins[$0] != nil }
         guard !dimensions.isEmpty else { return (cells, unit, "unweighted", nil) }
@@ -220,7 +221,8 @@ public enum SocialValueBuilder {
                 }
                 return label
             }
-            let id = Item.stableID(task: .socialValue, sourceID: source.sourceID, document: document, element: question.id, question: text)
+            let id = Item.stableID(task: .socialValue, sourceID: source.sourceID, document: document, element: question.id, question: text,
+                                 elementIsKey: true)
             var item = Item(id: id, task: .socialValue, subject: source.subject, language: source.language, question: text,
                             choices: choices, answer: nil, choicesOrdered: question.scale.ordered,
                             country: questionnaire.country, topic: question.topic,

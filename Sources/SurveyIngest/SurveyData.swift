@@ -39,6 +39,9 @@ public struct SurveyData: Sendable {
     public var notes: [String]
     /// Questions the reader set aside by a rule, with reason and detail.
     public var setAside: [(question: String, reason: String, detail: String)]
+    /// Questions whose answers are a publisher's weighted shares: their sample size and its source.
+    /// Such shares are used as published, never weighted again.
+    public var published: [String: PublishedSampleSize] = [:]
 
     public init(questionnaire: Questionnaire, cells: [String: [[String]: Options]] = [:],
                 oneWay: [String: [String: [String: Options]]] = [:], notes: [String] = [],

@@ -12,17 +12,7 @@ public enum Tallies {
         var cells: [String: [[String]: SurveyData.Options]] = [:]
         var firstLine: [String: Int] = [:]
         for row in table.rows {
-            let questionID = table.value(row, "question")
-            guard let question = questionnaire.question(questionID) else {
-                diagnostics.error(table.location(row, "question"), "question '\(questionID)' is not in the questionnaire \(questionnaire.file)")
-                continue
-            }
-            let code = table.value(row, "option")
-            guard question.scale.allOptions.contains(where: { $0.code == code }) else {
-                let known = question.scale.allOptions.map(\.code).joined(separator: ", ")
-                diagnostics.error(table.location(row, "option"), "unknown option '\(code)' for \(questionID) (scale '\(question.scale.name)' has \(known))")
-                continue
-            }
+            guard let (questionID, code) = questionnaire.questionAndOption(row, of: table, &diagnostics) else { continue }
             let countText = table.value(row, "count").trimmingCharacters(in: .whitespaces)
             guard let count = Double(countText), count.isFinite else {
                 diagnostics.error(table.location(row, "count"), "count '\(countText)' is not a number")
@@ -55,6 +45,24 @@ public enum Tallies {
     }
 }
 
+extension Questionnaire {
+    /// The `question` and `option` columns of a row, each checked against the questionnaire.
+    func questionAndOption(_ row: CSVTable.Record, of table: HeaderedCSV, _ diagnostics: inout Diagnostics) -> (question: String, option: String)? {
+        let questionID = table.value(row, "question")
+        guard let entry = question(questionID) else {
+            diagnostics.error(table.location(row, "question"), "question '\(questionID)' is not in the questionnaire \(file)")
+            return nil
+        }
+        let code = table.value(row, "option")
+        guard entry.scale.allOptions.contains(where: { $0.code == code }) else {
+            let known = entry.scale.allOptions.map(\.code).joined(separator: ", ")
+            diagnostics.error(table.location(row, "option"), "unknown option '\(code)' for \(questionID) (scale '\(entry.scale.name)' has \(known))")
+            return nil
+        }
+        return (questionID, code)
+    }
+}
+
 /// Population totals (or shares) per level of each stratum dimension, read from a CSV:
 /// `dimension, level, count` or `dimension, level, share`.
 public struct PopulationMargins: Sendable {
@@ -81,8 +89,13 @@ public struct PopulationMargins: Sendable {
             let dimension = table.value(row, "dimension")
             let level = table.value(row, "level")
             let text = table.value(row, valueColumn).trimmingCharacters(in: .whitespaces)
-            guard let value = Double(text), value.isFinite, value >= 0 else {
-                diagnostics.error(table.location(row, valueColumn), "\(valueColumn) '\(text)' is not a number of at least 0")
+            guard let value = Double(text), value.isFinite else {
+                diagnostics.error(table.location(row, valueColumn), "\(valueColumn) '\(text)' is not a number")
+                continue
+            }
+            // A level with no people cannot be a weighting target: raking would divide by zero.
+            guard value > 0 else {
+                diagnostics.error(table.location(row, valueColumn), "\(valueColumn) \(text) of level '\(level)' is not above 0; a weighting target must be (leave the level out)")
                 continue
             }
             guard value <= SurveyCount.maximum else {

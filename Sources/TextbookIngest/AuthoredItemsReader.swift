@@ -92,7 +92,7 @@ public struct AuthoredItemsReader: Sendable {
         let choices = element.elements(named: "choice").map { $0.text.collapsingWhitespaceKeepingLines }
         let answer = element.firstElement(named: "answer")?.text.collapsingWhitespace
         if let passage = element["passage"] { references.append((passage, element.line)) }
-        var item = context.item(kind: "authored", element: id, question: question, choices: choices,
+        var item = context.item(kind: "authored", element: id, elementIsKey: true, question: question, choices: choices,
                                 answer: answer?.uppercased(), subject: element["subject"],
                                 language: element["language"] ?? documentLanguage)
         item.grade = element["grade"]

@@ -8,6 +8,8 @@ public import XMLReader
 public struct CNXMLReader: Sendable {
     public struct GlossaryEntry: Sendable, Hashable {
         public var id: String
+        /// The id is the element's own, not a count standing in for a missing one.
+        public var idIsKey: Bool
         public var term: String
         public var meaning: String
     }
@@ -117,7 +119,8 @@ public struct CNXMLReader: Sendable {
                     case "definition":
                         if let term = element.firstElement(named: "term")?.text.collapsingWhitespace,
                            let meaning = element.firstElement(named: "meaning")?.text.collapsingWhitespace {
-                            glossary.append(GlossaryEntry(id: element["id"] ?? "definition-\(glossary.count + 1)", term: term, meaning: meaning))
+                            glossary.append(GlossaryEntry(id: element["id"] ?? "definition-\(glossary.count + 1)", idIsKey: element["id"] != nil,
+                                                          term: term, meaning: meaning))
                         }
                     default:
                         break
@@ -178,13 +181,14 @@ public struct CNXMLReader: Sendable {
             let question = context.language.hasPrefix("ko")
                 ? "다음 정의에 해당하는 용어는? “\(entry.meaning)”"
                 : "Which term matches this definition: “\(entry.meaning)”?"
-            return context.item(kind: "glossary", element: entry.id, question: question, choices: options,
+            return context.item(kind: "glossary", element: entry.id, elementIsKey: entry.idIsKey, question: question, choices: options,
                                 answer: Item.letter(position), flags: ["generated"])
         }
     }
 
     private func exercise(_ exercise: XMLElementNode, lead: String?, section: String?, context: TextbookContext) -> TextbookRecord {
         let element = exercise["id"] ?? "exercise-line-\(exercise.line)"
+        let elementIsKey = exercise["id"] != nil
         let problem = exercise.firstElement(named: "problem") ?? exercise
         let choiceList = problem.descendants(named: "list").first { $0["number-style"] == "lower-alpha" }
         let stemParts = problem.elements().filter { $0.name != "list" || $0["number-style"] != "lower-alpha" }
@@ -194,7 +198,7 @@ public struct CNXMLReader: Sendable {
             stem = lead + " " + stem
         }
         guard let choiceList else {
-            let item = context.item(kind: "cnxml", element: element, question: stem, choices: [], answer: nil)
+            let item = context.item(kind: "cnxml", element: element, elementIsKey: elementIsKey, question: stem, choices: [], answer: nil)
             return .dropped(DroppedItem(id: item.id, stage: "ingest", reason: "not_multiple_choice",
                                         detail: "exercise at line \(exercise.line) has no lettered choice list", item: item))
         }
@@ -207,17 +211,17 @@ public struct CNXMLReader: Sendable {
             while key.last == "." || key.last == " " { key.removeLast() }
             if key.count == 1, let scalar = key.unicodeScalars.first, ("a"..."z").contains(Character(scalar)),
                Int(scalar.value) - 97 < choices.count {
-                var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: key.uppercased())
+                var item = context.item(kind: "cnxml", element: element, elementIsKey: elementIsKey, question: stem, choices: choices, answer: key.uppercased())
                 item.topic = section
                 return .item(item)
             } else {
-                let item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil)
+                let item = context.item(kind: "cnxml", element: element, elementIsKey: elementIsKey, question: stem, choices: choices, answer: nil)
                 return .dropped(DroppedItem(id: item.id, stage: "ingest", reason: "solution_not_a_letter",
                                             detail: "solution at line \(solution.line) is not one letter among the choices", item: item))
             }
         } else {
             // Kept as an item so that a curator can supply the key; validation holds it back until then.
-            var item = context.item(kind: "cnxml", element: element, question: stem, choices: choices, answer: nil,
+            var item = context.item(kind: "cnxml", element: element, elementIsKey: elementIsKey, question: stem, choices: choices, answer: nil,
                                     flags: commentedSolution ? ["key_commented_out", "needs_key"] : ["needs_key"])
             item.topic = section
             return .item(item)

@@ -203,8 +203,9 @@ public struct ItemBankReader: Sendable {
                 firstLine[bankID] = row
             }
             let element = occurrence == 1 ? bankID : "\(bankID)#\(occurrence)"
+            // A repeated id names no single item: those items are told apart by their text.
             var item = Item(id: Item.stableID(task: .commonKnowledge, sourceID: context.sourceID, document: file, element: element,
-                                              question: parsed.question),
+                                              question: parsed.question, elementIsKey: parsed.id != nil && occurrence == 1),
                             task: .commonKnowledge, subject: parsed.subject ?? context.subject, language: parsed.language ?? context.language,
                             question: parsed.question, choices: parsed.choices, answer: parsed.answer, choicesOrdered: false,
                             culturalSensitivity: parsed.culturalSensitivity ?? .notAnnotated,
@@ -295,7 +296,7 @@ public struct ItemBankReader: Sendable {
         if choices.count < 2, diagnostics.errors.count == before {
             problem(layout.choicesField, "\(choices.count) choice\(choices.count == 1 ? "" : "s"); an item needs at least 2")
         }
-        if choices.count > 26 { problem(layout.choicesField, "\(choices.count) choices; at most 26 can be lettered") }
+        if choices.count > Item.maxChoices { problem(layout.choicesField, "\(choices.count) choices; at most \(Item.maxChoices) can be lettered (A to ZZZ)") }
         var letter: String?
         if let answer = text(layout.answer, required: true), choices.count >= 2 {
             letter = answerLetter(answer, choices: choices) { problem(layout.answer, $0) }

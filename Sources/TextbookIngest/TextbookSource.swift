@@ -33,9 +33,12 @@ public struct TextbookContext: Sendable {
                    license: license, revision: revision, position: position)
     }
 
-    func item(kind: String, element: String, question: String, choices: [String], answer: String?,
+    /// An item of this source; `elementIsKey` says the element is the source's own name for the
+    /// item (an id attribute), not a position standing in for one.
+    func item(kind: String, element: String, elementIsKey: Bool, question: String, choices: [String], answer: String?,
               flags: [String] = [], subject: String? = nil, language: String? = nil) -> Item {
-        Item(id: Item.stableID(task: .commonKnowledge, sourceID: sourceID, document: document, element: element, question: question),
+        Item(id: Item.stableID(task: .commonKnowledge, sourceID: sourceID, document: document, element: element, question: question,
+                               elementIsKey: elementIsKey),
              task: .commonKnowledge, subject: subject ?? self.subject, language: language ?? self.language,
              question: question, choices: choices, answer: answer, choicesOrdered: false,
              source: source(kind: kind, element: element), flags: flags)

@@ -80,8 +80,9 @@ public struct XHTMLReader: Sendable {
         collect(assessment)
         for (index, question) in questions.enumerated() {
             let element = question["id"] ?? "question[\(index + 1)]"
+            let elementIsKey = question["id"] != nil
             guard let list = question.descendants(named: "ol").first else {
-                let item = context.item(kind: "xhtml", element: element, question: question.text.collapsingWhitespace, choices: [],
+                let item = context.item(kind: "xhtml", element: element, elementIsKey: elementIsKey, question: question.text.collapsingWhitespace, choices: [],
                                         answer: nil, language: language)
                 output.dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: "not_multiple_choice",
                                                   detail: "question at line \(question.line) has no <ol> of choices", item: item))
@@ -94,7 +95,7 @@ public struct XHTMLReader: Sendable {
                 let choice = choices[index]
                 return choice["data-correct"] == "true" || (choice["class"] ?? "").split(separator: " ").contains("correct")
             }
-            var item = context.item(kind: "xhtml", element: element, question: stem,
+            var item = context.item(kind: "xhtml", element: element, elementIsKey: elementIsKey, question: stem,
                                     choices: choices.map { $0.text.collapsingWhitespace },
                                     answer: correct.count == 1 ? Item.letter(correct[0]) : nil, language: language)
             if correct.isEmpty { item.flags = ["needs_key"] }

@@ -22,13 +22,33 @@ import Testing
         #expect(Hashing.sha256Hex(parts: ["ab", "c"]) != Hashing.sha256Hex(parts: ["a", "bc"]))
     }
 
-    @Test func stableIDsDependOnSourceAndNormalizedQuestion() {
-        let a = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은  누구인가?")
-        let b = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은 누구인가")
-        let c = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e2", question: "세종은 누구인가?")
+    @Test func aKeyedElementKeepsItsIDWhenTheQuestionIsReworded() {
+        let a = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은 누구인가?", elementIsKey: true)
+        let b = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "훈민정음을 만든 왕은?", elementIsKey: true)
+        let c = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e2", question: "세종은 누구인가?", elementIsKey: true)
+        let d = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "other.xml", element: "e1", question: "세종은 누구인가?", elementIsKey: true)
         #expect(a == b)
-        #expect(a != c)
+        #expect(a != c && a != d)
         #expect(a.hasPrefix("ck-") && a.count == 19)
+    }
+
+    @Test func aPositionStandingInForAnIDTakesTheNormalizedQuestion() {
+        func id(_ question: String) -> String {
+            Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "question[1]", question: question, elementIsKey: false)
+        }
+        #expect(id("세종은  누구인가?") == id("세종은 누구인가"))
+        #expect(id("세종은 누구인가?") != id("훈민정음을 만든 왕은?"))
+        #expect(Item.stableID(task: .socialValue, sourceID: "s", document: "d", element: "q", question: "x", elementIsKey: true).hasPrefix("sv-"))
+    }
+
+    @Test func choicesBeyondZAreLetteredAsSpreadsheetColumnsAndReadBack() {
+        #expect([0, 1, 25, 26, 27, 51, 52, 701, 702, Item.maxChoices - 1].map(Item.letter) == ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA", "ZZZ"])
+        #expect((0..<Item.maxChoices).allSatisfy { Item.index(ofLetter: Item.letter($0)) == $0 })
+        for bad in ["", "a", "[", "AAAA", "A1", "Ä"] { #expect(Item.index(ofLetter: bad) == nil) }
+        let source = ItemSource(kind: "survey", sourceID: "s", document: "d", element: "e", license: nil, revision: "r")
+        let item = Item(id: "sv-1", task: .socialValue, subject: "s", language: "en", question: "Which country?",
+                        choices: (0..<30).map { "country \($0)" }, answer: "AC", choicesOrdered: false, source: source)
+        #expect(item.answerText == "country 28")
     }
 
     @Test func contentHashChangesWithQuestionChoicesOrAnswer() {

@@ -91,6 +91,27 @@ release:
         }
     }
 
+    @Test func aSharesSourceNeedsItsSharesFileAndTakesNoMargins() throws {
+        let shares = minimalSpec.replacingOccurrences(of: """
+          - id: items
+            kind: authored
+            path: raw/items.xml
+        """, with: """
+          - id: topline
+            kind: survey
+            format: shares
+            questionnaire: raw/q.yaml
+            shares: raw/shares.csv
+        """)
+        let spec = try parseSpec(shares)
+        #expect(spec.sources[0].format == .shares && spec.sources[0].files == ["questionnaire": "raw/q.yaml", "shares": "raw/shares.csv"])
+        let withMargins = shares.replacingOccurrences(of: "    shares: raw/shares.csv\n", with: "    shares: raw/shares.csv\n    margins: raw/m.csv\n")
+        #expect(withMargins != shares)
+        #expect(throws: InputError(file: "p.yaml", line: 9, column: 14, field: "sources[0].margins", "'margins' does not apply to a shares survey source")) {
+            try parseSpec(withMargins)
+        }
+    }
+
     @Test func dedupSettingsAreCheckedWithTheirKeys() throws {
         let yaml = minimalSpec.replacingOccurrences(of: "release:\n", with: """
             stages:

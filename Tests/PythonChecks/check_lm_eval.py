@@ -12,12 +12,16 @@
 Usage: python check_lm_eval.py RELEASE_DIR
 """
 import glob
+import importlib.util
+import itertools
 import json
 import math
 import os
 import subprocess
 import sys
 import tempfile
+
+import string
 
 import numpy
 from scipy.spatial.distance import jensenshannon
@@ -32,6 +36,21 @@ def run_lm_eval(release, tasks, shots, output, cwd):
         "--num_fewshot", str(shots), "--log_samples", "--output_path", output,
     ]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+
+
+def check_letters(release, records):
+    """The release's choice letters go A to Z, then AA, AB, ... as spreadsheet columns, and
+    every record's answer is one of its choices' letters."""
+    spec = importlib.util.spec_from_file_location("release_utils", os.path.join(release, "lm_eval", "utils.py"))
+    utils = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(utils)
+    columns = ["".join(letters) for length in (1, 2, 3) for letters in itertools.product(string.ascii_uppercase, repeat=length)]
+    wrong = [index for index in (*range(2000), len(columns) - 1) if utils.letter(index) != columns[index]]
+    unlettered = [key for key, record in records.items()
+                  if record["answer"] is not None and record["answer"] not in utils.doc_to_choice(record)]
+    print(f"choice letters: {'as spreadsheet columns' if not wrong else f'WRONG at {wrong[:5]}'}; "
+          f"{len(records) - len(unlettered)} of {len(records)} answers among their choices' letters")
+    return int(bool(wrong)) + len(unlettered)
 
 
 def main(release):
@@ -52,7 +71,7 @@ def main(release):
     with open(os.path.join(release, "lm_eval", f"{name}.yaml"), encoding="utf-8") as handle:
         grouped = {line.strip()[2:] for line in handle if line.startswith("  - ")}
     requested = [name] + [task for task in tasks if task != name and task not in grouped]
-    failures = 0
+    failures = check_letters(release, records)
     with tempfile.TemporaryDirectory() as elsewhere:
         finished = run_lm_eval(release, requested, shots, os.path.join(elsewhere, "out"), elsewhere)
         if finished.returncode != 0:

@@ -117,6 +117,31 @@ func temporaryDirectory() throws -> URL {
         reordered.answer = Item.letter(a.choices.count - 1)
         let metadataOnly = ReleaseDiff.compare(old: [(a, "test")], new: [(reordered, "dev")])
         #expect(metadataOnly.changedMetadata == ["ck-1"] && metadataOnly.requiredBump == .patch)
+        #expect(metadataOnly.changes["ck-1"]?.map(\.field) == ["answer", "choices", "split"])
+    }
+
+    @Test func aNewHashOfTheRawFileAloneIsNoChange() {
+        let a = sampleItem("ck-1")
+        var rehashed = a
+        rehashed.source.revision = String(repeating: "f", count: 64)
+        let diff = ReleaseDiff.compare(old: [(a, "test")], new: [(rehashed, "test")])
+        #expect(diff.isEmpty && diff.requiredBump == .patch)
+        #expect(diff.changelogEntry(version: "1.0.1", previous: "1.0.0", allowReason: nil).contains("0 with other changes"))
+    }
+
+    @Test func theChangelogShowsEachChangedFieldBeforeAndAfter() {
+        let a = sampleItem("ck-1"), b = sampleItem("ck-2")
+        var reworded = a
+        reworded.question = "고친 *질문*"
+        reworded.review.version = 2
+        let diff = ReleaseDiff.compare(old: [(a, "test"), (b, "test")], new: [(reworded, "test"), (sampleItem("ck-3"), "test")])
+        #expect(diff.changedText == ["ck-1"] && diff.requiredBump == .major)
+        #expect(diff.changes["ck-1"] == [FieldChange(field: "question", before: "“\(a.question)”", after: "“고친 *질문*”"),
+                                         FieldChange(field: "review.version", before: "1", after: "2")])
+        let entry = diff.changelogEntry(version: "2.0.0", previous: "1.0.0", allowReason: nil)
+        #expect(entry.contains("### Changed text\n\n- `ck-1`\n  - question: “\(a.question)” → “고친 \\*질문\\*”\n  - review.version: 1 → 2\n"))
+        #expect(entry.contains("### Removed\n\n- `ck-2` \(b.subject): \(b.question)\n"))
+        #expect(entry.contains("### Added\n\n- `ck-3` "))
     }
 
     @Test func aTooSmallVersionStepIsRefusedUnlessAllowedWithAReason() throws {

@@ -268,6 +268,30 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             """).map { [$0[0].text, $0[1].text] } == [["time_sensitive", "false"]])
     }
 
+    @Test func anItemChangedInItsRawFileComesBackWithTheDecisionsOnItsEarlierText() async throws {
+        let fixture = try ServerFixture(plan: ServerFixture.oneReviewer(), items: 1)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        let first = try fixture.batch, reviewer = try fixture.firstReviewer
+        let original = fixture.items[0]
+        try store.submit([Vote(location: SourceLocation(file: "test"), batch: first, itemID: original.id, contentHash: original.contentHash,
+                               reviewer: reviewer, decision: .reject, reason: "왕건은 고려를 세웠다")], plan: plan, actor: "test")
+        var edited = original
+        edited.question = "조선을 건국한 왕은 누구인가?"
+        try store.register([edited], actor: "test")
+        let second = try #require(try store.open("check", plan: plan, actor: "test").first?.id)
+        _ = try store.assign(round: "check", plan: plan, actor: "test")
+        let assigned = try #require(try store.batch(second)?.reviewers.first)
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let session = try await fixture.signIn(assigned, client)
+            let page = String(buffer: try await client.execute(uri: "/batches/\(second)/items/1", method: .get, headers: session.cookie).body)
+            #expect(page.contains("조선을 건국한 왕은 누구인가?"))
+            #expect(page.contains("Decisions on earlier text"))
+            #expect(page.contains("Version 1 (from the raw files): 조선을 세운 사람은 누구인가? 0"))
+            #expect(page.contains("check: \(reviewer) reject — 왕건은 고려를 세웠다"))
+        }
+    }
+
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

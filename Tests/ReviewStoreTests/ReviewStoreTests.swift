@@ -31,7 +31,7 @@ struct Fixture {
 
     /// The votes of `reviewer` on every item of `batch` that is current and they have not decided on.
     func votes(_ batch: String, _ reviewer: String, _ decide: (Item) -> (ReviewDecision?, [String: [String]], Vote.Revision?)) throws -> [Vote] {
-        let latest = try store.latestVersions()
+        let latest = try store.currentVersions()
         let decided = Set(try store.database.query("SELECT item_id || content_hash FROM decisions WHERE reviewer = ?", [.text(reviewer)]).compactMap(\.first?.text))
         return try store.batchItems(batch).enumerated().filter { _, member in
             latest[member.item.id]?.contentHash == member.contentHash && !decided.contains(member.item.id + member.contentHash)
@@ -69,13 +69,13 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test") == 2)
         #expect(try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test") == 0)
         #expect(try store.register([reviewItem("ck-1", question: "고친 질문입니다?")], actor: "test") == 1)
-        let versions = try store.latestVersions()
+        let versions = try store.currentVersions()
         #expect(versions["ck-1"]?.version == 2)
         #expect(versions["ck-2"]?.version == 1)
         // The pool is the latest run's items only.
         #expect(try store.poolItems().map(\.item.id) == ["ck-1"])
         let reopened = try ReviewStore(url: url)
-        #expect(try reopened.latestVersions().count == 2)
+        #expect(try reopened.currentVersions().count == 2)
         #expect(try reopened.verifyAudit().isEmpty)
     }
 
@@ -133,9 +133,9 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
         let versions = try store.versions(of: "ck-1")
         #expect(versions.map(\.version) == [1, 2])
-        #expect(try store.latestVersions(of: ["ck-1", "unknown"]).mapValues(\.version) == ["ck-1": 2])
-        #expect(try store.latestVersions(of: ["ck-1"])["ck-1"]?.contentHash == versions[1].contentHash)
-        #expect(try store.batchMembers("fact-check-001").map { "\($0.itemID) v\($0.version) latest \($0.isLatest)" } == ["ck-1 v1 latest false"])
+        #expect(try store.currentVersions(of: ["ck-1", "unknown"]).mapValues(\.version) == ["ck-1": 2])
+        #expect(try store.currentVersions(of: ["ck-1"])["ck-1"]?.contentHash == versions[1].contentHash)
+        #expect(try store.batchMembers("fact-check-001").map { "\($0.itemID) v\($0.version) current \($0.isCurrent)" } == ["ck-1 v1 current false"])
         #expect(try store.itemVersion("ck-1", contentHash: versions[0].contentHash)?.version == 1)
         #expect(versions[0].item.question == item.question)
         #expect(versions[1].item.question == "고친 질문입니다?" && versions[1].item.answer == "B" && versions[1].author == "kim")
@@ -152,6 +152,83 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(released.question == "고친 질문입니다?" && released.answer == "B")
         #expect(released.flags.contains("revised"))
         #expect(released.review.version == 2 && released.review.status == "approved")
+    }
+
+    /// One review round with one reviewer, for the raw-edit rule.
+    static let quickCheck = ReviewRound(name: "fact-check", reviewersPerItem: 1, batchSize: 10, rule: .unanimous, onDisagreement: .adjudicate)
+
+    /// Opens the round, assigns it, and has its reviewer decide on every current item.
+    func decideAll(_ fixture: Fixture, _ decide: @escaping (Item) -> (ReviewDecision?, [String: [String]], Vote.Revision?)) throws {
+        try fixture.store.open("fact-check", plan: fixture.plan, actor: "test")
+        _ = try fixture.store.assign(round: "fact-check", plan: fixture.plan, actor: "test")
+        try fixture.voteAll("fact-check") { _, item in decide(item) }
+        _ = try fixture.store.close("fact-check", plan: fixture.plan, actor: "test")
+    }
+
+    @Test func aRawFileRevertedToEarlierContentBringsThatContentAndItsDecisionsBack() throws {
+        let original = reviewItem("ck-1")
+        var wrongKey = original
+        wrongKey.answer = "C"
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [Self.quickCheck]), items: [original], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try decideAll(fixture) { _ in (.approve, [:], nil) }
+        #expect(try store.review([original], plan: plan).kept[0].review.status == "approved")
+
+        // The raw key is changed: a new version of the same item, back in review.
+        #expect(try store.register([wrongKey], actor: "test") == 1)
+        let edited = try store.review([wrongKey], plan: plan)
+        #expect(edited.dropped.map(\.detail) == ["waiting in round fact-check"])
+        #expect(edited.dropped[0].item.answer == "C" && edited.dropped[0].item.review.version == 2)
+        #expect(try store.earlierVersions(of: "ck-1", except: wrongKey.contentHash).map { "v\($0.version) \($0.decisions.map(\.decision))" } == ["v1 [\"approve\"]"])
+
+        // Restored: the first content, with its approval, is the candidate again; nothing is written.
+        #expect(try store.register([original], actor: "test") == 0)
+        let restored = try store.review([original], plan: plan)
+        #expect(restored.kept.map(\.answer) == ["A"])
+        #expect(restored.kept[0].review.status == "approved" && restored.kept[0].review.version == 1)
+        #expect(try store.currentVersions()["ck-1"]?.version == 1)
+        #expect(restored.rawEditConflicts.isEmpty)
+        #expect(try store.verifyAudit().isEmpty)
+    }
+
+    @Test func aRawEditAfterAReviewersRevisionIsAConflictAndRevertingTheEditBringsTheRevisionBack() throws {
+        let original = reviewItem("ck-1")
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [Self.quickCheck]), items: [original], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try decideAll(fixture) { _ in (.revise, [:], Vote.Revision(question: "고친 질문입니다?")) }
+        // The same raw content again: the reviewer's revision stands.
+        try store.register([original], actor: "test")
+        var reviewed = try store.review([original], plan: plan)
+        #expect(reviewed.dropped.map(\.item.question) == ["고친 질문입니다?"])
+        #expect(reviewed.rawEditConflicts.isEmpty)
+
+        // The raw file changes the item the reviewer revised: the raw text stands, and it is a conflict.
+        let rawEdit = reviewItem("ck-1", question: "원문을 고친 질문입니다?")
+        #expect(try store.register([rawEdit], actor: "test") == 1)
+        reviewed = try store.review([rawEdit], plan: plan)
+        #expect(reviewed.dropped.map(\.item.question) == ["원문을 고친 질문입니다?"])
+        #expect(reviewed.rawEditConflicts == ["ck-1"])
+        #expect(try store.earlierVersions(of: "ck-1", except: rawEdit.contentHash).map(\.version) == [1])
+
+        // The raw edit undone: the content the reviewer revised is back, and so is the revision.
+        try store.register([original], actor: "test")
+        reviewed = try store.review([original], plan: plan)
+        #expect(reviewed.dropped.map(\.item.question) == ["고친 질문입니다?"])
+        #expect(reviewed.rawEditConflicts.isEmpty)
+        #expect(try store.currentVersions()["ck-1"]?.version == 2)
+
+        // A reviewer who decides on the raw edit settles the conflict.
+        try store.register([rawEdit], actor: "test")
+        _ = try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        try fixture.voteAll("fact-check") { _, _ in (.approve, [:], nil) }
+        _ = try store.close("fact-check", plan: plan, actor: "test")
+        reviewed = try store.review([rawEdit], plan: plan)
+        #expect(reviewed.rawEditConflicts.isEmpty)
+        #expect(reviewed.kept.map(\.question) == ["원문을 고친 질문입니다?"])
+        #expect(try store.verifyAudit().isEmpty)
     }
 
     @Test func labelsHoldAtHalfTheReviewersAndMakeAnItemCulturallySensitive() throws {

@@ -55,6 +55,40 @@ func fixture(_ path: String) throws -> URL {
         }
     }
 
+    @Test func aZeroOrNegativeWeightingTargetIsAnErrorWithItsLine() throws {
+        let files = try SurveyFiles(["m.csv": "dimension,level,count\ngender,m,0\ngender,f,-75\nregion,a,abc\n",
+                                     "s.csv": "dimension,level,share\ngender,m,0\ngender,f,1\n"])
+        defer { files.remove() }
+        do {
+            _ = try PopulationMargins.load(files.url("m.csv"), displayName: "m.csv")
+            Issue.record("expected errors")
+        } catch {
+            #expect((error.inputErrors ?? []).map(\.description) == [
+                "m.csv:2: 'count': count 0 of level 'm' is not above 0; a weighting target must be (leave the level out)",
+                "m.csv:3: 'count': count -75 of level 'f' is not above 0; a weighting target must be (leave the level out)",
+                "m.csv:4: 'count': count 'abc' is not a number",
+            ])
+        }
+        #expect(throws: InputError(file: "s.csv", line: 2, field: "share", "share 0 of level 'm' is not above 0; a weighting target must be (leave the level out)")) {
+            _ = try PopulationMargins.load(files.url("s.csv"), displayName: "s.csv")
+        }
+        // A census level the mapping names but whose rows count nobody.
+        var census = try String(contentsOf: try fixture("kr_census2010_province_sex_age5_utf8.csv"), encoding: .utf8)
+        let mapping = try CensusMapping.load(try fixture("census-mapping.yaml"), displayName: "mapping.yaml")
+        census = census.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+            // Population, men and women (columns 6 to 8) of every 강원도 and 제주도 row set to 0.
+            line.contains(",\"강원도\",") || line.contains(",\"제주도\",")
+                ? Substring(line.split(separator: ",", omittingEmptySubsequences: false).enumerated()
+                    .map { (5...7).contains($0.offset) ? "0" : String($0.element) }.joined(separator: ","))
+                : line
+        }.joined(separator: "\n")
+        try Data(census.utf8).write(to: files.url("census.csv"))
+        #expect(throws: InputError(file: "mapping.yaml", field: "dimensions.region",
+                                   "level '강원·제주' counts no people in census.csv; a weighting target must be above 0 (leave the level out)")) {
+            try mapping.read(files.url("census.csv"), displayName: "census.csv")
+        }
+    }
+
     @Test func countsThatAreNotNumbersAreReportedWithTheirLine() throws {
         let census = """
         "title"
@@ -243,6 +277,104 @@ func fixture(_ path: String) throws -> URL {
         defer { wrongShape.remove() }
         #expect(throws: InputError(file: "k.json", "expected a JSON list of survey entries")) {
             try KoBBQReader.read(wrongShape.url("k.json"), displayName: "k.json")
+        }
+    }
+}
+
+/// Published shares with their n, as toplines and summaries give them.
+@Suite struct PublishedSharesTests {
+    /// Wave 92's answers as a topline would publish them: each question's shares over both sexes
+    /// in percent to one decimal, and the number of respondents.
+    func topline(_ data: SurveyData, questions: [String]) -> String {
+        var lines = ["question,option,share,n,n_effective,n_source"]
+        for id in questions {
+            let bySex = data.oneWay[id]!["SEX"]!
+            var counts: [String: Double] = [:]
+            for options in bySex.values { for (code, tally) in options { counts[code, default: 0] += tally.count } }
+            let n = counts.values.reduce(0, +)
+            for option in data.questionnaire.question(id)!.scale.allOptions {
+                let percent = ((counts[option.code] ?? 0) / n * 1000).rounded() / 10
+                let effective = id == "POL1JB_W92" ? "5000" : ""
+                lines.append("\(id),\"\(option.code)\",\(percent),\(Int(n)),\(effective),Pew ATP W92 topline")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    func opinionQA() throws -> SurveyData {
+        try OpinionQAReader.read(info: try fixture("opinionqa_W92/info.csv"), infoName: "info.csv",
+                                 dimensionFiles: [("SEX", try fixture("opinionqa_W92/SEX_data.json"), "SEX_data.json")], country: "US")
+    }
+
+    @Test func wave92PublishedAsSharesGivesItsDistributionNAndEffectiveNAsPublished() throws {
+        let tallies = try opinionQA()
+        let questions = ["POL1JB_W92", "LIFEFIFTY_W92", "BIGHOUSES_W92"]
+        let files = try SurveyFiles(["shares.csv": topline(tallies, questions: questions)])
+        defer { files.remove() }
+        let data = try PublishedShares.load(files.url("shares.csv"), displayName: "shares.csv", questionnaire: tallies.questionnaire)
+        let source = SurveySource(sourceID: "w92", data: data, margins: nil, language: "en", subject: "us_opinion", license: nil,
+                                  revision: "r", settings: SurveySettings())
+        let fromTallies = SurveySource(sourceID: "w92", data: tallies, margins: nil, language: "en", subject: "us_opinion", license: nil,
+                                       revision: "r", settings: SurveySettings())
+        for id in questions {
+            let question = try #require(tallies.questionnaire.question(id))
+            let published = try SocialValueBuilder.weigh(question, in: source)
+            let counted = try SocialValueBuilder.weigh(question, in: fromTallies)
+            // One decimal of a percentage is at most 0.05 points off each share.
+            for (share, exact) in zip(published.shares, counted.shares) { #expect(abs(share - exact) < 0.001) }
+            #expect(abs(published.n - counted.n) <= 5)
+        }
+        let biden = try SocialValueBuilder.weigh(try #require(tallies.questionnaire.question("POL1JB_W92")), in: source)
+        // 10,150 respondents, 0.9 % refused; the effective n is the publisher's, scaled to the substantive answers.
+        #expect(biden.n == 10_059)
+        #expect(abs(biden.nEffective - 5000 * 0.991) < 1e-6)
+        #expect(abs(biden.marginOfError - 1.959964 * (biden.shares[0] * (1 - biden.shares[0]) / biden.nEffective).squareRoot()) < 1e-5)
+        #expect(biden.weighting == "published shares; n 10150, effective n 5000 from Pew ATP W92 topline")
+        let life = try SocialValueBuilder.weigh(try #require(tallies.questionnaire.question("LIFEFIFTY_W92")), in: source)
+        #expect(life.weighting == "published shares; n 10150 from Pew ATP W92 topline")
+        #expect(abs(life.nEffective - Double(life.n)) < 1)
+        let items = try SocialValueBuilder.build(source).items
+        #expect(items.count == 3 && items.allSatisfy { $0.survey?.weighting.hasPrefix("published shares; n 10150") == true })
+        // Rounded percentages that do not add to 100 are scaled, and said.
+        #expect(data.notes.allSatisfy { $0.hasPrefix("shares.csv: the shares of") && $0.hasSuffix("scaled to 100 % (rounding in the published figures)") })
+    }
+
+    @Test func badSharesAreErrorsWithLineAndField() throws {
+        let text = """
+        question,option,share,n,n_effective,n_source
+        Q1,1,0.5,100,,report table 3
+        Q1,2,0.3,100,,report table 3
+        Q1,3,0.07,100,,report table 3
+        Q2,1,0.5,100.5,,report
+        Q2,2,0.5,120,,report
+        Q2,2,0.5,120,,report
+        Q2,3,-1,120,,report
+        Q2,3,0.1,120,130,report
+        Q3,1,1,10,,
+        Q9,1,1,10,,x
+        Q3,4,1,10,,x
+        """
+        let files = try SurveyFiles(["q.yaml": agree3Questionnaire.replacingOccurrences(of: "questions:", with: """
+        questions:
+          - id: Q3
+            scale: agree3
+            text: {ko: 세 번째 질문이다.}
+        """), "s.csv": text])
+        defer { files.remove() }
+        do {
+            _ = try PublishedShares.load(files.url("s.csv"), displayName: "s.csv", questionnaire: try files.questionnaire())
+            Issue.record("expected errors")
+        } catch {
+            #expect((error.inputErrors ?? []).map(\.description) == [
+                "s.csv:5: 'n': n '100.5' is not a whole number of respondents of at least 1",
+                "s.csv:7: 'option': option '2' of Q2 already has a share on line 6",
+                "s.csv:8: 'share': share '-1' is not a number from 0 to 1 (or a percentage from 0 to 100)",
+                "s.csv:9: 'n_effective': n_effective '130' is not a number above 0 and at most n (120)",
+                "s.csv:10: 'n_source': say where the n of Q3 comes from (a report's table, a topline)",
+                "s.csv:11: 'question': question 'Q9' is not in the questionnaire q.yaml",
+                "s.csv:12: 'option': unknown option '4' for Q3 (scale 'agree3' has 1, 2, 3, 9)",
+                "s.csv:2: 'share': the shares of Q1 sum to 0.87; give every option's share, as fractions summing to 1 or percentages summing to 100",
+            ])
         }
     }
 }

@@ -315,14 +315,32 @@ public struct Item: Codable, Sendable, Hashable {
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }
 
-    /// The letters that name choices: A, B, C, ...
+    /// The letters that name choices: A to Z, then AA, AB, ... AZ, BA, ... as spreadsheet
+    /// columns go (a survey may offer more than 26 options; the release's harness code counts
+    /// the same way).
     public static func letter(_ index: Int) -> String {
-        String(UnicodeScalar(UInt8(65 + index)))
+        var scalars: [Unicode.Scalar] = []
+        var rest = index + 1
+        while rest > 0 {
+            rest -= 1
+            scalars.append(Unicode.Scalar(UInt8(65 + rest % 26)))
+            rest /= 26
+        }
+        return String(String.UnicodeScalarView(scalars.reversed()))
     }
 
+    /// The most choices an item may have: those that three letters can name (A to ZZZ).
+    public static let maxChoices = 18_278
+
+    /// The index a choice letter names (the inverse of `letter`), nil for anything else.
     public static func index(ofLetter letter: String) -> Int? {
-        guard letter.count == 1, let scalar = letter.unicodeScalars.first, (65...90).contains(scalar.value) else { return nil }
-        return Int(scalar.value) - 65
+        guard (1...3).contains(letter.unicodeScalars.count) else { return nil }
+        var value = 0
+        for scalar in letter.unicodeScalars {
+            guard (65...90).contains(scalar.value) else { return nil }
+            value = value * 26 + Int(scalar.value) - 64
+        }
+        return value - 1
     }
 
     /// The correct (or modal) choice's text.
@@ -337,11 +355,17 @@ public struct Item: Codable, Sendable, Hashable {
         Hashing.sha256Hex(parts: [question, answerText ?? answer ?? ""] + choices.sorted())
     }
 
-    /// A stable id from the source identity and the question text, so the same item read again
-    /// gets the same id and a different one never shares it.
-    public static func stableID(task: ItemTask, sourceID: String, document: String, element: String, question: String) -> String {
+    /// A stable id from the source identity. Where the source names the item (an element id, a
+    /// question id, an item bank's id column), the id is made from that name alone, so rewording
+    /// the question keeps the id and makes a new version of the item; where it does not (a
+    /// position or a line number stands in), the normalized question text takes part, so that
+    /// moving an item does not give it another's id.
+    public static func stableID(task: ItemTask, sourceID: String, document: String, element: String, question: String,
+                                elementIsKey: Bool) -> String {
         let prefix = task == .socialValue ? "sv" : "ck"
-        return prefix + "-" + Hashing.sha256Hex(parts: [task.rawValue, sourceID, document, element, question.comparisonKey], hexDigits: 16)
+        var parts = [task.rawValue, sourceID, document, element]
+        if !elementIsKey { parts.append(question.comparisonKey) }
+        return prefix + "-" + Hashing.sha256Hex(parts: parts, hexDigits: 16)
     }
 }
 

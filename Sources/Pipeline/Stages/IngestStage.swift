@@ -22,6 +22,8 @@ extension PipelineSpec {
         case opinionqa
         /// KoBBQ-style JSON of choice counts per stereotype.
         case kobbq
+        /// Questionnaire YAML + published shares per question with their n.
+        case shares
     }
 
     public struct Source: Sendable {
@@ -31,7 +33,7 @@ extension PipelineSpec {
         public var subject: String
         public var language: String
         public var license: String?
-        /// Files by role: `questionnaire`, `tallies`, `microdata`, `oneway.<DIMENSION>`, `margins`,
+        /// Files by role: `questionnaire`, `tallies`, `microdata`, `shares`, `oneway.<DIMENSION>`, `margins`,
         /// `margins_mapping` (survey); `path`, `collection` (textbooks).
         public var files: [String: String]
         public var survey: SurveySettings
@@ -45,12 +47,12 @@ extension PipelineSpec {
 
 extension PipelineSpec.Source {
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
-                             "microdata", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey",
+                             "microdata", "shares", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey",
                              "preset", "mapping"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select", "trim_must_hold"]
-    static let fileRoleKeys = ["questionnaire", "tallies", "microdata", "oneway", "margins", "margins_mapping", "path", "collection"]
+    static let fileRoleKeys = ["questionnaire", "tallies", "microdata", "shares", "oneway", "margins", "margins_mapping", "path", "collection"]
 
     /// The file keys each kind (and survey format) needs and allows.
     static func fileRoles(kind: PipelineSpec.SourceKind, format: PipelineSpec.SurveyFormat?) -> (required: [String], optional: [String]) {
@@ -59,6 +61,8 @@ extension PipelineSpec.Source {
         case (.survey, .microdata): (["questionnaire", "microdata"], ["margins", "margins_mapping"])
         case (.survey, .opinionqa): (["questionnaire", "oneway"], ["margins", "margins_mapping"])
         case (.survey, .kobbq): (["tallies"], [])
+        // Published shares are weighted already: no margins.
+        case (.survey, .shares): (["questionnaire", "shares"], [])
         case (.cnxml, _): (["path"], ["collection"])
         case (.xhtml, _), (.authored, _), (.itemBank, _): (["path"], [])
         }
@@ -73,6 +77,7 @@ extension PipelineSpec.Source {
         switch (kind, format ?? .long) {
         case (.survey, .long): result = [.questionnaire, .tallies]
         case (.survey, .microdata): result = [.questionnaire, .microdata]
+        case (.survey, .shares): result = [.questionnaire]
         case (.survey, _), (.cnxml, _), (.xhtml, _), (.itemBank, _): result = []
         case (.authored, _): result = [.authoredItems]
         }
@@ -356,21 +361,26 @@ public struct SurveyInput: Sendable {
             return try PopulationMargins.load(try context.raw(path), displayName: path, schema: try context.schemaCheck(.margins))
         } ?? nil
         let format = source.format ?? .long
-        var answerFile = source.files["tallies"] ?? source.files["microdata"] ?? source.files["questionnaire"] ?? ""
+        var answerFile = source.files["tallies"] ?? source.files["microdata"] ?? source.files["shares"] ?? source.files["questionnaire"] ?? ""
         var data: SurveyData?
         switch format {
-        case .long, .microdata:
+        case .long, .microdata, .shares:
             let questionnairePath = source.files["questionnaire"]!
             if let questionnaire = try diagnostics.collect({
                 try Questionnaire.load(try context.raw(questionnairePath), displayName: questionnairePath,
                                        schema: try context.schemaCheck(.questionnaire))
             }) {
                 data = try diagnostics.collect {
-                    format == .long
-                        ? try Tallies.load(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
-                                           schema: try context.schemaCheck(.tallies))
-                        : try MicrodataReader.read(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
-                                                   weightColumn: source.survey.weightColumn, schema: try context.schemaCheck(.microdata))
+                    switch format {
+                    case .long:
+                        try Tallies.load(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                         schema: try context.schemaCheck(.tallies))
+                    case .microdata:
+                        try MicrodataReader.read(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire,
+                                                 weightColumn: source.survey.weightColumn, schema: try context.schemaCheck(.microdata))
+                    default:
+                        try PublishedShares.load(try context.raw(answerFile), displayName: answerFile, questionnaire: questionnaire)
+                    }
                 }
             }
         case .opinionqa:

@@ -104,7 +104,7 @@ extension PipelineSpec {
             }
             guard let spec else { continue }
             if round.label(spec.name) != nil { d.error(entry.location, "label '\(spec.name)' is declared twice") }
-            if ["batch", "reviewer", "item_id", "content_hash", "subject", "question", "answer", "source", "decision", "reason"].contains(spec.name)
+            if ["batch", "reviewer", "item_id", "content_hash", "subject", "question", "answer", "source", "earlier_decisions", "decision", "reason"].contains(spec.name)
                 || spec.name.hasPrefix("choice_") || spec.name.hasPrefix("revised_") {
                 d.error(entry.location, "'\(spec.name)' names a column of batch files; choose another label name")
             }
@@ -141,6 +141,11 @@ extension Stage {
             let unsettled = outcome.kept.filter { $0.review.status == "in_review" || $0.review.status == "unreviewed" }.count
             if !plan.rounds.isEmpty, unsettled > 0 {
                 notes.append("\(unsettled) items have not passed every review round and are kept (include_unreviewed)")
+            }
+            if !outcome.rawEditConflicts.isEmpty {
+                let shown = outcome.rawEditConflicts.prefix(10).joined(separator: ", ") + (outcome.rawEditConflicts.count > 10 ? ", ..." : "")
+                notes.append("conflict: \(outcome.rawEditConflicts.count) items changed in the raw files after a reviewer revised them; "
+                             + "the raw text stands and is back in review, the revision is kept in the review database (\(shown))")
             }
             return StageSummary(stage: .review, itemsIn: items.count, itemsOut: outcome.kept.count,
                                 dropped: StageSummary.droppedCounts(outcome.dropped), notes: notes)
