@@ -97,4 +97,19 @@ import ReviewStore
         #expect(restored.answerText == "임진왜란" && restored.review.version == 1)
         #expect(try project.snapshot(candidate) == before)
     }
+
+    @Test func anIdTheFileGivesTwoItemsIsAnErrorNamingIt() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let chapter = "raw/textbooks/korean-society/chapter-03.xhtml"
+        let text = try String(contentsOf: project.directory.appendingPathComponent(chapter), encoding: .utf8)
+        try project.write(text.replacingOccurrences(of: "id=\"ch03-q2\"", with: "id=\"ch03-q1\""), to: chapter)
+        do {
+            _ = try await project.runner().run()
+            Issue.record("expected an error")
+        } catch let error as InputError {
+            #expect(error.location.file == chapter && error.location.field == "ch03-q1")
+            #expect(error.message.contains("(source korean-society gives element 'ch03-q1' twice); element ids must be unique"))
+        }
+    }
 }

@@ -47,4 +47,14 @@ import DatasetCore
         let badID = [validItem("not-an-id")]
         #expect(try ReleaseWriter.schemaViolations(badID, schemaText: builtInItemSchema, schemaName: "s").map(\.location.field) == ["not-an-id/id"])
     }
+
+    @Test func aSurveyQuestionOfThirtyOptionsIsLetteredBeyondZAndPassesTheSchema() throws {
+        var item = validItem("sv-0123456789abcdef")
+        item.choices = (1...30).map { "option \($0)" }
+        item.answer = Item.letter(29)
+        #expect(item.answer == "AD" && item.answerText == "option 30")
+        #expect(try ReleaseWriter.schemaViolations([item], schemaText: builtInItemSchema, schemaName: "s").isEmpty)
+        item.answer = "["
+        #expect(try ReleaseWriter.schemaViolations([item], schemaText: builtInItemSchema, schemaName: "s").map(\.location.field) == ["sv-0123456789abcdef/answer"])
+    }
 }

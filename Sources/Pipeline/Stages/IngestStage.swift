@@ -238,8 +238,9 @@ extension Stage {
             for (source, result) in zip(sources, results.map { $0! }) {
                 for item in result.items {
                     if let other = seen[item.id] {
+                        let whence = other == source.id ? "source \(other) gives element '\(item.source.element)' twice" : "sources \(other) and \(source.id)"
                         throw InputError(file: item.source.document, field: item.source.element,
-                                         "item id \(item.id) is produced twice (sources \(other) and \(source.id)); element ids must be unique")
+                                         "item id \(item.id) is produced twice (\(whence)); element ids must be unique")
                     }
                     seen[item.id] = source.id
                 }
