@@ -161,7 +161,8 @@ extension BuildDataset.Review {
                 guard let summary = try store.batch(batch) else { throw ReviewError("unknown batch '\(batch)'") }
                 guard try store.isAssigned(reviewer, to: batch) else { throw ReviewError("\(reviewer) is not assigned to batch \(batch)") }
                 guard let round = spec.review.round(summary.round) else { throw ReviewError("round '\(summary.round)' is no longer in the pipeline") }
-                let items = try store.batchItems(batch)
+                // A version that a revision or a raw edit replaced is left out: it can no longer be decided on.
+                let items = try store.currentBatchItems(batch)
                 var earlier: [String: String] = [:]
                 for member in items {
                     let versions = try store.earlierVersions(of: member.item.id, except: member.contentHash)
@@ -315,21 +316,26 @@ extension BuildDataset.Review {
 }
 
 struct SignInLinkOptions: ParsableArguments {
-    @Option(name: .customLong("url"), help: ArgumentHelp("The review page's address, for sign-in links.", valueName: "url"))
-    var url: String = "http://127.0.0.1:8080"
+    @Option(name: .customLong("url"), help: ArgumentHelp("The review page's address, for sign-in links (default: where `review serve` last served it, else http://127.0.0.1:8080).", valueName: "url"))
+    var url: String?
 
     @Option(name: .customLong("link-days"), help: ArgumentHelp("How many days a sign-in link works.", valueName: "days"))
     var days: Int = 7
 
     func validate() throws {
         guard days >= 1 else { throw ValidationError("--link-days must be at least 1 (a link of \(days) days would never work)") }
-        guard let address = URL(string: url), address.scheme == "http" || address.scheme == "https", address.host != nil else {
-            throw ValidationError("--url must be an http:// or https:// address, not '\(url)'")
+        if let url { try Self.checkAddress(url, option: "--url") }
+    }
+
+    static func checkAddress(_ text: String, option: String) throws {
+        guard let address = URL(string: text), address.scheme == "http" || address.scheme == "https", address.host != nil else {
+            throw ValidationError("\(option) must be an http:// or https:// address, not '\(text)'")
         }
     }
 
     func print(for reviewer: String, store: ReviewStore) throws {
         let token = try reviewing { try store.issueSignInToken(reviewer: reviewer, lifetime: TimeInterval(days) * 24 * 3600) }
+        let url = try url ?? reviewing { try store.reviewPageAddress() } ?? "http://127.0.0.1:8080"
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         Swift.print("sign-in link for \(reviewer) (works once, for \(days) days): \(base)/sign-in/\(token)")
     }
@@ -348,11 +354,15 @@ extension BuildDataset.Review {
         @Option(help: "The address to listen on (loopback unless told otherwise).") var host: String = "127.0.0.1"
         @Option(help: "The port (0 picks a free one).") var port: Int = 8080
         @Option(help: ArgumentHelp("Hours a session lasts after signing in.", valueName: "hours")) var sessionHours: Double = 12
+        @Option(help: ArgumentHelp("The address reviewers open, when it is not the one listened on (behind a proxy); sign-in links use it.",
+                                   valueName: "url"))
+        var publicURL: String?
         @Flag(help: "Leave the Secure attribute off the session cookie (for a plain-HTTP address other than loopback).")
         var insecureCookies = false
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+            if let publicURL { try SignInLinkOptions.checkAddress(publicURL, option: "--public-url") }
             guard sessionHours > 0 else { throw ValidationError("--session-hours must be above 0, not \(sessionHours)") }
         }
 
@@ -366,10 +376,15 @@ extension BuildDataset.Review {
                 try ReviewService(databaseURL: layout.reviewDatabase, plan: spec.review, passages: passages,
                                   sessionLifetime: sessionHours * 3600)
             }
-            let host = host
+            let host = host, publicURL = publicURL, databaseURL = layout.reviewDatabase
             try await ReviewRoutes(service: service, secureCookies: !insecureCookies).run(host: host, port: port) { port in
+                // Sign-in links printed from now on point here.
+                let address = publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+                do { try ReviewStore(url: databaseURL).setReviewPageAddress(address) } catch {
+                    FileHandle.standardError.write(Data("warning: could not record the page's address for sign-in links: \(error)\n".utf8))
+                }
                 // Written unbuffered: whoever started the server waits for this line.
-                FileHandle.standardOutput.write(Data("review page on http://\(host):\(port)/ (stop with Ctrl-C)\n".utf8))
+                FileHandle.standardOutput.write(Data("review page on http://\(host):\(port)/ (stop with Ctrl-C)\(publicURL.map { ", reviewers open \($0)" } ?? "")\n".utf8))
             }
         }
     }

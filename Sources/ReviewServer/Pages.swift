@@ -113,10 +113,11 @@ enum Pages {
 
     static func batch(_ page: BatchPage, session: ReviewSession) -> String {
         let rows = page.rows.map { row -> [String: Any] in
-            ["position": row.position, "id": row.id, "question": row.question, "decided": row.decided, "shown": row.shown]
+            // No key of a row may shadow the batch's: a row's links are the batch's.
+            ["position": row.position, "item": row.id, "question": row.question, "decided": row.decided, "shown": row.shown]
         }
         let firstOpen = page.rows.first { !$0.decided }?.position ?? 1
-        return render("batch", ["id": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
+        return render("batch", ["batch": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
                                 "canApproveRest": page.canApproveRest, "start": firstOpen, "csrf": session.csrfToken,
                                 "remaining": page.rows.filter { !$0.decided }.count],
                       title: "Batch \(page.batch.id)", session: session)
@@ -161,7 +162,8 @@ enum Pages {
             "task": item.task.rawValue, "question": item.question, "choices": choices, "answer": item.answer ?? "—",
             "socialValue": item.survey != nil, "labels": labels, "csrf": session.csrfToken, "decided": page.decided,
             "approve": page.round.decisions.contains(.approve), "reject": page.round.decisions.contains(.reject),
-            "revise": page.round.decisions.contains(.revise),
+            // A survey item's text is the questionnaire's: it is approved or rejected, never revised.
+            "revise": page.round.decisions.contains(.revise) && item.task != .socialValue,
             "source": ["kind": item.source.kind, "document": item.source.document, "element": item.source.element,
                        "license": item.source.license ?? "not stated", "author": item.source.author ?? ""],
             "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
@@ -175,7 +177,8 @@ enum Pages {
         ]
         if let survey = item.survey {
             context["survey"] = ["n": survey.n, "nEffective": String(format: "%.0f", survey.nEffective),
-                                 "moe": String(format: "%.1f", survey.marginOfError * 100), "contested": survey.contested]
+                                 "moe": String(format: "%.1f", survey.marginOfError * 100), "contested": survey.contested,
+                                 "weighting": survey.weighting]
         }
         if let passage = page.passage {
             context["passage"] = ["headings": passage.headings.joined(separator: " › "), "text": passage.text, "language": passage.language]
@@ -246,15 +249,15 @@ enum Pages {
         {{/curator}}
         """,
         "batch": """
-        <h1>Batch {{id}}</h1>
-        <p>Round {{round}} ({{kind}}); {{remaining}} left to decide. <a href="/batches/{{id}}/items/{{start}}" id="start">Start</a></p>
+        <h1>Batch {{batch}}</h1>
+        <p>Round {{round}} ({{kind}}); {{remaining}} left to decide. <a href="/batches/{{batch}}/items/{{start}}" id="start">Start</a></p>
         <ol class="rows">
         {{#rows}}
-        <li class="{{#decided}}decided{{/decided}}{{^decided}}{{#shown}}shown{{/shown}}{{/decided}}"><a href="/batches/{{id}}/items/{{position}}">{{question}}</a>{{#decided}} ✓{{/decided}}</li>
+        <li class="{{#decided}}decided{{/decided}}{{^decided}}{{#shown}}shown{{/shown}}{{/decided}}"><a href="/batches/{{batch}}/items/{{position}}">{{question}}</a>{{#decided}} ✓{{/decided}}</li>
         {{/rows}}
         </ol>
         {{#canApproveRest}}
-        <form method="post" action="/batches/{{id}}/approve-rest">
+        <form method="post" action="/batches/{{batch}}/approve-rest">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <button id="approve-rest">Approve the rest of this batch ({{remaining}})</button>
         </form>
@@ -272,12 +275,13 @@ enum Pages {
           <h1 class="question">{{question}}</h1>
           <ol class="choices">
           {{#choices}}
-            <li class="{{#key}}key{{/key}}"><span class="letter">{{letter}}</span> {{text}}{{#key}} <span class="badge">key</span>{{/key}}
+            <li class="{{#key}}key{{/key}}"><span class="letter">{{letter}}</span> {{text}}{{#key}} <span class="badge">{{#socialValue}}most chosen{{/socialValue}}{{^socialValue}}key{{/socialValue}}</span>{{/key}}
             {{#share}}<span class="bar"><span style="width: {{width}}%"></span></span> {{share}}%{{/share}}</li>
           {{/choices}}
           </ol>
-          {{#survey}}<p class="meta">n = {{n}}, effective n = {{nEffective}}, margin of error ±{{moe}} points{{#contested}}, contested{{/contested}}</p>{{/survey}}
-          <p class="meta">Answer: <strong>{{answer}}</strong></p>
+          {{#survey}}<p class="meta">n = {{n}}, effective n = {{nEffective}}, margin of error ±{{moe}} points; weighting: {{weighting}}</p>
+          {{#contested}}<p class="meta" id="contested"><strong>Contested:</strong> the most chosen answer leads the next by no more than the margin of error, so the survey does not tell which of the two more people hold.</p>{{/contested}}{{/survey}}
+          {{^socialValue}}<p class="meta">Answer: <strong>{{answer}}</strong></p>{{/socialValue}}
           {{#passage}}<blockquote class="passage" lang="{{language}}"><p class="meta">{{headings}}</p>{{text}}</blockquote>{{/passage}}
           <p class="meta">Source: {{source.kind}} {{source.document}}#{{source.element}}; licence {{source.license}}{{#source.author}}; author {{source.author}}{{/source.author}}</p>
         </article>

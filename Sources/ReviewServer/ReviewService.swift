@@ -66,8 +66,7 @@ public actor ReviewService {
 
     public func batchPage(_ batchID: String, for reviewer: Reviewer) throws -> BatchPage {
         let (batch, round) = try access(batchID, reviewer)
-        let latest = Set(try current(batchID).map(\.contentHash))
-        let members = try store.batchItems(batchID).filter { latest.contains($0.contentHash) }
+        let members = try store.currentBatchItems(batchID)
         let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
         let viewed = try store.viewedItems(reviewer: reviewer.id, batch: batchID)
         let rows = members.enumerated().map { index, member in

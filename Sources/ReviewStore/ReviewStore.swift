@@ -159,6 +159,10 @@ public final class ReviewStore {
             CREATE INDEX decisions_revision ON decisions (item_id, content_hash) WHERE revision_hash IS NOT NULL;
             """)
         },
+        { store in
+            // Where the review page was last served, so that sign-in links point there.
+            try store.database.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        },
     ]
 
     public init(url: URL) throws {
@@ -358,6 +362,20 @@ public final class ReviewStore {
         for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { items[index] = item }
         return zip(items, rows).map { item, row in
             ItemVersion(item: item!, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text, revisedIn: row[4].text)
+        }
+    }
+
+    // MARK: Settings
+
+    /// The address the review page was last served at (its public address behind a proxy).
+    public func reviewPageAddress() throws -> String? {
+        try database.query("SELECT value FROM settings WHERE name = 'review_page_address'").first?.first?.text
+    }
+
+    public func setReviewPageAddress(_ address: String) throws {
+        try database.transaction {
+            try database.query("INSERT INTO settings (name, value) VALUES ('review_page_address', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                               [.text(address)])
         }
     }
 

@@ -1,5 +1,5 @@
 import Foundation
-import DatasetCore
+public import DatasetCore
 
 /// Someone who may take part in review.
 public struct Reviewer: Sendable, Hashable, Codable {
@@ -181,6 +181,7 @@ extension ReviewStore {
         public var contentHash: String
         public var version: Int
         public var isCurrent: Bool
+        public var task: ItemTask
     }
 
     /// The members of a batch in batch order, without decoding their items.
@@ -188,11 +189,12 @@ extension ReviewStore {
         try database.query("""
             SELECT bi.item_id, bi.content_hash, i.version,
                    COALESCE((SELECT current_hash FROM pool WHERE item_id = bi.item_id),
-                            (SELECT content_hash FROM items WHERE id = bi.item_id ORDER BY version DESC LIMIT 1))
+                            (SELECT content_hash FROM items WHERE id = bi.item_id ORDER BY version DESC LIMIT 1)), i.task
             FROM batch_items bi JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
             WHERE bi.batch = ? ORDER BY bi.position
             """, [.text(batch)]).map { row in
-            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isCurrent: row[1].text == row[3].text)
+            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isCurrent: row[1].text == row[3].text,
+                        task: ItemTask(rawValue: row[4].text ?? "") ?? .commonKnowledge)
         }
     }
 
@@ -203,6 +205,13 @@ extension ReviewStore {
             JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
             WHERE bi.batch = ? ORDER BY bi.position
             """, [.text(batch)]).map(Self.itemVersion)
+    }
+
+    /// The item versions of a batch that are still what their items show, in batch order: a
+    /// version a revision or a raw edit replaced is no longer decided on in this batch.
+    public func currentBatchItems(_ batch: String) throws -> [ItemVersion] {
+        let current = Set(try batchMembers(batch).filter(\.isCurrent).map(\.contentHash))
+        return try batchItems(batch).filter { current.contains($0.contentHash) }
     }
 
     // MARK: Assignment

@@ -125,6 +125,10 @@ extension ReviewStore {
                     }
                 }
                 var revised: Item?
+                if decision == .revise, member.task == .socialValue {
+                    fail("decision", "\(vote.itemID) is a survey item: its text is the questionnaire's, so it can be approved or rejected, not revised")
+                    continue
+                }
                 if decision == .revise {
                     guard let original = try itemVersion(member.itemID, contentHash: member.contentHash) else {
                         fail("item_id", "the stored record of \(vote.itemID) is missing"); continue

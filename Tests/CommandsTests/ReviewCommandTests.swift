@@ -80,6 +80,9 @@ struct ReviewSession {
         let ids = exported.split(separator: "\r\n").dropFirst().map { $0.split(separator: ",")[2] }.map(String.init)
         let (rejected, split, revised) = (ids[0], ids[1], ids[2])
         let firstPair = assignments.filter { $0.batch == first }.map(\.reviewer)
+        // The second reviewer takes their file before the first revises an item of it.
+        let stalePath = "\(first)-\(firstPair[1])-early.csv"
+        try session.ok(["review", "export", first, "--reviewer", firstPair[1], "-o", stalePath])
         try session.review(assignments) { reviewer, row in
             switch row["item_id"]! {
             case rejected: row["decision"] = "reject"; row["reason"] = "the key is wrong"
@@ -106,7 +109,8 @@ struct ReviewSession {
         // stale, and the file is refused whole.
         let before = try session.ok(["review", "audit"])
         #expect(try session.ok(["review", "import", "\(first)-\(firstPair[0]).csv"]).contains(": 0 decisions stored, \(ids.count) already stored"))
-        let stalePath = "\(first)-\(firstPair[1]).csv"
+        // A file exported after the revision no longer offers the old text.
+        #expect(!(try String(contentsOf: project.directory.appendingPathComponent("\(first)-\(firstPair[1]).csv"), encoding: .utf8)).contains(revised))
         try BatchFile.fillCSV(project.directory.appendingPathComponent(stalePath)) { row in
             if row["item_id"] == revised { row["decision"] = "approve" }
         }

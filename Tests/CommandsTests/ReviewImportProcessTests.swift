@@ -122,6 +122,9 @@ import ReviewStore
         }
         let line = String(decoding: output, as: UTF8.self)
         let origin = try #require(line.firstMatch(of: /http:\/\/127\.0\.0\.1:[0-9]+/).map { String($0.0) }, "\(line)")
+        // Links printed while it serves point at the port it took, not a default one.
+        let second = try ReviewSession(project: project).ok(["review", "reviewers", "link", "lee", "-p", "pipelines/bulk.yaml"])
+        #expect(second.contains(" \(origin)/sign-in/"), "\(second)")
 
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         func send(_ path: String, cookie: String? = nil, form: String? = nil) async throws -> (HTTPResponseStatus, HTTPHeaders, String) {

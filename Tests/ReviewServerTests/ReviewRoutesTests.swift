@@ -151,6 +151,15 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             #expect(card.headers[.contentSecurityPolicy]?.contains("frame-ancestors 'none'") == true)
             // Out of range.
             #expect(try await client.execute(uri: "/batches/\(batch)/items/9", method: .get, headers: kim.cookie).status == .notFound)
+
+            // Every row of the batch page links to its item's card in this batch.
+            let page = String(buffer: try await client.execute(uri: "/batches/\(batch)", method: .get, headers: kim.cookie).body)
+            let links = page.matches(of: /<li[^>]*><a href="([^"]+)">/).map { String($0.1) }
+            #expect(links == (1...3).map { "/batches/\(batch)/items/\($0)" })
+            for (index, link) in links.enumerated() {
+                let card = String(buffer: try await client.execute(uri: link, method: .get, headers: kim.cookie).body)
+                #expect(card.contains("조선을 세운 사람은 누구인가? \(index)"))
+            }
         }
     }
 
@@ -384,9 +393,9 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         let plan = ServerFixture.oneReviewer()
         let survey = SurveyResult(distribution: [0.625, 0.25, 0.125], distributionWithNonresponse: [0.6, 0.24, 0.12, 0.04],
                                   nonresponseOptions: ["모름"], distribution3: nil, scale3: nil, n: 1000, nEffective: 812.4,
-                                  marginOfError: 0.0333, contested: false, weighting: "raking(region,age,gender)")
+                                  marginOfError: 0.0333, contested: true, weighting: "raking(region,age,gender)")
         let item = Item(id: "sv-1", task: .socialValue, subject: "family", language: "ko", question: "부모를 모시는 것은 자녀의 의무이다.",
-                        choices: ["동의", "보통", "반대"], answer: nil, choicesOrdered: true,
+                        choices: ["동의", "보통", "반대"], answer: "A", choicesOrdered: true,
                         source: ItemSource(kind: "survey", sourceID: "kgss", document: "tallies.csv", element: "Q1",
                                            license: "KOGL-1", revision: "2024"),
                         survey: survey)
@@ -401,6 +410,20 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             #expect(html.contains("width: 12.5%"))
             #expect(html.contains("n = 1000, effective n = 812, margin of error ±3.3 points"))
             #expect(html.contains("lang=\"ko\""))
+            // The modal answer is the most chosen, not a key; contested is explained; a survey item is not revised.
+            #expect(html.contains("<span class=\"badge\">most chosen</span>") && !html.contains(">key<"))
+            #expect(html.contains("<strong>Contested:</strong> the most chosen answer leads the next by no more than the margin of error"))
+            #expect(html.contains("weighting: raking(region,age,gender)"))
+            #expect(!html.contains("id=\"revise\"") && !html.contains("Answer: <strong>"))
+        }
+        // Nor through a batch file.
+        let member = try #require(try fixture.store.currentBatchItems(batch).first)
+        #expect {
+            try fixture.store.submit([Vote(location: SourceLocation(file: "b.csv", line: 2), batch: batch, itemID: "sv-1", contentHash: member.contentHash,
+                                           reviewer: reviewer, decision: .revise, revision: Vote.Revision(question: "다른 질문"))],
+                                     plan: plan, actor: "test")
+        } throws: { error in
+            error.inputErrors?.map(\.description) == ["b.csv:2: 'decision': sv-1 is a survey item: its text is the questionnaire's, so it can be approved or rejected, not revised"]
         }
     }
 }

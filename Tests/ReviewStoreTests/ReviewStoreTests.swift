@@ -136,6 +136,8 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try store.currentVersions(of: ["ck-1", "unknown"]).mapValues(\.version) == ["ck-1": 2])
         #expect(try store.currentVersions(of: ["ck-1"])["ck-1"]?.contentHash == versions[1].contentHash)
         #expect(try store.batchMembers("fact-check-001").map { "\($0.itemID) v\($0.version) current \($0.isCurrent)" } == ["ck-1 v1 current false"])
+        // The replaced version is no longer offered for a decision (batch files, the page).
+        #expect(try store.batchItems("fact-check-001").count == 1 && store.currentBatchItems("fact-check-001").isEmpty)
         #expect(try store.itemVersion("ck-1", contentHash: versions[0].contentHash)?.version == 1)
         #expect(versions[0].item.question == item.question)
         #expect(versions[1].item.question == "고친 질문입니다?" && versions[1].item.answer == "B" && versions[1].author == "kim")
