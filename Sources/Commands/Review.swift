@@ -205,6 +205,7 @@ extension BuildDataset.Review {
                 return try store.submit(votes, plan: spec.review, actor: options.actorID, problems: problems)
             }
             var line = "\(file): \(report.recorded) decisions stored"
+            if report.changed > 0 { line += ", \(report.changed) changed" }
             if report.unchanged > 0 { line += ", \(report.unchanged) already stored" }
             if report.undecided > 0 { line += ", \(report.undecided) lines without a decision" }
             if !report.revised.isEmpty { line += ", \(report.revised.count) items revised (open the round again to batch them)" }

@@ -64,6 +64,8 @@ public struct ItemPage: Sendable {
     /// Decisions on the item's earlier text, stale since the text changed.
     var earlier: [ReviewStore.EarlierVersion]
     var decided: Bool
+    /// The reviewer's own decision on this version, which they may change until the round settles it.
+    var chosen: ReviewStore.StoredDecision?
 }
 
 /// Server-rendered HTML from Mustache templates (escaped by default); no JavaScript framework,
@@ -123,8 +125,14 @@ enum Pages {
                       title: "Batch \(page.batch.id)", session: session)
     }
 
-    static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil) -> String {
+    /// The item's card. The form shows what `submitted` holds (a refused form keeps what was
+    /// typed), else the reviewer's stored decision, else nothing chosen.
+    static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil, submitted: FormFields? = nil,
+                     saved: ReviewDecision? = nil) -> String {
         let item = page.member.item
+        func selected(_ label: LabelSpec) -> [String] {
+            submitted.map { $0.all("label.\(label.name)") } ?? page.chosen?.labels[label.name] ?? []
+        }
         let choices = item.choices.enumerated().map { index, text -> [String: Any] in
             let letter = Item.letter(index)
             var choice: [String: Any] = ["letter": letter, "text": text, "index": index, "key": letter == item.answer]
@@ -139,10 +147,13 @@ enum Pages {
         var shortcut = 0
         let labels = page.round.labels.map { label -> [String: Any] in
             var view: [String: Any] = ["name": label.name, "required": label.required, "field": "label.\(label.name)"]
+            let chosen = selected(label)
             let options = { (values: [String]) in
                 values.map { value -> [String: Any] in
                     shortcut += 1
-                    return shortcut <= 9 ? ["value": value, "key": shortcut] : ["value": value]
+                    var option: [String: Any] = ["value": value, "checked": chosen.contains(value)]
+                    if shortcut <= 9 { option["key"] = shortcut }
+                    return option
                 }
             }
             switch label.kind {
@@ -151,7 +162,7 @@ enum Pages {
             case .boolean:
                 view["single"] = options(["true", "false"])
             case .text:
-                view["text"] = true
+                view["text"] = ["value": chosen.first ?? ""]
             }
             return view
         }
@@ -184,6 +195,22 @@ enum Pages {
             context["passage"] = ["headings": passage.headings.joined(separator: " › "), "text": passage.text, "language": passage.language]
         }
         if let error { context["error"] = error }
+        if let saved { context["saved"] = saved.rawValue }
+        context["reason"] = submitted?["reason"] ?? page.chosen?.reason ?? ""
+        if let chosen = page.chosen {
+            context["chosen"] = ["decision": chosen.decision, "at": chosen.at, "changed": chosen.changed, "reason": chosen.reason]
+        }
+        if let submitted, submitted["decision"] == "revise" {
+            // The revision as typed, not the item's text, when the form comes back refused.
+            context["revisedQuestion"] = submitted["question"] ?? item.question
+            context["revisedAnswer"] = submitted["answer"] ?? (item.answer ?? "")
+            context["revisedChoices"] = item.choices.indices.map { ["letter": Item.letter($0), "index": $0, "text": submitted["choice_\($0)"] ?? item.choices[$0]] }
+            context["reviseOpen"] = true
+        } else {
+            context["revisedQuestion"] = item.question
+            context["revisedAnswer"] = item.answer ?? ""
+            context["revisedChoices"] = item.choices.indices.map { ["letter": Item.letter($0), "index": $0, "text": item.choices[$0]] }
+        }
         return render("item", context, title: "\(page.batch.id) · \(page.position)/\(page.count)", session: session)
     }
 
@@ -270,6 +297,7 @@ enum Pages {
           {{#next}}<a href="/batches/{{batch}}/items/{{next}}" id="next" accesskey="j">next (j) →</a>{{/next}}
         </nav>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        {{#saved}}<p class="saved" role="status">Saved: {{saved}} on the previous item.</p>{{/saved}}
         <article class="card" lang="{{language}}">
           <p class="meta">{{subject}} · {{task}} · <code>{{id}}</code>{{#decided}} · <strong>decided</strong>{{/decided}}</p>
           <h1 class="question">{{question}}</h1>
@@ -299,26 +327,27 @@ enum Pages {
           {{/earlier}}
         </section>
         {{/hasEarlier}}
+        {{#chosen}}<p class="chosen" id="chosen" role="status">Your decision: <strong>{{decision}}</strong>{{#reason}} ({{reason}}){{/reason}}, {{#changed}}changed {{/changed}}{{at}}. You can change it until the round settles this item.</p>{{/chosen}}
         <form method="post" action="/batches/{{batch}}/items/{{id}}/decision" id="decide">
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="content_hash" value="{{contentHash}}">
           {{#labels}}
           <fieldset class="label"><legend>{{name}}{{#required}} *{{/required}}</legend>
-            {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/single}}
-            {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/multiple}}
-            {{#text}}<input type="text" name="{{field}}">{{/text}}
+            {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/single}}
+            {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/multiple}}
+            {{#text}}<input type="text" name="{{field}}" value="{{value}}">{{/text}}
           </fieldset>
           {{/labels}}
           <div class="actions">
             {{#approve}}<button name="decision" value="approve" id="approve">Approve (a)</button>{{/approve}}
-            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="ko">
+            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="ko" value="{{reason}}" aria-label="Reason for rejecting">
             <button name="decision" value="reject" id="reject">Reject (r)</button>{{/reject}}
           </div>
           {{#revise}}
-          <details id="revise-panel"><summary>Revise (e)</summary>
-            <label>Question <textarea name="question" id="revised-question" rows="3">{{question}}</textarea></label>
-            {{#choices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}"></label>{{/choices}}
-            <label>Answer <input type="text" name="answer" value="{{answer}}" size="2"></label>
+          <details id="revise-panel"{{#reviseOpen}} open{{/reviseOpen}}><summary>Revise (e)</summary>
+            <label>Question <textarea name="question" id="revised-question" rows="3">{{revisedQuestion}}</textarea></label>
+            {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}"></label>{{/revisedChoices}}
+            <label>Answer <input type="text" name="answer" value="{{revisedAnswer}}" size="2"></label>
             <button name="decision" value="revise" id="revise">Save revision</button>
           </details>
           {{/revise}}

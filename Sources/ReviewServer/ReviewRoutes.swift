@@ -47,8 +47,11 @@ public struct ReviewRoutes: Sendable {
         router.get("/batches/:batch/items/:item") { request, context in
             let batch = try context.parameters.require("batch")
             let position = try context.parameters.require("item", as: Int.self)
+            // `saved` names the decision just stored, for a short confirmation.
+            let saved = request.uri.queryParameters["saved"].map(String.init).flatMap(ReviewDecision.init(rawValue:))
             return try await withSession(request) { session, _ in
-                Self.html(Pages.item(try await service.itemPage(batch, position: position, for: session.reviewer), session: session))
+                Self.html(Pages.item(try await service.itemPage(batch, position: position, for: session.reviewer), session: session,
+                                     saved: saved))
             }
         }
         router.post("/batches/:batch/items/:item/decision") { request, context in
@@ -56,13 +59,14 @@ public struct ReviewRoutes: Sendable {
             return try await withSession(request, form: true) { session, form in
                 do {
                     let next = try await service.decide(batch, itemID: item, form: form, reviewer: session.reviewer)
-                    return Response.redirect(to: next.map { "/batches/\(batch)/items/\($0)" } ?? "/batches/\(batch)", type: .normal)
+                    let saved = "?saved=\(form["decision"] ?? "")"
+                    return Response.redirect(to: next.map { "/batches/\(batch)/items/\($0)\(saved)" } ?? "/batches/\(batch)\(saved)", type: .normal)
                 } catch let error as ReviewError {
-                    return try await rejected(error.description, batch: batch, item: item, session: session)
+                    return try await rejected(error.description, batch: batch, item: item, session: session, form: form)
                 } catch let error as InputError {
-                    return try await rejected(error.message, batch: batch, item: item, session: session)
+                    return try await rejected(error.message, batch: batch, item: item, session: session, form: form)
                 } catch let error as InputErrors {
-                    return try await rejected(error.errors.map(\.message).joined(separator: "; "), batch: batch, item: item, session: session)
+                    return try await rejected(error.errors.map(\.message).joined(separator: "; "), batch: batch, item: item, session: session, form: form)
                 }
             }
         }
@@ -136,10 +140,10 @@ public struct ReviewRoutes: Sendable {
     }
 
     /// The item page again with what was wrong with the submitted decision.
-    func rejected(_ message: String, batch: String, item: String, session: ReviewSession) async throws -> Response {
+    func rejected(_ message: String, batch: String, item: String, session: ReviewSession, form: FormFields) async throws -> Response {
         let position = try await service.position(of: item, in: batch, for: session.reviewer)
         let page = try await service.itemPage(batch, position: position, for: session.reviewer)
-        return Self.html(Pages.item(page, session: session, error: message), status: .unprocessableContent)
+        return Self.html(Pages.item(page, session: session, error: message, submitted: form), status: .unprocessableContent)
     }
 
     // MARK: Responses

@@ -98,7 +98,8 @@ public actor ReviewService {
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
                         earlier: try store.earlierVersions(of: member.item.id, except: member.contentHash),
-                        decided: decided.contains(member.item.id))
+                        decided: decided.contains(member.item.id),
+                        chosen: try store.decision(by: reviewer.id, on: member.item.id, contentHash: member.contentHash, round: batch.round))
     }
 
     // MARK: Decisions

@@ -99,6 +99,29 @@ extension ReviewStore {
             """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).map { ($0[0].text!, $0[1].text!, $0[2].text!) }
     }
 
+    /// A reviewer's stored decision on one version of an item in a round, and when it was last made.
+    public struct StoredDecision: Sendable, Equatable {
+        public var decision: String
+        public var reason: String
+        public var labels: [String: [String]]
+        /// When the decision was made, or last changed (from the audit log).
+        public var at: String
+        public var changed: Bool
+    }
+
+    public func decision(by reviewer: String, on itemID: String, contentHash: String, round: String) throws -> StoredDecision? {
+        guard let row = try database.query("""
+            SELECT seq, decision, coalesce(reason, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?
+            """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).first, let seq = row[0].integer else { return nil }
+        var labels: [String: [String]] = [:]
+        for label in try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [.integer(seq)]) {
+            labels[label[0].text!, default: []].append(label[1].text!)
+        }
+        let entries = try database.query("SELECT at, action FROM audit_log WHERE subject = ? ORDER BY seq DESC", [.text("decisions:\(seq)")])
+        return StoredDecision(decision: row[1].text!, reason: row[2].text!, labels: labels, at: entries.first?[0].text ?? "",
+                              changed: entries.contains { $0[1].text == "decision.changed" })
+    }
+
     /// A version of an item other than the one under review, with the decisions taken on it.
     public struct EarlierVersion: Sendable {
         public var version: Int

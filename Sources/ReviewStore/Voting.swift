@@ -55,6 +55,8 @@ public struct SubmitReport: Sendable, Equatable {
     public var undecided = 0
     /// Items that got a new version from a revision.
     public var revised: [String] = []
+    /// Decisions a reviewer changed before the round settled the item.
+    public var changed = 0
 }
 
 extension ReviewStore {
@@ -67,7 +69,8 @@ extension ReviewStore {
         try database.transaction {
             var diagnostics = Diagnostics(problems)
             var report = SubmitReport()
-            var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?)] = []
+            // `changing`: the stored decision a vote replaces.
+            var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?, changing: Int64?)] = []
             var seen = Set<String>()
             var revisedInFile = Set<String>()
             var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
@@ -151,8 +154,21 @@ extension ReviewStore {
                                                   by: { $0[0].text! }).mapValues { $0.map { $0[1].text! } }
                     let same = existing[1].text == decision.rawValue && existing[2].text == (vote.reason ?? "")
                         && storedLabels == labels.mapValues { $0.sorted() } && existing[3].text == (revised?.contentHash ?? "")
-                    if same { report.unchanged += 1 } else {
-                        fail("decision", "\(reviewer.id) already decided '\(existing[1].text!)' on \(vote.itemID) in round \(round.name); decisions are final")
+                    if same {
+                        report.unchanged += 1
+                        continue
+                    }
+                    // A reviewer may change their mind until the round settles the item; a revision
+                    // made a version others decide on, so it is neither taken back nor made late.
+                    let previous = existing[1].text!
+                    if previous == ReviewDecision.revise.rawValue || decision == .revise {
+                        fail("decision", "\(reviewer.id) decided '\(previous)' on \(vote.itemID) in round \(round.name); a revision cannot be made or taken back by changing a decision")
+                    } else if try isSettled(round: round.name, itemID: member.itemID, contentHash: member.contentHash, orClosed: true) {
+                        fail("decision", "round \(round.name) has settled \(vote.itemID); \(reviewer.id)'s '\(previous)' can no longer change")
+                    } else if let current = current[vote.itemID], current.contentHash != member.contentHash {
+                        fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
+                    } else {
+                        accepted.append((vote, round, labels, nil, existing[0].integer))
                     }
                     continue
                 }
@@ -161,12 +177,11 @@ extension ReviewStore {
                     fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
                     continue
                 }
-                if !(try database.query("SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?",
-                                        [.text(round.name), .text(member.itemID), .text(member.contentHash)]).isEmpty) {
+                if try isSettled(round: round.name, itemID: member.itemID, contentHash: member.contentHash) {
                     fail("decision", "round \(round.name) has already settled \(vote.itemID)")
                     continue
                 }
-                accepted.append((vote, round, labels, revised))
+                accepted.append((vote, round, labels, revised, nil))
             }
             // Reading and checking problems together, in file order.
             diagnostics = Diagnostics(diagnostics.errors.enumerated().sorted { a, b in
@@ -174,7 +189,19 @@ extension ReviewStore {
             }.map(\.element))
             try diagnostics.check()
 
-            for (vote, round, labels, revised) in accepted {
+            for (vote, round, labels, revised, changing) in accepted {
+                if let changing {
+                    // The row is rewritten and audited again: the log keeps the first decision and the change.
+                    try database.query("UPDATE decisions SET decision = ?, reason = ?, batch = ? WHERE seq = ?",
+                                       [.text(vote.decision!.rawValue), vote.reason.map(SQLiteValue.text) ?? .null, .text(vote.batch), .integer(changing)])
+                    try database.query("DELETE FROM labels WHERE decision = ?", [.integer(changing)])
+                    for (name, values) in labels {
+                        for value in values { try database.query("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [.integer(changing), .text(name), .text(value)]) }
+                    }
+                    try audit(actor: vote.reviewer, action: "decision.changed", table: .decisions, key: String(changing))
+                    report.changed += 1
+                    continue
+                }
                 var revisionHash: String?
                 if let revised {
                     revisionHash = revised.contentHash
@@ -199,12 +226,20 @@ extension ReviewStore {
                 try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: seq.canonicalText)
                 report.recorded += 1
             }
-            if !report.revised.isEmpty || report.recorded > 0 {
+            if !report.revised.isEmpty || report.recorded > 0 || report.changed > 0 {
                 try appendAudit(actor: actor, action: "votes.submitted", subject: "submission",
-                                detail: "\(report.recorded) recorded, \(report.unchanged) unchanged, \(report.undecided) undecided")
+                                detail: "\(report.recorded) recorded, \(report.changed) changed, \(report.unchanged) unchanged, \(report.undecided) undecided")
             }
             return report
         }
+    }
+
+    /// Whether a round has a result for this version of an item; with `orClosed`, or is closed.
+    func isSettled(round: String, itemID: String, contentHash: String, orClosed: Bool = false) throws -> Bool {
+        !(try database.query("""
+            SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?
+            UNION ALL SELECT 1 FROM rounds WHERE name = ? AND status = 'closed' AND ?
+            """, [.text(round), .text(itemID), .text(contentHash), .text(round), .integer(orClosed ? 1 : 0)]).isEmpty)
     }
 
     /// The item a revision makes, or what is wrong with it.

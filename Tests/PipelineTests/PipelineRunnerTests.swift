@@ -57,6 +57,21 @@ extension ProjectCopy {
         }
     }
 
+    @Test func thePassagesAuthoredItemsWereWrittenFromAreKeptForTheReviewPage() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        let runner = try project.runner()
+        _ = try await runner.run(until: .ingest)
+        let passages = try JSONLines.read(Passage.self, from: runner.layout.stageFile(.ingest, .passages))
+        let items = try JSONLines.read(Item.self, from: runner.layout.stageFile(.ingest, .items))
+        let written = items.filter { $0.source.kind == "authored" && $0.source.passage != nil }
+        #expect(written.count >= 2)
+        for item in written {
+            let passage = try #require(passages.first { $0.document == item.source.document && $0.element == item.source.passage })
+            #expect(passage.text.contains("훈민정음") || passage.text.contains("헌법"))
+        }
+    }
+
     @Test func aSecondRunReusesEveryStageAndWritesTheSameBytes() async throws {
         let project = try ExampleProject()
         defer { project.remove() }

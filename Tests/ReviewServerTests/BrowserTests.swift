@@ -141,12 +141,13 @@ struct BrowserTests {
             // 2 (time_sensitive: false), then a: approved, and the page moves on to the next.
             try await browser.press("2a")
             let second = try await browser.waitForURL { $0 != first }
-            #expect(second.hasSuffix("/items/2"))
+            #expect(second.hasSuffix("/items/2?saved=approve"))
+            #expect(try await browser.text(".saved").contains("Saved: approve"))
             // r, a reason in Korean, Enter: reject the second.
             try await browser.press("r")
             try await browser.type("#reason", "연도가 틀림\u{E007}")
             let third = try await browser.waitForURL { $0 != second }
-            #expect(third.hasSuffix("/items/3"))
+            #expect(third.hasSuffix("/items/3?saved=reject"))
             // e: revise the third; the question field has the focus.
             try await browser.press("e")
             try await browser.type("#revised-question", "조선을 건국한 왕은 누구인가?", clear: true)

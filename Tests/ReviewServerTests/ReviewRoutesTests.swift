@@ -134,7 +134,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
                                         ("reason", "출처 불명")], cookie: lee.cookie)
             let decided = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
             #expect(decided.status == .seeOther)
-            #expect(decided.headers[.location] == "/batches/\(batch)/items/2")
+            #expect(decided.headers[.location] == "/batches/\(batch)/items/2?saved=reject")
 
             let kim = try await fixture.signIn("kim", client)
             let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: kim.cookie).body)
@@ -299,6 +299,36 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             #expect(page.contains("Version 1 (from the raw files): 조선을 세운 사람은 누구인가? 0"))
             #expect(page.contains("check: \(reviewer) reject — 왕건은 고려를 세웠다"))
         }
+    }
+
+    @Test func aRefusedFormKeepsWhatWasChosenAndADecisionCanBeChangedUntilTheRoundSettles() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            let hash = fixture.items[0].contentHash
+            func post(_ fields: [(String, String)]) async throws -> (HTTPResponse.Status, String) {
+                let (headers, body) = form([("csrf", kim.csrf), ("content_hash", hash)] + fields, cookie: kim.cookie)
+                let response = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
+                return (response.status, String(buffer: response.body))
+            }
+            // Refused (a rejection needs a reason): the label chosen is still chosen.
+            let (refused, page) = try await post([("decision", "reject"), ("label.time_sensitive", "true")])
+            #expect(refused == .unprocessableContent && page.contains("a rejection needs a reason"))
+            #expect(page.contains(#"value="true" checked"#) && !page.contains(#"value="false" checked"#))
+            // Approved, then shown as chosen, with the label.
+            #expect(try await post([("decision", "approve"), ("label.time_sensitive", "false")]).0 == .seeOther)
+            var card = String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: kim.cookie).body)
+            #expect(card.contains("Your decision: <strong>approve</strong>") && card.contains(#"value="false" checked"#))
+            // Changed to a rejection: the card says so.
+            #expect(try await post([("decision", "reject"), ("reason", "근거 없음"), ("label.time_sensitive", "false")]).0 == .seeOther)
+            card = String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1?saved=reject", method: .get, headers: kim.cookie).body)
+            #expect(card.contains("Your decision: <strong>reject</strong> (근거 없음), changed "))
+            #expect(card.contains("Saved: reject on the previous item."))
+            #expect(card.contains(#"value="근거 없음""#))
+        }
+        #expect(try fixture.store.auditEntries(subjectPrefix: "decisions:").map(\.action) == ["decision.approve", "decision.changed"])
     }
 
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {

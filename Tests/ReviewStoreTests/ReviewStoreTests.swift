@@ -327,9 +327,46 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         let good = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
         #expect(try store.submit(good, plan: plan, actor: "test").recorded == 3)
         #expect(try store.submit(good, plan: plan, actor: "test") == SubmitReport(recorded: 0, unchanged: 3))
+        // A changed line changes that decision (the round has not settled it).
         var changed = good
         changed[0].decision = .reject
-        #expect(throws: InputErrors.self) { try store.submit(changed, plan: plan, actor: "test") }
+        changed[0].reason = "출처가 없다"
+        changed[0].labels = [:]
+        #expect(try store.submit(changed, plan: plan, actor: "test") == SubmitReport(recorded: 0, unchanged: 2, changed: 1))
+        #expect(try store.verifyAudit().isEmpty)
+    }
+
+    @Test func aReviewerChangesTheirDecisionUntilTheRoundSettlesTheItem() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [Self.quickCheck]), items: [reviewItem("ck-1"), reviewItem("ck-2")], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
+        try store.open("fact-check", plan: plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: plan, actor: "test")
+        let reviewer = try #require(try store.batch("fact-check-001")?.reviewers.first)
+        let approvals = try fixture.votes("fact-check-001", reviewer) { _ in (.approve, [:], nil) }
+        try store.submit(approvals, plan: plan, actor: "test")
+        var rejection = approvals
+        rejection[0].decision = .reject
+        rejection[0].reason = "보기가 둘 다 맞다"
+        #expect(try store.submit([rejection[0]], plan: plan, actor: "test").changed == 1)
+        let stored = try #require(try store.decision(by: reviewer, on: "ck-1", contentHash: approvals[0].contentHash, round: "fact-check"))
+        #expect(stored.decision == "reject" && stored.reason == "보기가 둘 다 맞다" && stored.changed && !stored.at.isEmpty)
+        // The audit log keeps the first decision and the change.
+        #expect(try store.auditEntries(subjectPrefix: "decisions:").map(\.action) == ["decision.approve", "decision.approve", "decision.changed"])
+        #expect(try store.verifyAudit().isEmpty)
+        // A revision is not made by changing a decision.
+        var revision = approvals[1]
+        revision.decision = .revise
+        revision.revision = Vote.Revision(question: "고친 질문입니다?")
+        #expect { try store.submit([revision], plan: plan, actor: "test") } throws: { error in
+            error.inputErrors?.first?.message.contains("a revision cannot be made or taken back by changing a decision") == true
+        }
+        // Once the round has settled the item, the decision stands.
+        _ = try store.close("fact-check", plan: plan, actor: "test")
+        #expect { try store.submit([approvals[0]], plan: plan, actor: "test") } throws: { error in
+            error.inputErrors?.first?.message == "round fact-check has settled ck-1; \(reviewer)'s 'reject' can no longer change"
+        }
+        #expect(try store.review([reviewItem("ck-1"), reviewItem("ck-2")], plan: plan).dropped.map(\.reason) == ["rejected"])
     }
 
     @Test func anExportNeverShowsAnotherReviewersVote() throws {

@@ -328,6 +328,7 @@ struct IngestedSource: Sendable {
             } ?? AuthoredItemsReader()
             let output = try reader.read(fileAt: try context.raw(path), context: try textbookContext(path, license: source.license))
             result.items = output.items
+            result.passages = output.passages
             result.notes.append("\(source.id): \(output.items.count) authored items")
         case .itemBank:
             let path = source.files["path"]!
