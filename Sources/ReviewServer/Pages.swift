@@ -66,6 +66,8 @@ public struct ItemPage: Sendable {
     var decided: Bool
     /// The reviewer's own decision on this version, which they may change until the round settles it.
     var chosen: ReviewStore.StoredDecision?
+    /// The version this one replaced, and how: revised by a reviewer (who, why) or edited in the raw files.
+    var changedFrom: (version: Int, item: Item, note: String)?
 }
 
 /// Server-rendered HTML from Mustache templates (escaped by default); no JavaScript framework,
@@ -179,6 +181,17 @@ enum Pages {
                        "license": item.source.license ?? "not stated", "author": item.source.author ?? ""],
             "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
             "adjudication": page.batch.kind != .review,
+            "change": page.changedFrom.map { base -> [String: Any] in
+                let old = base.item
+                var lines: [String] = []
+                for index in 0..<max(old.choices.count, item.choices.count) {
+                    let before = index < old.choices.count ? old.choices[index] : "—", after = index < item.choices.count ? item.choices[index] : "—"
+                    if before != after { lines.append("\(Item.letter(index)): \(before) → \(after)") }
+                }
+                if old.answer != item.answer { lines.append("answer: \(old.answer ?? "—") → \(item.answer ?? "—")") }
+                return ["version": base.version, "note": base.note, "choiceChanges": lines,
+                        "segments": WordDiff.segments(old: old.question, new: item.question).map { [$0.kind.rawValue: true, "text": $0.text] }]
+            } ?? false,
             "hasEarlier": !page.earlier.isEmpty,
             "earlier": page.earlier.map { version -> [String: Any] in
                 ["version": version.version, "question": version.item.question, "choices": version.item.choices.joined(separator: " · "),
@@ -316,6 +329,13 @@ enum Pages {
         {{#adjudication}}
         <section class="votes"><h2>Votes to settle</h2><ul>{{#otherVotes}}<li>{{reviewer}}: {{decision}} {{reason}}</li>{{/otherVotes}}</ul></section>
         {{/adjudication}}
+        {{#change}}
+        <section class="change" id="change"><h2>Changed since version {{version}}</h2>
+          <p class="meta">{{note}}</p>
+          <p class="diff" lang="{{language}}">{{#segments}}{{#removed}}<del>{{text}}</del>{{/removed}}{{#added}}<ins>{{text}}</ins>{{/added}}{{#same}}{{text}}{{/same}}{{/segments}}</p>
+          <ul>{{#choiceChanges}}<li>{{.}}</li>{{/choiceChanges}}</ul>
+        </section>
+        {{/change}}
         {{#hasEarlier}}
         <section class="earlier" id="earlier"><h2>Decisions on earlier text</h2>
           <p class="meta">The item's text has changed since these decisions; they no longer count.</p>

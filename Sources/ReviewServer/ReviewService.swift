@@ -95,11 +95,20 @@ public actor ReviewService {
                 .map { ItemPage.OtherVote(reviewer: $0.reviewer, decision: $0.decision, reason: $0.reason) }
         }
         let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
+        // What this version replaced: a reviewer's revision names its base; otherwise the raw
+        // files changed the item since the last version decided on.
+        let earlier = try store.earlierVersions(of: member.item.id, except: member.contentHash)
+        var changedFrom: (version: Int, item: Item, note: String)?
+        if let base = try store.revisionBase(of: member.item.id, contentHash: member.contentHash) {
+            changedFrom = (base.version.version, base.version.item, "Revised by \(base.reviser) in round \(base.round)" + (base.reason.isEmpty ? "." : ": \(base.reason)"))
+        } else if let last = earlier.last(where: { $0.version < member.version }) {
+            changedFrom = (last.version, last.item, "Changed in the raw files since version \(last.version) was decided on.")
+        }
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
-                        earlier: try store.earlierVersions(of: member.item.id, except: member.contentHash),
-                        decided: decided.contains(member.item.id),
-                        chosen: try store.decision(by: reviewer.id, on: member.item.id, contentHash: member.contentHash, round: batch.round))
+                        earlier: earlier, decided: decided.contains(member.item.id),
+                        chosen: try store.decision(by: reviewer.id, on: member.item.id, contentHash: member.contentHash, round: batch.round),
+                        changedFrom: changedFrom)
     }
 
     // MARK: Decisions

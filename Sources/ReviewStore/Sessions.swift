@@ -122,6 +122,15 @@ extension ReviewStore {
                               changed: entries.contains { $0[1].text == "decision.changed" })
     }
 
+    /// The version a reviewer's revision was made from, who made it and the reason they gave.
+    public func revisionBase(of itemID: String, contentHash: String) throws -> (version: ItemVersion, reviser: String, round: String, reason: String)? {
+        guard let row = try database.query("""
+            SELECT content_hash, reviewer, round, coalesce(reason, '') FROM decisions WHERE item_id = ? AND revision_hash = ? ORDER BY seq DESC LIMIT 1
+            """, [.text(itemID), .text(contentHash)]).first,
+              let base = try itemVersion(itemID, contentHash: row[0].text!) else { return nil }
+        return (base, row[1].text!, row[2].text!, row[3].text!)
+    }
+
     /// A version of an item other than the one under review, with the decisions taken on it.
     public struct EarlierVersion: Sendable {
         public var version: Int
@@ -154,9 +163,16 @@ extension ReviewStore {
         }
     }
 
+    /// The longest request or reason a refusal stores: anyone can send a long URL, and the
+    /// table must not grow with what strangers send.
+    public static let refusalFieldLimit = 300
+
     public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date()) throws {
+        func bounded(_ text: String) -> String {
+            text.count <= Self.refusalFieldLimit ? text : String(text.prefix(Self.refusalFieldLimit - 1)) + "…"
+        }
         try database.query("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
-                           [.text(Self.timestamp(now)), reviewer.map { .text($0) } ?? .null, .text(request), .text(reason)])
+                           [.text(Self.timestamp(now)), reviewer.map { .text(bounded($0)) } ?? .null, .text(bounded(request)), .text(bounded(reason))])
     }
 
     public func refusals() throws -> [Refusal] {

@@ -331,6 +331,41 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         #expect(try fixture.store.auditEntries(subjectPrefix: "decisions:").map(\.action) == ["decision.approve", "decision.changed"])
     }
 
+    @Test func wordDiffsGiveBackBothTexts() {
+        let segments = WordDiff.segments(old: "조선을 세운 사람은 누구인가?", new: "조선을 건국한 사람은  누구인가? (태조)")
+        #expect(segments == [.init(kind: .same, text: "조선을 "), .init(kind: .removed, text: "세운"), .init(kind: .added, text: "건국한"),
+                             .init(kind: .same, text: " 사람은"), .init(kind: .removed, text: " "), .init(kind: .added, text: "  "),
+                             .init(kind: .same, text: "누구인가?"), .init(kind: .added, text: " (태조)")])
+        #expect(segments.filter { $0.kind != .added }.map(\.text).joined() == "조선을 세운 사람은 누구인가?")
+        #expect(segments.filter { $0.kind != .removed }.map(\.text).joined() == "조선을 건국한 사람은  누구인가? (태조)")
+        #expect(WordDiff.segments(old: "", new: "새 질문") == [.init(kind: .added, text: "새 질문")])
+    }
+
+    @Test func aRevisedItemComesBackWithAWordDiffAndWhoRevisedItAndWhy() async throws {
+        let plan = ServerFixture.oneReviewer()
+        let fixture = try ServerFixture(plan: plan, items: 1)
+        defer { fixture.remove() }
+        let store = fixture.store, first = try fixture.batch, reviser = try fixture.firstReviewer
+        let original = fixture.items[0]
+        try store.submit([Vote(location: SourceLocation(file: "test"), batch: first, itemID: original.id, contentHash: original.contentHash,
+                               reviewer: reviser, decision: .revise, reason: "'세운'보다 '건국한'이 정확하다",
+                               revision: Vote.Revision(question: "조선을 건국한 사람은 누구인가? 0", choices: ["이성계", "왕건", "세종", "정조"]))],
+                         plan: plan, actor: "test")
+        let second = try #require(try store.open("check", plan: plan, actor: "test").first?.id)
+        _ = try store.assign(round: "check", plan: plan, actor: "test")
+        let checker = try #require(try store.batch(second)?.reviewers.first)
+        #expect(checker != reviser)
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let session = try await fixture.signIn(checker, client)
+            let page = String(buffer: try await client.execute(uri: "/batches/\(second)/items/1", method: .get, headers: session.cookie).body)
+            #expect(page.contains("<h2>Changed since version 1</h2>"))
+            #expect(page.contains("Revised by \(reviser) in round check: &#39;세운&#39;보다 &#39;건국한&#39;이 정확하다")
+                    || page.contains("Revised by \(reviser) in round check: &#x27;세운&#x27;보다"))
+            #expect(page.contains("조선을 <del>세운</del><ins>건국한</ins> 사람은 누구인가? 0"))
+            #expect(page.contains("<li>D: 정도전 → 정조</li>"))
+        }
+    }
+
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

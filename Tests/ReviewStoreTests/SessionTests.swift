@@ -36,5 +36,15 @@ import Testing
         try store.recordRefusal(reviewer: nil, request: "POST /batches/b1/items/ck-1", reason: "no session")
         #expect(try store.refusals().map(\.reason) == ["not assigned to this batch", "no session"])
         #expect(try store.refusals().first?.reviewer == "lee")
+        // A stranger's long URLs are stored cut to a bound, so the table does not grow with them.
+        let long = "GET /" + String(repeating: "a", count: 100_000)
+        for _ in 0..<300 { try store.recordRefusal(reviewer: nil, request: long, reason: "not signed in") }
+        let stored = try store.refusals().last!.request
+        #expect(stored.count == ReviewStore.refusalFieldLimit && stored.hasSuffix("…") && long.hasPrefix(stored.dropLast()))
+        // The database with its write-ahead log.
+        let size = try ["", "-wal"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: url.path + suffix)[.size] as? Int) ?? 0)
+        }
+        #expect(size < 2_000_000, "\(size) bytes after 300 long refusals")
     }
 }
