@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
+        .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         // The review page's load benchmark and the browser tests' WebDriver calls: Foundation's
         // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
         // connection pool is not configurable. Already a dependency of HummingbirdTesting.
@@ -67,6 +68,7 @@ let package = Package(
                 "DatasetCore", "ReviewStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Ink", package: "Ink"),
             ],
             swiftSettings: upcoming
         ),

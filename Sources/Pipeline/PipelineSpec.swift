@@ -112,7 +112,7 @@ public struct PipelineSpec: Sendable {
         }
         if nearDuplicates == nil { nearDuplicateActions = [.socialValue: .off, .commonKnowledge: .off] }
         let sampling = stages?["sample"]?.mapping(&d).map { parseSampling($0, &d) } ?? SamplingPlan()
-        let review = stages?["review"].map { parseReview($0, &d) } ?? ReviewPlan()
+        let review = stages?["review"].map { parseReview($0, projectDirectory: projectDirectory, &d) } ?? ReviewPlan()
         let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)

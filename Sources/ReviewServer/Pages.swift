@@ -1,6 +1,7 @@
 import DatasetCore
 import ReviewStore
 import Foundation
+import Ink
 import Mustache
 
 /// The fields of a submitted form (application/x-www-form-urlencoded); a name may repeat.
@@ -121,7 +122,7 @@ enum Pages {
             ["position": row.position, "item": row.id, "question": row.question, "decided": row.decided, "shown": row.shown]
         }
         let firstOpen = page.rows.first { !$0.decided }?.position ?? 1
-        return render("batch", ["batch": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
+        return render("batch", ["guidelines": guidelinesHTML(page.round) ?? false, "batch": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
                                 "canApproveRest": page.canApproveRest, "start": firstOpen, "csrf": session.csrfToken,
                                 "remaining": page.rows.filter { !$0.decided }.count],
                       title: "Batch \(page.batch.id)", session: session)
@@ -148,12 +149,14 @@ enum Pages {
         // Options are numbered across the round's labels; keys 1–9 pick the first nine.
         var shortcut = 0
         let labels = page.round.labels.map { label -> [String: Any] in
-            var view: [String: Any] = ["name": label.name, "required": label.required, "field": "label.\(label.name)"]
+            var view: [String: Any] = ["name": label.name, "title": label.displayTitle, "description": label.description ?? false,
+                                       "required": label.required, "field": "label.\(label.name)"]
             let chosen = selected(label)
             let options = { (values: [String]) in
                 values.map { value -> [String: Any] in
                     shortcut += 1
-                    var option: [String: Any] = ["value": value, "checked": chosen.contains(value)]
+                    var option: [String: Any] = ["value": value, "title": label.displayTitle(of: value), "checked": chosen.contains(value),
+                                                 "about": label.valueDescriptions?[value] ?? false]
                     if shortcut <= 9 { option["key"] = shortcut }
                     return option
                 }
@@ -192,6 +195,7 @@ enum Pages {
                 return ["version": base.version, "note": base.note, "choiceChanges": lines,
                         "segments": WordDiff.segments(old: old.question, new: item.question).map { [$0.kind.rawValue: true, "text": $0.text] }]
             } ?? false,
+            "guidelines": guidelinesHTML(page.round) ?? false,
             "hasEarlier": !page.earlier.isEmpty,
             "earlier": page.earlier.map { version -> [String: Any] in
                 ["version": version.version, "question": version.item.question, "choices": version.item.choices.joined(separator: " · "),
@@ -225,6 +229,14 @@ enum Pages {
             context["revisedChoices"] = item.choices.indices.map { ["letter": Item.letter($0), "index": $0, "text": item.choices[$0]] }
         }
         return render("item", context, title: "\(page.batch.id) · \(page.position)/\(page.count)", session: session)
+    }
+
+    /// A round's guidelines as HTML. The Markdown is the curator's, and only Markdown: any HTML in it
+    /// is shown as text, so that no markup reaches a reviewer's page from a pipeline file.
+    static func guidelinesHTML(_ round: ReviewRound) -> String? {
+        guard let text = round.guidelines, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { return nil }
+        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+        return MarkdownParser().html(from: escaped)
     }
 
     static func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
@@ -290,6 +302,7 @@ enum Pages {
         """,
         "batch": """
         <h1>Batch {{batch}}</h1>
+        {{#guidelines}}<section class="guidelines" id="guidelines"><h2>Guidelines for round {{round}}</h2>{{{guidelines}}}</section>{{/guidelines}}
         <p>Round {{round}} ({{kind}}); {{remaining}} left to decide. <a href="/batches/{{batch}}/items/{{start}}" id="start">Start</a></p>
         <ol class="rows">
         {{#rows}}
@@ -311,6 +324,7 @@ enum Pages {
         </nav>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{#saved}}<p class="saved" role="status">Saved: {{saved}} on the previous item.</p>{{/saved}}
+        {{#guidelines}}<details class="guidelines" id="guidelines"><summary>Guidelines for round {{round}}</summary>{{{guidelines}}}</details>{{/guidelines}}
         <article class="card" lang="{{language}}">
           <p class="meta">{{subject}} · {{task}} · <code>{{id}}</code>{{#decided}} · <strong>decided</strong>{{/decided}}</p>
           <h1 class="question">{{question}}</h1>
@@ -352,10 +366,11 @@ enum Pages {
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="content_hash" value="{{contentHash}}">
           {{#labels}}
-          <fieldset class="label"><legend>{{name}}{{#required}} *{{/required}}</legend>
-            {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/single}}
-            {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{value}}{{#key}} <kbd>{{key}}</kbd>{{/key}}</label>{{/multiple}}
-            {{#text}}<input type="text" name="{{field}}" value="{{value}}">{{/text}}
+          <fieldset class="label" id="label-{{name}}"><legend>{{title}}{{#required}} <span aria-label="required">*</span>{{/required}}</legend>
+            {{#description}}<p class="label-help">{{description}}</p>{{/description}}
+            {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{title}}{{#key}} <kbd>{{key}}</kbd>{{/key}}{{#about}} <small>{{about}}</small>{{/about}}</label>{{/single}}
+            {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{title}}{{#key}} <kbd>{{key}}</kbd>{{/key}}{{#about}} <small>{{about}}</small>{{/about}}</label>{{/multiple}}
+            {{#text}}<label>{{title}} <input type="text" name="{{field}}" value="{{value}}"></label>{{/text}}
           </fieldset>
           {{/labels}}
           <div class="actions">

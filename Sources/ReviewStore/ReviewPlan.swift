@@ -33,6 +33,20 @@ public struct LabelSpec: Sendable, Hashable, Codable {
     public var ordinal: Bool
     /// An approving vote must give this label.
     public var required: Bool
+    /// What reviewers read instead of the name, and a sentence on what the label asks.
+    public var title: String?
+    public var description: String?
+    /// What reviewers read for each value, and what each means, where the pipeline file says.
+    public var valueTitles: [String: String]?
+    public var valueDescriptions: [String: String]?
+
+    /// The label's name for people: its title, else its name with spaces.
+    public var displayTitle: String { title ?? name.replacingOccurrences(of: "_", with: " ").capitalizedFirst }
+
+    /// A value's name for people: its title, else the value ("true"/"false" read as yes/no).
+    public func displayTitle(of value: String) -> String {
+        valueTitles?[value] ?? (kind == .boolean ? (value == "true" ? "Yes" : "No") : value)
+    }
 
     public init(name: String, kind: Kind, values: [String] = [], multiple: Bool = false, ordinal: Bool = false, required: Bool) {
         self.name = name
@@ -44,14 +58,37 @@ public struct LabelSpec: Sendable, Hashable, Codable {
     }
 
 
-    /// The definitions behind the known label names.
+    /// The definitions behind the known label names, worded as Global-MMLU's annotation asks.
     public static func known(_ name: String) -> LabelSpec? {
+        var label: LabelSpec
         switch name {
-        case "required_knowledge": LabelSpec(name: name, kind: .choice, values: CulturalSensitivity.sensitiveKnowledge + ["none"], multiple: true, required: true)
-        case "region", "country": LabelSpec(name: name, kind: .text, required: false)
-        case "time_sensitive": LabelSpec(name: name, kind: .boolean, required: true)
-        default: nil
+        case "required_knowledge":
+            label = LabelSpec(name: name, kind: .choice, values: CulturalSensitivity.sensitiveKnowledge + ["none"], multiple: true, required: true)
+            label.title = "Knowledge needed to answer"
+            label.description = "Which knowledge beyond the question itself a person needs to answer correctly. Any of cultural, regional or dialect makes the item culturally sensitive (CS)."
+            label.valueTitles = ["cultural": "Cultural", "regional": "Regional", "dialect": "Dialect", "none": "None of these"]
+            label.valueDescriptions = [
+                "cultural": "customs, history, arts or values of a culture",
+                "regional": "facts about a particular place: its geography, institutions or law",
+                "dialect": "a regional or social variety of the language",
+                "none": "general knowledge anyone with the subject could use",
+            ]
+        case "region":
+            label = LabelSpec(name: name, kind: .text, required: false)
+            label.title = "Region"
+            label.description = "The region the item's knowledge belongs to, if any (for example 수도권 or 제주)."
+        case "country":
+            label = LabelSpec(name: name, kind: .text, required: false)
+            label.title = "Country"
+            label.description = "The country the item's knowledge belongs to, if any."
+        case "time_sensitive":
+            label = LabelSpec(name: name, kind: .boolean, required: true)
+            label.title = "Time-sensitive"
+            label.description = "Could the correct answer change over time (a current office holder, a statistic, a law)?"
+        default:
+            return nil
         }
+        return label
     }
 
     /// Checks and normalizes one raw answer: a choice list split on `;`, a boolean, or trimmed text.
@@ -125,6 +162,8 @@ public struct ReviewRound: Sendable, Hashable, Codable {
     public var labelThreshold: Double
     /// The tasks that go through this round; nil for all. Other items pass it untouched.
     public var tasks: [ItemTask]?
+    /// What reviewers are asked to check in this round, in Markdown.
+    public var guidelines: String?
 
     public init(name: String, reviewersPerItem: Int = 1, batchSize: Int = 20, roles: [ReviewerRole] = [.reviewer],
                 decisions: [ReviewDecision] = ReviewDecision.allCases, rule: Rule = .unanimous,
@@ -159,4 +198,9 @@ public struct ReviewPlan: Sendable, Hashable {
     }
 
     public func round(_ name: String) -> ReviewRound? { rounds.first { $0.name == name } }
+}
+
+extension String {
+    /// The text with its first letter upper-cased.
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -112,6 +112,46 @@ release:
         }
     }
 
+    @Test func aFileOutsideTheProjectIsRefusedWithItsKey() throws {
+        for path in ["/etc/passwd", "../elsewhere/items.xml", "raw/../../items.xml", "~/items.xml"] {
+            let yaml = minimalSpec.replacingOccurrences(of: "path: raw/items.xml", with: "path: \(path)")
+            #expect(throws: InputError(file: "p.yaml", line: 6, column: 11, field: "sources[0].path",
+                                       "'\(path)' is not a path inside the project (give it relative to the project folder, without '..')")) {
+                try parseSpec(yaml)
+            }
+        }
+        // A name that merely contains two dots is fine.
+        #expect(try parseSpec(minimalSpec.replacingOccurrences(of: "path: raw/items.xml", with: "path: raw/items..v2.xml")).sources[0].files["path"] == "raw/items..v2.xml")
+    }
+
+    @Test func aRoundTakesGuidelinesFromAFileAndLabelsTheirNamesForReviewers() throws {
+        let project = FileManager.default.temporaryDirectory.appendingPathComponent("project-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: project.appendingPathComponent("raw"), withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: project) }
+        try Data("<items/>".utf8).write(to: project.appendingPathComponent("raw/items.xml"))
+        try Data("# 확인\n정답이 하나인지 본다.\n".utf8).write(to: project.appendingPathComponent("raw/check.md"))
+        func spec(_ round: String) -> String {
+            minimalSpec.replacingOccurrences(of: "release:\n", with: "stages:\n  review:\n    rounds:\n\(round)release:\n")
+        }
+        let parsed = try parseSpec(spec("""
+              - name: check
+                guidelines_file: raw/check.md
+                labels:
+                  - {name: difficulty, title: Difficulty, description: How hard for a 15-year-old, ordinal: true,
+                     values: [{value: easy, title: 쉬움, description: most get it}, medium, {value: hard, title: 어려움}]}
+
+        """), project: project)
+        let round = try #require(parsed.review.rounds.first)
+        #expect(round.guidelines == "# 확인\n정답이 하나인지 본다.\n")
+        let label = try #require(round.label("difficulty"))
+        #expect(label.values == ["easy", "medium", "hard"] && label.displayTitle == "Difficulty")
+        #expect(["easy", "medium", "hard"].map(label.displayTitle(of:)) == ["쉬움", "medium", "어려움"])
+        #expect(label.valueDescriptions == ["easy": "most get it"])
+        #expect(throws: InputError(file: "p.yaml", line: 13, column: 26, field: "stages.review.rounds[0].guidelines_file", "file 'raw/gone.md' does not exist")) {
+            try parseSpec(spec("      - name: check\n        guidelines_file: raw/gone.md\n"), project: project)
+        }
+    }
+
     @Test func dedupSettingsAreCheckedWithTheirKeys() throws {
         let yaml = minimalSpec.replacingOccurrences(of: "release:\n", with: """
             stages:

@@ -366,6 +366,28 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         }
     }
 
+    @Test func theRoundsGuidelinesAndLabelNamesAreWhatReviewersRead() async throws {
+        var round = ReviewRound(name: "check", reviewersPerItem: 2, batchSize: 10,
+                                labels: [LabelSpec.known("time_sensitive")!, LabelSpec.known("required_knowledge")!])
+        round.guidelines = "Check the **key**.\n\n- One answer only\n- <script>alert(1)</script> is text"
+        let fixture = try ServerFixture(plan: ReviewPlan(rounds: [round]))
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            let page = String(buffer: try await client.execute(uri: "/batches/\(batch)", method: .get, headers: kim.cookie).body)
+            #expect(page.contains("<h2>Guidelines for round check</h2><p>Check the <strong>key</strong>.</p><ul><li>One answer only</li>"))
+            #expect(!page.contains("<script>alert") && page.contains("&lt;script&gt;alert(1)"))
+            let card = String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: kim.cookie).body)
+            #expect(card.contains("<details class=\"guidelines\" id=\"guidelines\"><summary>Guidelines for round check</summary><p>Check the <strong>key</strong>."))
+            #expect(card.contains("<legend>Time-sensitive <span aria-label=\"required\">*</span></legend>"))
+            #expect(card.contains("Could the correct answer change over time"))
+            #expect(card.contains(#"value="true" data-key="1"> Yes <kbd>1</kbd>"#))
+            #expect(card.contains("<legend>Knowledge needed to answer"))
+            #expect(card.contains(#"value="dialect" data-key="5"> Dialect <kbd>5</kbd> <small>a regional or social variety of the language</small>"#))
+        }
+    }
+
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -83,6 +83,18 @@ public struct YAMLNode {
         return scalar.string.nfc
     }
 
+    /// A file path inside the project: relative, and never climbing out with `..`. Inputs
+    /// outside the project would be neither copied with it nor trusted to stay as hashed.
+    public func projectPath(_ diagnostics: inout Diagnostics) -> String? {
+        guard let text = string(&diagnostics) else { return nil }
+        let components = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard !text.isEmpty, !text.hasPrefix("/"), !text.hasPrefix("~"), !components.contains("..") else {
+            diagnostics.error(location, "'\(text)' is not a path inside the project (give it relative to the project folder, without '..')")
+            return nil
+        }
+        return text
+    }
+
     public func int(_ diagnostics: inout Diagnostics) -> Int? {
         guard case .scalar = node, tagName == Tag.Name.int.rawValue, let value = node.int else {
             diagnostics.error(location, "wrong type: expected a whole number, found \(kind)")

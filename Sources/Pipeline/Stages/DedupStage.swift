@@ -77,7 +77,7 @@ extension PipelineSpec {
             guard let reference = entry.mapping(&d) else { continue }
             reference.rejectUnknownKeys(allowed: referenceKeys, &d)
             guard let name = reference.required("name", &d)?.string(&d), let pathNode = reference.required("path", &d),
-                  let path = pathNode.string(&d) else { continue }
+                  let path = pathNode.projectPath(&d) else { continue }
             let isCSV = path.lowercased().hasSuffix(".csv")
             if !isCSV, !path.lowercased().hasSuffix(".jsonl"), !path.lowercased().hasSuffix(".json") {
                 d.error(pathNode.location, "a reference benchmark must be a .jsonl, .json (an array of records) or .csv file")

@@ -133,13 +133,13 @@ extension PipelineSpec.Source {
                     // dimension → file
                     guard let byDimension = value.mapping(&d) else { continue }
                     for dimension in byDimension.keys {
-                        guard let node = byDimension[dimension], let path = node.string(&d) else { continue }
+                        guard let node = byDimension[dimension], let path = node.projectPath(&d) else { continue }
                         files["oneway.\(dimension)"] = path
                         checkExists(path, node)
                     }
                     continue
                 }
-                guard let path = value.string(&d) else { continue }
+                guard let path = value.projectPath(&d) else { continue }
                 files[role] = path
                 checkExists(path, value)
             }

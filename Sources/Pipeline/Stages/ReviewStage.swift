@@ -1,3 +1,4 @@
+import Foundation
 public import DatasetCore
 public import ReviewStore
 
@@ -7,23 +8,24 @@ public import ReviewStore
 extension PipelineSpec {
     static let reviewKeys = ["rounds", "include_unreviewed"]
     static let roundKeys = ["name", "reviewers", "batch_size", "roles", "decisions", "rule", "threshold", "on_disagreement",
-                            "labels", "label_threshold", "tasks"]
-    static let labelKeys = ["name", "type", "values", "multiple", "ordinal", "required"]
+                            "labels", "label_threshold", "tasks", "guidelines", "guidelines_file"]
+    static let labelKeys = ["name", "type", "values", "multiple", "ordinal", "required", "title", "description"]
+    static let labelValueKeys = ["value", "title", "description"]
 
-    static func parseReview(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewPlan {
+    static func parseReview(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> ReviewPlan {
         var plan = ReviewPlan()
         guard let map = node.mapping(&d) else { return plan }
         map.rejectUnknownKeys(allowed: reviewKeys, &d)
         if let value = map["include_unreviewed"]?.bool(&d) { plan.includeUnreviewed = value }
         for entry in map["rounds"]?.sequence(&d) ?? [] {
-            guard let round = parseRound(entry, &d) else { continue }
+            guard let round = parseRound(entry, projectDirectory: projectDirectory, &d) else { continue }
             if plan.round(round.name) != nil { d.error(entry.location, "round '\(round.name)' is declared twice") }
             plan.rounds.append(round)
         }
         return plan
     }
 
-    static func parseRound(_ node: YAMLNode, _ d: inout Diagnostics) -> ReviewRound? {
+    static func parseRound(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> ReviewRound? {
         guard let map = node.mapping(&d) else { return nil }
         map.rejectUnknownKeys(allowed: roundKeys, &d)
         guard let name = map.required("name", &d)?.string(&d) else { return nil }
@@ -77,6 +79,20 @@ extension PipelineSpec {
                 d.error(node.location, "another reviewer can never make a split vote unanimous; use on_disagreement: adjudicate")
             }
         }
+        if let node = map["guidelines"], let text = node.string(&d) { round.guidelines = text }
+        if let node = map["guidelines_file"], let path = node.projectPath(&d) {
+            if map["guidelines"] != nil { d.error(node.location, "give 'guidelines' or 'guidelines_file', not both") }
+            if let projectDirectory {
+                // Read now, so that the guidelines in force are part of the round (and audited with it).
+                if let data = FileManager.default.contents(atPath: projectDirectory.appendingPathComponent(path).path) {
+                    if let text = String(data: data, encoding: .utf8) { round.guidelines = text } else {
+                        d.error(node.location, "'\(path)' is not UTF-8 text")
+                    }
+                } else {
+                    d.error(node.location, "file '\(path)' does not exist")
+                }
+            }
+        }
         if !round.decisions.contains(.approve) {
             d.error(map["decisions"]?.location ?? map.node.location, "a round needs the decision 'approve'")
         }
@@ -89,7 +105,25 @@ extension PipelineSpec {
                 if let node = mapping["type"], let text = node.string(&d) {
                     if let kind = LabelSpec.Kind(rawValue: text) { label.kind = kind } else { d.error(node.location, "type must be choice, boolean or text") }
                 }
-                if let values = mapping["values"]?.strings(&d) { label.values = values }
+                if let node = mapping["values"], let entries = node.sequence(&d) {
+                    // A value is its text, or {value, title, description} for what reviewers read.
+                    label.values = []
+                    for entry in entries {
+                        if let value = entry.mappingIfMapping(&d) {
+                            value.rejectUnknownKeys(allowed: labelValueKeys, &d)
+                            guard let text = value.required("value", &d)?.string(&d) else { continue }
+                            label.values.append(text)
+                            if let title = value["title"]?.string(&d) { label.valueTitles = (label.valueTitles ?? [:]).merging([text: title]) { $1 } }
+                            if let about = value["description"]?.string(&d) {
+                                label.valueDescriptions = (label.valueDescriptions ?? [:]).merging([text: about]) { $1 }
+                            }
+                        } else if let text = entry.string(&d) {
+                            label.values.append(text)
+                        }
+                    }
+                }
+                if let value = mapping["title"]?.string(&d) { label.title = value }
+                if let value = mapping["description"]?.string(&d) { label.description = value }
                 if let value = mapping["multiple"]?.bool(&d) { label.multiple = value }
                 if let value = mapping["ordinal"]?.bool(&d) { label.ordinal = value }
                 if let value = mapping["required"]?.bool(&d) { label.required = value }
