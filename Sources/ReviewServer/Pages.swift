@@ -69,6 +69,9 @@ public struct ItemPage: Sendable {
     var chosen: ReviewStore.StoredDecision?
     /// The version this one replaced, and how: revised by a reviewer (who, why) or edited in the raw files.
     var changedFrom: (version: Int, item: Item, note: String)?
+    /// The reviewer's own comment, and those of others they may see.
+    var ownComment: String
+    var comments: [(reviewer: String, text: String)]
 }
 
 /// Server-rendered HTML from Mustache templates (escaped by default); no JavaScript framework,
@@ -214,6 +217,9 @@ enum Pages {
         if let error { context["error"] = error }
         if let saved { context["saved"] = saved.rawValue }
         context["reason"] = submitted?["reason"] ?? page.chosen?.reason ?? ""
+        context["comment"] = submitted?["comment"] ?? page.ownComment
+        context["comments"] = page.comments.map { ["reviewer": $0.reviewer, "text": $0.text] }
+        context["hasComments"] = !page.comments.isEmpty
         if let chosen = page.chosen {
             context["chosen"] = ["decision": chosen.decision, "at": chosen.at, "changed": chosen.changed, "reason": chosen.reason]
         }
@@ -340,6 +346,11 @@ enum Pages {
           {{#passage}}<blockquote class="passage" lang="{{language}}"><p class="meta">{{headings}}</p>{{text}}</blockquote>{{/passage}}
           <p class="meta">Source: {{source.kind}} {{source.document}}#{{source.element}}; licence {{source.license}}{{#source.author}}; author {{source.author}}{{/source.author}}</p>
         </article>
+        {{#hasComments}}
+        <section class="comments" id="comments"><h2>Reviewers' notes</h2>
+          <ul>{{#comments}}<li><strong>{{reviewer}}</strong>: <span lang="{{language}}">{{text}}</span></li>{{/comments}}</ul>
+        </section>
+        {{/hasComments}}
         {{#adjudication}}
         <section class="votes"><h2>Votes to settle</h2><ul>{{#otherVotes}}<li>{{reviewer}}: {{decision}} {{reason}}</li>{{/otherVotes}}</ul></section>
         {{/adjudication}}
@@ -373,6 +384,8 @@ enum Pages {
             {{#text}}<label>{{title}} <input type="text" name="{{field}}" value="{{value}}"></label>{{/text}}
           </fieldset>
           {{/labels}}
+          <label class="comment">Your note on this item (optional; others see it once they have decided)
+            <textarea name="comment" id="comment" rows="2" lang="{{language}}">{{comment}}</textarea></label>
           <div class="actions">
             {{#approve}}<button name="decision" value="approve" id="approve">Approve (a)</button>{{/approve}}
             {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="ko" value="{{reason}}" aria-label="Reason for rejecting">

@@ -95,6 +95,11 @@ public actor ReviewService {
                 .map { ItemPage.OtherVote(reviewer: $0.reviewer, decision: $0.decision, reason: $0.reason) }
         }
         let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
+        // Others' comments are shown to a lead settling a disagreement, and to a reviewer who has
+        // decided on this version (so that no note sways a first decision).
+        let comments = try store.comments(on: member.item.id, contentHash: member.contentHash, round: batch.round)
+        let chosen = try store.decision(by: reviewer.id, on: member.item.id, contentHash: member.contentHash, round: batch.round)
+        let othersComments = batch.kind != .review || chosen != nil ? comments.filter { $0.reviewer != reviewer.id } : []
         // What this version replaced: a reviewer's revision names its base; otherwise the raw
         // files changed the item since the last version decided on.
         let earlier = try store.earlierVersions(of: member.item.id, except: member.contentHash)
@@ -107,8 +112,8 @@ public actor ReviewService {
         return ItemPage(batch: batch, round: round, member: member, position: position, count: members.count,
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
                         earlier: earlier, decided: decided.contains(member.item.id),
-                        chosen: try store.decision(by: reviewer.id, on: member.item.id, contentHash: member.contentHash, round: batch.round),
-                        changedFrom: changedFrom)
+                        chosen: chosen, changedFrom: changedFrom,
+                        ownComment: comments.first { $0.reviewer == reviewer.id }?.text ?? "", comments: othersComments)
     }
 
     // MARK: Decisions
@@ -139,7 +144,8 @@ public actor ReviewService {
         }
         let vote = Vote(location: SourceLocation(file: "review page", field: itemID), batch: batchID, itemID: itemID,
                         contentHash: member.contentHash, reviewer: reviewer.id, decision: decision,
-                        reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }, revision: revision, labels: labels)
+                        reason: form["reason"].flatMap { $0.isEmpty ? nil : $0 }, revision: revision, labels: labels,
+                        comment: form["comment"] ?? "")
         try store.submit([vote], plan: plan, actor: reviewer.id)
         return try nextUndecided(batchID, reviewer: reviewer, after: itemID)
     }

@@ -3,7 +3,7 @@ import DatasetCore
 
 /// The tables whose rows the audit log commits to, with how a row is read back canonically.
 enum AuditedTable: String, CaseIterable {
-    case items, reviewers, rounds, batches, assignments, decisions, outcomes
+    case items, reviewers, rounds, batches, assignments, decisions, outcomes, comments
 
     /// Every key of the table's rows, as audit subjects use them.
     var keysSQL: String {
@@ -15,6 +15,7 @@ enum AuditedTable: String, CaseIterable {
         case .assignments: "SELECT batch || '/' || reviewer FROM assignments"
         case .decisions: "SELECT CAST(seq AS TEXT) FROM decisions"
         case .outcomes: "SELECT round || '/' || item_id || '/' || content_hash FROM outcomes"
+        case .comments: "SELECT round || '/' || item_id || '/' || content_hash || '/' || reviewer FROM comments"
         }
     }
 
@@ -30,6 +31,7 @@ enum AuditedTable: String, CaseIterable {
         case .decisions: ["SELECT seq, item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash FROM decisions WHERE seq = ?",
                           "SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value"]
         case .outcomes: ["SELECT round, item_id, content_hash, outcome, labels FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?"]
+        case .comments: ["SELECT round, item_id, content_hash, reviewer, text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?"]
         }
     }
 
@@ -44,6 +46,10 @@ enum AuditedTable: String, CaseIterable {
         case .outcomes:
             let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
             return parts.count == 3 ? parts.map(SQLiteValue.text) : [.null, .null, .null]
+        case .comments:
+            // round/item/hash/reviewer: round names and hashes have no slash, item ids and reviewer ids none either.
+            let parts = key.split(separator: "/", maxSplits: 3).map(String.init)
+            return parts.count == 4 ? parts.map(SQLiteValue.text) : [.null, .null, .null, .null]
         case .decisions:
             return [.integer(Int64(key) ?? -1)]
         case .reviewers, .rounds, .batches:
@@ -123,9 +129,9 @@ extension ReviewStore {
         if let broken = try verifyAuditChain() {
             return [AuditProblem(seq: broken, subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")]
         }
-        var latest: [String: (seq: Int, detail: String)] = [:]
-        for row in try database.query("SELECT seq, subject, detail FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {
-            latest[row[1].text!] = (Int(row[0].integer!), row[2].text!)
+        var latest: [String: (seq: Int, detail: String, removed: Bool)] = [:]
+        for row in try database.query("SELECT seq, subject, detail, action FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {
+            latest[row[1].text!] = (Int(row[0].integer!), row[2].text!, row[3].text!.hasSuffix(".removed"))
         }
         var problems: [AuditProblem] = []
         for (subject, entry) in latest.sorted(by: { $0.value.seq < $1.value.seq }) {
@@ -133,6 +139,9 @@ extension ReviewStore {
             guard let table = AuditedTable(rawValue: String(subject[..<colon])) else { continue }
             let key = String(subject[subject.index(after: colon)...])
             switch try canonicalRow(table, key: key) {
+            // A row whose latest entry removed it must be gone.
+            case nil where entry.removed: break
+            case _? where entry.removed: problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row was removed, but is there"))
             case nil: problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row was deleted"))
             case let row? where row != entry.detail:
                 problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row differs from what the audit log recorded"))

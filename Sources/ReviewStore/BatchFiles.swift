@@ -25,14 +25,14 @@ public enum BatchFiles {
         let letters = (0..<choiceCount).map(Item.letter)
         switch format {
         case .csv:
-            var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source", "earlier_decisions", "decision", "reason", "revised_question"]
+            var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source", "earlier_decisions", "decision", "reason", "comment", "revised_question"]
             header += letters.map { "revised_choice_\($0)" } + ["revised_answer"] + round.labels.map(\.name)
             var lines = [header.map(csvField).joined(separator: ",")]
             for member in items {
                 let item = member.item
                 var row = [batch.id, reviewer, item.id, member.contentHash, item.subject, item.question]
                 row += (0..<choiceCount).map { $0 < item.choices.count ? item.choices[$0] : "" }
-                row += [item.answer ?? "", "\(item.source.document)#\(item.source.element)", earlier[item.id] ?? "", "", "", ""]
+                row += [item.answer ?? "", "\(item.source.document)#\(item.source.element)", earlier[item.id] ?? "", "", "", "", ""]
                 row += Array(repeating: "", count: choiceCount) + [""] + round.labels.map { _ in "" }
                 lines.append(row.map(csvField).joined(separator: ","))
             }
@@ -41,13 +41,13 @@ public enum BatchFiles {
             struct Line: Encodable {
                 var batch: String, reviewer: String, item_id: String, content_hash: String, subject: String
                 var question: String, choices: [String], answer: String?, source: String, earlier_decisions: String?
-                var decision: String?, reason: String?
+                var decision: String?, reason: String?, comment: String?
                 var revised: Revised?
                 var labels: [String: String?]
                 struct Revised: Encodable { var question: String?, choices: [String]?, answer: String? }
 
                 func encode(to encoder: any Encoder) throws {
-                    enum Key: String, CodingKey { case batch, reviewer, item_id, content_hash, subject, question, choices, answer, source, earlier_decisions, decision, reason, revised, labels }
+                    enum Key: String, CodingKey { case batch, reviewer, item_id, content_hash, subject, question, choices, answer, source, earlier_decisions, decision, reason, comment, revised, labels }
                     var container = encoder.container(keyedBy: Key.self)
                     try container.encode(batch, forKey: .batch); try container.encode(reviewer, forKey: .reviewer)
                     try container.encode(item_id, forKey: .item_id); try container.encode(content_hash, forKey: .content_hash)
@@ -55,7 +55,8 @@ public enum BatchFiles {
                     try container.encode(choices, forKey: .choices); try container.encode(answer, forKey: .answer)
                     try container.encode(source, forKey: .source); try container.encodeIfPresent(earlier_decisions, forKey: .earlier_decisions)
                     try container.encode(decision, forKey: .decision)
-                    try container.encode(reason, forKey: .reason); try container.encode(revised, forKey: .revised)
+                    try container.encode(reason, forKey: .reason); try container.encode(comment, forKey: .comment)
+                    try container.encode(revised, forKey: .revised)
                     try container.encode(labels, forKey: .labels)
                 }
             }
@@ -63,7 +64,7 @@ public enum BatchFiles {
                 Line(batch: batch.id, reviewer: reviewer, item_id: member.item.id, content_hash: member.contentHash,
                      subject: member.item.subject, question: member.item.question, choices: member.item.choices,
                      answer: member.item.answer, source: "\(member.item.source.document)#\(member.item.source.element)",
-                     earlier_decisions: earlier[member.item.id], decision: nil, reason: nil, revised: nil,
+                     earlier_decisions: earlier[member.item.id], decision: nil, reason: nil, comment: nil, revised: nil,
                      labels: Dictionary(uniqueKeysWithValues: round.labels.map { ($0.name, String?.none) }))
             })
         }
@@ -100,7 +101,7 @@ public enum BatchFiles {
     static func readCSV(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["batch", "reviewer", "item_id", "content_hash", "decision"])
-        let fixed = Set(leadingColumns + ["answer", "source", "earlier_decisions", "decision", "reason", "revised_question", "revised_answer"])
+        let fixed = Set(leadingColumns + ["answer", "source", "earlier_decisions", "decision", "reason", "comment", "revised_question", "revised_answer"])
         let choiceColumns = table.columns.filter { $0.hasPrefix("choice_") }
         let revisedChoiceColumns = table.columns.filter { $0.hasPrefix("revised_choice_") }
         let labelColumns = table.columns.filter { !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") }
@@ -122,7 +123,9 @@ public enum BatchFiles {
                               itemID: table.value(row, "item_id"), contentHash: table.value(row, "content_hash"),
                               reviewer: table.value(row, "reviewer"), decision: decision, reason: text("reason"),
                               revision: revision.isEmpty ? nil : revision,
-                              labels: Dictionary(uniqueKeysWithValues: labelColumns.map { ($0, [table.value(row, $0)]) })))
+                              labels: Dictionary(uniqueKeysWithValues: labelColumns.map { ($0, [table.value(row, $0)]) }),
+                              // A blank cell leaves a comment made on the page as it is.
+                              comment: text("comment")))
         }
         return (votes, problems)
     }
@@ -187,7 +190,8 @@ public enum BatchFiles {
                 }
             }
             votes.append(Vote(location: location, batch: string("batch")!, itemID: string("item_id")!, contentHash: string("content_hash")!,
-                              reviewer: string("reviewer")!, decision: decision, reason: string("reason"), revision: revision, labels: labels))
+                              reviewer: string("reviewer")!, decision: decision, reason: string("reason"), revision: revision, labels: labels,
+                              comment: string("comment").flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }))
         }
         return (votes, problems)
     }

@@ -163,6 +163,19 @@ public final class ReviewStore {
             // Where the review page was last served, so that sign-in links point there.
             try store.database.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
         },
+        { store in
+            // A reviewer's note on the version of an item they decide on.
+            try store.database.execute("""
+            CREATE TABLE comments (
+                round TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                reviewer TEXT NOT NULL,
+                text TEXT NOT NULL,
+                PRIMARY KEY (round, item_id, content_hash, reviewer)
+            )
+            """)
+        },
     ]
 
     public init(url: URL) throws {

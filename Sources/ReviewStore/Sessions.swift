@@ -99,6 +99,12 @@ extension ReviewStore {
             """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).map { ($0[0].text!, $0[1].text!, $0[2].text!) }
     }
 
+    /// The comments on one version of an item in a round, in reviewer order: (reviewer, text).
+    public func comments(on itemID: String, contentHash: String, round: String) throws -> [(reviewer: String, text: String)] {
+        try database.query("SELECT reviewer, text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? ORDER BY reviewer",
+                           [.text(round), .text(itemID), .text(contentHash)]).map { ($0[0].text!, $0[1].text!) }
+    }
+
     /// A reviewer's stored decision on one version of an item in a round, and when it was last made.
     public struct StoredDecision: Sendable, Equatable {
         public var decision: String

@@ -30,9 +30,13 @@ public struct Vote: Sendable {
     public var revision: Revision?
     /// Raw label answers by label name.
     public var labels: [String: [String]]
+    /// The reviewer's note on the item (nil: the line says nothing of it; empty: none).
+    public var comment: String?
 
     public init(location: SourceLocation, batch: String, itemID: String, contentHash: String, reviewer: String,
-                decision: ReviewDecision?, reason: String? = nil, revision: Revision? = nil, labels: [String: [String]] = [:]) {
+                decision: ReviewDecision?, reason: String? = nil, revision: Revision? = nil, labels: [String: [String]] = [:],
+                comment: String? = nil) {
+        self.comment = comment
         self.location = location
         self.batch = batch
         self.itemID = itemID
@@ -57,6 +61,8 @@ public struct SubmitReport: Sendable, Equatable {
     public var revised: [String] = []
     /// Decisions a reviewer changed before the round settled the item.
     public var changed = 0
+    /// Comments written, changed or removed.
+    public var comments = 0
 }
 
 extension ReviewStore {
@@ -71,6 +77,8 @@ extension ReviewStore {
             var report = SubmitReport()
             // `changing`: the stored decision a vote replaces.
             var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?, changing: Int64?)] = []
+            // The comments of every vote that stands, written after the decisions.
+            var notes: [(vote: Vote, round: String, contentHash: String)] = []
             var seen = Set<String>()
             var revisedInFile = Set<String>()
             var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
@@ -156,6 +164,7 @@ extension ReviewStore {
                         && storedLabels == labels.mapValues { $0.sorted() } && existing[3].text == (revised?.contentHash ?? "")
                     if same {
                         report.unchanged += 1
+                        notes.append((vote, round.name, member.contentHash))
                         continue
                     }
                     // A reviewer may change their mind until the round settles the item; a revision
@@ -169,6 +178,7 @@ extension ReviewStore {
                         fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
                     } else {
                         accepted.append((vote, round, labels, nil, existing[0].integer))
+                        notes.append((vote, round.name, member.contentHash))
                     }
                     continue
                 }
@@ -182,6 +192,7 @@ extension ReviewStore {
                     continue
                 }
                 accepted.append((vote, round, labels, revised, nil))
+                notes.append((vote, round.name, member.contentHash))
             }
             // Reading and checking problems together, in file order.
             diagnostics = Diagnostics(diagnostics.errors.enumerated().sorted { a, b in
@@ -226,12 +237,36 @@ extension ReviewStore {
                 try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: seq.canonicalText)
                 report.recorded += 1
             }
-            if !report.revised.isEmpty || report.recorded > 0 || report.changed > 0 {
+            for (vote, round, contentHash) in notes {
+                if try setComment(vote.comment, by: vote.reviewer, on: vote.itemID, contentHash: contentHash, round: round) { report.comments += 1 }
+            }
+            if !report.revised.isEmpty || report.recorded > 0 || report.changed > 0 || report.comments > 0 {
                 try appendAudit(actor: actor, action: "votes.submitted", subject: "submission",
                                 detail: "\(report.recorded) recorded, \(report.changed) changed, \(report.unchanged) unchanged, \(report.undecided) undecided")
             }
             return report
         }
+    }
+
+    /// Stores, changes or (when empty) removes a reviewer's comment on a version of an item;
+    /// nil leaves it as it is. Returns whether anything changed. Call inside a transaction.
+    func setComment(_ text: String?, by reviewer: String, on itemID: String, contentHash: String, round: String) throws -> Bool {
+        guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines) else { return false }
+        let key = [.text(round), .text(itemID), .text(contentHash), .text(reviewer)] as [SQLiteValue]
+        let stored = try database.query("SELECT text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key).first?.first?.text
+        guard stored != (text.isEmpty ? nil : text) else { return false }
+        let auditKey = "\(round)/\(itemID)/\(contentHash)/\(reviewer)"
+        if text.isEmpty {
+            try database.query("DELETE FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key)
+            try appendAudit(actor: reviewer, action: "comment.removed", subject: "comments:\(auditKey)", detail: "")
+        } else {
+            try database.query("""
+                INSERT INTO comments (round, item_id, content_hash, reviewer, text) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (round, item_id, content_hash, reviewer) DO UPDATE SET text = excluded.text
+                """, key + [.text(text)])
+            try audit(actor: reviewer, action: stored == nil ? "comment.written" : "comment.changed", table: .comments, key: auditKey)
+        }
+        return true
     }
 
     /// Whether a round has a result for this version of an item; with `orClosed`, or is closed.

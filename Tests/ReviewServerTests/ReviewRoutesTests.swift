@@ -388,6 +388,37 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         }
     }
 
+    @Test func aCommentIsSeenByOtherReviewersOnlyOnceTheyHaveDecided() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client), lee = try await fixture.signIn("lee", client)
+            let hash = fixture.items[0].contentHash
+            func decide(_ session: (cookie: HTTPFields, csrf: String), _ comment: String) async throws {
+                let (headers, body) = form([("csrf", session.csrf), ("content_hash", hash), ("decision", "approve"),
+                                            ("label.time_sensitive", "false"), ("comment", comment)], cookie: session.cookie)
+                let response = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
+                #expect(response.status == .seeOther, "\(String(buffer: response.body))")
+            }
+            func card(_ session: (cookie: HTTPFields, csrf: String)) async throws -> String {
+                String(buffer: try await client.execute(uri: "/batches/\(batch)/items/1", method: .get, headers: session.cookie).body)
+            }
+            try await decide(kim, "정도전도 답이 될 수 있다")
+            #expect(try await card(kim).contains(">정도전도 답이 될 수 있다</textarea>"))
+            // lee has not decided: kim's note does not sway them.
+            #expect(!(try await card(lee)).contains("정도전도"))
+            try await decide(lee, "")
+            let seen = try await card(lee)
+            #expect(seen.contains("<h2>Reviewers' notes</h2>") && seen.contains("<strong>kim</strong>: <span lang=\"ko\">정도전도 답이 될 수 있다</span>"))
+            // kim empties the note: it is gone.
+            try await decide(kim, "  ")
+            #expect(!(try await card(lee)).contains("정도전도"))
+        }
+        #expect(try fixture.store.auditEntries(subjectPrefix: "comments:").map(\.action) == ["comment.written", "comment.removed"])
+        #expect(try fixture.store.verifyAudit().isEmpty)
+    }
+
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }

@@ -30,6 +30,8 @@ import DatasetCore
         ("UPDATE items SET record = replace(record, '질문', '짐문') WHERE id = 'ck-1'", "items:ck-1/1", "the row differs from what the audit log recorded"),
         ("INSERT INTO reviewers (id, name, role) VALUES ('mallory', 'M', 'lead')", "reviewers:mallory", "the row has no audit entry"),
         ("UPDATE rounds SET status = 'open'", "rounds:cultural-labels", "the row differs from what the audit log recorded"),
+        ("INSERT INTO comments (round, item_id, content_hash, reviewer, text) VALUES ('cultural-labels', 'ck-1', 'h', 'kim', '좋다')",
+         "comments:cultural-labels/ck-1/h/kim", "the row has no audit entry"),
     ])
     func aHandEditOfAnyReviewTableIsDetected(sql: String, subject: String, message: String) throws {
         let fixture = try reviewedStore()

@@ -138,7 +138,7 @@ extension PipelineSpec {
             }
             guard let spec else { continue }
             if round.label(spec.name) != nil { d.error(entry.location, "label '\(spec.name)' is declared twice") }
-            if ["batch", "reviewer", "item_id", "content_hash", "subject", "question", "answer", "source", "earlier_decisions", "decision", "reason"].contains(spec.name)
+            if ["batch", "reviewer", "item_id", "content_hash", "subject", "question", "answer", "source", "earlier_decisions", "decision", "reason", "comment"].contains(spec.name)
                 || spec.name.hasPrefix("choice_") || spec.name.hasPrefix("revised_") {
                 d.error(entry.location, "'\(spec.name)' names a column of batch files; choose another label name")
             }
