@@ -65,7 +65,7 @@ let package = Package(
         .target(
             name: "ReviewServer",
             dependencies: [
-                "DatasetCore", "ReviewStore",
+                "DatasetCore", "ReviewStore", "Statistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Ink", package: "Ink"),

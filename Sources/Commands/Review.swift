@@ -255,10 +255,11 @@ extension BuildDataset.Review {
             let rows = try reviewing { try store.agreement(round: round, plan: spec.review) }
             if output.json { return try printJSON(rows) }
             func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
-            print("variable\tscope\titems\talpha_nominal\talpha_ordinal\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
+            print("variable\tscope\titems\talpha_nominal [95% interval]\talpha_ordinal\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
             for row in rows {
                 let pairs = row.cohen.map { "\($0.reviewers.joined(separator: "/")) \(format($0.kappa)) (\($0.items))" }.joined(separator: ", ")
-                print("\(row.variable)\t\(row.scope)\t\(row.items)\t\(format(row.alphaNominal))\t\(row.alphaOrdinal == nil ? "-" : format(row.alphaOrdinal))\t"
+                let interval = row.alphaNominalInterval.map { " [\(format($0[0])), \(format($0[1]))]" } ?? ""
+                print("\(row.variable)\t\(row.scope)\t\(row.items)\t\(format(row.alphaNominal))\(interval)\t\(row.alphaOrdinal == nil ? "-" : format(row.alphaOrdinal))\t"
                       + "\(format(row.fleissKappa)) (\(row.fleissItems))\t\(pairs.isEmpty ? "-" : pairs)")
             }
         }

@@ -1,5 +1,6 @@
 import DatasetCore
 import ReviewStore
+import Statistics
 import Foundation
 import Ink
 import Mustache
@@ -109,10 +110,8 @@ enum Pages {
                     "rejected": status.rejected, "disputed": status.disputed, "votesDone": status.votesDone,
                     "votesExpected": status.votesExpected,
                     "reviewers": status.reviewers.map { ["id": $0.reviewer, "decided": $0.decided, "assigned": $0.assigned] },
-                    "agreement": round.agreement.map { variable -> [String: Any] in
-                        ["variable": variable.variable, "scope": variable.scope, "items": variable.items,
-                         "fleiss": format(variable.fleissKappa), "alpha": format(variable.alphaNominal)]
-                    }]
+                    "agreement": round.agreement.filter { $0.scope == "all" }.map(agreementRow),
+                    "bySubject": round.agreement.filter { $0.scope != "all" }.map(agreementRow)]
         }
         return render("dashboard", ["name": page.reviewer.name, "batches": batches, "noBatches": batches.isEmpty,
                                     "rounds": rounds, "curator": page.reviewer.role == .curator],
@@ -245,7 +244,18 @@ enum Pages {
         return MarkdownParser().html(from: escaped)
     }
 
-    static func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "—" }
+    /// Three decimals; a negative zero is shown as zero.
+    static func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0 == 0 ? 0 : $0) } ?? "—" }
+
+    /// One row of a curator's agreement table, with the interval and what alpha means.
+    static func agreementRow(_ variable: VariableAgreement) -> [String: Any] {
+        var row: [String: Any] = ["variable": variable.variable, "scope": variable.scope.replacingOccurrences(of: "subject=", with: ""),
+                                  "items": variable.items, "fleiss": format(variable.fleissKappa), "fleissItems": variable.fleissItems,
+                                  "alpha": format(variable.alphaNominal)]
+        if let interval = variable.alphaNominalInterval { row["interval"] = "[\(format(interval[0])), \(format(interval[1]))]" }
+        row["reading"] = variable.alphaNominal.map(Agreement.alphaReading) ?? "too few items with two or more votes"
+        return row
+    }
 
     static let templates: [String: String] = [
         "layout": """
@@ -300,8 +310,14 @@ enum Pages {
         <h3>{{name}}{{#closed}} (closed){{/closed}}</h3>
         <p>{{items}} items: {{approved}} approved, {{rejected}} rejected, {{disputed}} disputed; votes {{votesDone}}/{{votesExpected}}</p>
         <ul>{{#reviewers}}<li>{{id}}: {{decided}}/{{assigned}}</li>{{/reviewers}}</ul>
-        <table><thead><tr><th>Variable</th><th>Scope</th><th>Items</th><th>Fleiss κ</th><th>Krippendorff α</th></tr></thead>
-        <tbody>{{#agreement}}<tr><td>{{variable}}</td><td>{{scope}}</td><td>{{items}}</td><td>{{fleiss}}</td><td>{{alpha}}</td></tr>{{/agreement}}</tbody></table>
+        <table class="agreement"><caption>Agreement between reviewers, over items with two or more votes</caption>
+        <thead><tr><th scope="col">Question</th><th scope="col">Items</th><th scope="col">Krippendorff α [95% interval]</th><th scope="col">Reading</th><th scope="col">Fleiss κ (items)</th></tr></thead>
+        <tbody>{{#agreement}}<tr><th scope="row">{{variable}}</th><td>{{items}}</td><td>{{alpha}} {{interval}}</td><td>{{reading}}</td><td>{{fleiss}} ({{fleissItems}})</td></tr>{{/agreement}}</tbody></table>
+        <p class="meta">α: 1 is perfect agreement, 0 what chance gives; at least 0.800 is reliable, at least 0.667 good enough for tentative conclusions (Krippendorff). The interval comes from 1,000 resamples of the items. — : too few items to measure.</p>
+        <details><summary>By subject</summary>
+        <table><thead><tr><th scope="col">Question</th><th scope="col">Subject</th><th scope="col">Items</th><th scope="col">Krippendorff α</th><th scope="col">Reading</th></tr></thead>
+        <tbody>{{#bySubject}}<tr><th scope="row">{{variable}}</th><td>{{scope}}</td><td>{{items}}</td><td>{{alpha}}</td><td>{{reading}}</td></tr>{{/bySubject}}</tbody></table>
+        </details>
         </section>
         {{/rounds}}
         {{/curator}}

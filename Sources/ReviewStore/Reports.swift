@@ -42,6 +42,9 @@ public struct VariableAgreement: Sendable, Codable {
     /// Items with at least two votes: what alpha is computed on.
     public var items: Int
     public var alphaNominal: Double?
+    /// The 95% percentile bootstrap interval of the nominal alpha (1,000 draws of items, seeded
+    /// by the round and variable); for the `all` scope.
+    public var alphaNominalInterval: [Double]?
     public var alphaOrdinal: Double?
     public var fleissKappa: Double?
     /// Items with exactly the round's number of votes: what Fleiss' kappa is computed on.
@@ -165,7 +168,14 @@ extension ReviewStore {
                 cohen.append(.init(reviewers: [a, b], kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa, items: both.count))
             }
         }
-        return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal, alphaOrdinal: ordinal,
+        var interval: [Double]?
+        if scope == "all", nominal != nil {
+            // Seeded by what is measured, so that the same votes always give the same interval.
+            var generator = SplitMix64(seed: 0, label: "agreement\u{1F}\(variable)")
+            interval = Agreement.krippendorffAlphaInterval(matrix, level: .nominal, using: &generator).map { [$0.low, $0.high] }
+        }
+        return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal,
+                                 alphaNominalInterval: interval, alphaOrdinal: ordinal,
                                  fleissKappa: raters >= 2 ? Agreement.fleissKappa(counts: counts)?.kappa : nil,
                                  fleissItems: raters >= 2 ? complete.count : 0, cohen: cohen)
     }

@@ -185,4 +185,34 @@ public enum Agreement {
         guard expected > 0 else { return nil }
         return 1 - observed / expected
     }
+
+    /// A percentile bootstrap interval of Krippendorff's alpha: the units (columns) are drawn with
+    /// replacement `replicates` times and alpha computed on each draw; the interval holds the
+    /// middle `confidence` share of those alphas. Resampling whole units keeps each unit's votes
+    /// together, as the data were collected. Nil when fewer than half the draws give an alpha.
+    public static func krippendorffAlphaInterval<Value: Hashable & Comparable>(
+        _ data: [[Value?]], level: Level, replicates: Int = 1000, confidence: Double = 0.95,
+        using generator: inout some RandomNumberGenerator
+    ) -> (low: Double, high: Double)? {
+        let unitCount = data.map(\.count).max() ?? 0
+        guard unitCount > 1, replicates > 0 else { return nil }
+        let rows = data.map { row in row + Array(repeating: nil, count: unitCount - row.count) }
+        var alphas: [Double] = []
+        alphas.reserveCapacity(replicates)
+        for _ in 0..<replicates {
+            let draw = (0..<unitCount).map { _ in Int.random(in: 0..<unitCount, using: &generator) }
+            if let alpha = krippendorffAlpha(rows.map { row in draw.map { row[$0] } }, level: level) { alphas.append(alpha) }
+        }
+        guard alphas.count * 2 >= replicates else { return nil }
+        alphas.sort()
+        let tail = (1 - confidence) / 2
+        func quantile(_ p: Double) -> Double { alphas[min(alphas.count - 1, max(0, Int((p * Double(alphas.count - 1)).rounded())))] }
+        return (quantile(tail), quantile(1 - tail))
+    }
+
+    /// Krippendorff's (2004) reading of alpha: at least 0.800 reliable, at least 0.667 enough for
+    /// tentative conclusions, below that not reliable.
+    public static func alphaReading(_ alpha: Double) -> String {
+        alpha >= 0.8 ? "reliable" : alpha >= 0.667 ? "tentative: good enough for tentative conclusions only" : "not reliable"
+    }
 }

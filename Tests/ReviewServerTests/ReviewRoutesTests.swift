@@ -455,7 +455,10 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             // The curator sees progress and agreement.
             let curator = try await fixture.signIn("cur", client)
             let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: curator.cookie).body)
-            #expect(home.contains("<h2>Rounds</h2>") && home.contains("Krippendorff α"))
+            #expect(home.contains("<h2>Rounds</h2>") && home.contains("Krippendorff α [95% interval]"))
+            // kim approved and lee rejected every item: α = 1 − 1/0.6, the same in every resample, read as not reliable.
+            #expect(home.contains("<th scope=\"row\">decision</th><td>3</td><td>-0.667 [-0.667, -0.667]</td><td>not reliable</td>"))
+            #expect(!home.contains("-0.000"))
         }
         let report = try fixture.store.close("check", plan: fixture.plan, actor: "cur")
         #expect(report.disputed.count == 2, "the two items the lead has not settled yet")

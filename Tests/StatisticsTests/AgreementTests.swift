@@ -109,6 +109,30 @@ func matches(_ value: Double, _ published: Double, decimals: Int) -> Bool {
         #expect(!matches(alphabetical, 0.815, decimals: 3))
     }
 
+    /// A seeded generator for repeatable draws (xorshift64*).
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state ^= state >> 12; state ^= state << 25; state ^= state >> 27
+            return state &* 2_685_821_657_736_338_717
+        }
+    }
+
+    @Test func theBootstrapIntervalOfAlphaHoldsItAndNarrowsWithMoreItems() throws {
+        let vector = try AgreementVectors.load().krippendorff_alpha[0]
+        var generator = SeededGenerator(state: 42)
+        let interval = try #require(Agreement.krippendorffAlphaInterval(vector.data, level: .nominal, using: &generator))
+        #expect(interval.low < 0.743 && 0.743 < interval.high && interval.high <= 1)
+        var again = SeededGenerator(state: 42)
+        #expect(Agreement.krippendorffAlphaInterval(vector.data, level: .nominal, using: &again)! == interval)
+        // The same units ten times over: the same alpha, a much narrower interval.
+        let larger = vector.data.map { row in Array(repeating: row, count: 10).flatMap { $0 } }
+        #expect(matches(try #require(Agreement.krippendorffAlpha(larger, level: .nominal)), 0.743, decimals: 2))
+        let narrower = try #require(Agreement.krippendorffAlphaInterval(larger, level: .nominal, using: &generator))
+        #expect(narrower.high - narrower.low < (interval.high - interval.low) / 2)
+        #expect(Agreement.alphaReading(0.81) == "reliable" && Agreement.alphaReading(0.7).hasPrefix("tentative") && Agreement.alphaReading(0.2) == "not reliable")
+    }
+
     @Test func perfectAgreementIsOneAndNoVariationIsUndefined() {
         #expect(Agreement.krippendorffAlpha([[1, 2, 1], [1, 2, 1]] as [[Int?]], level: .nominal) == 1)
         #expect(Agreement.krippendorffAlpha([[1, 1], [1, 1]] as [[Int?]], level: .nominal) == nil)
