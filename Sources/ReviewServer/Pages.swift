@@ -43,6 +43,39 @@ public struct DashboardPage: Sendable {
 public struct BatchPage: Sendable {
     public struct Row: Sendable {
         var position: Int, id: String, question: String, decided: Bool, shown: Bool
+        var subject: String
+        /// The item carries a flag from validation (a long answer, say) for the reviewer to look at.
+        var flagged: Bool
+    }
+
+    /// Which rows a reviewer asked to see: by state, subject and text.
+    public struct Filter: Sendable, Equatable {
+        public enum State: String, Sendable, CaseIterable { case all, undecided, decided, flagged }
+        public var state: State = .all
+        public var subject: String?
+        public var text: String?
+
+        public init(state: State = .all, subject: String? = nil, text: String? = nil) {
+            self.state = state
+            self.subject = subject.flatMap { $0.isEmpty ? nil : $0 }
+            self.text = text.flatMap { $0.trimmingCharacters(in: .whitespaces).isEmpty ? nil : $0.trimmingCharacters(in: .whitespaces) }
+        }
+
+        static func searchKey(_ text: String) -> String { text.comparisonKey.replacingOccurrences(of: " ", with: "") }
+
+        func admits(_ row: Row) -> Bool {
+            switch state {
+            case .all: break
+            case .undecided: if row.decided { return false }
+            case .decided: if !row.decided { return false }
+            case .flagged: if !row.flagged { return false }
+            }
+            if let subject, row.subject != subject { return false }
+            // Compared as the tool compares text (width, case and punctuation folded), and with no
+            // spaces at all: Korean spacing varies from writer to writer.
+            if let text, !Self.searchKey(row.question).contains(Self.searchKey(text)) { return false }
+            return true
+        }
     }
 
     var batch: BatchSummary
@@ -118,13 +151,19 @@ enum Pages {
                       title: "Your batches", session: session)
     }
 
-    static func batch(_ page: BatchPage, session: ReviewSession) -> String {
-        let rows = page.rows.map { row -> [String: Any] in
+    static func batch(_ page: BatchPage, session: ReviewSession, filter: BatchPage.Filter = .init()) -> String {
+        let shown = page.rows.filter(filter.admits)
+        let subjects = Array(Set(page.rows.map(\.subject))).sorted().map { ["subject": $0, "selected": $0 == filter.subject] }
+        let states = BatchPage.Filter.State.allCases.map { ["state": $0.rawValue, "selected": $0 == filter.state] }
+        let rows = shown.map { row -> [String: Any] in
             // No key of a row may shadow the batch's: a row's links are the batch's.
-            ["position": row.position, "item": row.id, "question": row.question, "decided": row.decided, "shown": row.shown]
+            ["position": row.position, "item": row.id, "question": row.question, "decided": row.decided, "shown": row.shown,
+             "flagged": row.flagged]
         }
         let firstOpen = page.rows.first { !$0.decided }?.position ?? 1
-        return render("batch", ["guidelines": guidelinesHTML(page.round) ?? false, "batch": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
+        return render("batch", ["subjects": subjects, "states": states, "text": filter.text ?? "", "filtered": filter != .init(),
+                                "shownCount": shown.count, "total": page.rows.count,
+                                "guidelines": guidelinesHTML(page.round) ?? false, "batch": page.batch.id, "round": page.round.name, "kind": page.batch.kind.rawValue, "rows": rows,
                                 "canApproveRest": page.canApproveRest, "start": firstOpen, "csrf": session.csrfToken,
                                 "remaining": page.rows.filter { !$0.decided }.count],
                       title: "Batch \(page.batch.id)", session: session)
@@ -326,9 +365,16 @@ enum Pages {
         <h1>Batch {{batch}}</h1>
         {{#guidelines}}<section class="guidelines" id="guidelines"><h2>Guidelines for round {{round}}</h2>{{{guidelines}}}</section>{{/guidelines}}
         <p>Round {{round}} ({{kind}}); {{remaining}} left to decide. <a href="/batches/{{batch}}/items/{{start}}" id="start">Start</a></p>
+        <form method="get" action="/batches/{{batch}}" class="filters" role="search">
+          <label>Show <select name="show">{{#states}}<option value="{{state}}"{{#selected}} selected{{/selected}}>{{state}}</option>{{/states}}</select></label>
+          <label>Subject <select name="subject"><option value="">any</option>{{#subjects}}<option value="{{subject}}"{{#selected}} selected{{/selected}}>{{subject}}</option>{{/subjects}}</select></label>
+          <label>Text <input type="search" name="q" value="{{text}}"></label>
+          <button>Filter</button>
+        </form>
+        {{#filtered}}<p class="meta" role="status">{{shownCount}} of {{total}} items. <a href="/batches/{{batch}}">Show all</a></p>{{/filtered}}
         <ol class="rows">
         {{#rows}}
-        <li class="{{#decided}}decided{{/decided}}{{^decided}}{{#shown}}shown{{/shown}}{{/decided}}"><a href="/batches/{{batch}}/items/{{position}}">{{question}}</a>{{#decided}} ✓{{/decided}}</li>
+        <li value="{{position}}" class="{{#decided}}decided{{/decided}}{{^decided}}{{#shown}}shown{{/shown}}{{/decided}}"><a href="/batches/{{batch}}/items/{{position}}">{{question}}</a>{{#decided}} ✓{{/decided}}{{#flagged}} <span class="badge">flagged</span>{{/flagged}}</li>
         {{/rows}}
         </ol>
         {{#canApproveRest}}

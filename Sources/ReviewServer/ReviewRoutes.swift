@@ -39,8 +39,12 @@ public struct ReviewRoutes: Sendable {
         }
         router.get("/batches/:batch") { request, context in
             let batch = try context.parameters.require("batch")
+            // A GET form's query is encoded as a form body is ('+' for a space).
+            let query = FormFields(request.uri.query ?? "")
+            let filter = BatchPage.Filter(state: query["show"].flatMap(BatchPage.Filter.State.init(rawValue:)) ?? .all,
+                                          subject: query["subject"], text: query["q"])
             return try await withSession(request) { session, _ in
-                Self.html(Pages.batch(try await service.batchPage(batch, for: session.reviewer), session: session))
+                Self.html(Pages.batch(try await service.batchPage(batch, for: session.reviewer), session: session, filter: filter))
             }
         }
         // One parameter name per path segment (the router's tree needs it): a position here, an item id below.
@@ -48,7 +52,7 @@ public struct ReviewRoutes: Sendable {
             let batch = try context.parameters.require("batch")
             let position = try context.parameters.require("item", as: Int.self)
             // `saved` names the decision just stored, for a short confirmation.
-            let saved = request.uri.queryParameters["saved"].map(String.init).flatMap(ReviewDecision.init(rawValue:))
+            let saved = FormFields(request.uri.query ?? "")["saved"].flatMap(ReviewDecision.init(rawValue:))
             return try await withSession(request) { session, _ in
                 Self.html(Pages.item(try await service.itemPage(batch, position: position, for: session.reviewer), session: session,
                                      saved: saved))

@@ -71,7 +71,8 @@ public actor ReviewService {
         let viewed = try store.viewedItems(reviewer: reviewer.id, batch: batchID)
         let rows = members.enumerated().map { index, member in
             BatchPage.Row(position: index + 1, id: member.item.id, question: member.item.question,
-                          decided: decided.contains(member.item.id), shown: viewed.contains(member.item.id))
+                          decided: decided.contains(member.item.id), shown: viewed.contains(member.item.id),
+                          subject: member.item.subject, flagged: !member.item.flags.filter { $0 != "revised" }.isEmpty)
         }
         let open = rows.filter { !$0.decided }
         return BatchPage(batch: batch, round: round, rows: rows,

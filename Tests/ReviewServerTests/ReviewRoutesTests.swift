@@ -419,6 +419,39 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         #expect(try fixture.store.verifyAudit().isEmpty)
     }
 
+    @Test func aReviewerFiltersTheirBatchByStateSubjectAndText() async throws {
+        // Batches are made per subject: the flagged item is a history item too.
+        var flagged = Item(id: "ck-9", task: .commonKnowledge, subject: "history", language: "ko", question: "‘훈민정음’을  만든 왕은?",
+                           choices: ["세종", "태조", "세조", "정조"], answer: "A", choicesOrdered: false,
+                           source: ItemSource(kind: "authored", sourceID: "s", document: "items.xml", element: "q9", license: nil, revision: "r"))
+        flagged.flags = ["answer_longest"]
+        let fixture = try ServerFixture(items: 3, more: [flagged])
+        defer { fixture.remove() }
+        let batch = try fixture.batch
+        try await Application(router: try fixture.routes().router()).test(.router) { client in
+            let kim = try await fixture.signIn("kim", client)
+            let (headers, body) = form([("csrf", kim.csrf), ("content_hash", fixture.items[0].contentHash), ("decision", "approve"),
+                                        ("label.time_sensitive", "false")], cookie: kim.cookie)
+            _ = try await client.execute(uri: "/batches/\(batch)/items/ck-0/decision", method: .post, headers: headers, body: body)
+            func rows(_ query: String) async throws -> [String] {
+                let page = String(buffer: try await client.execute(uri: "/batches/\(batch)?\(query)", method: .get, headers: kim.cookie).body)
+                return page.matches(of: /<li value="([0-9]+)"/).map { String($0.1) }
+            }
+            let position = { (id: String) in String(fixture.items.firstIndex { $0.id == id }! + 1) }
+            #expect(try await rows("show=all").count == 4)
+            #expect(try await rows("show=decided") == [position("ck-0")])
+            #expect(try await rows("show=undecided").count == 3)
+            #expect(try await rows("show=flagged") == [position("ck-9")])
+            #expect(try await rows("subject=history").count == 4)
+            #expect(try await rows("subject=law").isEmpty)
+            // Text is matched as the tool compares it: quotes, spacing and width folded; '+' is a space.
+            #expect(try await rows("q=%ED%9B%88%EB%AF%BC%EC%A0%95%EC%9D%8C%EC%9D%84+%EB%A7%8C%EB%93%A0") == [position("ck-9")])
+            #expect(try await rows("q=%EC%A1%B0%EC%84%A0%EC%9D%84+%EC%84%B8%EC%9A%B4&show=undecided").count == 2)
+            let page = String(buffer: try await client.execute(uri: "/batches/\(batch)?show=flagged", method: .get, headers: kim.cookie).body)
+            #expect(page.contains("1 of 4 items.") && page.contains("<option value=\"flagged\" selected>"))
+        }
+    }
+
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
         let fixture = try ServerFixture()
         defer { fixture.remove() }
