@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         // The review page's load benchmark and the browser tests' WebDriver calls: Foundation's
         // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
         // connection pool is not configurable. Already a dependency of HummingbirdTesting.
@@ -67,8 +68,12 @@ let package = Package(
             dependencies: [
                 "DatasetCore", "ReviewStore", "Statistics",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The connection limit and idle timeout are HummingbirdCore's and NIO's types.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Ink", package: "Ink"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -77,6 +82,7 @@ let package = Package(
             dependencies: [
                 "DatasetCore", "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcoming
         ),
@@ -101,7 +107,7 @@ let package = Package(
         .testTarget(name: "ReviewServerTests", dependencies: [
             "DatasetCore", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "SurveyIngestTests", dependencies: ["DatasetCore", "SurveyIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextbookIngestTests", dependencies: ["DatasetCore", "TextbookIngest"], resources: [.copy("Fixtures")]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import Foundation
 import DatasetCore
 import Pipeline
@@ -361,9 +362,14 @@ extension BuildDataset.Review {
         var publicURL: String?
         @Flag(help: "Leave the Secure attribute off the session cookie (for a plain-HTTP address other than loopback).")
         var insecureCookies = false
+        @Option(help: ArgumentHelp("Seconds after which an idle connection is closed.", valueName: "seconds")) var idleSeconds: Int = 60
+        @Option(help: ArgumentHelp("Connections served at once; more wait until one closes.", valueName: "count")) var maxConnections: Int = 256
+        @Flag(help: "Log no line per request on standard error.") var noAccessLog = false
 
         func validate() throws {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535, not \(port)") }
+            guard idleSeconds >= 1 else { throw ValidationError("--idle-seconds must be at least 1, not \(idleSeconds)") }
+            guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1, not \(maxConnections)") }
             if let publicURL { try SignInLinkOptions.checkAddress(publicURL, option: "--public-url") }
             guard sessionHours > 0 else { throw ValidationError("--session-hours must be above 0, not \(sessionHours)") }
         }
@@ -379,7 +385,13 @@ extension BuildDataset.Review {
                                   sessionLifetime: sessionHours * 3600)
             }
             let host = host, publicURL = publicURL, databaseURL = layout.reviewDatabase
-            try await ReviewRoutes(service: service, secureCookies: !insecureCookies).run(host: host, port: port) { port in
+            var accessLog: Logger?
+            if !noAccessLog {
+                // Access lines go to standard error; standard output carries only the address line.
+                accessLog = Logger(label: "review.access") { StreamLogHandler.standardError(label: $0) }
+            }
+            let routes = ReviewRoutes(service: service, secureCookies: !insecureCookies, accessLog: accessLog)
+            try await routes.run(host: host, port: port, idleTimeout: .seconds(idleSeconds), maxConnections: maxConnections) { port in
                 // Sign-in links printed from now on point here.
                 let address = publicURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)"
                 do { try ReviewStore(url: databaseURL).setReviewPageAddress(address) } catch {

@@ -1,6 +1,9 @@
 public import Hummingbird
+import HummingbirdCore
+import NIOCore
 import DatasetCore
 import Foundation
+public import Logging
 import ReviewStore
 
 /// The review page's routes. Every request but the sign-in link and the static files needs a
@@ -11,15 +14,19 @@ public struct ReviewRoutes: Sendable {
     /// Mark the session cookie Secure (browsers keep Secure cookies of http://127.0.0.1 and
     /// http://localhost, which count as secure origins).
     public let secureCookies: Bool
+    /// Where each request is logged (method, path with sign-in tokens hidden, status, time); nil for none.
+    public let accessLog: Logger?
     static let cookieName = "bd_session"
 
-    public init(service: ReviewService, secureCookies: Bool = true) {
+    public init(service: ReviewService, secureCookies: Bool = true, accessLog: Logger? = nil) {
         self.service = service
         self.secureCookies = secureCookies
+        self.accessLog = accessLog
     }
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if let accessLog { router.add(middleware: AccessLog(logger: accessLog)) }
         router.get("/static/app.css") { _, _ in Self.text(Pages.css, type: "text/css; charset=utf-8") }
         router.get("/static/app.js") { _, _ in Self.text(Pages.script, type: "text/javascript; charset=utf-8") }
         router.get("/sign-in/:token") { request, context in try await signIn(request, context) }
@@ -86,9 +93,15 @@ public struct ReviewRoutes: Sendable {
 
     /// Serves the page on `host`:`port` (0 picks a free port) until the process is told to stop
     /// (SIGINT or SIGTERM end it gracefully); `onRunning` gets the port it listens on.
-    public func run(host: String, port: Int, onRunning: @escaping @Sendable (Int) async -> Void) async throws {
-        let app = Application(router: router(),
-                              configuration: .init(address: .hostname(host, port: port), serverName: "build-dataset review"),
+    /// A connection idle this long is closed, and at most `maxConnections` are open at once
+    /// (later ones wait in the listen backlog), so that idle or flooding clients cannot hold
+    /// the server.
+    public func run(host: String, port: Int, idleTimeout: Duration = .seconds(60), maxConnections: Int = 256,
+                    onRunning: @escaping @Sendable (Int) async -> Void) async throws {
+        let idle = TimeAmount.nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000 + idleTimeout.components.attoseconds / 1_000_000_000)
+        let app = Application(router: router(), server: .http1(configuration: .init(idleTimeout: idle)),
+                              configuration: .init(address: .hostname(host, port: port), serverName: "build-dataset review",
+                                                   availableConnectionsDelegate: MaximumAvailableConnections(maxConnections)),
                               onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) })
         try await app.runService()
     }
@@ -168,5 +181,32 @@ public struct ReviewRoutes: Sendable {
         let (x, y) = (Array(a.utf8), Array(b.utf8))
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+}
+
+/// One line per request: method, path (a sign-in token replaced by `…`), status and milliseconds.
+struct AccessLog<Context: RequestContext>: RouterMiddleware {
+    let logger: Logger
+
+    static func redacted(_ path: String) -> String {
+        path.hasPrefix("/sign-in/") ? "/sign-in/…" : path
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let described = "\(request.method) \(Self.redacted(request.uri.path))"
+        func milliseconds() -> String {
+            let elapsed = ContinuousClock.now - start
+            return String(format: "%.1f", Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+        }
+        do {
+            let response = try await next(request, context)
+            logger.info("\(described) \(response.status.code) \(milliseconds()) ms")
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            logger.info("\(described) \(status) \(milliseconds()) ms")
+            throw error
+        }
     }
 }

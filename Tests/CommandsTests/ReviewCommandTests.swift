@@ -188,6 +188,9 @@ struct ReviewSession {
             (["review", "reviewers", "link", "kim", "--url", "127.0.0.1:8080"], "--url must be an http:// or https:// address"),
             (["review", "serve", "--port", "70000"], "--port must be between 0 and 65535, not 70000"),
             (["review", "serve", "--session-hours", "0"], "--session-hours must be above 0"),
+            (["review", "serve", "--idle-seconds", "0"], "--idle-seconds must be at least 1"),
+            (["review", "serve", "--max-connections", "0"], "--max-connections must be at least 1"),
+            (["review", "serve", "--public-url", "ftp://x"], "--public-url must be an http:// or https:// address"),
         ]
         try project.write("x", to: "votes.txt")
         for (arguments, message) in cases {

@@ -2,6 +2,7 @@ import DatasetCore
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Synchronization
 import Testing
 @testable import ReviewServer
@@ -450,6 +451,40 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let page = String(buffer: try await client.execute(uri: "/batches/\(batch)?show=flagged", method: .get, headers: kim.cookie).body)
             #expect(page.contains("1 of 4 items.") && page.contains("<option value=\"flagged\" selected>"))
         }
+    }
+
+    /// Keeps the messages logged to it.
+    final class LogLines: Sendable {
+        let lines = Mutex<[String]>([])
+    }
+
+    struct RecordingLogHandler: LogHandler {
+        let store: LogLines
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .info
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? { get { metadata[key] } set { metadata[key] = newValue } }
+        func log(level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            store.lines.withLock { $0.append(message.description) }
+        }
+    }
+
+    @Test func everyRequestIsLoggedWithoutTheSignInToken() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.remove() }
+        let lines = LogLines()
+        let handler = RecordingLogHandler(store: lines)
+        let logger = Logger(label: "test") { _ in handler }
+        let token = try fixture.store.issueSignInToken(reviewer: "kim")
+        let routes = ReviewRoutes(service: try ReviewService(databaseURL: fixture.url, plan: fixture.plan, passages: []), accessLog: logger)
+        try await Application(router: routes.router()).test(.router) { client in
+            _ = try await client.execute(uri: "/sign-in/\(token)", method: .get)
+            _ = try await client.execute(uri: "/batches/nowhere", method: .get)
+        }
+        let logged = lines.lines.withLock { $0 }
+        #expect(logged.count == 2)
+        #expect(logged.first?.hasPrefix("GET /sign-in/… 303 ") == true && logged.first?.hasSuffix(" ms") == true)
+        #expect(logged.last?.hasPrefix("GET /batches/nowhere 401 ") == true)
+        #expect(!logged.joined().contains(token))
     }
 
     @Test func aLeadSeesTheVotesOfADisagreementToSettle() async throws {
