@@ -3,7 +3,11 @@
 // exactly once; a double-clicked form must not store a second one. See README "Benchmarks".
 //
 //   swift run -c release review-benchmark [--reviewers 50] [--seconds 60] [--items-per-reviewer 400]
-//       [--batch-size 50] [--double-submit-every 20]
+//       [--batch-size 50] [--double-submit-every 20] [--reading-seconds 2-5] [--max-p99-ms 50]
+//
+// Without --reading-seconds the clients never pause (throughput: the server's capacity); with it,
+// each reviewer reads every card for a time drawn evenly from the range before deciding, as people
+// do, and the latencies are what a reviewer feels at that rate.
 import AsyncHTTPClient
 import BenchmarkSupport
 import DatasetCore
@@ -18,7 +22,15 @@ let duration = Double(option("--seconds", "60"))!
 let itemsPerReviewer = Int(option("--items-per-reviewer", "400"))!
 let batchSize = Int(option("--batch-size", "50"))!
 let doubleSubmitEvery = Int(option("--double-submit-every", "20"))!
+let readingSeconds: ClosedRange<Double>? = {
+    let text = option("--reading-seconds", "0")
+    let bounds = text.split(separator: "-").compactMap { Double($0) }
+    guard bounds.count == 2 || (bounds.count == 1 && bounds[0] > 0) else { return nil }
+    return bounds.count == 2 ? bounds[0]...bounds[1] : bounds[0]...bounds[0]
+}()
+let maxP99 = Double(option("--max-p99-ms", "0"))!
 precondition(reviewerCount > 0 && duration > 0 && itemsPerReviewer > 0 && batchSize > 0 && doubleSubmitEvery > 0)
+precondition(readingSeconds.map { $0.lowerBound >= 0 } ?? true, "--reading-seconds takes a range such as 2-5")
 
 // MARK: - A review database: reviewers, items, one open round with a required label
 
@@ -102,6 +114,7 @@ struct Load: Sendable {
 
     func review(as reviewer: String, token: String, batches: [String], until deadline: ContinuousClock.Instant) async -> Tally {
         var tally = Tally()
+        var generator = SplitMix64(seed: 7, label: reviewer)
         do {
             let (status, headers, _, _) = try await send("/sign-in/\(token)")
             guard status == .seeOther, let cookie = headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init) else {
@@ -123,6 +136,10 @@ struct Load: Sendable {
                     }
                     csrf = String(token.1)
                     let itemID = String(action.2)
+                    if let reading = readingSeconds {
+                        try await Task.sleep(for: .seconds(Double.random(in: reading, using: &generator)))
+                        guard ContinuousClock.now < deadline else { break }
+                    }
                     // Every tenth item is rejected with a reason in Korean; the rest approved with the label.
                     let number = tally.decided.count + 1
                     let fields = number % 10 == 0
@@ -163,7 +180,8 @@ struct Load: Sendable {
 
 let assigned = Dictionary(grouping: try store.batches(round: "check"), by: { $0.reviewers.first! }).mapValues { $0.map(\.id).sorted() }
 let tokens = try reviewers.map { try store.issueSignInToken(reviewer: $0) }
-print("server: \(origin); \(reviewerCount) reviewers deciding for \(Int(duration)) s")
+print("server: \(origin); \(reviewerCount) reviewers deciding for \(Int(duration)) s, "
+      + (readingSeconds.map { "reading each card for \($0.lowerBound.formatted())–\($0.upperBound.formatted()) s" } ?? "without pausing"))
 let runStart = ContinuousClock.now
 let deadline = runStart + .seconds(duration)
 func runReviewers(_ load: Load, _ work: [(reviewer: String, token: String, batches: [String])], until deadline: ContinuousClock.Instant) async -> [Tally] {
@@ -184,11 +202,15 @@ server.cancel()
 
 // MARK: - Report and check against the database
 
-func percentile(_ values: [Double], _ p: Double) -> String {
-    guard !values.isEmpty else { return "—" }
+/// The nearest-rank percentile, in milliseconds.
+func percentileMilliseconds(_ values: [Double], _ p: Double) -> Double? {
+    guard !values.isEmpty else { return nil }
     let sorted = values.sorted()
-    let rank = min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))
-    return String(format: "%.1f ms", sorted[rank] * 1000)
+    return sorted[min(sorted.count - 1, max(0, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1))] * 1000
+}
+
+func percentile(_ values: [Double], _ p: Double) -> String {
+    percentileMilliseconds(values, p).map { String(format: "%.1f ms", $0) } ?? "—"
 }
 
 let pages = tallies.flatMap(\.pageLatencies), posts = tallies.flatMap(\.decisionLatencies)
@@ -213,6 +235,9 @@ print("database: \(stored) decisions, \(distinct) distinct (item, reviewer); los
 for error in errors.prefix(10) { print("error: \(error)") }
 let finishedEarly = tallies.filter(\.finishedEarly).count
 if finishedEarly > 0 { print("note: \(finishedEarly) reviewers ran out of items before the time was up; give more with --items-per-reviewer") }
-let ok = errors.isEmpty && lost.isEmpty && stored == distinct && unexpected.isEmpty && stored == accepted.count
-print(ok ? "ok: no error, no lost or doubled decision" : "FAILED: \(errors.count) errors")
+let p99 = percentileMilliseconds(all, 99) ?? 0
+let fastEnough = maxP99 <= 0 || p99 <= maxP99
+if !fastEnough { print(String(format: "p99 %.1f ms is above --max-p99-ms %.0f", p99, maxP99)) }
+let ok = errors.isEmpty && lost.isEmpty && stored == distinct && unexpected.isEmpty && stored == accepted.count && fastEnough
+print(ok ? "ok: no error, no lost or doubled decision" + (maxP99 > 0 ? String(format: ", p99 %.1f ms", p99) : "") : "FAILED: \(errors.count) errors")
 exit(ok ? 0 : 1)
