@@ -116,6 +116,8 @@ struct Load: Sendable {
         var tally = Tally()
         var generator = SplitMix64(seed: 7, label: reviewer)
         do {
+            // Paced reviewers do not all arrive in the same instant either.
+            if let reading = readingSeconds { try await Task.sleep(for: .seconds(Double.random(in: 0...reading.upperBound, using: &generator))) }
             let (status, headers, _, _) = try await send("/sign-in/\(token)")
             guard status == .seeOther, let cookie = headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init) else {
                 tally.errors.append("\(reviewer) sign-in: \(status)")
