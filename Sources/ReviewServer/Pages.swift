@@ -171,6 +171,12 @@ enum Pages {
 
     /// The item's card. The form shows what `submitted` holds (a refused form keeps what was
     /// typed), else the reviewer's stored decision, else nothing chosen.
+    static func confirmApproveRest(_ page: BatchPage, open: [BatchPage.Row], session: ReviewSession) -> String {
+        render("confirm", ["batch": page.batch.id, "count": open.count, "csrf": session.csrfToken,
+                           "rows": open.map { ["position": $0.position, "question": $0.question] }],
+               title: "Approve \(open.count) items?", session: session)
+    }
+
     static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil, submitted: FormFields? = nil,
                      saved: ReviewDecision? = nil) -> String {
         let item = page.member.item
@@ -383,6 +389,18 @@ enum Pages {
           <button id="approve-rest">Approve the rest of this batch ({{remaining}})</button>
         </form>
         {{/canApproveRest}}
+        """,
+        "confirm": """
+        <h1>Approve the {{count}} items you have not decided in batch {{batch}}?</h1>
+        <p>Each is approved as it stands, with no label. You have seen every one of them.</p>
+        <ol class="rows">{{#rows}}<li value="{{position}}">{{question}}</li>{{/rows}}</ol>
+        <form method="post" action="/batches/{{batch}}/approve-rest">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <input type="hidden" name="confirm" value="yes">
+          <input type="hidden" name="count" value="{{count}}">
+          <button id="confirm-approve-rest">Approve these {{count}} items</button>
+          <a href="/batches/{{batch}}">Back to the batch</a>
+        </form>
         """,
         "item": """
         <nav class="pager">

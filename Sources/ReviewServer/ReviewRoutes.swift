@@ -83,8 +83,13 @@ public struct ReviewRoutes: Sendable {
         }
         router.post("/batches/:batch/approve-rest") { request, context in
             let batch = try context.parameters.require("batch")
-            return try await withSession(request, form: true) { session, _ in
-                _ = try await service.approveRest(batch, reviewer: session.reviewer)
+            return try await withSession(request, form: true) { session, form in
+                // First the reviewer sees what would be approved; the confirmation names how many.
+                guard form["confirm"] == "yes", let count = form["count"].flatMap(Int.init) else {
+                    let (page, open) = try await service.itemsToApprove(batch, reviewer: session.reviewer)
+                    return Self.html(Pages.confirmApproveRest(page, open: open, session: session))
+                }
+                _ = try await service.approveRest(batch, reviewer: session.reviewer, confirmed: count)
                 return Response.redirect(to: "/batches/\(batch)", type: .normal)
             }
         }

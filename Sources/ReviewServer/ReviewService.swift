@@ -153,7 +153,9 @@ public actor ReviewService {
 
     /// Approves every item of the batch the reviewer has not decided on, once every one of
     /// them has been shown; refused otherwise.
-    public func approveRest(_ batchID: String, reviewer: Reviewer) throws -> Int {
+    /// The items "approve the rest" would approve, for the reviewer to confirm; refused as
+    /// `approveRest` refuses.
+    public func itemsToApprove(_ batchID: String, reviewer: Reviewer) throws -> (page: BatchPage, open: [BatchPage.Row]) {
         let page = try batchPage(batchID, for: reviewer)
         let open = page.rows.filter { !$0.decided }
         guard page.canApproveRest else {
@@ -161,6 +163,16 @@ public actor ReviewService {
             throw AccessDenied(status: .conflict, reason: unseen > 0
                                ? "\(unseen) items of batch \(batchID) have not been shown yet"
                                : "this round cannot approve without labels or has nothing left to approve")
+        }
+        return (page, open)
+    }
+
+    /// Approves the reviewer's undecided items of a batch, once they confirmed `confirmed` of
+    /// them: when the batch changed since (another number is open now), nothing is approved.
+    public func approveRest(_ batchID: String, reviewer: Reviewer, confirmed: Int) throws -> Int {
+        let (_, open) = try itemsToApprove(batchID, reviewer: reviewer)
+        guard open.count == confirmed else {
+            throw AccessDenied(status: .conflict, reason: "\(open.count) items of batch \(batchID) are open now, not the \(confirmed) confirmed; look at the batch again")
         }
         let hashes = Dictionary(uniqueKeysWithValues: try current(batchID).map { ($0.itemID, $0.contentHash) })
         let votes = open.map { row in

@@ -241,7 +241,16 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             for position in 1...3 { _ = try await client.execute(uri: "/batches/\(batch)/items/\(position)", method: .get, headers: session.cookie) }
             #expect(String(buffer: try await client.execute(uri: "/batches/\(batch)", method: .get, headers: session.cookie).body)
                 .contains("Approve the rest of this batch (3)"))
-            let done = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: headers, body: body)
+            // The button asks first, naming how many and which.
+            let asked = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: headers, body: body)
+            #expect(asked.status == .ok && String(buffer: asked.body).contains("Approve the 3 items you have not decided in batch \(batch)?"))
+            #expect(String(buffer: asked.body).contains("조선을 세운 사람은 누구인가? 2"))
+            #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+            // A confirmation of another number (the batch changed meanwhile) approves nothing.
+            let (stale, staleBody) = form([("csrf", session.csrf), ("confirm", "yes"), ("count", "2")], cookie: session.cookie)
+            #expect(try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: stale, body: staleBody).status == .conflict)
+            let (confirmed, confirmedBody) = form([("csrf", session.csrf), ("confirm", "yes"), ("count", "3")], cookie: session.cookie)
+            let done = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: confirmed, body: confirmedBody)
             #expect(done.status == .seeOther)
         }
         #expect(try fixture.store.database.query("SELECT count(*) FROM decisions WHERE decision = 'approve'").first?.first?.integer == 3)
