@@ -134,7 +134,11 @@ public struct ReviewRoutes: Sendable {
         let described = "\(request.method) \(request.uri.path)"
         guard let id = request.cookies[Self.cookieName]?.value, let session = try await service.session(id) else {
             try await service.refuse(reviewer: nil, request: described, reason: "not signed in (no session, or it expired)")
-            return Self.html(Pages.message("Please sign in", "Open the sign-in link the curator gave you.", session: nil),
+            // A sign-in link works once: a reviewer whose session ended needs a new one.
+            return Self.html(Pages.message("Please sign in",
+                                           "You are not signed in, or your session has ended. A sign-in link works only once: "
+                                           + "if you have used yours, ask the curator for a new one "
+                                           + "(they run `build-dataset review reviewers link` with your id).", session: nil),
                              status: .unauthorized)
         }
         var fields = FormFields("")

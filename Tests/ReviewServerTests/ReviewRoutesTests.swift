@@ -119,7 +119,10 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             clock.withLock { $0 += 599 }
             #expect(try await client.execute(uri: "/", method: .get, headers: cookie).status == .ok)
             clock.withLock { $0 += 2 }
-            #expect(try await client.execute(uri: "/", method: .get, headers: cookie).status == .unauthorized)
+            let expired = try await client.execute(uri: "/", method: .get, headers: cookie)
+            #expect(expired.status == .unauthorized)
+            // The page says how to get back in: the used link will not work again.
+            #expect(String(buffer: expired.body).contains("A sign-in link works only once: if you have used yours, ask the curator for a new one"))
         }
         #expect(try fixture.refusals() == ["- GET /: not signed in (no session, or it expired)"])
     }
