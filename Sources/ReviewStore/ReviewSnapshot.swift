@@ -44,9 +44,9 @@ struct ReviewSnapshot {
     init(store: ReviewStore, plan: ReviewPlan, known: [String: (item: Item, contentHash: String)] = [:]) throws {
         self.plan = plan
         pool = try store.poolItems(known: known)
-        for row in try store.database.query("SELECT item_id, content_hash, revision_hash, round FROM decisions WHERE revision_hash IS NOT NULL") {
-            revisedFrom["\(row[0].text!)/\(row[2].text!)"] = (row[3].text!, row[1].text!)
-            revisedContents[row[0].text!, default: []].insert(row[2].text!)
+        for link in try store.revisionLinks() {
+            revisedFrom["\(link.itemID)/\(link.revision)"] = (link.round, link.base)
+            revisedContents[link.itemID, default: []].insert(link.revision)
         }
         for row in try store.database.query("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
             outcomes[Self.key(row[0].text!, row[1].text!, row[2].text!)] = RoundOutcome(

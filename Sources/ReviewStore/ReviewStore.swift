@@ -235,7 +235,9 @@ public final class ReviewStore {
                 try insertVersion(of: item, version: version, hash: hashes[index], record: record, author: item.source.author,
                                   revisedIn: nil, actor: actor, action: "item.registered")
             }
-            let revisions = try revisionLinks()
+            // For each revised version ("id/content hash"), the content its newest revision made.
+            var revisions: [String: String] = [:]
+            for link in try revisionLinks() { revisions["\(link.itemID)/\(link.base)"] = link.revision }
             var pool: [String: (source: String, current: String)] = [:]
             for (item, hash) in zip(items, hashes) where pool[item.id] == nil {
                 pool[item.id] = (hash, Self.current(of: item.id, from: hash, revisions: revisions))
@@ -262,13 +264,19 @@ public final class ReviewStore {
         }
     }
 
-    /// For each revised version ("id/content hash"), the content its newest revision made.
-    func revisionLinks() throws -> [String: String] {
-        var links: [String: String] = [:]
-        for row in try database.query("SELECT item_id, content_hash, revision_hash FROM decisions WHERE revision_hash IS NOT NULL ORDER BY seq") {
-            links["\(row[0].text!)/\(row[1].text!)"] = row[2].text!
+    /// One reviewer's revision: the content it was made from and the content it made.
+    struct RevisionLink {
+        var itemID: String
+        var base: String
+        var revision: String
+        var round: String
+    }
+
+    /// Every revision reviewers made, oldest first: the one place revision links are read.
+    func revisionLinks() throws -> [RevisionLink] {
+        try database.query("SELECT item_id, content_hash, revision_hash, round FROM decisions WHERE revision_hash IS NOT NULL ORDER BY seq").map {
+            RevisionLink(itemID: $0[0].text!, base: $0[1].text!, revision: $0[2].text!, round: $0[3].text!)
         }
-        return links
     }
 
     /// The content a candidate shows for an item whose raw content is `hash`: the end of the

@@ -163,6 +163,8 @@ extension ReviewStore {
             """, [.text(itemID), .text(contentHash)]) {
             decisions[row[0].text!, default: []].append((row[1].text!, row[2].text!, row[3].text!, row[4].text!))
         }
+        // Most cards have none: their versions are not read (each card is drawn on every request).
+        guard !decisions.isEmpty else { return [] }
         return try versions(of: itemID).compactMap { version in
             guard let taken = decisions[version.contentHash] else { return nil }
             return EarlierVersion(version: version.version, item: version.item, revisedIn: version.revisedIn, decisions: taken)
