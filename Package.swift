@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // The review page's load benchmark and the browser tests' WebDriver calls: Foundation's
         // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
         // connection pool is not configurable. Already a dependency of HummingbirdTesting.
@@ -32,7 +33,6 @@ let package = Package(
     targets: [
         // System libraries: each is imported by exactly one module.
         .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
-        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CSystemShims"),
         .target(name: "CMinHash"),
 
@@ -48,7 +48,9 @@ let package = Package(
         .target(name: "Statistics", swiftSettings: upcoming),
         .target(name: "SchemaValidation", swiftSettings: upcoming),
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
-        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "CSQLite"], swiftSettings: upcoming),
+        // GRDB links the system libsqlite3.
+        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: upcoming),
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
@@ -103,12 +105,14 @@ let package = Package(
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
         .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
-        .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore"]),
+        // Tests that edit the database by hand, as someone tampering with it would, open it with GRDB.
+        .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore", .product(name: "GRDB", package: "GRDB.swift")],
+                    resources: [.copy("Fixtures")]),
         .testTarget(name: "ReviewServerTests", dependencies: [
             "DatasetCore", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], exclude: ["Screenshots"]),
         .testTarget(name: "SurveyIngestTests", dependencies: ["DatasetCore", "SurveyIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "TextbookIngestTests", dependencies: ["DatasetCore", "TextbookIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ValidationTests", dependencies: ["DatasetCore", "Validation"]),
@@ -118,6 +122,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),
         .testTarget(name: "CommandsTests", dependencies: [
             "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
+            .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),

@@ -234,6 +234,9 @@ extension BuildDataset.Review {
                     print("  \(reviewer.reviewer): \(reviewer.decided)/\(reviewer.assigned) in \(reviewer.batches) batches")
                 }
             }
+            for request in try store.linkRequests() {
+                print("\(request.reviewer) asked for a new sign-in link at \(request.at): review reviewers link \(request.reviewer)")
+            }
         }
     }
 

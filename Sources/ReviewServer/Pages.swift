@@ -33,11 +33,31 @@ public struct DashboardPage: Sendable {
     public struct Round: Sendable {
         var status: RoundStatus
         var agreement: [VariableAgreement]
+        var disagreements: [Disagreement] = []
+    }
+
+    /// Items whose reviewers disagree in a round: on the decision, or on a label.
+    public struct Disagreement: Sendable {
+        var itemID: String, question: String, votes: String
     }
 
     var reviewer: Reviewer
     var batches: [Batch] = []
     var rounds: [Round] = []
+    /// Reviewers who asked for a new sign-in link, with when.
+    var linkRequests: [(reviewer: String, at: String)] = []
+}
+
+/// Everything decided on one item, for the curator and leads: each version's text and votes.
+public struct ItemOverviewPage: Sendable {
+    public struct Version: Sendable {
+        var version: Int, item: Item, current: Bool
+        var votes: [ReviewStore.DecisionEntry]
+        var comments: [(round: String, reviewer: String, text: String)]
+    }
+
+    var itemID: String
+    var versions: [Version]
 }
 
 public struct BatchPage: Sendable {
@@ -132,6 +152,25 @@ enum Pages {
         render("message", ["title": title, "text": text], title: title, session: session)
     }
 
+    /// For a request without a live session; with an ended one, the reviewer can ask for a new link.
+    static func signInNeeded(sessionEnded: Bool) -> String {
+        render("sign-in", ["sessionEnded": sessionEnded], title: "Please sign in", session: nil)
+    }
+
+    static func overview(_ page: ItemOverviewPage, session: ReviewSession) -> String {
+        let versions = page.versions.map { version -> [String: Any] in
+            ["version": version.version, "current": version.current, "question": version.item.question, "language": version.item.language,
+             "choices": version.item.choices.enumerated().map { ["letter": Item.letter($0.offset), "text": $0.element] },
+             "answer": version.item.answer ?? "—", "hasVotes": !version.votes.isEmpty,
+             "votes": version.votes.map { vote -> [String: Any] in
+                 ["round": vote.round, "reviewer": vote.reviewer, "decision": vote.decision, "reason": vote.reason ?? "",
+                  "labels": vote.labels.keys.sorted().map { "\($0): \(vote.labels[$0]!.joined(separator: ", "))" }.joined(separator: "; ")]
+             },
+             "comments": version.comments.map { ["round": $0.round, "reviewer": $0.reviewer, "text": $0.text] }]
+        }
+        return render("overview", ["id": page.itemID, "versions": versions], title: "Item \(page.itemID)", session: session)
+    }
+
     static func dashboard(_ page: DashboardPage, session: ReviewSession) -> String {
         let batches = page.batches.map { batch -> [String: Any] in
             ["id": batch.id, "round": batch.round, "kind": batch.kind, "items": batch.items, "decided": batch.decided,
@@ -144,10 +183,14 @@ enum Pages {
                     "votesExpected": status.votesExpected,
                     "reviewers": status.reviewers.map { ["id": $0.reviewer, "decided": $0.decided, "assigned": $0.assigned] },
                     "agreement": round.agreement.filter { $0.scope == "all" }.map(agreementRow),
+                    "disagreements": round.disagreements.map { ["id": $0.itemID, "question": $0.question, "votes": $0.votes] },
+                    "disagreementCount": round.disagreements.count, "hasDisagreements": !round.disagreements.isEmpty,
                     "bySubject": round.agreement.filter { $0.scope != "all" }.map(agreementRow)]
         }
         return render("dashboard", ["name": page.reviewer.name, "batches": batches, "noBatches": batches.isEmpty,
-                                    "rounds": rounds, "curator": page.reviewer.role == .curator],
+                                    "rounds": rounds, "curator": page.reviewer.role == .curator,
+                                    "linkRequests": page.linkRequests.map { ["reviewer": $0.reviewer, "at": $0.at] },
+                                    "hasLinkRequests": !page.linkRequests.isEmpty],
                       title: "Your batches", session: session)
     }
 
@@ -228,7 +271,7 @@ enum Pages {
             // A survey item's text is the questionnaire's: it is approved or rejected, never revised.
             "revise": page.round.decisions.contains(.revise) && item.task != .socialValue,
             "source": ["kind": item.source.kind, "document": item.source.document, "element": item.source.element,
-                       "license": item.source.license ?? "not stated", "author": item.source.author ?? ""],
+                       "license": item.source.license ?? "not stated", "author": item.source.author.flatMap { $0.isEmpty ? nil : $0 } ?? false],
             "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
             "adjudication": page.batch.kind != .review,
             "change": page.changedFrom.map { base -> [String: Any] in
@@ -305,7 +348,7 @@ enum Pages {
     static let templates: [String: String] = [
         "layout": """
         <!doctype html>
-        <html lang="ko">
+        <html lang="en">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -331,6 +374,33 @@ enum Pages {
         <h1>{{title}}</h1>
         <p>{{text}}</p>
         """,
+        "sign-in": """
+        <h1>Please sign in</h1>
+        <p>You are not signed in, or your session has ended. A sign-in link works only once: if you have used yours, you need a new one from the curator.</p>
+        <p id="draft-note" class="saved" role="status" hidden>The decision you were sending is kept in this browser. Sign in with your new link and it comes back, filled in, for you to send again.</p>
+        {{#sessionEnded}}
+        <form method="post" action="/link-request"><button id="ask-link">Ask the curator for a new sign-in link</button></form>
+        {{/sessionEnded}}
+        """,
+        "overview": """
+        <h1>Item <code>{{id}}</code></h1>
+        {{#versions}}
+        <section class="card" lang="{{language}}">
+          <p class="meta">Version {{version}}{{#current}} (current){{/current}}</p>
+          <h2 class="question">{{question}}</h2>
+          <ol class="choices">{{#choices}}<li><span class="letter">{{letter}}</span> {{text}}</li>{{/choices}}</ol>
+          <p class="meta">Answer: {{answer}}</p>
+          {{#hasVotes}}
+          <table lang="en"><caption>Votes</caption>
+          <thead><tr><th scope="col">Round</th><th scope="col">Reviewer</th><th scope="col">Decision</th><th scope="col">Labels</th><th scope="col">Reason</th></tr></thead>
+          <tbody>{{#votes}}<tr><td>{{round}}</td><td>{{reviewer}}</td><td>{{decision}}</td><td>{{labels}}</td><td lang="{{language}}">{{reason}}</td></tr>{{/votes}}</tbody>
+          </table>
+          {{/hasVotes}}
+          {{^hasVotes}}<p class="meta" lang="en">No votes on this version.</p>{{/hasVotes}}
+          <ul class="comments" lang="en">{{#comments}}<li>{{round}}, <strong>{{reviewer}}</strong>: <span lang="{{language}}">{{text}}</span></li>{{/comments}}</ul>
+        </section>
+        {{/versions}}
+        """,
         "dashboard": """
         <h1>Your batches</h1>
         {{#noBatches}}<p>No batches are assigned to you yet.</p>{{/noBatches}}
@@ -349,6 +419,11 @@ enum Pages {
         </table>
         {{/noBatches}}
         {{#curator}}
+        {{#hasLinkRequests}}
+        <section class="link-requests" id="link-requests"><h2>Reviewers asking for a new sign-in link</h2>
+        <ul>{{#linkRequests}}<li><strong>{{reviewer}}</strong>, asked {{at}}: <code>build-dataset review reviewers link {{reviewer}}</code></li>{{/linkRequests}}</ul>
+        </section>
+        {{/hasLinkRequests}}
         <h2>Rounds</h2>
         {{#rounds}}
         <section class="round">
@@ -362,6 +437,9 @@ enum Pages {
         <details><summary>By subject</summary>
         <table><thead><tr><th scope="col">Question</th><th scope="col">Subject</th><th scope="col">Items</th><th scope="col">Krippendorff α</th><th scope="col">Reading</th></tr></thead>
         <tbody>{{#bySubject}}<tr><th scope="row">{{variable}}</th><td>{{scope}}</td><td>{{items}}</td><td>{{alpha}}</td><td>{{reading}}</td></tr>{{/bySubject}}</tbody></table>
+        </details>
+        <details class="disagreements" id="disagreements-{{name}}"{{#hasDisagreements}} open{{/hasDisagreements}}><summary>{{disagreementCount}} items on which reviewers disagree</summary>
+        <ul>{{#disagreements}}<li><a href="/items/{{id}}">{{question}}</a> <span class="meta">{{votes}}</span></li>{{/disagreements}}</ul>
         </details>
         </section>
         {{/rounds}}
@@ -468,13 +546,13 @@ enum Pages {
             <textarea name="comment" id="comment" rows="2" lang="{{language}}">{{comment}}</textarea></label>
           <div class="actions">
             {{#approve}}<button name="decision" value="approve" id="approve">Approve (a)</button>{{/approve}}
-            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="ko" value="{{reason}}" aria-label="Reason for rejecting">
+            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="{{language}}" value="{{reason}}" aria-label="Reason for rejecting">
             <button name="decision" value="reject" id="reject">Reject (r)</button>{{/reject}}
           </div>
           {{#revise}}
           <details id="revise-panel"{{#reviseOpen}} open{{/reviseOpen}}><summary>Revise (e)</summary>
-            <label>Question <textarea name="question" id="revised-question" rows="3">{{revisedQuestion}}</textarea></label>
-            {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}"></label>{{/revisedChoices}}
+            <label>Question <textarea name="question" id="revised-question" rows="3" lang="{{language}}">{{revisedQuestion}}</textarea></label>
+            {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}" lang="{{language}}"></label>{{/revisedChoices}}
             <label>Answer <input type="text" name="answer" value="{{revisedAnswer}}" size="2"></label>
             <button name="decision" value="revise" id="revise">Save revision</button>
           </details>
@@ -485,13 +563,18 @@ enum Pages {
     ]
 
     static let css = """
-    :root { font-family: system-ui, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif; line-height: 1.5; }
+    /* CJK fallbacks after the system face: Korean first, then Japanese and Chinese faces. */
+    :root { font-family: system-ui, "Noto Sans KR", "Noto Sans CJK KR", "Source Han Sans KR", "Apple SD Gothic Neo", "Malgun Gothic",
+            "Noto Sans CJK JP", "Hiragino Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif; line-height: 1.5; }
     body { margin: 0 auto; max-width: 52rem; padding: 0 1rem 3rem; }
     :lang(ko) { word-break: keep-all; overflow-wrap: anywhere; }
-    header { display: flex; gap: 1rem; align-items: center; padding: .75rem 0; border-bottom: 1px solid #ccc; }
+    header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: center; padding: .75rem 0; border-bottom: 1px solid #ccc; }
+    a { color: #0b4f9c; } code { overflow-wrap: anywhere; }
+    :focus-visible { outline: 3px solid #0b4f9c; outline-offset: 2px; }
     header .home { font-weight: 600; margin-right: auto; }
     form.inline { display: inline; }
     table { border-collapse: collapse; width: 100%; } td, th { padding: .3rem .5rem; border-bottom: 1px solid #eee; text-align: left; }
+    td, th { overflow-wrap: normal; word-break: normal; }
     tr.done td { color: #666; }
     .card { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
     .question { font-size: 1.3rem; font-weight: 600; }
@@ -507,11 +590,63 @@ enum Pages {
     details label { display: block; margin: .4rem 0; } textarea, details input { width: 100%; font: inherit; }
     kbd { font-size: .75rem; border: 1px solid #bbb; border-radius: .2rem; padding: 0 .25rem; color: #555; }
     .error { color: #b00020; font-weight: 600; } .rows .decided { color: #666; } .rows .shown { font-style: italic; }
-    @media (max-width: 40rem) { body { padding: 0 .5rem 2rem; } .question { font-size: 1.15rem; } }
+    del { background: #fde2e1; color: #8a1c1c; } ins { background: #dcf5e3; color: #0f5323; }
+    .saved { background: #e6f4ea; border-left: 4px solid #1a7f37; padding: .3rem .6rem; }
+    @media (max-width: 40rem) {
+      body { padding: 0 .5rem 2rem; } .question { font-size: 1.15rem; }
+      table { display: block; overflow-x: auto; } .bar { width: 5rem; } .actions input { min-width: 0; }
+    }
     """
 
-    /// The keyboard: shortcuts act only when no text field has the focus.
+    /// The keyboard: shortcuts act only when no text field has the focus. And a decision being
+    /// sent is kept in the browser until the server has taken it, so that a session that ended
+    /// while the form was filled in costs the reviewer only signing in again.
     static let script = """
+    const draftKey = 'build-dataset:unsent';
+    const decideForm = document.getElementById('decide');
+    if (decideForm) {
+      decideForm.addEventListener('submit', (event) => {
+        const fields = [...new FormData(decideForm, event.submitter)].filter(([name]) => name !== 'csrf');
+        localStorage.setItem(draftKey, JSON.stringify({ action: decideForm.getAttribute('action'), page: location.pathname, fields }));
+      });
+    }
+    (() => {
+      const draft = JSON.parse(localStorage.getItem(draftKey) || 'null');
+      if (!draft) return;
+      // The server took it: the page it sends next says what was saved.
+      if (new URLSearchParams(location.search).has('saved')) { localStorage.removeItem(draftKey); return; }
+      const note = document.getElementById('draft-note');
+      if (note) { note.hidden = false; return; }
+      const main = document.querySelector('main');
+      const fields = new Map();
+      for (const [name, value] of draft.fields) fields.set(name, [...(fields.get(name) || []), value]);
+      if (decideForm && decideForm.getAttribute('action') === draft.action) {
+        // A refused form comes back filled in by the server; an item changed since is not refilled.
+        if (document.querySelector('.error')) return;
+        const hash = decideForm.elements['content_hash'];
+        if (!hash || (fields.get('content_hash') || [])[0] !== hash.value) { localStorage.removeItem(draftKey); return; }
+        for (const input of decideForm.elements) {
+          if (!input.name || input.type === 'hidden' || input.tagName === 'BUTTON') continue;
+          const values = fields.get(input.name) || [];
+          if (input.type === 'radio' || input.type === 'checkbox') input.checked = values.includes(input.value);
+          else if (values.length > 0) input.value = values[0];
+        }
+        const decision = (fields.get('decision') || [])[0];
+        if (decision === 'revise') { const panel = document.getElementById('revise-panel'); if (panel) panel.open = true; }
+        const restored = document.createElement('p');
+        restored.id = 'restored'; restored.className = 'saved'; restored.setAttribute('role', 'status');
+        restored.textContent = `Your unsent decision${decision ? ` (${decision})` : ''} is filled in again: check it and send it.`;
+        decideForm.before(restored);
+      } else if (main && draft.page && draft.page.startsWith('/batches/')) {
+        const resume = document.createElement('p');
+        resume.className = 'saved'; resume.setAttribute('role', 'status');
+        const link = document.createElement('a');
+        link.id = 'resume'; link.href = draft.page; link.textContent = 'Go back to it';
+        resume.append('You have a decision that was not sent. ', link);
+        main.prepend(resume);
+      }
+    })();
+
     document.addEventListener('keydown', (event) => {
       const target = event.target;
       const typing = target instanceof HTMLElement && (target.tagName === 'INPUT' && target.type === 'text' || target.tagName === 'TEXTAREA');

@@ -39,6 +39,25 @@ public struct ReviewRoutes: Sendable {
                 return response
             }
         }
+        // A reviewer whose session ended asks the curator for a new link; the ended session's
+        // cookie says who they are, so nobody can ask in another's name.
+        router.post("/link-request") { request, _ in
+            guard let id = request.cookies[Self.cookieName]?.value, let reviewer = try await service.requestNewLink(session: id) else {
+                try await service.refuse(reviewer: nil, request: "POST /link-request", reason: "no session, ended or live, to ask for")
+                return Self.html(Pages.message("We cannot tell who you are",
+                                               "This browser holds no session of yours. Ask the curator for a new sign-in link directly.",
+                                               session: nil), status: .unauthorized)
+            }
+            return Self.html(Pages.message("The curator has been asked",
+                                           "\(reviewer.name), the curator now sees that you need a new sign-in link and will send you one. "
+                                           + "What you had not sent is kept in this browser and comes back when you sign in.", session: nil))
+        }
+        router.get("/items/:item") { request, context in
+            let item = try context.parameters.require("item")
+            return try await withSession(request) { session, _ in
+                Self.html(Pages.overview(try await service.itemOverview(item, for: session.reviewer), session: session))
+            }
+        }
         router.get("/") { request, _ in
             try await withSession(request) { session, _ in
                 Self.html(Pages.dashboard(try await service.dashboard(for: session.reviewer), session: session))
@@ -135,11 +154,7 @@ public struct ReviewRoutes: Sendable {
         guard let id = request.cookies[Self.cookieName]?.value, let session = try await service.session(id) else {
             try await service.refuse(reviewer: nil, request: described, reason: "not signed in (no session, or it expired)")
             // A sign-in link works once: a reviewer whose session ended needs a new one.
-            return Self.html(Pages.message("Please sign in",
-                                           "You are not signed in, or your session has ended. A sign-in link works only once: "
-                                           + "if you have used yours, ask the curator for a new one "
-                                           + "(they run `build-dataset review reviewers link` with your id).", session: nil),
-                             status: .unauthorized)
+            return Self.html(Pages.signInNeeded(sessionEnded: request.cookies[Self.cookieName] != nil), status: .unauthorized)
         }
         var fields = FormFields("")
         if form {

@@ -10,9 +10,15 @@ public struct AccessDenied: Error, Sendable, Equatable {
 }
 
 /// What the review page does, over the same review database as the command line. An actor:
-/// requests arrive concurrently, the database connection is used by one at a time, and each
-/// write is one SQLite transaction, so the command line can import batch files meanwhile.
+/// requests arrive concurrently, the store is used by one at a time, and each write is one
+/// SQLite transaction, so the command line can import batch files meanwhile.
 public actor ReviewService {
+    /// The actor runs on a queue of its own, not on Swift's shared threads: a store call may
+    /// wait up to the busy timeout for another process's write lock, and must not hold one of
+    /// the few threads every request's task needs while it does.
+    private let executor = QueueExecutor(label: "review-service")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     let store: ReviewStore
     let plan: ReviewPlan
     /// Passages by "document#element", as an item's source names the one it was written from.
@@ -56,12 +62,55 @@ public actor ReviewService {
                                       closed: try store.roundIsClosed(batch.round)))
         }
         if reviewer.role == .curator {
+            let decisions = Dictionary(grouping: try store.decisions(), by: \.round)
             for status in try store.status(plan: plan) {
                 let agreement = try store.agreement(round: status.round, plan: plan)
-                page.rounds.append(.init(status: status, agreement: agreement))
+                page.rounds.append(.init(status: status, agreement: agreement,
+                                         disagreements: try disagreements(in: decisions[status.round] ?? [])))
             }
+            page.linkRequests = try store.linkRequests()
         }
         return page
+    }
+
+    /// The item versions of a round on which reviewers decided differently or chose other labels,
+    /// in item order, each with its votes in a line.
+    func disagreements(in decisions: [ReviewStore.DecisionEntry]) throws -> [DashboardPage.Disagreement] {
+        let byVersion = Dictionary(grouping: decisions) { "\($0.itemID)/\($0.contentHash)" }
+        return try byVersion.keys.sorted().compactMap { key in
+            let votes = byVersion[key]!
+            guard votes.count > 1, Set(votes.map(\.decision)).count > 1 || Set(votes.map(\.labels)).count > 1,
+                  let version = try store.itemVersion(votes[0].itemID, contentHash: votes[0].contentHash) else { return nil }
+            let line = votes.map { vote in
+                let labels = vote.labels.keys.sorted().map { "\($0)=\(vote.labels[$0]!.joined(separator: "+"))" }
+                return "\(vote.reviewer): \(vote.decision)" + (labels.isEmpty ? "" : " (\(labels.joined(separator: ", ")))")
+            }.joined(separator: "; ")
+            return DashboardPage.Disagreement(itemID: version.item.id, question: version.item.question, votes: line)
+        }
+    }
+
+    /// Every version of an item with the votes and notes on it: for the curator, and for leads.
+    public func itemOverview(_ itemID: String, for reviewer: Reviewer) throws -> ItemOverviewPage {
+        guard reviewer.role == .curator || reviewer.role == .lead else {
+            throw AccessDenied(status: .forbidden, reason: "\(reviewer.id) is a \(reviewer.role.rawValue); an item's votes are for leads and the curator")
+        }
+        let versions = try store.versions(of: itemID)
+        guard !versions.isEmpty else { throw AccessDenied(status: .notFound, reason: "unknown item \(itemID)") }
+        let current = try store.currentVersions(of: [itemID])[itemID]?.contentHash
+        let votes = Dictionary(grouping: try store.decisions(on: itemID), by: \.contentHash)
+        return ItemOverviewPage(itemID: itemID, versions: try versions.reversed().map { version in
+            let decided = votes[version.contentHash] ?? []
+            var comments: [(round: String, reviewer: String, text: String)] = []
+            for round in Set(decided.map(\.round)).sorted() {
+                comments += try store.comments(on: itemID, contentHash: version.contentHash, round: round).map { (round, $0.reviewer, $0.text) }
+            }
+            return .init(version: version.version, item: version.item, current: version.contentHash == current, votes: decided, comments: comments)
+        })
+    }
+
+    /// Records that the reviewer of an ended session asks for a new sign-in link.
+    public func requestNewLink(session id: String) throws -> Reviewer? {
+        try store.requestNewLink(session: id, now: now())
     }
 
     public func batchPage(_ batchID: String, for reviewer: Reviewer) throws -> BatchPage {
@@ -224,5 +273,17 @@ public actor ReviewService {
         let start = (members.firstIndex { $0.itemID == itemID } ?? -1) + 1
         let order = Array(members.indices[start...]) + Array(members.indices[..<start])
         return order.first { !decided.contains(members[$0].itemID) }.map { $0 + 1 }
+    }
+}
+
+/// A serial executor on a dispatch queue of its own.
+final class QueueExecutor: SerialExecutor, @unchecked Sendable {
+    let queue: DispatchQueue
+
+    init(label: String) { queue = DispatchQueue(label: label) }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        queue.async { job.runSynchronously(on: self.asUnownedSerialExecutor()) }
     }
 }

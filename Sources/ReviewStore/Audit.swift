@@ -1,5 +1,6 @@
 import Foundation
 import DatasetCore
+internal import GRDB
 
 /// The tables whose rows the audit log commits to, with how a row is read back canonically.
 enum AuditedTable: String, CaseIterable {
@@ -8,14 +9,14 @@ enum AuditedTable: String, CaseIterable {
     /// Every key of the table's rows, as audit subjects use them.
     var keysSQL: String {
         switch self {
-        case .items: "SELECT id || '/' || version FROM items"
-        case .reviewers: "SELECT id FROM reviewers"
-        case .rounds: "SELECT name FROM rounds"
-        case .batches: "SELECT id FROM batches"
-        case .assignments: "SELECT batch || '/' || reviewer FROM assignments"
-        case .decisions: "SELECT CAST(seq AS TEXT) FROM decisions"
-        case .outcomes: "SELECT round || '/' || item_id || '/' || content_hash FROM outcomes"
-        case .comments: "SELECT round || '/' || item_id || '/' || content_hash || '/' || reviewer FROM comments"
+        case .items: "SELECT id || '/' || version AS key FROM items"
+        case .reviewers: "SELECT id AS key FROM reviewers"
+        case .rounds: "SELECT name AS key FROM rounds"
+        case .batches: "SELECT id AS key FROM batches"
+        case .assignments: "SELECT batch || '/' || reviewer AS key FROM assignments"
+        case .decisions: "SELECT CAST(seq AS TEXT) AS key FROM decisions"
+        case .outcomes: "SELECT round || '/' || item_id || '/' || content_hash AS key FROM outcomes"
+        case .comments: "SELECT round || '/' || item_id || '/' || content_hash || '/' || reviewer AS key FROM comments"
         }
     }
 
@@ -35,25 +36,25 @@ enum AuditedTable: String, CaseIterable {
         }
     }
 
-    func keyParts(_ key: String) -> [SQLiteValue] {
+    func keyParts(_ key: String) -> [DatabaseValue] {
         switch self {
         case .items:
             let slash = key.lastIndex(of: "/")!
-            return [.text(String(key[..<slash])), .integer(Int64(key[key.index(after: slash)...]) ?? -1)]
+            return [String(key[..<slash]).databaseValue, (Int64(key[key.index(after: slash)...]) ?? -1).databaseValue]
         case .assignments:
             let slash = key.lastIndex(of: "/")!
-            return [.text(String(key[..<slash])), .text(String(key[key.index(after: slash)...]))]
+            return [String(key[..<slash]).databaseValue, String(key[key.index(after: slash)...]).databaseValue]
         case .outcomes:
-            let parts = key.split(separator: "/", maxSplits: 2).map(String.init)
-            return parts.count == 3 ? parts.map(SQLiteValue.text) : [.null, .null, .null]
+            let parts = key.split(separator: "/", maxSplits: 2).map { String($0).databaseValue }
+            return parts.count == 3 ? parts : [.null, .null, .null]
         case .comments:
             // round/item/hash/reviewer: round names and hashes have no slash, item ids and reviewer ids none either.
-            let parts = key.split(separator: "/", maxSplits: 3).map(String.init)
-            return parts.count == 4 ? parts.map(SQLiteValue.text) : [.null, .null, .null, .null]
+            let parts = key.split(separator: "/", maxSplits: 3).map { String($0).databaseValue }
+            return parts.count == 4 ? parts : [.null, .null, .null, .null]
         case .decisions:
-            return [.integer(Int64(key) ?? -1)]
+            return [(Int64(key) ?? -1).databaseValue]
         case .reviewers, .rounds, .batches:
-            return [.text(key)]
+            return [key.databaseValue]
         }
     }
 }
@@ -74,9 +75,9 @@ extension ReviewStore {
         var lines: [String] = []
         for (index, sql) in table.rowSQL.enumerated() {
             let bound = index == 0 ? parts : [parts[0]]
-            let rows = try database.query(sql, bound)
+            let rows = try database.rows(sql, StatementArguments(bound))
             if index == 0, rows.isEmpty { return nil }
-            lines += rows.map { row in row.map { $0 == .null ? "\u{2400}" : $0.canonicalText }.joined(separator: "\u{1F}") }
+            lines += rows.map { row in row.databaseValues.map { $0.isNull ? "\u{2400}" : $0.canonicalText }.joined(separator: "\u{1F}") }
         }
         return lines.joined(separator: "\n")
     }
@@ -95,12 +96,12 @@ extension ReviewStore {
         if database.isInTransaction, let head = auditHead, head.transaction == database.transactionSerial {
             (previous, at) = (head.hash, head.at)
         } else {
-            previous = try database.query("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1").first?.first?.text ?? ""
+            previous = try database.value("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1") ?? ""
             at = Date().formatted(.iso8601)
         }
         let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
-        try database.query("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [.text(actor), .text(action), .text(subject), .text(detail), .text(previous), .text(hash), .text(at)])
+        try database.execute("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [actor, action, subject, detail, previous, hash, at])
         auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
     }
 
@@ -112,12 +113,12 @@ extension ReviewStore {
     /// Re-computes the audit chain; returns the sequence number of the first entry that does not match.
     public func verifyAuditChain() throws -> Int? {
         var previous = ""
-        for row in try database.query("SELECT seq, actor, action, subject, detail, previous_hash, hash, at FROM audit_log ORDER BY seq") {
-            let fields = row.map { $0.text ?? "" }
-            let expected = Self.chainHash(previous: previous, actor: fields[1], action: fields[2], subject: fields[3],
-                                          detail: fields[4], at: fields[7])
-            if fields[5] != previous || fields[6] != expected { return Int(row[0].integer ?? 0) }
-            previous = fields[6]
+        for row in try database.rows("SELECT seq, actor, action, subject, detail, previous_hash, hash, at FROM audit_log ORDER BY seq") {
+            let hash: String = row["hash"]
+            let expected = Self.chainHash(previous: previous, actor: row["actor"], action: row["action"], subject: row["subject"],
+                                          detail: row["detail"], at: row["at"])
+            if row["previous_hash"] != previous || hash != expected { return row["seq"] }
+            previous = hash
         }
         return nil
     }
@@ -130,8 +131,8 @@ extension ReviewStore {
             return [AuditProblem(seq: broken, subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")]
         }
         var latest: [String: (seq: Int, detail: String, removed: Bool)] = [:]
-        for row in try database.query("SELECT seq, subject, detail, action FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {
-            latest[row[1].text!] = (Int(row[0].integer!), row[2].text!, row[3].text!.hasSuffix(".removed"))
+        for row in try database.rows("SELECT seq, subject, detail, action FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {
+            latest[row["subject"]] = (row["seq"], row["detail"], (row["action"] as String).hasSuffix(".removed"))
         }
         var problems: [AuditProblem] = []
         for (subject, entry) in latest.sorted(by: { $0.value.seq < $1.value.seq }) {
@@ -149,8 +150,8 @@ extension ReviewStore {
             }
         }
         for table in AuditedTable.allCases {
-            for row in try database.query(table.keysSQL) where latest["\(table.rawValue):\(row[0].text!)"] == nil {
-                problems.append(AuditProblem(seq: nil, subject: "\(table.rawValue):\(row[0].text!)", message: "the row has no audit entry"))
+            for key in try database.rows(table.keysSQL).map({ $0["key"] as String }) where latest["\(table.rawValue):\(key)"] == nil {
+                problems.append(AuditProblem(seq: nil, subject: "\(table.rawValue):\(key)", message: "the row has no audit entry"))
             }
         }
         return problems
@@ -158,9 +159,9 @@ extension ReviewStore {
 
     /// Audit entries, newest last, optionally those whose subject starts with `prefix`.
     public func auditEntries(subjectPrefix prefix: String? = nil) throws -> [(seq: Int, at: String, actor: String, action: String, subject: String)] {
-        try database.query("SELECT seq, at, actor, action, subject FROM audit_log WHERE subject LIKE ? ORDER BY seq",
-                           [.text((prefix ?? "") + "%")]).map {
-            (Int($0[0].integer!), $0[1].text ?? "", $0[2].text ?? "", $0[3].text ?? "", $0[4].text ?? "")
+        try database.rows("SELECT seq, at, actor, action, subject FROM audit_log WHERE subject LIKE ? ORDER BY seq",
+                           [(prefix ?? "") + "%"]).map {
+            ($0["seq"], $0["at"], $0["actor"], $0["action"], $0["subject"])
         }
     }
 }

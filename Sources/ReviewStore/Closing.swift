@@ -1,5 +1,6 @@
 import Foundation
 import DatasetCore
+internal import GRDB
 
 /// What closing a round did.
 public struct CloseReport: Sendable {
@@ -77,12 +78,12 @@ extension ReviewStore {
             var report = CloseReport(round: roundName)
             var extraBatches: [String: Int] = [:]
             var inAdjudication = Set<String>()
-            for row in try database.query("""
+            for row in try database.rows("""
                 SELECT b.kind, bi.item_id, bi.content_hash FROM batch_items bi JOIN batches b ON b.id = bi.batch
                 WHERE b.round = ? AND b.kind != 'review'
-                """, [.text(roundName)]) {
-                let key = "\(row[1].text!)/\(row[2].text!)"
-                if row[0].text == BatchSummary.Kind.tiebreak.rawValue { extraBatches[key, default: 0] += 1 } else { inAdjudication.insert(key) }
+                """, [roundName]) {
+                let key = "\(row["item_id"] as String)/\(row["content_hash"] as String)"
+                if row["kind"] == BatchSummary.Kind.tiebreak.rawValue { extraBatches[key, default: 0] += 1 } else { inAdjudication.insert(key) }
             }
             let encoder = JSONLines.makeEncoder()
             var toAdjudicate: [(String, String)] = [], toTiebreak: [(String, String)] = []
@@ -109,9 +110,9 @@ extension ReviewStore {
                     continue
                 }
                 let labels = approved ? round.aggregateLabels(regular.filter { $0.decision == .approve }.map(\.labels)) : [:]
-                try database.query("INSERT INTO outcomes (round, item_id, content_hash, outcome, labels) VALUES (?, ?, ?, ?, ?)",
-                                   [.text(roundName), .text(member.item.id), .text(member.contentHash),
-                                    .text(approved ? "approved" : "rejected"), .text(try JSONLines.line(for: labels, encoder: encoder))])
+                try database.execute("INSERT INTO outcomes (round, item_id, content_hash, outcome, labels) VALUES (?, ?, ?, ?, ?)",
+                                   [roundName, member.item.id, member.contentHash,
+                                    approved ? "approved" : "rejected", try JSONLines.line(for: labels, encoder: encoder)])
                 try audit(actor: actor, action: approved ? "outcome.approved" : "outcome.rejected", table: .outcomes,
                           key: "\(roundName)/\(member.item.id)/\(member.contentHash)")
                 if approved { report.approved += 1 } else { report.rejected += 1 }

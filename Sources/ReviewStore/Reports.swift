@@ -1,5 +1,6 @@
 import Foundation
 import DatasetCore
+internal import GRDB
 import Statistics
 
 /// Progress of one round.
@@ -79,13 +80,13 @@ extension ReviewStore {
                         var entry = progress[reviewer] ?? .init(reviewer: reviewer, batches: 0, assigned: 0, decided: 0)
                         entry.batches += 1
                         entry.assigned += items.count
-                        entry.decided += Int(try database.query("SELECT COUNT(*) FROM decisions WHERE batch = ? AND reviewer = ?",
-                                                                [.text(batch.id), .text(reviewer)]).first?.first?.integer ?? 0)
+                        entry.decided += try database.value("SELECT COUNT(*) FROM decisions WHERE batch = ? AND reviewer = ?",
+                                                            [batch.id, reviewer], as: Int.self) ?? 0
                         progress[reviewer] = entry
                     }
                 }
-                let done = Int(try database.query("SELECT COUNT(*) FROM decisions d JOIN batches b ON b.id = d.batch WHERE b.round = ?",
-                                                  [.text(round.name)]).first?.first?.integer ?? 0)
+                let done = try database.value("SELECT COUNT(*) FROM decisions d JOIN batches b ON b.id = d.batch WHERE b.round = ?",
+                                              [round.name], as: Int.self) ?? 0
                 let open = members.filter { snapshot.outcome(in: round, for: $0) == nil }
                 result.append(RoundStatus(
                     round: round.name, closed: try roundIsClosed(round.name), items: members.count,
@@ -107,7 +108,7 @@ extension ReviewStore {
         let snapshot = try ReviewSnapshot(store: self, plan: plan)
         // Every item version the round has votes on, with its subject.
         var units: [(key: String, subject: String, votes: [VoteRow])] = []
-        let subjects = Dictionary(try database.query("SELECT id, subject FROM items").map { ($0[0].text!, $0[1].text!) }, uniquingKeysWith: { a, _ in a })
+        let subjects = Dictionary(try database.rows("SELECT id, subject FROM items").map { ($0["id"] as String, $0["subject"] as String) }, uniquingKeysWith: { a, _ in a })
         for (key, votes) in snapshot.votes.sorted(by: { $0.key < $1.key }) where key.hasPrefix("\(roundName)/") {
             let regular = votes.filter { $0.batchKind != .adjudication }
             let itemID = key.dropFirst(roundName.count + 1).split(separator: "/").first.map(String.init) ?? ""

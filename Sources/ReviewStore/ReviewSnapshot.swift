@@ -1,4 +1,5 @@
 import Foundation
+internal import GRDB
 import DatasetCore
 
 /// One recorded vote, as the rules and the release read it.
@@ -48,22 +49,22 @@ struct ReviewSnapshot {
             revisedFrom["\(link.itemID)/\(link.revision)"] = (link.round, link.base)
             revisedContents[link.itemID, default: []].insert(link.revision)
         }
-        for row in try store.database.query("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
-            outcomes[Self.key(row[0].text!, row[1].text!, row[2].text!)] = RoundOutcome(
-                approved: row[3].text == "approved", contentHash: row[2].text!, labels: Self.decodeLabels(row[4].text!))
+        for row in try store.database.rows("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
+            outcomes[Self.key(row["round"], row["item_id"], row["content_hash"])] = RoundOutcome(
+                approved: row["outcome"] == "approved", contentHash: row["content_hash"], labels: Self.decodeLabels(row["labels"]))
         }
         var labels: [Int: [String: [String]]] = [:]
-        for row in try store.database.query("SELECT decision, name, value FROM labels ORDER BY decision, name, value") {
-            labels[Int(row[0].integer!), default: [:]][row[1].text!, default: []].append(row[2].text!)
+        for row in try store.database.rows("SELECT decision, name, value FROM labels ORDER BY decision, name, value") {
+            labels[row["decision"], default: [:]][row["name"], default: []].append(row["value"])
         }
-        for row in try store.database.query("""
-            SELECT d.seq, d.round, d.item_id, d.content_hash, d.reviewer, d.decision, d.reason, COALESCE(b.kind, 'review')
+        for row in try store.database.rows("""
+            SELECT d.seq, d.round, d.item_id, d.content_hash, d.reviewer, d.decision, d.reason, COALESCE(b.kind, 'review') AS kind
             FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.seq
             """) {
-            let seq = Int(row[0].integer!)
-            votes[Self.key(row[1].text!, row[2].text!, row[3].text!), default: []].append(VoteRow(
-                seq: seq, reviewer: row[4].text!, decision: ReviewDecision(rawValue: row[5].text!) ?? .reject, reason: row[6].text,
-                batchKind: BatchSummary.Kind(rawValue: row[7].text!) ?? .review, labels: labels[seq] ?? [:]))
+            let seq: Int = row["seq"]
+            votes[Self.key(row["round"], row["item_id"], row["content_hash"]), default: []].append(VoteRow(
+                seq: seq, reviewer: row["reviewer"], decision: ReviewDecision(rawValue: row["decision"]) ?? .reject, reason: row["reason"],
+                batchKind: BatchSummary.Kind(rawValue: row["kind"]) ?? .review, labels: labels[seq] ?? [:]))
         }
         // Labels keep the order the round declares.
         for (key, rows) in votes {

@@ -1,18 +1,20 @@
 public import Foundation
 public import DatasetCore
+internal import GRDB
 
 /// The review database of one pipeline: item versions (keyed by content hash), reviewers,
 /// rounds, batches, assignments, decisions with their labels, round outcomes, and an
 /// append-only audit log whose entries chain by SHA-256 and commit to every row they wrote.
 public final class ReviewStore {
-    public let database: SQLiteDatabase
+    let database: StoreDatabase
     /// The audit chain's last hash and the time written inside the current transaction.
     var auditHead: (transaction: Int, hash: String, at: String)?
 
-    /// Migrations in order; `PRAGMA user_version` records how many have run.
-    static let migrations: [@Sendable (ReviewStore) throws -> Void] = [
-        { store in
-            try store.database.execute("""
+    /// Named migrations in order. GRDB's migrator records those applied (`grdb_migrations`);
+    /// databases from before it counted them in `PRAGMA user_version`.
+    static let migrations: [(name: String, migrate: @Sendable (ReviewStore) throws -> Void)] = [
+        ("items, decisions and the audit log", { store in
+            try store.database.executeScript("""
             CREATE TABLE items (
                 id TEXT NOT NULL,
                 version INTEGER NOT NULL,
@@ -47,11 +49,11 @@ public final class ReviewStore {
             CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
                 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
             """)
-        },
-        { store in
+        }),
+        ("rounds, batches, reviewers, labels and outcomes", { store in
             // Rounds, batches, assignments, labels and outcomes; every row is committed to by
             // an audit entry whose subject names it ("table:key").
-            try store.database.execute("""
+            try store.database.executeScript("""
             ALTER TABLE audit_log ADD COLUMN at TEXT NOT NULL DEFAULT '';
             ALTER TABLE items ADD COLUMN author TEXT;
             ALTER TABLE items ADD COLUMN revised_in TEXT;
@@ -104,17 +106,17 @@ public final class ReviewStore {
             CREATE TABLE pool (item_id TEXT PRIMARY KEY);
             """)
             // Rows written before rows were audited get an entry now, so that a later hand edit shows.
-            for row in try store.database.query("SELECT id, version FROM items ORDER BY id, version") {
-                try store.audit(actor: "migration", action: "item.audited", table: .items, key: "\(row[0].text!)/\(row[1].integer!)")
+            for row in try store.database.rows("SELECT id, version FROM items ORDER BY id, version") {
+                try store.audit(actor: "migration", action: "item.audited", table: .items, key: "\(row["id"] as String)/\(row["version"] as Int)")
             }
-            for row in try store.database.query("SELECT seq FROM decisions ORDER BY seq") {
-                try store.audit(actor: "migration", action: "decision.audited", table: .decisions, key: String(row[0].integer!))
+            for row in try store.database.rows("SELECT seq FROM decisions ORDER BY seq") {
+                try store.audit(actor: "migration", action: "decision.audited", table: .decisions, key: String(row["seq"] as Int))
             }
-        },
-        { store in
+        }),
+        ("review page sessions and refusals", { store in
             // The review page: one-time sign-in links, sessions, which items a reviewer has been
             // shown, and refused requests. Tokens and session ids are stored as SHA-256 only.
-            try store.database.execute("""
+            try store.database.executeScript("""
             CREATE TABLE sign_in_tokens (
                 token_hash TEXT PRIMARY KEY,
                 reviewer TEXT NOT NULL REFERENCES reviewers (id),
@@ -141,31 +143,31 @@ public final class ReviewStore {
                 reason TEXT NOT NULL
             );
             """)
-        },
-        { store in
+        }),
+        ("decisions by reviewer and batch", { store in
             // The review page asks for a reviewer's decisions in a batch on every request.
-            try store.database.execute("CREATE INDEX decisions_reviewer ON decisions (reviewer, batch)")
-        },
-        { store in
+            try store.database.executeScript("CREATE INDEX decisions_reviewer ON decisions (reviewer, batch)")
+        }),
+        ("pool source and current content", { store in
             // The pool records, per item, the content the raw files gave in the latest run and the
             // content a candidate shows (that content, or a reviewer's revision of it), so that a
             // raw file reverted to earlier content brings that content back. Pools written before
             // showed each item's newest version.
-            try store.database.execute("""
+            try store.database.executeScript("""
             ALTER TABLE pool ADD COLUMN source_hash TEXT;
             ALTER TABLE pool ADD COLUMN current_hash TEXT;
             UPDATE pool SET source_hash = (SELECT content_hash FROM items WHERE id = pool.item_id ORDER BY version DESC LIMIT 1);
             UPDATE pool SET current_hash = source_hash;
             CREATE INDEX decisions_revision ON decisions (item_id, content_hash) WHERE revision_hash IS NOT NULL;
             """)
-        },
-        { store in
+        }),
+        ("settings", { store in
             // Where the review page was last served, so that sign-in links point there.
-            try store.database.execute("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        },
-        { store in
+            try store.database.executeScript("CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        }),
+        ("comments", { store in
             // A reviewer's note on the version of an item they decide on.
-            try store.database.execute("""
+            try store.database.executeScript("""
             CREATE TABLE comments (
                 round TEXT NOT NULL,
                 item_id TEXT NOT NULL,
@@ -175,31 +177,66 @@ public final class ReviewStore {
                 PRIMARY KEY (round, item_id, content_hash, reviewer)
             )
             """)
-        },
-        { store in
+        }),
+        ("audit log by subject", { store in
             // A card shows when its reviewer's decision was made: the audit entries of one row.
-            try store.database.execute("CREATE INDEX audit_log_subject ON audit_log (subject)")
-        },
+            try store.database.executeScript("CREATE INDEX audit_log_subject ON audit_log (subject)")
+        }),
+        ("link requests", { store in
+            // A reviewer whose session ended asks for a new sign-in link; the curator sees it.
+            try store.database.executeScript("""
+            CREATE TABLE link_requests (
+                reviewer TEXT PRIMARY KEY REFERENCES reviewers (id),
+                at TEXT NOT NULL
+            )
+            """)
+        }),
     ]
 
     public init(url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        database = try SQLiteDatabase(path: url.path)
+        database = try StoreDatabase(path: url.path)
         try migrate()
     }
 
     private func migrate() throws {
+        var migrator = DatabaseMigrator()
+        // The migrator runs each migration in this call, on the pool's writer, while this store waits.
+        nonisolated(unsafe) let store = self
+        for migration in Self.migrations {
+            migrator.registerMigration(migration.name) { db in try store.database.joining(db) { try migration.migrate(store) } }
+        }
+        let pool = database.pool
         // An up-to-date database is opened without taking the write lock.
-        if try database.userVersion == Self.migrations.count { return }
-        try database.transaction {
-            let applied = try database.userVersion
-            guard applied <= Self.migrations.count else {
-                throw SQLiteError(code: 0, message: "database schema \(applied) is newer than this tool (\(Self.migrations.count))",
-                                  operation: "opening \(database.path)")
+        let (superseded, complete) = try pool.read { try (migrator.hasBeenSuperseded($0), migrator.hasCompletedMigrations($0)) }
+        if superseded {
+            throw ReviewError("the review database \(database.path) was made by a newer build-dataset: it has migrations this one does not know")
+        }
+        if complete { return }
+        try pool.writeWithoutTransaction { db in
+            let counted = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
+            guard counted > 0, try !db.tableExists("grdb_migrations") else { return }
+            try db.inTransaction(.immediate) {
+                // Another process may have done this while this one waited for the lock.
+                guard try !db.tableExists("grdb_migrations") else { return .commit }
+                try db.execute(sql: "CREATE TABLE grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                for migration in Self.migrations.prefix(counted) {
+                    try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)", arguments: [migration.name])
+                }
+                return .commit
             }
-            for (index, migration) in Self.migrations.enumerated() where index >= applied {
-                try migration(self)
-                try database.execute("PRAGMA user_version = \(index + 1)")
+        }
+        // Two processes opening a new database at once both start migrating; the one that waited
+        // for the lock finds its step done and starts again from what is applied.
+        var applied = try pool.read(migrator.appliedIdentifiers)
+        while true {
+            do {
+                try migrator.migrate(pool)
+                return
+            } catch {
+                let now = try pool.read(migrator.appliedIdentifiers)
+                guard now.count > applied.count else { throw error }
+                applied = now
             }
         }
     }
@@ -219,10 +256,10 @@ public final class ReviewStore {
         return try database.transaction {
             var registered: Set<String> = []
             var latest: [String: Int] = [:]
-            for row in try database.query("SELECT id, version, content_hash FROM items") {
-                let id = row[0].text!
-                registered.insert("\(id)/\(row[2].text!)")
-                latest[id] = max(latest[id] ?? 0, Int(row[1].integer!))
+            for row in try database.rows("SELECT id, version, content_hash FROM items") {
+                let id: String = row["id"]
+                registered.insert("\(id)/\(row["content_hash"] as String)")
+                latest[id] = max(latest[id] ?? 0, row["version"])
             }
             let fresh = items.indices.filter { !registered.contains("\(items[$0].id)/\(hashes[$0])") }
             let records = try Parallel.chunks(fresh.count) { range in
@@ -243,16 +280,16 @@ public final class ReviewStore {
                 pool[item.id] = (hash, Self.current(of: item.id, from: hash, revisions: revisions))
             }
             var stored: [String: (source: String, current: String)] = [:]
-            for row in try database.query("SELECT item_id, COALESCE(source_hash, ''), COALESCE(current_hash, '') FROM pool") {
-                stored[row[0].text!] = (row[1].text!, row[2].text!)
+            for row in try database.rows("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool") {
+                stored[row["item_id"]] = (row["source"], row["current"])
             }
             if pool.count != stored.count || pool.contains(where: { id, entry in stored[id].map { $0 != entry } ?? true }) {
                 try database.execute("DELETE FROM pool")
                 var parts: [String] = []
                 for id in pool.keys.sorted() {
                     let entry = pool[id]!
-                    try database.query("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
-                                       [.text(id), .text(entry.source), .text(entry.current)])
+                    try database.execute("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
+                                       [id, entry.source, entry.current])
                     parts += [id, entry.source, entry.current]
                 }
                 try appendAudit(actor: actor, action: "pool.updated", subject: "pool", detail: Hashing.sha256Hex(parts: parts))
@@ -274,8 +311,8 @@ public final class ReviewStore {
 
     /// Every revision reviewers made, oldest first: the one place revision links are read.
     func revisionLinks() throws -> [RevisionLink] {
-        try database.query("SELECT item_id, content_hash, revision_hash, round FROM decisions WHERE revision_hash IS NOT NULL ORDER BY seq").map {
-            RevisionLink(itemID: $0[0].text!, base: $0[1].text!, revision: $0[2].text!, round: $0[3].text!)
+        try database.rows("SELECT item_id, content_hash, revision_hash, round FROM decisions WHERE revision_hash IS NOT NULL ORDER BY seq").map {
+            RevisionLink(itemID: $0["item_id"], base: $0["content_hash"], revision: $0["revision_hash"], round: $0["round"])
         }
     }
 
@@ -292,22 +329,22 @@ public final class ReviewStore {
     /// its items came from): when it is the same again, registering would change nothing.
     public func registeredSource() throws -> String? {
         // The newest entries are read first; the marker is the last entry a registration writes.
-        try database.query("SELECT detail FROM audit_log WHERE action = 'pool.registered' ORDER BY seq DESC LIMIT 1").first?.first?.text
+        try database.value("SELECT detail FROM audit_log WHERE action = 'pool.registered' ORDER BY seq DESC LIMIT 1")
     }
 
     /// The next version number of an item (1 for a new one). Call inside a transaction.
     func nextVersion(of id: String) throws -> Int {
-        Int(try database.query("SELECT COALESCE(MAX(version), 0) FROM items WHERE id = ?", [.text(id)]).first?.first?.integer ?? 0) + 1
+        (try database.value("SELECT MAX(version) FROM items WHERE id = ?", [id], as: Int.self) ?? 0) + 1
     }
 
     /// Inserts a version of an item, with its record as `JSONLines.line(for:)` writes it. Call
     /// inside a transaction.
     func insertVersion(of item: Item, version: Int, hash: String, record: String, author: String?, revisedIn round: String?,
                        actor: String, action: String) throws {
-        try database.query(
+        try database.execute(
             "INSERT INTO items (id, version, content_hash, task, subject, record, author, revised_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [.text(item.id), .integer(Int64(version)), .text(hash), .text(item.task.rawValue), .text(item.subject),
-             .text(record), author.map(SQLiteValue.text) ?? .null, round.map(SQLiteValue.text) ?? .null])
+            [item.id, version, hash, item.task.rawValue, item.subject,
+             record, author, round])
         try audit(actor: actor, action: action, table: .items, key: "\(item.id)/\(version)")
     }
 
@@ -324,20 +361,20 @@ public final class ReviewStore {
 
     /// Every version of an item, oldest first.
     public func versions(of id: String) throws -> [ItemVersion] {
-        try database.query("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? ORDER BY version",
-                           [.text(id)]).map(Self.itemVersion)
+        try database.rows("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? ORDER BY version",
+                           [id]).map(Self.itemVersion)
     }
 
-    static func itemVersion(_ row: [SQLiteValue]) throws -> ItemVersion {
-        let item = try JSONLines.decode(Item.self, from: Data(row[0].text!.utf8), file: "review database").first!
-        return ItemVersion(item: item, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text,
-                           revisedIn: row[4].text)
+    static func itemVersion(_ row: Row) throws -> ItemVersion {
+        let item = try JSONLines.decode(Item.self, from: Data((row["record"] as String).utf8), file: "review database").first!
+        return ItemVersion(item: item, version: row["version"], contentHash: row["content_hash"], author: row["author"],
+                           revisedIn: row["revised_in"])
     }
 
     /// One version of an item, if it is registered.
     public func itemVersion(_ id: String, contentHash: String) throws -> ItemVersion? {
-        try database.query("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? AND content_hash = ?",
-                           [.text(id), .text(contentHash)]).first.map(Self.itemVersion)
+        try database.rows("SELECT record, version, content_hash, author, revised_in FROM items WHERE id = ? AND content_hash = ?",
+                           [id, contentHash]).first.map(Self.itemVersion)
     }
 
     /// The current version and content hash of each registered item, or of the items `ids`
@@ -352,15 +389,15 @@ public final class ReviewStore {
         // Given ids, they drive the loop (CROSS JOIN fixes the order): a vote looks up its items,
         // not every item in the database.
         let rows = if let ids {
-            try database.query("""
+            try database.rows("""
                 SELECT i.id, i.version, i.content_hash FROM json_each(?) AS wanted CROSS JOIN items i ON i.id = wanted.value
                 LEFT JOIN pool p ON p.item_id = i.id
-                """ + " " + condition, [.text(String(decoding: try JSONEncoder().encode(ids), as: UTF8.self))])
+                """ + " " + condition, [String(decoding: try JSONEncoder().encode(ids), as: UTF8.self)])
         } else {
-            try database.query("SELECT i.id, i.version, i.content_hash FROM items i LEFT JOIN pool p ON p.item_id = i.id " + condition)
+            try database.rows("SELECT i.id, i.version, i.content_hash FROM items i LEFT JOIN pool p ON p.item_id = i.id " + condition)
         }
         for row in rows {
-            if let id = row[0].text, let version = row[1].integer, let hash = row[2].text { result[id] = (Int(version), hash) }
+            result[row["id"]] = (row["version"], row["content_hash"])
         }
         return result
     }
@@ -373,22 +410,23 @@ public final class ReviewStore {
     /// The pool, taking each item whose registered content hash is `known`'s from there rather
     /// than decoding its stored record (the review stage has the items in hand).
     func poolItems(known: [String: (item: Item, contentHash: String)]) throws -> [ItemVersion] {
-        let rows = try database.query("""
+        let rows = try database.rows("""
             SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p
             JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
             """)
-        var items: [Item?] = rows.map { row in known[row[0].text!].flatMap { $0.contentHash == row[2].text! ? $0.item : nil } }
+        var items: [Item?] = rows.map { row in known[row["id"]].flatMap { $0.contentHash == row["content_hash"] ? $0.item : nil } }
         // The others' records are read and decoded together, on every core.
         let missing = items.indices.filter { items[$0] == nil }
         var records = Data()
         for index in missing {
-            let record = try database.query("SELECT record FROM items WHERE id = ? AND version = ?", [rows[index][0], rows[index][1]])
-            records.append(contentsOf: record.first?.first?.text?.utf8 ?? "".utf8)
+            let record: String? = try database.value("SELECT record FROM items WHERE id = ? AND version = ?",
+                                                     [rows[index]["id"] as String, rows[index]["version"] as Int])
+            records.append(contentsOf: (record ?? "").utf8)
             records.append(0x0A)
         }
         for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { items[index] = item }
         return zip(items, rows).map { item, row in
-            ItemVersion(item: item!, version: Int(row[1].integer!), contentHash: row[2].text!, author: row[3].text, revisedIn: row[4].text)
+            ItemVersion(item: item!, version: row["version"], contentHash: row["content_hash"], author: row["author"], revisedIn: row["revised_in"])
         }
     }
 
@@ -396,13 +434,13 @@ public final class ReviewStore {
 
     /// The address the review page was last served at (its public address behind a proxy).
     public func reviewPageAddress() throws -> String? {
-        try database.query("SELECT value FROM settings WHERE name = 'review_page_address'").first?.first?.text
+        try database.value("SELECT value FROM settings WHERE name = 'review_page_address'")
     }
 
     public func setReviewPageAddress(_ address: String) throws {
         try database.transaction {
-            try database.query("INSERT INTO settings (name, value) VALUES ('review_page_address', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                               [.text(address)])
+            try database.execute("INSERT INTO settings (name, value) VALUES ('review_page_address', ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                               [address])
         }
     }
 
@@ -420,7 +458,7 @@ public final class ReviewStore {
         ]
         for (index, sql) in queries.enumerated() {
             parts.append("table \(index)")
-            for row in try database.query(sql) { parts.append(row.map(\.canonicalText).joined(separator: "\u{1F}")) }
+            for row in try database.rows(sql) { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
         }
         return Hashing.sha256Hex(parts: parts)
     }
@@ -428,17 +466,5 @@ public final class ReviewStore {
     /// The actor recorded for commands run from a shell: the login name.
     public static var shellActor: String {
         "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-    }
-}
-
-extension SQLiteValue {
-    /// The value as text for hashing and canonical rows.
-    var canonicalText: String {
-        switch self {
-        case .null: ""
-        case .integer(let value): String(value)
-        case .real(let value): String(value)
-        case .text(let value): value
-        }
     }
 }

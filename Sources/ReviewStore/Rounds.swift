@@ -1,5 +1,6 @@
 import Foundation
 public import DatasetCore
+internal import GRDB
 
 /// Someone who may take part in review.
 public struct Reviewer: Sendable, Hashable, Codable {
@@ -47,22 +48,22 @@ extension ReviewStore {
         }
         try database.transaction {
             if try self.reviewer(reviewer.id) != nil { throw ReviewError("reviewer '\(reviewer.id)' already exists") }
-            try database.query("INSERT INTO reviewers (id, name, role) VALUES (?, ?, ?)",
-                               [.text(reviewer.id), .text(reviewer.name), .text(reviewer.role.rawValue)])
+            try database.execute("INSERT INTO reviewers (id, name, role) VALUES (?, ?, ?)",
+                               [reviewer.id, reviewer.name, reviewer.role.rawValue])
             try audit(actor: actor, action: "reviewer.added", table: .reviewers, key: reviewer.id)
         }
     }
 
     public func reviewers() throws -> [Reviewer] {
-        try database.query("SELECT id, name, role FROM reviewers ORDER BY id").map(Self.reviewerRow)
+        try database.rows("SELECT id, name, role FROM reviewers ORDER BY id").map(Self.reviewerRow)
     }
 
     public func reviewer(_ id: String) throws -> Reviewer? {
-        try database.query("SELECT id, name, role FROM reviewers WHERE id = ?", [.text(id)]).first.map(Self.reviewerRow)
+        try database.rows("SELECT id, name, role FROM reviewers WHERE id = ?", [id]).first.map(Self.reviewerRow)
     }
 
-    static func reviewerRow(_ row: [SQLiteValue]) -> Reviewer {
-        Reviewer(id: row[0].text!, name: row[1].text!, role: ReviewerRole(rawValue: row[2].text!) ?? .reviewer)
+    static func reviewerRow(_ row: Row) -> Reviewer {
+        Reviewer(id: row["id"], name: row["name"], role: ReviewerRole(rawValue: row["role"]) ?? .reviewer)
     }
 
     // MARK: Rounds and batches
@@ -72,14 +73,14 @@ extension ReviewStore {
         let encoder = JSONLines.makeEncoder()
         for (position, round) in plan.rounds.enumerated() {
             let config = try JSONLines.line(for: round, encoder: encoder)
-            let existing = try database.query("SELECT position, config FROM rounds WHERE name = ?", [.text(round.name)]).first
+            let existing = try database.rows("SELECT position, config FROM rounds WHERE name = ?", [round.name]).first
             if existing == nil {
-                try database.query("INSERT INTO rounds (name, position, config, status) VALUES (?, ?, ?, 'open')",
-                                   [.text(round.name), .integer(Int64(position)), .text(config)])
+                try database.execute("INSERT INTO rounds (name, position, config, status) VALUES (?, ?, ?, 'open')",
+                                   [round.name, position, config])
                 try audit(actor: actor, action: "round.declared", table: .rounds, key: round.name)
-            } else if existing?[0].integer != Int64(position) || existing?[1].text != config {
-                try database.query("UPDATE rounds SET position = ?, config = ? WHERE name = ?",
-                                   [.integer(Int64(position)), .text(config), .text(round.name)])
+            } else if existing?["position"] != position || existing?["config"] != config {
+                try database.execute("UPDATE rounds SET position = ?, config = ? WHERE name = ?",
+                                   [position, config, round.name])
                 try audit(actor: actor, action: "round.changed", table: .rounds, key: round.name)
             }
         }
@@ -87,14 +88,14 @@ extension ReviewStore {
 
     func setRoundStatus(_ round: String, closed: Bool, actor: String) throws {
         let status = closed ? "closed" : "open"
-        let current = try database.query("SELECT status FROM rounds WHERE name = ?", [.text(round)]).first?.first?.text
+        let current: String? = try database.value("SELECT status FROM rounds WHERE name = ?", [round])
         guard current != status else { return }
-        try database.query("UPDATE rounds SET status = ? WHERE name = ?", [.text(status), .text(round)])
+        try database.execute("UPDATE rounds SET status = ? WHERE name = ?", [status, round])
         try audit(actor: actor, action: closed ? "round.closed" : "round.reopened", table: .rounds, key: round)
     }
 
     public func roundIsClosed(_ round: String) throws -> Bool {
-        try database.query("SELECT status FROM rounds WHERE name = ?", [.text(round)]).first?.first?.text == "closed"
+        try database.value("SELECT status FROM rounds WHERE name = ?", [round], as: String.self) == "closed"
     }
 
     /// Puts the items that reached `roundName` and are in no batch of it yet into new batches
@@ -109,10 +110,10 @@ extension ReviewStore {
             if snapshot.pool.isEmpty {
                 throw ReviewError("no items have reached review: run `build-dataset run --until review` first")
             }
-            let batched = Set(try database.query("""
-                SELECT bi.item_id || '/' || bi.content_hash FROM batch_items bi JOIN batches b ON b.id = bi.batch
+            let batched = Set(try database.rows("""
+                SELECT bi.item_id || '/' || bi.content_hash AS version FROM batch_items bi JOIN batches b ON b.id = bi.batch
                 WHERE b.round = ? AND b.kind = 'review'
-                """, [.text(roundName)]).compactMap { $0[0].text })
+                """, [roundName]).map { $0["version"] as String })
             let waiting = snapshot.members(of: round).filter { member in
                 snapshot.outcome(in: round, for: member) == nil && !batched.contains("\(member.item.id)/\(member.contentHash)")
             }
@@ -134,13 +135,12 @@ extension ReviewStore {
     /// Creates a batch with its items. Call inside a transaction.
     func createBatch(round: String, kind: BatchSummary.Kind, items: [(id: String, hash: String)], actor: String) throws -> BatchSummary {
         let infix = switch kind { case .review: ""; case .adjudication: "adj-"; case .tiebreak: "tie-" }
-        let count = try database.query("SELECT COUNT(*) FROM batches WHERE round = ? AND kind = ?",
-                                       [.text(round), .text(kind.rawValue)]).first?.first?.integer ?? 0
+        let count = try database.value("SELECT COUNT(*) FROM batches WHERE round = ? AND kind = ?", [round, kind.rawValue], as: Int.self) ?? 0
         let id = "\(round)-\(infix)\(String(format: "%03d", count + 1))"
-        try database.query("INSERT INTO batches (id, round, kind) VALUES (?, ?, ?)", [.text(id), .text(round), .text(kind.rawValue)])
+        try database.execute("INSERT INTO batches (id, round, kind) VALUES (?, ?, ?)", [id, round, kind.rawValue])
         for (position, item) in items.enumerated() {
-            try database.query("INSERT INTO batch_items (batch, position, item_id, content_hash) VALUES (?, ?, ?, ?)",
-                               [.text(id), .integer(Int64(position + 1)), .text(item.id), .text(item.hash)])
+            try database.execute("INSERT INTO batch_items (batch, position, item_id, content_hash) VALUES (?, ?, ?, ?)",
+                               [id, position + 1, item.id, item.hash])
         }
         try audit(actor: actor, action: "batch.created", table: .batches, key: id)
         return BatchSummary(id: id, round: round, kind: kind, items: items.count, reviewers: [])
@@ -163,14 +163,14 @@ extension ReviewStore {
 
     /// One batch by id, or a round's batches, or all (the id's lookup uses the primary key).
     func batches(round: String?, id: String?) throws -> [BatchSummary] {
-        let rows = try database.query("""
-            SELECT b.id, b.round, b.kind, (SELECT COUNT(*) FROM batch_items WHERE batch = b.id),
-                   (SELECT group_concat(reviewer, ',') FROM (SELECT reviewer FROM assignments WHERE batch = b.id ORDER BY reviewer))
+        let rows = try database.rows("""
+            SELECT b.id, b.round, b.kind, (SELECT COUNT(*) FROM batch_items WHERE batch = b.id) AS items,
+                   (SELECT group_concat(reviewer, ',') FROM (SELECT reviewer FROM assignments WHERE batch = b.id ORDER BY reviewer)) AS reviewers
             FROM batches b \(id != nil ? "WHERE b.id = ?" : round != nil ? "WHERE b.round = ?" : "") ORDER BY b.rowid
-            """, [id ?? round].compactMap { $0.map(SQLiteValue.text) })
+            """, StatementArguments([id ?? round].compactMap { $0 }))
         return rows.map { row in
-            BatchSummary(id: row[0].text!, round: row[1].text!, kind: BatchSummary.Kind(rawValue: row[2].text!) ?? .review,
-                         items: Int(row[3].integer ?? 0), reviewers: row[4].text.map { $0.split(separator: ",").map(String.init) } ?? [])
+            BatchSummary(id: row["id"], round: row["round"], kind: BatchSummary.Kind(rawValue: row["kind"]) ?? .review,
+                         items: row["items"], reviewers: (row["reviewers"] as String?).map { $0.split(separator: ",").map(String.init) } ?? [])
         }
     }
 
@@ -186,25 +186,25 @@ extension ReviewStore {
 
     /// The members of a batch in batch order, without decoding their items.
     public func batchMembers(_ batch: String) throws -> [BatchMember] {
-        try database.query("""
+        try database.rows("""
             SELECT bi.item_id, bi.content_hash, i.version,
                    COALESCE((SELECT current_hash FROM pool WHERE item_id = bi.item_id),
-                            (SELECT content_hash FROM items WHERE id = bi.item_id ORDER BY version DESC LIMIT 1)), i.task
+                            (SELECT content_hash FROM items WHERE id = bi.item_id ORDER BY version DESC LIMIT 1)) AS current_hash, i.task
             FROM batch_items bi JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
             WHERE bi.batch = ? ORDER BY bi.position
-            """, [.text(batch)]).map { row in
-            BatchMember(itemID: row[0].text!, contentHash: row[1].text!, version: Int(row[2].integer!), isCurrent: row[1].text == row[3].text,
-                        task: ItemTask(rawValue: row[4].text ?? "") ?? .commonKnowledge)
+            """, [batch]).map { row in
+            BatchMember(itemID: row["item_id"], contentHash: row["content_hash"], version: row["version"],
+                        isCurrent: row["content_hash"] as String == row["current_hash"], task: ItemTask(rawValue: row["task"]) ?? .commonKnowledge)
         }
     }
 
     /// The item versions of a batch, in batch order.
     public func batchItems(_ batch: String) throws -> [ItemVersion] {
-        try database.query("""
+        try database.rows("""
             SELECT i.record, i.version, i.content_hash, i.author, i.revised_in FROM batch_items bi
             JOIN items i ON i.id = bi.item_id AND i.content_hash = bi.content_hash
             WHERE bi.batch = ? ORDER BY bi.position
-            """, [.text(batch)]).map(Self.itemVersion)
+            """, [batch]).map(Self.itemVersion)
     }
 
     /// The item versions of a batch that are still what their items show, in batch order: a
@@ -236,11 +236,11 @@ extension ReviewStore {
             let everyone = try reviewers()
             var load: [String: Int] = [:]
             // Load is the number of items a reviewer has in the round's batches.
-            for row in try database.query("""
-                SELECT a.reviewer, COUNT(*) FROM assignments a JOIN batches b ON b.id = a.batch JOIN batch_items bi ON bi.batch = b.id
+            for row in try database.rows("""
+                SELECT a.reviewer, COUNT(*) AS items FROM assignments a JOIN batches b ON b.id = a.batch JOIN batch_items bi ON bi.batch = b.id
                 WHERE b.round = ? GROUP BY a.reviewer
-                """, [.text(roundName)]) {
-                load[row[0].text!] = Int(row[1].integer!)
+                """, [roundName]) {
+                load[row["reviewer"]] = row["items"]
             }
             // Largest batches first, so that loads even out.
             for batch in try batches(round: roundName).sorted(by: { ($0.items, $1.id) > ($1.items, $0.id) }) {
@@ -277,7 +277,7 @@ extension ReviewStore {
     }
 
     func insertAssignment(batch: String, reviewer: String, actor: String) throws {
-        try database.query("INSERT INTO assignments (batch, reviewer) VALUES (?, ?)", [.text(batch), .text(reviewer)])
+        try database.execute("INSERT INTO assignments (batch, reviewer) VALUES (?, ?)", [batch, reviewer])
         try audit(actor: actor, action: "batch.assigned", table: .assignments, key: "\(batch)/\(reviewer)")
     }
 
@@ -293,8 +293,8 @@ extension ReviewStore {
             if try authors(of: member.itemID, upTo: member.version).contains(reviewer.id) {
                 return "\(reviewer.id) wrote item \(member.itemID)"
             }
-            let voted = try database.query("SELECT 1 FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
-                                           [.text(member.itemID), .text(member.contentHash), .text(round.name), .text(reviewer.id)])
+            let voted = try database.rows("SELECT 1 FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
+                                           [member.itemID, member.contentHash, round.name, reviewer.id])
             if !voted.isEmpty { return "\(reviewer.id) already voted on item \(member.itemID)" }
         }
         return nil
@@ -303,14 +303,14 @@ extension ReviewStore {
     /// Everyone who wrote an item up to a version: the source's author and each reviser.
     func authors(of itemID: String, upTo version: Int) throws -> Set<String> {
         var result = Set<String>()
-        for row in try database.query("SELECT author FROM items WHERE id = ? AND version <= ?", [.text(itemID), .integer(Int64(version))]) {
-            if let author = row[0].text { result.insert(author) }
+        for row in try database.rows("SELECT author FROM items WHERE id = ? AND version <= ?", [itemID, version]) {
+            if let author: String = row["author"] { result.insert(author) }
         }
         return result
     }
 
     /// Whether a reviewer is assigned to a batch.
     public func isAssigned(_ reviewer: String, to batch: String) throws -> Bool {
-        !(try database.query("SELECT 1 FROM assignments WHERE batch = ? AND reviewer = ?", [.text(batch), .text(reviewer)]).isEmpty)
+        !(try database.rows("SELECT 1 FROM assignments WHERE batch = ? AND reviewer = ?", [batch, reviewer]).isEmpty)
     }
 }

@@ -1,5 +1,6 @@
 public import Foundation
 public import DatasetCore
+internal import GRDB
 
 /// A signed-in reviewer's session on the review page.
 public struct ReviewSession: Sendable, Hashable {
@@ -34,8 +35,12 @@ extension ReviewStore {
     public func issueSignInToken(reviewer: String, lifetime: TimeInterval = 7 * 24 * 3600, now: Date = Date()) throws -> String {
         guard try self.reviewer(reviewer) != nil else { throw ReviewError("unknown reviewer '\(reviewer)'") }
         let token = Self.randomToken()
-        try database.query("INSERT INTO sign_in_tokens (token_hash, reviewer, expires_at) VALUES (?, ?, ?)",
-                           [.text(Hashing.sha256Hex(token)), .text(reviewer), .text(Self.timestamp(now + lifetime))])
+        try database.transaction {
+            try database.execute("INSERT INTO sign_in_tokens (token_hash, reviewer, expires_at) VALUES (?, ?, ?)",
+                                 [Hashing.sha256Hex(token), reviewer, Self.timestamp(now + lifetime)])
+            // A new link answers the reviewer's request for one.
+            try database.execute("DELETE FROM link_requests WHERE reviewer = ?", [reviewer])
+        }
         return token
     }
 
@@ -45,64 +50,121 @@ extension ReviewStore {
                                   now: Date = Date()) throws -> (id: String, session: ReviewSession)? {
         try database.transaction {
             let hash = Hashing.sha256Hex(token)
-            guard let row = try database.query("""
+            guard let row = try database.rows("""
                 SELECT reviewer FROM sign_in_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
-                """, [.text(hash), .text(Self.timestamp(now))]).first,
-                  let reviewer = try self.reviewer(row[0].text!) else { return nil }
-            try database.query("UPDATE sign_in_tokens SET used_at = ? WHERE token_hash = ?", [.text(Self.timestamp(now)), .text(hash)])
+                """, [hash, Self.timestamp(now)]).first,
+                  let reviewer = try self.reviewer(row["reviewer"]) else { return nil }
+            try database.execute("UPDATE sign_in_tokens SET used_at = ? WHERE token_hash = ?", [Self.timestamp(now), hash])
             let id = Self.randomToken()
             let session = ReviewSession(reviewer: reviewer, csrfToken: Self.randomToken(), expiresAt: now + sessionLifetime)
-            try database.query("INSERT INTO sessions (id_hash, reviewer, csrf, expires_at) VALUES (?, ?, ?, ?)",
-                               [.text(Hashing.sha256Hex(id)), .text(reviewer.id), .text(session.csrfToken),
-                                .text(Self.timestamp(session.expiresAt))])
+            try database.execute("INSERT INTO sessions (id_hash, reviewer, csrf, expires_at) VALUES (?, ?, ?, ?)",
+                               [Hashing.sha256Hex(id), reviewer.id, session.csrfToken,
+                                Self.timestamp(session.expiresAt)])
             return (id, session)
         }
     }
 
     /// The live session with this id; nil when unknown or expired.
     public func session(_ id: String, now: Date = Date()) throws -> ReviewSession? {
-        guard let row = try database.query("SELECT reviewer, csrf, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?",
-                                           [.text(Hashing.sha256Hex(id)), .text(Self.timestamp(now))]).first,
-              let reviewer = try self.reviewer(row[0].text!) else { return nil }
-        let expires = (try? Date(row[2].text!, strategy: .iso8601)) ?? now
-        return ReviewSession(reviewer: reviewer, csrfToken: row[1].text!, expiresAt: expires)
+        guard let row = try database.rows("SELECT reviewer, csrf, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?",
+                                           [Hashing.sha256Hex(id), Self.timestamp(now)]).first,
+              let reviewer = try self.reviewer(row["reviewer"]) else { return nil }
+        let expires = (try? Date(row["expires_at"] as String, strategy: .iso8601)) ?? now
+        return ReviewSession(reviewer: reviewer, csrfToken: row["csrf"], expiresAt: expires)
+    }
+
+    /// Records that the reviewer of a session, live or ended, asks for a new sign-in link; returns
+    /// them, or nil when the session id is unknown (a stranger cannot ask in someone's name).
+    /// One request per reviewer is kept, with its latest time.
+    @discardableResult
+    public func requestNewLink(session id: String, now: Date = Date()) throws -> Reviewer? {
+        try database.transaction {
+            guard let reviewerID: String = try database.value("SELECT reviewer FROM sessions WHERE id_hash = ?", [Hashing.sha256Hex(id)]),
+                  let reviewer = try self.reviewer(reviewerID) else { return nil }
+            try database.execute("""
+                INSERT INTO link_requests (reviewer, at) VALUES (?, ?) ON CONFLICT (reviewer) DO UPDATE SET at = excluded.at
+                """, [reviewer.id, Self.timestamp(now)])
+            return reviewer
+        }
+    }
+
+    /// Reviewers waiting for a new sign-in link, oldest request first.
+    public func linkRequests() throws -> [(reviewer: String, at: String)] {
+        try database.rows("SELECT reviewer, at FROM link_requests ORDER BY at, reviewer").map { ($0["reviewer"], $0["at"]) }
     }
 
     public func endSession(_ id: String) throws {
-        try database.query("DELETE FROM sessions WHERE id_hash = ?", [.text(Hashing.sha256Hex(id))])
+        try database.execute("DELETE FROM sessions WHERE id_hash = ?", [Hashing.sha256Hex(id)])
     }
 
     /// Records that `reviewer` has been shown an item of a batch.
     public func recordView(reviewer: String, batch: String, item: String) throws {
-        try database.query("INSERT OR IGNORE INTO item_views (reviewer, batch, item_id) VALUES (?, ?, ?)",
-                           [.text(reviewer), .text(batch), .text(item)])
+        try database.execute("INSERT OR IGNORE INTO item_views (reviewer, batch, item_id) VALUES (?, ?, ?)",
+                           [reviewer, batch, item])
     }
 
     public func viewedItems(reviewer: String, batch: String) throws -> Set<String> {
-        Set(try database.query("SELECT item_id FROM item_views WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
-            .map { $0[0].text! })
+        Set(try database.rows("SELECT item_id FROM item_views WHERE reviewer = ? AND batch = ?", [reviewer, batch])
+            .map { $0["item_id"] as String })
     }
 
     /// The items of a batch that `reviewer` has decided on.
     public func decidedItems(reviewer: String, batch: String) throws -> Set<String> {
-        Set(try database.query("SELECT item_id FROM decisions WHERE reviewer = ? AND batch = ?", [.text(reviewer), .text(batch)])
-            .map { $0[0].text! })
+        Set(try database.rows("SELECT item_id FROM decisions WHERE reviewer = ? AND batch = ?", [reviewer, batch])
+            .map { $0["item_id"] as String })
+    }
+
+    /// One stored decision, as listed for checks and reports.
+    public struct DecisionEntry: Sendable, Hashable {
+        public var itemID: String
+        public var contentHash: String
+        public var round: String
+        public var reviewer: String
+        public var decision: String
+        public var reason: String?
+        public var batch: String?
+        public var labels: [String: [String]]
+    }
+
+    /// Every stored decision, or those on one item, in the order made.
+    public func decisions(on itemID: String? = nil) throws -> [DecisionEntry] {
+        var labels: [Int64: [String: [String]]] = [:]
+        for row in try database.rows("""
+            SELECT l.decision, l.name, l.value FROM labels l JOIN decisions d ON d.seq = l.decision
+            WHERE ?1 IS NULL OR d.item_id = ?1 ORDER BY l.decision, l.name, l.value
+            """, [itemID]) {
+            labels[row["decision"], default: [:]][row["name"], default: []].append(row["value"])
+        }
+        return try database.rows("""
+            SELECT seq, item_id, content_hash, round, reviewer, decision, reason, batch FROM decisions
+            WHERE ?1 IS NULL OR item_id = ?1 ORDER BY seq
+            """, [itemID]).map {
+            DecisionEntry(itemID: $0["item_id"], contentHash: $0["content_hash"], round: $0["round"], reviewer: $0["reviewer"],
+                          decision: $0["decision"], reason: $0["reason"], batch: $0["batch"], labels: labels[$0["seq"]] ?? [:])
+        }
+    }
+
+    /// Every round's result on an item version: (round, item, content hash, "approved" or "rejected").
+    public func outcomes() throws -> [(round: String, itemID: String, contentHash: String, outcome: String)] {
+        try database.rows("SELECT round, item_id, content_hash, outcome FROM outcomes ORDER BY round, item_id, content_hash").map {
+            ($0["round"], $0["item_id"], $0["content_hash"], $0["outcome"])
+        }
     }
 
     /// The votes other reviewers cast on one version of an item in a round, in the order cast:
     /// (reviewer, decision, reason or "").
     public func votes(on itemID: String, contentHash: String, round: String, except reviewer: String) throws
         -> [(reviewer: String, decision: String, reason: String)] {
-        try database.query("""
-            SELECT reviewer, decision, coalesce(reason, '') FROM decisions
+        try database.rows("""
+            SELECT reviewer, decision, coalesce(reason, '') AS reason FROM decisions
             WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer <> ? ORDER BY seq
-            """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).map { ($0[0].text!, $0[1].text!, $0[2].text!) }
+            """, [itemID, contentHash, round, reviewer]).map { ($0["reviewer"], $0["decision"], $0["reason"]) }
     }
 
     /// The comments on one version of an item in a round, in reviewer order: (reviewer, text).
     public func comments(on itemID: String, contentHash: String, round: String) throws -> [(reviewer: String, text: String)] {
-        try database.query("SELECT reviewer, text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? ORDER BY reviewer",
-                           [.text(round), .text(itemID), .text(contentHash)]).map { ($0[0].text!, $0[1].text!) }
+        try database.rows("SELECT reviewer, text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? ORDER BY reviewer",
+                           [round, itemID, contentHash]).map { ($0["reviewer"], $0["text"]) }
     }
 
     /// A reviewer's stored decision on one version of an item in a round, and when it was last made.
@@ -116,25 +178,26 @@ extension ReviewStore {
     }
 
     public func decision(by reviewer: String, on itemID: String, contentHash: String, round: String) throws -> StoredDecision? {
-        guard let row = try database.query("""
-            SELECT seq, decision, coalesce(reason, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?
-            """, [.text(itemID), .text(contentHash), .text(round), .text(reviewer)]).first, let seq = row[0].integer else { return nil }
+        guard let row = try database.rows("""
+            SELECT seq, decision, coalesce(reason, '') AS reason FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?
+            """, [itemID, contentHash, round, reviewer]).first else { return nil }
+        let seq: Int64 = row["seq"]
         var labels: [String: [String]] = [:]
-        for label in try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [.integer(seq)]) {
-            labels[label[0].text!, default: []].append(label[1].text!)
+        for label in try database.rows("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [seq]) {
+            labels[label["name"], default: []].append(label["value"])
         }
-        let entries = try database.query("SELECT at, action FROM audit_log WHERE subject = ? ORDER BY seq DESC", [.text("decisions:\(seq)")])
-        return StoredDecision(decision: row[1].text!, reason: row[2].text!, labels: labels, at: entries.first?[0].text ?? "",
-                              changed: entries.contains { $0[1].text == "decision.changed" })
+        let entries = try database.rows("SELECT at, action FROM audit_log WHERE subject = ? ORDER BY seq DESC", ["decisions:\(seq)"])
+        return StoredDecision(decision: row["decision"], reason: row["reason"], labels: labels, at: entries.first?["at"] ?? "",
+                              changed: entries.contains { $0["action"] == "decision.changed" })
     }
 
     /// The version a reviewer's revision was made from, who made it and the reason they gave.
     public func revisionBase(of itemID: String, contentHash: String) throws -> (version: ItemVersion, reviser: String, round: String, reason: String)? {
-        guard let row = try database.query("""
-            SELECT content_hash, reviewer, round, coalesce(reason, '') FROM decisions WHERE item_id = ? AND revision_hash = ? ORDER BY seq DESC LIMIT 1
-            """, [.text(itemID), .text(contentHash)]).first,
-              let base = try itemVersion(itemID, contentHash: row[0].text!) else { return nil }
-        return (base, row[1].text!, row[2].text!, row[3].text!)
+        guard let row = try database.rows("""
+            SELECT content_hash, reviewer, round, coalesce(reason, '') AS reason FROM decisions WHERE item_id = ? AND revision_hash = ? ORDER BY seq DESC LIMIT 1
+            """, [itemID, contentHash]).first,
+              let base = try itemVersion(itemID, contentHash: row["content_hash"]) else { return nil }
+        return (base, row["reviewer"], row["round"], row["reason"])
     }
 
     /// A version of an item other than the one under review, with the decisions taken on it.
@@ -157,11 +220,11 @@ extension ReviewStore {
     /// a reviewer changed the item, the decisions on its earlier text are stale but shown.
     public func earlierVersions(of itemID: String, except contentHash: String) throws -> [EarlierVersion] {
         var decisions: [String: [(round: String, reviewer: String, decision: String, reason: String)]] = [:]
-        for row in try database.query("""
-            SELECT content_hash, round, reviewer, decision, coalesce(reason, '') FROM decisions
+        for row in try database.rows("""
+            SELECT content_hash, round, reviewer, decision, coalesce(reason, '') AS reason FROM decisions
             WHERE item_id = ? AND content_hash <> ? ORDER BY seq
-            """, [.text(itemID), .text(contentHash)]) {
-            decisions[row[0].text!, default: []].append((row[1].text!, row[2].text!, row[3].text!, row[4].text!))
+            """, [itemID, contentHash]) {
+            decisions[row["content_hash"], default: []].append((row["round"], row["reviewer"], row["decision"], row["reason"]))
         }
         // Most cards have none: their versions are not read (each card is drawn on every request).
         guard !decisions.isEmpty else { return [] }
@@ -179,13 +242,13 @@ extension ReviewStore {
         func bounded(_ text: String) -> String {
             text.count <= Self.refusalFieldLimit ? text : String(text.prefix(Self.refusalFieldLimit - 1)) + "…"
         }
-        try database.query("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
-                           [.text(Self.timestamp(now)), reviewer.map { .text(bounded($0)) } ?? .null, .text(bounded(request)), .text(bounded(reason))])
+        try database.execute("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
+                           [Self.timestamp(now), reviewer.map { bounded($0) }, bounded(request), bounded(reason)])
     }
 
     public func refusals() throws -> [Refusal] {
-        try database.query("SELECT at, reviewer, request, reason FROM refusals ORDER BY seq").map {
-            Refusal(at: $0[0].text!, reviewer: $0[1].text, request: $0[2].text!, reason: $0[3].text!)
+        try database.rows("SELECT at, reviewer, request, reason FROM refusals ORDER BY seq").map {
+            Refusal(at: $0["at"], reviewer: $0["reviewer"], request: $0["request"], reason: $0["reason"])
         }
     }
 }

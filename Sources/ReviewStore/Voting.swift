@@ -1,4 +1,5 @@
 public import DatasetCore
+internal import GRDB
 import Foundation
 
 /// One reviewer's answer on one item of a batch, as a filled-in batch file or the review page gives it.
@@ -155,13 +156,14 @@ extension ReviewStore {
                 } else if let revision = vote.revision, !revision.isEmpty {
                     fail("revised_question", "revised text goes with the decision 'revise', not '\(decision.rawValue)'")
                 }
-                let existing = try database.query("SELECT seq, decision, COALESCE(reason, ''), COALESCE(revision_hash, '') FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
-                                                  [.text(member.itemID), .text(member.contentHash), .text(round.name), .text(reviewer.id)]).first
+                let existing = try database.rows("SELECT seq, decision, COALESCE(reason, '') AS reason, COALESCE(revision_hash, '') AS revision_hash FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
+                                                  [member.itemID, member.contentHash, round.name, reviewer.id]).first
                 if let existing {
-                    let storedLabels = Dictionary(grouping: try database.query("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [existing[0]]),
-                                                  by: { $0[0].text! }).mapValues { $0.map { $0[1].text! } }
-                    let same = existing[1].text == decision.rawValue && existing[2].text == (vote.reason ?? "")
-                        && storedLabels == labels.mapValues { $0.sorted() } && existing[3].text == (revised?.contentHash ?? "")
+                    let seq: Int64 = existing["seq"], previous: String = existing["decision"]
+                    let storedLabels = Dictionary(grouping: try database.rows("SELECT name, value FROM labels WHERE decision = ? ORDER BY name, value", [seq]),
+                                                  by: { $0["name"] as String }).mapValues { $0.map { $0["value"] as String } }
+                    let same = previous == decision.rawValue && existing["reason"] == (vote.reason ?? "")
+                        && storedLabels == labels.mapValues { $0.sorted() } && existing["revision_hash"] == (revised?.contentHash ?? "")
                     if same {
                         report.unchanged += 1
                         notes.append((vote, round.name, member.contentHash))
@@ -169,7 +171,6 @@ extension ReviewStore {
                     }
                     // A reviewer may change their mind until the round settles the item; a revision
                     // made a version others decide on, so it is neither taken back nor made late.
-                    let previous = existing[1].text!
                     if previous == ReviewDecision.revise.rawValue || decision == .revise {
                         fail("decision", "\(reviewer.id) decided '\(previous)' on \(vote.itemID) in round \(round.name); a revision cannot be made or taken back by changing a decision")
                     } else if try isSettled(round: round.name, itemID: member.itemID, contentHash: member.contentHash, orClosed: true) {
@@ -177,7 +178,7 @@ extension ReviewStore {
                     } else if let current = current[vote.itemID], current.contentHash != member.contentHash {
                         fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
                     } else {
-                        accepted.append((vote, round, labels, nil, existing[0].integer))
+                        accepted.append((vote, round, labels, nil, seq))
                         notes.append((vote, round.name, member.contentHash))
                     }
                     continue
@@ -203,11 +204,11 @@ extension ReviewStore {
             for (vote, round, labels, revised, changing) in accepted {
                 if let changing {
                     // The row is rewritten and audited again: the log keeps the first decision and the change.
-                    try database.query("UPDATE decisions SET decision = ?, reason = ?, batch = ? WHERE seq = ?",
-                                       [.text(vote.decision!.rawValue), vote.reason.map(SQLiteValue.text) ?? .null, .text(vote.batch), .integer(changing)])
-                    try database.query("DELETE FROM labels WHERE decision = ?", [.integer(changing)])
+                    try database.execute("UPDATE decisions SET decision = ?, reason = ?, batch = ? WHERE seq = ?",
+                                       [vote.decision!.rawValue, vote.reason, vote.batch, changing])
+                    try database.execute("DELETE FROM labels WHERE decision = ?", [changing])
                     for (name, values) in labels {
-                        for value in values { try database.query("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [.integer(changing), .text(name), .text(value)]) }
+                        for value in values { try database.execute("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [changing, name, value]) }
                     }
                     try audit(actor: vote.reviewer, action: "decision.changed", table: .decisions, key: String(changing))
                     report.changed += 1
@@ -220,21 +221,21 @@ extension ReviewStore {
                                       record: try JSONLines.line(for: revised), author: vote.reviewer, revisedIn: round.name,
                                       actor: vote.reviewer, action: "item.revised")
                     // The candidate shows the revision wherever it showed the version revised.
-                    try database.query("UPDATE pool SET current_hash = ? WHERE item_id = ? AND current_hash = ?",
-                                       [.text(revised.contentHash), .text(vote.itemID), .text(vote.contentHash)])
+                    try database.execute("UPDATE pool SET current_hash = ? WHERE item_id = ? AND current_hash = ?",
+                                       [revised.contentHash, vote.itemID, vote.contentHash])
                     report.revised.append(vote.itemID)
                 }
-                try database.query("""
+                try database.execute("""
                     INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [.text(vote.itemID), .text(vote.contentHash), .text(round.name), .text(vote.reviewer),
-                          .text(vote.decision!.rawValue), vote.reason.map(SQLiteValue.text) ?? .null, .text(vote.batch),
-                          revisionHash.map(SQLiteValue.text) ?? .null])
-                let seq = try database.query("SELECT last_insert_rowid()").first![0]
+                    """, [vote.itemID, vote.contentHash, round.name, vote.reviewer,
+                          vote.decision!.rawValue, vote.reason, vote.batch,
+                          revisionHash])
+                let seq = database.lastInsertedRowID
                 for (name, values) in labels {
-                    for value in values { try database.query("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [seq, .text(name), .text(value)]) }
+                    for value in values { try database.execute("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [seq, name, value]) }
                 }
-                try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: seq.canonicalText)
+                try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: String(seq))
                 report.recorded += 1
             }
             for (vote, round, contentHash) in notes {
@@ -252,18 +253,18 @@ extension ReviewStore {
     /// nil leaves it as it is. Returns whether anything changed. Call inside a transaction.
     func setComment(_ text: String?, by reviewer: String, on itemID: String, contentHash: String, round: String) throws -> Bool {
         guard let text = text?.trimmingCharacters(in: .whitespacesAndNewlines) else { return false }
-        let key = [.text(round), .text(itemID), .text(contentHash), .text(reviewer)] as [SQLiteValue]
-        let stored = try database.query("SELECT text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key).first?.first?.text
+        let key = [round, itemID, contentHash, reviewer] as StatementArguments
+        let stored: String? = try database.value("SELECT text FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key)
         guard stored != (text.isEmpty ? nil : text) else { return false }
         let auditKey = "\(round)/\(itemID)/\(contentHash)/\(reviewer)"
         if text.isEmpty {
-            try database.query("DELETE FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key)
+            try database.execute("DELETE FROM comments WHERE round = ? AND item_id = ? AND content_hash = ? AND reviewer = ?", key)
             try appendAudit(actor: reviewer, action: "comment.removed", subject: "comments:\(auditKey)", detail: "")
         } else {
-            try database.query("""
+            try database.execute("""
                 INSERT INTO comments (round, item_id, content_hash, reviewer, text) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (round, item_id, content_hash, reviewer) DO UPDATE SET text = excluded.text
-                """, key + [.text(text)])
+                """, key + [text])
             try audit(actor: reviewer, action: stored == nil ? "comment.written" : "comment.changed", table: .comments, key: auditKey)
         }
         return true
@@ -271,10 +272,10 @@ extension ReviewStore {
 
     /// Whether a round has a result for this version of an item; with `orClosed`, or is closed.
     func isSettled(round: String, itemID: String, contentHash: String, orClosed: Bool = false) throws -> Bool {
-        !(try database.query("""
+        !(try database.rows("""
             SELECT 1 FROM outcomes WHERE round = ? AND item_id = ? AND content_hash = ?
             UNION ALL SELECT 1 FROM rounds WHERE name = ? AND status = 'closed' AND ?
-            """, [.text(round), .text(itemID), .text(contentHash), .text(round), .integer(orClosed ? 1 : 0)]).isEmpty)
+            """, [round, itemID, contentHash, round, orClosed ? 1 : 0]).isEmpty)
     }
 
     /// The item a revision makes, or what is wrong with it.

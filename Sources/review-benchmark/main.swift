@@ -227,9 +227,9 @@ for (name, values) in [("item page", pages), ("decision", posts), ("all", all)] 
 }
 print("peak resident memory (server and clients): \(peakResidentKilobytes() / 1024) MiB")
 
-let rows = try store.database.query("SELECT count(*), count(DISTINCT item_id || '/' || reviewer) FROM decisions").first!
-let stored = Int(rows[0].integer!), distinct = Int(rows[1].integer!)
-let storedIDs = Set(try store.database.query("SELECT item_id FROM decisions").map { $0[0].text! })
+let storedDecisions = try store.decisions()
+let stored = storedDecisions.count, distinct = Set(storedDecisions.map { "\($0.itemID)/\($0.reviewer)" }).count
+let storedIDs = Set(storedDecisions.map(\.itemID))
 let lost = Set(accepted).subtracting(storedIDs)
 let unexpected = storedIDs.subtracting(accepted)
 print("database: \(stored) decisions, \(distinct) distinct (item, reviewer); lost \(lost.count), doubled \(stored - distinct), "

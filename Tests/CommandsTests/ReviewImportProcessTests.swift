@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import Testing
 import DatasetCore
+import GRDB
 import ReviewStore
 
 /// Imports by real processes against one review database: at the same time, and killed midway.
@@ -46,7 +47,7 @@ import ReviewStore
     }
 
     func decisionCount(_ database: URL) throws -> Int {
-        Int(try SQLiteDatabase(path: database.path).query("SELECT COUNT(*) FROM decisions").first?.first?.integer ?? -1)
+        try ReviewStore(url: database).decisions().count
     }
 
     @Test func twoProcessesImportingDifferentBatchesAtOnceBothSucceed() throws {
@@ -71,14 +72,14 @@ import ReviewStore
 
         let process = try Binary.start(["review", "import", files[0], "-p", "pipelines/bulk.yaml"], in: project.directory)
         // Watch for the import's write transaction: while it is open, nobody else can begin one.
-        let watcher = try SQLiteDatabase(path: database.path)
-        watcher.setBusyTimeout(milliseconds: 0)
+        var configuration = Configuration()
+        configuration.busyMode = .immediateError
+        let watcher = try DatabaseQueue(path: database.path, configuration: configuration)
         var inTransaction = false
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning, Date() < deadline {
             do {
-                try watcher.execute("BEGIN IMMEDIATE")
-                try watcher.execute("ROLLBACK")
+                try watcher.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE; ROLLBACK") }
                 usleep(500)
             } catch {
                 inTransaction = true
@@ -91,7 +92,7 @@ import ReviewStore
         #expect(process.terminationReason == .uncaughtSignal)
 
         let after = try ReviewStore(url: database)
-        #expect(try after.database.query("PRAGMA integrity_check").first?.first?.text == "ok")
+        #expect(try DatabaseQueue(path: database.path).read { try String.fetchOne($0, sql: "PRAGMA integrity_check") } == "ok")
         #expect(try after.decisionStateHash() == state)
         #expect(try after.auditEntries().count == entries)
         #expect(try decisionCount(database) == 0)
@@ -166,8 +167,8 @@ import ReviewStore
         for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!server.isRunning && server.terminationStatus == 0)
         let store = try ReviewStore(url: database)
-        #expect(try store.database.query("SELECT reviewer, count(*) FROM decisions GROUP BY reviewer ORDER BY reviewer")
-                    .map { "\($0[0].text!) \($0[1].integer!)" } == ["kim 1", "lee 2"])
+        let byReviewer = Dictionary(grouping: try store.decisions(), by: \.reviewer)
+        #expect(byReviewer.keys.sorted().map { "\($0) \(byReviewer[$0]!.count)" } == ["kim 1", "lee 2"])
         #expect(try store.verifyAudit().isEmpty)
     }
 }

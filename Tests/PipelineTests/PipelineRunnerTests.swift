@@ -193,7 +193,7 @@ extension ProjectCopy {
         _ = try await project.runner().run()
         let store = try ReviewStore(url: try project.runner().layout.reviewDatabase)
         func entries() throws -> [String] {
-            try store.database.query("SELECT action FROM audit_log ORDER BY seq").compactMap { $0[0].text }
+            try store.auditEntries().map(\.action)
         }
         let first = try entries()
         #expect(first.filter { $0 == "pool.registered" }.count == 1 && first.contains("item.registered"))

@@ -18,7 +18,8 @@ struct WebDriver {
     let session: String
     let driver: Process
 
-    static func start() async throws -> WebDriver {
+    /// With `phoneWidth`, the page is laid out as on a phone that many CSS pixels wide.
+    static func start(phoneWidth: Int? = nil) async throws -> WebDriver {
         let driverPath = try #require(chromedriver, "chromedriver is not installed (apt-get install chromium chromium-driver)")
         let browser = try #require(chromium)
         let port = 9500 + Int.random(in: 0..<400)
@@ -33,9 +34,14 @@ struct WebDriver {
             if (try? await Self.call(base.appendingPathComponent("status"), "GET"))?["value"] != nil { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": [
-            "binary": browser, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=ko-KR"],
-        ]]]]
+        var options: [String: Any] = [
+            "binary": browser, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=ko-KR",
+                                        "--window-size=1000,1400"],
+        ]
+        if let phoneWidth {
+            options["mobileEmulation"] = ["deviceMetrics": ["width": phoneWidth, "height": 844, "pixelRatio": 2, "touch": true]]
+        }
+        let capabilities: [String: Any] = ["capabilities": ["alwaysMatch": ["browserName": "chrome", "goog:chromeOptions": options]]]
         let created = try await Self.call(base.appendingPathComponent("session"), "POST", capabilities)
         let session = try #require((created["value"] as? [String: Any])?["sessionId"] as? String, "\(created)")
         return WebDriver(base: base.appendingPathComponent("session/\(session)"), session: session, driver: driver)
@@ -88,6 +94,28 @@ struct WebDriver {
     }
 
     func click(_ css: String) async throws { try await call("element/\(try await element(css))/click") }
+
+    func isSelected(_ css: String) async throws -> Bool {
+        try await call("element/\(try await element(css))/selected", "GET") as? Bool ?? false
+    }
+
+    /// Runs a script in the page; its `return` value comes back.
+    func script(_ source: String) async throws -> Any? {
+        try await call("execute/sync", "POST", ["script": source, "args": []])
+    }
+
+    func resize(width: Int, height: Int) async throws {
+        try await call("window/rect", "POST", ["width": width, "height": height])
+    }
+
+    /// Saves the page as PNG into the folder `REVIEW_SCREENSHOTS` names, when it names one.
+    func screenshot(named name: String) async throws {
+        guard let folder = ProcessInfo.processInfo.environment["REVIEW_SCREENSHOTS"] else { return }
+        let encoded = try #require(try await call("screenshot", "GET") as? String)
+        let url = URL(fileURLWithPath: folder).appendingPathComponent("\(name).png")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try #require(Data(base64Encoded: encoded)).write(to: url)
+    }
 
     /// Waits until the page's address satisfies `condition` (a form post redirects).
     func waitForURL(_ condition: (String) -> Bool) async throws -> String {
@@ -162,11 +190,9 @@ struct BrowserTests {
         }
         await browser.quit()
 
-        let decisions = try fixture.store.database.query("""
-            SELECT item_id, decision, coalesce(reason, ''),
-                   coalesce((SELECT group_concat(name || '=' || value) FROM labels WHERE decision = seq), '')
-            FROM decisions ORDER BY seq
-            """).map { $0.map { $0.text ?? "" } }
+        let decisions = try fixture.store.decisions().map {
+            [$0.itemID, $0.decision, $0.reason ?? "", $0.labels.sorted { $0.key < $1.key }.flatMap { name, values in values.map { "\(name)=\($0)" } }.joined(separator: ",")]
+        }
         let ids = try fixture.store.batchItems(batch).map(\.item.id)
         #expect(decisions == [[ids[0], "approve", "", "time_sensitive=false"], [ids[1], "reject", "연도가 틀림", ""],
                               [ids[2], "revise", "", ""]])

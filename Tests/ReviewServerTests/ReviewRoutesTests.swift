@@ -122,9 +122,24 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let expired = try await client.execute(uri: "/", method: .get, headers: cookie)
             #expect(expired.status == .unauthorized)
             // The page says how to get back in: the used link will not work again.
-            #expect(String(buffer: expired.body).contains("A sign-in link works only once: if you have used yours, ask the curator for a new one"))
+            let page = String(buffer: expired.body)
+            #expect(page.contains("A sign-in link works only once: if you have used yours, you need a new one from the curator."))
+            #expect(page.contains(#"<form method="post" action="/link-request"><button id="ask-link">"#))
+            // The ended session says who asks; without one nobody can ask in another's name.
+            let asked = try await client.execute(uri: "/link-request", method: .post, headers: cookie)
+            #expect(asked.status == .ok && String(buffer: asked.body).contains("the curator now sees that you need a new sign-in link"))
+            #expect(try await client.execute(uri: "/link-request", method: .post, headers: [.cookie: "bd_session=forged"]).status == .unauthorized)
+            #expect(try fixture.store.linkRequests().map(\.reviewer) == ["kim"])
+            let curator = try await fixture.signIn("cur", client)
+            let dashboard = String(buffer: try await client.execute(uri: "/", method: .get, headers: curator.cookie).body)
+            #expect(dashboard.contains("<li><strong>kim</strong>, asked "))
+            #expect(dashboard.contains("<code>build-dataset review reviewers link kim</code>"))
+            // A new link answers the request.
+            _ = try fixture.store.issueSignInToken(reviewer: "kim")
+            #expect(try fixture.store.linkRequests().isEmpty)
         }
-        #expect(try fixture.refusals() == ["- GET /: not signed in (no session, or it expired)"])
+        #expect(try fixture.refusals() == ["- GET /: not signed in (no session, or it expired)",
+                                           "- POST /link-request: no session, ended or live, to ask for"])
     }
 
     @Test func aReviewerSeesTheirBatchesAndTheItemCardButNotOthersVotes() async throws {
@@ -186,7 +201,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let home = String(buffer: try await client.execute(uri: "/", method: .get, headers: kim.cookie).body)
             #expect(!home.contains(leesBatch.id))
         }
-        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+        #expect(try fixture.store.decisions().isEmpty)
         #expect(try fixture.refusals().filter { $0.hasPrefix("kim") }.count == 3)
         #expect(try fixture.refusals().allSatisfy { $0.hasSuffix("kim is not assigned to batch \(leesBatch.id)") })
     }
@@ -207,7 +222,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let (headers, body) = form([], cookie: kim.cookie)
             #expect(try await client.execute(uri: "/sign-out", method: .post, headers: headers, body: body).status == .forbidden)
         }
-        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+        #expect(try fixture.store.decisions().isEmpty)
         #expect(try fixture.refusals().filter { $0.hasSuffix("missing or wrong CSRF token") }.count == 3)
     }
 
@@ -248,7 +263,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let asked = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: headers, body: body)
             #expect(asked.status == .ok && String(buffer: asked.body).contains("Approve the 3 items you have not decided in batch \(batch)?"))
             #expect(String(buffer: asked.body).contains("조선을 세운 사람은 누구인가? 2"))
-            #expect(try fixture.store.database.query("SELECT count(*) FROM decisions").first?.first?.integer == 0)
+            #expect(try fixture.store.decisions().isEmpty)
             // A confirmation of another number (the batch changed meanwhile) approves nothing.
             let (stale, staleBody) = form([("csrf", session.csrf), ("confirm", "yes"), ("count", "2")], cookie: session.cookie)
             #expect(try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: stale, body: staleBody).status == .conflict)
@@ -256,7 +271,7 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             let done = try await client.execute(uri: "/batches/\(batch)/approve-rest", method: .post, headers: confirmed, body: confirmedBody)
             #expect(done.status == .seeOther)
         }
-        #expect(try fixture.store.database.query("SELECT count(*) FROM decisions WHERE decision = 'approve'").first?.first?.integer == 3)
+        #expect(try fixture.store.decisions().filter { $0.decision == "approve" }.count == 3)
     }
 
     @Test func aRevisionMakesANewVersionAndABadDecisionIsExplained() async throws {
@@ -284,10 +299,9 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
         let versions = try fixture.store.versions(of: "ck-1")
         #expect(versions.map(\.item.question) == ["조선을 세운 사람은 누구인가? 1", "조선을 건국한 사람은 누구인가?"])
         #expect(versions.last?.author == "kim")
-        #expect(try fixture.store.database.query("SELECT decision FROM decisions WHERE item_id = 'ck-1'").map { $0[0].text } == ["revise"])
-        #expect(try fixture.store.database.query("""
-            SELECT l.name, l.value FROM labels l JOIN decisions d ON d.seq = l.decision WHERE d.item_id = 'ck-1'
-            """).map { [$0[0].text, $0[1].text] } == [["time_sensitive", "false"]])
+        let decisions = try fixture.store.decisions().filter { $0.itemID == "ck-1" }
+        #expect(decisions.map(\.decision) == ["revise"])
+        #expect(decisions.map(\.labels) == [["time_sensitive": ["false"]]])
     }
 
     @Test func anItemChangedInItsRawFileComesBackWithTheDecisionsOnItsEarlierText() async throws {
@@ -539,10 +553,19 @@ func form(_ fields: [(String, String)], cookie: HTTPFields) -> (HTTPFields, Byte
             // kim approved and lee rejected every item: α = 1 − 1/0.6, the same in every resample, read as not reliable.
             #expect(home.contains("<th scope=\"row\">decision</th><td>3</td><td>-0.667 [-0.667, -0.667]</td><td>not reliable</td>"))
             #expect(!home.contains("-0.000"))
+            // Each disagreement links to the item, where every vote on it is listed.
+            #expect(home.contains("3 items on which reviewers disagree"))
+            #expect(home.contains(#"<li><a href="/items/ck-1">조선을 세운 사람은 누구인가? 1</a> <span class="meta">kim: approve (time_sensitive=false); lee: reject (time_sensitive=false)</span></li>"#))
+            let overview = String(buffer: try await client.execute(uri: "/items/\(settled.item.id)", method: .get, headers: curator.cookie).body)
+            #expect(overview.contains("<td>check</td><td>lee</td><td>reject</td><td>time_sensitive: false</td><td lang=\"ko\">틀린 보기</td>"))
+            #expect(overview.contains("<td>check</td><td>han</td><td>approve</td>"))
+            // Votes on an item are for leads and the curator only.
+            #expect(try await client.execute(uri: "/items/ck-0", method: .get, headers: kim.cookie).status == .forbidden)
+            #expect(try await client.execute(uri: "/items/nothing", method: .get, headers: curator.cookie).status == .notFound)
         }
         let report = try fixture.store.close("check", plan: fixture.plan, actor: "cur")
         #expect(report.disputed.count == 2, "the two items the lead has not settled yet")
-        #expect(try fixture.store.database.query("SELECT item_id, outcome FROM outcomes").map { [$0[0].text, $0[1].text] }
+        #expect(try fixture.store.outcomes().map { [$0.itemID, $0.outcome] }
                     == [[try fixture.store.batchItems(adjudication.id).first?.item.id, "approved"]])
     }
 

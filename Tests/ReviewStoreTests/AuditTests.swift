@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DatasetCore
+import GRDB
 @testable import ReviewStore
 
 @Suite struct AuditTests {
@@ -18,8 +19,8 @@ import DatasetCore
         let fixture = try reviewedStore()
         defer { fixture.remove() }
         #expect(try fixture.store.verifyAudit().isEmpty)
-        #expect(throws: SQLiteError.self) { try fixture.store.database.execute("UPDATE audit_log SET actor = 'x' WHERE seq = 1") }
-        #expect(throws: SQLiteError.self) { try fixture.store.database.execute("DELETE FROM audit_log") }
+        #expect(throws: DatabaseError.self) { try fixture.editByHand("UPDATE audit_log SET actor = 'x' WHERE seq = 1") }
+        #expect(throws: DatabaseError.self) { try fixture.editByHand("DELETE FROM audit_log") }
     }
 
     @Test(arguments: [
@@ -36,7 +37,7 @@ import DatasetCore
     func aHandEditOfAnyReviewTableIsDetected(sql: String, subject: String, message: String) throws {
         let fixture = try reviewedStore()
         defer { fixture.remove() }
-        try fixture.store.database.execute(sql)
+        try fixture.editByHand(sql)
         let problems = try fixture.store.verifyAudit()
         #expect(problems.count == 1)
         #expect(problems.first?.subject.hasPrefix(subject) == true, "\(problems)")
@@ -46,7 +47,7 @@ import DatasetCore
     @Test func anEditedAuditEntryBreaksTheChain() throws {
         let fixture = try reviewedStore()
         defer { fixture.remove() }
-        try fixture.store.database.execute("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'forged' WHERE seq = 3")
+        try fixture.editByHand("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET detail = 'forged' WHERE seq = 3")
         #expect(try fixture.store.verifyAudit().map(\.seq) == [3])
     }
 
@@ -57,26 +58,84 @@ import DatasetCore
         let url = directory.appendingPathComponent("r.sqlite")
         // A database as the first schema left it: items, decisions and audit entries in its format.
         do {
-            let database = try SQLiteDatabase(path: url.path)
-            try database.execute(#"""
+            let database = try DatabaseQueue(path: url.path)
+            try database.writeWithoutTransaction { try $0.execute(sql: #"""
             CREATE TABLE items (id TEXT NOT NULL, version INTEGER NOT NULL, content_hash TEXT NOT NULL, task TEXT NOT NULL, subject TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (id, version), UNIQUE (id, content_hash));
             CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, actor TEXT NOT NULL, action TEXT NOT NULL, subject TEXT NOT NULL, detail TEXT NOT NULL, previous_hash TEXT NOT NULL, hash TEXT NOT NULL);
             CREATE TABLE decisions (seq INTEGER PRIMARY KEY, item_id TEXT NOT NULL, content_hash TEXT NOT NULL, round TEXT NOT NULL, reviewer TEXT NOT NULL, decision TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'revise')), reason TEXT);
             PRAGMA user_version = 1;
-            """#)
+            """#) }
             let record = try JSONLines.line(for: reviewItem("ck-1"))
-            try database.query("INSERT INTO items VALUES ('ck-1', 1, ?, 'common_knowledge', 's', ?)", [.text(reviewItem("ck-1").contentHash), .text(record)])
-            try database.query("INSERT INTO decisions (item_id, content_hash, round, reviewer, decision) VALUES ('ck-1', ?, 'fact-check', 'kim', 'approve')",
-                               [.text(reviewItem("ck-1").contentHash)])
             let hash = Hashing.sha256Hex(parts: ["", "pipeline", "item.registered", "ck-1", "version 1"])
-            try database.query("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash) VALUES ('pipeline', 'item.registered', 'ck-1', 'version 1', '', ?)",
-                               [.text(hash)])
+            try database.write { db in
+                try db.execute(sql: "INSERT INTO items VALUES ('ck-1', 1, ?, 'common_knowledge', 's', ?)", arguments: [reviewItem("ck-1").contentHash, record])
+                try db.execute(sql: "INSERT INTO decisions (item_id, content_hash, round, reviewer, decision) VALUES ('ck-1', ?, 'fact-check', 'kim', 'approve')",
+                               arguments: [reviewItem("ck-1").contentHash])
+                try db.execute(sql: "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash) VALUES ('pipeline', 'item.registered', 'ck-1', 'version 1', '', ?)",
+                               arguments: [hash])
+            }
         }
         let store = try ReviewStore(url: url)
-        #expect(try store.database.userVersion == ReviewStore.migrations.count)
+        let applied = try DatabaseQueue(path: url.path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations") }
+        #expect(applied == ReviewStore.migrations.map(\.name))
         #expect(try store.verifyAudit().isEmpty)
         #expect(try store.auditEntries().map(\.action) == ["item.registered", "item.audited", "decision.audited"])
-        try store.database.execute("UPDATE decisions SET decision = 'reject'")
+        try DatabaseQueue(path: url.path).write { try $0.execute(sql: "UPDATE decisions SET decision = 'reject'") }
         #expect(try store.verifyAudit().map(\.subject) == ["decisions:1"])
+    }
+}
+
+@Suite struct MigrationTests {
+    /// A copy of a database the store wrote before it used GRDB's migrator.
+    func databaseBeforeGRDB() throws -> URL {
+        let fixture = try #require(Bundle.module.url(forResource: "Fixtures/review-before-grdb", withExtension: "sqlite"))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)/example.sqlite")
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: fixture, to: url)
+        return url
+    }
+
+    @Test func aDatabaseFromBeforeGRDBMigratesInPlaceWithEveryDecisionAndAuditEntryKept() throws {
+        let url = try databaseBeforeGRDB()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let store = try ReviewStore(url: url)
+        // The eight migrations it had are recorded by name, and the ones after them ran.
+        let applied = try DatabaseQueue(path: url.path).read { try String.fetchAll($0, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid") }
+        #expect(applied == ReviewStore.migrations.map(\.name))
+        // What that version's release recorded of the review state (the fixture's README).
+        #expect(try store.decisionStateHash() == "d46aaaa69bc9e9af68435b383e1de64bfa83ff39dc5ed822a5a0c7a5c7d19866")
+        #expect(try store.auditEntries().count == 76)
+        #expect(try store.verifyAudit().isEmpty)
+        let decisions = try store.decisions()
+        #expect(decisions.count == 11)
+        #expect(decisions.filter { $0.decision == "reject" }.map(\.reason) == ["연도가 틀림"])
+        #expect(try store.outcomes().filter { $0.outcome == "approved" }.count == 4)
+        #expect(try store.reviewers().map(\.id) == ["han", "kim", "lee"])
+        // Writes go on from where it was, and stay audited.
+        try store.addReviewer(Reviewer(id: "park", name: "Park", role: .reviewer), actor: "test")
+        #expect(try store.verifyAudit().isEmpty)
+        // Opened again, nothing is migrated twice.
+        let again = try ReviewStore(url: url)
+        #expect(try again.auditEntries().count == 77)
+    }
+
+    @Test func aDatabaseFromANewerToolIsRefusedByName() throws {
+        let url = try databaseBeforeGRDB()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        _ = try ReviewStore(url: url)
+        try DatabaseQueue(path: url.path).write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('from the future')") }
+        let error = #expect(throws: ReviewError.self) { try ReviewStore(url: url) }
+        #expect(error?.description.contains("newer build-dataset") == true)
+    }
+
+    @Test func twoStoresOpeningANewDatabaseAtOnceBothMigrateIt() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("r.sqlite")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 { group.addTask { _ = try ReviewStore(url: url) } }
+            try await group.waitForAll()
+        }
+        #expect(try ReviewStore(url: url).verifyAudit().isEmpty)
     }
 }

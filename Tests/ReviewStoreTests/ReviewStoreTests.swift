@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import DatasetCore
+import GRDB
 @testable import ReviewStore
 
 func reviewItem(_ id: String, question: String = "질문입니다?", subject: String = "s", author: String? = nil) -> Item {
@@ -29,10 +30,15 @@ struct Fixture {
 
     func remove() { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
 
+    /// Runs SQL on the database file from a connection of its own, as someone editing it by hand would.
+    func editByHand(_ sql: String) throws {
+        try DatabaseQueue(path: url.path).writeWithoutTransaction { try $0.execute(sql: sql) }
+    }
+
     /// The votes of `reviewer` on every item of `batch` that is current and they have not decided on.
     func votes(_ batch: String, _ reviewer: String, _ decide: (Item) -> (ReviewDecision?, [String: [String]], Vote.Revision?)) throws -> [Vote] {
         let latest = try store.currentVersions()
-        let decided = Set(try store.database.query("SELECT item_id || content_hash FROM decisions WHERE reviewer = ?", [.text(reviewer)]).compactMap(\.first?.text))
+        let decided = Set(try store.decisions().filter { $0.reviewer == reviewer }.map { $0.itemID + $0.contentHash })
         return try store.batchItems(batch).enumerated().filter { _, member in
             latest[member.item.id]?.contentHash == member.contentHash && !decided.contains(member.item.id + member.contentHash)
         }.map { index, member in
@@ -286,7 +292,7 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try store.assign(round: "check", plan: plan, actor: "test").assigned.map(\.reviewer) == ["lee", "park"])
         #expect(throws: ReviewError.self) { try store.assign(batch: "check-001", reviewer: "kim", plan: plan, actor: "test") }
         // A line claiming kim's vote is refused even had the assignment slipped through.
-        try store.database.execute("INSERT INTO assignments (batch, reviewer) VALUES ('check-001', 'kim')")
+        try fixture.editByHand("INSERT INTO assignments (batch, reviewer) VALUES ('check-001', 'kim')")
         let votes = try fixture.votes("check-001", "kim") { _ in (.approve, [:], nil) }
         #expect {
             try store.submit(votes, plan: plan, actor: "test")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import GRDB
 @testable import ReviewStore
 
 @Suite struct SessionTests {
@@ -11,7 +12,8 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_800_000_000)
         let token = try store.issueSignInToken(reviewer: "kim", lifetime: 3600, now: now)
         #expect(token.count == 43, "256 bits in base64url")
-        #expect(try store.database.query("SELECT count(*) FROM sign_in_tokens WHERE token_hash = ?", [.text(token)]).first?.first?.integer == 0)
+        let stored = try DatabaseQueue(path: url.path).read { try Int.fetchOne($0, sql: "SELECT count(*) FROM sign_in_tokens WHERE token_hash = ?", arguments: [token]) }
+        #expect(stored == 0)
         // Expired: refused, and still unused.
         #expect(try store.redeemSignInToken(token, now: now + 3601) == nil)
         let (id, session) = try #require(try store.redeemSignInToken(token, sessionLifetime: 600, now: now + 60))

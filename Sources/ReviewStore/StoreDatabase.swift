@@ -1,0 +1,96 @@
+import Foundation
+internal import GRDB
+
+/// How the store reaches its database: a GRDB `DatabasePool` in WAL mode, so that the review
+/// page reads while the command line writes, and a write transaction that every query made
+/// inside it joins (the store's writes are built from smaller steps that each read and audit).
+/// Only this module speaks SQL.
+final class StoreDatabase {
+    let pool: DatabasePool
+    let path: String
+    /// The connection of the write transaction under way.
+    private var writer: Database?
+    /// Counts the write transactions begun, so that what was read inside one can be reused
+    /// until it ends: no other connection writes while it holds the write lock.
+    private(set) var transactionSerial = 0
+    var isInTransaction: Bool { writer != nil }
+
+    init(path: String) throws {
+        self.path = path
+        var configuration = Configuration()
+        // Another process (an import, a close) may hold the write lock for a while.
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        pool = try DatabasePool(path: path, configuration: configuration)
+        // GRDB's pool syncs the log at checkpoints only (NORMAL); a decision a reviewer was told
+        // is saved must survive a power cut, so every commit is synced.
+        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
+    /// The rows of a query, read in the write transaction under way or else from a snapshot.
+    func rows(_ sql: String, _ arguments: StatementArguments = []) throws -> [Row] {
+        if let writer { return try Row.fetchAll(writer.cachedStatement(sql: sql), arguments: arguments) }
+        return try pool.read { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
+    }
+
+    func row(_ sql: String, _ arguments: StatementArguments = []) throws -> Row? {
+        if let writer { return try Row.fetchOne(writer.cachedStatement(sql: sql), arguments: arguments) }
+        return try pool.read { try Row.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
+    }
+
+    /// The first column of the first row, if there is one and it is not NULL.
+    func value<Value: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = [], as type: Value.Type = Value.self) throws -> Value? {
+        if let writer { return try Value.fetchOne(writer.cachedStatement(sql: sql), arguments: arguments) }
+        return try pool.read { try Value.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
+    }
+
+    /// Runs a statement that writes: in the transaction under way, or in one of its own.
+    func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        guard let writer else { return try transaction { try execute(sql, arguments) } }
+        try writer.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// Runs several statements (a migration's). Call inside a transaction.
+    func executeScript(_ sql: String) throws {
+        guard let writer else { preconditionFailure("a script runs inside a transaction") }
+        try writer.execute(sql: sql)
+    }
+
+    /// The row id the last insert in the transaction under way made.
+    var lastInsertedRowID: Int64 { writer?.lastInsertedRowID ?? 0 }
+
+    /// Runs `body` in an immediate transaction: all of it is stored, or (on a throw or a kill)
+    /// none. Inside one, `body` joins it.
+    func transaction<T>(_ body: () throws -> T) throws -> T {
+        if writer != nil { return try body() }
+        return try pool.writeWithoutTransaction { db in
+            var result: T?
+            try db.inTransaction(.immediate) {
+                try joining(db) { result = try body() }
+                return .commit
+            }
+            return result!
+        }
+    }
+
+    /// Runs `body` with `db` as the transaction under way (a migration's connection).
+    func joining<T>(_ db: Database, _ body: () throws -> T) throws -> T {
+        writer = db
+        transactionSerial += 1
+        defer { writer = nil }
+        return try body()
+    }
+}
+
+extension DatabaseValue {
+    /// The value as text for hashing and canonical rows (NULL as "").
+    var canonicalText: String {
+        switch storage {
+        case .null: ""
+        case .int64(let value): String(value)
+        case .double(let value): String(value)
+        case .string(let value): value
+        case .blob(let data): String(decoding: data, as: UTF8.self)
+        }
+    }
+}
