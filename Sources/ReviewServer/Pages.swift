@@ -220,8 +220,9 @@ enum Pages {
                title: "Approve \(open.count) items?", session: session)
     }
 
-    static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil, submitted: FormFields? = nil,
-                     saved: ReviewDecision? = nil) -> String {
+    /// `fieldErrors` holds what was wrong by field (a label's name, `reason`, `revised_*`), shown beside it.
+    static func item(_ page: ItemPage, session: ReviewSession, error: String? = nil, fieldErrors: [String: String] = [:],
+                     submitted: FormFields? = nil, saved: ReviewDecision? = nil) -> String {
         let item = page.member.item
         func selected(_ label: LabelSpec) -> [String] {
             submitted.map { $0.all("label.\(label.name)") } ?? page.chosen?.labels[label.name] ?? []
@@ -240,7 +241,8 @@ enum Pages {
         var shortcut = 0
         let labels = page.round.labels.map { label -> [String: Any] in
             var view: [String: Any] = ["name": label.name, "title": label.displayTitle, "description": label.description ?? false,
-                                       "required": label.required, "field": "label.\(label.name)"]
+                                       "required": label.required, "field": "label.\(label.name)",
+                                       "error": fieldErrors[label.name] ?? false]
             let chosen = selected(label)
             let options = { (values: [String]) in
                 values.map { value -> [String: Any] in
@@ -302,6 +304,9 @@ enum Pages {
             context["passage"] = ["headings": passage.headings.joined(separator: " › "), "text": passage.text, "language": passage.language]
         }
         if let error { context["error"] = error }
+        if let reason = fieldErrors["reason"] { context["reasonError"] = reason }
+        let revisionErrors = fieldErrors.keys.filter { $0.hasPrefix("revised_") }.sorted().map { fieldErrors[$0]! }
+        if !revisionErrors.isEmpty { context["reviseError"] = revisionErrors.joined(separator: "; ") }
         if let saved { context["saved"] = saved.rawValue }
         context["reason"] = submitted?["reason"] ?? page.chosen?.reason ?? ""
         context["comment"] = submitted?["comment"] ?? page.ownComment
@@ -535,7 +540,8 @@ enum Pages {
           <input type="hidden" name="csrf" value="{{csrf}}">
           <input type="hidden" name="content_hash" value="{{contentHash}}">
           {{#labels}}
-          <fieldset class="label" id="label-{{name}}"><legend>{{title}}{{#required}} <span aria-label="required">*</span>{{/required}}</legend>
+          <fieldset class="label" id="label-{{name}}"{{#error}} aria-describedby="error-{{name}}"{{/error}}><legend>{{title}}{{#required}} <span aria-label="required">*</span>{{/required}}</legend>
+            {{#error}}<p class="error" id="error-{{name}}">{{error}}</p>{{/error}}
             {{#description}}<p class="label-help">{{description}}</p>{{/description}}
             {{#single}}<label><input type="radio" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{title}}{{#key}} <kbd>{{key}}</kbd>{{/key}}{{#about}} <small>{{about}}</small>{{/about}}</label>{{/single}}
             {{#multiple}}<label><input type="checkbox" name="{{field}}" value="{{value}}"{{#checked}} checked{{/checked}}{{#key}} data-key="{{key}}"{{/key}}> {{title}}{{#key}} <kbd>{{key}}</kbd>{{/key}}{{#about}} <small>{{about}}</small>{{/about}}</label>{{/multiple}}
@@ -546,11 +552,13 @@ enum Pages {
             <textarea name="comment" id="comment" rows="2" lang="{{language}}">{{comment}}</textarea></label>
           <div class="actions">
             {{#approve}}<button name="decision" value="approve" id="approve">Approve (a)</button>{{/approve}}
-            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="{{language}}" value="{{reason}}" aria-label="Reason for rejecting">
+            {{#reject}}<input type="text" name="reason" id="reason" placeholder="Reason for rejecting" lang="{{language}}" value="{{reason}}" aria-label="Reason for rejecting"{{#reasonError}} aria-invalid="true" aria-describedby="error-reason"{{/reasonError}}>
             <button name="decision" value="reject" id="reject">Reject (r)</button>{{/reject}}
           </div>
+          {{#reasonError}}<p class="error" id="error-reason">{{reasonError}}</p>{{/reasonError}}
           {{#revise}}
           <details id="revise-panel"{{#reviseOpen}} open{{/reviseOpen}}><summary>Revise (e)</summary>
+            {{#reviseError}}<p class="error" id="error-revision">{{reviseError}}</p>{{/reviseError}}
             <label>Question <textarea name="question" id="revised-question" rows="3" lang="{{language}}">{{revisedQuestion}}</textarea></label>
             {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}" lang="{{language}}"></label>{{/revisedChoices}}
             <label>Answer <input type="text" name="answer" value="{{revisedAnswer}}" size="2"></label>

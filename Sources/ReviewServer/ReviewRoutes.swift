@@ -93,10 +93,13 @@ public struct ReviewRoutes: Sendable {
                     return Response.redirect(to: next.map { "/batches/\(batch)/items/\($0)\(saved)" } ?? "/batches/\(batch)\(saved)", type: .normal)
                 } catch let error as ReviewError {
                     return try await rejected(error.description, batch: batch, item: item, session: session, form: form)
-                } catch let error as InputError {
-                    return try await rejected(error.message, batch: batch, item: item, session: session, form: form)
-                } catch let error as InputErrors {
-                    return try await rejected(error.errors.map(\.message).joined(separator: "; "), batch: batch, item: item, session: session, form: form)
+                } catch let error where error.inputErrors != nil {
+                    // Each problem is also shown next to the field it is about.
+                    let errors = error.inputErrors ?? []
+                    let byField = Dictionary(errors.compactMap { error in error.location.field.map { ($0, error.message) } },
+                                             uniquingKeysWith: { first, _ in first })
+                    return try await rejected(errors.map(\.message).joined(separator: "; "), batch: batch, item: item, session: session,
+                                              form: form, fieldErrors: byField)
                 }
             }
         }
@@ -181,10 +184,12 @@ public struct ReviewRoutes: Sendable {
     }
 
     /// The item page again with what was wrong with the submitted decision.
-    func rejected(_ message: String, batch: String, item: String, session: ReviewSession, form: FormFields) async throws -> Response {
+    func rejected(_ message: String, batch: String, item: String, session: ReviewSession, form: FormFields,
+                  fieldErrors: [String: String] = [:]) async throws -> Response {
         let position = try await service.position(of: item, in: batch, for: session.reviewer)
         let page = try await service.itemPage(batch, position: position, for: session.reviewer)
-        return Self.html(Pages.item(page, session: session, error: message, submitted: form), status: .unprocessableContent)
+        return Self.html(Pages.item(page, session: session, error: message, fieldErrors: fieldErrors, submitted: form),
+                         status: .unprocessableContent)
     }
 
     // MARK: Responses

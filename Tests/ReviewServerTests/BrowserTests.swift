@@ -166,6 +166,7 @@ struct BrowserTests {
             // a without the round's label: the page says what is missing and stays.
             try await browser.press("a")
             #expect(try await browser.text(".error").contains("time_sensitive"))
+            #expect(try await browser.text("#label-time_sensitive #error-time_sensitive") == "an approval in round check needs the label 'time_sensitive'")
             // 2 (time_sensitive: false), then a: approved, and the page moves on to the next.
             try await browser.press("2a")
             let second = try await browser.waitForURL { $0 != first }

@@ -84,6 +84,9 @@ struct ReviewPageBrowserTests {
             try await browser.type("#comment", "보기 D가 애매함")
             try await browser.click("#reject")
             #expect(try await browser.text(".error").contains("reason"))
+            // Said again beside the field it is about.
+            #expect(try await browser.text("#error-reason") == "a rejection needs a reason")
+            #expect(try await browser.script("return document.getElementById('reason').getAttribute('aria-describedby')") as? String == "error-reason")
             #expect(try await browser.isSelected(noLabel))
             #expect(try await browser.script("return document.getElementById('comment').value") as? String == "보기 D가 애매함")
             try await browser.type("#reason", "연도가 틀림")
