@@ -273,7 +273,7 @@ enum Pages {
             // A survey item's text is the questionnaire's: it is approved or rejected, never revised.
             "revise": page.round.decisions.contains(.revise) && item.task != .socialValue,
             "source": ["kind": item.source.kind, "document": item.source.document, "element": item.source.element,
-                       "license": item.source.license ?? "not stated", "author": item.source.author.flatMap { $0.isEmpty ? nil : $0 } ?? false],
+                       "license": item.source.license ?? "not stated", "author": item.source.author.map { $0.isEmpty ? false as Any : $0 } ?? false],
             "otherVotes": page.otherVotes.map { ["reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] },
             "adjudication": page.batch.kind != .review,
             "change": page.changedFrom.map { base -> [String: Any] in

@@ -54,12 +54,13 @@ public actor ReviewService {
 
     public func dashboard(for reviewer: Reviewer) throws -> DashboardPage {
         var page = DashboardPage(reviewer: reviewer)
-        for batch in try store.batches() where batch.reviewers.contains(reviewer.id) {
-            let members = try current(batch.id)
-            let decided = try store.decidedItems(reviewer: reviewer.id, batch: batch.id)
-            page.batches.append(.init(id: batch.id, round: batch.round, kind: batch.kind.rawValue, items: members.count,
-                                      decided: members.filter { decided.contains($0.itemID) }.count,
-                                      closed: try store.roundIsClosed(batch.round)))
+        page.batches = try store.snapshot {
+            try store.batches().filter { $0.reviewers.contains(reviewer.id) }.map { batch in
+                let members = try current(batch.id)
+                let decided = try store.decidedItems(reviewer: reviewer.id, batch: batch.id)
+                return .init(id: batch.id, round: batch.round, kind: batch.kind.rawValue, items: members.count,
+                             decided: members.filter { decided.contains($0.itemID) }.count, closed: try store.roundIsClosed(batch.round))
+            }
         }
         if reviewer.role == .curator {
             let decisions = Dictionary(grouping: try store.decisions(), by: \.round)
@@ -114,6 +115,10 @@ public actor ReviewService {
     }
 
     public func batchPage(_ batchID: String, for reviewer: Reviewer) throws -> BatchPage {
+        try store.snapshot { try readBatchPage(batchID, for: reviewer) }
+    }
+
+    func readBatchPage(_ batchID: String, for reviewer: Reviewer) throws -> BatchPage {
         let (batch, round) = try access(batchID, reviewer)
         let members = try store.currentBatchItems(batchID)
         let decided = try store.decidedItems(reviewer: reviewer.id, batch: batchID)
@@ -131,13 +136,18 @@ public actor ReviewService {
 
     /// The card of the item at `position` (from 1) of a batch; it counts as shown from now on.
     public func itemPage(_ batchID: String, position: Int, for reviewer: Reviewer) throws -> ItemPage {
+        let page = try store.snapshot { try readItemPage(batchID, position: position, for: reviewer) }
+        try store.recordView(reviewer: reviewer.id, batch: batchID, item: page.member.item.id)
+        return page
+    }
+
+    func readItemPage(_ batchID: String, position: Int, for reviewer: Reviewer) throws -> ItemPage {
         let (batch, round) = try access(batchID, reviewer)
         let members = try current(batchID)
         guard members.indices.contains(position - 1),
               let member = try store.itemVersion(members[position - 1].itemID, contentHash: members[position - 1].contentHash) else {
             throw AccessDenied(status: .notFound, reason: "no item \(position) in batch \(batchID)")
         }
-        try store.recordView(reviewer: reviewer.id, batch: batchID, item: member.item.id)
         // Other reviewers' votes are shown only to the lead who settles a disagreement.
         var votes: [ItemPage.OtherVote] = []
         if batch.kind != .review {

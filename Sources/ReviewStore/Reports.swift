@@ -104,6 +104,10 @@ extension ReviewStore {
     /// items and per subject, with the number of items behind each figure. Adjudications are
     /// left out: they settle disagreements and are not independent votes.
     public func agreement(round roundName: String, plan: ReviewPlan) throws -> [VariableAgreement] {
+        try database.snapshot { try readAgreement(round: roundName, plan: plan) }
+    }
+
+    func readAgreement(round roundName: String, plan: ReviewPlan) throws -> [VariableAgreement] {
         guard let round = plan.round(roundName) else { throw unknownRound(roundName, plan) }
         let snapshot = try ReviewSnapshot(store: self, plan: plan)
         // Every item version the round has votes on, with its subject.

@@ -430,6 +430,12 @@ public final class ReviewStore {
         }
     }
 
+    /// Runs `body` with every read of this store in it seeing the same state (one read
+    /// transaction); `body` must not write.
+    public func snapshot<T>(_ body: () throws -> T) throws -> T {
+        try database.snapshot(body)
+    }
+
     // MARK: Settings
 
     /// The address the review page was last served at (its public address behind a proxy).

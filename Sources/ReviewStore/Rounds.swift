@@ -246,7 +246,8 @@ extension ReviewStore {
             for batch in try batches(round: roundName).sorted(by: { ($0.items, $1.id) > ($1.items, $0.id) }) {
                 let needed = (batch.kind == .review ? round.reviewersPerItem : 1) - batch.reviewers.count
                 guard needed > 0 else { continue }
-                let candidates = try everyone.filter { try ineligibility(of: $0, for: batch, round: round) == nil }
+                let excluded = try excludedReviewers(of: batch, round: round)
+                let candidates = everyone.filter { ineligibility(of: $0, for: batch, round: round, excluded: excluded) == nil }
                     .sorted { (load[$0.id, default: 0], $0.id) < (load[$1.id, default: 0], $1.id) }
                 for reviewer in candidates.prefix(needed) {
                     try insertAssignment(batch: batch.id, reviewer: reviewer.id, actor: actor)
@@ -269,7 +270,7 @@ extension ReviewStore {
             guard let batch = try batch(batchID) else { throw ReviewError("unknown batch '\(batchID)'") }
             guard let round = plan.round(batch.round) else { throw unknownRound(batch.round, plan) }
             guard let reviewer = try reviewer(reviewerID) else { throw ReviewError("unknown reviewer '\(reviewerID)'") }
-            if let reason = try ineligibility(of: reviewer, for: batch, round: round) {
+            if let reason = ineligibility(of: reviewer, for: batch, round: round, excluded: try excludedReviewers(of: batch, round: round)) {
                 throw ReviewError("\(reviewerID) cannot review \(batchID): \(reason)")
             }
             try insertAssignment(batch: batchID, reviewer: reviewerID, actor: actor)
@@ -281,23 +282,34 @@ extension ReviewStore {
         try audit(actor: actor, action: "batch.assigned", table: .assignments, key: "\(batch)/\(reviewer)")
     }
 
-    /// Why a reviewer may not take a batch, or nil when they may.
-    func ineligibility(of reviewer: Reviewer, for batch: BatchSummary, round: ReviewRound) throws -> String? {
+    /// Why a reviewer may not take a batch, or nil when they may; `excluded` is what
+    /// `excludedReviewers` found for the batch.
+    func ineligibility(of reviewer: Reviewer, for batch: BatchSummary, round: ReviewRound, excluded: [String: String]) -> String? {
         if batch.reviewers.contains(reviewer.id) { return "already assigned" }
         if batch.kind == .adjudication {
             if reviewer.role != .lead { return "adjudication is for leads, and \(reviewer.id) is a \(reviewer.role.rawValue)" }
         } else if !round.roles.contains(reviewer.role) {
             return "round \(round.name) is for \(round.roles.map(\.rawValue).joined(separator: "/")), and \(reviewer.id) is a \(reviewer.role.rawValue)"
         }
+        return excluded[reviewer.id].map { "\(reviewer.id) \($0)" }
+    }
+
+    /// The reviewers a batch's items exclude, each with why (the first item, in batch order,
+    /// that they wrote or already voted on in the round): read once per batch, not once per
+    /// reviewer and item.
+    func excludedReviewers(of batch: BatchSummary, round: ReviewRound) throws -> [String: String] {
+        var reasons: [String: String] = [:]
         for member in try batchMembers(batch.id) {
-            if try authors(of: member.itemID, upTo: member.version).contains(reviewer.id) {
-                return "\(reviewer.id) wrote item \(member.itemID)"
+            for author in try authors(of: member.itemID, upTo: member.version).sorted() where reasons[author] == nil {
+                reasons[author] = "wrote item \(member.itemID)"
             }
-            let voted = try database.rows("SELECT 1 FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? AND reviewer = ?",
-                                           [member.itemID, member.contentHash, round.name, reviewer.id])
-            if !voted.isEmpty { return "\(reviewer.id) already voted on item \(member.itemID)" }
+            for row in try database.rows("SELECT reviewer FROM decisions WHERE item_id = ? AND content_hash = ? AND round = ? ORDER BY seq",
+                                         [member.itemID, member.contentHash, round.name]) {
+                let voter: String = row["reviewer"]
+                if reasons[voter] == nil { reasons[voter] = "already voted on item \(member.itemID)" }
+            }
         }
-        return nil
+        return reasons
     }
 
     /// Everyone who wrote an item up to a version: the source's author and each reviser.

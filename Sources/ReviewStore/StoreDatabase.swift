@@ -10,6 +10,8 @@ final class StoreDatabase {
     let path: String
     /// The connection of the write transaction under way.
     private var writer: Database?
+    /// The connection of the read snapshot under way.
+    private var reader: Database?
     /// Counts the write transactions begun, so that what was read inside one can be reused
     /// until it ends: no other connection writes while it holds the write lock.
     private(set) var transactionSerial = 0
@@ -29,23 +31,24 @@ final class StoreDatabase {
 
     /// The rows of a query, read in the write transaction under way or else from a snapshot.
     func rows(_ sql: String, _ arguments: StatementArguments = []) throws -> [Row] {
-        if let writer { return try Row.fetchAll(writer.cachedStatement(sql: sql), arguments: arguments) }
+        if let db = writer ?? reader { return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
         return try pool.read { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
     func row(_ sql: String, _ arguments: StatementArguments = []) throws -> Row? {
-        if let writer { return try Row.fetchOne(writer.cachedStatement(sql: sql), arguments: arguments) }
+        if let db = writer ?? reader { return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }
         return try pool.read { try Row.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
     /// The first column of the first row, if there is one and it is not NULL.
     func value<Value: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = [], as type: Value.Type = Value.self) throws -> Value? {
-        if let writer { return try Value.fetchOne(writer.cachedStatement(sql: sql), arguments: arguments) }
+        if let db = writer ?? reader { return try Value.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }
         return try pool.read { try Value.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
     /// Runs a statement that writes: in the transaction under way, or in one of its own.
     func execute(_ sql: String, _ arguments: StatementArguments = []) throws {
+        precondition(reader == nil || writer != nil, "a write inside a read snapshot")
         guard let writer else { return try transaction { try execute(sql, arguments) } }
         try writer.cachedStatement(sql: sql).execute(arguments: arguments)
     }
@@ -63,6 +66,7 @@ final class StoreDatabase {
     /// none. Inside one, `body` joins it.
     func transaction<T>(_ body: () throws -> T) throws -> T {
         if writer != nil { return try body() }
+        precondition(reader == nil, "a write transaction inside a read snapshot")
         return try pool.writeWithoutTransaction { db in
             var result: T?
             try db.inTransaction(.immediate) {
@@ -70,6 +74,18 @@ final class StoreDatabase {
                 return .commit
             }
             return result!
+        }
+    }
+
+    /// Runs `body` with every query in it reading one snapshot, on one connection: a page's
+    /// reads agree with one another, and a page costs one read transaction, not one a query.
+    /// Inside a write transaction, `body` reads in it.
+    func snapshot<T>(_ body: () throws -> T) throws -> T {
+        if writer != nil || reader != nil { return try body() }
+        return try pool.read { db in
+            reader = db
+            defer { reader = nil }
+            return try body()
         }
     }
 
