@@ -27,19 +27,14 @@ extension BuildDataset {
             do {
                 var problems = try ReleaseWriter.verify(directory)
                 let schemaText = try schema.map { try Data(contentsOf: URL(fileURLWithPath: $0)).utf8Text(file: $0) } ?? builtInItemSchema
-                var items: [Item] = []
-                do {
-                    items = try ReleaseContents.items(in: directory, displayName: release).map(\.item)
-                    problems += try ReleaseWriter.schemaViolations(items, schemaText: schemaText, schemaName: schema ?? "item.schema.json")
-                        .map(\.description)
-                } catch let error where error.inputErrors != nil {
-                    // A damaged file may no longer parse: say so beside its hash mismatch.
-                    problems += error.inputErrors!.map { $0.description.hasPrefix(release + "/") ? String($0.description.dropFirst(release.count + 1)) : $0.description }
-                }
+                // A damaged file may no longer parse: said beside its hash mismatch.
+                let (records, recordProblems) = try ReleaseWriter.checkRecords(in: directory, displayName: release, schemaText: schemaText,
+                                                                               schemaName: schema ?? "item.schema.json")
+                problems += recordProblems.map { $0.description.hasPrefix(release + "/") ? String($0.description.dropFirst(release.count + 1)) : $0.description }
                 let manifest = problems.isEmpty ? try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json")) : nil
                 if output.json {
                     try printJSON(VerifyDocument(release: release, ok: problems.isEmpty, dataFiles: manifest?.files.count,
-                                                 records: manifest == nil ? nil : items.count, problems: problems))
+                                                 records: manifest == nil ? nil : records, problems: problems))
                     if !problems.isEmpty { throw ExitCode.failure }
                     return
                 }
@@ -47,7 +42,7 @@ extension BuildDataset {
                     for problem in problems { printError("error: \(release)/\(problem)") }
                     throw ExitCode.failure
                 }
-                print("\(release): ok (\(manifest.files.count) data files, \(items.count) records, every hash matches)")
+                print("\(release): ok (\(manifest.files.count) data files, \(records) records, every hash matches)")
             } catch let exit as ExitCode {
                 throw exit
             } catch {

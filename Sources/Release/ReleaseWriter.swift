@@ -59,6 +59,57 @@ public enum ReleaseWriter {
         }.flatMap { $0 }
     }
 
+    /// Reads every data file the manifest of `directory` lists once: each line parsed once,
+    /// checked against the schema and read as an item, on every core. Returns the number of
+    /// records and the problems (lines that are no item, and schema violations, in file order).
+    public static func checkRecords(in directory: URL, displayName: String, schemaText: String,
+                                    schemaName: String) throws -> (records: Int, problems: [InputError]) {
+        let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
+        let schema: JSONValue
+        do {
+            schema = try JSONValue.parse(Data(schemaText.utf8))
+            _ = try JSONSchemaValidator(schema: schema)
+        } catch let unsupported as JSONSchemaValidator.Unsupported {
+            throw InputError(file: schemaName, "\(unsupported)")
+        } catch {
+            throw InputError(file: schemaName, "not a JSON schema: \(error)")
+        }
+        var records = 0, unreadable: [InputError] = [], violations: [InputError] = []
+        for file in manifest.files {
+            let name = "\(displayName)/\(file.path)"
+            let data: Data
+            do { data = try Data(contentsOf: directory.appendingPathComponent(file.path)) } catch {
+                unreadable.append(InputError(file: name, "cannot read: \(error.localizedDescription)"))
+                continue
+            }
+            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            let first = records
+            let chunks = try Parallel.chunks(lines.count) { range -> (bad: [InputError], violations: [InputError]) in
+                let validator = try JSONSchemaValidator(schema: schema)
+                var bad: [InputError] = [], found: [InputError] = []
+                for index in range {
+                    let line = lines[lines.startIndex + index]
+                    guard let record = try? JSONValue.parse(line), (try? Item(json: record)) != nil else {
+                        // Said as reading the file says it, with the line.
+                        do { _ = try JSONLines.decode(Item.self, from: Data(line), file: name) } catch let error where error.inputErrors != nil {
+                            bad += error.inputErrors!.map { InputError(SourceLocation(file: name, line: index + 1, field: $0.location.field), $0.message) }
+                        }
+                        continue
+                    }
+                    let id = if case .object(let fields) = record, case .string(let id)? = fields["id"] { id } else { "record \(first + index + 1)" }
+                    for failure in validator.validate(record) {
+                        found.append(InputError(file: schemaName, field: "\(id)\(failure.instancePath)", failure.message))
+                    }
+                }
+                return (bad, found)
+            }
+            records += lines.count
+            unreadable += chunks.flatMap(\.bad)
+            violations += chunks.flatMap(\.violations)
+        }
+        return (records, unreadable + violations)
+    }
+
     /// One data file of a release: a config's split, encoded.
     public struct DataFile: Sendable {
         public var config: ItemTask
@@ -150,7 +201,7 @@ public enum ReleaseWriter {
             if data.count != file.bytes { problems.append("\(file.path): \(data.count) bytes, manifest says \(file.bytes)") }
             let hash = Hashing.sha256Hex(data)
             if hash != file.sha256 { problems.append("\(file.path): SHA-256 \(hash), manifest says \(file.sha256)") }
-            let records = data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            let records = data.withUnsafeBytes { bytes in bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
             if records != file.records { problems.append("\(file.path): \(records) records, manifest says \(file.records)") }
         }
         for document in manifest.documents {

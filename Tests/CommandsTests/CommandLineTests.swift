@@ -133,6 +133,37 @@ import DatasetCore
         }
     }
 
+    @Test func verifyChecksEachRecordAsWrittenAgainstTheSchemaAndNamesALineThatIsNoItem() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
+        let release = "releases/kornat-example/0.1.0", file = "common_knowledge/test.jsonl"
+        let url = project.directory.appendingPathComponent("\(release)/\(file)")
+        var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // A field the item schema does not have (reading it as an item would drop it), and a line that is no JSON.
+        lines[0] = "{\"extra\":1," + lines[0].dropFirst()
+        lines[1] = "{not json"
+        let data = Data(lines.joined(separator: "\n").utf8)
+        try data.write(to: url)
+        // The manifest is made to agree, as someone republishing by hand would.
+        let manifestURL = project.directory.appendingPathComponent("\(release)/manifest.json")
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        manifest["files"] = (manifest["files"] as? [[String: Any]])?.map { entry in
+            guard entry["path"] as? String == file else { return entry }
+            var entry = entry
+            entry["sha256"] = Hashing.sha256Hex(data)
+            entry["bytes"] = data.count
+            return entry
+        }
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        let result = try Binary.run(["verify", release], in: project.directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(release)/\(file):2"), "\(result.stderr)")
+        #expect(result.stderr.contains("item.schema.json") && result.stderr.contains("extra"), "\(result.stderr)")
+        #expect(!result.stderr.contains("SHA-256"), "\(result.stderr)")
+    }
+
     @Test func diffAndReleaseNameTheStepAChangeNeeds() throws {
         let project = try ProjectCopy()
         defer { project.remove() }
