@@ -85,7 +85,18 @@ extension ReviewStore {
     /// Records that a row was written, committing to its content. Call inside the writing transaction.
     func audit(actor: String, action: String, table: AuditedTable, key: String) throws {
         let row = try canonicalRow(table, key: key) ?? ""
-        try appendAudit(actor: actor, action: action, subject: "\(table.rawValue):\(key)", detail: row)
+        try appendAudit(actor: actor, action: action, subject: "\(table.rawValue):\(key)", detail: Self.auditDetail(row, table: table))
+    }
+
+    /// What an audit entry records of a row: the row itself, or for an item version (whose
+    /// record is most of the database) its SHA-256, so that every record is not stored twice.
+    static func auditDetail(_ row: String, table: AuditedTable) -> String {
+        table == .items ? "sha256:" + Hashing.sha256Hex(row) : row
+    }
+
+    /// Whether a row is what an audit entry recorded, as the row or, in later entries, its digest.
+    static func matches(_ row: String, detail: String, table: AuditedTable) -> Bool {
+        table == .items && detail.hasPrefix("sha256:") ? detail == auditDetail(row, table: table) : detail == row
     }
 
     /// Appends an entry chained to the previous one: hash = SHA-256(previous hash, fields, time).
@@ -144,7 +155,7 @@ extension ReviewStore {
             case nil where entry.removed: break
             case _? where entry.removed: problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row was removed, but is there"))
             case nil: problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row was deleted"))
-            case let row? where row != entry.detail:
+            case let row? where !Self.matches(row, detail: entry.detail, table: table):
                 problems.append(AuditProblem(seq: entry.seq, subject: subject, message: "the row differs from what the audit log recorded"))
             default: break
             }

@@ -191,6 +191,11 @@ public final class ReviewStore {
             )
             """)
         }),
+        ("revised items index", { store in
+            // The review state's hash reads the reviewers' versions on every run; without this it
+            // read the whole items table, every record, to find them.
+            try store.database.executeScript("CREATE INDEX items_revised ON items (id, version) WHERE revised_in IS NOT NULL")
+        }),
     ]
 
     public init(url: URL) throws {

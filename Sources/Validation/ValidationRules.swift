@@ -54,6 +54,15 @@ public enum Validator {
     /// `sourceActions` (source id → rule → action) overrides the task's actions for one source.
     public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules],
                                 sourceActions: [String: [String: RuleAction]] = [:]) -> ValidationResult {
+        // Chunks of items on every core, joined in order: the result does not depend on scheduling.
+        let parts = (try? Parallel.chunks(items.count) { range in
+            validate(items[range], rules: rules, sourceActions: sourceActions)
+        }) ?? []
+        return ValidationResult(valid: parts.flatMap(\.valid), rejected: parts.flatMap(\.rejected))
+    }
+
+    static func validate(_ items: ArraySlice<Item>, rules: [ItemTask: ValidationRules],
+                         sourceActions: [String: [String: RuleAction]]) -> ValidationResult {
         var result = ValidationResult()
         for var item in items {
             let taskRules = rules[item.task] ?? (item.task == .commonKnowledge ? .commonKnowledgeDefault : .socialValueDefault)
@@ -172,18 +181,28 @@ public enum Validator {
         let language = item.language.split(separator: "-").first.map(String.init) ?? item.language
         let text = language == "ko" ? item.question : item.question + " " + item.choices.joined(separator: " ")
         var letters = 0, hangul = 0, latin = 0
-        for word in text.split(whereSeparator: { !$0.isLetter }) {
-            // An acronym is the same in any language's text.
-            if language == "ko", word.count <= 6, word.allSatisfy({ $0.isASCII && $0.isUppercase }) { continue }
-            for scalar in word.unicodeScalars where scalar.properties.isAlphabetic {
-                letters += 1
-                switch scalar.value {
-                case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: hangul += 1
-                case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
-                default: break
-                }
+        // Words are runs of letters, read scalar by scalar (no grapheme breaking: this runs on
+        // every item). An acronym is the same in any language's text.
+        var word = (letters: 0, hangul: 0, latin: 0, acronym: true)
+        func endWord() {
+            if word.letters > 0, !(language == "ko" && word.letters <= 6 && word.acronym) {
+                letters += word.letters
+                hangul += word.hangul
+                latin += word.latin
+            }
+            word = (0, 0, 0, true)
+        }
+        for scalar in text.unicodeScalars {
+            guard scalar.properties.isAlphabetic else { endWord(); continue }
+            word.letters += 1
+            if !(0x41...0x5A).contains(scalar.value) { word.acronym = false }
+            switch scalar.value {
+            case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: word.hangul += 1
+            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: word.latin += 1
+            default: break
             }
         }
+        endWord()
         guard letters > 0 else { return nil }
         switch language {
         case "ko" where Double(hangul) * 3 < Double(letters):
