@@ -49,9 +49,9 @@ let package = Package(
         .target(name: "SchemaValidation", swiftSettings: upcoming),
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
         // GRDB links the system libsqlite3.
-        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "SchemaValidation", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: upcoming),
-        .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
+        .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Dedup", dependencies: ["DatasetCore", "CMinHash"], swiftSettings: upcoming),
@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
-        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore"], swiftSettings: upcoming),
+        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore", "CSystemShims"], swiftSettings: upcoming),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .executableTarget(name: "review-benchmark", dependencies: [
             "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",

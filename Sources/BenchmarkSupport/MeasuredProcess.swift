@@ -5,7 +5,9 @@ import Glibc
 
 /// What one child process took: wall time, processor time (user and system) and peak memory,
 /// from `wait4`, which reports the child's own figures (getrusage's RUSAGE_CHILDREN keeps the
-/// largest of all children).
+/// largest of all children). The child is started with fork and exec, not posix_spawn: Linux
+/// starts the peak of a child spawned on the parent's memory (vfork) from the parent's own peak,
+/// and of a forked child from what the parent holds at the fork.
 public struct MeasuredRun: Sendable {
     public var status: Int32
     public var seconds: Double
@@ -19,17 +21,24 @@ public struct MeasuredRun: Sendable {
 public func measure(_ arguments: [String]) throws -> MeasuredRun {
     let outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("measured-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: outputFile) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, outputFile.path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    guard FileManager.default.isExecutableFile(atPath: arguments[0]) else {
+        throw NSError(domain: "measure", code: 1, userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): not an executable file"])
+    }
+    // Everything the child needs is made before the fork: after it, only exec and the calls
+    // around it, which are safe in a copy of a threaded process.
     let argv = arguments.map { strdup($0) } + [nil]
-    defer { for pointer in argv { free(pointer) } }
+    let outputPath = strdup(outputFile.path)
+    defer { for pointer in argv { free(pointer) }; free(outputPath) }
     let start = DispatchTime.now()
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, arguments[0], &actions, nil, argv, environ)
-    guard spawned == 0 else {
-        throw NSError(domain: "measure", code: Int(spawned), userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): \(String(cString: strerror(spawned)))"])
+    let pid = fork()
+    if pid == 0 {
+        let descriptor = open(outputPath!, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        if descriptor >= 0 { dup2(descriptor, 1); close(descriptor) }
+        execve(argv[0]!, argv, environ)
+        _exit(127)
+    }
+    guard pid > 0 else {
+        throw NSError(domain: "measure", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): \(String(cString: strerror(errno)))"])
     }
     var status: Int32 = 0
     var usage = rusage()

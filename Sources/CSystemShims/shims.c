@@ -17,3 +17,10 @@ int csys_rename_noreplace(const char *from, const char *to) {
 int csys_contains_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length) {
     return memmem(haystack, haystack_length, needle, needle_length) != NULL;
 }
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+void csys_release_free_memory(void) { malloc_trim(0); }
+#else
+void csys_release_free_memory(void) {}
+#endif

@@ -45,7 +45,7 @@ public struct PipelineRunner: Sendable {
     public func run(until: StageName = .release, progress: ProgressReporter = .silent,
                     onReport: (StageReport) -> Void = { _ in }) async throws -> [StageReport] {
         try FileManager.default.createDirectory(at: layout.buildDirectory, withIntermediateDirectories: true)
-        let lock = try RunLock(url: layout.lockFile, exclusive: true)
+        let lock = try RunLock.take(url: layout.lockFile, exclusive: true)
         defer { lock.release() }
         StageCache.removeLeftovers(in: layout.buildDirectory)
         let cache = StageCache(directory: layout.buildDirectory, writeDirectory: layout.buildDirectory)
@@ -57,7 +57,7 @@ public struct PipelineRunner: Sendable {
     /// afterwards. Stages with effects beyond their output (review registers items) are refused.
     public func preview<T>(until: StageName, _ body: ([StageName: StageReport]) throws -> T) async throws -> T {
         precondition(until < .review, "a preview stops before the review stage, which writes the review database")
-        let lock = FileManager.default.fileExists(atPath: layout.lockFile.path) ? try RunLock(url: layout.lockFile, exclusive: false) : nil
+        let lock = FileManager.default.fileExists(atPath: layout.lockFile.path) ? try RunLock.take(url: layout.lockFile, exclusive: false) : nil
         defer { lock?.release() }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("build-dataset-preview-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
@@ -188,20 +188,9 @@ public struct PipelineRunner: Sendable {
 
 /// A lock on a pipeline's build folder: a run holds it exclusively, so two runs never
 /// interleave; a preview holds it shared, so it never reads a folder a run is replacing.
-final class RunLock {
-    private let descriptor: Int32
-
-    init(url: URL, exclusive: Bool) throws {
-        descriptor = open(url.path, exclusive ? O_CREAT | O_RDWR : O_RDONLY, 0o644)
-        guard descriptor >= 0 else { throw AtomicFiles.Failure(path: url.path, operation: "open lock", code: errno) }
-        guard flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | LOCK_NB) == 0 else {
-            close(descriptor)
-            throw InputError(file: url.deletingLastPathComponent().path, "another run of this pipeline is in progress")
-        }
-    }
-
-    func release() {
-        flock(descriptor, LOCK_UN)
-        close(descriptor)
+enum RunLock {
+    static func take(url: URL, exclusive: Bool) throws -> FileLock {
+        try FileLock(url: url, exclusive: exclusive,
+                     busy: InputError(file: url.deletingLastPathComponent().path, "another run of this pipeline is in progress"))
     }
 }

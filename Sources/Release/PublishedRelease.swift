@@ -33,6 +33,12 @@ public struct PublishedRelease: Sendable {
         guard let (_, version) = versions.max(by: { $0.0 < $1.0 }) else { return nil }
         let directory = folder.appendingPathComponent(version)
         let manifestURL = directory.appendingPathComponent("manifest.json")
+        // This tool renames a version into place whole; a folder without its manifest was left
+        // by an interrupted publish of an older build-dataset.
+        guard FileManager.default.fileExists(atPath: manifestURL.path) else {
+            throw InputError(file: "\(name)/\(version)", "the published version has no manifest.json: it was left half-published "
+                             + "(an interrupted publish of an older build-dataset); move the folder \(directory.path) aside and publish again")
+        }
         return PublishedRelease(version: version, directory: directory,
                                 manifestSHA256: try Hashing.sha256Hex(fileAt: manifestURL).sha256,
                                 displayName: "\(name)/\(version)")

@@ -59,6 +59,14 @@ public enum ReleaseWriter {
         }.flatMap { $0 }
     }
 
+    /// Whether a path a manifest lists leads out of the release directory (absolute, through
+    /// `..`, or by a symbolic link): such a path is reported and never read.
+    static func isOutside(_ path: String, of directory: URL) -> Bool {
+        let root = directory.resolvingSymlinksInPath().standardizedFileURL.path + "/"
+        return path.hasPrefix("/") || path.split(separator: "/").contains("..")
+            || !directory.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL.path.hasPrefix(root)
+    }
+
     /// Reads every data file the manifest of `directory` lists once: each line parsed once,
     /// checked against the schema and read as an item, on every core. Returns the number of
     /// records and the problems (lines that are no item, and schema violations, in file order).
@@ -75,7 +83,7 @@ public enum ReleaseWriter {
             throw InputError(file: schemaName, "not a JSON schema: \(error)")
         }
         var records = 0, unreadable: [InputError] = [], violations: [InputError] = []
-        for file in manifest.files {
+        for file in manifest.files where !isOutside(file.path, of: directory) {
             let name = "\(displayName)/\(file.path)"
             let data: Data
             do { data = try Data(contentsOf: directory.appendingPathComponent(file.path)) } catch {
@@ -192,7 +200,11 @@ public enum ReleaseWriter {
     public static func verify(_ directory: URL) throws -> [String] {
         let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
         var problems: [String] = []
-        for file in manifest.files {
+        func outside(_ path: String) -> Bool { isOutside(path, of: directory) }
+        for path in (manifest.files.map(\.path) + manifest.documents.map(\.path)) where outside(path) {
+            problems.append("\(path): outside the release directory; not read")
+        }
+        for file in manifest.files where !outside(file.path) {
             let url = directory.appendingPathComponent(file.path)
             guard let data = try? Data(contentsOf: url) else {
                 problems.append("\(file.path): missing")
@@ -204,7 +216,7 @@ public enum ReleaseWriter {
             let records = data.withUnsafeBytes { bytes in bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) } }
             if records != file.records { problems.append("\(file.path): \(records) records, manifest says \(file.records)") }
         }
-        for document in manifest.documents {
+        for document in manifest.documents where !outside(document.path) {
             guard let data = try? Data(contentsOf: directory.appendingPathComponent(document.path)) else {
                 problems.append("\(document.path): missing")
                 continue
@@ -213,9 +225,15 @@ public enum ReleaseWriter {
             let hash = Hashing.sha256Hex(data)
             if hash != document.sha256 { problems.append("\(document.path): SHA-256 \(hash), manifest says \(document.sha256)") }
         }
-        let listed = Set(manifest.files.map(\.path) + manifest.documents.map(\.path))
+        // Every file the manifest does not list is reported, whatever its name; a candidate also
+        // holds its stage's record and the build report, which are not part of the release.
+        let listed = Set(manifest.files.map(\.path) + manifest.documents.map(\.path) + ["manifest.json"])
+        let isCandidate = FileManager.default.fileExists(atPath: directory.appendingPathComponent("stage.json").path)
         if let enumerator = FileManager.default.enumerator(atPath: directory.path) {
-            for case let path as String in enumerator where path.hasSuffix(".jsonl") && !listed.contains(path) {
+            for case let path as String in enumerator where !listed.contains(path) {
+                if isCandidate, path == "stage.json" || path.hasPrefix("reports/") { continue }
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: directory.appendingPathComponent(path).path, isDirectory: &isDirectory), isDirectory.boolValue { continue }
                 problems.append("\(path): not listed in the manifest")
             }
         }
@@ -264,6 +282,10 @@ public enum ReleaseWriter {
         guard problems.isEmpty else { throw PublishError.candidateDamaged(problems) }
         var manifest = try ReleaseManifest.read(from: manifestURL)
         let target = releasesRoot.appendingPathComponent(manifest.name).appendingPathComponent(version)
+        // One publisher of a release name at a time; another waits, then finds the version taken.
+        let lock = try FileLock(url: releasesRoot.appendingPathComponent(".\(manifest.name).publish.lock"),
+                                exclusive: true, wait: true, busy: AtomicFiles.Failure(path: releasesRoot.path, operation: "lock", code: errno))
+        defer { lock.release() }
         if FileManager.default.fileExists(atPath: target.path) { throw PublishError.versionExists(target.path) }
 
         // Semantic versioning against the latest published version, and its changelog.

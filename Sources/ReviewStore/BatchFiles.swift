@@ -1,5 +1,6 @@
 public import Foundation
 public import DatasetCore
+import SchemaValidation
 
 /// Batch files for reviewers who work offline: one line per item, to be filled in a
 /// spreadsheet (CSV) or an editor (JSON Lines) and imported back with every line checked.
@@ -70,10 +71,29 @@ public enum BatchFiles {
         }
     }
 
-    /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled.
+    /// RFC 4180 quoting: fields with a comma, quote or line break are quoted, quotes doubled;
+    /// text a spreadsheet would run as a formula is neutralized first (`neutralized`).
     static func csvField(_ text: String) -> String {
+        let text = neutralized(text)
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// What makes a spreadsheet read a cell as a formula (OWASP's CSV injection list).
+    static let formulaStarts: Set<Character> = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A cell that would start a formula, with a quote before it so that a spreadsheet shows it
+    /// as text (a revised question `=HYPERLINK(…)` reaches other reviewers' spreadsheets). A
+    /// cell that starts with a quote gets another, so that `restored` gives back any text.
+    static func neutralized(_ text: String) -> String {
+        guard let first = text.first, formulaStarts.contains(first) || first == "'" else { return text }
+        return "'" + text
+    }
+
+    /// The text of a cell `neutralized` wrote (a spreadsheet may also have dropped the quote).
+    static func restored(_ cell: String) -> String {
+        guard cell.first == "'", let second = cell.dropFirst().first, formulaStarts.contains(second) || second == "'" else { return cell }
+        return String(cell.dropFirst())
     }
 
     /// Reads a filled-in batch file. Lines that cannot be read are reported (file, line, field)
@@ -107,23 +127,24 @@ public enum BatchFiles {
         let labelColumns = table.columns.filter { !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") }
         var votes: [Vote] = [], problems: [InputError] = []
         for row in table.rows {
+            func cell(_ column: String) -> String { restored(table.value(row, column)) }
             func text(_ column: String) -> String? {
-                let value = table.value(row, column).trimmingCharacters(in: .whitespacesAndNewlines)
+                let value = cell(column).trimmingCharacters(in: .whitespacesAndNewlines)
                 return value.isEmpty ? nil : value
             }
-            let decision = parseDecision(table.value(row, "decision"), table.location(row, "decision"), &problems)
+            let decision = parseDecision(cell("decision"), table.location(row, "decision"), &problems)
             var revision = Vote.Revision(question: text("revised_question"), answer: text("revised_answer"))
-            let revisedChoices = revisedChoiceColumns.map { table.value(row, $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            let revisedChoices = revisedChoiceColumns.map { cell($0).trimmingCharacters(in: .whitespacesAndNewlines) }
             if revisedChoices.contains(where: { !$0.isEmpty }) {
                 // Blank revised choices keep the item's choice at that letter.
-                let original = choiceColumns.map { table.value(row, $0) }
+                let original = choiceColumns.map { cell($0) }
                 revision.choices = zip(revisedChoices, original).map { $0.isEmpty ? $1 : $0 }.filter { !$0.isEmpty }
             }
-            votes.append(Vote(location: SourceLocation(file: displayName, line: row.line), batch: table.value(row, "batch"),
-                              itemID: table.value(row, "item_id"), contentHash: table.value(row, "content_hash"),
-                              reviewer: table.value(row, "reviewer"), decision: decision, reason: text("reason"),
+            votes.append(Vote(location: SourceLocation(file: displayName, line: row.line), batch: cell("batch"),
+                              itemID: cell("item_id"), contentHash: cell("content_hash"),
+                              reviewer: cell("reviewer"), decision: decision, reason: text("reason"),
                               revision: revision.isEmpty ? nil : revision,
-                              labels: Dictionary(uniqueKeysWithValues: labelColumns.map { ($0, [table.value(row, $0)]) }),
+                              labels: Dictionary(uniqueKeysWithValues: labelColumns.map { ($0, [cell($0)]) }),
                               // A blank cell leaves a comment made on the page as it is.
                               comment: text("comment")))
         }
@@ -139,6 +160,10 @@ public enum BatchFiles {
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let location = SourceLocation(file: displayName, line: index + 1)
             guard !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            if let repeated = JSONValue.repeatedKey(in: Data(line.utf8)) {
+                problems.append(InputError(location.with(field: repeated.duplicateKey ?? ""), "the key appears twice in one object"))
+                continue
+            }
             guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
                 problems.append(InputError(location, "not a JSON object"))
                 continue

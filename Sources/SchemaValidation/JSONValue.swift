@@ -45,7 +45,16 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
     public struct ParseError: Error, Sendable, CustomStringConvertible {
         public var offset: Int
         public var message: String
+        /// The key an object gives twice, when that is what is wrong.
+        public var duplicateKey: String?
         public var description: String { "\(message) at byte \(offset)" }
+    }
+
+    /// The first key some object of `data` gives twice, with its byte offset; nil when there is
+    /// none (or `data` is not JSON, which the caller's own parser reports).
+    public static func repeatedKey(in data: Data) -> ParseError? {
+        do { _ = try parse(data) } catch let error as ParseError where error.duplicateKey != nil { return error } catch {}
+        return nil
     }
 
     struct Parser {
@@ -85,7 +94,13 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
                 while true {
                     skipSpace()
                     guard position < bytes.count, bytes[position] == UInt8(ascii: "\"") else { throw error("expected a key in quotes") }
+                    let keyOffset = position
                     let key = try string()
+                    // JSON leaves a repeated key undefined; parsers differ (most keep the last),
+                    // so a record that says two things is refused instead of read one way.
+                    if object[key] != nil {
+                        throw ParseError(offset: keyOffset, message: "the key \"\(key)\" appears twice in one object", duplicateKey: key)
+                    }
                     skipSpace()
                     guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else { throw error("expected ':'") }
                     position += 1

@@ -23,6 +23,54 @@ import DatasetCore
         #expect(try project.snapshot("releases") == published)
     }
 
+    @Test func anInputThatLinksOutsideTheProjectIsRefusedAndNotRead() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("outside-\(UUID().uuidString).csv")
+        try Data("secret line that must not be printed\n".utf8).write(to: outside)
+        defer { try? FileManager.default.removeItem(at: outside) }
+        let tallies = project.directory.appendingPathComponent("raw/survey/tallies.csv")
+        try FileManager.default.removeItem(at: tallies)
+        try FileManager.default.createSymbolicLink(at: tallies, withDestinationURL: outside)
+        for command in [["check"], ["run"]] {
+            let result = try Binary.run(command, in: project.directory)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("pipelines/example.yaml:12"), "\(result.stderr)")
+            #expect(result.stderr.contains("'raw/survey/tallies.csv' leads to \(outside.resolvingSymlinksInPath().path), outside the project"), "\(result.stderr)")
+            #expect(!result.stdout.contains("secret") && !result.stderr.contains("secret"))
+        }
+    }
+
+    @Test func twoPublishersOfOneVersionAtOnceLeaveOneWholeRelease() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        for _ in 0..<3 {
+            let version = "0.\(Int.random(in: 1...999)).0"
+            let processes = try (0..<2).map { _ in try Binary.start(["release", "--version", version], in: project.directory) }
+            var outcomes: [(status: Int32, stderr: String)] = []
+            for process in processes {
+                let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                outcomes.append((process.terminationStatus, stderr))
+            }
+            #expect(outcomes.filter { $0.status == 0 }.count == 1, "\(outcomes)")
+            #expect(outcomes.contains { $0.status != 0 && $0.stderr.contains("already exists") }, "\(outcomes)")
+            let release = "releases/kornat-example/\(version)"
+            let verified = try Binary.run(["verify", release], in: project.directory)
+            #expect(verified.status == 0, "\(verified.stderr)")
+            let left = try FileManager.default.contentsOfDirectory(atPath: project.directory.appendingPathComponent("releases/kornat-example").path)
+            #expect(!left.contains { $0.hasPrefix(".\(version).") }, "no staging folder is left: \(left)")
+            try FileManager.default.removeItem(at: project.directory.appendingPathComponent(release))
+        }
+        // A version folder without its manifest (an interrupted publish of an older tool) is explained.
+        let broken = project.directory.appendingPathComponent("releases/kornat-example/9.0.0")
+        try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+        let result = try Binary.run(["release", "--version", "9.1.0"], in: project.directory)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("kornat-example/9.0.0: the published version has no manifest.json: it was left half-published"), "\(result.stderr)")
+    }
+
     @Test func aBadPipelineFailsCheckAndRunAndChangesNothing() throws {
         let project = try ProjectCopy()
         defer { project.remove() }
@@ -162,6 +210,27 @@ import DatasetCore
         #expect(result.stderr.contains("\(release)/\(file):2"), "\(result.stderr)")
         #expect(result.stderr.contains("item.schema.json") && result.stderr.contains("extra"), "\(result.stderr)")
         #expect(!result.stderr.contains("SHA-256"), "\(result.stderr)")
+    }
+
+    @Test func verifyReadsNothingOutsideTheReleaseAndReportsEveryFileTheManifestDoesNotList() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
+        let release = "releases/kornat-example/0.1.0"
+        let directory = project.directory.appendingPathComponent(release)
+        try Data("a note\n".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+        let manifestURL = directory.appendingPathComponent("manifest.json")
+        var manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: manifestURL)) as? [String: Any])
+        var documents = try #require(manifest["documents"] as? [[String: Any]])
+        documents.append(["path": "../../../pipelines/example.yaml", "sha256": String(repeating: "0", count: 64), "bytes": 1])
+        manifest["documents"] = documents
+        try JSONSerialization.data(withJSONObject: manifest).write(to: manifestURL)
+        let result = try Binary.run(["verify", release], in: project.directory)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(release)/../../../pipelines/example.yaml: outside the release directory; not read"), "\(result.stderr)")
+        #expect(result.stderr.contains("\(release)/notes.txt: not listed in the manifest"), "\(result.stderr)")
+        #expect(!result.stderr.contains("example.yaml: SHA-256"))
     }
 
     @Test func diffAndReleaseNameTheStepAChangeNeeds() throws {

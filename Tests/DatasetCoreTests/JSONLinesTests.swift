@@ -9,6 +9,21 @@ struct Record: Codable, Equatable, Sendable {
 }
 
 @Suite struct JSONLinesTests {
+    @Test func anItemRecordThatGivesAKeyTwiceIsRefusedWithItsLineAndKey() throws {
+        let item = Item(id: "ck-1", task: .commonKnowledge, subject: "s", language: "ko", question: "질문?", choices: ["가", "나"],
+                        answer: "A", choicesOrdered: false,
+                        source: ItemSource(kind: "authored", sourceID: "s", document: "d", element: "e", license: nil, revision: "r"))
+        let line = try JSONLines.line(for: item)
+        // The same record with its answer given a second time: the decoder alone would read "B".
+        let twice = String(line.dropLast()) + #","answer":"B"}"#
+        #expect(throws: Never.self) { try JSONLines.decode(Item.self, from: Data(line.utf8), file: "items.jsonl") }
+        #expect {
+            try JSONLines.decode(Item.self, from: Data((line + "\n" + twice).utf8), file: "items.jsonl")
+        } throws: { error in
+            (error as? InputError)?.description == "items.jsonl:2: 'answer': the key appears twice in one object"
+        }
+    }
+
     @Test func writesSortedKeysUnescapedSlashesNFCOneRecordPerLine() throws {
         // "한" decomposed into conjoining jamo, and e + combining acute.
         let decomposed = "\u{1112}\u{1161}\u{11AB} e\u{0301}"

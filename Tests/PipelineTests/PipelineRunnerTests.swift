@@ -292,7 +292,7 @@ extension ProjectCopy {
     @Test func aTightenedPipelineSchemaIsObeyed() throws {
         let project = try ProjectCopy(schemas: true)
         defer { project.remove() }
-        try tighten(project, "pipeline.schema.json", #""minimum": 0,"#, #""minimum": 0, "maximum": 1000,"#)
+        try tighten(project, "pipeline.schema.json", #""type": "integer",\#n      "minimum": 0,"#, #""type": "integer",\#n      "minimum": 0, "maximum": 1000,"#)
         #expect(throws: InputError(file: "pipelines/example.yaml", line: 6, field: "seed",
                                    "greater than 1000.0 (schemas/pipeline.schema.json)")) {
             try PipelineSpec.load(project.pipeline, displayName: "pipelines/example.yaml", projectDirectory: project.directory)

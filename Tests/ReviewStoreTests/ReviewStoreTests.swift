@@ -393,6 +393,40 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
     }
 
+    @Test func aSpreadsheetCellThatWouldRunAsAFormulaIsWrittenAsTextAndReadBackAsItWas() throws {
+        var item = reviewItem("ck-1", question: "=HYPERLINK(\"http://x\", \"클릭\")")
+        item.choices = ["-1", "@home", "+82", "'인용'"]
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: [item], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store
+        try store.open("fact-check", plan: fixture.plan, actor: "test")
+        _ = try store.assign(round: "fact-check", plan: fixture.plan, actor: "test")
+        let batch = try #require(try store.batch("fact-check-001"))
+        let reviewer = try #require(batch.reviewers.first)
+        let text = String(decoding: try BatchFiles.export(batch: batch, items: store.batchItems(batch.id), reviewer: reviewer,
+                                                          round: factCheck, format: .csv), as: UTF8.self)
+        let cells = try CSVTable(text: text, file: "f.csv").records[1].fields
+        #expect(cells.contains(#"'=HYPERLINK("http://x", "클릭")"#))
+        #expect(cells.contains("'-1") && cells.contains("'@home") && cells.contains("'+82") && cells.contains("''인용'"))
+        // The reviewer revises the question into another formula-like text and one choice; the
+        // blank revised choices keep the item's own, read back without the quotes.
+        var rows = text.components(separatedBy: "\r\n")
+        let header = rows[0].split(separator: ",").map(String.init)
+        var fields = try CSVTable(text: rows[1], file: "f.csv").records[0].fields
+        fields[header.firstIndex(of: "decision")!] = "revise"
+        fields[header.firstIndex(of: "revised_question")!] = "'=1+1은 무엇인가?"
+        fields[header.firstIndex(of: "revised_choice_B")!] = "'@office"
+        // Written back as a spreadsheet writes cells: quoted where needed, nothing more.
+        rows[1] = fields.map { $0.contains(where: { ",\"\n".contains($0) }) ? "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : $0 }
+            .joined(separator: ",")
+        let url = fixture.url.deletingLastPathComponent().appendingPathComponent("filled.csv")
+        try Data(rows.joined(separator: "\r\n").utf8).write(to: url)
+        let read = try BatchFiles.read(url, displayName: "filled.csv")
+        #expect(read.problems.isEmpty)
+        #expect(read.votes.first?.revision?.question == "=1+1은 무엇인가?")
+        #expect(read.votes.first?.revision?.choices == ["-1", "@office", "+82", "'인용'"])
+    }
+
     @Test func laterRoundsTakeOnlyItemsApprovedBeforeAndARevisionInALaterRoundKeepsEarlierResults() throws {
         let final = ReviewRound(name: "final", reviewersPerItem: 1, roles: [.lead], rule: .any)
         let plan = ReviewPlan(rounds: [factCheck, final])

@@ -38,6 +38,14 @@ import Testing
         }
     }
 
+    @Test func refusesAKeyGivenTwiceInOneObjectAndSaysWhichAndWhere() {
+        let text = #"{"id": "a", "inner": {"n": 1, "n": 2}}"#
+        let error = JSONValue.repeatedKey(in: Data(text.utf8))
+        #expect(error?.duplicateKey == "n")
+        #expect(error?.offset == 30)
+        #expect(JSONValue.repeatedKey(in: Data(#"[{"n": 1}, {"n": 2}]"#.utf8)) == nil, "the same key in two objects is fine")
+    }
+
     @Test func refusesInvalidUTF8() {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Data([0x22, 0xFF, 0x22])) }
     }

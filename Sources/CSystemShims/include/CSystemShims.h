@@ -10,4 +10,8 @@ int csys_rename_noreplace(const char *from, const char *to);
 /// Whether `needle` occurs in `haystack` (glibc's memmem, which Swift does not import).
 int csys_contains_bytes(const void *haystack, size_t haystack_length, const void *needle, size_t needle_length);
 
+/// Hands freed heap memory back to the system (glibc's malloc_trim, declared in malloc.h, which
+/// Swift does not import); does nothing where there is no such call.
+void csys_release_free_memory(void);
+
 #endif

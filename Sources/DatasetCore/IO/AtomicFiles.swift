@@ -104,12 +104,39 @@ public enum AtomicFiles {
         let manager = FileManager.default
         try manager.createDirectory(at: parent, withIntermediateDirectories: true)
         let prefix = ".\(target.lastPathComponent)."
-        for name in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? []
-        where name.hasPrefix(prefix) {
+        // Only what a killed process left is removed: another live process's staging folder is
+        // its own (two publishers each deleted the other's).
+        for name in (try? manager.contentsOfDirectory(atPath: parent.path)) ?? [] where name.hasPrefix(prefix) {
+            let owner = name.split(separator: "-").last.flatMap { pid_t($0) }
+            if let owner, owner != getpid(), kill(owner, 0) == 0 || errno == EPERM { continue }
             try? manager.removeItem(at: parent.appendingPathComponent(name))
         }
         let staged = parent.appendingPathComponent("\(prefix)tmp-\(getpid())")
         try manager.createDirectory(at: staged, withIntermediateDirectories: true)
         return staged
+    }
+}
+
+/// An advisory lock on a file (flock): held by one process at a time (or shared by readers),
+/// released when the process ends, however it ends.
+public final class FileLock {
+    private let descriptor: Int32
+
+    /// Takes the lock; with `wait`, waits for another holder to let go, else throws `busy`.
+    public init(url: URL, exclusive: Bool, wait: Bool = false, busy: @autoclosure () -> any Error) throws {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        descriptor = open(url.path, exclusive ? O_CREAT | O_RDWR : O_RDONLY, 0o644)
+        guard descriptor >= 0 else { throw AtomicFiles.Failure(path: url.path, operation: "open lock", code: errno) }
+        var status: Int32
+        repeat { status = flock(descriptor, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB)) } while status != 0 && errno == EINTR
+        guard status == 0 else {
+            close(descriptor)
+            throw busy()
+        }
+    }
+
+    public func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

@@ -97,10 +97,22 @@ public enum JSONLines {
                     diagnostics.error(location, "empty line; JSON Lines needs one record a line")
                     continue
                 }
-                // The fast reader checks UTF-8 as it goes.
-                if let recordType, let record = try? recordType.init(json: JSONValue.parse(lineData)) {
-                    records.append(record as! T)
-                    continue
+                // The fast reader checks UTF-8 as it goes, and refuses a key given twice (which the
+                // decoder below would read as the last).
+                if let recordType {
+                    let parsed: JSONValue?
+                    do {
+                        parsed = try JSONValue.parse(lineData)
+                    } catch let error as JSONValue.ParseError where error.duplicateKey != nil {
+                        diagnostics.error(location.with(field: error.duplicateKey ?? ""), "the key appears twice in one object")
+                        continue
+                    } catch {
+                        parsed = nil
+                    }
+                    if let parsed, let record = try? recordType.init(json: parsed) {
+                        records.append(record as! T)
+                        continue
+                    }
                 }
                 guard String(validating: lineData, as: UTF8.self) != nil else {
                     diagnostics.error(location, "not valid UTF-8")

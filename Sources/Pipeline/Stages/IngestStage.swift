@@ -122,6 +122,13 @@ extension PipelineSpec.Source {
             let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path, isDirectory: &isDirectory)
             if !exists || isDirectory.boolValue {
                 d.error(node.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
+                return
+            }
+            // A symbolic link is followed: what it reaches must be inside the project too.
+            let root = projectDirectory.resolvingSymlinksInPath().standardizedFileURL.path
+            let target = projectDirectory.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL.path
+            if !target.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
+                d.error(node.location, "'\(path)' leads to \(target), outside the project (a link to a file elsewhere is not read)")
             }
         }
         if let kind {
