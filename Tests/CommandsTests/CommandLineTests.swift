@@ -159,11 +159,17 @@ import DatasetCore
 }
 
 @Suite struct VerifyAndDiffCommandTests {
-    @Test func verifyPassesAPublishedReleaseAndCatchesAChangedByteInAnyFile() throws {
+    /// A copy of the example, run and published as 0.1.0 (releases/kornat-example/0.1.0).
+    static func publishedExample() throws -> ProjectCopy {
         let project = try ProjectCopy()
-        defer { project.remove() }
         #expect(try Binary.run(["run"], in: project.directory).status == 0)
         #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
+        return project
+    }
+
+    @Test func verifyPassesAPublishedReleaseAndCatchesAChangedByteInAnyFile() throws {
+        let project = try Self.publishedExample()
+        defer { project.remove() }
         let release = "releases/kornat-example/0.1.0"
         let ok = try Binary.run(["verify", release], in: project.directory)
         #expect(ok.status == 0, "\(ok.stderr)")
@@ -182,10 +188,8 @@ import DatasetCore
     }
 
     @Test func verifyChecksEachRecordAsWrittenAgainstTheSchemaAndNamesALineThatIsNoItem() throws {
-        let project = try ProjectCopy()
+        let project = try Self.publishedExample()
         defer { project.remove() }
-        #expect(try Binary.run(["run"], in: project.directory).status == 0)
-        #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
         let release = "releases/kornat-example/0.1.0", file = "common_knowledge/test.jsonl"
         let url = project.directory.appendingPathComponent("\(release)/\(file)")
         var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -213,10 +217,8 @@ import DatasetCore
     }
 
     @Test func verifyReadsNothingOutsideTheReleaseAndReportsEveryFileTheManifestDoesNotList() throws {
-        let project = try ProjectCopy()
+        let project = try Self.publishedExample()
         defer { project.remove() }
-        #expect(try Binary.run(["run"], in: project.directory).status == 0)
-        #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
         let release = "releases/kornat-example/0.1.0"
         let directory = project.directory.appendingPathComponent(release)
         try Data("a note\n".utf8).write(to: directory.appendingPathComponent("notes.txt"))
