@@ -115,6 +115,15 @@ public struct XMLStreamReader: Sendable {
             throw XMLReadError(file: displayName, line: nil, column: nil,
                                message: "file is \(size) bytes, over the limit of \(limits.maxInputBytes)")
         }
+        switch try? DeclaredEntities.find(in: url) {
+        case .entity(let line)?:
+            throw XMLReadError(file: displayName, line: line, column: nil,
+                               message: "the document declares an entity (<!ENTITY …>); entities are not read, so write the text itself")
+        case .prologTooLong?:
+            throw XMLReadError(file: displayName, line: nil, column: nil,
+                               message: "the document type declaration runs past \(DeclaredEntities.prologLimit) bytes")
+        case nil: break
+        }
         // Safe options only: no network, no entity substitution (NOENT would read file:// entities),
         // no DTD loading, no HUGE (it lifts the entity-loop guard); errors are collected, not printed.
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)

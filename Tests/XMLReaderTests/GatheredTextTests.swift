@@ -31,7 +31,7 @@ func gatheredEvents(_ text: String, limits: XMLLimits = XMLLimits()) throws -> [
         #expect(throws: XMLReadError.self) { try gatheredEvents(deep, limits: XMLLimits(maxDepth: 5)) }
         let entity = "<!DOCTYPE doc [<!ENTITY e \"boom\">]><doc><p>a &e; b</p></doc>"
         #expect { try gatheredEvents(entity) } throws: { error in
-            (error as? XMLReadError)?.message.contains("entity reference &e; is not expanded") == true
+            (error as? XMLReadError)?.message.contains("declares an entity") == true
         }
         #expect(throws: XMLReadError.self) { try gatheredEvents("<doc><p>open <b>never closed</p></doc>") }
     }

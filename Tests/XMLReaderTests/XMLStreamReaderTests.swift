@@ -91,9 +91,36 @@ func readError(_ data: Data, limits: XMLLimits = XMLLimits()) throws -> XMLReadE
             Issue.record("expected the entity reference to be refused")
         } catch let error as XMLReadError {
             #expect(error.message.contains("entity"))
-            #expect(error.line == 3)
+            #expect(error.line == 2, "the declaration's line")
         }
         #expect(!text.contains("root:"))
+    }
+
+    @Test func entitiesNestedInsideAnAttributeAreRefusedBeforeTheyGrow() throws {
+        // 145 KB of nested entities used in an id once grew a passages file to 180 MB.
+        var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE doc [\n<!ENTITY a \"" + String(repeating: "x", count: 100_000) + "\">\n"
+        xml += "<!ENTITY b \"" + String(repeating: "&a;", count: 10_000) + "\">\n]>\n<doc><para id=\"&b;\">x</para></doc>\n"
+        func peakKilobytes() -> Int {
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        }
+        let start = Date(), before = peakKilobytes()
+        let error = try #require(try readError(Data(xml.utf8)))
+        #expect(error.message.contains("declares an entity"))
+        #expect(error.line == 3)
+        #expect(Date().timeIntervalSince(start) < 1)
+        #expect(peakKilobytes() - before < 200_000, "no expansion happened")
+    }
+
+    @Test(arguments: [
+        ("<?xml version=\"1.0\"?><!-- ]> --><!DOCTYPE d [<!-- ]> --><!ELEMENT d ANY><!ENTITY e \"x\">]><d/>", DeclaredEntities.Finding?.some(.entity(line: 1))),
+        ("<!DOCTYPE d [<!ATTLIST d v CDATA \"]>\"><?pi ]> ?>\n<!ENTITY e \"x\">]><d/>", .some(.entity(line: 2))),
+        ("<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.1//EN\" \"http://www.w3.org/TR/xhtml11/DTD/xhtml11.dtd\"><html/>", nil),
+        ("<d><p>&lt;!ENTITY in text is not a declaration</p></d>", nil),
+        ("<!DOCTYPE d [<!ELEMENT d ANY>", .some(.prologTooLong)),
+    ])
+    func theInternalSubsetIsReadDeclarationByDeclaration(text: String, expected: DeclaredEntities.Finding?) {
+        #expect(DeclaredEntities.find(in: Data(text.utf8), complete: !text.hasSuffix("ANY>")) == expected)
     }
 
     @Test func billionLaughsFailsFast() throws {

@@ -1,0 +1,91 @@
+import Foundation
+
+/// Finds an entity declaration in a document's prolog before libxml2 parses the document: libxml2
+/// substitutes internal entities inside attribute values whatever the options, so a small file
+/// of nested entities used in an `id` grows to hundreds of megabytes. No source this tool reads
+/// needs its own entities, so a document that declares one is refused before it is parsed.
+enum DeclaredEntities {
+    /// How much of a file's start is read to find the internal subset; a prolog that does not
+    /// end within it is refused as well.
+    static let prologLimit = 1 << 20
+
+    enum Finding: Equatable {
+        /// An `<!ENTITY` declaration, on this line.
+        case entity(line: Int)
+        /// The internal subset runs past `prologLimit`.
+        case prologTooLong
+    }
+
+    /// The first entity declaration of the document's internal subset, if it has one.
+    static func find(in url: URL) throws -> Finding? {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        let head = try handle.read(upToCount: prologLimit + 1) ?? Data()
+        return find(in: head, complete: head.count <= prologLimit)
+    }
+
+    /// Scans the prolog: comments and processing instructions are skipped, the DOCTYPE's
+    /// internal subset is read declaration by declaration (quoted text skipped), and the scan ends
+    /// at the root element.
+    static func find(in bytes: Data, complete: Bool) -> Finding? {
+        let b = [UInt8](bytes)
+        var i = 0
+        var line = 1
+        func advance(_ count: Int = 1) {
+            for _ in 0..<count where i < b.count {
+                if b[i] == 0x0A { line += 1 }
+                i += 1
+            }
+        }
+        func starts(_ text: String) -> Bool {
+            let t = Array(text.utf8)
+            return i + t.count <= b.count && Array(b[i..<(i + t.count)]) == t
+        }
+        func skip(past end: String) {
+            while i < b.count, !starts(end) { advance() }
+            advance(end.utf8.count)
+        }
+        /// Skips a declaration to its closing '>', passing over quoted text.
+        func skipDeclaration() {
+            while i < b.count, b[i] != UInt8(ascii: ">") {
+                if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") {
+                    let quote = b[i]
+                    advance()
+                    while i < b.count, b[i] != quote { advance() }
+                }
+                advance()
+            }
+            advance()
+        }
+        while i < b.count {
+            if starts("<?") { skip(past: "?>"); continue }
+            if starts("<!--") { skip(past: "-->"); continue }
+            if starts("<!DOCTYPE") {
+                // Up to the internal subset's '[' (or the end of a DOCTYPE without one).
+                while i < b.count, b[i] != UInt8(ascii: "["), b[i] != UInt8(ascii: ">") {
+                    if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") {
+                        let quote = b[i]
+                        advance()
+                        while i < b.count, b[i] != quote { advance() }
+                    }
+                    advance()
+                }
+                guard i < b.count, b[i] == UInt8(ascii: "[") else { advance(); continue }
+                advance()
+                while i < b.count {
+                    if starts("]") { break }
+                    if starts("<!--") { skip(past: "-->"); continue }
+                    if starts("<?") { skip(past: "?>"); continue }
+                    if starts("<!ENTITY") { return .entity(line: line) }
+                    if starts("<!") { skipDeclaration(); continue }
+                    advance()
+                }
+                if i >= b.count { return complete ? nil : .prologTooLong }
+                continue
+            }
+            if b[i] == UInt8(ascii: "<") { return nil }  // the root element: the prolog is over
+            advance()
+        }
+        return complete ? nil : .prologTooLong
+    }
+}
