@@ -35,11 +35,6 @@ final class StoreDatabase {
         return try pool.read { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
-    func row(_ sql: String, _ arguments: StatementArguments = []) throws -> Row? {
-        if let db = writer ?? reader { return try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }
-        return try pool.read { try Row.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
-    }
-
     /// The first column of the first row, if there is one and it is not NULL.
     func value<Value: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = [], as type: Value.Type = Value.self) throws -> Value? {
         if let db = writer ?? reader { return try Value.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }
