@@ -34,29 +34,34 @@ public enum ReleaseWriter {
 
     /// Checks the records of a JSON Lines text, as they are written, against the item schema.
     public static func schemaViolations(records: Data, schemaText: String, schemaName: String) throws -> [InputError] {
-        let schema: JSONValue
-        do {
-            schema = try JSONValue.parse(Data(schemaText.utf8))
-            _ = try JSONSchemaValidator(schema: schema)
-        } catch let unsupported as JSONSchemaValidator.Unsupported {
-            throw InputError(file: schemaName, "\(unsupported)")
-        } catch {
-            throw InputError(file: schemaName, "not a JSON schema: \(error)")
-        }
+        let schema = try loadSchema(schemaText, name: schemaName)
         let lines = records.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
         // Checked on every core, each chunk with a validator of its own; problems in record order.
         return try Parallel.chunks(lines.count) { range in
             let validator = try JSONSchemaValidator(schema: schema)
-            var problems: [InputError] = []
-            for index in range {
-                let record = try JSONValue.parse(lines[lines.startIndex + index])
-                let name = if case .object(let fields) = record, case .string(let id)? = fields["id"] { id } else { "record \(index + 1)" }
-                for failure in validator.validate(record) {
-                    problems.append(InputError(file: schemaName, field: "\(name)\(failure.instancePath)", failure.message))
-                }
+            return try range.flatMap { index in
+                violations(of: try JSONValue.parse(lines[lines.startIndex + index]), number: index + 1, validator: validator, schemaName: schemaName)
             }
-            return problems
         }.flatMap { $0 }
+    }
+
+    /// A schema's text, parsed and checked to be one the validator supports.
+    static func loadSchema(_ text: String, name: String) throws -> JSONValue {
+        do {
+            let schema = try JSONValue.parse(Data(text.utf8))
+            _ = try JSONSchemaValidator(schema: schema)
+            return schema
+        } catch let unsupported as JSONSchemaValidator.Unsupported {
+            throw InputError(file: name, "\(unsupported)")
+        } catch {
+            throw InputError(file: name, "not a JSON schema: \(error)")
+        }
+    }
+
+    /// What the schema finds wrong with one record, each named by the record's id (or its number).
+    static func violations(of record: JSONValue, number: Int, validator: JSONSchemaValidator, schemaName: String) -> [InputError] {
+        let name = if case .object(let fields) = record, case .string(let id)? = fields["id"] { id } else { "record \(number)" }
+        return validator.validate(record).map { InputError(file: schemaName, field: "\(name)\($0.instancePath)", $0.message) }
     }
 
     /// Whether a path a manifest lists leads out of the release directory (absolute, through
@@ -73,15 +78,7 @@ public enum ReleaseWriter {
     public static func checkRecords(in directory: URL, displayName: String, schemaText: String,
                                     schemaName: String) throws -> (records: Int, problems: [InputError]) {
         let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
-        let schema: JSONValue
-        do {
-            schema = try JSONValue.parse(Data(schemaText.utf8))
-            _ = try JSONSchemaValidator(schema: schema)
-        } catch let unsupported as JSONSchemaValidator.Unsupported {
-            throw InputError(file: schemaName, "\(unsupported)")
-        } catch {
-            throw InputError(file: schemaName, "not a JSON schema: \(error)")
-        }
+        let schema = try loadSchema(schemaText, name: schemaName)
         var records = 0, unreadable: [InputError] = [], violations: [InputError] = []
         for file in manifest.files where !isOutside(file.path, of: directory) {
             let name = "\(displayName)/\(file.path)"
@@ -97,16 +94,16 @@ public enum ReleaseWriter {
                 var bad: [InputError] = [], found: [InputError] = []
                 for index in range {
                     let line = lines[lines.startIndex + index]
-                    guard let record = try? JSONValue.parse(line), (try? Item(json: record)) != nil else {
-                        // Said as reading the file says it, with the line.
+                    let record = try? JSONValue.parse(line)
+                    if let record {
+                        found += Self.violations(of: record, number: first + index + 1, validator: validator, schemaName: schemaName)
+                    }
+                    // A line that is no JSON, or that the fast reader does not take as an item, is
+                    // read as reading the file reads it, and said with its line if that fails too.
+                    if record.flatMap({ try? Item(json: $0) }) == nil {
                         do { _ = try JSONLines.decode(Item.self, from: Data(line), file: name) } catch let error where error.inputErrors != nil {
                             bad += error.inputErrors!.map { InputError(SourceLocation(file: name, line: index + 1, field: $0.location.field), $0.message) }
                         }
-                        continue
-                    }
-                    let id = if case .object(let fields) = record, case .string(let id)? = fields["id"] { id } else { "record \(first + index + 1)" }
-                    for failure in validator.validate(record) {
-                        found.append(InputError(file: schemaName, field: "\(id)\(failure.instancePath)", failure.message))
                     }
                 }
                 return (bad, found)

@@ -37,13 +37,13 @@ enum DeclaredEntities {
                 i += 1
             }
         }
-        func starts(_ text: String) -> Bool {
-            let t = Array(text.utf8)
-            return i + t.count <= b.count && Array(b[i..<(i + t.count)]) == t
+        func starts(_ text: StaticString) -> Bool {
+            let t = UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount)
+            return b[i...].starts(with: t)
         }
-        func skip(past end: String) {
+        func skip(past end: StaticString) {
             while i < b.count, !starts(end) { advance() }
-            advance(end.utf8.count)
+            advance(end.utf8CodeUnitCount)
         }
         /// Skips a declaration to its closing '>', passing over quoted text.
         func skipDeclaration() {
