@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),
         .testTarget(name: "CommandsTests", dependencies: [
-            "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
+            "BenchmarkSupport", "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",
             .product(name: "GRDB", package: "GRDB.swift"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),

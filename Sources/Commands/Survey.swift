@@ -47,10 +47,11 @@ extension BuildDataset.Survey {
         var allocation: Allocation.Method = .proportional
 
         func validate() throws {
-            guard margin > 0, margin < 0.5 else { throw ValidationError("--margin must be between 0 and 0.5") }
+            // Below ±0.1 point or above a design effect of 100 the sample outnumbers any population.
+            guard margin >= 0.001, margin < 0.5 else { throw ValidationError("--margin must be from 0.001 to below 0.5") }
             guard confidence > 0.5, confidence < 1 else { throw ValidationError("--confidence must be between 0.5 and 1") }
             guard p > 0, p < 1 else { throw ValidationError("-p must be between 0 and 1") }
-            guard designEffect >= 1 else { throw ValidationError("--design-effect must be at least 1") }
+            guard designEffect >= 1, designEffect <= 100 else { throw ValidationError("--design-effect must be from 1 to 100") }
         }
 
         func run() throws {
@@ -82,14 +83,18 @@ extension BuildDataset.Survey {
             var strata: [(String, Double, Double?)] = []
             for row in table.rows {
                 let text = table.value(row, "population")
-                guard let count = Double(text.replacingOccurrences(of: ",", with: "")), count > 0 else {
+                guard let count = Double(text.replacingOccurrences(of: ",", with: "")), count.isFinite, count > 0 else {
                     diagnostics.error(table.location(row, "population"), "population '\(text)' is not a positive number")
+                    continue
+                }
+                guard count <= SurveyCount.maximum else {
+                    diagnostics.error(table.location(row, "population"), SurveyCount.tooLarge(text))
                     continue
                 }
                 var sd: Double?
                 if table.index(of: "sd") != nil {
                     let sdText = table.value(row, "sd")
-                    guard let value = Double(sdText), value >= 0 else {
+                    guard let value = Double(sdText), value.isFinite, value >= 0 else {
                         diagnostics.error(table.location(row, "sd"), "sd '\(sdText)' is not a number of at least 0")
                         continue
                     }

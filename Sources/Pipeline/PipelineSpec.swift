@@ -73,8 +73,8 @@ public struct PipelineSpec: Sendable {
             d.error(top["name"]!.location, "name '\(name)' must be letters, digits, '.', '_' or '-' (it names a folder)")
         }
         var seed: UInt64?
-        if let seedNode = top.required("seed", &d), let value = seedNode.int(&d) {
-            if value < 0 { d.error(seedNode.location, "seed must not be negative") } else { seed = UInt64(value) }
+        if let seedNode = top.required("seed", &d), let value = seedNode.int(&d, in: 0...Int.max) {
+            seed = UInt64(value)
         }
 
         var sources: [Source] = []

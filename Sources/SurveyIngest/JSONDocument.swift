@@ -19,4 +19,11 @@ enum JSONDocument {
             throw InputError(file: file, line: line, "malformed JSON: \(description)")
         }
     }
+
+    /// A JSON number as a Double; `true` and `false` are not numbers. Foundation hands booleans
+    /// back as NSNumber, told apart by their `char` encoding, which JSON numbers never get.
+    static func number(_ value: Any) -> Double? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
+        return number.doubleValue
+    }
 }

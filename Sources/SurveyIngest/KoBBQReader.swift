@@ -40,7 +40,7 @@ public enum KoBBQReader {
             }
             var counts: [String: Double] = [:]
             for (group, value) in stats {
-                guard let count = (value as? NSNumber)?.doubleValue, count >= 0, count.rounded() == count else {
+                guard let count = JSONDocument.number(value), count >= 0, count.rounded() == count else {
                     d.error(location.with(field: "[\(index)].survey_stats.\(group)"), "count is not a whole number of at least 0")
                     continue
                 }

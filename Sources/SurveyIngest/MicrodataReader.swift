@@ -19,7 +19,7 @@ public enum MicrodataReader {
         if questionColumns.isEmpty {
             d.error(SourceLocation(file: displayName, line: 1), "no column is a question of \(questionnaire.file)")
         }
-        var cells: [String: [[String]: SurveyData.Options]] = [:]
+        var data = SurveyData(questionnaire: questionnaire)
         var respondents: [String: Int] = [:]
         for row in table.rows {
             if let id = table.index(of: "respondent").map({ row.fields[$0] }), !id.isEmpty {
@@ -36,12 +36,17 @@ public enum MicrodataReader {
                     d.error(table.location(row, weightColumn), "design weight '\(text)' is not a positive number")
                     continue
                 }
+                guard value <= SurveyCount.maximum else {
+                    d.error(table.location(row, weightColumn), SurveyCount.tooLarge(text))
+                    continue
+                }
                 weight = value
             }
             var cell: [String] = []
             for dimension in questionnaire.dimensions {
                 let level = table.value(row, dimension)
                 if level.isEmpty { d.error(table.location(row, dimension), "empty stratum level") }
+                data.saw(level, of: dimension, at: table.location(row, dimension))
                 cell.append(level)
             }
             for column in questionColumns {
@@ -52,12 +57,12 @@ public enum MicrodataReader {
                     d.error(table.location(row, column), "unknown option '\(code)' (scale '\(question.scale.name)' has \(question.scale.allOptions.map(\.code).joined(separator: ", ")))")
                     continue
                 }
-                var options = cells[column]?[cell] ?? [:]
+                var options = data.cells[column]?[cell] ?? [:]
                 options[code] = (options[code] ?? .zero) + Tally(count: 1, weight: weight, weightSquared: weight * weight)
-                cells[column, default: [:]][cell] = options
+                data.cells[column, default: [:]][cell] = options
             }
         }
         try d.check()
-        return SurveyData(questionnaire: questionnaire, cells: cells)
+        return data
     }
 }

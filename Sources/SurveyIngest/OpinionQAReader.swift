@@ -85,7 +85,7 @@ public enum OpinionQAReader {
                             d.error(location.with(field: "\(key).\(level)"), "option '\(option)' is not among \(key)'s options in \(infoName)")
                             continue
                         }
-                        guard let count = (value as? NSNumber)?.doubleValue, count >= 0, count.isFinite else {
+                        guard let count = JSONDocument.number(value), count >= 0, count.isFinite else {
                             d.error(location.with(field: "\(key).\(level).\(option)"), "count is not a number of at least 0")
                             continue
                         }

@@ -1,3 +1,5 @@
+public import DatasetCore
+
 /// Answers to one option in one cell: how many respondents, and the sum and sum of squares of
 /// their design weights (both equal the count when respondents are unweighted).
 public struct Tally: Sendable, Hashable {
@@ -42,6 +44,9 @@ public struct SurveyData: Sendable {
     /// Questions whose answers are a publisher's weighted shares: their sample size and its source.
     /// Such shares are used as published, never weighted again.
     public var published: [String: PublishedSampleSize] = [:]
+    /// Dimension → level → where the answers first name it, so that a level the margins lack is
+    /// reported against the answer file's line rather than the questionnaire.
+    public var levelLocations: [String: [String: SourceLocation]] = [:]
 
     public init(questionnaire: Questionnaire, cells: [String: [[String]: Options]] = [:],
                 oneWay: [String: [String: [String: Options]]] = [:], notes: [String] = [],
@@ -55,5 +60,23 @@ public struct SurveyData: Sendable {
 
     public func hasAnswers(_ question: String) -> Bool {
         cells[question] != nil || oneWay[question] != nil
+    }
+
+    /// Records where a stratum level is first seen.
+    mutating func saw(_ level: String, of dimension: String, at location: @autoclosure () -> SourceLocation) {
+        if levelLocations[dimension]?[level] == nil { levelLocations[dimension, default: [:]][level] = location() }
+    }
+
+    /// Each level of a weighted dimension that the margins do not have, once, where it first appears.
+    public func levelsWithoutMargin(in margins: PopulationMargins) -> [InputError] {
+        var errors: [InputError] = []
+        for dimension in questionnaire.dimensions {
+            guard let margin = margins.margins[dimension], let seen = levelLocations[dimension] else { continue }
+            let known = margin.keys.sorted().joined(separator: ", ")
+            for (level, location) in seen.sorted(by: { ($0.value.line ?? 0, $0.key) < ($1.value.line ?? 0, $1.key) }) where margin[level] == nil {
+                errors.append(InputError(location, "level '\(level)' of '\(dimension)' has no population margin in \(margins.file) (margins have: \(known))"))
+            }
+        }
+        return errors
     }
 }

@@ -9,7 +9,7 @@ public enum Tallies {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["question"] + questionnaire.dimensions + ["option", "count"])
         var diagnostics = Diagnostics(schema?.check(table) ?? [])
-        var cells: [String: [[String]: SurveyData.Options]] = [:]
+        var data = SurveyData(questionnaire: questionnaire)
         var firstLine: [String: Int] = [:]
         for row in table.rows {
             guard let (questionID, code) = questionnaire.questionAndOption(row, of: table, &diagnostics) else { continue }
@@ -30,6 +30,7 @@ public enum Tallies {
             for dimension in questionnaire.dimensions {
                 let level = table.value(row, dimension)
                 if level.isEmpty { diagnostics.error(table.location(row, dimension), "empty stratum level") }
+                data.saw(level, of: dimension, at: table.location(row, dimension))
                 cell.append(level)
             }
             let key = ([questionID] + cell + [code]).joined(separator: "\u{1F}")
@@ -38,10 +39,10 @@ public enum Tallies {
                 continue
             }
             firstLine[key] = row.line
-            cells[questionID, default: [:]][cell, default: [:]][code] = Tally(count: count)
+            data.cells[questionID, default: [:]][cell, default: [:]][code] = Tally(count: count)
         }
         try diagnostics.check()
-        return SurveyData(questionnaire: questionnaire, cells: cells)
+        return data
     }
 }
 
@@ -135,10 +136,10 @@ public struct PopulationMargins: Sendable {
 
 /// The largest count a tally, margin or weight may hold: more than all the people who have ever
 /// lived is not a count of respondents, and larger numbers would overflow the arithmetic.
-enum SurveyCount {
-    static let maximum = 1e12
+public enum SurveyCount {
+    public static let maximum = 1e12
 
-    static func tooLarge(_ text: String) -> String {
+    public static func tooLarge(_ text: String) -> String {
         "'\(text.prefix(40))' is larger than any count of people (at most 10^12)"
     }
 }

@@ -14,6 +14,17 @@ enum DeclaredEntities {
         case entity(line: Int)
         /// The internal subset runs past `prologLimit`.
         case prologTooLong
+        /// The file is compressed (gzip, xz or lzma), named here. libxml2 would unpack it
+        /// behind the size limit, which counts the bytes on disk.
+        case compressed(String)
+    }
+
+    static func compression(of head: Data) -> String? {
+        let b = [UInt8](head.prefix(6))
+        if b.starts(with: [0x1F, 0x8B]) { return "gzip" }
+        if b.starts(with: [0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00]) { return "xz" }
+        if b.starts(with: [0x5D, 0x00, 0x00]) { return "lzma" }
+        return nil
     }
 
     /// The first entity declaration of the document's internal subset, if it has one.
@@ -21,6 +32,7 @@ enum DeclaredEntities {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
         let head = try handle.read(upToCount: prologLimit + 1) ?? Data()
+        if let format = compression(of: head) { return .compressed(format) }
         return find(in: head, complete: head.count <= prologLimit)
     }
 

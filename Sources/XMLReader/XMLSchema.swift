@@ -1,3 +1,4 @@
+import Foundation
 internal import CLibXML2
 
 /// A compiled W3C XML Schema (XSD), for validating documents while they stream.
@@ -6,11 +7,19 @@ public final class XMLSchema {
     let pointer: xmlSchemaPtr
     public let name: String
 
-    /// Compiles the schema text; `name` names it in errors. External imports and includes are
-    /// not fetched over the network.
+    /// Compiles the schema text; `name` names it in errors. A schema that includes, imports or
+    /// redefines another by `schemaLocation` is refused: nothing is fetched from the network or
+    /// read from another file (libxml2's entity loader loads nothing; see `LibXML2Setup`).
     public init(text: String, name: String) throws {
         self.name = name
-        xmlInitParser()
+        LibXML2Setup.once
+        if case .entity(let line)? = DeclaredEntities.find(in: Data(text.utf8), complete: true) {
+            throw XMLReadError(file: name, line: line, column: nil, message: "the schema declares an entity (<!ENTITY …>); entities are not read")
+        }
+        if let reference = Self.externalReference(in: text) {
+            throw XMLReadError(file: name, line: reference.line, column: nil,
+                               message: "the schema refers to '\(XMLSchemaMessage.shortened(reference.location))' (xs:\(reference.element)); nothing outside the schema file is read, so put everything in one file")
+        }
         let bytes = Array(text.utf8)
         let errors = SchemaErrors()
         let compiled: xmlSchemaPtr? = bytes.withUnsafeBufferPointer { buffer in
@@ -35,6 +44,14 @@ public final class XMLSchema {
 
     deinit {
         xmlSchemaFree(pointer)
+    }
+
+    /// The first `include`, `import`, `redefine` or `override` element that names a schemaLocation.
+    static func externalReference(in text: String) -> (element: String, location: String, line: Int)? {
+        let pattern = /<(?:[A-Za-z_][\w.-]*:)?(include|import|redefine|override)\b[^>]*?\bschemaLocation\s*=\s*(?:"([^"]*)"|'([^']*)')/
+        guard let match = text.firstMatch(of: pattern) else { return nil }
+        let line = text[..<match.range.lowerBound].reduce(1) { $0 + ($1 == "\n" ? 1 : 0) }
+        return (String(match.1), String(match.2 ?? match.3 ?? ""), line)
     }
 }
 

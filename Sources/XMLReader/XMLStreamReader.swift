@@ -73,10 +73,8 @@ public struct XMLStreamReader: Sendable {
 
     public init(limits: XMLLimits = XMLLimits()) {
         self.limits = limits
-        Self.initializeOnce
+        LibXML2Setup.once
     }
-
-    private static let initializeOnce: Void = { xmlInitParser() }()
 
     /// What the reader does after a start event.
     public enum Continuation: Sendable {
@@ -122,12 +120,22 @@ public struct XMLStreamReader: Sendable {
         case .prologTooLong?:
             throw XMLReadError(file: displayName, line: nil, column: nil,
                                message: "the document type declaration runs past \(DeclaredEntities.prologLimit) bytes")
+        case .compressed(let format)?:
+            throw XMLReadError(file: displayName, line: nil, column: nil,
+                               message: "the file is \(format)-compressed; decompress it first (compressed input is not read, so the size limit counts what is parsed)")
         case nil: break
         }
         // Safe options only: no network, no entity substitution (NOENT would read file:// entities),
         // no DTD loading, no HUGE (it lifts the entity-loop guard); errors are collected, not printed.
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        guard let reader = xmlReaderForFile(url.path, nil, options) else {
+        // Read from a descriptor, not a file name: libxml2 unpacks gzip and xz only when it opens
+        // the file itself, so bytes parsed are bytes on disk, which the size limit counted.
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
+        }
+        guard let reader = xmlReaderForFd(descriptor, url.absoluteString, nil, options) else {
+            close(descriptor)
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
         }
         let errors = XMLErrorLog(file: displayName)
@@ -137,6 +145,7 @@ public struct XMLStreamReader: Sendable {
         }, Unmanaged.passUnretained(errors).toOpaque())
         if let schema, xmlTextReaderSetSchema(reader, schema.pointer) != 0 {
             xmlFreeTextReader(reader)
+            close(descriptor)
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot attach the schema \(schema.name)")
         }
 
@@ -148,6 +157,7 @@ public struct XMLStreamReader: Sendable {
             pipe.cancel()
             pipe.waitUntilFinished()
             withExtendedLifetime((errors, schema)) { xmlFreeTextReader(reader) }
+            close(descriptor)
         }
 
         var names = NameCache()

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import DatasetCore
 
@@ -44,4 +45,46 @@ import Testing
         #expect(map["empty"]?.string(&diagnostics) == nil)
         #expect(diagnostics.errors.count == 1)
     }
+
+    private func peakKilobytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        return status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").compactMap { Int($0) }.first ?? 0
+    }
+
+    @Test func aLargeAnchorUsedThousandsOfTimesIsRefusedBeforeAnyoneReadsIt() throws {
+        // 10 MB under one anchor, used 2,000 times: 20 GB for whoever reads the values.
+        let yaml = "big: &b \"" + String(repeating: "x", count: 10_000_000) + "\"\nuses: [" + Array(repeating: "*b", count: 2_000).joined(separator: ", ") + "]\n"
+        let start = Date(), before = peakKilobytes()
+        #expect(throws: InputError(file: "p.yaml", line: 1,
+                                   "the document's aliases expand past the limit (10000 uses of anchored nodes, 1000000 nodes, 64 MiB of text); write the values out or use fewer aliases")) {
+            try YAMLNode.parse(yaml, file: "p.yaml")
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+        #expect(peakKilobytes() - before < 300_000)
+    }
+
+    @Test func nestedAliasesStopAtTheLimitInsteadOfGrowingExponentially() throws {
+        // Nine levels of ten: 10^9 leaves once expanded.
+        var yaml = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+        for level in 1...9 {
+            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let start = Date()
+        do {
+            _ = try YAMLNode.parse(yaml, file: "p.yaml")
+            Issue.record("expected the aliases to be refused")
+        } catch let error as InputError {
+            #expect(error.message.hasPrefix("the document's aliases expand past the limit"))
+        }
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
+
+    @Test func aFewAliasesAsInAnOrdinaryPipelineAreRead() throws {
+        var d = Diagnostics()
+        let root = try YAMLNode.parse("defaults: &d {reviewers: 2}\nfirst: *d\nsecond: *d\n", file: "p.yaml")
+        let map = try #require(root.mapping(&d))
+        #expect(map["second"]?.mapping(&d)?["reviewers"]?.int(&d) == 2)
+        #expect(d.isEmpty)
+    }
 }
+

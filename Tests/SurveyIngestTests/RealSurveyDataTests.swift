@@ -201,6 +201,21 @@ func fixture(_ path: String) throws -> URL {
         // Multi-select entries count people, not selections: n is the panel of 100.
         #expect(output.items.allSatisfy { $0.survey?.n == 100 && ($0.survey?.nEffective ?? 0) <= 100 + 1e-9 })
     }
+
+    @Test func aCountThatIsTrueOrBeyondAnyPanelIsAnErrorNamingTheEntryAndGroup() throws {
+        let entries = #"[{"category": "Age", "stereotype": "s", "survey_stats": {"a": true, "b": 1e19, "no_stereo": 3}}]"#
+        let files = try SurveyFiles(["k.json": entries])
+        defer { files.remove() }
+        do {
+            _ = try KoBBQReader.read(files.url("k.json"), displayName: "k.json")
+            Issue.record("expected errors")
+        } catch {
+            #expect((error.inputErrors ?? []).map(\.description).sorted() == [
+                "k.json: '[0].survey_stats.a': count is not a whole number of at least 0",
+                "k.json: '[0].survey_stats.b': '1e+19' is larger than any count of people (at most 10^12)",
+            ])
+        }
+    }
 }
 
 @Suite struct MicrodataTests {

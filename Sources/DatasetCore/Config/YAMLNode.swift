@@ -12,12 +12,48 @@ public struct YAMLNode {
     /// Parses a whole YAML document. Syntax errors and duplicate keys are thrown with their line.
     public static func parse(_ text: String, file: String) throws -> YAMLNode {
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            // The parser owns the anchors that nodes refer to weakly: it lives through the walk.
+            let parser = try Parser(yaml: text)
+            guard let node = try parser.singleRoot() else {
                 throw InputError(file: file, line: 1, "empty YAML document")
             }
+            var budget = ExpansionBudget()
+            try withExtendedLifetime(parser) { try budget.walk(node, file: file) }
             return YAMLNode(file: file, path: "", node: node)
         } catch let error as YamlError {
             throw InputError.yaml(error, file: file)
+        }
+    }
+
+    /// What a document may grow to once its aliases are expanded. Yams shares an aliased node's
+    /// storage, so composing is cheap, but every reader of the tree (and every copy of a scalar's
+    /// text into an item) pays for each use: a 10 MB anchor used 2,000 times is 20 GB to read.
+    /// The walk counts each use of an alias as the whole subtree it stands for, and stops as soon
+    /// as a limit is passed, so a nested "billion laughs" costs no more than the limits.
+    struct ExpansionBudget {
+        static let maximumAnchoredUses = 10_000
+        static let maximumNodes = 1_000_000
+        static let maximumScalarBytes = 64 << 20
+
+        private var anchoredUses = 0, nodes = 0, scalarBytes = 0
+
+        mutating func walk(_ node: Node, file: String) throws {
+            nodes += 1
+            if node.anchor != nil { anchoredUses += 1 }
+            if case .scalar(let scalar) = node { scalarBytes += scalar.string.utf8.count }
+            guard anchoredUses <= Self.maximumAnchoredUses, nodes <= Self.maximumNodes, scalarBytes <= Self.maximumScalarBytes else {
+                throw InputError(file: file, line: node.mark?.line,
+                                 "the document's aliases expand past the limit (\(Self.maximumAnchoredUses) uses of anchored nodes, \(Self.maximumNodes) nodes, \(Self.maximumScalarBytes >> 20) MiB of text); write the values out or use fewer aliases")
+            }
+            switch node {
+            case .scalar, .alias: break
+            case .sequence(let sequence): for element in sequence { try walk(element, file: file) }
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    try walk(key, file: file)
+                    try walk(value, file: file)
+                }
+            }
         }
     }
 
@@ -95,9 +131,18 @@ public struct YAMLNode {
         return text
     }
 
-    public func int(_ diagnostics: inout Diagnostics) -> Int? {
-        guard case .scalar = node, tagName == Tag.Name.int.rawValue, let value = node.int else {
+    /// The widest range a whole number of a pipeline file takes unless a key says otherwise: a
+    /// count of items, people, rounds or iterations beyond a billion is a typo, and arithmetic on
+    /// it (quotas summing to a total, shares times a total) would overflow.
+    public static let wholeNumberRange = -1_000_000_000...1_000_000_000
+
+    public func int(_ diagnostics: inout Diagnostics, in range: ClosedRange<Int> = wholeNumberRange) -> Int? {
+        guard case .scalar(let scalar) = node, tagName == Tag.Name.int.rawValue else {
             diagnostics.error(location, "wrong type: expected a whole number, found \(kind)")
+            return nil
+        }
+        guard let value = node.int, range.contains(value) else {
+            diagnostics.error(location, "\(scalar.string.prefix(40)) is out of range: expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
         return value

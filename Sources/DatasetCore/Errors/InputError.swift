@@ -36,7 +36,19 @@ public struct InputError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public init(_ location: SourceLocation, _ message: String) {
         self.location = location
-        self.message = message
+        self.message = Self.bounded(message)
+    }
+
+    /// The longest message kept whole. A value quoted from a hostile file can be megabytes; the
+    /// start (what is wrong) and end (what was expected) of the message stay.
+    public static let messageLimit = 1_000
+
+    static func bounded(_ message: String) -> String {
+        guard message.utf8.count > messageLimit else { return message }
+        let characters = message.count
+        guard characters > messageLimit else { return message }
+        let head = message.prefix(600), tail = message.suffix(200)
+        return "\(head) … [\(characters - head.count - tail.count) characters left out] … \(tail)"
     }
 
     public init(file: String, line: Int? = nil, column: Int? = nil, field: String? = nil, _ message: String) {

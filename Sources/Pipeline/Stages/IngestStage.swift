@@ -408,6 +408,9 @@ public struct SurveyInput: Sendable {
                                      multiSelect: source.survey.multiSelect)
             }
         }
+        if let data, let margins, source.survey.weighting {
+            for error in data.levelsWithoutMargin(in: margins) { diagnostics.append(error) }
+        }
         try diagnostics.check()
         return SurveyInput(data: data!, margins: margins, answerFile: answerFile)
     }
