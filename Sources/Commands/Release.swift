@@ -3,6 +3,7 @@ import Foundation
 import DatasetCore
 import Pipeline
 import Release
+import ReviewStore
 
 extension BuildDataset {
     struct Release: AsyncParsableCommand {
@@ -29,8 +30,13 @@ extension BuildDataset {
         func run() async throws {
             let (spec, layout) = try options.loadLayout()
             do {
+                // The audit log's head goes into the manifest, so that a later rewrite of the
+                // review history up to this release shows (`review audit --verify --against`).
+                let head = FileManager.default.fileExists(atPath: layout.reviewDatabase.path)
+                    ? try ReviewStore(url: layout.reviewDatabase).auditChainHead()?.description : nil
                 let target = try ReleaseWriter.publish(candidate: layout.candidateDirectory, releasesRoot: layout.releasesRoot,
-                                                       version: version, allowReason: allow, description: spec.description ?? "")
+                                                       version: version, allowReason: allow, description: spec.description ?? "",
+                                                       reviewAuditHead: head)
                 print("published \(spec.releaseName) \(version): \(layout.relative(target))/")
             } catch {
                 throw reportAndExit(error)

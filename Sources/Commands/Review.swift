@@ -4,6 +4,7 @@ import Foundation
 import DatasetCore
 import Pipeline
 import ReviewServer
+import Release
 import ReviewStore
 
 /// Options of every `review` subcommand: the pipeline and who is acting.
@@ -295,28 +296,57 @@ extension BuildDataset.Review {
         static let configuration = CommandConfiguration(
             abstract: "Show or verify the audit log.",
             discussion: """
-            With --verify, re-computes the SHA-256 chain of the log and checks that every row of the review tables is as \
-            its latest audit entry recorded it; any hand edit, insert or delete is reported and the exit status is non-zero.
+            With --verify, re-computes the SHA-256 chain of the log, checks each entry's seal (an HMAC under the review \
+            key, kept beside the database in <database>.key or where BUILD_DATASET_REVIEW_KEY_FILE says), and checks that \
+            every row of the review tables is as its latest audit entry recorded it; any hand edit, insert or delete is \
+            reported and the exit status is non-zero. --against a published release's manifest (or a seq:hash printed by \
+            --head) also detects a rewrite of the history up to that point, even by someone holding the key.
             """)
         @Flag(help: "Verify the chain and every row against it.") var verify = false
+        @Flag(help: "Print the chain's head (seq:hash of the last entry), as a release manifest records it.") var head = false
+        @Option(help: ArgumentHelp("With --verify: a release's manifest.json, or a seq:hash, that the history must still lead to.", valueName: "manifest-or-head"))
+        var against: String?
         @Option(help: "Show entries whose subject starts with this (e.g. decisions:, batches:fact-check).") var subject: String?
         @OptionGroup var options: ReviewOptions
 
         func run() async throws {
             let (_, store) = try options.open()
+            if head {
+                guard let chainHead = try reviewing({ try store.auditChainHead() }) else {
+                    printError("error: the audit log is empty")
+                    throw ExitCode.failure
+                }
+                print(chainHead)
+                return
+            }
             if verify {
-                let problems = try reviewing { try store.verifyAudit() }
+                let anchor = try against.map(Self.anchor)
+                let problems = try reviewing { try store.verifyAudit(against: anchor) }
                 guard problems.isEmpty else {
                     for problem in problems { printError("error: \(problem)") }
                     throw ExitCode.failure
                 }
                 let count = try reviewing { try store.auditEntries().count }
-                print("audit log verified: \(count) entries, every row matches")
+                print("audit log verified: \(count) entries, every row matches" + (anchor.map { "; the history leads to \($0)" } ?? ""))
                 return
             }
             for entry in try reviewing({ try store.auditEntries(subjectPrefix: subject) }) {
                 print("\(entry.seq)\t\(entry.at)\t\(entry.actor)\t\(entry.action)\t\(entry.subject)")
             }
+        }
+
+        /// A `seq:hash`, or the head a release manifest recorded.
+        static func anchor(_ text: String) throws -> AuditHead {
+            if let head = AuditHead(text) { return head }
+            guard FileManager.default.fileExists(atPath: text) else {
+                throw ValidationError("--against '\(text.prefix(80))' is neither seq:hash nor a manifest file")
+            }
+            let manifest: ReleaseManifest
+            do { manifest = try ReleaseManifest.read(from: URL(fileURLWithPath: text)) } catch { throw reportAndExit(error) }
+            guard let recorded = manifest.reviewAuditHead, let head = AuditHead(recorded) else {
+                throw ValidationError("\(text) records no review audit head (a candidate, or published without a review database)")
+            }
+            return head
         }
     }
 }

@@ -60,6 +60,8 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public var pipelineSHA256: String
     public var inputs: [Input]
     public var reviewStateSHA256: String?
+    /// The review audit chain's head when the version was published (`seq:hash`); nil in a candidate.
+    public var reviewAuditHead: String?
     public var files: [DataFile]
     public var documents: [Document] = []
     public var tool: Tool
@@ -71,6 +73,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         case pipelineSHA256 = "pipeline_sha256"
         case inputs
         case reviewStateSHA256 = "review_state_sha256"
+        case reviewAuditHead = "review_audit_head"
         case files, documents, tool
         case itemSchemaVersion = "item_schema_version"
         case schemaVersion = "schema_version"
@@ -85,6 +88,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         try container.encode(pipelineSHA256, forKey: .pipelineSHA256)
         try container.encode(inputs, forKey: .inputs)
         try container.encode(reviewStateSHA256, forKey: .reviewStateSHA256)
+        try container.encode(reviewAuditHead, forKey: .reviewAuditHead)
         try container.encode(files, forKey: .files)
         try container.encode(documents, forKey: .documents)
         try container.encode(tool, forKey: .tool)

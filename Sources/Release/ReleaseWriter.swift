@@ -269,7 +269,7 @@ public enum ReleaseWriter {
     /// Copies a verified candidate to `releases/<name>/<version>/` with the version set in its
     /// manifest. The new directory appears whole or not at all, and never replaces an existing one.
     public static func publish(candidate: URL, releasesRoot: URL, version: String, allowReason: String? = nil,
-                               description: String = "", publishedOn: Date = Date()) throws -> URL {
+                               description: String = "", reviewAuditHead: String? = nil, publishedOn: Date = Date()) throws -> URL {
         guard let semantic = SemanticVersion(version) else {
             throw PublishError.invalidVersion(version)
         }
@@ -315,6 +315,7 @@ public enum ReleaseWriter {
         let changelogData = Data(changelog.utf8)
         try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
         manifest.version = version
+        manifest.reviewAuditHead = reviewAuditHead
         manifest.documents.append(.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData)))
         let day = ISO8601DateFormatter.string(from: publishedOn, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
         let documents = ReleaseDocuments(manifest: manifest, items: candidateItems,

@@ -59,6 +59,27 @@ enum AuditedTable: String, CaseIterable {
     }
 }
 
+/// The audit chain at one point: an entry's sequence number and hash, written `seq:hash`.
+public struct AuditHead: Sendable, Hashable, CustomStringConvertible, Codable {
+    public var seq: Int
+    public var hash: String
+
+    public init(seq: Int, hash: String) {
+        self.seq = seq
+        self.hash = hash
+    }
+
+    /// Reads `seq:hash`.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", maxSplits: 1)
+        guard parts.count == 2, let seq = Int(parts[0]), seq > 0,
+              parts[1].utf8.count == 64, parts[1].utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }) else { return nil }
+        self.init(seq: seq, hash: String(parts[1]))
+    }
+
+    public var description: String { "\(seq):\(hash)" }
+}
+
 /// A mismatch between the audit log and the database.
 public struct AuditProblem: Sendable, CustomStringConvertible, Equatable {
     public var seq: Int?
@@ -111,8 +132,11 @@ extension ReviewStore {
             at = Date().formatted(.iso8601)
         }
         let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
-        try database.execute("INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [actor, action, subject, detail, previous, hash, at])
+        // Entries an earlier migration writes precede the seal column.
+        try database.execute(sealsAuditEntries
+            ? "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            : "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                           [actor, action, subject, detail, previous, hash, at] + (sealsAuditEntries ? [key.seal(hash)] : []))
         auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
     }
 
@@ -121,25 +145,53 @@ extension ReviewStore {
         Hashing.sha256Hex(parts: [previous, actor, action, subject, detail] + (at.isEmpty ? [] : [at]))
     }
 
-    /// Re-computes the audit chain; returns the sequence number of the first entry that does not match.
-    public func verifyAuditChain() throws -> Int? {
+    /// Re-computes the audit chain and checks each entry's seal; the first entry that does not
+    /// match, and why. Entries from before sealing began have no seal; once one has, every
+    /// later entry must.
+    func verifyAuditChain() throws -> AuditProblem? {
         var previous = ""
-        for row in try database.rows("SELECT seq, actor, action, subject, detail, previous_hash, hash, at FROM audit_log ORDER BY seq") {
+        var sealing = false
+        for row in try database.rows("SELECT seq, actor, action, subject, detail, previous_hash, hash, at, seal FROM audit_log ORDER BY seq") {
             let hash: String = row["hash"]
             let expected = Self.chainHash(previous: previous, actor: row["actor"], action: row["action"], subject: row["subject"],
                                           detail: row["detail"], at: row["at"])
-            if row["previous_hash"] != previous || hash != expected { return row["seq"] }
+            if row["previous_hash"] != previous || hash != expected {
+                return AuditProblem(seq: row["seq"], subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")
+            }
+            let seal: String? = row["seal"]
+            if let seal {
+                sealing = true
+                if seal != key.seal(hash) {
+                    return AuditProblem(seq: row["seq"], subject: "audit_log",
+                                        message: "the entry's seal does not match: it was written without the review key (\(key.file.lastPathComponent)), or the key was replaced")
+                }
+            } else if sealing {
+                return AuditProblem(seq: row["seq"], subject: "audit_log", message: "the entry has no seal: it was written without the review key")
+            }
             previous = hash
         }
         return nil
     }
 
+    /// The audit chain's last entry: its sequence number and hash. A release records it, so
+    /// that a later rewrite of the history up to it shows (`verifyAudit(against:)`).
+    public func auditChainHead() throws -> AuditHead? {
+        try database.rows("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").first.map { AuditHead(seq: $0["seq"], hash: $0["hash"]) }
+    }
+
     /// Checks the chain, then that every audited row is exactly as its latest audit entry
     /// recorded it, and that no row exists without an entry: a hand edit, insert or delete
-    /// anywhere in the review tables shows here.
-    public func verifyAudit() throws -> [AuditProblem] {
-        if let broken = try verifyAuditChain() {
-            return [AuditProblem(seq: broken, subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")]
+    /// anywhere in the review tables shows here. With `head` (recorded earlier, e.g. in a
+    /// release manifest), the entry at its sequence number must still have its hash.
+    public func verifyAudit(against head: AuditHead? = nil) throws -> [AuditProblem] {
+        if let broken = try verifyAuditChain() { return [broken] }
+        if let head {
+            let hash: String? = try database.value("SELECT hash FROM audit_log WHERE seq = ?", [head.seq])
+            if hash != head.hash {
+                return [AuditProblem(seq: head.seq, subject: "audit_log",
+                                     message: hash == nil ? "the entry recorded as the head (\(head)) is gone: the history was cut"
+                                                          : "the history up to here was rewritten: the entry's hash is \(hash!), but \(head) was recorded")]
+            }
         }
         var latest: [String: (seq: Int, detail: String, removed: Bool)] = [:]
         for row in try database.rows("SELECT seq, subject, detail, action FROM audit_log WHERE subject LIKE '%:%' ORDER BY seq") {

@@ -7,6 +7,10 @@ internal import GRDB
 /// append-only audit log whose entries chain by SHA-256 and commit to every row they wrote.
 public final class ReviewStore {
     let database: StoreDatabase
+    /// The secret beside the database that seals audit entries and keys session hashes.
+    let key: StoreKey
+    /// Whether audit entries are sealed: from the migration that adds the seal column on.
+    var sealsAuditEntries = false
     /// The audit chain's last hash and the time written inside the current transaction.
     var auditHead: (transaction: Int, hash: String, at: String)?
 
@@ -196,12 +200,24 @@ public final class ReviewStore {
             // read the whole items table, every record, to find them.
             try store.database.executeScript("CREATE INDEX items_revised ON items (id, version) WHERE revised_in IS NOT NULL")
         }),
+        ("sealed audit entries", { store in
+            // Each entry from here on carries HMAC(key, hash) under the key kept outside the
+            // database; earlier entries stay covered by the chain alone. Sessions and sign-in
+            // tokens stored as plain SHA-256 end: their hashes are now keyed.
+            try store.database.executeScript("""
+            ALTER TABLE audit_log ADD COLUMN seal TEXT;
+            DELETE FROM sessions;
+            DELETE FROM sign_in_tokens WHERE used_at IS NULL;
+            """)
+        }),
     ]
 
     public init(url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         database = try StoreDatabase(path: url.path)
+        key = try StoreKey.load(for: url)
         try migrate()
+        sealsAuditEntries = true
     }
 
     private func migrate() throws {

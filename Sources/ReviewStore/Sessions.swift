@@ -31,13 +31,14 @@ extension ReviewStore {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true).timeZone(separator: .omitted))
     }
 
-    /// A one-time sign-in token for `reviewer`, valid until `now + lifetime`. Only its hash is stored.
+    /// A one-time sign-in token for `reviewer`, valid until `now + lifetime`. Only its HMAC under
+    /// the review key is stored: a row inserted without the key matches no token.
     public func issueSignInToken(reviewer: String, lifetime: TimeInterval = 7 * 24 * 3600, now: Date = Date()) throws -> String {
         guard try self.reviewer(reviewer) != nil else { throw ReviewError("unknown reviewer '\(reviewer)'") }
         let token = Self.randomToken()
         try database.transaction {
             try database.execute("INSERT INTO sign_in_tokens (token_hash, reviewer, expires_at) VALUES (?, ?, ?)",
-                                 [Hashing.sha256Hex(token), reviewer, Self.timestamp(now + lifetime)])
+                                 [key.seal(token), reviewer, Self.timestamp(now + lifetime)])
             // A new link answers the reviewer's request for one.
             try database.execute("DELETE FROM link_requests WHERE reviewer = ?", [reviewer])
         }
@@ -49,7 +50,7 @@ extension ReviewStore {
     public func redeemSignInToken(_ token: String, sessionLifetime: TimeInterval = 12 * 3600,
                                   now: Date = Date()) throws -> (id: String, session: ReviewSession)? {
         try database.transaction {
-            let hash = Hashing.sha256Hex(token)
+            let hash = key.seal(token)
             guard let row = try database.rows("""
                 SELECT reviewer FROM sign_in_tokens WHERE token_hash = ? AND used_at IS NULL AND expires_at > ?
                 """, [hash, Self.timestamp(now)]).first,
@@ -58,7 +59,7 @@ extension ReviewStore {
             let id = Self.randomToken()
             let session = ReviewSession(reviewer: reviewer, csrfToken: Self.randomToken(), expiresAt: now + sessionLifetime)
             try database.execute("INSERT INTO sessions (id_hash, reviewer, csrf, expires_at) VALUES (?, ?, ?, ?)",
-                               [Hashing.sha256Hex(id), reviewer.id, session.csrfToken,
+                               [key.seal(id), reviewer.id, session.csrfToken,
                                 Self.timestamp(session.expiresAt)])
             return (id, session)
         }
@@ -67,7 +68,7 @@ extension ReviewStore {
     /// The live session with this id; nil when unknown or expired.
     public func session(_ id: String, now: Date = Date()) throws -> ReviewSession? {
         guard let row = try database.rows("SELECT reviewer, csrf, expires_at FROM sessions WHERE id_hash = ? AND expires_at > ?",
-                                           [Hashing.sha256Hex(id), Self.timestamp(now)]).first,
+                                           [key.seal(id), Self.timestamp(now)]).first,
               let reviewer = try self.reviewer(row["reviewer"]) else { return nil }
         let expires = (try? Date(row["expires_at"] as String, strategy: .iso8601)) ?? now
         return ReviewSession(reviewer: reviewer, csrfToken: row["csrf"], expiresAt: expires)
@@ -79,7 +80,7 @@ extension ReviewStore {
     @discardableResult
     public func requestNewLink(session id: String, now: Date = Date()) throws -> Reviewer? {
         try database.transaction {
-            guard let reviewerID: String = try database.value("SELECT reviewer FROM sessions WHERE id_hash = ?", [Hashing.sha256Hex(id)]),
+            guard let reviewerID: String = try database.value("SELECT reviewer FROM sessions WHERE id_hash = ?", [key.seal(id)]),
                   let reviewer = try self.reviewer(reviewerID) else { return nil }
             try database.execute("""
                 INSERT INTO link_requests (reviewer, at) VALUES (?, ?) ON CONFLICT (reviewer) DO UPDATE SET at = excluded.at
@@ -94,7 +95,7 @@ extension ReviewStore {
     }
 
     public func endSession(_ id: String) throws {
-        try database.execute("DELETE FROM sessions WHERE id_hash = ?", [Hashing.sha256Hex(id)])
+        try database.execute("DELETE FROM sessions WHERE id_hash = ?", [key.seal(id)])
     }
 
     /// Records that `reviewer` has been shown an item of a batch.

@@ -14,6 +14,11 @@ public enum Hashing {
         sha256Hex(Data(text.utf8))
     }
 
+    /// HMAC-SHA-256 of `text` under `key`, as hex.
+    public static func hmacSHA256Hex(key: Data, _ text: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: SymmetricKey(data: key)).withUnsafeBytes { hex($0) }
+    }
+
     /// Hashes parts joined by a separator byte (0x1F) that cannot occur in the parts' text,
     /// so that ("ab", "c") and ("a", "bc") hash differently. With `hexDigits`, only that many
     /// leading hex digits are returned (ids use 16).
