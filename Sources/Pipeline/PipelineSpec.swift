@@ -45,7 +45,7 @@ public struct PipelineSpec: Sendable {
         sources.flatMap(\.paths) + contamination.benchmarks.map(\.path)
     }
 
-    static let topKeys = ["name", "description", "seed", "sources", "stages", "release"]
+    static let topKeys = ["name", "description", "seed", "inputs_outside_project", "sources", "stages", "release"]
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
 
     /// Parses and checks a pipeline file, reporting every problem (file, line, key) at once.
@@ -77,10 +77,12 @@ public struct PipelineSpec: Sendable {
             seed = UInt64(value)
         }
 
+        let outsideFolders = ProjectFiles.outsideFolders(top["inputs_outside_project"], &d)
+        let files = projectDirectory.map { ProjectFiles(directory: $0, outsideFolders: outsideFolders) }
         var sources: [Source] = []
         var seenIDs: Set<String> = []
         for node in top.required("sources", &d)?.sequence(&d) ?? [] {
-            guard let source = Source.parse(node, projectDirectory: projectDirectory, &d) else { continue }
+            guard let source = Source.parse(node, files: files, &d) else { continue }
             if !seenIDs.insert(source.id).inserted {
                 d.error(node.location.with(field: "\(node.path).id"), "source id '\(source.id)' is used twice")
             }
@@ -101,7 +103,7 @@ public struct PipelineSpec: Sendable {
         var preferred: [String] = []
         if let dedup = stages?["dedup"]?.mapping(&d) {
             nearDuplicates = parseDedup(dedup, &d)
-            if let node = dedup["contamination"] { contamination = parseContamination(node, projectDirectory: projectDirectory, &d) }
+            if let node = dedup["contamination"] { contamination = parseContamination(node, files: files, &d) }
             nearDuplicateActions = parseDedupTasks(dedup, &d)
             if let node = dedup["prefer_sources"], let ids = node.strings(&d) {
                 for id in ids where !sources.contains(where: { $0.id == id }) {
@@ -112,7 +114,7 @@ public struct PipelineSpec: Sendable {
         }
         if nearDuplicates == nil { nearDuplicateActions = [.socialValue: .off, .commonKnowledge: .off] }
         let sampling = stages?["sample"]?.mapping(&d).map { parseSampling($0, &d) } ?? SamplingPlan()
-        let review = stages?["review"].map { parseReview($0, projectDirectory: projectDirectory, &d) } ?? ReviewPlan()
+        let review = stages?["review"].map { parseReview($0, files: files, &d) } ?? ReviewPlan()
         let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)

@@ -39,6 +39,13 @@ import DatasetCore
             #expect(result.stderr.contains("'raw/survey/tallies.csv' leads to \(outside.resolvingSymlinksInPath().path), outside the project"), "\(result.stderr)")
             #expect(!result.stdout.contains("secret") && !result.stderr.contains("secret"))
         }
+        // Naming the folder in the pipeline allows it (the tallies are then read, and wrong).
+        var pipeline = try String(contentsOf: project.pipeline, encoding: .utf8)
+        pipeline = pipeline.replacingOccurrences(of: "\nsources:\n", with: "\ninputs_outside_project: [\(outside.deletingLastPathComponent().path)]\nsources:\n")
+        try project.write(pipeline, to: "pipelines/example.yaml")
+        let allowed = try Binary.run(["check"], in: project.directory)
+        #expect(!allowed.stderr.contains("outside the project"), "\(allowed.stderr)")
+        #expect(allowed.stderr.contains("raw/survey/tallies.csv"))
     }
 
     @Test func twoPublishersOfOneVersionAtOnceLeaveOneWholeRelease() throws {

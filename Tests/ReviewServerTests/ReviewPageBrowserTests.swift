@@ -181,6 +181,7 @@ struct ReviewPageBrowserTests {
             #expect(try await browser.text("h1") == "Please sign in")
             #expect(try await browser.text("#draft-note").contains("kept in this browser"))
             try await browser.click("#ask-link")
+            _ = try await browser.waitForURL { $0.hasSuffix("/link-request") }
             #expect(try await browser.text("main").contains("the curator now sees that you need a new sign-in link"))
             #expect(try fixture.store.linkRequests().map(\.reviewer) == [reviewer])
             #expect(try fixture.store.decisions().isEmpty)

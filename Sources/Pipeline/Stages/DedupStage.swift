@@ -59,7 +59,7 @@ extension PipelineSpec {
         return enabled ? settings : nil
     }
 
-    static func parseContamination(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> Contamination {
+    static func parseContamination(_ node: YAMLNode, files: ProjectFiles?, _ d: inout Diagnostics) -> Contamination {
         var result = Contamination()
         guard let map = node.mapping(&d) else { return result }
         map.rejectUnknownKeys(allowed: contaminationKeys, &d)
@@ -82,9 +82,7 @@ extension PipelineSpec {
             if !isCSV, !path.lowercased().hasSuffix(".jsonl"), !path.lowercased().hasSuffix(".json") {
                 d.error(pathNode.location, "a reference benchmark must be a .jsonl, .json (an array of records) or .csv file")
             }
-            if let projectDirectory, !FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path) {
-                d.error(pathNode.location, "file '\(path)' does not exist")
-            }
+            if let problem = files?.problem(path) { d.error(pathNode.location, problem) }
             var choices: [String] = []
             if let node = reference["choices"] {
                 if isCSV { choices = node.strings(&d) ?? [] } else if let field = node.string(&d) { choices = [field] }

@@ -86,7 +86,7 @@ extension PipelineSpec.Source {
     }
 
     /// Parses one entry of `sources:`.
-    static func parse(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> PipelineSpec.Source? {
+    static func parse(_ node: YAMLNode, files project: ProjectFiles?, _ d: inout Diagnostics) -> PipelineSpec.Source? {
         guard let map = node.mapping(&d) else { return nil }
         map.rejectUnknownKeys(allowed: sourceKeys, &d)
         let id = map.required("id", &d)?.string(&d)
@@ -117,19 +117,7 @@ extension PipelineSpec.Source {
         }
         var files: [String: String] = [:]
         func checkExists(_ path: String, _ node: YAMLNode) {
-            guard let projectDirectory else { return }
-            var isDirectory: ObjCBool = false
-            let exists = FileManager.default.fileExists(atPath: projectDirectory.appendingPathComponent(path).path, isDirectory: &isDirectory)
-            if !exists || isDirectory.boolValue {
-                d.error(node.location, exists ? "'\(path)' is a directory, not a file" : "file '\(path)' does not exist")
-                return
-            }
-            // A symbolic link is followed: what it reaches must be inside the project too.
-            let root = projectDirectory.resolvingSymlinksInPath().standardizedFileURL.path
-            let target = projectDirectory.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL.path
-            if !target.hasPrefix(root.hasSuffix("/") ? root : root + "/") {
-                d.error(node.location, "'\(path)' leads to \(target), outside the project (a link to a file elsewhere is not read)")
-            }
+            if let problem = project?.problem(path) { d.error(node.location, problem) }
         }
         if let kind {
             let roles = Self.fileRoles(kind: kind, format: format)

@@ -12,20 +12,20 @@ extension PipelineSpec {
     static let labelKeys = ["name", "type", "values", "multiple", "ordinal", "required", "title", "description"]
     static let labelValueKeys = ["value", "title", "description"]
 
-    static func parseReview(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> ReviewPlan {
+    static func parseReview(_ node: YAMLNode, files: ProjectFiles?, _ d: inout Diagnostics) -> ReviewPlan {
         var plan = ReviewPlan()
         guard let map = node.mapping(&d) else { return plan }
         map.rejectUnknownKeys(allowed: reviewKeys, &d)
         if let value = map["include_unreviewed"]?.bool(&d) { plan.includeUnreviewed = value }
         for entry in map["rounds"]?.sequence(&d) ?? [] {
-            guard let round = parseRound(entry, projectDirectory: projectDirectory, &d) else { continue }
+            guard let round = parseRound(entry, files: files, &d) else { continue }
             if plan.round(round.name) != nil { d.error(entry.location, "round '\(round.name)' is declared twice") }
             plan.rounds.append(round)
         }
         return plan
     }
 
-    static func parseRound(_ node: YAMLNode, projectDirectory: URL?, _ d: inout Diagnostics) -> ReviewRound? {
+    static func parseRound(_ node: YAMLNode, files: ProjectFiles?, _ d: inout Diagnostics) -> ReviewRound? {
         guard let map = node.mapping(&d) else { return nil }
         map.rejectUnknownKeys(allowed: roundKeys, &d)
         guard let name = map.required("name", &d)?.string(&d) else { return nil }
@@ -82,14 +82,16 @@ extension PipelineSpec {
         if let node = map["guidelines"], let text = node.string(&d) { round.guidelines = text }
         if let node = map["guidelines_file"], let path = node.projectPath(&d) {
             if map["guidelines"] != nil { d.error(node.location, "give 'guidelines' or 'guidelines_file', not both") }
-            if let projectDirectory {
+            if let files {
                 // Read now, so that the guidelines in force are part of the round (and audited with it).
-                if let data = FileManager.default.contents(atPath: projectDirectory.appendingPathComponent(path).path) {
+                if let problem = files.problem(path) {
+                    d.error(node.location, problem)
+                } else if let data = FileManager.default.contents(atPath: files.url(path).path) {
                     if let text = String(data: data, encoding: .utf8) { round.guidelines = text } else {
                         d.error(node.location, "'\(path)' is not UTF-8 text")
                     }
                 } else {
-                    d.error(node.location, "file '\(path)' does not exist")
+                    d.error(node.location, "cannot read '\(path)'")
                 }
             }
         }
