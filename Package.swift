@@ -98,6 +98,9 @@ let package = Package(
         ], swiftSettings: upcoming),
         .executableTarget(name: "pipeline-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore"], exclude: ["curator.py"],
                           swiftSettings: upcoming),
+        .target(name: "FuzzTargets", dependencies: ["DatasetCore", "Pipeline", "ReviewStore", "SchemaValidation", "SurveyIngest", "TextbookIngest"],
+                swiftSettings: upcoming),
+        .executableTarget(name: "fuzz-readers", dependencies: ["FuzzTargets"], swiftSettings: upcoming),
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
                           swiftSettings: upcoming),
 
@@ -119,6 +122,7 @@ let package = Package(
         .testTarget(name: "DedupTests", dependencies: ["DatasetCore", "Dedup"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),
         .testTarget(name: "CommandsTests", dependencies: [
             "BenchmarkSupport", "Commands", "DatasetCore", "Pipeline", "ReviewStore", "TestSupport", "build-dataset",

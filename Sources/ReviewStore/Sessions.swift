@@ -239,12 +239,19 @@ extension ReviewStore {
     /// table must not grow with what strangers send.
     public static let refusalFieldLimit = 300
 
-    public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date()) throws {
+    /// How many refusals are kept, the latest: a flood of bad requests replaces old ones instead
+    /// of growing the database.
+    public static let refusalsKept = 10_000
+
+    public func recordRefusal(reviewer: String?, request: String, reason: String, now: Date = Date(), keeping: Int = refusalsKept) throws {
         func bounded(_ text: String) -> String {
             text.count <= Self.refusalFieldLimit ? text : String(text.prefix(Self.refusalFieldLimit - 1)) + "…"
         }
-        try database.execute("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
-                           [Self.timestamp(now), reviewer.map { bounded($0) }, bounded(request), bounded(reason)])
+        try database.transaction {
+            try database.execute("INSERT INTO refusals (at, reviewer, request, reason) VALUES (?, ?, ?, ?)",
+                                 [Self.timestamp(now), reviewer.map { bounded($0) }, bounded(request), bounded(reason)])
+            try database.execute("DELETE FROM refusals WHERE seq <= (SELECT MAX(seq) FROM refusals) - ?", [keeping])
+        }
     }
 
     public func refusals() throws -> [Refusal] {

@@ -128,6 +128,7 @@ struct XMLEventProducer: @unchecked Sendable {
 
     func start() {
         let thread = Thread { [self] in
+            cxml_silence_generic_errors()
             var writer = XMLEventWriter()
             let failure = produce(&writer)
             pipe.finish(writer.chunk, failure: failure)

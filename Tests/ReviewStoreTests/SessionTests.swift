@@ -48,5 +48,8 @@ import GRDB
             total + ((try? FileManager.default.attributesOfItem(atPath: url.path + suffix)[.size] as? Int) ?? 0)
         }
         #expect(size < 2_000_000, "\(size) bytes after 300 long refusals")
+        // Only the latest refusals are kept.
+        for index in 0..<20 { try store.recordRefusal(reviewer: nil, request: "GET /\(index)", reason: "flood", keeping: 5) }
+        #expect(try store.refusals().map(\.request) == (15..<20).map { "GET /\($0)" })
     }
 }
