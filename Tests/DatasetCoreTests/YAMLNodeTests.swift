@@ -86,5 +86,14 @@ import Testing
         #expect(map["second"]?.mapping(&d)?["reviewers"]?.int(&d) == 2)
         #expect(d.isEmpty)
     }
-}
 
+    @Test func aFileOverTheSizeLimitIsRefusedBeforeItIsRead() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(("a: " + String(repeating: "x", count: 2_000) + "\n").utf8).write(to: url)
+        #expect(throws: InputError(file: "p.yaml", "the file is 2004 bytes, over the limit of 1000 for a YAML file")) {
+            try YAMLNode.load(url, displayName: "p.yaml", maximumBytes: 1_000)
+        }
+        #expect(try YAMLNode.load(url, displayName: "p.yaml").location.file == "p.yaml")
+    }
+}

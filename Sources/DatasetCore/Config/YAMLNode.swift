@@ -57,7 +57,15 @@ public struct YAMLNode {
         }
     }
 
-    public static func load(_ url: URL, displayName: String) throws -> YAMLNode {
+    /// The largest YAML file read. Pipeline files, questionnaires and mappings are kilobytes; a
+    /// parsed tree takes many times its text, so a file past this is refused before it is read.
+    public static let maximumFileBytes = 32 << 20
+
+    public static func load(_ url: URL, displayName: String, maximumBytes: Int = maximumFileBytes) throws -> YAMLNode {
+        let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+        guard size <= maximumBytes else {
+            throw InputError(file: displayName, "the file is \(size) bytes, over the limit of \(maximumBytes) for a YAML file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
