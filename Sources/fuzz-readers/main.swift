@@ -3,8 +3,10 @@
 // input is kept where it can be replayed; a found crash is added to Tests/FuzzCorpus/<target>/
 // and replayed by `FuzzRegressionTests` in every `swift test`.
 //
-//   swift run fuzz-readers [--seconds 20] [--seed 1] [--target csv] [--corpus Tests/FuzzCorpus]
+//   swift run fuzz-readers [--seconds 20] [--runs N] [--seed 1] [--target csv] [--corpus Tests/FuzzCorpus]
 //
+// With --runs, each target stops after N mutated inputs (or the time, whichever comes first), so
+// that a run is the same sequence of inputs on any machine.
 // Mutation, not coverage guidance: seeded from real files (the corpus is copied from raw/ and the
 // tests' fixtures), with byte flips, insertions, deletions, repeats, splices and tokens each
 // format's parser treats specially. The generator is seeded, so a run can be repeated exactly.
@@ -16,6 +18,7 @@ import Glibc
 
 struct Options {
     var seconds = 20.0
+    var runs = Int.max
     var seed: UInt64 = 1
     var target: String?
     var corpus = URL(fileURLWithPath: "Tests/FuzzCorpus")
@@ -27,6 +30,7 @@ struct Options {
             guard let value = iterator.next() else { fail("\(argument) needs a value") }
             switch argument {
             case "--seconds": seconds = Double(value) ?? { fail("--seconds: not a number") }()
+            case "--runs": runs = Int(value) ?? { fail("--runs: not a whole number") }()
             case "--seed": seed = UInt64(value) ?? { fail("--seed: not a whole number") }()
             case "--target": target = value
             case "--corpus": corpus = URL(fileURLWithPath: value)
@@ -142,9 +146,9 @@ for target in targets {
     let kept = options.found.appendingPathComponent("\(target.name)-in-progress.\(target.fileExtension)")
     let end = Date().addingTimeInterval(options.seconds)
     var runs = 0
-    // Every seed once as it is, then mutations until the time is up.
+    // Every seed once as it is, then mutations until the time is up or the runs are done.
     var pending = seeds
-    while !pending.isEmpty || Date() < end {
+    while !pending.isEmpty || (Date() < end && runs < seeds.count + options.runs) {
         let input = pending.popLast() ?? mutate(seeds.randomElement(using: &generator)!, seeds: seeds, tokens: targetTokens, using: &generator)
         let data = Data(input)
         try data.write(to: kept)
@@ -155,5 +159,5 @@ for target in targets {
         runs += 1
     }
     try? FileManager.default.removeItem(at: kept)
-    print("\(target.name): \(runs) inputs in \(Int(options.seconds)) s from \(seeds.count) seeds, none trapped, hung or ran away")
+    print("\(target.name): \(runs) inputs from \(seeds.count) seeds, none trapped, hung or ran away")
 }

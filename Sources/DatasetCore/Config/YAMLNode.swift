@@ -12,48 +12,96 @@ public struct YAMLNode {
     /// Parses a whole YAML document. Syntax errors and duplicate keys are thrown with their line.
     public static func parse(_ text: String, file: String) throws -> YAMLNode {
         do {
-            // The parser owns the anchors that nodes refer to weakly: it lives through the walk.
-            let parser = try Parser(yaml: text)
-            guard let node = try parser.singleRoot() else {
+            try ExpansionBudget.check(text, file: file)
+            guard let node = try Yams.compose(yaml: text) else {
                 throw InputError(file: file, line: 1, "empty YAML document")
             }
-            var budget = ExpansionBudget()
-            try withExtendedLifetime(parser) { try budget.walk(node, file: file) }
             return YAMLNode(file: file, path: "", node: node)
         } catch let error as YamlError {
             throw InputError.yaml(error, file: file)
         }
     }
 
-    /// What a document may grow to once its aliases are expanded. Yams shares an aliased node's
-    /// storage, so composing is cheap, but every reader of the tree (and every copy of a scalar's
-    /// text into an item) pays for each use: a 10 MB anchor used 2,000 times is 20 GB to read.
-    /// The walk counts each use of an alias as the whole subtree it stands for, and stops as soon
-    /// as a limit is passed, so a nested "billion laughs" costs no more than the limits.
-    struct ExpansionBudget {
-        static let maximumAnchoredUses = 10_000
+    /// What a document may grow to once its aliases are expanded, checked before Yams composes
+    /// it: composing compares mapping keys by hashing them whole, so an alias used as a key hashes
+    /// everything it stands for, and nine nested levels of ten aliases are 10^9 nodes. The text is
+    /// first composed with every alias written as a plain scalar (its `*` turned into `_`, so lines
+    /// and columns stay), which expands nothing; each anchored node's size is then added up in
+    /// document order, an alias counting as the whole node it names, stopping at the limits.
+    enum ExpansionBudget {
+        static let maximumAliases = 10_000
         static let maximumNodes = 1_000_000
         static let maximumScalarBytes = 64 << 20
 
-        private var anchoredUses = 0, nodes = 0, scalarBytes = 0
+        struct Size {
+            var nodes = 0, bytes = 0
+            static func + (a: Size, b: Size) -> Size {
+                // Saturating: a size past the limits only needs to stay past them.
+                Size(nodes: min(a.nodes + b.nodes, Int.max / 4), bytes: min(a.bytes + b.bytes, Int.max / 4))
+            }
+        }
 
-        mutating func walk(_ node: Node, file: String) throws {
-            nodes += 1
-            if node.anchor != nil { anchoredUses += 1 }
-            if case .scalar(let scalar) = node { scalarBytes += scalar.string.utf8.count }
-            guard anchoredUses <= Self.maximumAnchoredUses, nodes <= Self.maximumNodes, scalarBytes <= Self.maximumScalarBytes else {
-                throw InputError(file: file, line: node.mark?.line,
-                                 "the document's aliases expand past the limit (\(Self.maximumAnchoredUses) uses of anchored nodes, \(Self.maximumNodes) nodes, \(Self.maximumScalarBytes >> 20) MiB of text); write the values out or use fewer aliases")
-            }
-            switch node {
-            case .scalar, .alias: break
-            case .sequence(let sequence): for element in sequence { try walk(element, file: file) }
-            case .mapping(let mapping):
-                for (key, value) in mapping {
-                    try walk(key, file: file)
-                    try walk(value, file: file)
+        static func check(_ text: String, file: String) throws {
+            var aliases: [String: String] = [:]   // "line:column" of a rewritten alias → the anchor it names
+            var neutral = String.UnicodeScalarView()
+            var line = 1, column = 1
+            var previous: Unicode.Scalar = "\n"
+            var scalars = text.unicodeScalars.makeIterator()
+            var pending: Unicode.Scalar? = scalars.next()
+            while let scalar = pending {
+                pending = scalars.next()
+                if scalar == "*", " \t\n\r[{,".unicodeScalars.contains(previous) {
+                    neutral.append("_")
+                    var name = String.UnicodeScalarView()
+                    var lookahead = pending
+                    while let next = lookahead, !" \t\n\r,[]{}".unicodeScalars.contains(next) {
+                        name.append(next)
+                        neutral.append(next)
+                        lookahead = scalars.next()
+                    }
+                    if !name.isEmpty {
+                        aliases["\(line):\(column)"] = String(name)
+                        if aliases.count > maximumAliases {
+                            throw InputError(file: file, line: line, "more than \(maximumAliases) aliases; write the values out or use fewer aliases")
+                        }
+                    }
+                    column += 1 + name.count
+                    previous = name.last ?? "*"
+                    pending = lookahead
+                    continue
                 }
+                neutral.append(scalar)
+                if scalar == "\n" { line += 1; column = 1 } else { column += 1 }
+                previous = scalar
             }
+            guard !aliases.isEmpty else { return }
+            // The parser owns the anchors that nodes refer to weakly: it lives through the walk.
+            let parser = try Parser(yaml: String(neutral))
+            guard let root = try parser.singleRoot() else { return }
+            var anchors: [String: Size] = [:]
+            func size(_ node: Node) throws -> Size {
+                var total = Size(nodes: 1)
+                switch node {
+                case .scalar(let scalar):
+                    if let mark = node.mark, let name = aliases["\(mark.line):\(mark.column)"] {
+                        total = anchors[name] ?? total
+                    } else {
+                        total.bytes = scalar.string.utf8.count
+                    }
+                case .sequence(let sequence):
+                    for element in sequence { total = total + (try size(element)) }
+                case .mapping(let mapping):
+                    for (key, value) in mapping { total = total + (try size(key)) + (try size(value)) }
+                case .alias: break
+                }
+                guard total.nodes <= maximumNodes, total.bytes <= maximumScalarBytes else {
+                    throw InputError(file: file, line: node.mark?.line,
+                                     "the document's aliases expand past the limit (\(maximumNodes) nodes or \(maximumScalarBytes >> 20) MiB of text); write the values out or use fewer aliases")
+                }
+                if let anchor = node.anchor { anchors[anchor.rawValue] = total }
+                return total
+            }
+            _ = try withExtendedLifetime(parser) { try size(root) }
         }
     }
 
