@@ -252,7 +252,7 @@ public struct ItemBankReader: Sendable {
             guard let field else { return nil }
             switch row.fields[field] {
             case .string(let value) where !value.isEmpty: return value
-            case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+            case .number(let value): return Self.numberText(value)
             case .bool, .array, .object:
                 problem(field, "expected text, found \(Self.describe(row.fields[field]!))")
                 return nil
@@ -278,7 +278,7 @@ public struct ItemBankReader: Sendable {
                 for (index, value) in values.enumerated() {
                     switch value {
                     case .string(let choice) where !choice.isEmpty: choices.append(choice)
-                    case .number(let number): choices.append(number == number.rounded() ? String(Int(number)) : String(number))
+                    case .number(let number): choices.append(Self.numberText(number))
                     default: problem("\(field)[\(index)]", "expected non-empty text, found \(Self.describe(value))")
                     }
                 }
@@ -342,6 +342,12 @@ public struct ItemBankReader: Sendable {
             }
             return Item.letter(matches[0])
         }
+    }
+
+    /// A JSON number as text: whole numbers without a fraction (`3`, not `3.0`) while Int holds
+    /// them exactly; any other, however large, as Swift writes it (converting 1e300 to Int traps).
+    static func numberText(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     static func describe(_ value: JSONValue) -> String {

@@ -49,6 +49,13 @@ func clickFile(_ name: String) -> URL {
         #expect(Set(output.items.map(\.id)).count == records.count)
     }
 
+    @Test func numbersTooLargeForIntAreReadAsTextNotTrapped() throws {
+        let json = #"[{"id": "1", "paragraph": "", "question": "q", "choices": [1e300, 2, 2.5, -1e19], "answer": 2}]"#
+        let output = try read(json, ItemBankLayout(preset: .click), file: "big.json")
+        #expect(output.items.first?.choices == ["1e+300", "2", "2.5", "-1e+19"])
+        #expect(ItemBankReader.numberText(3) == "3" && ItemBankReader.numberText(-9e18) == "-9e+18")
+    }
+
     @Test func korNATColumnsWithAMultiLineQuestionAndAnEmptyFifthChoice() throws {
         let items = try read(.kornat, "kornat.csv").items
         #expect(items.map(\.question) == ["다음 중 갑오개혁의 내용으로 옳은 것은?\n(단, 1894년 기준)", "지구의 자전 주기는 약 \"몇 시간\"인가?"])
