@@ -148,7 +148,7 @@ for target in targets {
     var runs = 0
     // Every seed once as it is, then mutations until the time is up or the runs are done.
     var pending = seeds
-    while !pending.isEmpty || (Date() < end && runs < seeds.count + options.runs) {
+    while !pending.isEmpty || (Date() < end && runs - seeds.count < options.runs) {
         let input = pending.popLast() ?? mutate(seeds.randomElement(using: &generator)!, seeds: seeds, tokens: targetTokens, using: &generator)
         let data = Data(input)
         try data.write(to: kept)
