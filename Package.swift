@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "DatasetCoreTests", dependencies: ["DatasetCore", "SchemaValidation"]),
         .testTarget(name: "StatisticsTests", dependencies: ["Statistics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SchemaValidationTests", dependencies: ["SchemaValidation"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader"]),
+        .testTarget(name: "XMLReaderTests", dependencies: ["XMLReader", "CLibXML2"]),
         // Tests that edit the database by hand, as someone tampering with it would, open it with GRDB.
         .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore", .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),

@@ -40,7 +40,7 @@ struct StoreKey {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        let text = bytes.map { String(format: "%02x", $0) }.joined() + "\n"
+        let text = bytes.withUnsafeBytes { Hashing.hex($0) } + "\n"
         let temporary = file.deletingLastPathComponent().appendingPathComponent(".\(file.lastPathComponent).\(getpid()).\(UUID().uuidString)")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw ReviewError("cannot write the review key \(file.path): \(String(cString: strerror(errno)))") }
@@ -52,6 +52,8 @@ struct StoreKey {
         if link(temporary.path, file.path) != 0, errno != EEXIST {
             throw ReviewError("cannot write the review key \(file.path): \(String(cString: strerror(errno)))")
         }
+        // The link must outlive a crash: entries sealed with a key that is then lost cannot be verified.
+        try AtomicFiles.syncDirectory(file.deletingLastPathComponent())
     }
 }
 

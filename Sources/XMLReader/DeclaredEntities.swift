@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Finds an entity declaration in a document's prolog before libxml2 parses the document: libxml2
 /// substitutes internal entities inside attribute values whatever the options, so a small file
@@ -27,11 +30,18 @@ enum DeclaredEntities {
         return nil
     }
 
-    /// The first entity declaration of the document's internal subset, if it has one.
-    static func find(in url: URL) throws -> Finding? {
-        let handle = try FileHandle(forReadingFrom: url)
-        defer { try? handle.close() }
-        let head = try handle.read(upToCount: prologLimit + 1) ?? Data()
+    /// The first entity declaration of the document's internal subset, if it has one. Reads the
+    /// file's start with `pread`, leaving the descriptor where it was for the parser.
+    static func find(descriptor: Int32) -> Finding? {
+        var head = Data(count: prologLimit + 1)
+        var filled = 0
+        while filled < head.count {
+            let read = head.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + filled, $0.count - filled, off_t(filled)) }
+            if read < 0, errno == EINTR { continue }
+            guard read > 0 else { break }
+            filled += read
+        }
+        head.count = filled
         if let format = compression(of: head) { return .compressed(format) }
         return find(in: head, complete: head.count <= prologLimit)
     }

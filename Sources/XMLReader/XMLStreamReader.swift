@@ -105,15 +105,25 @@ public struct XMLStreamReader: Sendable {
     /// Events, errors and their order are as if it all ran on the calling thread.
     public func readGatheringText(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
                      _ handler: (XMLEvent) throws -> Continuation) throws {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: url.path)
-        guard let size = (attributes?[.size] as? NSNumber)?.intValue else {
+        // One descriptor for the size, the prolog scan and the parse, so that all three see the
+        // same file; and libxml2 reads it as it is, since it unpacks gzip and xz only when it
+        // opens the file by name (so bytes parsed are the bytes the size limit counted).
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
+        }
+        // Declared before the reader's clean-up, so it runs after it.
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else {
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot read the file")
         }
+        let size = Int(status.st_size)
         if size > limits.maxInputBytes {
             throw XMLReadError(file: displayName, line: nil, column: nil,
                                message: "file is \(size) bytes, over the limit of \(limits.maxInputBytes)")
         }
-        switch try? DeclaredEntities.find(in: url) {
+        switch DeclaredEntities.find(descriptor: descriptor) {
         case .entity(let line)?:
             throw XMLReadError(file: displayName, line: line, column: nil,
                                message: "the document declares an entity (<!ENTITY …>); entities are not read, so write the text itself")
@@ -128,14 +138,7 @@ public struct XMLStreamReader: Sendable {
         // Safe options only: no network, no entity substitution (NOENT would read file:// entities),
         // no DTD loading, no HUGE (it lifts the entity-loop guard); errors are collected, not printed.
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
-        // Read from a descriptor, not a file name: libxml2 unpacks gzip and xz only when it opens
-        // the file itself, so bytes parsed are bytes on disk, which the size limit counted.
-        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
-        }
         guard let reader = xmlReaderForFd(descriptor, url.absoluteString, nil, options) else {
-            close(descriptor)
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot open the file")
         }
         let errors = XMLErrorLog(file: displayName)
@@ -145,7 +148,6 @@ public struct XMLStreamReader: Sendable {
         }, Unmanaged.passUnretained(errors).toOpaque())
         if let schema, xmlTextReaderSetSchema(reader, schema.pointer) != 0 {
             xmlFreeTextReader(reader)
-            close(descriptor)
             throw XMLReadError(file: displayName, line: nil, column: nil, message: "cannot attach the schema \(schema.name)")
         }
 
@@ -157,7 +159,6 @@ public struct XMLStreamReader: Sendable {
             pipe.cancel()
             pipe.waitUntilFinished()
             withExtendedLifetime((errors, schema)) { xmlFreeTextReader(reader) }
-            close(descriptor)
         }
 
         var names = NameCache()
