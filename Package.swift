@@ -29,6 +29,8 @@ let package = Package(
         // NIOCore and NIOHTTP1 are imported by the load benchmark and the tests that speak HTTP;
         // already a dependency of Hummingbird and AsyncHTTPClient.
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        // Gzip-compressed corpus shards, streamed through the system's zlib.
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         // System libraries: each is imported by exactly one module.
@@ -55,6 +57,14 @@ let package = Package(
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .target(name: "Dedup", dependencies: ["DatasetCore", "CMinHash"], swiftSettings: upcoming),
+        .target(
+            name: "CorpusScan",
+            dependencies: [
+                "DatasetCore", "Dedup", .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcoming
+        ),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
         .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
@@ -82,7 +92,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "DatasetCore", "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
+                "CorpusScan", "DatasetCore", "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,6 +100,7 @@ let package = Package(
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
         .target(name: "BenchmarkSupport", dependencies: ["DatasetCore", "CSystemShims"], swiftSettings: upcoming),
+        .executableTarget(name: "contamination-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], swiftSettings: upcoming),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .executableTarget(name: "review-benchmark", dependencies: [
             "BenchmarkSupport", "DatasetCore", "ReviewServer", "ReviewStore",
@@ -120,6 +131,10 @@ let package = Package(
         .testTarget(name: "TextbookIngestTests", dependencies: ["DatasetCore", "TextbookIngest"], resources: [.copy("Fixtures")]),
         .testTarget(name: "ValidationTests", dependencies: ["DatasetCore", "Validation"]),
         .testTarget(name: "DedupTests", dependencies: ["DatasetCore", "Dedup"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "CorpusScanTests", dependencies: [
+            "CorpusScan", "DatasetCore", "Dedup", .product(name: "CompressNIO", package: "compress-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ]),
         .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling"]),
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),

@@ -130,6 +130,9 @@ public struct PipelineRunner: Sendable {
             return try ReviewStore(url: layout.reviewDatabase).decisionStateHash()
         case .publishedRelease:
             return try environment.publishedRelease()?.manifestSHA256 ?? "none"
+        case .corpusHits:
+            guard FileManager.default.fileExists(atPath: layout.corpusHits.path) else { return "none" }
+            return try Hashing.sha256Hex(fileAt: layout.corpusHits).sha256
         }
     }
 

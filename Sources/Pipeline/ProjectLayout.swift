@@ -7,6 +7,7 @@ public import Foundation
 ///     schemas/<file>                 the project's copies of the formats (a curator may tighten them)
 ///     build/<pipeline>/<stage>/      each stage's output, with stage.json
 ///     data/review/<pipeline>.sqlite  the review database
+///     data/contamination/<pipeline>.jsonl  imported corpus contamination hits
 ///     releases/<release>/<version>/  published releases
 public struct ProjectLayout: Sendable {
     public let root: URL
@@ -37,6 +38,11 @@ public struct ProjectLayout: Sendable {
 
     public var reviewDatabase: URL {
         root.appendingPathComponent("data").appendingPathComponent("review").appendingPathComponent("\(pipelineName).sqlite")
+    }
+
+    /// Corpus contamination hits `contamination import` keeps for the dedup stage.
+    public var corpusHits: URL {
+        root.appendingPathComponent("data").appendingPathComponent("contamination").appendingPathComponent("\(pipelineName).jsonl")
     }
 
     public var releasesRoot: URL { root.appendingPathComponent("releases") }
@@ -76,6 +82,8 @@ public enum StageFile: String, Sendable, CaseIterable, Codable {
     case passages = "passages.jsonl"
     case clusters = "clusters.jsonl"
     case contamination = "contamination.jsonl"
+    /// Imported corpus hits and what was done with each.
+    case corpusContamination = "corpus_contamination.jsonl"
     case selection = "selection.jsonl"
     case shortfall = "shortfall.jsonl"
 }

@@ -2,6 +2,7 @@ public import Foundation
 public import DatasetCore
 public import ReviewStore
 public import Release
+public import Dedup
 import Synchronization
 
 /// The stages of a pipeline, in order.
@@ -43,6 +44,8 @@ public enum StageInput: Hashable, Sendable, Comparable {
     case reviewState
     /// The latest published version of the release (its splits and choice order are kept).
     case publishedRelease
+    /// Corpus contamination hits imported with `contamination import`.
+    case corpusHits
 
     /// How the run summary and `stage.json` name it.
     public var name: String {
@@ -56,6 +59,7 @@ public enum StageInput: Hashable, Sendable, Comparable {
         case .pipelineFile: "pipeline file"
         case .reviewState: "review decisions"
         case .publishedRelease: "published release"
+        case .corpusHits: "corpus contamination hits"
         }
     }
 
@@ -216,6 +220,14 @@ public final class StageContext: Sendable {
     public func reviewStore() throws -> ReviewStore {
         try use(.reviewState)
         return try ReviewStore(url: environment.layout.reviewDatabase)
+    }
+
+    /// The imported corpus hits (none before any import).
+    public func corpusHits() throws -> [CorpusHit] {
+        try use(.corpusHits)
+        let url = environment.layout.corpusHits
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        return try JSONLines.read(CorpusHit.self, from: url, displayName: environment.layout.relative(url))
     }
 
     public func publishedRelease() throws -> PublishedRelease? {

@@ -111,6 +111,18 @@ public struct ReleaseDocuments: Sendable {
             text += "a label holds when at least the round's share of its reviewers (50% unless the pipeline says otherwise) gave it, "
             text += "and an item is CS when cultural, regional or dialect knowledge holds. `review.version` above 1 marks a revised item.\n"
         }
+        text += "\n## Contamination\n\n"
+        if let checks = manifest.corpusContamination, !checks.isEmpty {
+            text += "Items were looked for in pretraining corpora by n-gram overlap (`build-dataset contamination`): "
+            text += "an item counts as found when a document shares a run of its words (or, for Korean, Japanese and Chinese, its characters) "
+            text += "with its question and choices or its question and answer.\n\n| corpus | items found | documents | items were |\n|---|---|---|---|\n"
+            for check in checks { text += "| \(check.corpus) | \(check.itemsFound) | \(check.documents) | \(check.action) |\n" }
+            if checks.contains(where: { $0.action == "flagged" }) {
+                text += "\nFlagged items are released with the flags `contaminated` and `contaminated:<corpus>`.\n"
+            }
+        } else {
+            text += "The items were not checked against pretraining corpora for this release.\n"
+        }
         text += "\n## Uses and limits\n\nFor evaluating language models; not for training them. Social-value items have no correct answer: "
         text += "compare a model's answer with the distribution (e.g. the share of respondents who chose it, or 1 − Jensen–Shannon distance, base 2). "
         text += "Items flagged `generated` were made from glossaries and deserve stricter review. Scores on small subjects are noisy.\n"

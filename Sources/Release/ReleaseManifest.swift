@@ -47,6 +47,27 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// One corpus the items were checked against by n-gram overlap, and what was found.
+    public struct CorpusCheck: Codable, Sendable, Equatable {
+        public var corpus: String
+        /// Items found in at least one of its documents.
+        public var itemsFound: Int
+        /// `dropped` or `flagged`.
+        public var action: String
+        public var documents: Int
+
+        public init(corpus: String, itemsFound: Int, action: String, documents: Int) {
+            self.corpus = corpus
+            self.itemsFound = itemsFound
+            self.action = action
+            self.documents = documents
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case corpus, itemsFound = "items_found", action, documents
+        }
+    }
+
     public struct Tool: Codable, Sendable, Equatable {
         public var name: String
         public var version: String
@@ -64,6 +85,8 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public var reviewAuditHead: String?
     public var files: [DataFile]
     public var documents: [Document] = []
+    /// The pretraining corpora the items were checked against (absent when none was).
+    public var corpusContamination: [CorpusCheck]?
     public var tool: Tool
     public var itemSchemaVersion: String
     public var schemaVersion: String
@@ -75,6 +98,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         case reviewStateSHA256 = "review_state_sha256"
         case reviewAuditHead = "review_audit_head"
         case files, documents, tool
+        case corpusContamination = "corpus_contamination"
         case itemSchemaVersion = "item_schema_version"
         case schemaVersion = "schema_version"
     }
@@ -92,6 +116,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         try container.encode(files, forKey: .files)
         try container.encode(documents, forKey: .documents)
         try container.encode(tool, forKey: .tool)
+        try container.encodeIfPresent(corpusContamination, forKey: .corpusContamination)
         try container.encode(itemSchemaVersion, forKey: .itemSchemaVersion)
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }

@@ -13,6 +13,8 @@ public enum ReleaseWriter {
         public var reviewStateSHA256: String?
         /// Other benchmarks' layouts the candidate is also written in.
         public var exports: [ReleaseExport]
+        /// The pretraining corpora the items were checked against.
+        public var corpusContamination: [ReleaseManifest.CorpusCheck] = []
 
         public init(name: String, license: String, pipeline: String, pipelineSHA256: String,
                     inputs: [ReleaseManifest.Input], reviewStateSHA256: String?, exports: [ReleaseExport] = []) {
@@ -170,6 +172,7 @@ public enum ReleaseWriter {
             reviewStateSHA256: metadata.reviewStateSHA256, files: files,
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
+        manifest.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
         manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
         for export in try ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
             try writeDocument(export.data, at: export.path, in: directory)

@@ -23,10 +23,24 @@ final class StoreDatabase {
         // Another process (an import, a close) may hold the write lock for a while.
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
-        pool = try DatabasePool(path: path, configuration: configuration)
+        pool = try Self.openPool(path: path, configuration: configuration)
         // GRDB's pool syncs the log at checkpoints only (NORMAL); a decision a reviewer was told
         // is saved must survive a power cut, so every commit is synced.
         try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+    }
+
+    /// Opens the pool. Switching a new database to WAL takes a lock that SQLite refuses at once,
+    /// without waiting out the busy timeout, when another process is setting up the same file:
+    /// the opening is tried again for up to the busy timeout.
+    private static func openPool(path: String, configuration: Configuration) throws -> DatabasePool {
+        let deadline = Date().addingTimeInterval(10)
+        while true {
+            do {
+                return try DatabasePool(path: path, configuration: configuration)
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+        }
     }
 
     /// The rows of a query, read in the write transaction under way or else from a snapshot.

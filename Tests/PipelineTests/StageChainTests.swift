@@ -117,6 +117,14 @@ import TestSupport
                                        contentHash: member.contentHash, reviewer: "han", decision: .approve, reason: nil)],
                                  plan: runner.spec.review, actor: "test")
             },
+            .corpusHits: { project in
+                // An imported hit naming an item that reaches dedup.
+                let layout = try project.runner().layout
+                let item = try #require(try JSONLines.read(Item.self, from: layout.stageFile(.validate, .items)).first)
+                try FileManager.default.createDirectory(at: layout.corpusHits.deletingLastPathComponent(), withIntermediateDirectories: true)
+                try JSONLines.encode([CorpusHit(item: item.id, corpus: "web", shard: "a.jsonl", document: "d", span: item.question,
+                                                length: 20, ngrams: 6)]).write(to: layout.corpusHits)
+            },
             .publishedRelease: { project in
                 let layout = try project.runner().layout
                 _ = try ReleaseWriter.publish(candidate: layout.candidateDirectory, releasesRoot: layout.releasesRoot,

@@ -11,6 +11,8 @@ extension PipelineSpec {
         public var threshold = 0.8
         /// Drop a matching candidate, or keep it with the flag `contaminated`.
         public var drop = true
+        /// How items are cut for the scan of pretraining corpora (`contamination export`, `scan`).
+        public var ngrams = NGramSizes()
     }
 
     static let dedupKeys = ["near_duplicates", "contamination", "social_value", "common_knowledge", "prefer_sources"]
@@ -29,7 +31,7 @@ extension PipelineSpec {
         }
         return actions
     }
-    static let contaminationKeys = ["threshold", "action", "references"]
+    static let contaminationKeys = ["threshold", "action", "references", "ngrams"]
     static let referenceKeys = ["name", "path", "id", "question", "choices"]
     static let nearDuplicateKeys = ["ngram", "permutations", "threshold", "false_negative_weight"]
 
@@ -73,7 +75,14 @@ extension PipelineSpec {
             default: d.error(node.location, "action must be drop or flag")
             }
         }
-        for entry in map.required("references", &d)?.sequence(&d) ?? [] {
+        if let node = map["ngrams"], let sizes = node.mapping(&d) {
+            sizes.rejectUnknownKeys(allowed: ["words", "characters"], &d)
+            for (key, path) in [("words", \NGramSizes.words), ("characters", \NGramSizes.characters)] {
+                guard let node = sizes[key], let value = node.int(&d) else { continue }
+                if (5...100).contains(value) { result.ngrams[keyPath: path] = value } else { d.error(node.location, "\(key) must be between 5 and 100") }
+            }
+        }
+        for entry in map["references"]?.sequence(&d) ?? [] {
             guard let reference = entry.mapping(&d) else { continue }
             reference.rejectUnknownKeys(allowed: referenceKeys, &d)
             guard let name = reference.required("name", &d)?.string(&d), let pathNode = reference.required("path", &d),
@@ -99,9 +108,10 @@ extension Stage {
     static func dedup(_ spec: PipelineSpec) -> Stage {
         let references = spec.contamination.benchmarks.map { StageInput.raw($0.path) }
         // Sources: their order is the default priority of the keep rule.
-        return Stage(.dedup, inputs: [.settings(.dedup), .settings(.sources), .seed, .output(.validate, .items)] + references,
+        return Stage(.dedup, inputs: [.settings(.dedup), .settings(.sources), .seed, .output(.validate, .items), .corpusHits] + references,
                      outputs: [.items, .dropped, .clusters],
-                     otherOutputs: ["`contamination.jsonl` (when the pipeline names reference benchmarks)"]) { context in
+                     otherOutputs: ["`contamination.jsonl` (when the pipeline names reference benchmarks)",
+                                    "`corpus_contamination.jsonl` (when corpus hits were imported)"]) { context in
             let seed = try context.seed()
             let items = try context.read(Item.self, .items, from: .validate)
             context.progress.step("exact duplicates", total: items.count)
@@ -136,6 +146,17 @@ extension Stage {
                 try context.write(matches, .contamination)
                 notes.append("contamination: \(matches.count) items match \(benchmarks.map { "\($0.0.name) (\($0.1.count))" }.joined(separator: ", ")) at Jaccard ≥ \(settings.threshold)"
                              + (contamination.drop ? "" : "; flagged, not dropped"))
+            }
+            let hits = try context.corpusHits()
+            if !hits.isEmpty {
+                let applied = result.apply(corpusHits: hits, drop: contamination.drop)
+                try context.write(applied, .corpusContamination)
+                let corpora = Dictionary(grouping: applied, by: \.hit.corpus)
+                notes.append("pretraining corpora: " + corpora.keys.sorted().map { corpus in
+                    "\(Set(corpora[corpus]!.map(\.hit.item)).count) items found in \(corpus)"
+                }.joined(separator: ", ") + (contamination.drop ? ", dropped" : "; flagged, not dropped"))
+                let elsewhere = Set(hits.map(\.item)).subtracting(applied.map(\.hit.item)).count
+                if elsewhere > 0 { notes.append("\(elsewhere) items with imported hits were set aside before this point") }
             }
             context.progress.step("writing", total: result.unique.count + result.dropped.count)
             try context.write(result.unique, .items)

@@ -65,7 +65,8 @@ extension Stage {
         // The manifest lists every raw input with its hash, so each is an input here too.
         let raw = Set(spec.inputPaths).sorted().map(StageInput.raw)
         let inputs: [StageInput] = [.settings(.release), .seed, .pipelineFile, .reviewState, .publishedRelease, .schema(.item),
-                                    .output(.review, .items), .output(.sample, .selection), .output(.dedup, .clusters)] + raw
+                                    .output(.review, .items), .output(.sample, .selection), .output(.dedup, .clusters),
+                                    .output(.dedup, .corpusContamination)] + raw
         return Stage(.release, inputs: inputs, outputs: [],
                      otherOutputs: ["the release candidate (`manifest.json`, `<config>/<split>.jsonl` and the documents beside them)",
                                     "`reports/`"]) { context in
@@ -94,11 +95,17 @@ extension Stage {
             }).check()
             let pipeline = try context.pipelineFile()
             let releaseName = try context.setting(.release, \.releaseName)
-            let metadata = ReleaseWriter.Metadata(
+            var metadata = ReleaseWriter.Metadata(
                 name: releaseName, license: try context.setting(.release, \.license),
                 pipeline: pipeline.file, pipelineSHA256: pipeline.sha256,
                 inputs: try Set(spec.inputPaths).sorted().map { .init(path: $0, sha256: try context.rawHash($0)) },
                 reviewStateSHA256: try context.reviewStateSHA256(), exports: try context.setting(.release, \.exports))
+            let contamination = Dictionary(grouping: try context.read(CorpusContamination.self, .corpusContamination, from: .dedup), by: \.hit.corpus)
+            metadata.corpusContamination = contamination.keys.sorted().map { corpus in
+                let hits = contamination[corpus]!
+                return .init(corpus: corpus, itemsFound: Set(hits.map(\.hit.item)).count, action: hits[0].action,
+                             documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
+            }
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
