@@ -107,8 +107,9 @@ def lines(part):
                    for document_id, text in part)
 
 
-open(os.path.join(out_dir, shards[0]), "w", encoding="utf-8").write(lines(documents[:half]))
-with open(os.path.join(out_dir, shards[1]), "wb") as raw:
+os.makedirs(os.path.join(out_dir, "shards"), exist_ok=True)
+open(os.path.join(out_dir, "shards", shards[0]), "w", encoding="utf-8").write(lines(documents[:half]))
+with open(os.path.join(out_dir, "shards", shards[1]), "wb") as raw:
     with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as compressed:
         compressed.write(lines(documents[half:]).encode("utf-8"))
 expected = [{"document": document_id, "item": item_id, "how": how} for document_id, _, item_id, how in planted]

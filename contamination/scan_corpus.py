@@ -16,6 +16,7 @@ import os
 import sys
 
 from datatrove.data import Document, DocumentsPipeline
+from datatrove.io import get_datafolder
 from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.readers import JsonlReader, ParquetReader
 from datatrove.pipeline.writers import JsonlWriter
@@ -46,7 +47,7 @@ class ItemOverlapScanner(PipelineStep):
             for number, span, length, ngrams in found:
                 self.stat_update("hits")
                 hit = {
-                    "item": index.entries[number]["id"], "corpus": self.corpus, "shard": document.metadata["shard"],
+                    "item": index.entries[number]["id"], "content_hash": index.entries[number]["content_hash"], "corpus": self.corpus, "shard": document.metadata["shard"],
                     "document": str(document.id), "span": span, "length": length, "ngrams": ngrams,
                 }
                 yield Document(text=span, id=f"{hit['item']}@{hit['document']}", metadata=hit)
@@ -69,9 +70,10 @@ def hit_record(self, document):
 def pipeline(arguments):
     readers = []
     patterns = [("**/*.jsonl", JsonlReader), ("**/*.jsonl.gz", JsonlReader), ("**/*.json.gz", JsonlReader), ("**/*.parquet", ParquetReader)]
+    # A reader whose pattern matches no file stops its first task, so only those with files run.
+    folder = get_datafolder(arguments.corpus_dir)
     for pattern, reader in patterns:
-        suffix = pattern[4:]
-        if any(name.endswith(suffix) for _, _, names in os.walk(arguments.corpus_dir) for name in names):
+        if folder.list_files(glob_pattern=pattern):
             readers.append(reader(arguments.corpus_dir, glob_pattern=pattern, text_key=arguments.text_key, id_key=arguments.id_key,
                                   adapter=with_shard))
     if not readers:

@@ -133,7 +133,18 @@ extension BuildDataset.Contamination {
                 scanner.textKey = textKey
                 scanner.idKey = idKey
                 scanner.skipMalformed = skipMalformed
-                result = try scanner.scan(try CorpusShard.find(paths.map { URL(fileURLWithPath: $0) }))
+                // On a terminal, one line redrawn at most twice a second; otherwise a line every ten seconds.
+                let terminal = isatty(STDERR_FILENO) == 1
+                var shown = Date()
+                result = try scanner.scan(try CorpusShard.find(paths.map { URL(fileURLWithPath: $0) })) { shard, sofar in
+                    guard Date().timeIntervalSince(shown) >= (terminal ? 0.5 : 10) else { return }
+                    shown = Date()
+                    let line = String(format: "scan: %@, %.0f MB, %d documents, %d hits so far, %.1f MB/s", shard.name,
+                                      Double(sofar.bytes) / 1e6, sofar.documents, sofar.hits.count,
+                                      Double(sofar.bytes) / 1e6 / max(shown.timeIntervalSince(started), 0.001))
+                    if terminal { FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8)) } else { printError(line) }
+                }
+                if terminal { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
                 try AtomicFiles.write(try JSONLines.encode(result.hits), to: URL(fileURLWithPath: output))
             } catch {
                 throw reportAndExit(error)
@@ -166,18 +177,21 @@ extension BuildDataset.Contamination {
 
         func run() async throws {
             let (entries, _, layout) = try await BuildDataset.Contamination.entries(options)
-            let known = Set(entries.map(\.id))
+            let known = Dictionary(entries.map { ($0.id, $0.contentHash) }, uniquingKeysWith: { first, _ in first })
             let store = layout.corpusHits
             do {
                 var diagnostics = Diagnostics()
                 var imported: [CorpusHit] = []
+                var changed: Set<String> = []
                 for file in try Self.files(results) {
                     let name = file.path
                     let hits = try JSONLines.read(CorpusHit.self, from: file, displayName: name)
                     for (index, hit) in hits.enumerated() {
                         let location = SourceLocation(file: name, line: index + 1)
-                        if !known.contains(hit.item) {
-                            diagnostics.error(location.with(field: "item"), "no item '\(hit.item)' reaches dedup in \(options.pipeline) (was the export made from another pipeline or build?)")
+                        if known[hit.item] == nil {
+                            diagnostics.error(location.with(field: "item"), "no item '\(hit.item)' reaches dedup in \(options.pipeline) (was the export made from another pipeline?)")
+                        } else if known[hit.item] != hit.contentHash {
+                            changed.insert(hit.item)
                         }
                         if hit.corpus.isEmpty || hit.corpus.contains(where: { $0.isWhitespace || $0 == ":" }) {
                             diagnostics.error(location.with(field: "corpus"), "must be a name without spaces or colons")
@@ -207,6 +221,9 @@ extension BuildDataset.Contamination {
                     print("\(corpus): \(hits.count) hits, \(Set(hits.map(\.item)).count) items found")
                 }
                 print("kept in \(layout.relative(store)); the next `build-dataset run` reruns dedup and what follows")
+                if !changed.isEmpty {
+                    print("\(changed.count) items were changed after the export the scan read: their hits are kept but do not apply (export and scan again)")
+                }
             } catch {
                 throw reportAndExit(error)
             }

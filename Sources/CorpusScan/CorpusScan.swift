@@ -74,7 +74,8 @@ public struct CorpusScanner: Sendable {
     /// Decompressed text read at a time: lines are cut from it and checked on every core.
     public var blockBytes = 8 << 20
 
-    public func scan(_ shards: [CorpusShard], progress: (Int) -> Void = { _ in }) throws -> CorpusScanResult {
+    /// Scans the shards in order; `progress` hears of each block read (the shard and the result so far).
+    public func scan(_ shards: [CorpusShard], progress: (CorpusShard, CorpusScanResult) -> Void = { _, _ in }) throws -> CorpusScanResult {
         var result = CorpusScanResult()
         for shard in shards {
             var firstLine = 0
@@ -98,7 +99,7 @@ public struct CorpusScanner: Sendable {
                     firstLine += part.lines
                 }
                 result.bytes += block.count
-                progress(block.count)
+                progress(shard, result)
             }
         }
         result.hits = CorpusHit.canonical(result.hits)
@@ -185,7 +186,8 @@ public struct CorpusScanner: Sendable {
         default: break
         }
         for match in index.matches(in: text) {
-            piece.hits.append((CorpusHit(item: index.entries[match.entry].id, corpus: corpus, shard: shard.name, document: document ?? "",
+            let entry = index.entries[match.entry]
+            piece.hits.append((CorpusHit(item: entry.id, contentHash: entry.contentHash, corpus: corpus, shard: shard.name, document: document ?? "",
                                          span: match.span, length: match.length, ngrams: match.ngrams), document == nil ? line : nil))
         }
     }

@@ -5,6 +5,8 @@ import DatasetCore
 /// writes the same records, and `contamination import` reads both.
 public struct CorpusHit: Codable, Sendable, Hashable, Comparable {
     public var item: String
+    /// The item's content hash in the export the scan read.
+    public var contentHash: String
     public var corpus: String
     /// The shard's path inside the corpus folder.
     public var shard: String
@@ -17,8 +19,9 @@ public struct CorpusHit: Codable, Sendable, Hashable, Comparable {
     /// How many of the document's n-grams are the item's.
     public var ngrams: Int
 
-    public init(item: String, corpus: String, shard: String, document: String, span: String, length: Int, ngrams: Int) {
+    public init(item: String, contentHash: String, corpus: String, shard: String, document: String, span: String, length: Int, ngrams: Int) {
         self.item = item
+        self.contentHash = contentHash
         self.corpus = corpus
         self.shard = shard
         self.document = document
@@ -27,20 +30,27 @@ public struct CorpusHit: Codable, Sendable, Hashable, Comparable {
         self.ngrams = ngrams
     }
 
+    enum CodingKeys: String, CodingKey {
+        case item, contentHash = "content_hash", corpus, shard, document, span, length, ngrams
+    }
+
     public static func < (a: CorpusHit, b: CorpusHit) -> Bool {
-        // Within one item, corpus, shard and document: the longest span first.
-        if (a.item, a.corpus, a.shard, a.document) != (b.item, b.corpus, b.shard, b.document) {
-            return (a.item, a.corpus, a.shard, a.document) < (b.item, b.corpus, b.shard, b.document)
+        // Within one item version, corpus, shard and document: the longest span first.
+        if (a.item, a.contentHash, a.corpus, a.shard, a.document) != (b.item, b.contentHash, b.corpus, b.shard, b.document) {
+            return (a.item, a.contentHash, a.corpus, a.shard, a.document) < (b.item, b.contentHash, b.corpus, b.shard, b.document)
         }
         return (b.length, b.ngrams, a.span) < (a.length, a.ngrams, b.span)
     }
 
-    /// One hit for each item, corpus, shard and document (the longest), in order: the form
+    /// One hit for each item version, corpus, shard and document (the longest), in order: the form
     /// both scans' results are compared and stored in.
     public static func canonical(_ hits: [CorpusHit]) -> [CorpusHit] {
         var result: [CorpusHit] = []
         for hit in hits.sorted() {
-            if let last = result.last, (last.item, last.corpus, last.shard, last.document) == (hit.item, hit.corpus, hit.shard, hit.document) { continue }
+            if let last = result.last,
+               (last.item, last.contentHash, last.corpus, last.shard, last.document) == (hit.item, hit.contentHash, hit.corpus, hit.shard, hit.document) {
+                continue
+            }
             result.append(hit)
         }
         return result
@@ -61,9 +71,11 @@ public struct CorpusContamination: Codable, Sendable, Hashable {
 
 extension DedupResult {
     /// Drops each item found in a corpus (naming the corpus, document and overlap), or keeps it
-    /// with the flags `contaminated` and `contaminated:<corpus>`; returns what was done, hit by hit.
+    /// with the flags `contaminated` and `contaminated:<corpus>`; returns what was done, hit by
+    /// hit. A hit for earlier text of an item (reworded since the export) does not apply.
     public mutating func apply(corpusHits hits: [CorpusHit], drop: Bool) -> [CorpusContamination] {
-        let byItem = Dictionary(grouping: hits, by: \.item)
+        let current = Dictionary(unique.map { ($0.id, $0.contentHash) }, uniquingKeysWith: { first, _ in first })
+        let byItem = Dictionary(grouping: hits.filter { current[$0.item] == $0.contentHash }, by: \.item)
         var kept: [Item] = []
         var applied: [CorpusContamination] = []
         for var item in unique {

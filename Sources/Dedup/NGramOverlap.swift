@@ -176,6 +176,9 @@ public struct NGramText: Sendable {
 public struct NGramIndex: Sendable {
     public struct Entry: Sendable, Hashable, Codable {
         public var id: String
+        /// The item's content hash when exported: a hit found for it no longer applies once the
+        /// item is reworded.
+        public var contentHash: String
         public var language: String
         /// The n-gram length: words, or characters for Korean, Japanese and Chinese.
         public var n: Int
@@ -183,8 +186,9 @@ public struct NGramIndex: Sendable {
         /// What follows the question in the texts looked for: its choices (one per line), its answer.
         public var continuations: [String]
 
-        public init(id: String, language: String, n: Int, question: String, continuations: [String]) {
+        public init(id: String, contentHash: String, language: String, n: Int, question: String, continuations: [String]) {
             self.id = id
+            self.contentHash = contentHash
             self.language = language
             self.n = n
             self.question = question
@@ -194,8 +198,12 @@ public struct NGramIndex: Sendable {
         public init(item: Item, sizes: NGramSizes) {
             var continuations = [item.choices.joined(separator: "\n")]
             if let answer = item.answerText { continuations.append(answer) }
-            self.init(id: item.id, language: item.language, n: sizes.size(language: item.language), question: item.question,
-                      continuations: continuations.filter { !$0.isEmpty })
+            self.init(id: item.id, contentHash: item.contentHash, language: item.language, n: sizes.size(language: item.language),
+                      question: item.question, continuations: continuations.filter { !$0.isEmpty })
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, contentHash = "content_hash", language, n, question, continuations
         }
 
         /// The texts whose n-grams are looked for.

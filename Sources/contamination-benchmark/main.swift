@@ -47,7 +47,7 @@ for index in 0..<itemCount {
     let korean = generator.int(2) == 0
     let item = generator.original(korean: korean)
     let language = korean ? "ko" : "en"
-    entries.append(NGramIndex.Entry(id: String(format: "ck-%016x", index), language: language, n: sizes.size(language: language),
+    entries.append(NGramIndex.Entry(id: String(format: "ck-%016x", index), contentHash: String(format: "%064x", index), language: language, n: sizes.size(language: language),
                                     question: item.question, continuations: [item.choices.joined(separator: "\n"), item.choices[0]]))
 }
 try JSONLines.encode(entries).write(to: export.appendingPathComponent("items.jsonl"))

@@ -63,6 +63,19 @@ import DatasetCore
         let card = try String(contentsOf: project.directory.appendingPathComponent("releases/kornat-example/1.0.0/README.md"), encoding: .utf8)
         #expect(card.contains("| web | 1 | 1 | flagged |"), "\(card)")
 
+        // The found item reworded in its raw file: the hit was for its earlier text and no longer applies.
+        let raw = project.directory.appendingPathComponent("raw/items/korean-knowledge.xml")
+        let xml = try String(contentsOf: raw, encoding: .utf8)
+        try Data(xml.replacingOccurrences(of: "1592년에 일본이 조선을 침략하여 일어난 전쟁은 무엇인가?",
+                                          with: "일본이 1592년에 조선을 침략한 전쟁의 이름은?").utf8).write(to: raw)
+        let rerun = try session.ok(["run"])
+        #expect(rerun.contains("1 items were changed since the scan that found them"), "\(rerun)")
+        let after = try FileManager.default.subpathsOfDirectory(atPath: project.directory.appendingPathComponent("build/example/release").path)
+            .filter { $0.hasSuffix(".jsonl") }
+            .map { try String(contentsOf: project.directory.appendingPathComponent("build/example/release/\($0)"), encoding: .utf8) }
+            .joined()
+        #expect(!after.contains("contaminated:web"))
+
         // Hits of another corpus are kept beside the first's.
         try Data((hit.replacingOccurrences(of: "\"corpus\":\"web\"", with: "\"corpus\":\"books\"") + "\n").utf8)
             .write(to: project.directory.appendingPathComponent("books.jsonl"))

@@ -7,7 +7,7 @@ import Dedup
 @testable import CorpusScan
 
 @Suite struct CorpusScanTests {
-    let index = NGramIndex([NGramIndex.Entry(id: "ck-1", language: "ko", n: 15, question: "훈민정음을 창제한 조선의 왕은 누구인가?",
+    let index = NGramIndex([NGramIndex.Entry(id: "ck-1", contentHash: "h1", language: "ko", n: 15, question: "훈민정음을 창제한 조선의 왕은 누구인가?",
                                              continuations: ["태조\n세종\n세조\n정조", "세종"])])
     static let planted = "오늘의 퀴즈: 훈민정음을 창제한 조선의 왕은 누구인가? 세종"
 
@@ -43,7 +43,7 @@ import Dedup
         let result = try CorpusScanner(index: index, corpus: "web").scan(shards)
         #expect(result.documents == 5)
         #expect(result.hits.map { "\($0.shard) \($0.document)" } == ["part/one.jsonl part/one.jsonl/2", "two.jsonl.gz g2"])
-        #expect(result.hits.allSatisfy { $0.item == "ck-1" && $0.corpus == "web" && $0.span == "훈민정음을 창제한 조선의 왕은 누구인가? 세종" })
+        #expect(result.hits.allSatisfy { $0.item == "ck-1" && $0.contentHash == "h1" && $0.corpus == "web" && $0.span == "훈민정음을 창제한 조선의 왕은 누구인가? 세종" })
     }
 
     @Test func linesAreNumberedAcrossBlocksAndBothCoresGiveTheSameHits() throws {

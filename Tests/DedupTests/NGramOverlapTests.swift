@@ -23,7 +23,7 @@ import DatasetCore
     }
 
     static func entry(_ id: String, _ question: String, _ choices: [String] = [], answer: String? = nil, language: String = "ko") -> NGramIndex.Entry {
-        NGramIndex.Entry(id: id, language: language, n: NGramSizes().size(language: language), question: question,
+        NGramIndex.Entry(id: id, contentHash: "h-" + id, language: language, n: NGramSizes().size(language: language), question: question,
                          continuations: ([choices.joined(separator: "\n")] + (answer.map { [$0] } ?? [])).filter { !$0.isEmpty })
     }
 
@@ -80,9 +80,37 @@ import DatasetCore
 
     @Test func hitsAreKeptOncePerItemCorpusShardAndDocumentTheLongestFirst() {
         func hit(_ item: String, _ document: String, _ length: Int) -> CorpusHit {
-            CorpusHit(item: item, corpus: "c4", shard: "a.jsonl", document: document, span: "x", length: length, ngrams: 1)
+            CorpusHit(item: item, contentHash: "h", corpus: "c4", shard: "a.jsonl", document: document, span: "x", length: length, ngrams: 1)
         }
         let canonical = CorpusHit.canonical([hit("b", "d1", 3), hit("a", "d2", 5), hit("a", "d2", 9), hit("a", "d1", 4)])
         #expect(canonical.map { "\($0.item) \($0.document) \($0.length)" } == ["a d1 4", "a d2 9", "b d1 3"])
+    }
+}
+
+@Suite struct CorpusHitApplyTests {
+    func hit(_ item: Item, corpus: String = "web", document: String = "d1", hash: String? = nil) -> CorpusHit {
+        CorpusHit(item: item.id, contentHash: hash ?? item.contentHash, corpus: corpus, shard: "s.jsonl", document: document,
+                  span: item.question, length: 20, ngrams: 6)
+    }
+
+    @Test func foundItemsAreDroppedOrFlaggedWithTheCorpusAndAHitForEarlierTextDoesNotApply() {
+        let found = item("ck-found", "훈민정음을 창제한 조선의 왕은 누구인가?")
+        let reworded = item("ck-reworded", "임진왜란이 일어난 해는 언제인가?")
+        let clean = item("ck-clean", "대한민국의 수도는 어디인가?")
+        let hits = [hit(found), hit(found, corpus: "books", document: "d9"), hit(reworded, hash: "an earlier text's hash")]
+
+        var dropping = DedupResult(unique: [found, reworded, clean])
+        let dropped = dropping.apply(corpusHits: hits, drop: true)
+        #expect(dropping.unique.map(\.id) == ["ck-reworded", "ck-clean"])
+        #expect(dropping.dropped.map(\.id) == ["ck-found"])
+        #expect(dropping.dropped.first?.reason == "contaminated")
+        #expect(dropping.dropped.first?.detail.contains("books, web (2 documents)") == true, "\(dropping.dropped.first?.detail ?? "")")
+        #expect(dropped.map(\.action) == ["dropped", "dropped"])
+
+        var flagging = DedupResult(unique: [found, reworded, clean])
+        _ = flagging.apply(corpusHits: hits, drop: false)
+        #expect(flagging.unique.map(\.id) == ["ck-found", "ck-reworded", "ck-clean"])
+        #expect(flagging.unique[0].flags.suffix(3) == ["contaminated", "contaminated:books", "contaminated:web"])
+        #expect(!flagging.unique[1].flags.contains("contaminated"))
     }
 }

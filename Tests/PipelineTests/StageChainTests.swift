@@ -122,7 +122,7 @@ import TestSupport
                 let layout = try project.runner().layout
                 let item = try #require(try JSONLines.read(Item.self, from: layout.stageFile(.validate, .items)).first)
                 try FileManager.default.createDirectory(at: layout.corpusHits.deletingLastPathComponent(), withIntermediateDirectories: true)
-                try JSONLines.encode([CorpusHit(item: item.id, corpus: "web", shard: "a.jsonl", document: "d", span: item.question,
+                try JSONLines.encode([CorpusHit(item: item.id, contentHash: item.contentHash, corpus: "web", shard: "a.jsonl", document: "d", span: item.question,
                                                 length: 20, ngrams: 6)]).write(to: layout.corpusHits)
             },
             .publishedRelease: { project in

@@ -22,7 +22,7 @@ import tempfile
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.normpath(os.path.join(here, "..", ".."))
 tool = os.path.abspath(sys.argv[1])
-corpus = os.path.join(root, "Tests", "ContaminationCorpus")
+corpus = os.path.join(root, "Tests", "ContaminationCorpus", "shards")
 
 
 def run(*arguments, cwd):
@@ -66,7 +66,7 @@ with tempfile.TemporaryDirectory() as scratch:
     tool_hits = read_hits([os.path.join(project, "tool-hits.jsonl")])
     check(tool_hits == datatrove_hits, f"the tool's hits differ from datatrove's:\n{tool_hits}\n{datatrove_hits}")
 
-    with open(os.path.join(corpus, "planted.jsonl"), encoding="utf-8") as file:
+    with open(os.path.join(corpus, "..", "planted.jsonl"), encoding="utf-8") as file:
         planted = [json.loads(line) for line in file]
     expected = {(record["item"], record["document"]) for record in planted if record["item"]}
     found = {(hit["item"], hit["document"]) for hit in tool_hits}

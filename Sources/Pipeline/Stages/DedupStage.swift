@@ -152,11 +152,16 @@ extension Stage {
                 let applied = result.apply(corpusHits: hits, drop: contamination.drop)
                 try context.write(applied, .corpusContamination)
                 let corpora = Dictionary(grouping: applied, by: \.hit.corpus)
-                notes.append("pretraining corpora: " + corpora.keys.sorted().map { corpus in
-                    "\(Set(corpora[corpus]!.map(\.hit.item)).count) items found in \(corpus)"
-                }.joined(separator: ", ") + (contamination.drop ? ", dropped" : "; flagged, not dropped"))
-                let elsewhere = Set(hits.map(\.item)).subtracting(applied.map(\.hit.item)).count
-                if elsewhere > 0 { notes.append("\(elsewhere) items with imported hits were set aside before this point") }
+                let found = corpora.keys.sorted().map { "\(Set(corpora[$0]!.map(\.hit.item)).count) items found in \($0)" }
+                notes.append("pretraining corpora: " + (found.isEmpty ? "no item found" : found.joined(separator: ", ")
+                    + (contamination.drop ? ", dropped" : "; flagged, not dropped")))
+                let current = Dictionary(items.map { ($0.id, $0.contentHash) }, uniquingKeysWith: { first, _ in first })
+                let changed = Set(hits.filter { hit in current[hit.item].map { $0 != hit.contentHash } ?? false }.map(\.item))
+                if !changed.isEmpty {
+                    notes.append("\(changed.count) items were changed since the scan that found them: those hits no longer apply (export and scan again)")
+                }
+                let absent = Set(hits.map(\.item)).filter { current[$0] == nil }.count
+                if absent > 0 { notes.append("\(absent) items with imported hits no longer reach dedup") }
             }
             context.progress.step("writing", total: result.unique.count + result.dropped.count)
             try context.write(result.unique, .items)
