@@ -73,13 +73,16 @@ public struct CorpusScanner: Sendable {
 
     /// Decompressed text read at a time: lines are cut from it and checked on every core.
     public var blockBytes = 8 << 20
+    /// The longest line (document) a shard may have: a decompression bomb or a file without
+    /// line ends stops there instead of filling memory.
+    public var maxLineBytes = 64 << 20
 
     /// Scans the shards in order; `progress` hears of each block read (the shard and the result so far).
     public func scan(_ shards: [CorpusShard], progress: (CorpusShard, CorpusScanResult) -> Void = { _, _ in }) throws -> CorpusScanResult {
         var result = CorpusScanResult()
         for shard in shards {
             var firstLine = 0
-            try Self.blocks(of: shard, blockBytes: blockBytes) { block in
+            try Self.blocks(of: shard, blockBytes: blockBytes, maxLineBytes: maxLineBytes) { block in
                 let parts = block.withUnsafeBytes { buffer in check(Bytes(buffer), shard: shard) }
                 for part in parts {
                     if let line = part.firstMalformed, !skipMalformed {
@@ -194,20 +197,32 @@ public struct CorpusScanner: Sendable {
 
     /// Calls `body` with consecutive blocks of the shard's text, each ending at a line's end
     /// (the last may not), decompressing gzip as it goes.
-    static func blocks(of shard: CorpusShard, blockBytes: Int, _ body: (Data) throws -> Void) throws {
+    static func blocks(of shard: CorpusShard, blockBytes: Int, maxLineBytes: Int, _ body: (Data) throws -> Void) throws {
         guard let handle = FileHandle(forReadingAtPath: shard.url.path) else { throw InputError(file: shard.url.path, "cannot be read") }
         defer { try? handle.close() }
         var pending = Data()
+        var delivered = 0
+        // The end of the last line feed in `pending`, if any (found in each new piece only).
+        var lastLineEnd: Int? = nil
         func deliver(_ bytes: Data, final: Bool) throws {
+            if let newline = bytes.lastIndex(of: 0x0A) { lastLineEnd = pending.count + (newline - bytes.startIndex) + 1 }
             pending += bytes
             if final {
                 if !pending.isEmpty { try body(pending) }
                 pending = Data()
                 return
             }
-            guard pending.count >= blockBytes, let cut = pending.lastIndex(of: 0x0A) else { return }
-            try body(pending[pending.startIndex...cut])
-            pending = Data(pending[(cut + 1)...])
+            guard pending.count >= blockBytes else { return }
+            guard let cut = lastLineEnd else {
+                guard pending.count <= maxLineBytes else {
+                    throw InputError(file: shard.url.path, "a line longer than \(maxLineBytes) bytes starts at byte \(delivered) of its text")
+                }
+                return
+            }
+            try body(pending.prefix(cut))
+            delivered += cut
+            pending = Data(pending.dropFirst(cut))
+            lastLineEnd = nil
         }
         let decompressor = shard.isGzip ? try ZlibDecompressor(algorithm: .gzip) : nil
         while true {

@@ -80,5 +80,13 @@ import Dedup
         let cut = #expect(throws: InputError.self) { try scanner.scan(try CorpusShard.find([root.appendingPathComponent("cut.jsonl.gz")])) }
         #expect(cut?.description.contains("ends before its compressed stream does") == true, "\(String(describing: cut))")
         #expect(throws: InputError.self) { try CorpusShard.find([root.appendingPathComponent("missing")]) }
+
+        // 8 MB of one character without a line end, in 8 KB of gzip: refused at the longest line
+        // allowed (64 MiB unless set), not read into memory.
+        try gzip(String(repeating: "a", count: 8 << 20)).write(to: root.appendingPathComponent("bomb.jsonl.gz"))
+        scanner.blockBytes = 1 << 20
+        scanner.maxLineBytes = 4 << 20
+        let bomb = #expect(throws: InputError.self) { try scanner.scan(try CorpusShard.find([root.appendingPathComponent("bomb.jsonl.gz")])) }
+        #expect(bomb?.description.contains("a line longer than 4194304 bytes starts at byte 0") == true, "\(String(describing: bomb))")
     }
 }
