@@ -59,7 +59,7 @@ def item(question):
 
 
 def quiz(entry):
-    choices = entry["continuations"][0].split("\n") if entry["continuations"] else []
+    choices = entry["choices"]
     return entry["question"] + "\n" + "\n".join(f"{chr(65 + index)}. {choice}" for index, choice in enumerate(choices))
 
 
@@ -73,10 +73,10 @@ for number, question in enumerate(verbatim):
 planted[-1] = (None,) + planted[-1][1:]
 # The question and its answer on a question-and-answer page.
 entry = item("고려 시대에 만들어져 현재 해인사에 보관된 불교 경전 목판은 무엇인가?")
-planted.append(("planted-answer-0", "질문: " + entry["question"] + " 답: " + entry["continuations"][-1], entry["id"], "question and answer"))
+planted.append(("planted-answer-0", "질문: " + entry["question"] + " 답: " + entry["answer"], entry["id"], "question and answer"))
 # Lightly reworded: the first words changed, a long stretch of the question and its choices kept.
 entry = item("1919년 3월 1일에 일어난 독립운동 직후 중국 상하이에 세워진 정부는 무엇인가?")
-planted.append(("planted-reworded-light-0", "삼일운동이 일어난 뒤 중국 상하이에 세워진 정부는 무엇인가? " + entry["continuations"][-1], entry["id"],
+planted.append(("planted-reworded-light-0", "삼일운동이 일어난 뒤 중국 상하이에 세워진 정부는 무엇인가? " + entry["answer"], entry["id"],
                 "reworded, a long stretch kept"))
 english_items = [question for question in items if question.startswith("Which term matches this definition")]
 for number, question in enumerate(english_items[:2]):

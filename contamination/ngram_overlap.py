@@ -75,7 +75,8 @@ class Index:
         for number, entry in enumerate(entries):
             n = entry["n"]
             question_tokens = len(tokens(entry["question"])[1])
-            continuations = entry["continuations"]
+            # The question followed by its choices (one a line), and followed by its answer.
+            continuations = [text for text in ["\n".join(entry["choices"]), entry.get("answer") or ""] if text]
             texts = [entry["question"] + "\n" + c for c in continuations] if continuations else [entry["question"]]
             indexed = False
             last_start = question_tokens - (n + 1) // 2  # at least half of each n-gram is the question's

@@ -57,9 +57,9 @@ extension BuildDataset.Contamination {
         static let configuration = CommandConfiguration(
             abstract: "Write the items that reach dedup as the contamination scan takes them.",
             discussion: """
-            Writes <dir>/items.jsonl (id, language, n, texts: the question with its choices, and the \
-            question with its answer) and <dir>/settings.json (the n-gram sizes, how text is tokenized, \
-            and the items too short to be found). Both scans read this export.
+            Writes <dir>/items.jsonl (id, content_hash, language, n: the n-gram length for its \
+            language, question, choices, answer) and <dir>/settings.json (the n-gram sizes, how text \
+            is tokenized, and the items too short to be found). Both scans read this export.
             """)
 
         @OptionGroup var options: PipelineOptions

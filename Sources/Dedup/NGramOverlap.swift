@@ -183,27 +183,43 @@ public struct NGramIndex: Sendable {
         /// The n-gram length: words, or characters for Korean, Japanese and Chinese.
         public var n: Int
         public var question: String
-        /// What follows the question in the texts looked for: its choices (one per line), its answer.
-        public var continuations: [String]
+        public var choices: [String]
+        /// The correct (or, for a survey question, the modal) choice's text.
+        public var answer: String?
 
-        public init(id: String, contentHash: String, language: String, n: Int, question: String, continuations: [String]) {
+        public init(id: String, contentHash: String, language: String, n: Int, question: String, choices: [String], answer: String?) {
             self.id = id
             self.contentHash = contentHash
             self.language = language
             self.n = n
             self.question = question
-            self.continuations = continuations
+            self.choices = choices
+            self.answer = answer
         }
 
         public init(item: Item, sizes: NGramSizes) {
-            var continuations = [item.choices.joined(separator: "\n")]
-            if let answer = item.answerText { continuations.append(answer) }
             self.init(id: item.id, contentHash: item.contentHash, language: item.language, n: sizes.size(language: item.language),
-                      question: item.question, continuations: continuations.filter { !$0.isEmpty })
+                      question: item.question, choices: item.choices, answer: item.answerText)
         }
 
         enum CodingKeys: String, CodingKey {
-            case id, contentHash = "content_hash", language, n, question, continuations
+            case id, contentHash = "content_hash", language, n, question, choices, answer
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(contentHash, forKey: .contentHash)
+            try container.encode(language, forKey: .language)
+            try container.encode(n, forKey: .n)
+            try container.encode(question, forKey: .question)
+            try container.encode(choices, forKey: .choices)
+            try container.encode(answer, forKey: .answer)
+        }
+
+        /// What follows the question in the texts looked for: the choices, one a line; the answer.
+        var continuations: [String] {
+            [choices.joined(separator: "\n"), answer ?? ""].filter { !$0.isEmpty }
         }
 
         /// The texts whose n-grams are looked for.

@@ -48,7 +48,7 @@ for index in 0..<itemCount {
     let item = generator.original(korean: korean)
     let language = korean ? "ko" : "en"
     entries.append(NGramIndex.Entry(id: String(format: "ck-%016x", index), contentHash: String(format: "%064x", index), language: language, n: sizes.size(language: language),
-                                    question: item.question, continuations: [item.choices.joined(separator: "\n"), item.choices[0]]))
+                                    question: item.question, choices: item.choices, answer: item.choices[0]))
 }
 try JSONLines.encode(entries).write(to: export.appendingPathComponent("items.jsonl"))
 
@@ -63,7 +63,7 @@ for shard in 0..<shardCount {
         }
         if generator.int(1000) == 0 {
             let entry = entries[generator.int(entries.count)]
-            body.insert(entry.question + "\n" + entry.continuations[0], at: generator.int(body.count))
+            body.insert(([entry.question] + entry.choices).joined(separator: "\n"), at: generator.int(body.count))
             planted += 1
         }
         text += try JSONSerialization.data(withJSONObject: ["id": "doc-\(documents)", "text": body.joined(separator: " ")])

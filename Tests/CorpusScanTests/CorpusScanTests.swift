@@ -8,7 +8,7 @@ import Dedup
 
 @Suite struct CorpusScanTests {
     let index = NGramIndex([NGramIndex.Entry(id: "ck-1", contentHash: "h1", language: "ko", n: 15, question: "훈민정음을 창제한 조선의 왕은 누구인가?",
-                                             continuations: ["태조\n세종\n세조\n정조", "세종"])])
+                                             choices: ["태조", "세종", "세조", "정조"], answer: "세종")])
     static let planted = "오늘의 퀴즈: 훈민정음을 창제한 조선의 왕은 누구인가? 세종"
 
     func folder() throws -> URL {

@@ -24,7 +24,7 @@ import DatasetCore
 
     static func entry(_ id: String, _ question: String, _ choices: [String] = [], answer: String? = nil, language: String = "ko") -> NGramIndex.Entry {
         NGramIndex.Entry(id: id, contentHash: "h-" + id, language: language, n: NGramSizes().size(language: language), question: question,
-                         continuations: ([choices.joined(separator: "\n")] + (answer.map { [$0] } ?? [])).filter { !$0.isEmpty })
+                         choices: choices, answer: answer)
     }
 
     @Test func koreanIsFoundWhateverItsSpacingAndPunctuation() {
