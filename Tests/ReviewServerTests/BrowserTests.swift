@@ -127,6 +127,18 @@ struct WebDriver {
         return try await currentURL()
     }
 
+    /// Waits until the text of the first element `css` selects satisfies `condition`: after a
+    /// form is sent, the old page's elements may still be found, then go stale as it is replaced.
+    func waitForText(_ css: String, _ condition: (String) -> Bool) async throws -> String {
+        let selector = String(decoding: try JSONSerialization.data(withJSONObject: css, options: .fragmentsAllowed), as: UTF8.self)
+        for _ in 0..<50 {
+            let text = try await script("const e = document.querySelector(\(selector)); return e ? e.innerText : ''") as? String ?? ""
+            if condition(text) { return text }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return try await text(css)
+    }
+
     func quit() async {
         _ = try? await call("", "DELETE")
         driver.terminate()

@@ -83,7 +83,7 @@ struct ReviewPageBrowserTests {
             try await browser.click(noLabel)
             try await browser.type("#comment", "보기 D가 애매함")
             try await browser.click("#reject")
-            #expect(try await browser.text(".error").contains("reason"))
+            #expect(try await browser.waitForText(".error") { $0.contains("reason") }.contains("reason"))
             // Said again beside the field it is about.
             #expect(try await browser.text("#error-reason") == "a rejection needs a reason")
             #expect(try await browser.script("return document.getElementById('reason').getAttribute('aria-describedby')") as? String == "error-reason")
@@ -178,7 +178,7 @@ struct ReviewPageBrowserTests {
             // Two hours at the card: the session ends before the form is sent.
             clock.withLock { $0 += 7200 }
             try await browser.click("#approve")
-            #expect(try await browser.text("h1") == "Please sign in")
+            #expect(try await browser.waitForText("h1") { $0 == "Please sign in" } == "Please sign in")
             #expect(try await browser.text("#draft-note").contains("kept in this browser"))
             try await browser.click("#ask-link")
             _ = try await browser.waitForURL { $0.hasSuffix("/link-request") }
