@@ -183,7 +183,7 @@ extension BuildDataset.Contamination {
                 var diagnostics = Diagnostics()
                 var imported: [CorpusHit] = []
                 var changed: Set<String> = []
-                for file in try Self.files(results) {
+                for file in try CorpusShard.find(results.map { URL(fileURLWithPath: $0) }, suffixes: [".jsonl"]).map(\.url) {
                     let name = file.path
                     let hits = try JSONLines.read(CorpusHit.self, from: file, displayName: name)
                     for (index, hit) in hits.enumerated() {
@@ -227,20 +227,6 @@ extension BuildDataset.Contamination {
             } catch {
                 throw reportAndExit(error)
             }
-        }
-
-        static func files(_ paths: [String]) throws -> [URL] {
-            var files: [URL] = []
-            for path in paths {
-                var isFolder: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw InputError(file: path, "no such file or folder") }
-                guard isFolder.boolValue else { files.append(URL(fileURLWithPath: path)); continue }
-                let found = (FileManager.default.enumerator(atPath: path)?.compactMap { $0 as? String } ?? [])
-                    .filter { $0.hasSuffix(".jsonl") }.sorted().map { URL(fileURLWithPath: path).appendingPathComponent($0) }
-                if found.isEmpty { throw InputError(file: path, "no .jsonl files in this folder") }
-                files += found
-            }
-            return files
         }
     }
 }

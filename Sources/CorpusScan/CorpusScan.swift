@@ -18,9 +18,12 @@ public struct CorpusShard: Sendable, Hashable {
 
     public var isGzip: Bool { url.pathExtension.lowercased() == "gz" }
 
-    /// The shards under each path: a file as it is, a folder's `.jsonl`, `.jsonl.gz` and
-    /// `.json.gz` files at any depth, sorted by name.
-    public static func find(_ paths: [URL]) throws -> [CorpusShard] {
+    /// What a corpus folder's shards end with.
+    public static let suffixes = [".jsonl", ".jsonl.gz", ".json.gz"]
+
+    /// The files under each path: a file as it is, a folder's files ending with one of
+    /// `suffixes` at any depth, sorted by name.
+    public static func find(_ paths: [URL], suffixes: [String] = suffixes) throws -> [CorpusShard] {
         var shards: [CorpusShard] = []
         for path in paths {
             var isFolder: ObjCBool = false
@@ -33,11 +36,11 @@ public struct CorpusShard: Sendable, Hashable {
             var found: [CorpusShard] = []
             while let url = walker?.nextObject() as? URL {
                 let name = url.lastPathComponent.lowercased()
-                guard name.hasSuffix(".jsonl") || name.hasSuffix(".jsonl.gz") || name.hasSuffix(".json.gz") else { continue }
+                guard suffixes.contains(where: name.hasSuffix) else { continue }
                 let full = url.standardizedFileURL.path
                 found.append(CorpusShard(url: url, name: full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : url.lastPathComponent))
             }
-            if found.isEmpty { throw InputError(file: path.path, "no .jsonl, .jsonl.gz or .json.gz files in this folder") }
+            if found.isEmpty { throw InputError(file: path.path, "no \(suffixes.joined(separator: ", ")) files in this folder") }
             shards += found.sorted { $0.name < $1.name }
         }
         return shards
