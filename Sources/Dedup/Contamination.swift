@@ -134,7 +134,7 @@ public enum ContaminationChecker {
                 best[match.id] = match
             }
         }
-        return best.values.sorted { $0.id < $1.id }
+        return Array(best.values).sorted(byKey: \.id)
     }
 }
 

@@ -201,9 +201,7 @@ enum StageFiles {
     static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws -> Bool {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let (chunks, exact) = try JSONLines.encodedChunks(items)
-        try AtomicFiles.writeAndSync(chunks: chunks, to: url)
-        return exact
+        return try JSONLines.writeAndSync(items, to: url)
     }
 
     /// A small report as pretty, key-sorted JSON.

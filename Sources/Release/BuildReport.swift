@@ -39,7 +39,7 @@ public enum BuildReport {
         body += "<h2>Agreement per round</h2>\n"
         body += agreementTable(items.map(\.item))
 
-        let social = items.map(\.item).filter { $0.survey != nil }.sorted { $0.id < $1.id }
+        let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
             body += "<h2>Social-value distributions</h2>\n<p>Weighted shares; the whisker on the modal answer is its 95% margin of error.</p>\n"
             for item in social { body += distribution(item) }

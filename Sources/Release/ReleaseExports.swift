@@ -20,7 +20,7 @@ public enum ReleaseExport: String, Sendable, CaseIterable, Codable {
 /// item an export cannot hold is counted in the export's README with the reason.
 enum ReleaseExports {
     static func files(_ exports: [ReleaseExport], splits: [String: [Item]], name: String) throws -> [(path: String, data: Data)] {
-        let ordered = splits.keys.sorted().map { split in (split: split, items: splits[split]!.sorted { $0.id < $1.id }) }
+        let ordered = splits.keys.sorted().map { split in (split: split, items: splits[split]!.sorted(byKey: \.id)) }
         var files: [(path: String, data: Data)] = []
         for export in Set(exports).sorted(by: { $0.rawValue < $1.rawValue }) {
             switch export {

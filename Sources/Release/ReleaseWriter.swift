@@ -37,12 +37,13 @@ public enum ReleaseWriter {
     /// Checks the records of a JSON Lines text, as they are written, against the item schema.
     public static func schemaViolations(records: Data, schemaText: String, schemaName: String) throws -> [InputError] {
         let schema = try loadSchema(schemaText, name: schemaName)
-        let lines = records.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        let lines = JSONLines.lineRanges(of: records)
         // Checked on every core, each chunk with a validator of its own; problems in record order.
         return try Parallel.chunks(lines.count) { range in
             let validator = try JSONSchemaValidator(schema: schema)
             return try range.flatMap { index in
-                violations(of: try JSONValue.parse(lines[lines.startIndex + index]), number: index + 1, validator: validator, schemaName: schemaName)
+                let line = records[records.startIndex + lines[index].lowerBound..<records.startIndex + lines[index].upperBound]
+                return violations(of: try JSONValue.parse(line), number: index + 1, validator: validator, schemaName: schemaName)
             }
         }.flatMap { $0 }
     }
@@ -89,13 +90,13 @@ public enum ReleaseWriter {
                 unreadable.append(InputError(file: name, "cannot read: \(error.localizedDescription)"))
                 continue
             }
-            let lines = data.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+            let lines = JSONLines.lineRanges(of: data)
             let first = records
             let chunks = try Parallel.chunks(lines.count) { range -> (bad: [InputError], violations: [InputError]) in
                 let validator = try JSONSchemaValidator(schema: schema)
                 var bad: [InputError] = [], found: [InputError] = []
                 for index in range {
-                    let line = lines[lines.startIndex + index]
+                    let line = data[data.startIndex + lines[index].lowerBound..<data.startIndex + lines[index].upperBound]
                     let record = try? JSONValue.parse(line)
                     if let record {
                         found += Self.violations(of: record, number: first + index + 1, validator: validator, schemaName: schemaName)
@@ -131,7 +132,7 @@ public enum ReleaseWriter {
         var files: [DataFile] = []
         for config in ItemTask.allCases {
             for split in splits.keys.sorted() {
-                let items = splits[split]!.filter { $0.task == config }.sorted { $0.id < $1.id }
+                let items = splits[split]!.filter { $0.task == config }.sorted(byKey: \.id)
                 guard !items.isEmpty else { continue }
                 files.append(DataFile(config: config, split: split, records: items.count, data: try JSONLines.encode(items)))
             }
@@ -163,7 +164,7 @@ public enum ReleaseWriter {
                                                   bytes: file.data.count, sha256: Hashing.sha256Hex(file.data)))
         }
         let report = Data(BuildReport.html(name: metadata.name, items: splits.keys.sorted().flatMap { split in
-            splits[split]!.sorted { $0.id < $1.id }.map { (item: $0, split: split) }
+            splits[split]!.sorted(byKey: \.id).map { (item: $0, split: split) }
         }).utf8)
         try AtomicFiles.writeAndSync(report, to: directory.appendingPathComponent("report.html"))
         var manifest = ReleaseManifest(

@@ -36,6 +36,9 @@ enum AuditedTable: String, CaseIterable {
         }
     }
 
+    /// How a NULL field is written in a canonical row.
+    static let null = "\u{2400}"
+
     func keyParts(_ key: String) -> [DatabaseValue] {
         switch self {
         case .items:
@@ -98,7 +101,7 @@ extension ReviewStore {
             let bound = index == 0 ? parts : [parts[0]]
             let rows = try database.rows(sql, StatementArguments(bound))
             if index == 0, rows.isEmpty { return nil }
-            lines += rows.map { row in row.databaseValues.map { $0.isNull ? "\u{2400}" : $0.canonicalText }.joined(separator: "\u{1F}") }
+            lines += rows.map { row in row.databaseValues.map { $0.isNull ? AuditedTable.null : $0.canonicalText }.joined(separator: "\u{1F}") }
         }
         return lines.joined(separator: "\n")
     }

@@ -282,7 +282,14 @@ public final class ReviewStore {
                 registered.insert("\(id)/\(row["content_hash"] as String)")
                 latest[id] = max(latest[id] ?? 0, row["version"])
             }
+            // In id order: both indexes of the items table lead with the id, so a large pool goes
+            // into them at their ends instead of all over them. Inserted in the order they came,
+            // a million items rewrote index pages spilled from the cache again and again.
             let fresh = items.indices.filter { !registered.contains("\(items[$0].id)/\(hashes[$0])") }
+                .sorted { a, b in
+                    let (x, y) = (items[a].id.utf8, items[b].id.utf8)
+                    return x.lexicographicallyPrecedes(y) || (x.elementsEqual(y) && a < b)
+                }
             let records = try Parallel.chunks(fresh.count) { range in
                 try fresh[range].map { try JSONLines.line(for: items[$0]) }
             }.flatMap { $0 }
@@ -366,7 +373,12 @@ public final class ReviewStore {
             "INSERT INTO items (id, version, content_hash, task, subject, record, author, revised_in) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [item.id, version, hash, item.task.rawValue, item.subject,
              record, author, round])
-        try audit(actor: actor, action: action, table: .items, key: "\(item.id)/\(version)")
+        // The row's canonical text is made from the values just written, not read back: every
+        // column is TEXT or INTEGER, which SQLite stores as given. `verify` reads the row back
+        // and compares, so a difference would be found there.
+        let row = [item.id, String(version), hash, item.task.rawValue, item.subject, record, author ?? AuditedTable.null, round ?? AuditedTable.null]
+        try appendAudit(actor: actor, action: action, subject: "\(AuditedTable.items.rawValue):\(item.id)/\(version)",
+                        detail: "sha256:" + Hashing.sha256Hex(parts: row))
     }
 
     /// One stored version of an item.

@@ -13,9 +13,9 @@ struct StoreKey {
     static let environmentVariable = "BUILD_DATASET_REVIEW_KEY_FILE"
 
     let file: URL
-    private let secret: Data
+    private let mac: Hashing.HMACKey
 
-    func seal(_ text: String) -> String { Hashing.hmacSHA256Hex(key: secret, text) }
+    func seal(_ text: String) -> String { mac.hex(text) }
 
     /// The key for the database at `database`: read from its file, or made (256 random bits,
     /// readable by its owner only) when the file does not exist yet.
@@ -31,7 +31,7 @@ struct StoreKey {
         guard text.utf8.count == 64, let secret = Data(hex: text) else {
             throw ReviewError("the review key \(file.path) is not 64 hex digits; restore it from a copy (a new key leaves every session ended and every sealed audit entry unverifiable)")
         }
-        return StoreKey(file: file, secret: secret)
+        return StoreKey(file: file, mac: Hashing.HMACKey(secret))
     }
 
     /// Writes a new key under a temporary name and links it into place, so that of two

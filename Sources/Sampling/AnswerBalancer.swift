@@ -72,6 +72,6 @@ public enum AnswerBalancer {
                 report.append(SubjectBalance(subject: key, items: total, counts: counts, chiSquare: (chiSquare * 1000).rounded() / 1000))
             }
         }
-        return (output.sorted { $0.id < $1.id }, report)
+        return (output.sorted(byKey: \.id), report)
     }
 }

@@ -21,9 +21,13 @@ extension Item {
 
     /// Items in the order of their draws for a purpose (ties by id); each draw is made once.
     public static func ranked(_ items: [Item], seed: UInt64, purpose: String) -> [Item] {
-        items.map { ($0.draw(seed: seed, purpose: purpose), $0) }
-            .sorted { ($0.0, $0.1.id) < ($1.0, $1.1.id) }
-            .map(\.1)
+        items.sorted(byKey: { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) })
+    }
+
+    private struct DrawAndID: Comparable {
+        var draw: Double
+        var id: String
+        static func < (a: Self, b: Self) -> Bool { (a.draw, a.id) < (b.draw, b.id) }
     }
 
     /// A uniform number in [0, 1) from the seed, a purpose and the item's id alone.

@@ -79,7 +79,7 @@ public struct SplitAssigner: Sendable {
                 counts[split, default: 0] += unit.count
             }
         }
-        return result.mapValues { $0.sorted { $0.id < $1.id } }
+        return result.mapValues { $0.sorted(byKey: \.id) }
     }
 
     /// The groups of `together` whose members ended up in more than one split.

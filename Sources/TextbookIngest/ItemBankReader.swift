@@ -403,7 +403,8 @@ public struct ItemBankReader: Sendable {
             var rows: [Row] = []
             var diagnostics = Diagnostics()
             var lineNumber = 0
-            for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            for range in JSONLines.lineRanges(of: data) {
+                let line = data[data.startIndex + range.lowerBound..<data.startIndex + range.upperBound]
                 lineNumber += 1
                 guard line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) else { continue }
                 do {

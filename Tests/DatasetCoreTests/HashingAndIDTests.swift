@@ -8,6 +8,16 @@ import Testing
         #expect(Hashing.sha256Hex("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 
+    /// RFC 4231, test cases 1 and 2; a key set up once gives the same code every time.
+    @Test func hmacMatchesRFC4231AndAKeySetUpOnceIsReusable() {
+        let key = Hashing.HMACKey(Data("Jefe".utf8))
+        for _ in 0..<2 {
+            #expect(key.hex("what do ya want for nothing?") == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        }
+        #expect(Hashing.hmacSHA256Hex(key: Data(repeating: 0x0B, count: 20), "Hi There")
+                == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
+    }
+
     @Test func fileHashEqualsDataHash() throws {
         let data = Data((0..<3_000_000).map { UInt8($0 % 251) })
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hash-\(UUID().uuidString)")

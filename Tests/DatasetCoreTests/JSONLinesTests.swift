@@ -52,6 +52,44 @@ struct Record: Codable, Equatable, Sendable {
         }
     }
 
+    @Test func linesAreFoundWithOrWithoutAFinalNewlineAndEmptyOnesCount() {
+        func lines(_ text: String) -> [String] {
+            let data = Data(text.utf8)
+            return JSONLines.lineRanges(of: data).map { String(decoding: data[$0], as: UTF8.self) }
+        }
+        #expect(lines("") == [])
+        #expect(lines("\n") == [""])
+        #expect(lines("a\nb\n") == ["a", "b"])
+        #expect(lines("a\nb") == ["a", "b"])
+        #expect(lines("a\n\nb\r\n\n") == ["a", "", "b\r", ""])
+    }
+
+    /// A file is written a round of records at a time (65,536): across rounds the bytes are
+    /// those of encoding all at once, for items (their own writer) and for other records, and
+    /// an item whose text NFC changes is said to read back differently.
+    @Test func writingInRoundsGivesTheBytesOfEncodingAllAtOnce() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let source = ItemSource(kind: "authored", sourceID: "s", document: "d", element: "e", license: nil, revision: "r")
+        let items = (0..<70_000).map {
+            Item(id: "i-\($0)", task: .commonKnowledge, subject: "s\($0 % 3)", language: "ko", question: "질문 \($0)?", choices: ["가", "나"],
+                 answer: "A", choicesOrdered: false, source: source)
+        }
+        let url = directory.appendingPathComponent("items.jsonl")
+        #expect(try JSONLines.writeAndSync(items, to: url))
+        #expect(try Data(contentsOf: url) == JSONLines.encode(items))
+        #expect(try JSONLines.read(Item.self, from: url).count == 70_000)
+
+        let records = (0..<70_000).map { Record(zeta: "z\($0)", alpha: $0, path: "a/b") }
+        #expect(try JSONLines.writeAndSync(records, to: url) == false)
+        #expect(try Data(contentsOf: url) == JSONLines.encode(records))
+
+        var decomposed = items[0]
+        decomposed.question = "\u{1112}\u{1161}\u{11AB}?"
+        #expect(try JSONLines.writeAndSync(Array(items[1...]) + [decomposed], to: url) == false)
+    }
+
     @Test func roundTrips() throws {
         let records = [Record(zeta: "줄\n바꿈", alpha: -3, path: "p")]
         let decoded = try JSONLines.decode(Record.self, from: try JSONLines.encode(records), file: "r.jsonl")

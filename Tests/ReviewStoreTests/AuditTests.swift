@@ -44,6 +44,31 @@ import GRDB
         #expect(problems.first?.message == message)
     }
 
+    /// A registration's audit entries commit to rows made from the values inserted, not read
+    /// back: with and without an author, and a reviewer's revision (a round named, another
+    /// author), they are what reading each row back gives.
+    @Test func entriesMadeWhileRegisteringMatchTheRowsReadBack() throws {
+        let oneReviewer = ReviewRound(name: "fact-check", reviewersPerItem: 1, batchSize: 10, rule: .unanimous, onDisagreement: .adjudicate)
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [oneReviewer]), items: [reviewItem("ck-1", author: "저자 김"), reviewItem("ck-2")],
+                                  reviewers: people)
+        defer { fixture.remove() }
+        try fixture.store.open("fact-check", plan: fixture.plan, actor: "test")
+        _ = try fixture.store.assign(round: "fact-check", plan: fixture.plan, actor: "test")
+        try fixture.voteAll("fact-check") { _, item in
+            item.id == "ck-1" ? (.revise, [:], Vote.Revision(question: "고친 질문입니다?")) : (.approve, [:], nil)
+        }
+        let store = fixture.store
+        let versions = try store.versions(of: "ck-1")
+        #expect(versions.count == 2 && versions[0].author == "저자 김" && people.map(\.id).contains(versions[1].author ?? ""))
+        #expect(versions.last?.revisedIn == "fact-check")
+        for key in ["ck-1/1", "ck-1/2", "ck-2/1"] {
+            let row = try #require(try store.canonicalRow(.items, key: key))
+            let entries = try store.database.rows("SELECT detail FROM audit_log WHERE subject = ?", ["items:\(key)"])
+            #expect(entries.map { $0["detail"] as String } == [ReviewStore.auditDetail(row, table: .items)], "\(key)")
+        }
+        #expect(try store.verifyAudit().isEmpty)
+    }
+
     @Test func anEditedAuditEntryBreaksTheChain() throws {
         let fixture = try reviewedStore()
         defer { fixture.remove() }

@@ -42,10 +42,18 @@ public enum AtomicFiles {
 
     /// Writes the chunks one after another into one file, and flushes it.
     public static func writeAndSync(chunks: [Data], to url: URL) throws {
+        try writeAndSync(to: url) { write in
+            for data in chunks { try write(data) }
+        }
+    }
+
+    /// Writes what `produce` hands to the function it is given, in order, into one new file,
+    /// and flushes it.
+    public static func writeAndSync(to url: URL, _ produce: ((Data) throws -> Void) throws -> Void) throws {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
         defer { close(fd) }
-        for data in chunks {
+        try produce { data in
             try data.withUnsafeBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {

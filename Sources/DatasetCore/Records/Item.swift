@@ -225,31 +225,137 @@ public struct SurveyResult: Codable, Sendable, Hashable {
 }
 
 /// One benchmark item, as it flows through every stage and into a release.
+///
+/// The fields live in one shared, copy-on-write box: an item is copied each time it is
+/// sorted, grouped or put in another array, and copying twenty strings and arrays (a retain
+/// each) was a fifth of a whole run; copying the box is one.
 public struct Item: Codable, Sendable, Hashable {
-    public var id: String
-    public var task: ItemTask
-    public var subject: String
-    public var language: String
-    public var question: String
-    public var choices: [String]
+    struct Fields: Hashable {
+        var id: String
+        var task: ItemTask
+        var subject: String
+        var language: String
+        var question: String
+        var choices: [String]
+        var answer: String?
+        var choicesOrdered: Bool
+        var culturalSensitivity: CulturalSensitivity
+        var requiredKnowledge: [String]
+        var timeSensitive: Bool?
+        var region: String?
+        var country: String?
+        var topic: String?
+        var grade: String?
+        var source: ItemSource
+        var flags: [String]
+        var review: ReviewSummary
+        var survey: SurveyResult?
+        var schemaVersion: String
+    }
+
+    /// Shared by copies of an item until one of them changes; never changed while shared.
+    final class Storage: @unchecked Sendable {
+        // Reached only through `Item`, whose own accesses the compiler checks: the check at
+        // run time on every field read was a cost of its own.
+        @exclusivity(unchecked) var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    /// The fields, for writing: the box is copied first when another item shares it.
+    private var fields: Fields {
+        get { storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    public var id: String {
+        get { storage.fields.id }
+        set { fields.id = newValue }
+    }
+    public var task: ItemTask {
+        get { storage.fields.task }
+        set { fields.task = newValue }
+    }
+    public var subject: String {
+        get { storage.fields.subject }
+        set { fields.subject = newValue }
+    }
+    public var language: String {
+        get { storage.fields.language }
+        set { fields.language = newValue }
+    }
+    public var question: String {
+        get { storage.fields.question }
+        set { fields.question = newValue }
+    }
+    public var choices: [String] {
+        get { storage.fields.choices }
+        set { fields.choices = newValue }
+    }
     /// The correct choice's letter; for a social-value item, the modal answer's letter.
-    public var answer: String?
+    public var answer: String? {
+        get { storage.fields.answer }
+        set { fields.answer = newValue }
+    }
     /// Ordered scales (Likert) are never permuted; unordered choices may be.
-    public var choicesOrdered: Bool
-    public var culturalSensitivity: CulturalSensitivity
-    public var requiredKnowledge: [String]
-    public var timeSensitive: Bool?
-    public var region: String?
-    public var country: String?
-    public var topic: String?
+    public var choicesOrdered: Bool {
+        get { storage.fields.choicesOrdered }
+        set { fields.choicesOrdered = newValue }
+    }
+    public var culturalSensitivity: CulturalSensitivity {
+        get { storage.fields.culturalSensitivity }
+        set { fields.culturalSensitivity = newValue }
+    }
+    public var requiredKnowledge: [String] {
+        get { storage.fields.requiredKnowledge }
+        set { fields.requiredKnowledge = newValue }
+    }
+    public var timeSensitive: Bool? {
+        get { storage.fields.timeSensitive }
+        set { fields.timeSensitive = newValue }
+    }
+    public var region: String? {
+        get { storage.fields.region }
+        set { fields.region = newValue }
+    }
+    public var country: String? {
+        get { storage.fields.country }
+        set { fields.country = newValue }
+    }
+    public var topic: String? {
+        get { storage.fields.topic }
+        set { fields.topic = newValue }
+    }
     /// School grade or level the item is written for, where known.
-    public var grade: String?
-    public var source: ItemSource
+    public var grade: String? {
+        get { storage.fields.grade }
+        set { fields.grade = newValue }
+    }
+    public var source: ItemSource {
+        get { storage.fields.source }
+        set { fields.source = newValue }
+    }
     /// Marks such as `needs_key` (no answer key in the source) or `generated`.
-    public var flags: [String]
-    public var review: ReviewSummary
-    public var survey: SurveyResult?
-    public var schemaVersion: String
+    public var flags: [String] {
+        get { storage.fields.flags }
+        set { fields.flags = newValue }
+    }
+    public var review: ReviewSummary {
+        get { storage.fields.review }
+        set { fields.review = newValue }
+    }
+    public var survey: SurveyResult? {
+        get { storage.fields.survey }
+        set { fields.survey = newValue }
+    }
+    public var schemaVersion: String {
+        get { storage.fields.schemaVersion }
+        set { fields.schemaVersion = newValue }
+    }
 
     public init(id: String, task: ItemTask, subject: String, language: String, question: String,
                 choices: [String], answer: String?, choicesOrdered: Bool,
@@ -257,26 +363,7 @@ public struct Item: Codable, Sendable, Hashable {
                 timeSensitive: Bool? = nil, region: String? = nil, country: String? = nil, topic: String? = nil,
                 grade: String? = nil, source: ItemSource, flags: [String] = [], review: ReviewSummary = .unreviewed,
                 survey: SurveyResult? = nil) {
-        self.id = id
-        self.task = task
-        self.subject = subject
-        self.language = language
-        self.question = question
-        self.choices = choices
-        self.answer = answer
-        self.choicesOrdered = choicesOrdered
-        self.culturalSensitivity = culturalSensitivity
-        self.requiredKnowledge = requiredKnowledge
-        self.timeSensitive = timeSensitive
-        self.region = region
-        self.country = country
-        self.topic = topic
-        self.grade = grade
-        self.source = source
-        self.flags = flags
-        self.review = review
-        self.survey = survey
-        self.schemaVersion = itemSchemaVersion
+        storage = Storage(Fields(id: id, task: task, subject: subject, language: language, question: question, choices: choices, answer: answer, choicesOrdered: choicesOrdered, culturalSensitivity: culturalSensitivity, requiredKnowledge: requiredKnowledge, timeSensitive: timeSensitive, region: region, country: country, topic: topic, grade: grade, source: source, flags: flags, review: review, survey: survey, schemaVersion: itemSchemaVersion))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -287,6 +374,35 @@ public struct Item: Codable, Sendable, Hashable {
         case timeSensitive = "time_sensitive"
         case region, country, topic, grade, source, flags, review, survey
         case schemaVersion = "schema_version"
+    }
+
+    public static func == (a: Item, b: Item) -> Bool {
+        a.storage === b.storage || a.storage.fields == b.storage.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        storage.fields.hash(into: &hasher)
+    }
+
+    /// Fields are read in the order they are declared, as the decoder Swift writes would.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try container.decode(String.self, forKey: .id), task: try container.decode(ItemTask.self, forKey: .task),
+                  subject: try container.decode(String.self, forKey: .subject), language: try container.decode(String.self, forKey: .language),
+                  question: try container.decode(String.self, forKey: .question), choices: try container.decode([String].self, forKey: .choices),
+                  answer: try container.decodeIfPresent(String.self, forKey: .answer),
+                  choicesOrdered: try container.decode(Bool.self, forKey: .choicesOrdered),
+                  culturalSensitivity: try container.decode(CulturalSensitivity.self, forKey: .culturalSensitivity),
+                  requiredKnowledge: try container.decode([String].self, forKey: .requiredKnowledge),
+                  timeSensitive: try container.decodeIfPresent(Bool.self, forKey: .timeSensitive),
+                  region: try container.decodeIfPresent(String.self, forKey: .region),
+                  country: try container.decodeIfPresent(String.self, forKey: .country),
+                  topic: try container.decodeIfPresent(String.self, forKey: .topic),
+                  grade: try container.decodeIfPresent(String.self, forKey: .grade),
+                  source: try container.decode(ItemSource.self, forKey: .source), flags: try container.decode([String].self, forKey: .flags),
+                  review: try container.decode(ReviewSummary.self, forKey: .review),
+                  survey: try container.decodeIfPresent(SurveyResult.self, forKey: .survey))
+        schemaVersion = try container.decode(String.self, forKey: .schemaVersion)
     }
 
     /// Every field shared by all items is always written (null when unknown), so that each
@@ -384,5 +500,16 @@ public struct DroppedItem: Codable, Sendable, Hashable {
         self.reason = reason
         self.detail = detail
         self.item = item
+    }
+}
+
+extension Array {
+    /// The elements in the order `sorted(by:)` gives when comparing `key` of each: the keys are
+    /// taken once and positions are sorted, not the elements. Sorting half a million items
+    /// moved and retained whole items at every step, a third of a release.
+    @inlinable
+    public func sorted<Key: Comparable>(byKey key: (Element) -> Key) -> [Element] {
+        let keys = map(key)
+        return indices.sorted { keys[$0] < keys[$1] }.map { self[$0] }
     }
 }

@@ -239,11 +239,11 @@ extension Stage {
                     }
                     seen[item.id] = source.id
                 }
-                items += result.items.sorted { $0.id < $1.id }
+                items += result.items.sorted(byKey: \.id)
                 if source.kind == .itemBank {
                     for id in Set(result.items.map(\.source.element)) { bankFiles[id, default: []].append(source.files["path"]!) }
                 }
-                dropped += result.dropped.sorted { $0.id < $1.id }
+                dropped += result.dropped.sorted(byKey: \.id)
                 passages += result.passages
                 notes += result.notes
             }
