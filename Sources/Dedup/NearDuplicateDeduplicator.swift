@@ -42,7 +42,10 @@ public enum NearDuplicateDeduplicator {
             let action = actions[task] ?? .drop
             guard action != .off else { continue }
             let group = items.filter { $0.task == task }
-            let shingles = group.map { Shingles.hashes(of: comparedText($0), n: settings.ngram) }
+            // Shingled on every core; the body cannot throw.
+            let shingles = try! Parallel.chunks(group.count) { range in
+                group[range].map { Shingles.hashes(of: comparedText($0), n: settings.ngram) }
+            }.flatMap { $0 }
             let found = finder.clusters(shingles: shingles, signed: signed)
             for cluster in found.clusters {
                 let members = cluster.map { group[$0] }

@@ -1,3 +1,5 @@
+import DatasetCore
+
 /// Settings of near-duplicate detection, as the pipeline file gives them.
 public struct NearDuplicateSettings: Sendable, Hashable {
     /// Characters per shingle.
@@ -102,22 +104,39 @@ public struct NearDuplicateFinder: Sendable {
     ///
     /// `comparing`, when given, says which candidate pairs (lower index first) are worth the
     /// exact check; the others are neither checked nor counted. `signed` hears how many more
-    /// items have their signature, a few thousand at a time.
+    /// items have their signature, some sixteen thousand at a time.
     public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil,
                          signed: ((Int) -> Void)? = nil) -> Result {
         let count = shingles.count, bands = banding.bands, rows = banding.rows
         precondition(count < Int(Int32.max), "fewer than 2³¹ items")
         var keys = [UInt64](repeating: 0, count: count * bands)
-        var signature = [UInt32](repeating: 0, count: hasher.permutations)
-        for (index, set) in shingles.enumerated() {
-            if let signed, index % 4096 == 4095 || index == count - 1 { signed(index % 4096 + 1) }
-            guard !set.isEmpty else { continue }
-            hasher.fill(&signature, with: set)
-            for band in 0..<bands {
-                var key = UInt64(band)
-                for row in 0..<rows { key = Shingles.mix(key ^ UInt64(signature[band * rows + row])) }
-                keys[band * count + index] = key
+        // Signed on every core, a round at a time so that progress is heard between rounds;
+        // each chunk's keys (item by item) are put in band order here.
+        let hasher = hasher
+        for start in stride(from: 0, to: count, by: 1 << 14) {
+            let round = start..<min(start + (1 << 14), count)
+            // The body cannot throw.
+            let chunks = try! Parallel.chunks(round.count) { chunk -> (range: Range<Int>, keys: [UInt64]) in
+                var signature = [UInt32](repeating: 0, count: hasher.permutations)
+                var chunkKeys = [UInt64](repeating: 0, count: chunk.count * bands)
+                for (offset, index) in chunk.enumerated() {
+                    let set = shingles[round.lowerBound + index]
+                    guard !set.isEmpty else { continue }
+                    hasher.fill(&signature, with: set)
+                    for band in 0..<bands {
+                        var key = UInt64(band)
+                        for row in 0..<rows { key = Shingles.mix(key ^ UInt64(signature[band * rows + row])) }
+                        chunkKeys[offset * bands + band] = key
+                    }
+                }
+                return (chunk, chunkKeys)
             }
+            for (chunk, chunkKeys) in chunks {
+                for (offset, index) in chunk.enumerated() {
+                    for band in 0..<bands { keys[band * count + round.lowerBound + index] = chunkKeys[offset * bands + band] }
+                }
+            }
+            signed?(round.count)
         }
         var sets = UnionFind(count: count)
         var checked = Set<UInt64>()
