@@ -23,7 +23,7 @@ enum AuditedTable: String, CaseIterable {
     /// The row's fields (and its child rows), each query taking the key's parts.
     var rowSQL: [String] {
         switch self {
-        case .items: ["SELECT id, version, content_hash, task, subject, record, author, revised_in FROM items WHERE id = ? AND version = ?"]
+        case .items: ["SELECT \(Self.itemColumns) FROM items WHERE id = ? AND version = ?"]
         case .reviewers: ["SELECT id, name, role FROM reviewers WHERE id = ?"]
         case .rounds: ["SELECT name, position, config, status FROM rounds WHERE name = ?"]
         case .batches: ["SELECT id, round, kind FROM batches WHERE id = ?",
@@ -36,8 +36,13 @@ enum AuditedTable: String, CaseIterable {
         }
     }
 
-    /// How a NULL field is written in a canonical row.
-    static let null = "\u{2400}"
+    /// The columns of an item version, in the order its canonical row gives them.
+    static let itemColumns = "id, version, content_hash, task, subject, record, author, revised_in"
+
+    /// One row's fields as one canonical text (NULL as ␀).
+    static func canonicalRow(_ values: [DatabaseValue]) -> String {
+        values.map { $0.isNull ? "\u{2400}" : $0.canonicalText }.joined(separator: "\u{1F}")
+    }
 
     func keyParts(_ key: String) -> [DatabaseValue] {
         switch self {
@@ -101,7 +106,7 @@ extension ReviewStore {
             let bound = index == 0 ? parts : [parts[0]]
             let rows = try database.rows(sql, StatementArguments(bound))
             if index == 0, rows.isEmpty { return nil }
-            lines += rows.map { row in row.databaseValues.map { $0.isNull ? AuditedTable.null : $0.canonicalText }.joined(separator: "\u{1F}") }
+            lines += rows.map { AuditedTable.canonicalRow(Array($0.databaseValues)) }
         }
         return lines.joined(separator: "\n")
     }

@@ -23,9 +23,9 @@ final class StoreDatabase {
         // Another process (an import, a close) may hold the write lock for a while.
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
-        // Registering a large pool writes one transaction of hundreds of megabytes: with
-        // SQLite's default 2 MB page cache, index pages were spilled to the log and written
-        // again many times over.
+        // Registering a large pool writes one transaction of hundreds of megabytes, more than
+        // SQLite's default 2 MB page cache holds (at 100,000 candidates, registering went from
+        // about 9,500 to 11,000 items a second with this one; the bytes written did not change).
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
         pool = try Self.openPool(path: path, configuration: configuration)
         // GRDB's pool syncs the log at checkpoints only (NORMAL); a decision a reviewer was told

@@ -67,7 +67,7 @@ public enum JSONLines {
 
     /// Records with their own writer, each written where it lies in the array: taking each out
     /// as `any JSONLinesRecord` copied and boxed every item, and a cast of the array to
-    /// `[Record]` copied them all, a tenth of a whole run.
+    /// `[Record]` copied them all.
     private static func encodedRecords<Value: Sendable, Record: JSONLinesRecord>(_ values: [Value], range: Range<Int>,
                                                                                  as _: Record.Type) throws -> (chunks: [Data], exact: Bool) {
         precondition(Value.self == Record.self)
@@ -114,7 +114,7 @@ public enum JSONLines {
 
     /// The byte offsets (from 0) of each line of `data`, without its newline; a last line
     /// without one counts, an empty end after the final newline does not. Found with memchr:
-    /// `Data.split` checked exclusive access for every byte and was most of checking a release.
+    /// `Data.split` checked exclusive access for every byte and was two fifths of checking a release.
     public static func lineRanges(of data: Data) -> [Range<Int>] {
         data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) -> [Range<Int>] in
             guard let base = bytes.baseAddress else { return [] }
