@@ -51,7 +51,8 @@ let package = Package(
         .target(name: "SchemaValidation", swiftSettings: upcoming),
         .target(name: "XMLReader", dependencies: ["CLibXML2"], swiftSettings: upcoming),
         // GRDB links the system libsqlite3.
-        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "SchemaValidation", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "ReviewStore", dependencies: ["DatasetCore", "Statistics", "SchemaValidation", .product(name: "GRDB", package: "GRDB.swift"),
+                                                    .product(name: "GRDBSQLite", package: "GRDB.swift")],
                 swiftSettings: upcoming),
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: upcoming),
@@ -65,7 +66,7 @@ let package = Package(
             ],
             swiftSettings: upcoming
         ),
-        .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics"], swiftSettings: upcoming),
+        .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
             name: "Pipeline",
@@ -99,7 +100,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: upcoming),
-        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore", "CSystemShims"], swiftSettings: upcoming),
+        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore"], swiftSettings: upcoming),
         .executableTarget(name: "contamination-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], swiftSettings: upcoming),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto")], swiftSettings: upcoming),
         .executableTarget(name: "review-benchmark", dependencies: [
@@ -135,7 +136,7 @@ let package = Package(
             "CorpusScan", "DatasetCore", "Dedup", .product(name: "CompressNIO", package: "compress-nio"),
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
-        .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling"]),
+        .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling", "SchemaValidation"]),
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),

@@ -1,5 +1,4 @@
 public import Foundation
-import CSystemShims
 
 /// The value after `name` among the command-line arguments, or `fallback`.
 public func option(_ name: String, _ fallback: String) -> String {
@@ -17,11 +16,6 @@ func statusKilobytes(_ key: String) -> Int {
 
 /// This process's peak resident set (VmHWM): unlike getrusage's ru_maxrss, it starts afresh at exec.
 public func peakResidentKilobytes() -> Int { statusKilobytes("VmHWM") }
-
-/// Hands memory this process freed back to the system (glibc keeps freed memory for reuse).
-public func releaseFreeMemory() {
-    csys_release_free_memory()
-}
 
 /// This process's resident set now (VmRSS).
 public func residentKilobytes() -> Int { statusKilobytes("VmRSS") }

@@ -42,11 +42,9 @@ public enum NearDuplicateDeduplicator {
             let action = actions[task] ?? .drop
             guard action != .off else { continue }
             let group = items.filter { $0.task == task }
-            // Shingled on every core; the body cannot throw.
-            let shingles = try! Parallel.chunks(group.count) { range in
-                group[range].map { Shingles.hashes(of: comparedText($0), n: settings.ngram) }
-            }.flatMap { $0 }
-            let found = finder.clusters(shingles: shingles, signed: signed)
+            let ngram = settings.ngram
+            let shingles: @Sendable (Int) -> [UInt64] = { Shingles.hashes(of: comparedText(group[$0]), n: ngram) }
+            let found = finder.clusters(count: group.count, shingles: shingles, signed: signed)
             for cluster in found.clusters {
                 let members = cluster.map { group[$0] }
                 let answers = Set(members.map { $0.answerText?.comparisonKey ?? $0.answer ?? "" })
@@ -56,8 +54,9 @@ public enum NearDuplicateDeduplicator {
                 let anchor = ordered[0]
                 let anchorIndex = cluster[members.firstIndex { $0.id == anchor.id }!]
                 var similarity: [String: Double] = [:]
+                let anchorShingles = shingles(anchorIndex)
                 for (index, member) in zip(cluster, members) where member.id != anchor.id {
-                    similarity[member.id] = Shingles.jaccard(shingles[anchorIndex], shingles[index])
+                    similarity[member.id] = Shingles.jaccard(anchorShingles, shingles(index))
                 }
                 let key = "\(task.rawValue)\u{1F}near\u{1F}\(anchor.id)"
                 if answers.count > 1 || keptTogether {

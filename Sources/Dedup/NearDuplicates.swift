@@ -96,6 +96,15 @@ public struct NearDuplicateFinder: Sendable {
     }
 
     /// Finds clusters among shingle sets (sorted, distinct hashes).
+    public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil,
+                         signed: ((Int) -> Void)? = nil) -> Result {
+        clusters(count: shingles.count, shingles: { shingles[$0] }, comparing: comparing, signed: signed)
+    }
+
+    /// Finds clusters among `count` shingle sets (sorted, distinct hashes) that `shingles` makes
+    /// on demand: each set is made to sign it and let go, and made again for the candidate pairs
+    /// that need the exact check. Held for every item, the sets were the largest thing a
+    /// million-candidate run had in memory.
     ///
     /// Band keys are kept for all items (8 bytes per item and band, not the signatures) and
     /// bucketed one band at a time in an open-addressing table with chained members, which holds
@@ -105,23 +114,25 @@ public struct NearDuplicateFinder: Sendable {
     /// `comparing`, when given, says which candidate pairs (lower index first) are worth the
     /// exact check; the others are neither checked nor counted. `signed` hears how many more
     /// items have their signature, some sixteen thousand at a time.
-    public func clusters(shingles: [[UInt64]], comparing: ((Int, Int) -> Bool)? = nil,
+    public func clusters(count: Int, shingles: @Sendable (Int) -> [UInt64], comparing: ((Int, Int) -> Bool)? = nil,
                          signed: ((Int) -> Void)? = nil) -> Result {
-        let count = shingles.count, bands = banding.bands, rows = banding.rows
+        let bands = banding.bands, rows = banding.rows
         precondition(count < Int(Int32.max), "fewer than 2³¹ items")
         var keys = [UInt64](repeating: 0, count: count * bands)
+        var empty = [Bool](repeating: false, count: count)
         // Signed on every core, a round at a time so that progress is heard between rounds;
         // each chunk's keys (item by item) are put in band order here.
         let hasher = hasher
         for start in stride(from: 0, to: count, by: 1 << 14) {
             let round = start..<min(start + (1 << 14), count)
             // The body cannot throw.
-            let chunks = try! Parallel.chunks(round.count) { chunk -> (range: Range<Int>, keys: [UInt64]) in
+            let chunks = try! Parallel.chunks(round.count) { chunk -> (range: Range<Int>, keys: [UInt64], empty: [Bool]) in
                 var signature = [UInt32](repeating: 0, count: hasher.permutations)
                 var chunkKeys = [UInt64](repeating: 0, count: chunk.count * bands)
+                var chunkEmpty = [Bool](repeating: false, count: chunk.count)
                 for (offset, index) in chunk.enumerated() {
-                    let set = shingles[round.lowerBound + index]
-                    guard !set.isEmpty else { continue }
+                    let set = shingles(round.lowerBound + index)
+                    guard !set.isEmpty else { chunkEmpty[offset] = true; continue }
                     hasher.fill(&signature, with: set)
                     for band in 0..<bands {
                         var key = UInt64(band)
@@ -129,14 +140,23 @@ public struct NearDuplicateFinder: Sendable {
                         chunkKeys[offset * bands + band] = key
                     }
                 }
-                return (chunk, chunkKeys)
+                return (chunk, chunkKeys, chunkEmpty)
             }
-            for (chunk, chunkKeys) in chunks {
+            for (chunk, chunkKeys, chunkEmpty) in chunks {
                 for (offset, index) in chunk.enumerated() {
+                    empty[round.lowerBound + index] = chunkEmpty[offset]
                     for band in 0..<bands { keys[band * count + round.lowerBound + index] = chunkKeys[offset * bands + band] }
                 }
             }
             signed?(round.count)
+        }
+        // The candidates' sets, made once each; only items some band pairs with another.
+        var made: [Int: [UInt64]] = [:]
+        func set(_ index: Int) -> [UInt64] {
+            if let known = made[index] { return known }
+            let value = shingles(index)
+            made[index] = value
+            return value
         }
         var sets = UnionFind(count: count)
         var checked = Set<UInt64>()
@@ -145,7 +165,7 @@ public struct NearDuplicateFinder: Sendable {
         var table = BucketTable(capacity: count)
         for band in 0..<bands {
             table.removeAll()
-            for index in 0..<count where !shingles[index].isEmpty { table.insert(keys[band * count + index], Int32(index)) }
+            for index in 0..<count where !empty[index] { table.insert(keys[band * count + index], Int32(index)) }
             table.forEachBucket { members in
                 for (position, a) in members.enumerated() {
                     for b in members[(position + 1)...] {
@@ -153,7 +173,7 @@ public struct NearDuplicateFinder: Sendable {
                         if let comparing, !comparing(low, high) { continue }
                         guard checked.insert(UInt64(low) << 32 | UInt64(high)).inserted else { continue }
                         candidates += 1
-                        let similarity = Shingles.jaccard(shingles[low], shingles[high])
+                        let similarity = Shingles.jaccard(set(low), set(high))
                         if similarity >= settings.threshold {
                             pairs.append(SimilarPair(first: low, second: high, similarity: similarity))
                             sets.union(low, high)

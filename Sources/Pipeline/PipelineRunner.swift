@@ -98,6 +98,7 @@ public struct PipelineRunner: Sendable {
             report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds
             report.peakMemoryBytes = used.peakMemoryBytes
             decoded.drop(after: stage.name, in: stages.filter { $0.name <= until })
+            releaseFreeMemory()
             progress.finish(stageProgress, ran: !report.reused)
             upstream[stage.name] = report.directory
             records[stage.name] = report.record

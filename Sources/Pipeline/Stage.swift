@@ -202,6 +202,14 @@ public final class StageContext: Sendable {
         }
     }
 
+    /// The records of an earlier stage's file, for the last stage that reads it: the run keeps
+    /// no copy, so they are let go when the stage lets them go.
+    public func take<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {
+        let records = try read(type, file, from: stage)
+        decoded.forget(stage: stage, file: file)
+        return records
+    }
+
     /// The pipeline's review database, opened (and created or migrated) for this stage.
     /// The hash of the review decisions, as it went into this stage's key.
     public func reviewStateSHA256() throws -> String {
@@ -275,6 +283,10 @@ final class DecodedOutputs: Sendable {
 
     func keep<T: Sendable>(_ values: [T], stage: StageName, file: StageFile) {
         records.withLock { $0[Self.key(stage, file)] = values }
+    }
+
+    func forget(stage: StageName, file: StageFile) {
+        _ = records.withLock { $0.removeValue(forKey: Self.key(stage, file)) }
     }
 
     /// Forgets the files no stage after `stage` reads.

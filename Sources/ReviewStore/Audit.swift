@@ -141,10 +141,11 @@ extension ReviewStore {
         }
         let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
         // Entries an earlier migration writes precede the seal column.
-        try database.execute(sealsAuditEntries
+        let values = ([actor, action, subject, detail, previous, hash, at] + (sealsAuditEntries ? [key.seal(hash)] : [])).map(\.databaseValue)
+        let sql = sealsAuditEntries
             ? "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            : "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                           [actor, action, subject, detail, previous, hash, at] + (sealsAuditEntries ? [key.seal(hash)] : []))
+            : "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        if database.isInTransaction { try database.insert(sql, values) } else { try database.execute(sql, StatementArguments(values)) }
         auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
     }
 

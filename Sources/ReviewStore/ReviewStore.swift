@@ -285,9 +285,10 @@ public final class ReviewStore {
             // In id order: both indexes of the items table lead with the id, so a large pool goes
             // into them at their ends instead of all over them: registering half a million wrote
             // 2.2 GB instead of 2.6 GB.
-            let fresh = items.indices.filter { !registered.contains("\(items[$0].id)/\(hashes[$0])") }
+            let ids = items.map(\.id)
+            let fresh = items.indices.filter { !registered.contains("\(ids[$0])/\(hashes[$0])") }
                 .sorted { a, b in
-                    let (x, y) = (items[a].id.utf8, items[b].id.utf8)
+                    let (x, y) = (ids[a].utf8, ids[b].utf8)
                     return x.lexicographicallyPrecedes(y) || (x.elementsEqual(y) && a < b)
                 }
             let records = try Parallel.chunks(fresh.count) { range in
@@ -316,8 +317,8 @@ public final class ReviewStore {
                 var parts: [String] = []
                 for id in pool.keys.sorted() {
                     let entry = pool[id]!
-                    try database.execute("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
-                                       [id, entry.source, entry.current])
+                    try database.insert("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
+                                        [id.databaseValue, entry.source.databaseValue, entry.current.databaseValue])
                     parts += [id, entry.source, entry.current]
                 }
                 try appendAudit(actor: actor, action: "pool.updated", subject: "pool", detail: Hashing.sha256Hex(parts: parts))
@@ -372,7 +373,7 @@ public final class ReviewStore {
         // In the order of `AuditedTable.itemColumns`, which the audit reads rows back in.
         let values: [DatabaseValue] = [item.id.databaseValue, version.databaseValue, hash.databaseValue, item.task.rawValue.databaseValue,
                                        item.subject.databaseValue, record.databaseValue, author.databaseValue, round.databaseValue]
-        try database.execute("INSERT INTO items (\(AuditedTable.itemColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", StatementArguments(values))
+        try database.insert("INSERT INTO items (\(AuditedTable.itemColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
         // The row's canonical text is made from the values just written, not read back: every
         // column is TEXT or INTEGER, which SQLite stores as given. `verify` reads the row back
         // and compares, so a difference would be found there.
@@ -446,19 +447,20 @@ public final class ReviewStore {
             SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p
             JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
             """)
-        var items: [Item?] = rows.map { row in known[row["id"]].flatMap { $0.contentHash == row["content_hash"] ? $0.item : nil } }
+        // Columns by position: by name, each was looked up in every row.
+        var items: [Item?] = rows.map { row in known[row[0]].flatMap { $0.contentHash == row[2] ? $0.item : nil } }
         // The others' records are read and decoded together, on every core.
         let missing = items.indices.filter { items[$0] == nil }
         var records = Data()
         for index in missing {
             let record: String? = try database.value("SELECT record FROM items WHERE id = ? AND version = ?",
-                                                     [rows[index]["id"] as String, rows[index]["version"] as Int])
+                                                     [rows[index][0] as String, rows[index][1] as Int])
             records.append(contentsOf: (record ?? "").utf8)
             records.append(0x0A)
         }
         for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { items[index] = item }
         return zip(items, rows).map { item, row in
-            ItemVersion(item: item!, version: row["version"], contentHash: row["content_hash"], author: row["author"], revisedIn: row["revised_in"])
+            ItemVersion(item: item!, version: row[1], contentHash: row[2], author: row[3], revisedIn: row[4])
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 internal import GRDB
+internal import GRDBSQLite
 
 /// How the store reaches its database: a GRDB `DatabasePool` in WAL mode, so that the review
 /// page reads while the command line writes, and a write transaction that every query made
@@ -64,6 +65,39 @@ final class StoreDatabase {
         precondition(reader == nil || writer != nil, "a write inside a read snapshot")
         guard let writer else { return try transaction { try execute(sql, arguments) } }
         try writer.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
+    /// Inserts one row in the write transaction under way, binding its values with SQLite's own
+    /// calls. Made for the rows registration writes by the hundred thousand: GRDB's
+    /// `StatementArguments` maps values through generic code that is not specialized across
+    /// modules, which with its binding was 0.8 of 5.5 processor-seconds of reviewing 50,000 items.
+    func insert(_ sql: String, _ values: [DatabaseValue]) throws {
+        guard let writer else { preconditionFailure("an insert runs inside a transaction") }
+        let statement = try writer.cachedStatement(sql: sql)
+        precondition(statement.isReadonly == false && Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == values.count)
+        let handle = statement.sqliteStatement
+        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
+        // SQLite copies each value as it is bound (SQLITE_TRANSIENT): no buffer need outlive its call.
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        for (offset, value) in values.enumerated() {
+            let position = Int32(offset + 1)
+            let code: Int32
+            switch value.storage {
+            case .null: code = sqlite3_bind_null(handle, position)
+            case .int64(let number): code = sqlite3_bind_int64(handle, position, number)
+            case .double(let number): code = sqlite3_bind_double(handle, position, number)
+            // To the first NUL, as GRDB binds text.
+            case .string(let text): code = text.withCString { sqlite3_bind_text(handle, position, $0, -1, transient) }
+            case .blob(let data): code = data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), transient) }
+            }
+            guard code == SQLITE_OK else { throw Self.error(code, writer, sql) }
+        }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_DONE else { throw Self.error(code, writer, sql) }
+    }
+
+    private static func error(_ code: Int32, _ db: Database, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
     }
 
     /// Runs several statements (a migration's). Call inside a transaction.

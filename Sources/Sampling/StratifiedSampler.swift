@@ -1,5 +1,6 @@
 public import DatasetCore
 public import Statistics
+public import SchemaValidation
 
 /// Stratified selection to quotas, set in the pipeline file's `stages.sample`.
 public struct SamplingPlan: Sendable, Hashable {
@@ -78,6 +79,43 @@ public struct Selection: Codable, Sendable, Hashable {
     public var rank: Int
     public var quota: Int?
     public var reserve: Bool
+}
+
+// One selection per sampled item crosses from sample to release: Foundation's encoder and
+// decoder took 1.3 of the 29 processor-seconds of a 100,000-item run, at least half of it
+// on these.
+extension Selection: JSONReadableRecord {
+    public func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("id"); writer.string(id)
+        // Absent, not null, when there is no quota, as the synthesized `Codable` writes it.
+        if let quota { writer.key("quota"); writer.int(quota) }
+        writer.key("rank"); writer.int(rank)
+        writer.key("reserve"); writer.bool(reserve)
+        writer.key("stratum"); writer.string(stratum)
+        writer.endObject()
+    }
+
+    public init(json: JSONValue) throws {
+        self.init(id: try json.field("id").stringValue(), stratum: try json.field("stratum").stringValue(),
+                  rank: try json.field("rank").intValue(), quota: try json.optionalField("quota")?.intValue(),
+                  reserve: try json.field("reserve").boolValue())
+    }
+
+    public init(reader: inout JSONReader) throws {
+        var id: String?, quota: Int?, rank: Int?, reserve: Bool?, stratum: String?
+        try reader.object(["id", "quota", "rank", "reserve", "stratum"]) { reader, key in
+            switch key {
+            case 0: id = try reader.string()
+            case 1: quota = reader.null() ? nil : try reader.int()
+            case 2: rank = try reader.int()
+            case 3: reserve = try reader.bool()
+            default: stratum = try reader.string()
+            }
+        }
+        guard let id, let rank, let reserve, let stratum else { throw JSONReader.Mismatch() }
+        self.init(id: id, stratum: stratum, rank: rank, quota: quota, reserve: reserve)
+    }
 }
 
 public struct SamplingResult: Sendable {

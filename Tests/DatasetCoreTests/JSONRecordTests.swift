@@ -77,12 +77,54 @@ import SchemaValidation
         #expect(try JSONLines.decode(Item.self, from: data, file: "items.jsonl") == Self.items.map(Self.normalized))
     }
 
+    static func readDirectly<T: JSONReadableRecord>(_ type: T.Type, _ line: some StringProtocol) throws -> T {
+        try Data(line.utf8).withUnsafeBytes { bytes in try JSONReader.read(bytes) { try T(reader: &$0) } }
+    }
+
+    @Test func theByteReaderReadsWhatFoundationReads() throws {
+        let decoder = JSONDecoder()
+        for line in String(decoding: try JSONLines.encode(Self.items), as: UTF8.self).split(separator: "\n") {
+            #expect(try Self.readDirectly(Item.self, line) == (try decoder.decode(Item.self, from: Data(line.utf8))))
+        }
+        // Keys in another order, spaces, escapes and a missing optional key read the same.
+        let item = try decoder.decode(Item.self, from: JSONLines.encode([Self.items[1]]))
+        let json = try #require(try JSONSerialization.jsonObject(with: JSONLines.encode([item])) as? [String: Any])
+        let shuffled = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted])
+        #expect(try Self.readDirectly(Item.self, String(decoding: shuffled, as: UTF8.self)) == item)
+    }
+
+    /// What the byte reader refuses goes the general way: unknown keys are ignored there, a
+    /// repeated key is an error naming it, a wrong type is Foundation's error.
+    @Test func theByteReaderLeavesTheUnexpectedToTheGeneralReader() throws {
+        let line = String(decoding: try JSONLines.encode([Self.items[0]]), as: UTF8.self).dropLast()
+        let withExtra = "{\"extra\":[1,{\"a\":null}]," + line.dropFirst()
+        #expect(throws: JSONReader.Mismatch.self) { try Self.readDirectly(Item.self, withExtra) }
+        #expect(try JSONLines.decode(Item.self, from: Data(withExtra.utf8), file: "items.jsonl") == [Self.normalized(Self.items[0])])
+
+        let repeated = "{\"id\":\"x\"," + line.dropFirst()
+        #expect(throws: JSONReader.Mismatch.self) { try Self.readDirectly(Item.self, repeated) }
+        #expect {
+            try JSONLines.decode(Item.self, from: Data(repeated.utf8), file: "items.jsonl")
+        } throws: { "\($0)".contains("items.jsonl:1") && "\($0)".contains("id") && "\($0)".contains("twice") }
+
+        for bad in [line.replacingOccurrences(of: "\"schema_version\":\"", with: "\"schema_version\":null,\"x\":\""),
+                    String(line.dropLast()), line + "x", line.replacingOccurrences(of: "\"flags\":[", with: "\"flags\":[1,")] {
+            #expect(throws: JSONReader.Mismatch.self) { try Self.readDirectly(Item.self, bad) }
+        }
+        var invalidUTF8 = Data(line.utf8)
+        let question = try #require(invalidUTF8.firstRange(of: Data("\"question\":\"".utf8)))
+        invalidUTF8.insert(0xFF, at: question.upperBound)
+        #expect(throws: JSONReader.Mismatch.self) { try invalidUTF8.withUnsafeBytes { bytes in try JSONReader.read(bytes) { try Item(reader: &$0) } } }
+    }
+
     @Test func droppedItemsToo() throws {
         let dropped = Self.items.prefix(50).map { DroppedItem(id: $0.id, stage: "validate", reason: "x\n", detail: "\u{301}", item: $0) }
         let encoder = JSONLines.makeEncoder()
         let expected = try dropped.map { String(decoding: try encoder.encode($0), as: UTF8.self).nfc + "\n" }.joined()
         #expect(String(decoding: try JSONLines.encode(dropped), as: UTF8.self) == expected)
-        #expect(try JSONLines.decode(DroppedItem.self, from: Data(expected.utf8), file: "dropped.jsonl").count == 50)
+        let decoder = JSONDecoder()
+        #expect(try JSONLines.decode(DroppedItem.self, from: Data(expected.utf8), file: "dropped.jsonl")
+                == expected.split(separator: "\n").map { try decoder.decode(DroppedItem.self, from: Data($0.utf8)) })
     }
 
     /// A record the fast reader refuses is read by Foundation, which names the line and field.

@@ -69,6 +69,30 @@ import GRDB
         #expect(try store.verifyAudit().isEmpty)
     }
 
+    /// Rows inserted with SQLite's own binding: every kind of value reads back as written, and
+    /// a refused row is an error naming the constraint, with nothing of it stored.
+    @Test func rowsInsertedDirectlyReadBackAndRefusalsAreErrors() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: []), items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let database = fixture.store.database
+        try database.transaction {
+            try database.executeScript("CREATE TABLE scratch (a TEXT PRIMARY KEY, b INTEGER, c REAL, d BLOB, e TEXT)")
+            try database.insert("INSERT INTO scratch (a, b, c, d, e) VALUES (?, ?, ?, ?, ?)",
+                                ["한국어 e\u{301} end".databaseValue, Int64.max.databaseValue, 0.1.databaseValue,
+                                 Data([0, 1, 255]).databaseValue, .null])
+        }
+        let row = try #require(try database.rows("SELECT a, b, c, d, e, typeof(e) AS t FROM scratch").first)
+        #expect(row["a"] as String == "한국어 e\u{301} end" && row["b"] as Int64 == .max && row["c"] as Double == 0.1)
+        #expect(row["d"] as Data == Data([0, 1, 255]) && row["t"] as String == "null")
+        #expect {
+            try database.transaction {
+                try database.insert("INSERT INTO scratch (a, b) VALUES (?, ?)", ["new".databaseValue, 1.databaseValue])
+                try database.insert("INSERT INTO scratch (a, b) VALUES (?, ?)", ["한국어 e\u{301} end".databaseValue, 2.databaseValue])
+            }
+        } throws: { "\($0)".contains("UNIQUE constraint failed: scratch.a") }
+        #expect(try database.rows("SELECT a FROM scratch").count == 1)
+    }
+
     @Test func anEditedAuditEntryBreaksTheChain() throws {
         let fixture = try reviewedStore()
         defer { fixture.remove() }

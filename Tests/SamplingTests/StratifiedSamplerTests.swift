@@ -1,4 +1,5 @@
 import Testing
+import Foundation
 import DatasetCore
 @testable import Sampling
 
@@ -78,5 +79,34 @@ import DatasetCore
         plan.minimum = 5
         let result = StratifiedSampler.sample(items(3, subject: "art") + items(8, subject: "math"), plan: plan, seed: 1)
         #expect(StratifiedSampler.belowMinimum(result.report, plan: plan).map(\.stratum) == ["art"])
+    }
+}
+
+/// Selections' own JSON writer and reader against Foundation's `Codable` path.
+@Suite struct SelectionJSONTests {
+    static let selections = [
+        Selection(id: "ck-1", stratum: "common_knowledge/역사", rank: 0, quota: 12, reserve: false),
+        Selection(id: "sv-\"2\"\n", stratum: "social_value/e\u{301}", rank: 41, quota: nil, reserve: true),
+    ]
+
+    @Test func writesAndReadsWhatFoundationDoes() throws {
+        let encoder = JSONLines.makeEncoder()
+        let expected = try Self.selections.map { String(decoding: try encoder.encode($0), as: UTF8.self).nfc + "\n" }.joined()
+        let written = try JSONLines.encode(Self.selections)
+        #expect(String(decoding: written, as: UTF8.self) == expected)
+        #expect(!expected.contains("null"))
+        let read = try JSONLines.decode(Selection.self, from: written, file: "selection.jsonl")
+        #expect(read.map(\.quota) == [12, nil])
+        #expect(read[0] == Self.selections[0])
+        #expect(read[1].stratum == "social_value/é")
+    }
+
+    @Test func aWrongFieldIsReportedByFoundationsDecoder() throws {
+        let line = #"{"id":"a","rank":"first","reserve":false,"stratum":"s"}"#
+        #expect {
+            try JSONLines.decode(Selection.self, from: Data(line.utf8), file: "selection.jsonl")
+        } throws: { error in
+            "\(error)".contains("selection.jsonl:1") && "\(error)".contains("rank")
+        }
     }
 }

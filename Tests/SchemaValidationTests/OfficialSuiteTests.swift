@@ -73,3 +73,25 @@ import Testing
         #expect(cases > 700)
     }
 }
+
+/// Failures name the JSON pointer of what is wrong, in a stable order.
+@Suite struct FailurePathTests {
+    @Test func failuresNameTheirPlaceInTheInstance() throws {
+        let schema = try JSONValue.parse(Data(#"""
+        {"type": "object", "additionalProperties": false, "required": ["id", "review"],
+         "properties": {"id": {"type": "string"}, "review": {"type": "object", "additionalProperties": false,
+           "properties": {"votes": {"type": "array", "items": {"type": "object", "required": ["round"],
+             "properties": {"round": {"type": "string"}, "decision": {"enum": ["approve"]}}}}}},
+           "a/b~c": {"type": "integer"}}}
+        """#.utf8))
+        let validator = try JSONSchemaValidator(schema: schema)
+        let instance = try JSONValue.parse(Data(#"""
+        {"review": {"votes": [{"round": "r1"}, {"decision": "maybe"}], "extra": 1}, "a/b~c": 1.5, "other": true}
+        """#.utf8))
+        #expect(validator.validate(instance).map { "\($0.instancePath) \($0.keyword)" } == [
+            "/a~1b~0c type", "/id required", "/other additionalProperties", "/review/extra additionalProperties",
+            "/review/votes/1/decision enum", "/review/votes/1/round required",
+        ])
+        #expect(validator.validate(try JSONValue.parse(Data(#"{"id": "x", "review": {"votes": []}}"#.utf8))).isEmpty)
+    }
+}

@@ -56,7 +56,20 @@ func rules(_ item: Item) -> [String] {
         #expect(rules(fair).isEmpty)
     }
 
+    /// The stem is searched by bytes first, and a byte match is confirmed as characters: a
+    /// letter followed by a combining mark is not that letter.
+    @Test func containsIsBySearchAsCharacters() {
+        #expect(Validator.contains("who wrote the hunminjeongeum", "hunminjeongeum"))
+        #expect(Validator.contains("훈민정음을 창제한 왕", "창제"))
+        #expect(!Validator.contains("cafe\u{301} au lait", "cafe"))
+        #expect(!Validator.contains("훈민정음", "세종"))
+        #expect(!Validator.contains("ab", "abc"))
+    }
+
     @Test func scriptMustMatchTheLanguage() {
+        // Letters beyond ASCII and Hangul are found by their Unicode property.
+        #expect(rules(item("Ποιος δημιούργησε το κορεατικό αλφάβητο;", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "en")) == ["script"])
+        #expect(rules(item("Who created the alphabet (1443–1446)?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "en")).isEmpty)
         #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "ko")) == ["script"])
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", ["태조", "세종", "세조", "정조"], language: "en")) == ["script"])
         #expect(rules(item("Who created 한글?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "en")).isEmpty)

@@ -140,6 +140,7 @@ public enum JSONLines {
         let chunks = try Parallel.chunks(lines.count) { range -> (records: [T], errors: [InputError]) in
             let decoder = JSONDecoder()
             let recordType = T.self as? any JSONLinesRecord.Type
+            let readableType = T.self as? any JSONReadableRecord.Type
             var records: [T] = []
             var diagnostics = Diagnostics()
             for index in range {
@@ -149,8 +150,14 @@ public enum JSONLines {
                     diagnostics.error(location, "empty line; JSON Lines needs one record a line")
                     continue
                 }
-                // The fast reader checks UTF-8 as it goes, and refuses a key given twice (which the
+                // The fast readers check UTF-8 as they go, and refuse a key given twice (which the
                 // decoder below would read as the last).
+                if let readableType, let record = try? lineData.withUnsafeBytes({ bytes in
+                    try JSONReader.read(bytes) { try readableType.init(reader: &$0) }
+                }) {
+                    records.append(record as! T)
+                    continue
+                }
                 if let recordType {
                     let parsed: JSONValue?
                     do {

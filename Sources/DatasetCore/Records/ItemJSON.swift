@@ -170,3 +170,194 @@ extension DroppedItem: JSONLinesRecord {
                   item: try Item(json: json.field("item")))
     }
 }
+
+// Readers straight from a line's bytes (`JSONReader`), for the records read in bulk. Each
+// expects exactly the keys its writer writes; what a reader refuses is read through
+// `init(json:)` or Foundation, as before.
+
+/// A record that can also be read straight from its JSON bytes.
+public protocol JSONReadableRecord: JSONLinesRecord {
+    init(reader: inout JSONReader) throws
+}
+
+extension JSONReader {
+    /// A string, or nil for `null`.
+    mutating func optionalString() throws -> String? { null() ? nil : try string() }
+}
+
+/// A required field that was absent.
+private func required<T>(_ value: T?) throws -> T {
+    guard let value else { throw JSONReader.Mismatch() }
+    return value
+}
+
+extension Item: JSONReadableRecord {
+    private static let keys: [StaticString] = [
+        "answer", "choices", "choices_ordered", "country", "cultural_sensitivity", "flags", "grade", "id", "language", "question",
+        "region", "required_knowledge", "review", "schema_version", "source", "subject", "survey", "task", "time_sensitive", "topic",
+    ]
+
+    public init(reader: inout JSONReader) throws {
+        var answer: String?, choices: [String]?, choicesOrdered: Bool?, country: String?
+        var culturalSensitivity: CulturalSensitivity?, flags: [String]?, grade: String?, id: String?, language: String?
+        var question: String?, region: String?, requiredKnowledge: [String]?, review: ReviewSummary?, schemaVersion: String?
+        var source: ItemSource?, subject: String?, survey: SurveyResult?, task: ItemTask?, timeSensitive: Bool?, topic: String?
+        try reader.object(Self.keys) { reader, key in
+            switch key {
+            case 0: answer = try reader.optionalString()
+            case 1: choices = try reader.strings()
+            case 2: choicesOrdered = try reader.bool()
+            case 3: country = try reader.optionalString()
+            case 4: culturalSensitivity = CulturalSensitivity(rawValue: try reader.string())
+            case 5: flags = try reader.strings()
+            case 6: grade = try reader.optionalString()
+            case 7: id = try reader.string()
+            case 8: language = try reader.string()
+            case 9: question = try reader.string()
+            case 10: region = try reader.optionalString()
+            case 11: requiredKnowledge = try reader.strings()
+            case 12: review = try ReviewSummary(reader: &reader)
+            case 13: schemaVersion = try reader.string()
+            case 14: source = try ItemSource(reader: &reader)
+            case 15: subject = try reader.string()
+            case 16: survey = reader.null() ? nil : try SurveyResult(reader: &reader)
+            case 17: task = ItemTask(rawValue: try reader.string())
+            case 18: timeSensitive = reader.null() ? nil : try reader.bool()
+            default: topic = try reader.optionalString()
+            }
+        }
+        self.init(id: try required(id), task: try required(task), subject: try required(subject), language: try required(language),
+                  question: try required(question), choices: try required(choices), answer: answer,
+                  choicesOrdered: try required(choicesOrdered), culturalSensitivity: try required(culturalSensitivity),
+                  requiredKnowledge: try required(requiredKnowledge), timeSensitive: timeSensitive, region: region, country: country,
+                  topic: topic, grade: grade, source: try required(source), flags: try required(flags), review: try required(review),
+                  survey: survey)
+        self.schemaVersion = try required(schemaVersion)
+    }
+}
+
+extension ItemSource {
+    private static let keys: [StaticString] = ["author", "document", "element", "fields", "kind", "license", "passage", "position",
+                                               "revision", "source_id"]
+
+    init(reader: inout JSONReader) throws {
+        var author: String?, document: String?, element: String?, fields: [SourceField] = [], kind: String?, license: String?
+        var passage: String?, position: Int?, revision: String?, sourceID: String?
+        try reader.object(Self.keys) { reader, key in
+            switch key {
+            case 0: author = try reader.optionalString()
+            case 1: document = try reader.string()
+            case 2: element = try reader.string()
+            case 3:
+                guard !reader.null() else { break }
+                try reader.array { reader in
+                    var name: String?, value: String?
+                    try reader.object(["name", "value"]) { reader, key in
+                        if key == 0 { name = try reader.string() } else { value = try reader.string() }
+                    }
+                    fields.append(SourceField(name: try required(name), value: try required(value)))
+                }
+            case 4: kind = try reader.string()
+            case 5: license = try reader.optionalString()
+            case 6: passage = try reader.optionalString()
+            case 7: position = reader.null() ? nil : try reader.int()
+            case 8: revision = try reader.string()
+            default: sourceID = try reader.string()
+            }
+        }
+        self.init(kind: try required(kind), sourceID: try required(sourceID), document: try required(document),
+                  element: try required(element), license: license, revision: try required(revision), position: position,
+                  author: author, passage: passage, fields: fields)
+    }
+}
+
+extension ReviewSummary {
+    init(reader: inout JSONReader) throws {
+        var rounds: [String]?, status: String?, version: Int?, votes: [ReviewVote]?
+        try reader.object(["rounds", "status", "version", "votes"]) { reader, key in
+            switch key {
+            case 0: rounds = try reader.strings()
+            case 1: status = try reader.string()
+            case 2: version = try reader.int()
+            default:
+                var list: [ReviewVote] = []
+                try reader.array { reader in list.append(try ReviewVote(reader: &reader)) }
+                votes = list
+            }
+        }
+        self.init(status: try required(status), rounds: try required(rounds), version: try required(version), votes: try required(votes))
+    }
+}
+
+extension ReviewVote {
+    init(reader: inout JSONReader) throws {
+        var adjudication: Bool?, decision: String?, labels: [ReviewLabel]?, reviewer: String?, round: String?
+        try reader.object(["adjudication", "decision", "labels", "reviewer", "round"]) { reader, key in
+            switch key {
+            case 0: adjudication = try reader.bool()
+            case 1: decision = try reader.string()
+            case 2:
+                var list: [ReviewLabel] = []
+                try reader.array { reader in
+                    var name: String?, value: String?
+                    try reader.object(["name", "value"]) { reader, key in
+                        if key == 0 { name = try reader.string() } else { value = try reader.string() }
+                    }
+                    list.append(ReviewLabel(name: try required(name), value: try required(value)))
+                }
+                labels = list
+            case 3: reviewer = try reader.string()
+            default: round = try reader.string()
+            }
+        }
+        self.init(round: try required(round), reviewer: try required(reviewer), decision: try required(decision),
+                  adjudication: try required(adjudication), labels: try required(labels))
+    }
+}
+
+extension SurveyResult {
+    private static let keys: [StaticString] = ["choice_levels_3", "contested", "distribution", "distribution_3",
+                                               "distribution_with_nonresponse", "margin_of_error", "n", "n_effective",
+                                               "nonresponse_options", "scale_3", "weighting"]
+
+    init(reader: inout JSONReader) throws {
+        var levels3: [Int]?, contested: Bool?, distribution: [Double]?, distribution3: [Double]?, withNonresponse: [Double]?
+        var marginOfError: Double?, n: Int?, nEffective: Double?, nonresponseOptions: [String]?, scale3: [String]?, weighting: String?
+        try reader.object(Self.keys) { reader, key in
+            switch key {
+            case 0: levels3 = reader.null() ? nil : try reader.ints()
+            case 1: contested = try reader.bool()
+            case 2: distribution = try reader.doubles()
+            case 3: distribution3 = reader.null() ? nil : try reader.doubles()
+            case 4: withNonresponse = try reader.doubles()
+            case 5: marginOfError = try reader.double()
+            case 6: n = try reader.int()
+            case 7: nEffective = try reader.double()
+            case 8: nonresponseOptions = try reader.strings()
+            case 9: scale3 = reader.null() ? nil : try reader.strings()
+            default: weighting = try reader.string()
+            }
+        }
+        self.init(distribution: try required(distribution), distributionWithNonresponse: try required(withNonresponse),
+                  nonresponseOptions: try required(nonresponseOptions), distribution3: distribution3, scale3: scale3, levels3: levels3,
+                  n: try required(n), nEffective: try required(nEffective), marginOfError: try required(marginOfError),
+                  contested: try required(contested), weighting: try required(weighting))
+    }
+}
+
+extension DroppedItem: JSONReadableRecord {
+    public init(reader: inout JSONReader) throws {
+        var detail: String?, id: String?, item: Item?, reason: String?, stage: String?
+        try reader.object(["detail", "id", "item", "reason", "stage"]) { reader, key in
+            switch key {
+            case 0: detail = try reader.string()
+            case 1: id = try reader.string()
+            case 2: item = try Item(reader: &reader)
+            case 3: reason = try reader.string()
+            default: stage = try reader.string()
+            }
+        }
+        self.init(id: try required(id), stage: try required(stage), reason: try required(reason), detail: try required(detail),
+                  item: try required(item))
+    }
+}

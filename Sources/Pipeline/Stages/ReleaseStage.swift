@@ -71,20 +71,27 @@ extension Stage {
                      otherOutputs: ["the release candidate (`manifest.json`, `<config>/<split>.jsonl` and the documents beside them)",
                                     "`reports/`"]) { context in
             let seed = try context.seed()
-            let reviewed = try context.read(Item.self, .items, from: .review)
-            let selections = try context.read(Selection.self, .selection, from: .sample)
-            context.progress.step("splitting", total: reviewed.count)
-            let final = finalSelection(reviewed, selections: selections)
             let published = try context.publishedRelease()
             let publishedItems = try published?.items() ?? []
-            let balanced = try context.setting(.release, \.balanceAnswers)
-                ? AnswerBalancer.balance(final.items, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
-                : (items: final.items, report: [])
+            let itemsIn: Int, final: (shortfall: [StratumReport], reserveLeft: Int)
+            let balanced: (items: [Item], report: [AnswerBalancer.SubjectBalance])
+            do {
+                // The reviewed items go once balanced, where balancing changed them: at a million
+                // candidates both sets were in memory when the run was at its largest.
+                let reviewed = try context.take(Item.self, .items, from: .review)
+                let selections = try context.take(Selection.self, .selection, from: .sample)
+                context.progress.step("splitting", total: reviewed.count)
+                let selected = finalSelection(reviewed, selections: selections)
+                (itemsIn, final) = (reviewed.count, (selected.shortfall, selected.reserveLeft))
+                balanced = try context.setting(.release, \.balanceAnswers)
+                    ? AnswerBalancer.balance(selected.items, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
+                    : (items: selected.items, report: [])
+            }
             // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
             let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
             let splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
                 .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems), together: together)
-            context.progress.advance(by: reviewed.count)
+            context.progress.advance(by: itemsIn)
             let released = splits.values.map(\.count).reduce(0, +)
             context.progress.step("checking and writing", total: released)
             // Encoded once: the schema checks the bytes that are written.
@@ -119,7 +126,7 @@ extension Stage {
             notes += SplitAssigner.straddling(splits, together: together).map {
                 "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
             }
-            return StageSummary(stage: .release, itemsIn: reviewed.count, itemsOut: manifest.files.map(\.records).reduce(0, +),
+            return StageSummary(stage: .release, itemsIn: itemsIn, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         }
     }
