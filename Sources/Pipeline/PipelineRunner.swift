@@ -96,7 +96,9 @@ public struct PipelineRunner: Sendable {
             let used = ResourceUsage.now()
             report.seconds = StageProgress.now() - started
             report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds
-            report.peakMemoryBytes = used.peakMemoryBytes
+            // The kernel counts resident pages in per-CPU batches, so the peak it gives can come
+            // out a few pages lower once freed memory is handed back; the peak so far never falls.
+            report.peakMemoryBytes = max(used.peakMemoryBytes, reports.last?.peakMemoryBytes ?? 0)
             decoded.drop(after: stage.name, in: stages.filter { $0.name <= until })
             releaseFreeMemory()
             progress.finish(stageProgress, ran: !report.reused)
