@@ -145,7 +145,7 @@ extension ReviewStore {
         let sql = sealsAuditEntries
             ? "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             : "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        if database.isInTransaction { try database.insert(sql, values) } else { try database.execute(sql, StatementArguments(values)) }
+        try database.insert(sql, values)
         auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
     }
 
