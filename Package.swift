@@ -68,11 +68,12 @@ let package = Package(
         ),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: upcoming),
         .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
+        .target(name: "Pilot", dependencies: ["DatasetCore", "Release", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
             name: "Pipeline",
             dependencies: [
                 "DatasetCore", "Statistics", "SurveyIngest", "TextbookIngest", "Validation", "Dedup", "Sampling",
-                "ReviewStore", "Release",
+                "ReviewStore", "Release", "Pilot",
             ],
             swiftSettings: upcoming
         ),
@@ -93,7 +94,7 @@ let package = Package(
         .target(
             name: "Commands",
             dependencies: [
-                "CorpusScan", "DatasetCore", "Dedup", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
+                "CorpusScan", "DatasetCore", "Dedup", "Pilot", "Pipeline", "Release", "ReviewServer", "ReviewStore", "Sampling", "Statistics", "SurveyIngest",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -110,7 +111,7 @@ let package = Package(
         ], swiftSettings: upcoming),
         .executableTarget(name: "pipeline-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore"], exclude: ["curator.py"],
                           swiftSettings: upcoming),
-        .target(name: "FuzzTargets", dependencies: ["DatasetCore", "Pipeline", "ReviewStore", "SchemaValidation", "SurveyIngest", "TextbookIngest"],
+        .target(name: "FuzzTargets", dependencies: ["DatasetCore", "Pilot", "Pipeline", "ReviewStore", "SchemaValidation", "SurveyIngest", "TextbookIngest"],
                 swiftSettings: upcoming),
         .executableTarget(name: "fuzz-readers", dependencies: ["FuzzTargets"], swiftSettings: upcoming),
         .executableTarget(name: "dedup-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup"], exclude: ["datasketch_side.py"],
@@ -138,6 +139,7 @@ let package = Package(
         ]),
         .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling", "SchemaValidation"]),
         .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
+        .testTarget(name: "PilotTests", dependencies: ["DatasetCore", "Pilot", "Statistics"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),
         .testTarget(name: "CommandsTests", dependencies: [

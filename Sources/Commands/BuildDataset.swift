@@ -15,7 +15,7 @@ public struct BuildDataset: AsyncParsableCommand {
         to publish it under releases/<name>/<V>/.
         """,
         version: "0.1.0",
-        subcommands: [Run.self, Check.self, Sample.self, DedupCommand.self, Contamination.self, Review.self, Release.self, Verify.self, Diff.self, Survey.self]
+        subcommands: [Run.self, Check.self, Sample.self, DedupCommand.self, Contamination.self, Review.self, PilotCommand.self, Release.self, Verify.self, Diff.self, Survey.self]
     )
 
     public init() {}

@@ -2,6 +2,7 @@ import ArgumentParser
 import Logging
 import Foundation
 import DatasetCore
+import Pilot
 import Pipeline
 import ReviewServer
 import Release
@@ -104,13 +105,26 @@ extension BuildDataset.Review {
     struct Open: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Batch the items that reached a round.",
-            discussion: "Items already batched in the round are left alone; run it again after revisions to batch the new versions.")
+            discussion: """
+            Items already batched in the round are left alone; run it again after revisions to batch the new versions.             With --pilot-flags, only the items `pilot report` flags (on the candidate, or --release VERSION) are batched,             and the pilot report then says how they came out.
+            """)
         @Argument(help: "The round's name.") var round: String
+        @Flag(help: "Batch only the items the pilot flagged.") var pilotFlags = false
+        @OptionGroup var target: PilotTargetOptions
         @OptionGroup var options: ReviewOptions
 
         func run() async throws {
             let (spec, store) = try options.open()
-            let batches = try reviewing { try store.open(round, plan: spec.review, actor: options.actorID) }
+            guard pilotFlags || target.release == nil else { throw ValidationError("--release goes with --pilot-flags") }
+            let batches = try reviewing {
+                guard pilotFlags else { return try store.open(round, plan: spec.review, actor: options.actorID) }
+                let layout = ProjectLayout(root: options.pipeline.projectURL, pipelineName: spec.name)
+                let pilotTarget = try target.load(spec: spec, layout: layout)
+                let (report, _) = try PilotReports.make(spec: spec, layout: layout, target: pilotTarget)
+                let flagged = Dictionary(report.items.filter { !$0.flags.isEmpty }.map { ($0.id, $0.flags) }, uniquingKeysWith: { a, _ in a })
+                print("\(flagged.count) items flagged by the pilot on \(pilotTarget.key)")
+                return try store.openForPilotFlags(round, plan: spec.review, target: pilotTarget.key, flagged: flagged, actor: options.actorID)
+            }
             print(batches.isEmpty ? "\(round): no new items to batch"
                   : "\(round): \(batches.count) new batches, \(batches.map(\.items).reduce(0, +)) items")
             for batch in batches { print("  \(batch.id)\t\(batch.items) items") }

@@ -1,5 +1,6 @@
 public import Foundation
 import DatasetCore
+import Pilot
 import Pipeline
 import ReviewStore
 import SchemaValidation
@@ -49,10 +50,21 @@ public struct FuzzTarget: Sendable {
             _ = try? XHTMLReader().read(fileAt: file, context: context)
             _ = try? AuthoredItemsReader().read(fileAt: file, context: context)
         },
-        FuzzTarget(name: "batch", fileExtension: "jsonl") { _, file in
+        FuzzTarget(name: "batch", fileExtension: "jsonl") { data, file in
             _ = try? BatchFiles.read(file, displayName: "input.jsonl")
+            _ = try? PilotAnswerFile.read(data, displayName: "input.jsonl", target: pilotTarget, partial: false)
         },
     ]
+
+    /// Items with the ids of the pilot seed (`batch/pilot-samples.jsonl`), for its answers to refer to.
+    static let pilotTarget = PilotTarget(key: "release 0.1.0", directory: URL(fileURLWithPath: "/nonexistent"), items: [
+        "ck-0b603917bbfcee0d", "ck-26b595ef0804cfe1",
+    ].map { id in
+        PilotItem(item: Item(id: id, task: .commonKnowledge, subject: "fuzz", language: "ko", question: "q", choices: ["a", "b", "c", "d"],
+                             answer: "A", choicesOrdered: false,
+                             source: ItemSource(kind: "authored", sourceID: "fuzz", document: "d", element: id, license: nil, revision: "r")),
+                  config: "common_knowledge", split: "test")
+    })
 
     static let context = TextbookContext(sourceID: "fuzz", document: "input", subject: "fuzz", language: "ko", license: nil, revision: "r")
 }

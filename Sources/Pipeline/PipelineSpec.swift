@@ -6,6 +6,7 @@ public import Validation
 public import Sampling
 public import ReviewStore
 public import Dedup
+public import Pilot
 
 /// A pipeline file (YAML): its sources, stage settings, seed, splits and release.
 /// Format: `schemas/pipeline.schema.json`. Paths are relative to the project directory.
@@ -37,6 +38,8 @@ public struct PipelineSpec: Sendable {
     public var releaseName: String
     public var license: String
     public var description: String?
+    /// What `pilot report` compares with and flags (the top-level `pilot`).
+    public var pilot: PilotSettings
     /// Each section's text, canonicalized: the value of a `.settings` stage input.
     public var settingsText: [SettingsSection: String]
 
@@ -45,7 +48,7 @@ public struct PipelineSpec: Sendable {
         sources.flatMap(\.paths) + contamination.benchmarks.map(\.path)
     }
 
-    static let topKeys = ["name", "description", "seed", "inputs_outside_project", "sources", "stages", "release"]
+    static let topKeys = ["name", "description", "seed", "inputs_outside_project", "sources", "stages", "pilot", "release"]
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
 
     /// Parses and checks a pipeline file, reporting every problem (file, line, key) at once.
@@ -118,6 +121,7 @@ public struct PipelineSpec: Sendable {
         let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)
+        let pilot = parsePilot(top["pilot"], &d)
 
         var settingsText: [SettingsSection: String] = [:]
         settingsText[.sources] = top["sources"]?.canonicalText
@@ -133,7 +137,7 @@ public struct PipelineSpec: Sendable {
                             sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
                             nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
                             contamination: contamination, review: review, releaseName: releaseName, license: license,
-                            description: description, settingsText: settingsText)
+                            description: description, pilot: pilot, settingsText: settingsText)
     }
 }
 

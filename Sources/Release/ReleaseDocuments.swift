@@ -123,6 +123,16 @@ public struct ReleaseDocuments: Sendable {
         } else {
             text += "The items were not checked against pretraining corpora for this release.\n"
         }
+        if let reviews = manifest.pilotReview, !reviews.isEmpty {
+            text += "\n## Pilot\n\nModels were run on the items before release (`build-dataset pilot`), and the items their answers flagged "
+            text += "(too easy, too hard, discriminating the wrong way, or with a choice no model took) went back to review:\n\n"
+            text += "| pilot on | round | items sent | approved | rejected | pending | revised | flags |\n|---|---|---|---|---|---|---|---|\n"
+            for review in reviews {
+                let flags = review.flags.sorted { $0.key < $1.key }.map { "\($0.key.replacingOccurrences(of: "_", with: " ")) \($0.value)" }
+                text += "| \(review.target) | \(review.round) | \(review.sent) | \(review.approved) | \(review.rejected) | \(review.pending) | "
+                text += "\(review.revised) | \(flags.joined(separator: ", ")) |\n"
+            }
+        }
         text += "\n## Uses and limits\n\nFor evaluating language models; not for training them. Social-value items have no correct answer: "
         text += "compare a model's answer with the distribution (e.g. the share of respondents who chose it, or 1 − Jensen–Shannon distance, base 2). "
         text += "Items flagged `generated` were made from glossaries and deserve stricter review. Scores on small subjects are noisy.\n"

@@ -68,6 +68,32 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         }
     }
 
+    /// Items a pilot flagged and sent to a review round, and how the round settled them.
+    public struct PilotReview: Codable, Sendable, Equatable {
+        /// What the pilot ran on: `release <version>` or `candidate <hash>`.
+        public var target: String
+        public var round: String
+        public var sent: Int
+        public var approved: Int
+        public var rejected: Int
+        public var pending: Int
+        /// Of those sent, how many a reviewer revised.
+        public var revised: Int
+        /// Items sent per flag (an item can have several).
+        public var flags: [String: Int]
+
+        public init(target: String, round: String, sent: Int, approved: Int, rejected: Int, pending: Int, revised: Int, flags: [String: Int]) {
+            self.target = target
+            self.round = round
+            self.sent = sent
+            self.approved = approved
+            self.rejected = rejected
+            self.pending = pending
+            self.revised = revised
+            self.flags = flags
+        }
+    }
+
     public struct Tool: Codable, Sendable, Equatable {
         public var name: String
         public var version: String
@@ -87,6 +113,8 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public var documents: [Document] = []
     /// The pretraining corpora the items were checked against (absent when none was).
     public var corpusContamination: [CorpusCheck]?
+    /// Items a pilot flagged for another review (absent when none were sent).
+    public var pilotReview: [PilotReview]?
     public var tool: Tool
     public var itemSchemaVersion: String
     public var schemaVersion: String
@@ -99,6 +127,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         case reviewAuditHead = "review_audit_head"
         case files, documents, tool
         case corpusContamination = "corpus_contamination"
+        case pilotReview = "pilot_review"
         case itemSchemaVersion = "item_schema_version"
         case schemaVersion = "schema_version"
     }
@@ -117,6 +146,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         try container.encode(documents, forKey: .documents)
         try container.encode(tool, forKey: .tool)
         try container.encodeIfPresent(corpusContamination, forKey: .corpusContamination)
+        try container.encodeIfPresent(pilotReview, forKey: .pilotReview)
         try container.encode(itemSchemaVersion, forKey: .itemSchemaVersion)
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }

@@ -15,6 +15,8 @@ public enum ReleaseWriter {
         public var exports: [ReleaseExport]
         /// The pretraining corpora the items were checked against.
         public var corpusContamination: [ReleaseManifest.CorpusCheck] = []
+        /// Items pilots flagged and sent back to review.
+        public var pilotReview: [ReleaseManifest.PilotReview] = []
 
         public init(name: String, license: String, pipeline: String, pipelineSHA256: String,
                     inputs: [ReleaseManifest.Input], reviewStateSHA256: String?, exports: [ReleaseExport] = []) {
@@ -174,6 +176,7 @@ public enum ReleaseWriter {
             tool: .init(name: ToolInfo.name, version: ToolInfo.version),
             itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
         manifest.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
+        manifest.pilotReview = metadata.pilotReview.isEmpty ? nil : metadata.pilotReview
         manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
         for export in try ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
             try writeDocument(export.data, at: export.path, in: directory)

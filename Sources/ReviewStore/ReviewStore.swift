@@ -210,6 +210,29 @@ public final class ReviewStore {
             DELETE FROM sign_in_tokens WHERE used_at IS NULL;
             """)
         }),
+        ("pilot answers", { store in
+            // Models' answers to a release or candidate (`pilot import`), and the items a round
+            // was opened for because the pilot flagged them (`review open --pilot-flags`).
+            try store.database.executeScript("""
+            CREATE TABLE pilot_answers (
+                target TEXT NOT NULL,
+                model TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                content_hash TEXT NOT NULL,
+                choice INTEGER NOT NULL,
+                loglikelihoods TEXT,
+                source TEXT NOT NULL,
+                PRIMARY KEY (target, model, item_id)
+            );
+            CREATE TABLE pilot_flag_reviews (
+                target TEXT NOT NULL,
+                round TEXT NOT NULL,
+                item_id TEXT NOT NULL,
+                flags TEXT NOT NULL,
+                PRIMARY KEY (target, round, item_id)
+            );
+            """)
+        }),
     ]
 
     public init(url: URL) throws {
@@ -499,6 +522,12 @@ public final class ReviewStore {
         for (index, sql) in queries.enumerated() {
             parts.append("table \(index)")
             for row in try database.rows(sql) { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
+        }
+        // Items a pilot sent to review (the card reports them); without any, the hash is what it was before pilots.
+        let pilotFlags = try database.rows("SELECT target, round, item_id, flags FROM pilot_flag_reviews ORDER BY target, round, item_id")
+        if !pilotFlags.isEmpty {
+            parts.append("pilot flags")
+            for row in pilotFlags { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
         }
         return Hashing.sha256Hex(parts: parts)
     }

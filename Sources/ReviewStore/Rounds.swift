@@ -100,9 +100,10 @@ extension ReviewStore {
 
     /// Puts the items that reached `roundName` and are in no batch of it yet into new batches
     /// of the round's size, one subject per batch (reviewers are often subject teachers).
-    /// Items revised since they were batched come back this way. Returns the new batches.
+    /// Items revised since they were batched come back this way. With `only`, items with
+    /// other ids wait. Returns the new batches.
     @discardableResult
-    public func open(_ roundName: String, plan: ReviewPlan, actor: String) throws -> [BatchSummary] {
+    public func open(_ roundName: String, plan: ReviewPlan, actor: String, only: Set<String>? = nil) throws -> [BatchSummary] {
         guard let round = plan.round(roundName) else { throw unknownRound(roundName, plan) }
         return try database.transaction {
             try syncRounds(plan, actor: actor)
@@ -116,6 +117,7 @@ extension ReviewStore {
                 """, [roundName]).map { $0["version"] as String })
             let waiting = snapshot.members(of: round).filter { member in
                 snapshot.outcome(in: round, for: member) == nil && !batched.contains("\(member.item.id)/\(member.contentHash)")
+                    && only.map { $0.contains(member.item.id) } ?? true
             }
             let bySubject = Dictionary(grouping: waiting, by: \.item.subject)
             var created: [BatchSummary] = []

@@ -3,6 +3,7 @@ public import DatasetCore
 public import Sampling
 import Dedup
 public import Release
+import ReviewStore
 
 // The release stage: the final selection by rank, stable splits and balanced answer positions,
 // written as a release candidate with its manifest.
@@ -113,6 +114,7 @@ extension Stage {
                 return .init(corpus: corpus, itemsFound: Set(hits.map(\.hit.item)).count, action: hits[0].action,
                              documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
             }
+            metadata.pilotReview = try pilotReview(try context.reviewStore().pilotFlagOutcomes())
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
@@ -128,6 +130,18 @@ extension Stage {
             }
             return StageSummary(stage: .release, itemsIn: itemsIn, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
+        }
+    }
+
+    /// Flagged items sent to review, counted per pilot target and round.
+    static func pilotReview(_ outcomes: [PilotFlagOutcome]) -> [ReleaseManifest.PilotReview] {
+        Dictionary(grouping: outcomes) { "\($0.target)\u{1F}\($0.round)" }.sorted { $0.key < $1.key }.map { _, group in
+            var flags: [String: Int] = [:]
+            for outcome in group { for flag in outcome.flags { flags[flag, default: 0] += 1 } }
+            return ReleaseManifest.PilotReview(
+                target: group[0].target, round: group[0].round, sent: group.count,
+                approved: group.filter { $0.outcome == "approved" }.count, rejected: group.filter { $0.outcome == "rejected" }.count,
+                pending: group.filter { $0.outcome == "pending" }.count, revised: group.filter(\.revised).count, flags: flags)
         }
     }
 
