@@ -144,14 +144,13 @@ enum PilotReports {
             throw InputError(file: layout.relative(layout.reviewDatabase), "no pilot answers: run `build-dataset pilot import FILE --model NAME` first")
         }
         let store = try ReviewStore(url: layout.reviewDatabase)
-        let stored = try store.pilotAnswers(target: target.key)
-        guard !stored.isEmpty else {
+        let answers = try store.pilotAnswers(target: target.key).mapValues { byItem in
+            byItem.mapValues { PilotResponse(itemID: $0.itemID, choice: $0.choice, loglikelihoods: $0.loglikelihoods) }
+        }
+        guard !answers.isEmpty else {
             let others = try store.pilotTargets().map { "\($0.target) (\($0.models) models)" }
             throw InputError(file: layout.relative(target.directory), "no pilot answers for \(target.key)"
                              + (others.isEmpty ? "" : "; answers are stored for: \(others.joined(separator: ", "))"))
-        }
-        let answers = stored.mapValues { byItem in
-            byItem.mapValues { PilotResponse(itemID: $0.itemID, choice: $0.choice, loglikelihoods: $0.loglikelihoods) }
         }
         var report = PilotAnalysis.analyze(target: target, answers: answers, settings: spec.pilot, seed: spec.seed)
         let outcomes = try store.pilotFlagOutcomes(target: target.key)

@@ -143,6 +143,9 @@ public enum PilotAnalysis {
         task == .socialValue ? "sva" : "accuracy"
     }
 
+    /// The metrics a report scores, in the order `metricValues` gives them.
+    static let metrics = ["accuracy", "sva", "sva_3", "n_sva", "one_minus_jsd"]
+
     /// One model's scores on one item, by metric. A knowledge item has `accuracy`; a
     /// social-value item `accuracy` (the modal answer taken), `sva` (the share of respondents
     /// who took the model's choice), `sva_3` (the same on the agree / neutral / disagree
@@ -151,21 +154,28 @@ public enum PilotAnalysis {
     /// `one_minus_jsd` (1 − Jensen–Shannon distance, base 2, between the softmax of the
     /// log-likelihoods and the distribution).
     public static func itemScores(_ item: Item, _ response: PilotResponse) -> [String: Double] {
-        let right = item.answer.flatMap(Item.index(ofLetter:)) == response.choice ? 1.0 : 0.0
-        guard let survey = item.survey else { return ["accuracy": right] }
-        var scores = ["accuracy": right]
+        var scores: [String: Double] = [:]
+        for (metric, value) in zip(metrics, metricValues(item, response)) where !value.isNaN { scores[metric] = value }
+        return scores
+    }
+
+    /// `itemScores` as one value per metric of `metrics`, NaN where the metric does not apply.
+    static func metricValues(_ item: Item, _ response: PilotResponse) -> [Double] {
+        var values = [Double](repeating: .nan, count: metrics.count)
+        values[0] = item.answer.flatMap(Item.index(ofLetter:)) == response.choice ? 1.0 : 0.0
+        guard let survey = item.survey else { return values }
         let shares = survey.distribution
-        guard response.choice < shares.count else { return scores }
-        scores["sva"] = shares[response.choice]
+        guard response.choice < shares.count else { return values }
+        values[1] = shares[response.choice]
         if let levels = survey.levels3, let collapsed = survey.distribution3, response.choice < levels.count, levels[response.choice] < collapsed.count {
-            scores["sva_3"] = collapsed[levels[response.choice]]
+            values[2] = collapsed[levels[response.choice]]
             let neutralIsRight = (shares.max() ?? 0) <= 0.5 && levels[response.choice] == 1
-            scores["n_sva"] = neutralIsRight ? 1 : shares[response.choice]
+            values[3] = neutralIsRight ? 1 : shares[response.choice]
         }
         if let loglikelihoods = response.loglikelihoods, loglikelihoods.count == shares.count {
-            scores["one_minus_jsd"] = 1 - Divergence.jensenShannonDistance(softmax(loglikelihoods), shares)
+            values[4] = 1 - Divergence.jensenShannonDistance(softmax(loglikelihoods), shares)
         }
-        return scores
+        return values
     }
 
     static func softmax(_ values: [Double]) -> [Double] {
@@ -181,43 +191,53 @@ public enum PilotAnalysis {
         let models = answers.keys.sorted()
         let answered = target.items.filter { pilotItem in models.contains { answers[$0]?[pilotItem.item.id] != nil } }
             .sorted { $0.item.id < $1.item.id }
-
-        // Per model, item id → metric → value.
-        var perItem: [String: [String: [String: Double]]] = [:]
-        for model in models {
-            for pilotItem in answered {
-                if let response = answers[model]?[pilotItem.item.id] {
-                    perItem[model, default: [:]][pilotItem.item.id] = itemScores(pilotItem.item, response)
-                }
+        // Models and items by position from here on, not looked up by id for every score.
+        let responses: [[PilotResponse?]] = models.map { model in
+            let byItem = answers[model]!
+            return answered.map { byItem[$0.item.id] }
+        }
+        // values[metric][model][item], NaN where not answered or not applicable.
+        var values = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: .nan, count: answered.count), count: models.count),
+                                  count: metrics.count)
+        for (m, row) in responses.enumerated() {
+            for (i, response) in row.enumerated() {
+                guard let response else { continue }
+                for (k, value) in metricValues(answered[i].item, response).enumerated() { values[k][m][i] = value }
             }
         }
 
-        var scores: [PilotReport.Score] = []
+        // Every (task, subset, model, metric) with values, then their intervals on every core.
+        struct Job: Sendable { var task: ItemTask, subset: String, model: Int, metric: Int, values: [Double] }
+        var jobs: [Job] = []
         for task in ItemTask.allCases {
-            let taskItems = answered.filter { $0.item.task == task }
+            let taskItems = answered.indices.filter { answered[$0].item.task == task }
             guard !taskItems.isEmpty else { continue }
-            var subsets: [(String, [PilotItem])] = [("all", taskItems)]
-            for subject in Set(taskItems.map(\.item.subject)).sorted() {
-                subsets.append(("subject=\(subject)", taskItems.filter { $0.item.subject == subject }))
-            }
+            var subsets: [(String, [Int])] = [("all", taskItems)]
+            let bySubject = Dictionary(grouping: taskItems) { answered[$0].item.subject }
+            for subject in bySubject.keys.sorted() { subsets.append(("subject=\(subject)", bySubject[subject]!)) }
             for label in ["CS", "CA", "-"] {
-                let members = taskItems.filter { $0.item.culturalSensitivity.rawValue == label }
+                let members = taskItems.filter { answered[$0].item.culturalSensitivity.rawValue == label }
                 if !members.isEmpty { subsets.append(("cultural_sensitivity=\(label)", members)) }
             }
-            let metrics = task == .socialValue ? ["accuracy", "sva", "sva_3", "n_sva", "one_minus_jsd"] : ["accuracy"]
-            for model in models {
+            let taskMetrics = task == .socialValue ? Array(metrics.indices) : [0]
+            for model in models.indices {
                 for (subset, members) in subsets {
-                    for metric in metrics {
-                        let values = members.compactMap { perItem[model]?[$0.item.id]?[metric] }
-                        guard !values.isEmpty else { continue }
-                        var generator = SplitMix64(seed: seed, label: "pilot/\(model)/\(task.rawValue)/\(subset)/\(metric)")
-                        let interval = Bootstrap.meanInterval(values, resamples: settings.resamples) { generator.nextUnit() }
-                        let mean = values.reduce(0, +) / Double(values.count)
-                        scores.append(PilotReport.Score(model: model, task: task.rawValue, subset: subset, metric: metric, items: values.count,
-                                                        value: mean, lower: interval?.lower ?? mean, upper: interval?.upper ?? mean))
+                    for metric in taskMetrics {
+                        let row = values[metric][model]
+                        let present = members.map { row[$0] }.filter { !$0.isNaN }
+                        if !present.isEmpty { jobs.append(Job(task: task, subset: subset, model: model, metric: metric, values: present)) }
                     }
                 }
             }
+        }
+        let resamples = settings.resamples, work = jobs
+        let scores = Parallel.map(work.count) { index -> PilotReport.Score in
+            let job = work[index], model = models[job.model], metric = metrics[job.metric]
+            var generator = SplitMix64(seed: seed, label: "pilot/\(model)/\(job.task.rawValue)/\(job.subset)/\(metric)")
+            let interval = Bootstrap.meanInterval(job.values, resamples: resamples, using: &generator)
+            let mean = job.values.reduce(0, +) / Double(job.values.count)
+            return PilotReport.Score(model: model, task: job.task.rawValue, subset: job.subset, metric: metric, items: job.values.count,
+                                     value: mean, lower: interval?.lower ?? mean, upper: interval?.upper ?? mean)
         }
 
         let (rankings, changes) = rankOrders(scores)
@@ -232,11 +252,11 @@ public enum PilotAnalysis {
             }
         }
 
-        let (itemResults, irt) = analyzeItems(answered, models: models, answers: answers, settings: settings)
+        let (itemResults, irt) = analyzeItems(answered, models: models, responses: responses, settings: settings)
         var flagCounts = Dictionary(uniqueKeysWithValues: flags.map { ($0, 0) })
         for result in itemResults { for flag in result.flags { flagCounts[flag, default: 0] += 1 } }
         let split = settings.informationItems.map { size in
-            informationSplit(size: size, items: answered, models: models, perItem: perItem, discrimination: itemResults, seed: seed)
+            informationSplit(size: size, items: answered, models: models, values: values, discrimination: itemResults, seed: seed)
         }
         return PilotReport(target: target.key, models: models, seed: seed, resamples: settings.resamples, scores: scores,
                            references: references, rankings: rankings, rankChanges: changes, items: itemResults,
@@ -277,13 +297,13 @@ public enum PilotAnalysis {
     }
 
     /// Difficulty, discrimination, choices taken, a 2PL fit and flags for each knowledge item.
-    /// Social-value items have no right answer and are left out.
-    static func analyzeItems(_ items: [PilotItem], models: [String], answers: [String: [String: PilotResponse]],
+    /// Social-value items have no right answer and are left out. `responses[model][item]`.
+    static func analyzeItems(_ items: [PilotItem], models: [String], responses: [[PilotResponse?]],
                              settings: PilotSettings) -> ([PilotReport.ItemResult], PilotReport.IRTSummary) {
-        let keyed = items.filter { $0.item.task == .commonKnowledge && $0.item.answer.flatMap(Item.index(ofLetter:)) != nil }
-        let right: [[Bool?]] = keyed.map { pilotItem in
-            let key = Item.index(ofLetter: pilotItem.item.answer!)!
-            return models.map { answers[$0]?[pilotItem.item.id].map { $0.choice == key } }
+        let keyed = items.indices.filter { items[$0].item.task == .commonKnowledge && items[$0].item.answer.flatMap(Item.index(ofLetter:)) != nil }
+        let right: [[Bool?]] = keyed.map { index in
+            let key = Item.index(ofLetter: items[index].item.answer!)!
+            return models.indices.map { responses[$0][index].map { $0.choice == key } }
         }
         let discrimination = ItemAnalysis.correctedPointBiserial(right)
 
@@ -306,8 +326,8 @@ public enum PilotAnalysis {
                                          items: irtParameters.count, note: note)
 
         let results = keyed.indices.map { index -> PilotReport.ItemResult in
-            let pilotItem = keyed[index], item = pilotItem.item
-            let responses = models.compactMap { answers[$0]?[item.id] }
+            let pilotItem = items[keyed[index]], item = pilotItem.item
+            let responses = models.indices.compactMap { responses[$0][keyed[index]] }
             var counts = [Int](repeating: 0, count: item.choices.count)
             for response in responses where response.choice < counts.count { counts[response.choice] += 1 }
             let key = Item.index(ofLetter: item.answer!)!
@@ -335,14 +355,13 @@ public enum PilotAnalysis {
     /// makes the models' order agree best with the full order (Kendall's tau), then the scores
     /// closest (squared differences), then the more discriminating item, then a seeded draw.
     /// Only items every model answered are candidates.
-    static func informationSplit(size: Int, items: [PilotItem], models: [String], perItem: [String: [String: [String: Double]]],
+    static func informationSplit(size: Int, items: [PilotItem], models: [String], values: [[[Double]]],
                                  discrimination: [PilotReport.ItemResult], seed: UInt64) -> PilotReport.InformationSplit {
         let discriminationByID = Dictionary(discrimination.map { ($0.id, $0.discrimination ?? -2) }, uniquingKeysWith: { a, _ in a })
         let tasks = ItemTask.allCases.filter { task in items.contains { $0.item.task == task } }
         let candidatesByTask = tasks.map { task in
-            items.filter { pilotItem in
-                pilotItem.item.task == task && models.allSatisfy { perItem[$0]?[pilotItem.item.id]?[mainMetric(task)] != nil }
-            }
+            let main = metrics.firstIndex(of: mainMetric(task))!
+            return items.indices.filter { i in items[i].item.task == task && models.indices.allSatisfy { !values[main][$0][i].isNaN } }
         }
         // Largest remainder: each task's share of the split follows its share of candidates.
         let total = candidatesByTask.map(\.count).reduce(0, +)
@@ -357,10 +376,10 @@ public enum PilotAnalysis {
         var chosen: [String] = []
         var agreement: [PilotReport.InformationSplit.Agreement] = []
         for (taskIndex, task) in tasks.enumerated() {
-            let metric = mainMetric(task)
-            let candidates = candidatesByTask[taskIndex]
+            let metric = mainMetric(task), main = metrics.firstIndex(of: metric)!
+            let candidates = candidatesByTask[taskIndex].map { items[$0] }
             guard !candidates.isEmpty else { continue }
-            let matrix = candidates.map { pilotItem in models.map { perItem[$0]![pilotItem.item.id]![metric]! } }
+            let matrix = candidatesByTask[taskIndex].map { i in models.indices.map { values[main][$0][i] } }
             let full = models.indices.map { m in matrix.map { $0[m] }.reduce(0, +) / Double(candidates.count) }
             let draws = candidates.map { pilotItem -> UInt64 in
                 var generator = SplitMix64(seed: seed, label: "pilot/information/\(pilotItem.item.id)")

@@ -42,29 +42,42 @@ extension PilotReport {
         "\(number(score.value)) [\(number(score.lower)), \(number(score.upper))] n=\(score.items)"
     }
 
-    /// (task, metric) pairs in report order, and the subsets each has.
-    var tables: [(task: String, metric: String, subsets: [String])] {
-        var seen: [String: [String]] = [:]
+    /// (task, metric) pairs in report order, with the subsets and models each has.
+    var tables: [(task: String, metric: String, subsets: [String], models: Set<String>)] {
+        var subsets: [String: Set<String>] = [:], models: [String: Set<String>] = [:]
         var order: [(String, String)] = []
         for score in scores {
             let key = "\(score.task)\u{1F}\(score.metric)"
-            if seen[key] == nil { order.append((score.task, score.metric)) }
-            if !(seen[key]?.contains(score.subset) ?? false) { seen[key, default: []].append(score.subset) }
+            if subsets[key] == nil { order.append((score.task, score.metric)) }
+            subsets[key, default: []].insert(score.subset)
+            models[key, default: []].insert(score.model)
         }
         return order.map { task, metric in
-            (task, metric, seen["\(task)\u{1F}\(metric)"]!.sorted { Self.subsetOrder($0) < Self.subsetOrder($1) })
+            let key = "\(task)\u{1F}\(metric)"
+            return (task, metric, subsets[key]!.sorted { Self.subsetOrder($0) < Self.subsetOrder($1) }, models[key]!)
         }
+    }
+
+    struct ScoreKey: Hashable {
+        var model: String, task: String, metric: String, subset: String
+    }
+
+    /// Scores by what they are of: a report has one per model, task, metric and subset.
+    var index: [ScoreKey: Score] {
+        Dictionary(scores.map { (ScoreKey(model: $0.model, task: $0.task, metric: $0.metric, subset: $0.subset), $0) },
+                   uniquingKeysWith: { first, _ in first })
     }
 
     /// The report as text tables for a terminal.
     public var text: String {
+        let index = self.index
         var out = "pilot on \(target): \(models.count) model\(models.count == 1 ? "" : "s") (\(models.joined(separator: ", "))); "
         out += "scores with bootstrap 95% intervals (\(resamples) resamples, seed \(seed))\n"
         for table in tables {
             out += "\n\(table.task) \(table.metric)\n"
-            let rows = models.filter { model in scores.contains { $0.model == model && $0.task == table.task && $0.metric == table.metric } }.map { model in
+            let rows = models.filter { table.models.contains($0) }.map { model in
                 [model] + table.subsets.map { subset in
-                    scores.first { $0.model == model && $0.task == table.task && $0.metric == table.metric && $0.subset == subset }.map(Self.cell) ?? "–"
+                    index[ScoreKey(model: model, task: table.task, metric: table.metric, subset: subset)].map(Self.cell) ?? "–"
                 }
             }
             out += Self.textTable(header: ["model"] + table.subsets.map(Self.subsetName), rows: rows)
@@ -112,6 +125,10 @@ extension PilotReport {
         return out
     }
 
+    /// The most flagged items the page lists, and the most items its chart draws.
+    static let shownFlaggedItems = 200
+    static let plottedItems = 2_000
+
     static let flagNames = ["too_easy", "too_hard", "negative_discrimination", "dead_distractor"]
 
     static func outcomeCounts(_ reviews: [FlagReview]) -> String {
@@ -134,18 +151,19 @@ extension PilotReport {
     /// items, CS and CA with its interval, and a chart of each item's share right against its
     /// discrimination. Readable offline; charts are inline SVG.
     public func html(title: String) -> String {
+        let index = self.index
         var body = "<h1>\(Self.escape(title))</h1>\n<p>Pilot on <strong>\(Self.escape(target))</strong>: \(models.count) models. "
         body += "Every score has its bootstrap 95% interval (\(resamples) resamples of the items, seed \(seed)).</p>\n"
         for table in tables {
             body += "<h2>\(Self.escape(table.task)): \(Self.escape(table.metric))</h2>\n"
             if table.metric == "accuracy" && table.task == "common_knowledge" || table.metric == "sva" {
-                body += scoreChart(task: table.task, metric: table.metric)
+                body += scoreChart(task: table.task, metric: table.metric, index: index)
             }
             body += "<table><tr><th>model</th>" + table.subsets.map { "<th>\(Self.escape(Self.subsetName($0)))</th>" }.joined() + "</tr>\n"
-            for model in models where scores.contains(where: { $0.model == model && $0.task == table.task && $0.metric == table.metric }) {
+            for model in models where table.models.contains(model) {
                 body += "<tr><td>\(Self.escape(model))</td>"
                 for subset in table.subsets {
-                    let score = scores.first { $0.model == model && $0.task == table.task && $0.metric == table.metric && $0.subset == subset }
+                    let score = index[ScoreKey(model: model, task: table.task, metric: table.metric, subset: subset)]
                     body += "<td>\(score.map { Self.escape(Self.cell($0)) } ?? "–")</td>"
                 }
                 body += "</tr>\n"
@@ -175,8 +193,11 @@ extension PilotReport {
         body += ". 2PL: \(Self.escape(irt.note)).</p>\n" + itemChart()
         let flagged = items.filter { !$0.flags.isEmpty }
         if !flagged.isEmpty {
+            if flagged.count > Self.shownFlaggedItems {
+                body += "<p>The first \(Self.shownFlaggedItems) of \(flagged.count) flagged items by id; report.json lists them all.</p>\n"
+            }
             body += "<table><tr><th>item</th><th>subject</th><th>share right</th><th>discrimination</th><th>dead distractors</th><th>flags</th></tr>\n"
-            for item in flagged {
+            for item in flagged.prefix(Self.shownFlaggedItems) {
                 body += "<tr><td>\(Self.escape(item.id))</td><td>\(Self.escape(item.subject))</td><td>\(Self.number(item.difficulty))</td>"
                 body += "<td>\(item.discrimination.map(Self.number) ?? "n/a")</td><td>\(item.deadDistractors.joined(separator: " "))</td>"
                 body += "<td>\(item.flags.joined(separator: ", "))</td></tr>\n"
@@ -213,10 +234,10 @@ extension PilotReport {
     }
 
     /// One row per model and subset (all, CS, CA): a dot at the score, a line across its interval.
-    func scoreChart(task: String, metric: String) -> String {
+    func scoreChart(task: String, metric: String, index: [ScoreKey: Score]) -> String {
         let subsets = ["all", "cultural_sensitivity=CS", "cultural_sensitivity=CA"]
         let rows = models.flatMap { model in
-            subsets.compactMap { subset in scores.first { $0.model == model && $0.task == task && $0.metric == metric && $0.subset == subset } }
+            subsets.compactMap { subset in index[ScoreKey(model: model, task: task, metric: metric, subset: subset)] }
         }
         guard !rows.isEmpty else { return "" }
         let labelWidth = 220.0, width = 400.0, rowHeight = 20.0
@@ -240,11 +261,13 @@ extension PilotReport {
     /// Each knowledge item: share of models right (x) against discrimination (y, −1 to 1);
     /// flagged items in red.
     func itemChart() -> String {
-        let plotted = items.filter { $0.discrimination != nil }
+        let defined = items.filter { $0.discrimination != nil }
+        // A page stays light at any size: flagged items first, then the rest, by id.
+        let plotted = Array((defined.filter { !$0.flags.isEmpty } + defined.filter(\.flags.isEmpty)).prefix(Self.plottedItems))
         guard !plotted.isEmpty else { return "<p>No item has a defined discrimination (every model answered it alike, or too few models).</p>\n" }
         let size = 300.0, margin = 40.0
         var svg = "<svg role=\"img\" viewBox=\"0 0 \(Int(size + 2 * margin)) \(Int(size + 2 * margin))\" width=\"\(Int(size + 2 * margin))\">"
-        svg += "<title>share of models right against discrimination, per item</title>\n"
+        svg += "<title>share of models right against discrimination, per item\(plotted.count < defined.count ? " (\(plotted.count) of \(defined.count), flagged first)" : "")</title>\n"
         svg += "<rect x=\"\(margin)\" y=\"\(margin)\" width=\"\(size)\" height=\"\(size)\" fill=\"none\" stroke=\"#999\"/>\n"
         svg += "<line x1=\"\(margin)\" x2=\"\(margin + size)\" y1=\"\(margin + size / 2)\" y2=\"\(margin + size / 2)\" stroke=\"#ccc\"/>\n"
         svg += "<text x=\"\(margin)\" y=\"\(margin + size + 28)\">share right: 0 → 1</text>\n"
@@ -253,7 +276,9 @@ extension PilotReport {
             let x = margin + item.difficulty * size, y = margin + (1 - (item.discrimination! + 1) / 2) * size
             svg += "<circle cx=\"\(x)\" cy=\"\(y)\" r=\"3\" fill=\"\(item.flags.isEmpty ? "#4e79a7" : "#e15759")\"><title>\(Self.escape(item.id))</title></circle>\n"
         }
-        return svg + "</svg>\n"
+        svg += "</svg>\n"
+        if plotted.count < defined.count { svg += "<p>The chart draws \(plotted.count) of \(defined.count) items, flagged ones first.</p>\n" }
+        return svg
     }
 
     static func escape(_ text: String) -> String { BuildReport.escape(text) }

@@ -1,5 +1,5 @@
 import DatasetCore
-public import Pilot
+import Pilot
 
 extension PipelineSpec {
     static let pilotKeys = ["reference_scores", "bootstrap_resamples", "flags", "irt_min_models", "information_items"]

@@ -4,7 +4,7 @@ import Statistics
 
 /// `report.html`: a build report readable offline, its charts drawn as inline SVG.
 public enum BuildReport {
-    public static func html(name: String, items: [(item: Item, split: String)]) -> String {
+    public static func html(name: String, items: [(item: Item, split: String)], pilotReview: [ReleaseManifest.PilotReview] = []) -> String {
         var body = "<h1>\(escape(name)) build report</h1>\n"
         body += "<p>\(items.count) items. Counts are of the release candidate's records.</p>\n"
 
@@ -38,6 +38,16 @@ public enum BuildReport {
 
         body += "<h2>Agreement per round</h2>\n"
         body += agreementTable(items.map(\.item))
+
+        if !pilotReview.isEmpty {
+            body += "<h2>Items a pilot sent back to review</h2>\n<table><tr><th>pilot on</th><th>round</th><th>sent</th><th>approved</th>"
+            body += "<th>rejected</th><th>pending</th><th>revised</th></tr>\n"
+            for review in pilotReview {
+                body += "<tr><td>\(escape(review.target))</td><td>\(escape(review.round))</td><td>\(review.sent)</td><td>\(review.approved)</td>"
+                body += "<td>\(review.rejected)</td><td>\(review.pending)</td><td>\(review.revised)</td></tr>\n"
+            }
+            body += "</table>\n"
+        }
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {

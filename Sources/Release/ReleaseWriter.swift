@@ -167,7 +167,7 @@ public enum ReleaseWriter {
         }
         let report = Data(BuildReport.html(name: metadata.name, items: splits.keys.sorted().flatMap { split in
             splits[split]!.sorted(byKey: \.id).map { (item: $0, split: split) }
-        }).utf8)
+        }, pilotReview: metadata.pilotReview).utf8)
         try AtomicFiles.writeAndSync(report, to: directory.appendingPathComponent("report.html"))
         var manifest = ReleaseManifest(
             name: metadata.name, version: nil, license: metadata.license, pipeline: metadata.pipeline,

@@ -1,5 +1,5 @@
 import Foundation
-public import DatasetCore
+import DatasetCore
 internal import GRDB
 
 /// A model's stored answer to one item of a pilot target.
@@ -52,11 +52,11 @@ extension ReviewStore {
                                    actor: String) throws -> PilotImportSummary {
         try database.transaction {
             var stored: [String: (answer: StoredPilotAnswer, source: String)] = [:]
-            for row in try database.rows("SELECT item_id, content_hash, choice, loglikelihoods, source FROM pilot_answers WHERE target = ? AND model = ?",
-                                         [target, model]) {
-                let answer = StoredPilotAnswer(itemID: row["item_id"], contentHash: row["content_hash"], choice: row["choice"],
-                                               loglikelihoods: (row["loglikelihoods"] as String?).map(Self.decodeNumbers))
-                stored[answer.itemID] = (answer, row["source"])
+            try database.eachRow("SELECT item_id, content_hash, choice, loglikelihoods, source FROM pilot_answers WHERE target = ? AND model = ?",
+                                 [target, model]) { row in
+                let answer = StoredPilotAnswer(itemID: row[0], contentHash: row[1], choice: row[2],
+                                               loglikelihoods: (row[3] as String?).map(Self.decodeNumbers))
+                stored[answer.itemID] = (answer, row[4])
             }
             var summary = PilotImportSummary()
             var conflicts: [String] = []
@@ -92,10 +92,11 @@ extension ReviewStore {
     /// Every stored answer to `target`: model → item id → answer.
     public func pilotAnswers(target: String) throws -> [String: [String: StoredPilotAnswer]] {
         var answers: [String: [String: StoredPilotAnswer]] = [:]
-        for row in try database.rows("SELECT model, item_id, content_hash, choice, loglikelihoods FROM pilot_answers WHERE target = ?", [target]) {
-            let answer = StoredPilotAnswer(itemID: row["item_id"], contentHash: row["content_hash"], choice: row["choice"],
-                                           loglikelihoods: (row["loglikelihoods"] as String?).map(Self.decodeNumbers))
-            answers[row["model"], default: [:]][answer.itemID] = answer
+        try database.eachRow("SELECT model, item_id, content_hash, choice, loglikelihoods FROM pilot_answers WHERE target = ? ORDER BY model",
+                             [target]) { row in
+            let answer = StoredPilotAnswer(itemID: row[1], contentHash: row[2], choice: row[3],
+                                           loglikelihoods: (row[4] as String?).map(Self.decodeNumbers))
+            answers[row[0], default: [:]][answer.itemID] = answer
         }
         return answers
     }

@@ -54,6 +54,17 @@ final class StoreDatabase {
         return try pool.read { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
+    /// Calls `body` with each row as SQLite steps to it, without keeping them: for reads of a
+    /// million rows. A row is valid only during its call.
+    func eachRow(_ sql: String, _ arguments: StatementArguments = [], _ body: (Row) throws -> Void) throws {
+        func read(_ db: Database) throws {
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
+            while let row = try rows.next() { try body(row) }
+        }
+        if let db = writer ?? reader { return try read(db) }
+        try pool.read { try read($0) }
+    }
+
     /// The first column of the first row, if there is one and it is not NULL.
     func value<Value: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = [], as type: Value.Type = Value.self) throws -> Value? {
         if let db = writer ?? reader { return try Value.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }

@@ -73,28 +73,37 @@ public enum ItemAnalysis {
 /// Bootstrap intervals: resample the units (items) with replacement, recompute the statistic,
 /// and take the 2.5th and 97.5th percentiles of the replicates.
 public enum Bootstrap {
-    /// A 95% percentile interval of the mean of `values`, from `resamples` draws made by
-    /// `uniform` (a source of numbers in [0, 1), so the caller decides the seed). Percentiles
-    /// interpolate linearly between order statistics (numpy's default).
-    public static func meanInterval(_ values: [Double], resamples: Int, level: Double = 0.95,
-                                    uniform: () -> Double) -> (lower: Double, upper: Double)? {
+    /// A 95% percentile interval of the mean of `values`, from `resamples` draws by `generator`
+    /// (so the caller decides the seed): each draw takes index ⌊u·n⌋ for u = the top 53 bits of
+    /// a 64-bit output over 2⁵³, added in the order drawn. Percentiles interpolate linearly between order statistics
+    /// (numpy's default). Inlinable, so that the generator's calls are specialized where it is
+    /// used: the draws are about a third of a pilot report on 50,000 items and 20 models.
+    @inlinable
+    public static func meanInterval<Generator: RandomNumberGenerator>(_ values: [Double], resamples: Int, level: Double = 0.95,
+                                                                      using generator: inout Generator) -> (lower: Double, upper: Double)? {
         guard !values.isEmpty, resamples > 0 else { return nil }
         let n = values.count
         var means = [Double](repeating: 0, count: resamples)
-        for replicate in 0..<resamples {
-            var sum = 0.0
-            for _ in 0..<n { sum += values[min(n - 1, Int(uniform() * Double(n)))] }
-            means[replicate] = sum / Double(n)
+        let scale = Double(n) * 0x1.0p-53
+        values.withUnsafeBufferPointer { values in
+            for replicate in 0..<resamples {
+                var sum = 0.0
+                for _ in 0..<n { sum += values[min(n - 1, Int(Double(generator.next() >> 11) * scale))] }
+                means[replicate] = sum / Double(n)
+            }
         }
         means.sort()
-        let tail = (1 - level) / 2
-        return (percentile(means, tail), percentile(means, 1 - tail))
+        // In percent, as numpy takes them: 2.5 and 97.5 for 95%.
+        let tail = (100 - 100 * level) / 2
+        return (percentile(means, tail / 100), percentile(means, (100 - tail) / 100))
     }
 
-    /// The q-quantile of sorted values, interpolating linearly between order statistics.
+    /// The q-quantile of sorted values, interpolating linearly between order statistics as
+    /// numpy's `percentile` does (from the upper neighbour when past half-way), to the last bit.
     public static func percentile(_ sorted: [Double], _ q: Double) -> Double {
         let position = q * Double(sorted.count - 1)
         let below = Int(position.rounded(.down)), above = min(sorted.count - 1, below + 1)
-        return sorted[below] + (sorted[above] - sorted[below]) * (position - Double(below))
+        let (a, b, t) = (sorted[below], sorted[above], position - Double(below))
+        return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t
     }
 }

@@ -37,52 +37,54 @@ public enum TwoParameterLogistic {
         let shares = responses.map { row in Double(row.filter { $0 }.count) / Double(persons) }
         var parameters = [Parameters](repeating: Parameters(a: 1, b: -1), count: items)
 
-        // P(response | θ_q) for one item, for each respondent and point.
-        func likelihoods(_ item: Int, _ p: Parameters) -> [Double] {
-            var right = [Double](repeating: 0, count: points)
-            for q in 0..<points { right[q] = 1 / (1 + exp(-p.a * (theta[q] - p.b))) }
-            var values = [Double](repeating: 0, count: persons * points)
-            for person in 0..<persons {
-                let answeredRight = responses[item][person]
-                for q in 0..<points { values[person * points + q] = answeredRight ? right[q] : 1 - right[q] }
-            }
-            return values
+        // P(right | θ_q) at each point.
+        func rightProbabilities(_ p: Parameters) -> [Double] {
+            theta.map { 1 / (1 + exp(-p.a * ($0 - p.b))) }
         }
         func difficulty(discrimination a: Double, share: Double) -> Double {
-            minimizeBounded(lower: difficultyBounds.lower, upper: difficultyBounds.upper, tolerance: 1e-4) { b in
+            let decay = theta.map { exp(-a * $0) }
+            return minimizeBounded(lower: difficultyBounds.lower, upper: difficultyBounds.upper, tolerance: 1e-4) { b in
+                let scale = exp(a * b)
                 var model = 0.0
-                for q in 0..<points { model += prior[q] / (1 + exp(a * b) * exp(-a * theta[q])) }
+                for q in 0..<points { model += prior[q] / (1 + scale * decay[q]) }
                 return (share - model) * (share - model)
+            }
+        }
+        // Each respondent's likelihood at each point over all items, times the prior; an item's
+        // factor is divided out while its parameters are sought. Updated in place, not copied
+        // for each evaluation.
+        var joint = [Double](repeating: 1, count: persons * points)
+        func scale(by item: Int, _ right: [Double], dividing: Bool) {
+            for person in 0..<persons {
+                let answeredRight = responses[item][person]
+                for q in 0..<points {
+                    let factor = answeredRight ? right[q] : 1 - right[q]
+                    if dividing { joint[person * points + q] /= factor } else { joint[person * points + q] *= factor }
+                }
             }
         }
 
         for _ in 0..<maxPasses {
             let previous = parameters
-            // Each respondent's likelihood at each point over all items, times the prior.
-            var joint = [Double](repeating: 1, count: persons * points)
-            for item in 0..<items {
-                let values = likelihoods(item, parameters[item])
-                for index in joint.indices { joint[index] *= values[index] }
-            }
+            for index in joint.indices { joint[index] = 1 }
+            for item in 0..<items { scale(by: item, rightProbabilities(parameters[item]), dividing: false) }
             for person in 0..<persons { for q in 0..<points { joint[person * points + q] *= prior[q] } }
 
             for item in 0..<items {
-                let old = likelihoods(item, previous[item])
-                for index in joint.indices { joint[index] /= old[index] }
+                scale(by: item, rightProbabilities(previous[item]), dividing: true)
                 let a = minimizeBounded(lower: discriminationBounds.lower, upper: discriminationBounds.upper, tolerance: 1e-5) { a in
-                    let candidate = Parameters(a: a, b: difficulty(discrimination: a, share: shares[item]))
-                    let values = likelihoods(item, candidate)
+                    let right = rightProbabilities(Parameters(a: a, b: difficulty(discrimination: a, share: shares[item])))
                     var negativeLog = 0.0
                     for person in 0..<persons {
+                        let answeredRight = responses[item][person]
                         var marginal = 0.0
-                        for q in 0..<points { marginal += values[person * points + q] * joint[person * points + q] }
+                        for q in 0..<points { marginal += (answeredRight ? right[q] : 1 - right[q]) * joint[person * points + q] }
                         negativeLog -= log(marginal)
                     }
                     return negativeLog
                 }
                 parameters[item] = Parameters(a: a, b: difficulty(discrimination: a, share: shares[item]))
-                let new = likelihoods(item, parameters[item])
-                for index in joint.indices { joint[index] *= new[index] }
+                scale(by: item, rightProbabilities(parameters[item]), dividing: false)
             }
             if zip(parameters, previous).map({ abs($0.a - $1.a) }).max()! < 1e-3 { break }
         }

@@ -1,13 +1,14 @@
 // The whole pipeline at the size it is for: generates N candidate items (Korean and English,
 // seven subjects, planted near-duplicates, beside the example's survey source), runs the real
 // `build-dataset run` cold, cached, and after one dedup setting changes, then `release` and
-// `verify`, with wall time, processor time and peak memory per stage; and runs, on the same
+// `verify`, with wall time, processor time and peak memory per stage; then a pilot of M
+// simulated models on the published release (`pilot import` each, `pilot report`); and runs, on the same
 // items, the plain Python a curator would write for the same work (curator.py: json +
 // datasketch MinHashLSH + random split); see README "Benchmarks".
 //
 //   swift build -c release --product build-dataset && swift run -c release pipeline-benchmark
 //       [--items 100000] [--project DIR] [--tool PATH] [--example raw] [--python python3]
-//       [--python-items N] [--no-python]
+//       [--python-items N] [--no-python] [--pilot-models 20]
 import BenchmarkSupport
 import DatasetCore
 import Foundation
@@ -113,6 +114,7 @@ func pipeline(threshold: Double) -> String {
         splits:
           - {name: dev, per_subject: 5}
           - {name: test}
+    pilot: {reference_scores: {common_knowledge: 0.6}, information_items: 100}
     release: {name: bench, license: CC-BY-4.0}
 
     """
@@ -175,6 +177,53 @@ try Data(pipeline(threshold: 0.85).utf8).write(to: pipelineFile)
 _ = try pipelineRun("after stages.dedup.near_duplicates.threshold 0.8 → 0.85")
 _ = try run("release 1.0.0", ["release", "--project", project.path, "-p", "pipelines/bench.yaml", "--version", "1.0.0"])
 _ = try run("verify", ["verify", project.appendingPathComponent("releases/bench/1.0.0").path])
+
+// MARK: - A pilot of simulated models on the published release.
+
+let pilotModels = Int(option("--pilot-models", "20"))!
+if pilotModels > 0 {
+    // Each model answers every test item: knowledge items right with a 2PL chance (its ability
+    // against the item's discrimination and difficulty), social-value items by log-likelihoods.
+    let release = project.appendingPathComponent("releases/bench/1.0.0")
+    var tested: [Item] = []
+    for config in ["common_knowledge", "social_value"] {
+        let url = release.appendingPathComponent("\(config)/test.jsonl")
+        if FileManager.default.fileExists(atPath: url.path) { tested += try JSONLines.read(Item.self, from: url) }
+    }
+    func normal(_ random: inout SplitMix64) -> Double {
+        (-2 * log(1 - random.nextUnit())).squareRoot() * cos(2 * Double.pi * random.nextUnit())
+    }
+    let folder = project.appendingPathComponent("pilot-answers")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    var imports: [MeasuredRun] = []
+    for model in 0..<pilotModels {
+        var random = SplitMix64(seed: 20261201, label: "pilot-model/\(model)")
+        let ability = normal(&random)
+        var text = ""
+        for item in tested {
+            var itemRandom = SplitMix64(seed: 20261201, label: "pilot-item/\(item.id)")
+            let (a, b) = (0.5 + 1.5 * itemRandom.nextUnit(), -1.5 + 3 * itemRandom.nextUnit())
+            if let key = item.answer.flatMap(Item.index(ofLetter:)), item.survey == nil {
+                let right = random.nextUnit() < 1 / (1 + exp(-a * (ability - b)))
+                let choice = right ? key : (key + 1 + Int(random.next() % UInt64(item.choices.count - 1))) % item.choices.count
+                text += #"{"id":"\#(item.id)","choice":"\#(Item.letter(choice))"}"# + "\n"
+            } else {
+                let values = item.choices.indices.map { _ in String(format: "%.4f", -1 + 0.5 * normal(&random)) }
+                text += #"{"id":"\#(item.id)","loglikelihoods":[\#(values.joined(separator: ","))]}"# + "\n"
+            }
+        }
+        let file = folder.appendingPathComponent(String(format: "model-%02d.jsonl", model))
+        try Data(text.utf8).write(to: file)
+        let measured = try measure([tool, "pilot", "import", file.path, "--model", String(format: "model-%02d", model), "--release", "1.0.0",
+                                    "--project", project.path, "-p", "pipelines/bench.yaml"])
+        guard measured.status == 0 else { fail("pilot import of model \(model) exited with \(measured.status)") }
+        imports.append(measured)
+    }
+    say("\npilot import, \(pilotModels) models × \(tested.count) answers: \(format(imports.map(\.seconds).reduce(0, +))) wall in all, "
+          + "\(format(imports.map(\.seconds).max()!)) the slowest, peak \(mebibytes(kilobytes: imports.map(\.peakKilobytes).max()!))")
+    _ = try run("pilot report (\(pilotModels) models × \(tested.count) items)",
+                ["pilot", "report", "--release", "1.0.0", "--project", project.path, "-p", "pipelines/bench.yaml"])
+}
 
 // MARK: - The Python a curator would write, on the same items.
 

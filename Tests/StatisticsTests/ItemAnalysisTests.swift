@@ -66,12 +66,16 @@ import Testing
     }
 
     @Test func bootstrapIntervalIsReproducibleAndCoversTheMean() throws {
-        func interval(seed: UInt64) -> (lower: Double, upper: Double)? {
-            var state = seed
-            return Bootstrap.meanInterval((0..<200).map { Double($0 % 7) }, resamples: 500) {
+        struct LinearCongruential: RandomNumberGenerator {
+            var state: UInt64
+            mutating func next() -> UInt64 {
                 state = state &* 6364136223846793005 &+ 1442695040888963407
-                return Double(state >> 11) * 0x1.0p-53
+                return state
             }
+        }
+        func interval(seed: UInt64) -> (lower: Double, upper: Double)? {
+            var generator = LinearCongruential(state: seed)
+            return Bootstrap.meanInterval((0..<200).map { Double($0 % 7) }, resamples: 500, using: &generator)
         }
         let first = try #require(interval(seed: 1)), again = try #require(interval(seed: 1)), other = try #require(interval(seed: 2))
         #expect(first == again)

@@ -18,6 +18,18 @@ public enum Parallel {
         return try results.map { try $0!.get() }
     }
 
+    /// Runs `body` for each of `0..<count` on every core, one index at a time (for tasks of very
+    /// different sizes), and returns the results in order.
+    public static func map<T: Sendable>(_ count: Int, _ body: @Sendable (Int) -> T) -> [T] {
+        guard count > 1 else { return (0..<count).map(body) }
+        var results = [T?](repeating: nil, count: count)
+        results.withUnsafeMutableBufferPointer { buffer in
+            let slots = Slots(base: buffer.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: count) { index in slots.base[index] = body(index) }
+        }
+        return results.map { $0! }
+    }
+
     /// Result slots that concurrent iterations fill, each iteration its own index only.
     private struct Slots<T>: @unchecked Sendable {
         let base: UnsafeMutablePointer<T>

@@ -6,7 +6,7 @@
 /// z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9; z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
 /// return z ^ (z >> 31)
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    @usableFromInline var state: UInt64
 
     public init(seed: UInt64) {
         state = seed
@@ -21,6 +21,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         state = mixer.next()
     }
 
+    /// Inlinable: a bootstrap draws billions of numbers through it from other modules.
+    @inlinable
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

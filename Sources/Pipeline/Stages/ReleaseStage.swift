@@ -114,7 +114,7 @@ extension Stage {
                 return .init(corpus: corpus, itemsFound: Set(hits.map(\.hit.item)).count, action: hits[0].action,
                              documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
             }
-            metadata.pilotReview = try pilotReview(try context.reviewStore().pilotFlagOutcomes())
+            metadata.pilotReview = pilotReview(try context.reviewStore().pilotFlagOutcomes())
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
