@@ -133,7 +133,10 @@ public enum PilotAnswerFile {
             func fail(_ field: String?, _ message: String) {
                 diagnostics.error(SourceLocation(file: displayName, line: lineNumber, field: field), message)
             }
-            guard diagnostics.errors.count < 50 else { break }
+            guard diagnostics.errors.count < 50 else {
+                diagnostics.error(SourceLocation(file: displayName, line: lineNumber), "stopped reading after 50 problems")
+                break
+            }
             let value: JSONValue
             do { value = try JSONValue.parse(Data(bytes)) } catch {
                 fail(nil, "not JSON: \(error)")

@@ -175,6 +175,18 @@ enum PilotFixture {
         }
     }
 
+    @Test func aFileOfGarbageStopsAfterFiftyProblems() {
+        let text = String(repeating: "garbage\n", count: 80)
+        do {
+            _ = try read(text)
+            Issue.record("the file was accepted")
+        } catch {
+            let messages = (error.inputErrors ?? []).map(\.description)
+            #expect(messages.count == 51)
+            #expect(messages.last == "answers.jsonl:51: stopped reading after 50 problems")
+        }
+    }
+
     @Test func aSplitAnsweredInPartNeedsPartial() throws {
         let text = #"{"id": "ck-0", "choice": "A"}"# + "\n"
         #expect(throws: InputError.self) { try read(text, partial: false) }
