@@ -80,12 +80,9 @@ public struct PilotTarget: Sendable {
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
             throw InputError(file: displayName, "no manifest.json: not a release")
         }
-        let manifest = try ReleaseManifest.read(from: manifestURL)
-        var items: [PilotItem] = []
-        for file in manifest.files {
-            for item in try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path), displayName: "\(displayName)/\(file.path)") {
-                items.append(PilotItem(item: item, config: file.config, split: file.split))
-            }
+        // A release's config is its items' task (`ReleaseWriter.dataPath`).
+        let items = try ReleaseContents.items(in: directory, displayName: displayName).map {
+            PilotItem(item: $0.item, config: $0.item.task.rawValue, split: $0.split)
         }
         self.key = key
         self.directory = directory
