@@ -67,7 +67,7 @@ let package = Package(
             swiftSettings: upcoming
         ),
         .target(name: "Sampling", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: upcoming),
-        .target(name: "Release", dependencies: ["DatasetCore", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
+        .target(name: "Release", dependencies: ["DatasetCore", "Dedup", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(name: "Pilot", dependencies: ["DatasetCore", "Release", "SchemaValidation", "Statistics"], swiftSettings: upcoming),
         .target(
             name: "Pipeline",
@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore", .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReviewServerTests", dependencies: [
-            "DatasetCore", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "DatasetCore", "Release", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Screenshots"]),

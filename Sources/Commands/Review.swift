@@ -258,12 +258,14 @@ extension BuildDataset.Review {
     struct AgreementCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "agreement",
-            abstract: "Agreement in a round: Krippendorff's alpha, Fleiss' and Cohen's kappa.",
+            abstract: "Agreement in a round: Krippendorff's alpha, Gwet's AC1, Fleiss' and Cohen's kappa.",
             discussion: """
             For the decision and each label (each value of a multiple-choice label as yes/no, plus cultural_sensitivity \
             when required_knowledge is a label), over the round and per subject: Krippendorff's alpha (nominal, and \
-            ordinal for ordinal labels) on items with at least two votes; Fleiss' kappa on items with exactly the round's \
-            number of votes; Cohen's kappa for each pair of reviewers on the items both voted on. Adjudications are left out.
+            ordinal for ordinal labels) on items with at least two votes; Gwet's AC1 with its standard error on the same \
+            items (stable when one value is rare, where kappa collapses); Fleiss' kappa on items with exactly the round's \
+            number of votes; Cohen's kappa for each pair of reviewers on the items both voted on (and quadratic-weighted \
+            kappa for ordinal labels). Adjudications are left out.
             """)
         @Argument(help: "The round's name.") var round: String
         @OptionGroup var output: OutputOptions
@@ -274,12 +276,15 @@ extension BuildDataset.Review {
             let rows = try reviewing { try store.agreement(round: round, plan: spec.review) }
             if output.json { return try printJSON(rows) }
             func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0) } ?? "n/a" }
-            print("variable\tscope\titems\talpha_nominal [95% interval]\talpha_ordinal\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
+            print("variable\tscope\titems\talpha_nominal [95% interval]\talpha_ordinal\tac1 ± se\tfleiss_kappa (items)\tcohen_kappa (pair: items)")
             for row in rows {
-                let pairs = row.cohen.map { "\($0.reviewers.joined(separator: "/")) \(format($0.kappa)) (\($0.items))" }.joined(separator: ", ")
+                let pairs = row.cohen.map { pair in
+                    "\(pair.reviewers.joined(separator: "/")) \(format(pair.kappa))\(pair.quadraticKappa.map { ", quadratic \(format($0))" } ?? "") (\(pair.items))"
+                }.joined(separator: ", ")
                 let interval = row.alphaNominalInterval.map { " [\(format($0[0])), \(format($0[1]))]" } ?? ""
+                let ac1 = row.ac1.map { "\(format($0.value)) ± \(format($0.standardError))" } ?? "n/a"
                 print("\(row.variable)\t\(row.scope)\t\(row.items)\t\(format(row.alphaNominal))\(interval)\t\(row.alphaOrdinal == nil ? "-" : format(row.alphaOrdinal))\t"
-                      + "\(format(row.fleissKappa)) (\(row.fleissItems))\t\(pairs.isEmpty ? "-" : pairs)")
+                      + "\(ac1)\t\(format(row.fleissKappa)) (\(row.fleissItems))\t\(pairs.isEmpty ? "-" : pairs)")
             }
         }
     }

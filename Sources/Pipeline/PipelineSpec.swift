@@ -40,6 +40,8 @@ public struct PipelineSpec: Sendable {
     public var description: String?
     /// What `pilot report` compares with and flags (the top-level `pilot`).
     public var pilot: PilotSettings
+    /// The quality checks' thresholds and which block `release` (the top-level `quality`).
+    public var quality = QualitySettings()
     /// Each section's text, canonicalized: the value of a `.settings` stage input.
     public var settingsText: [SettingsSection: String]
 
@@ -48,7 +50,7 @@ public struct PipelineSpec: Sendable {
         sources.flatMap(\.paths) + contamination.benchmarks.map(\.path)
     }
 
-    static let topKeys = ["name", "description", "seed", "inputs_outside_project", "sources", "stages", "pilot", "release"]
+    static let topKeys = ["name", "description", "seed", "inputs_outside_project", "sources", "stages", "pilot", "quality", "release"]
     static let stageKeys = ["validate", "dedup", "sample", "review", "release"]
 
     /// Parses and checks a pipeline file, reporting every problem (file, line, key) at once.
@@ -122,13 +124,14 @@ public struct PipelineSpec: Sendable {
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)
         let pilot = parsePilot(top["pilot"], &d)
+        let quality = parseQuality(top["quality"], &d)
 
         var settingsText: [SettingsSection: String] = [:]
         settingsText[.sources] = top["sources"]?.canonicalText
         for section in [SettingsSection.validate, .dedup, .sample, .review] {
             settingsText[section] = stages?[String(section.rawValue.dropFirst("stages.".count))]?.canonicalText
         }
-        settingsText[.release] = [stages?["release"], top["release"], top["description"]].map { $0?.canonicalText ?? "-" }
+        settingsText[.release] = [stages?["release"], top["release"], top["description"], top["quality"]].map { $0?.canonicalText ?? "-" }
             .joined(separator: "\n")
 
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
@@ -137,7 +140,7 @@ public struct PipelineSpec: Sendable {
                             sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
                             nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
                             contamination: contamination, review: review, releaseName: releaseName, license: license,
-                            description: description, pilot: pilot, settingsText: settingsText)
+                            description: description, pilot: pilot, quality: quality, settingsText: settingsText)
     }
 }
 

@@ -202,6 +202,13 @@ public final class StageContext: Sendable {
         }
     }
 
+    /// How an earlier stage went: items in and out and those set aside by reason. Declared as
+    /// its `dropped` file, whose records the counts are of.
+    public func summary(of stage: StageName) throws -> StageSummary {
+        let url = try url(of: .dropped, from: stage).deletingLastPathComponent().appendingPathComponent(StageRecord.fileName)
+        return try JSONDecoder().decode(StageRecord.self, from: Data(contentsOf: url)).summary
+    }
+
     /// The records of an earlier stage's file, for the last stage that reads it: the run keeps
     /// no copy, so they are let go when the stage lets them go.
     public func take<T: Decodable & Sendable>(_ type: T.Type, _ file: StageFile, from stage: StageName) throws -> [T] {

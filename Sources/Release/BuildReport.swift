@@ -2,67 +2,84 @@ public import DatasetCore
 import Foundation
 import Statistics
 
-/// `report.html`: a build report readable offline, its charts drawn as inline SVG.
+/// `report.html`: a build report readable offline and at phone width, its charts drawn as inline
+/// SVG that scales to the page. Each chart has one meaning per colour, its legend and an axis.
 public enum BuildReport {
-    public static func html(name: String, items: [(item: Item, split: String)], pilotReview: [ReleaseManifest.PilotReview] = []) -> String {
-        var body = "<h1>\(escape(name)) build report</h1>\n"
-        body += "<p>\(items.count) items. Counts are of the release candidate's records.</p>\n"
+    public static func html(name: String, version: String?, items: [(item: Item, split: String)],
+                            pilotReview: [ReleaseManifest.PilotReview] = [], quality: QualityDossier? = nil) -> String {
+        let title = "\(name) \(version ?? "candidate") build report"
+        var body = "<h1>\(escape(title))</h1>\n"
+        body += "<p>\(items.count) items\(version == nil ? " in the release candidate" : ", published as version \(escape(version!))"). "
+        body += "Every count is of the released records unless a section says otherwise.</p>\n"
+        body += "<nav><a href=\"#quality\">Quality checks</a> · <a href=\"#funnel\">Funnel</a> · <a href=\"#quotas\">Quotas</a> · "
+        body += "<a href=\"#composition\">Composition</a> · <a href=\"#answers\">Answer positions</a> · <a href=\"#review\">Review</a> · "
+        body += "<a href=\"#agreement\">Agreement</a> · <a href=\"#diversity\">Diversity</a> · <a href=\"#authorship\">Authorship</a> · "
+        body += "<a href=\"#survey\">Survey distributions</a></nav>\n"
+        if let quality {
+            body += qualitySection(quality)
+            body += funnelSection(quality.funnel)
+            body += quotaSection(quality.quotas)
+        }
 
         // Counted in one pass: filtering every item for every subject and split grew with
         // their product.
         var perSplit: [String: [String: Int]] = [:]
         var perLabel: [String: [CulturalSensitivity: Int]] = [:]
-        var perPosition: [String: [String: Int]] = [:]
         for (item, split) in items {
             let subject = "\(item.task.rawValue)/\(item.subject)"
             perSplit[subject, default: [:]][split, default: 0] += 1
             perLabel[subject, default: [:]][item.culturalSensitivity, default: 0] += 1
-            if item.task == .commonKnowledge, let answer = item.answer { perPosition[item.subject, default: [:]][answer, default: 0] += 1 }
         }
         let subjects = perSplit.keys.sorted()
         let splits = Array(Set(items.map(\.split))).sorted()
-        body += "<h2>Items per subject and split</h2>\n"
+        body += "<h2 id=\"composition\">Items per subject and split</h2>\n"
         body += barChart(rows: subjects.map { subject in
             (subject, splits.map { Double(perSplit[subject]?[$0] ?? 0) })
-        }, legend: splits)
-
+        }, legend: splits, axis: "items")
         body += "<h2>Cultural sensitivity per subject</h2>\n"
         body += barChart(rows: subjects.map { subject in
             (subject, [CulturalSensitivity.sensitive, .agnostic, .notAnnotated].map { Double(perLabel[subject]?[$0] ?? 0) })
-        }, legend: ["CS", "CA", "not annotated"])
+        }, legend: ["CS", "CA", "not annotated"], axis: "items")
 
-        body += "<h2>Answer positions per subject</h2>\n"
-        body += barChart(rows: perPosition.keys.sorted().map { subject in
-            (subject, (0..<4).map { Double(perPosition[subject]?[Item.letter($0)] ?? 0) })
-        }, legend: ["A", "B", "C", "D"])
-
-        body += "<h2>Agreement per round</h2>\n"
-        body += agreementTable(items.map(\.item))
-
-        if !pilotReview.isEmpty {
-            body += "<h2>Items a pilot sent back to review</h2>\n<table><tr><th>pilot on</th><th>round</th><th>sent</th><th>approved</th>"
-            body += "<th>rejected</th><th>pending</th><th>revised</th></tr>\n"
-            for review in pilotReview {
-                body += "<tr><td>\(escape(review.target))</td><td>\(escape(review.round))</td><td>\(review.sent)</td><td>\(review.approved)</td>"
-                body += "<td>\(review.rejected)</td><td>\(review.pending)</td><td>\(review.revised)</td></tr>\n"
-            }
-            body += "</table>\n"
+        // Without a dossier (a candidate of an older build) the figures that come from the
+        // released records alone are still shown.
+        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(items.map(\.item)))
+        body += reviewSection(items.map(\.item), pilotReview: pilotReview)
+        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(items.map(\.item), inputs: QualityInputs(name: name)))
+        if let quality {
+            body += diversitySection(quality)
+            body += authorshipSection(quality.authorship, personalData: quality.personalData)
         }
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
-            body += "<h2>Social-value distributions</h2>\n<p>Weighted shares; the whisker on the modal answer is its 95% margin of error.</p>\n"
+            body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents; each whisker is the option's 95% "
+            body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size.</p>\n"
             for item in social { body += distribution(item) }
         }
         return """
         <!DOCTYPE html>
-        <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) build report</title>
+        <html lang="en"><head><meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>\(escape(title))</title>
         <style>
-        body { font-family: system-ui, "Noto Sans KR", "Apple SD Gothic Neo", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; }
+        body { font-family: system-ui, "Noto Sans KR", "Apple SD Gothic Neo", sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; line-height: 1.4; }
         h2 { margin-top: 2rem; border-bottom: 1px solid #ddd; }
+        nav { font-size: 0.9rem; }
+        p, h1, h2, h3, li { overflow-wrap: anywhere; }
+        svg { max-width: 100%; height: auto; display: block; }
         svg text { font-size: 12px; fill: #333; }
+        .scroll { overflow-x: auto; }
+        table { border-collapse: collapse; font-size: 0.9rem; }
+        th, td { border-bottom: 1px solid #eee; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
+        td.number { text-align: right; font-variant-numeric: tabular-nums; }
+        td small { color: #555; }
+        .pass { color: #1b7837; font-weight: 600; }
+        .fail { color: #b2182b; font-weight: 600; }
+        .not_applicable { color: #777; }
         .legend span { display: inline-block; margin-right: 1rem; }
         .swatch { display: inline-block; width: 0.8rem; height: 0.8rem; margin-right: 0.3rem; vertical-align: middle; }
+        @media (max-width: 40rem) { body { margin: 1rem auto; padding: 0 0.5rem; } th, td { padding: 0.2rem 0.3rem; } }
         </style></head>
         <body>
         \(body)</body></html>
@@ -72,23 +89,176 @@ public enum BuildReport {
 
     static let colors = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2", "#edc948"]
 
-    /// Horizontal stacked bars, one row a label.
-    static func barChart(rows: [(label: String, values: [Double])], legend: [String]) -> String {
+    /// A table that scrolls sideways on a narrow screen rather than widening the page.
+    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        var html = "<div class=\"scroll\"><table><tr>" + header.map { "<th>\($0)</th>" }.joined() + "</tr>\n"
+        for row in rows {
+            html += "<tr>" + row.enumerated().map { index, cell in numeric.contains(index) ? "<td class=\"number\">\(cell)</td>" : "<td>\(cell)</td>" }.joined() + "</tr>\n"
+        }
+        return html + "</table></div>\n"
+    }
+
+    static func qualitySection(_ quality: QualityDossier) -> String {
+        var html = "<h2 id=\"quality\">Quality checks</h2>\n<p>Each check the pipeline ran, with the ISO/IEC 5259-2 measure and the NIA/TTA "
+        html += "AI-data criterion it answers, its value on this release, the threshold from the pipeline file's <code>quality</code> section "
+        html += "(or its default) and whether it passed. A failing check marked as blocking stops <code>build-dataset release</code>. "
+        html += "The same figures are in <code>quality.json</code>.</p>\n"
+        let failing = quality.checks.filter { $0.status == "fail" }
+        html += "<p>\(quality.checks.filter { $0.status == "pass" }.count) passed, \(failing.count) failed"
+        html += "\(quality.blocking.isEmpty ? "" : " (\(quality.blocking.count) blocking)"), "
+        html += "\(quality.checks.filter { $0.status == "not_applicable" }.count) had nothing to measure.</p>\n"
+        // Four columns, what the check measures under its name: readable on a phone.
+        html += table(["check", "value", "rule", "result"], quality.checks.map { check in
+            ["<strong>\(escape(check.name.rawValue))</strong><br><small>ISO/IEC 5259-2 \(escape(check.measure)) · NIA/TTA \(escape(check.criterion))</small>"
+                + "<br><small>\(escape(check.definition)); \(escape(check.detail))</small>",
+             QualityDossier.format(check.value), "\(check.comparison == "at_least" ? "≥" : "≤")\u{00A0}\(QualityDossier.format(check.threshold))",
+             "<span class=\"\(check.status)\">\(check.status.replacingOccurrences(of: "_", with: " "))\(check.blocks ? " (blocks release)" : "")</span>"]
+        }, numeric: [1])
+        return html
+    }
+
+    static func funnelSection(_ funnel: [QualityDossier.FunnelStage]) -> String {
+        guard !funnel.isEmpty else { return "" }
+        var html = "<h2 id=\"funnel\">Funnel from raw input to release</h2>\n<p>Items into and out of each stage (ingest counts source records), "
+        html += "and those set aside with their reasons; every set-aside item is in its stage's <code>dropped.jsonl</code>.</p>\n"
+        html += barChart(rows: funnel.map { ($0.stage, [Double($0.itemsOut), Double($0.setAside.values.reduce(0, +))]) },
+                         legend: ["kept", "set aside"], axis: "items")
+        html += table(["stage", "in", "out", "set aside by reason"], funnel.map { stage in
+            [stage.stage, String(stage.itemsIn), String(stage.itemsOut),
+             stage.setAside.isEmpty ? "–" : stage.setAside.sorted { $0.key < $1.key }.map { "\(escape($0.key)) \($0.value)" }.joined(separator: ", ")]
+        }, numeric: [1, 2])
+        return html
+    }
+
+    static func quotaSection(_ quotas: [QualityDossier.Quota]) -> String {
+        var html = "<h2 id=\"quotas\">Strata against quotas</h2>\n"
+        guard !quotas.isEmpty else { return html + "<p>The sample stage defines no strata.</p>\n" }
+        html += "<p>Items each stratum needed (its quota), had after review and kept; a shortfall is a quota review left unmet.</p>\n"
+        html += table(["stratum", "quota", "available", "selected", "shortfall"], quotas.map { quota in
+            [escape(quota.stratum), quota.target.map(String.init) ?? "all", String(quota.available), String(quota.selected),
+             quota.shortfall > 0 ? "<span class=\"fail\">\(quota.shortfall)</span>" : "0"]
+        }, numeric: [1, 2, 3, 4])
+        return html
+    }
+
+    static func answerSection(_ balance: [QualityDossier.AnswerBalance]) -> String {
+        var html = "<h2 id=\"answers\">Answer positions per subject</h2>\n"
+        guard !balance.isEmpty else { return html + "<p>No common-knowledge items with an answer key.</p>\n" }
+        html += "<p>Answer keys per position among the subject's items with its usual number of choices, and the chi-square test "
+        html += "of an even spread (a small p-value means the positions are uneven beyond chance).</p>\n"
+        let width = balance.map(\.counts.count).max() ?? 0
+        html += barChart(rows: balance.map { ($0.subject, $0.counts.map(Double.init)) }, legend: (0..<width).map(Item.letter), axis: "items")
+        html += table(["subject", "keys per position", "chi-square", "df", "p-value"], balance.map { row in
+            [escape(row.subject), row.counts.map(String.init).joined(separator: " / "), QualityDossier.format(row.chiSquare),
+             String(row.degreesOfFreedom), QualityDossier.format(row.pValue)]
+        }, numeric: [2, 3, 4])
+        return html
+    }
+
+    /// Votes per round and decision on the released items, and each item's status.
+    static func reviewSection(_ items: [Item], pilotReview: [ReleaseManifest.PilotReview]) -> String {
+        var html = "<h2 id=\"review\">Review outcomes</h2>\n"
+        let statuses = Dictionary(grouping: items, by: \.review.status).mapValues(\.count)
+        html += "<p>Released items by review status: " + statuses.keys.sorted().map { "\(escape($0)) \(statuses[$0]!)" }.joined(separator: ", ") + ".</p>\n"
+        var votes: [String: [String: Int]] = [:]
+        var settled: [String: Int] = [:]
+        for item in items {
+            for vote in item.review.votes { votes[vote.round, default: [:]][vote.adjudication ? "adjudicated" : vote.decision, default: 0] += 1 }
+            for round in item.review.rounds { settled[round, default: 0] += 1 }
+        }
+        if votes.isEmpty {
+            html += "<p>No review votes are recorded on these items.</p>\n"
+        } else {
+            let decisions = ["approve", "reject", "revise", "adjudicated"]
+            html += barChart(rows: votes.keys.sorted().map { round in (round, decisions.map { Double(votes[round]?[$0] ?? 0) }) },
+                             legend: decisions, axis: "votes")
+            html += table(["round", "items it settled", "approve", "reject", "revise", "adjudicated"], votes.keys.sorted().map { round in
+                [escape(round), String(settled[round] ?? 0)] + decisions.map { String(votes[round]?[$0] ?? 0) }
+            }, numeric: [1, 2, 3, 4, 5])
+        }
+        if !pilotReview.isEmpty {
+            html += "<h3>Items a pilot sent back to review</h3>\n"
+            html += table(["pilot on", "round", "sent", "approved", "rejected", "pending", "revised"], pilotReview.map { review in
+                [escape(review.target), escape(review.round), String(review.sent), String(review.approved), String(review.rejected),
+                 String(review.pending), String(review.revised)]
+            }, numeric: [2, 3, 4, 5, 6])
+        }
+        return html
+    }
+
+    static func agreementSection(_ agreement: [QualityDossier.RoundAgreement]) -> String {
+        var html = "<h2 id=\"agreement\">Agreement per round and label</h2>\n"
+        guard !agreement.isEmpty else { return html + "<p>No released item has two or more votes in a round.</p>\n" }
+        html += "<p>From each item's <code>review.votes</code> (adjudications left out), over items with at least two votes. "
+        html += "Krippendorff's alpha (nominal) with its 95% bootstrap interval (1,000 draws of items, seeded); Gwet's AC1 and Fleiss' kappa "
+        html += "with standard errors — AC1 stays meaningful when one label is rare, where kappa collapses; quadratic-weighted kappa per pair "
+        html += "of reviewers for ordinal labels. Alpha ≥ 0.800 is reliable, ≥ 0.667 tentative.</p>\n"
+        html += table(["round", "label", "items", "alpha [95% interval]", "AC1 ± SE", "Fleiss' kappa ± SE", "quadratic kappa (pairs)"], agreement.map { row in
+            let a = row.agreement
+            let interval = a.alphaNominalInterval.map { " [\(QualityDossier.format($0[0])), \(QualityDossier.format($0[1]))]" } ?? ""
+            let quadratic = a.cohen.compactMap { pair in pair.quadraticKappa.map { "\(pair.reviewers.joined(separator: "/")) \(QualityDossier.format($0))" } }
+            return [escape(row.round), escape(a.variable), String(a.items), QualityDossier.format(a.alphaNominal) + interval,
+                    QualityDossier.format(a.ac1), QualityDossier.format(a.fleissGeneralized), quadratic.isEmpty ? "–" : escape(quadratic.joined(separator: ", "))]
+        }, numeric: [2])
+        return html
+    }
+
+    static func diversitySection(_ quality: QualityDossier) -> String {
+        var html = "<h2 id=\"diversity\">Diversity per subject</h2>\n"
+        guard !quality.diversity.isEmpty else { return html + "<p>No items.</p>\n" }
+        html += "<p>The Vendi score is the effective number of distinct items: the exponential of the entropy of the eigenvalues of the "
+        html += "items' similarity matrix (exact Jaccard similarity of the same character shingles as deduplication) over their number. "
+        html += "Per item, 1 means no two items overlap. Templated items have another item at Jaccard ≥ "
+        html += "\(QualityDossier.format(quality.templateSimilarity)).</p>\n"
+        let lowest = quality.diversity.filter { $0.measured >= 2 }.sorted { $0.vendiPerItem < $1.vendiPerItem }.prefix(3).map(\.stratum)
+        if !lowest.isEmpty { html += "<p>Least diverse: \(lowest.map(escape).joined(separator: ", ")).</p>\n" }
+        html += table(["subject", "items", "measured", "Vendi score", "per item", "templated"], quality.diversity.map { row in
+            [escape(row.stratum), String(row.items), String(row.measured), QualityDossier.format(row.vendi), QualityDossier.format(row.vendiPerItem),
+             String(row.templated)]
+        }, numeric: [1, 2, 3, 4, 5])
+        return html
+    }
+
+    static func authorshipSection(_ authorship: [QualityDossier.Authorship], personalData: [QualityDossier.PersonalData]) -> String {
+        var html = "<h2 id=\"authorship\">Authorship</h2>\n<p>Who or what wrote the items of each subject: the author the source names "
+        html += "(<code>source:&lt;id&gt;</code> where it names none), items generated from glossaries, and items reviewers revised.</p>\n"
+        html += table(["subject", "authors", "generated", "revised by a reviewer"], authorship.map { row in
+            [escape(row.stratum), row.authors.sorted { $0.key < $1.key }.map { "\(escape($0.key)) \($0.value)" }.joined(separator: ", "),
+             String(row.generated), String(row.revised)]
+        }, numeric: [2, 3])
+        html += "<h3>Personal data</h3>\n"
+        if personalData.isEmpty {
+            html += "<p>No released text matches a phone number, resident registration number or e-mail address pattern.</p>\n"
+        } else {
+            html += "<p>Text matching a personal-data pattern, to be reviewed:</p>\n"
+            html += table(["item", "kind", "field"], personalData.map { [escape($0.item), escape($0.kind), escape($0.field)] })
+        }
+        return html
+    }
+
+    /// Horizontal stacked bars, one row a label, with a labelled axis; scales to the page.
+    static func barChart(rows: [(label: String, values: [Double])], legend: [String], axis: String) -> String {
         guard !rows.isEmpty else { return "<p>Nothing to show.</p>\n" }
-        let labelWidth = 260.0, barWidth = 420.0, rowHeight = 22.0
+        let labelWidth = 230.0, barWidth = 400.0, rowHeight = 22.0
         let maximum = max(1, rows.map { $0.values.reduce(0, +) }.max() ?? 1)
-        var svg = "<svg role=\"img\" width=\"\(Int(labelWidth + barWidth + 60))\" height=\"\(Int(Double(rows.count) * rowHeight + 10))\">\n"
+        let height = Double(rows.count) * rowHeight + 36
+        let width = labelWidth + barWidth + 60
+        var svg = "<svg role=\"img\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" width=\"\(Int(width))\" height=\"\(Int(height))\">\n"
         for (row, entry) in rows.enumerated() {
             let y = Double(row) * rowHeight + 5
             svg += "<text x=\"0\" y=\"\(y + 14)\">\(escape(entry.label))</text>\n"
             var x = labelWidth
             for (index, value) in entry.values.enumerated() where value > 0 {
                 let width = value / maximum * barWidth
-                svg += "<rect x=\"\(format(x))\" y=\"\(y)\" width=\"\(format(width))\" height=\"16\" fill=\"\(colors[index % colors.count])\"><title>\(escape(legend[index])): \(Int(value))</title></rect>\n"
+                svg += "<rect x=\"\(format(x))\" y=\"\(y)\" width=\"\(format(width))\" height=\"16\" fill=\"\(colors[index % colors.count])\"><title>\(escape(legend[index])): \(format(value))</title></rect>\n"
                 x += width
             }
-            svg += "<text x=\"\(format(x + 4))\" y=\"\(y + 14)\">\(Int(entry.values.reduce(0, +)))</text>\n"
+            svg += "<text x=\"\(format(x + 4))\" y=\"\(y + 14)\">\(format(entry.values.reduce(0, +)))</text>\n"
         }
+        let axisY = Double(rows.count) * rowHeight + 8
+        svg += "<line x1=\"\(labelWidth)\" x2=\"\(labelWidth + barWidth)\" y1=\"\(axisY)\" y2=\"\(axisY)\" stroke=\"#999\"/>\n"
+        svg += "<text x=\"\(labelWidth)\" y=\"\(axisY + 14)\">0</text>\n"
+        svg += "<text x=\"\(labelWidth + barWidth)\" y=\"\(axisY + 14)\" text-anchor=\"end\">\(format(maximum)) \(escape(axis))</text>\n"
         svg += "</svg>\n"
         let key = legend.enumerated().map { index, name in
             "<span><span class=\"swatch\" style=\"background:\(colors[index % colors.count])\"></span>\(escape(name))</span>"
@@ -96,25 +266,30 @@ public enum BuildReport {
         return svg + "<div class=\"legend\">\(key)</div>\n"
     }
 
+    /// One social-value item: each option's weighted share with its margin of error, the share's
+    /// label to the right of the whisker so that the two never overlap.
     static func distribution(_ item: Item) -> String {
         let survey = item.survey!
-        let width = 420.0, rowHeight = 20.0, labelWidth = 220.0
-        var svg = "<h3>\(escape(item.question))</h3>\n<p>n = \(survey.n), n<sub>eff</sub> = \(format(survey.nEffective)), "
-        svg += "margin of error ±\(format(survey.marginOfError * 100)) points\(survey.contested ? ", contested" : ""), \(escape(survey.weighting))</p>\n"
-        svg += "<svg role=\"img\" width=\"\(Int(labelWidth + width + 80))\" height=\"\(Int(Double(item.choices.count) * rowHeight + 10))\">\n"
-        let modal = survey.distribution.indices.max { survey.distribution[$0] < survey.distribution[$1] }
+        let width = 360.0, rowHeight = 20.0, labelWidth = 220.0
+        var html = "<h3>\(escape(item.question))</h3>\n<p>n = \(survey.n), n<sub>eff</sub> = \(format(survey.nEffective)), "
+        html += "margin of error of the modal share ±\(format(survey.marginOfError * 100)) points\(survey.contested ? ", contested" : ""), \(escape(survey.weighting))</p>\n"
+        let height = Double(item.choices.count) * rowHeight + 30
+        let total = labelWidth + width + 90
+        html += "<svg role=\"img\" viewBox=\"0 0 \(Int(total)) \(Int(height))\" width=\"\(Int(total))\" height=\"\(Int(height))\">\n"
         for (index, share) in survey.distribution.enumerated() {
             let y = Double(index) * rowHeight + 5
-            svg += "<text x=\"0\" y=\"\(y + 13)\">\(escape(index < item.choices.count ? item.choices[index] : "?"))</text>\n"
-            svg += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(format(share * width))\" height=\"14\" fill=\"\(colors[0])\"/>\n"
-            if index == modal {
-                let low = labelWidth + max(0, share - survey.marginOfError) * width
-                let high = labelWidth + min(1, share + survey.marginOfError) * width
-                svg += "<line x1=\"\(format(low))\" x2=\"\(format(high))\" y1=\"\(y + 7)\" y2=\"\(y + 7)\" stroke=\"#222\" stroke-width=\"2\"/>\n"
-            }
-            svg += "<text x=\"\(format(labelWidth + share * width + 6))\" y=\"\(y + 13)\">\(format(share * 100))%</text>\n"
+            let margin = SurveyMath.marginOfError(p: share, n: survey.nEffective)
+            let low = labelWidth + max(0, share - margin) * width, high = labelWidth + min(1, share + margin) * width
+            html += "<text x=\"0\" y=\"\(y + 13)\">\(escape(index < item.choices.count ? item.choices[index] : "?"))</text>\n"
+            html += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(format(share * width))\" height=\"14\" fill=\"\(colors[0])\">"
+            html += "<title>\(format(share * 100))% ± \(format(margin * 100))</title></rect>\n"
+            html += "<line x1=\"\(format(low))\" x2=\"\(format(high))\" y1=\"\(y + 7)\" y2=\"\(y + 7)\" stroke=\"#222\" stroke-width=\"1.5\"/>\n"
+            html += "<text x=\"\(format(max(high, labelWidth + share * width) + 6))\" y=\"\(y + 13)\">\(format(share * 100))% ±\(format(margin * 100))</text>\n"
         }
-        return svg + "</svg>\n"
+        let axisY = Double(item.choices.count) * rowHeight + 8
+        html += "<line x1=\"\(labelWidth)\" x2=\"\(labelWidth + width)\" y1=\"\(axisY)\" y2=\"\(axisY)\" stroke=\"#999\"/>\n"
+        html += "<text x=\"\(labelWidth)\" y=\"\(axisY + 14)\">0%</text><text x=\"\(labelWidth + width)\" y=\"\(axisY + 14)\" text-anchor=\"end\">100% of respondents</text>\n"
+        return html + "</svg>\n"
     }
 
     static func format(_ value: Double) -> String {
@@ -126,37 +301,5 @@ public enum BuildReport {
     public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-}
-
-extension BuildReport {
-    /// Krippendorff's alpha (nominal) per round, from the votes the released items carry, so
-    /// that anyone can recompute it from the release files. Adjudications are left out.
-    static func agreementTable(_ items: [Item]) -> String {
-        let rounds = Array(Set(items.flatMap { $0.review.votes.map(\.round) })).sorted()
-        guard !rounds.isEmpty else { return "<p>No review votes are recorded for these items.</p>\n" }
-        func alpha(_ round: String, _ value: (ReviewVote) -> String?) -> (Double?, Int) {
-            let units = items.map { item in
-                item.review.votes.filter { $0.round == round && !$0.adjudication }.compactMap { vote in value(vote).map { (vote.reviewer, $0) } }
-            }.filter { $0.count >= 2 }
-            let reviewers = Array(Set(units.flatMap { $0.map(\.0) })).sorted()
-            let matrix = reviewers.map { reviewer in units.map { unit in unit.first { $0.0 == reviewer }?.1 } }
-            return (Agreement.krippendorffAlpha(matrix, level: .nominal), units.count)
-        }
-        func cell(_ result: (Double?, Int)) -> String {
-            result.1 == 0 ? "–" : "\(result.0.map { String(format: "%.3f", $0) } ?? "n/a") (\(result.1) items)"
-        }
-        var html = "<p>Krippendorff's alpha (nominal) over the released items with at least two votes in the round; "
-        html += "1 is perfect agreement, 0 is chance. Computed from each item's <code>review.votes</code>.</p>\n"
-        html += "<table><tr><th>round</th><th>decision</th><th>cultural sensitivity (CS/CA)</th></tr>\n"
-        for round in rounds {
-            let decision = alpha(round) { $0.decision }
-            let sensitivity = alpha(round) { vote in
-                let knowledge = vote.labels.filter { $0.name == "required_knowledge" }.map(\.value)
-                return knowledge.isEmpty ? nil : CulturalSensitivity(requiredKnowledge: knowledge).rawValue
-            }
-            html += "<tr><td>\(escape(round))</td><td>\(cell(decision))</td><td>\(cell(sensitivity))</td></tr>\n"
-        }
-        return html + "</table>\n"
     }
 }

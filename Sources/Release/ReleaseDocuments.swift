@@ -1,5 +1,6 @@
 public import Foundation
 public import DatasetCore
+import Statistics
 
 /// The documents that let people load, trust and cite a release: a dataset card with Hugging
 /// Face front matter, Croissant metadata, and an lm-evaluation-harness task per config.
@@ -8,6 +9,9 @@ public struct ReleaseDocuments: Sendable {
     public var items: [(item: Item, split: String)]
     public var description: String
     public var datePublished: String
+    /// The build's quality dossier: the card's and Croissant's figures on review, agreement,
+    /// set-aside items and limits come from it.
+    public var quality: QualityDossier?
 
     public init(manifest: ReleaseManifest, items: [(item: Item, split: String)], description: String, datePublished: String) {
         self.manifest = manifest
@@ -99,6 +103,21 @@ public struct ReleaseDocuments: Sendable {
             text += "each carries n, Kish's effective sample size and the 95% margin of error of its modal share, "
             text += "and is marked contested when the modal answer's lead is within that margin.\n"
         }
+        if let quality, !quality.funnel.isEmpty {
+            text += "\nFrom \(quality.funnel[0].itemsIn) source records to \(quality.items) released items; set aside on the way "
+            text += "(each with its reason in the stage's `dropped.jsonl`):\n\n| stage | in | out | set aside |\n|---|---|---|---|\n"
+            for stage in quality.funnel {
+                let reasons = stage.setAside.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                text += "| \(stage.stage) | \(stage.itemsIn) | \(stage.itemsOut) | \(reasons.isEmpty ? "–" : reasons) |\n"
+            }
+        }
+        if let quality, !quality.authorship.isEmpty {
+            text += "\n### Authorship\n\n| subject | authors | generated | revised by a reviewer |\n|---|---|---|---|\n"
+            for row in quality.authorship {
+                text += "| \(row.stratum) | \(row.authors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) | "
+                text += "\(row.generated) | \(row.revised) |\n"
+            }
+        }
         text += "\n## Review\n\n"
         let statuses = Dictionary(grouping: items.map(\.item), by: \.review.status).mapValues(\.count)
         text += statuses.keys.sorted().map { "- \($0): \(statuses[$0]!) items" }.joined(separator: "\n") + "\n"
@@ -108,8 +127,25 @@ public struct ReleaseDocuments: Sendable {
         if !votes.isEmpty {
             let reviewers = Set(votes.map(\.reviewer)).count
             text += "\n\(votes.count) votes by \(reviewers) reviewers are kept in each item's `review.votes`, with the labels each reviewer gave; "
-            text += "a label holds when at least the round's share of its reviewers (50% unless the pipeline says otherwise) gave it, "
+            text += "a label holds when at least the round's share of its reviewers gave it, "
             text += "and an item is CS when cultural, regional or dialect knowledge holds. `review.version` above 1 marks a revised item.\n"
+        }
+        if let quality, !quality.rounds.isEmpty {
+            text += "\n| round | reviewers per item | votes per released item | label threshold | labels |\n|---|---|---|---|---|\n"
+            for round in quality.rounds {
+                text += "| \(round.round) | \(round.reviewersPerItem) | \(votesPerItem(round.round)) | \(Self.percent(round.labelThreshold)) | "
+                text += "\(round.labels.isEmpty ? "–" : round.labels.joined(separator: ", ")) |\n"
+            }
+        }
+        if let quality, !quality.agreement.isEmpty {
+            text += "\nAgreement on the released items (adjudications left out; alpha with its seeded 95% bootstrap interval, AC1 and "
+            text += "Fleiss' kappa with standard errors):\n\n| round | label | items | Krippendorff's alpha | Gwet's AC1 | Fleiss' kappa |\n|---|---|---|---|---|---|\n"
+            for row in quality.agreement {
+                let a = row.agreement
+                let interval = a.alphaNominalInterval.map { " [\(QualityDossier.format($0[0])), \(QualityDossier.format($0[1]))]" } ?? ""
+                text += "| \(row.round) | \(a.variable) | \(a.items) | \(QualityDossier.format(a.alphaNominal))\(interval) | "
+                text += "\(QualityDossier.format(a.ac1)) | \(QualityDossier.format(a.fleissGeneralized)) |\n"
+            }
         }
         text += "\n## Contamination\n\n"
         if let checks = manifest.corpusContamination, !checks.isEmpty {
@@ -133,15 +169,108 @@ public struct ReleaseDocuments: Sendable {
                 text += "\(review.revised) | \(flags.joined(separator: ", ")) |\n"
             }
         }
+        if let quality {
+            text += "\n## Quality\n\nThe checks the build ran (`quality.json` holds them with their definitions and the figures behind them; "
+            text += "`report.html` shows them with charts). Measures are ISO/IEC 5259-2's; criteria are NIA/TTA's AI-data quality criteria.\n\n"
+            text += "| check | measure | criterion | value | rule | result |\n|---|---|---|---|---|---|\n"
+            for check in quality.checks {
+                text += "| \(check.name.rawValue) | \(check.measure) | \(check.criterion) | \(QualityDossier.format(check.value)) | "
+                text += "\(check.comparison == "at_least" ? "≥" : "≤") \(QualityDossier.format(check.threshold)) | \(check.status.replacingOccurrences(of: "_", with: " ")) |\n"
+            }
+        }
         text += "\n## Uses and limits\n\nFor evaluating language models; not for training them. Social-value items have no correct answer: "
-        text += "compare a model's answer with the distribution (e.g. the share of respondents who chose it, or 1 − Jensen–Shannon distance, base 2). "
-        text += "Items flagged `generated` were made from glossaries and deserve stricter review. Scores on small subjects are noisy.\n"
+        text += "compare a model's answer with the distribution (e.g. the share of respondents who chose it, or 1 − Jensen–Shannon distance, base 2).\n\n"
+        text += limitations().map { "- \($0)\n" }.joined()
         text += "\n## Files and integrity\n\n`manifest.json` lists every file with its size, record count and SHA-256; "
         text += "check them with `build-dataset verify <this directory>`. `CHANGELOG.md` says what changed from the previous version.\n"
         text += "\n## How to cite\n\n```bibtex\n@misc{\(manifest.name.replacingOccurrences(of: "-", with: "_"))_\((manifest.version ?? "candidate").replacingOccurrences(of: ".", with: "_")),\n"
         text += "  title = {\(manifest.name)},\n  version = {\(manifest.version ?? "candidate")},\n  year = {\(datePublished.prefix(4))},\n"
         text += "  note = {Built with \(manifest.tool.name) \(manifest.tool.version)}\n}\n```\n"
         return text
+    }
+
+    static func percent(_ share: Double) -> String {
+        let value = share * 100
+        return value == value.rounded() ? "\(Int(value))%" : String(format: "%.1f%%", value)
+    }
+
+    /// Votes per released item in a round, two decimals.
+    func votesPerItem(_ round: String) -> String {
+        guard !items.isEmpty else { return "0" }
+        let votes = items.map { $0.item.review.votes.filter { $0.round == round && !$0.adjudication }.count }.reduce(0, +)
+        return String(format: "%.2f", Double(votes) / Double(items.count))
+    }
+
+    func collectionText() -> String {
+        let kinds = Set(items.map(\.item.source.kind)).sorted()
+        var text = "Items from \(Set(items.map(\.item.source.sourceID)).count) sources (\(kinds.joined(separator: ", ")))"
+        let surveyed = items.filter { $0.item.survey != nil }
+        if !surveyed.isEmpty {
+            text += "; \(surveyed.count) social-value items carry survey answer distributions weighted (\(Set(surveyed.compactMap { $0.item.survey?.weighting }).sorted().joined(separator: ", ")))"
+        }
+        return text + ". The sources, files and licences are listed in README.md."
+    }
+
+    func preprocessingText() -> String {
+        guard let funnel = quality?.funnel, let first = funnel.first else { return "Items pass validation, deduplication, sampling and review; see README.md." }
+        let reasons = funnel.flatMap { stage in stage.setAside.map { "\(stage.stage): \($0.key) \($0.value)" } }.sorted()
+        return "From \(first.itemsIn) source records to \(items.count) released items through ingest, validation, deduplication, "
+            + "sampling, review and release. Set aside: \(reasons.isEmpty ? "none" : reasons.joined(separator: "; "))."
+    }
+
+    func annotationProtocolText() -> String {
+        guard let rounds = quality?.rounds, !rounds.isEmpty else { return "No review rounds are defined; items were not labelled by reviewers." }
+        return "Review rounds, each recorded with an audit trail: " + rounds.map { round in
+            "\(round.round) (\(round.reviewersPerItem) reviewer\(round.reviewersPerItem == 1 ? "" : "s") per item"
+                + (round.labels.isEmpty ? "" : "; labels \(round.labels.joined(separator: ", ")) hold when at least \(Self.percent(round.labelThreshold)) of an item's reviewers give them")
+                + ")"
+        }.joined(separator: "; ") + ". An item is CS when cultural, regional or dialect knowledge holds."
+    }
+
+    func annotationsPerItemText() -> String {
+        let rounds = quality?.rounds.map(\.round) ?? Set(items.flatMap { $0.item.review.votes.map(\.round) }).sorted()
+        guard !rounds.isEmpty else { return "0" }
+        return rounds.map { "\($0): \(votesPerItem($0))" }.joined(separator: "; ")
+    }
+
+    func agreementText() -> String {
+        guard let agreement = quality?.agreement, !agreement.isEmpty else { return "No item has two or more votes in a round, so agreement is not measured." }
+        return "Agreement (Krippendorff's alpha, nominal; Gwet's AC1): " + agreement.map { row in
+            "\(row.round) \(row.agreement.variable) alpha \(QualityDossier.format(row.agreement.alphaNominal)), AC1 \(QualityDossier.format(row.agreement.ac1?.value)) over \(row.agreement.items) items"
+        }.joined(separator: "; ") + "."
+    }
+
+    func machineAnnotationText() -> String {
+        let generated = items.filter { $0.item.flags.contains("generated") }.count
+        return generated == 0 ? "No item was generated or machine-annotated."
+            : "\(generated) items were generated from glossary entries by a fixed template (flag `generated`); no labels are machine-made."
+    }
+
+    func personalDataText() -> String {
+        guard let quality else { return "Not scanned." }
+        let flagged = Set(quality.personalData.map(\.item)).count
+        return flagged == 0 ? "Released text was scanned for phone numbers, resident registration numbers and e-mail addresses; none was found."
+            : "\(flagged) items match a personal-data pattern (listed in quality.json) and need review."
+    }
+
+    /// What a user should know before trusting scores, computed from the build: failing checks,
+    /// small subjects, contested survey items, generated items.
+    func limitations() -> [String] {
+        var notes: [String] = []
+        for check in quality?.checks ?? [] where check.status == "fail" {
+            notes.append("The \(check.name.rawValue.replacingOccurrences(of: "_", with: " ")) check fails (\(QualityDossier.format(check.value)) against "
+                         + "\(check.comparison == "at_least" ? "at least" : "at most") \(QualityDossier.format(check.threshold))): \(check.detail).")
+        }
+        let subjects = Dictionary(grouping: items.map(\.item)) { "\($0.task.rawValue)/\($0.subject)" }.mapValues(\.count)
+        let small = subjects.filter { $0.value < 100 }.sorted { $0.key < $1.key }
+        if !small.isEmpty {
+            notes.append("\(small.count) of \(subjects.count) subjects have fewer than 100 items (\(small.map { "\($0.key) \($0.value)" }.joined(separator: ", "))): their scores are noisy.")
+        }
+        let contested = items.filter { $0.item.survey?.contested == true }.count
+        if contested > 0 { notes.append("\(contested) social-value items are contested: their modal answer leads by no more than the margin of error.") }
+        let generated = items.filter { $0.item.flags.contains("generated") }.count
+        if generated > 0 { notes.append("\(generated) items were generated from glossaries and deserve stricter review.") }
+        return notes.isEmpty ? ["No check failed."] : notes
     }
 
     /// A column of a release file as the Hub's `datasets` library types it.
@@ -237,11 +366,14 @@ public struct ReleaseDocuments: Sendable {
             "citeAs": "\(manifest.name) \(manifest.version ?? "candidate"), built with \(manifest.tool.name) \(manifest.tool.version)",
             "distribution": distribution,
             "recordSet": recordSets,
-            "rai:dataCollection": "Survey answer tallies weighted to census margins, and items from textbook modules and authored item files; see README.md.",
-            "rai:dataAnnotationProtocol": "Items pass validation rules and review rounds recorded with an audit trail; cultural-sensitivity labels hold when at least half of an item's reviewers give them.",
-            "rai:annotationsPerItem": items.isEmpty ? "0" : String(format: "%.2f", Double(items.map { $0.item.review.votes.count }.reduce(0, +)) / Double(items.count)),
-            "rai:dataAnnotationAnalysis": "\(annotated) of \(items.count) items carry cultural-sensitivity labels.",
-            "rai:dataLimitations": "Small subjects give noisy scores; social-value items have no correct answer, only a distribution.",
+            "rai:dataCollection": collectionText(),
+            "rai:dataPreprocessingProtocol": preprocessingText(),
+            "rai:dataAnnotationProtocol": annotationProtocolText(),
+            "rai:annotationsPerItem": annotationsPerItemText(),
+            "rai:dataAnnotationAnalysis": "\(annotated) of \(items.count) items carry cultural-sensitivity labels. " + agreementText(),
+            "rai:machineAnnotationTools": machineAnnotationText(),
+            "rai:personalSensitiveInformation": personalDataText(),
+            "rai:dataLimitations": limitations().joined(separator: " "),
             "rai:dataUseCases": "Evaluation of language models' knowledge and values of one country; not for training.",
         ]
         var data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])

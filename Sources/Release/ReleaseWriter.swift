@@ -17,6 +17,8 @@ public enum ReleaseWriter {
         public var corpusContamination: [ReleaseManifest.CorpusCheck] = []
         /// Items pilots flagged and sent back to review.
         public var pilotReview: [ReleaseManifest.PilotReview] = []
+        /// The quality dossier, written as `quality.json` and into `report.html`.
+        public var quality: QualityDossier?
 
         public init(name: String, license: String, pipeline: String, pipelineSHA256: String,
                     inputs: [ReleaseManifest.Input], reviewStateSHA256: String?, exports: [ReleaseExport] = []) {
@@ -165,9 +167,9 @@ public enum ReleaseWriter {
             files.append(ReleaseManifest.DataFile(path: file.path, config: file.config.rawValue, split: file.split, records: file.records,
                                                   bytes: file.data.count, sha256: Hashing.sha256Hex(file.data)))
         }
-        let report = Data(BuildReport.html(name: metadata.name, items: splits.keys.sorted().flatMap { split in
+        let report = Data(BuildReport.html(name: metadata.name, version: nil, items: splits.keys.sorted().flatMap { split in
             splits[split]!.sorted(byKey: \.id).map { (item: $0, split: split) }
-        }, pilotReview: metadata.pilotReview).utf8)
+        }, pilotReview: metadata.pilotReview, quality: metadata.quality).utf8)
         try AtomicFiles.writeAndSync(report, to: directory.appendingPathComponent("report.html"))
         var manifest = ReleaseManifest(
             name: metadata.name, version: nil, license: metadata.license, pipeline: metadata.pipeline,
@@ -178,6 +180,11 @@ public enum ReleaseWriter {
         manifest.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
         manifest.pilotReview = metadata.pilotReview.isEmpty ? nil : metadata.pilotReview
         manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
+        if let quality = metadata.quality {
+            let data = try quality.encoded()
+            try AtomicFiles.writeAndSync(data, to: directory.appendingPathComponent(QualityDossier.fileName))
+            manifest.documents.append(.init(path: QualityDossier.fileName, bytes: data.count, sha256: Hashing.sha256Hex(data)))
+        }
         for export in try ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
             try writeDocument(export.data, at: export.path, in: directory)
             manifest.documents.append(.init(path: export.path, bytes: export.data.count, sha256: Hashing.sha256Hex(export.data)))
@@ -251,11 +258,16 @@ public enum ReleaseWriter {
         case invalidVersion(String)
         case notNewer(version: String, latest: String)
         case bumpTooSmall(version: String, latest: String, required: VersionBump, diff: ReleaseDiff)
+        /// Quality checks the pipeline file says block a release, failing: "check: value vs rule".
+        case qualityBlocked([String])
 
         public var description: String {
             switch self {
             case .noCandidate(let path):
                 return "no release candidate at \(path); run `build-dataset run` first"
+            case .qualityBlocked(let checks):
+                return "the candidate fails quality checks the pipeline file's `quality` section says block a release: "
+                    + checks.joined(separator: "; ") + " (see quality.json or report.html; fix the items, or change the check's threshold or block)"
             case .candidateDamaged(let problems):
                 return "the release candidate does not match its manifest; run `build-dataset run` again:\n" + problems.joined(separator: "\n")
             case .versionExists(let path):
@@ -285,6 +297,13 @@ public enum ReleaseWriter {
         let problems = try verify(candidate)
         guard problems.isEmpty else { throw PublishError.candidateDamaged(problems) }
         var manifest = try ReleaseManifest.read(from: manifestURL)
+        var quality = try QualityDossier.read(in: candidate, manifest: manifest)
+        if let blocking = quality?.blocking, !blocking.isEmpty {
+            throw PublishError.qualityBlocked(blocking.map { check in
+                "\(check.name.rawValue) \(QualityDossier.format(check.value)), needs \(check.comparison == "at_least" ? "≥" : "≤") "
+                    + "\(QualityDossier.format(check.threshold)) (\(check.detail))"
+            })
+        }
         let target = releasesRoot.appendingPathComponent(manifest.name).appendingPathComponent(version)
         // One publisher of a release name at a time; another waits, then finds the version taken.
         let lock = try FileLock(url: releasesRoot.appendingPathComponent(".\(manifest.name).publish.lock"),
@@ -316,8 +335,17 @@ public enum ReleaseWriter {
             try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFiles.writeAndSync(try Data(contentsOf: candidate.appendingPathComponent(file.path)), to: destination)
         }
-        for document in manifest.documents {
-            try writeDocument(try Data(contentsOf: candidate.appendingPathComponent(document.path)), at: document.path, in: staging)
+        // The report and the dossier name the version they are published as; the rest is copied.
+        quality?.version = version
+        let report = Data(BuildReport.html(name: manifest.name, version: version, items: candidateItems,
+                                           pilotReview: manifest.pilotReview ?? [], quality: quality).utf8)
+        let qualityData = try quality?.encoded()
+        for (index, document) in manifest.documents.enumerated() {
+            var data = try Data(contentsOf: candidate.appendingPathComponent(document.path))
+            if document.path == "report.html" { data = report }
+            if document.path == QualityDossier.fileName, let qualityData { data = qualityData }
+            manifest.documents[index] = .init(path: document.path, bytes: data.count, sha256: Hashing.sha256Hex(data))
+            try writeDocument(data, at: document.path, in: staging)
         }
         let changelogData = Data(changelog.utf8)
         try AtomicFiles.writeAndSync(changelogData, to: staging.appendingPathComponent("CHANGELOG.md"))
@@ -325,9 +353,10 @@ public enum ReleaseWriter {
         manifest.reviewAuditHead = reviewAuditHead
         manifest.documents.append(.init(path: "CHANGELOG.md", bytes: changelogData.count, sha256: Hashing.sha256Hex(changelogData)))
         let day = ISO8601DateFormatter.string(from: publishedOn, timeZone: TimeZone(identifier: "UTC")!, formatOptions: [.withFullDate])
-        let documents = ReleaseDocuments(manifest: manifest, items: candidateItems,
+        var documents = ReleaseDocuments(manifest: manifest, items: candidateItems,
                                          description: description.isEmpty ? "\(manifest.name) benchmark release." : description,
                                          datePublished: day)
+        documents.quality = quality
         for document in try documents.all() {
             try writeDocument(document.data, at: document.path, in: staging)
             manifest.documents.append(.init(path: document.path, bytes: document.data.count, sha256: Hashing.sha256Hex(document.data)))

@@ -1,7 +1,7 @@
 import Foundation
 import DatasetCore
 internal import GRDB
-import Statistics
+public import Statistics
 
 /// Progress of one round.
 public struct RoundStatus: Sendable, Codable {
@@ -27,31 +27,6 @@ public struct RoundStatus: Sendable, Codable {
     public var votesExpected: Int
     public var votesDone: Int
     public var reviewers: [ReviewerProgress]
-}
-
-/// Agreement on one question reviewers answered (the decision, or one label), over one scope.
-public struct VariableAgreement: Sendable, Codable {
-    public struct Pair: Sendable, Codable {
-        public var reviewers: [String]
-        public var kappa: Double?
-        public var items: Int
-    }
-
-    public var variable: String
-    /// `all`, or `subject=<name>`.
-    public var scope: String
-    /// Items with at least two votes: what alpha is computed on.
-    public var items: Int
-    public var alphaNominal: Double?
-    /// The 95% percentile bootstrap interval of the nominal alpha (1,000 draws of items, seeded
-    /// by the round and variable); for the `all` scope.
-    public var alphaNominalInterval: [Double]?
-    public var alphaOrdinal: Double?
-    public var fleissKappa: Double?
-    /// Items with exactly the round's number of votes: what Fleiss' kappa is computed on.
-    public var fleissItems: Int
-    /// Cohen's kappa for each pair of reviewers who voted on the same items.
-    public var cohen: [Pair]
 }
 
 extension ReviewStore {
@@ -142,46 +117,13 @@ extension ReviewStore {
         var result: [VariableAgreement] = []
         for variable in variables {
             for (scope, scoped) in scopes {
-                result.append(Self.agreement(variable: variable.name, scope: scope, order: variable.order, raters: round.reviewersPerItem,
-                                             units: scoped.map { $0.votes.compactMap { vote in variable.value(vote).map { (vote.reviewer, $0) } } }))
+                // Seeded by what is measured, so that the same votes always give the same interval.
+                var generator = SplitMix64(seed: 0, label: "agreement\u{1F}\(variable.name)")
+                result.append(VariableAgreement.measure(variable: variable.name, scope: scope, order: variable.order, raters: round.reviewersPerItem,
+                                                        units: scoped.map { $0.votes.compactMap { vote in variable.value(vote).map { (vote.reviewer, $0) } } },
+                                                        interval: scope == "all", using: &generator))
             }
         }
         return result
-    }
-
-    /// Agreement over units given as (reviewer, value) votes.
-    static func agreement(variable: String, scope: String, order: [String]?, raters: Int, units: [[(String, String)]]) -> VariableAgreement {
-        let pairable = units.filter { $0.count >= 2 }
-        let reviewers = Array(Set(pairable.flatMap { $0.map(\.0) })).sorted()
-        let matrix: [[String?]] = reviewers.map { reviewer in pairable.map { unit in unit.first { $0.0 == reviewer }?.1 } }
-        let nominal = Agreement.krippendorffAlpha(matrix, level: .nominal)
-        var ordinal: Double?
-        if let order {
-            ordinal = Agreement.krippendorffAlpha(matrix.map { $0.map { $0.flatMap { order.firstIndex(of: $0) } } }, level: .ordinal)
-        }
-        let categories = Array(Set(pairable.flatMap { $0.map(\.1) })).sorted()
-        let complete = pairable.filter { $0.count == raters }
-        let counts = complete.map { unit in categories.map { category in Double(unit.filter { $0.1 == category }.count) } }
-        var cohen: [VariableAgreement.Pair] = []
-        for (i, a) in reviewers.enumerated() {
-            for b in reviewers[(i + 1)...] {
-                let both = pairable.compactMap { unit -> (String, String)? in
-                    guard let x = unit.first(where: { $0.0 == a })?.1, let y = unit.first(where: { $0.0 == b })?.1 else { return nil }
-                    return (x, y)
-                }
-                if both.isEmpty { continue }
-                cohen.append(.init(reviewers: [a, b], kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa, items: both.count))
-            }
-        }
-        var interval: [Double]?
-        if scope == "all", nominal != nil {
-            // Seeded by what is measured, so that the same votes always give the same interval.
-            var generator = SplitMix64(seed: 0, label: "agreement\u{1F}\(variable)")
-            interval = Agreement.krippendorffAlphaInterval(matrix, level: .nominal, using: &generator).map { [$0.low, $0.high] }
-        }
-        return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal,
-                                 alphaNominalInterval: interval, alphaOrdinal: ordinal,
-                                 fleissKappa: raters >= 2 ? Agreement.fleissKappa(counts: counts)?.kappa : nil,
-                                 fleissItems: raters >= 2 ? complete.count : 0, cohen: cohen)
     }
 }

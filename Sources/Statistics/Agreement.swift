@@ -59,8 +59,24 @@ public enum Agreement {
                           z: standardErrorNull > 0 ? kappa / standardErrorNull : .nan, items: Int(total.rounded()))
     }
 
-    /// Weighted kappa for ordered categories with linear weights wᵢⱼ = 1 − |i − j| / (k − 1).
-    public static func linearWeightedKappa(table: [[Double]]) -> Double? {
+    /// Weights of agreement between ordered categories i and j of k.
+    public enum KappaWeights: Sendable {
+        /// 1 − |i − j| / (k − 1).
+        case linear
+        /// 1 − (i − j)² / (k − 1)²: the usual choice for rating scales (Fleiss and Cohen 1973).
+        case quadratic
+
+        func weight(_ i: Int, _ j: Int, _ k: Int) -> Double {
+            switch self {
+            case .linear: 1 - Double(abs(i - j)) / Double(k - 1)
+            case .quadratic: 1 - Double((i - j) * (i - j)) / Double((k - 1) * (k - 1))
+            }
+        }
+    }
+
+    /// Weighted kappa for ordered categories (Cohen 1968), from a square table whose rows and
+    /// columns are the same categories in order.
+    public static func weightedKappa(table: [[Double]], weights: KappaWeights) -> Double? {
         let k = table.count
         guard k > 1, table.allSatisfy({ $0.count == k }) else { return nil }
         let total = table.joined().reduce(0, +)
@@ -70,13 +86,87 @@ public enum Agreement {
         var observed = 0.0, expected = 0.0
         for i in 0..<k {
             for j in 0..<k {
-                let weight = 1 - Double(abs(i - j)) / Double(k - 1)
+                let weight = weights.weight(i, j, k)
                 observed += weight * table[i][j] / total
                 expected += weight * rows[i] * columns[j]
             }
         }
         guard expected < 1 else { return nil }
         return (observed - expected) / (1 - expected)
+    }
+
+    /// Weighted kappa with linear weights.
+    public static func linearWeightedKappa(table: [[Double]]) -> Double? { weightedKappa(table: table, weights: .linear) }
+
+    /// A chance-corrected coefficient over any number of raters per item, with Gwet's (2008)
+    /// standard error and a Student-t interval on n − 1 degrees of freedom, as irrCAC gives them.
+    public struct MultiRaterCoefficient: Sendable, Equatable, Codable {
+        public var value: Double
+        /// Observed and chance agreement.
+        public var observed: Double
+        public var chance: Double
+        public var standardError: Double
+        /// Items with at least one rating: the n of the variance.
+        public var items: Int
+
+        enum CodingKeys: String, CodingKey { case value, observed, chance, standardError = "standard_error", items }
+
+        public func interval(confidence: Double = 0.95) -> ClosedRange<Double> {
+            let t = items > 1 ? Distributions.studentTQuantile(0.5 + confidence / 2, degreesOfFreedom: Double(items - 1)) : .infinity
+            return (value - t * standardError)...min(1, value + t * standardError)
+        }
+    }
+
+    /// Gwet's AC1 from an items × categories count matrix (raters may differ per item). Chance
+    /// agreement is the propensity to agree on hard-to-rate items, so AC1 stays stable when one
+    /// category is rare, where kappa collapses (the prevalence paradox). Nil with fewer than two
+    /// categories or no item rated twice.
+    public static func gwetAC1(counts: [[Double]]) -> MultiRaterCoefficient? {
+        multiRater(counts: counts) { shares in
+            shares.reduce(0) { $0 + $1 * (1 - $1) } / Double(shares.count - 1)
+        } itemChance: { row, raters, shares in
+            zip(row, shares).reduce(0) { $0 + $1.0 * (1 - $1.1) } / (Double(shares.count - 1) * raters)
+        }
+    }
+
+    /// Fleiss' kappa generalized to items rated by different numbers of raters (Gwet 2014), with
+    /// its standard error; equal to `fleissKappa` when every item has the same raters.
+    public static func fleissKappaWithError(counts: [[Double]]) -> MultiRaterCoefficient? {
+        multiRater(counts: counts) { shares in
+            shares.reduce(0) { $0 + $1 * $1 }
+        } itemChance: { row, raters, shares in
+            zip(row, shares).reduce(0) { $0 + $1.0 * $1.1 } / raters
+        }
+    }
+
+    /// The frame AC1 and Fleiss' kappa share: observed agreement over items rated at least twice,
+    /// category shares averaged over rated items, and the linearized variance of both.
+    static func multiRater(counts: [[Double]], chance: ([Double]) -> Double,
+                           itemChance: (_ row: [Double], _ raters: Double, _ shares: [Double]) -> Double) -> MultiRaterCoefficient? {
+        let rows = counts.filter { $0.reduce(0, +) > 0 }
+        guard let q = rows.first?.count, q >= 2, rows.allSatisfy({ $0.count == q }) else { return nil }
+        let raters = rows.map { $0.reduce(0, +) }
+        let n = Double(rows.count)
+        let itemAgreement = zip(rows, raters).map { row, r in
+            r >= 2 ? row.reduce(0) { $0 + $1 * ($1 - 1) } / (r * (r - 1)) : 0
+        }
+        let paired = Double(raters.filter { $0 >= 2 }.count)
+        guard paired > 0 else { return nil }
+        let observed = itemAgreement.reduce(0, +) / paired
+        var shares = Array(repeating: 0.0, count: q)
+        for (row, r) in zip(rows, raters) { for k in 0..<q { shares[k] += row[k] / r / n } }
+        let pe = chance(shares)
+        guard pe < 1 else { return nil }
+        let value = (observed - pe) / (1 - pe)
+        var squares = 0.0
+        for (index, row) in rows.enumerated() {
+            let r = raters[index]
+            let own = (n / paired) * (itemAgreement[index] - (r >= 2 ? pe : 0)) / (1 - pe)
+            let linearized = own - 2 * (1 - value) * (itemChance(row, r, shares) - pe) / (1 - pe)
+            squares += (linearized - value) * (linearized - value)
+        }
+        let variance = rows.count > 1 ? squares / (n * (n - 1)) : 0
+        return MultiRaterCoefficient(value: value, observed: observed, chance: pe, standardError: variance.squareRoot(), items: rows.count)
     }
 
     /// Cohen's kappa for two raters' labels on the same items (nil entries are skipped pairwise).

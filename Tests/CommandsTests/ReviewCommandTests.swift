@@ -140,7 +140,7 @@ struct ReviewSession {
         let agreement = try session.ok(["review", "agreement", "fact-check"])
         #expect(agreement.contains("decision\tall\t27\t"))
         let labels = try session.ok(["review", "agreement", "cultural-labels"])
-        #expect(labels.contains("cultural_sensitivity\tall\t26\t1.000 [1.000, 1.000]\t-\t1.000 (26)"))
+        #expect(labels.contains("cultural_sensitivity\tall\t26\t1.000 [1.000, 1.000]\t-\t1.000 ± 0.000\t1.000 (26)"))
         #expect(labels.contains("required_knowledge=regional\tall\t26\t"))
         #expect(try session.ok(["review", "audit", "--verify"]).hasPrefix("audit log verified:"))
 

@@ -20,7 +20,6 @@ In a copy of a built project with a published release:
 Usage: python check_pilot.py BUILD_DATASET PROJECT VERSION
 """
 import glob
-import hashlib
 import json
 import math
 import os
@@ -34,30 +33,10 @@ from girth import twopl_mml
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import pointbiserialr
 
+from tool_random import SplitMix64
+
 TOLERANCE = 1e-9
 IRT_TOLERANCE = 0.02
-MASK = (1 << 64) - 1
-
-
-class SplitMix64:
-    """The tool's generator: seeded from the pipeline seed and a label's SHA-256."""
-
-    def __init__(self, seed, label):
-        bits = int(hashlib.sha256(label.encode("utf-8")).hexdigest()[:16], 16)
-        self.state = seed ^ bits
-        self.state = self.next()
-
-    def next(self):
-        self.state = (self.state + 0x9E3779B97F4A7C15) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def unit(self):
-        return (self.next() >> 11) * 2.0 ** -53
-
-
 def bootstrap(values, resamples, generator):
     """The tool's percentile bootstrap of the mean."""
     n = len(values)
@@ -353,7 +332,7 @@ def main(tool, project_source, version):
         card = open(os.path.join(project, "releases", release_name, "99.0.0", "README.md"), encoding="utf-8").read()
         check(f"| release {version} | fact-check | {len(sent)} | {len(sent)} | 0 | 0 | 0 |" in card, "its dataset card shows the outcome")
         report_page = open(os.path.join(project, "releases", release_name, "99.0.0", "report.html"), encoding="utf-8").read()
-        check(f"<tr><td>release {version}</td><td>fact-check</td><td>{len(sent)}</td><td>{len(sent)}</td>" in report_page,
+        check(f"<tr><td>release {version}</td><td>fact-check</td><td class=\"number\">{len(sent)}</td><td class=\"number\">{len(sent)}</td>" in report_page,
               "and so does its build report")
 
     print(f"{failures} failed" if failures else "the pilot's figures recompute")

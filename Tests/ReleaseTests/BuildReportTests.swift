@@ -1,10 +1,11 @@
+import Foundation
 import Testing
 import DatasetCore
 @testable import Release
 
 @Suite struct BuildReportTests {
     func item(_ id: String, votes: [(String, String, String)]) -> Item {
-        var item = Item(id: id, task: .commonKnowledge, subject: "s", language: "ko", question: "질문?", choices: ["가", "나"],
+        var item = Item(id: id, task: .commonKnowledge, subject: "s", language: "ko", question: "질문 \(id)?", choices: ["가", "나"],
                         answer: "A", choicesOrdered: false,
                         source: ItemSource(kind: "authored", sourceID: "s", document: "d", element: id, license: nil, revision: "r"))
         item.review = ReviewSummary(status: "approved", rounds: ["labels"], votes: votes.map { reviewer, decision, knowledge in
@@ -20,11 +21,30 @@ import DatasetCore
             item("ck-2", votes: [("kim", "approve", "none"), ("lee", "reject", "none")]),
             item("ck-3", votes: [("kim", "reject", "dialect"), ("lee", "reject", "cultural")]),
         ]
-        let html = BuildReport.agreementTable(items)
+        let quality = QualityDossier.measure(items, inputs: QualityInputs(name: "t"))
+        let html = BuildReport.html(name: "t", version: "1.2.0", items: items.map { ($0, "test") }, quality: quality)
         // CS/CA agree on every item (regional and cultural are both CS). The decisions split on one:
         // coincidences o(a,a) = o(r,r) = 2, o(a,r) = o(r,a) = 1, n = 6, nₐ = nᵣ = 3, so
         // Dₒ = 2/6, Dₑ = 2·3·3/(6·5) = 0.6 and α = 1 − (1/3)/0.6 = 0.444.
-        #expect(html.contains("<tr><td>labels</td><td>0.444 (3 items)</td><td>1.000 (3 items)</td></tr>"))
-        #expect(BuildReport.agreementTable([item("ck-1", votes: [])]) == "<p>No review votes are recorded for these items.</p>\n")
+        #expect(html.contains("<tr><td>labels</td><td>decision</td><td class=\"number\">3</td><td>0.444 ["))
+        #expect(html.contains("<tr><td>labels</td><td>cultural_sensitivity</td><td class=\"number\">3</td><td>1.000"))
+        #expect(html.contains("<title>t 1.2.0 build report</title>"))
+        let none = QualityDossier.measure([item("ck-1", votes: [])], inputs: QualityInputs(name: "t"))
+        #expect(BuildReport.agreementSection(none.agreement).contains("No released item has two or more votes in a round."))
+    }
+
+    @Test func everySurveyOptionHasItsMarginAndItsLabelClearsTheWhisker() throws {
+        let survey = SurveyResult(distribution: [0.7, 0.3], distributionWithNonresponse: [0.7, 0.3], nonresponseOptions: [],
+                                  distribution3: nil, scale3: nil, n: 100, nEffective: 100, marginOfError: 0.0898, contested: false, weighting: "unweighted")
+        let item = Item(id: "sv-1", task: .socialValue, subject: "s", language: "ko", question: "?", choices: ["yes", "no"], answer: "A",
+                        choicesOrdered: false, source: ItemSource(kind: "survey", sourceID: "s", document: "d", element: "q", license: nil, revision: "r"),
+                        survey: survey)
+        let svg = BuildReport.distribution(item)
+        // ±1.96·√(0.7·0.3/100) = 9.0 points and ±9.0 for 0.3 as well.
+        #expect(svg.contains(">70% ±9<") && svg.contains(">30% ±9<"))
+        let whiskerEnd = try #require(svg.firstMatch(of: /x2="([0-9.]+)" y1="12.0"/)).1
+        let label = try #require(svg.firstMatch(of: /<text x="([0-9.]+)" y="18.0">70%/)).1
+        #expect(Double(label)! > Double(whiskerEnd)!)
+        #expect(svg.contains("viewBox=\"0 0 "), "scales to a phone's width")
     }
 }

@@ -203,10 +203,11 @@ func temporaryDirectory() throws -> URL {
                                                    "lm_eval/bench_common_knowledge.yaml", "lm_eval/bench_common_knowledge_choice_text.yaml",
                                                    "lm_eval/bench_social_value.yaml", "lm_eval/utils.py", "report.html"])
         let report = try String(contentsOf: published.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(report.contains("<h2>Items per subject and split</h2>\n<svg"))
-        #expect(report.contains("<h2>Answer positions per subject</h2>"))
-        #expect(report.contains("<h2>Social-value distributions</h2>"))
-        #expect(report.contains("margin of error ±10 points"))
+        #expect(report.contains("<h2 id=\"composition\">Items per subject and split</h2>\n<svg"))
+        #expect(report.contains("<h2 id=\"answers\">Answer positions per subject</h2>"))
+        #expect(report.contains("<h2 id=\"survey\">Social-value distributions</h2>"))
+        #expect(report.contains("margin of error of the modal share ±10 points"))
+        #expect(report.contains("<title>bench 1.0.0 build report</title>"), "the published report names its version")
         #expect(try ReleaseWriter.verify(published).isEmpty)
 
         let card = try String(contentsOf: published.appendingPathComponent("README.md"), encoding: .utf8)

@@ -65,9 +65,12 @@ extension Stage {
     static func release(_ spec: PipelineSpec) -> Stage {
         // The manifest lists every raw input with its hash, so each is an input here too.
         let raw = Set(spec.inputPaths).sorted().map(StageInput.raw)
-        let inputs: [StageInput] = [.settings(.release), .seed, .pipelineFile, .reviewState, .publishedRelease, .schema(.item),
-                                    .output(.review, .items), .output(.sample, .selection), .output(.dedup, .clusters),
-                                    .output(.dedup, .corpusContamination)] + raw
+        // The earlier stages' set-aside files make the dossier's funnel; dedup's and review's
+        // settings its shingles and agreement.
+        let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map { StageInput.output($0, .dropped) }
+        let inputs: [StageInput] = [.settings(.release), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
+                                    .publishedRelease, .schema(.item), .output(.review, .items), .output(.sample, .selection),
+                                    .output(.dedup, .clusters), .output(.dedup, .corpusContamination)] + funnel + raw
         return Stage(.release, inputs: inputs, outputs: [],
                      otherOutputs: ["the release candidate (`manifest.json`, `<config>/<split>.jsonl` and the documents beside them)",
                                     "`reports/`"]) { context in
@@ -115,6 +118,11 @@ extension Stage {
                              documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
             }
             metadata.pilotReview = pilotReview(try context.reviewStore().pilotFlagOutcomes())
+            let quality = try qualityDossier(context, splits: splits, together: together, metadata: metadata,
+                                             funnelEnd: .init(stage: "release", itemsIn: itemsIn, itemsOut: released,
+                                                              setAside: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:]),
+                                             quotas: final.shortfall)
+            metadata.quality = quality
             let directory = try context.directory()
             let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
@@ -125,12 +133,41 @@ extension Stage {
             notes += balanced.report.map { "answer positions \($0.subject): \($0.counts.map(String.init).joined(separator: "/")) (chi-square \($0.chiSquare))" }
             notes += final.shortfall.filter { $0.shortfall > 0 }.map { "shortfall \($0.stratum): \($0.selected) of \($0.target ?? 0) after review" }
             if let published { notes.append("splits and choice order of \(releaseName) \(published.version) kept") }
+            notes += quality.checks.filter { $0.status == "fail" }.map { check in
+                "quality check \(check.name.rawValue) fails: \(QualityDossier.format(check.value)) \(check.comparison == "at_least" ? "<" : ">") "
+                    + "\(QualityDossier.format(check.threshold))\(check.blocking ? " (blocks release)" : "") — \(check.detail)"
+            }
             notes += SplitAssigner.straddling(splits, together: together).map {
                 "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
             }
             return StageSummary(stage: .release, itemsIn: itemsIn, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         }
+    }
+
+    /// The quality dossier of the candidate: the released items with what the run knows about
+    /// how they got there.
+    static func qualityDossier(_ context: StageContext, splits: [String: [Item]], together: [[String]], metadata: ReleaseWriter.Metadata,
+                               funnelEnd: QualityDossier.FunnelStage, quotas: [StratumReport]) throws -> QualityDossier {
+        var inputs = QualityInputs(name: metadata.name)
+        inputs.funnel = try [StageName.ingest, .validate, .dedup, .sample, .review].map { stage in
+            let summary = try context.summary(of: stage)
+            return .init(stage: stage.rawValue, itemsIn: summary.itemsIn, itemsOut: summary.itemsOut, setAside: summary.dropped)
+        } + [funnelEnd]
+        inputs.quotas = quotas.map { .init(stratum: $0.stratum, target: $0.target, available: $0.available, selected: $0.selected, shortfall: $0.shortfall) }
+        inputs.pilotReview = metadata.pilotReview
+        inputs.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
+        inputs.keptClusters = together
+        let plan = try context.setting(.review, \.review)
+        for round in plan.rounds {
+            inputs.rounds.append(.init(round: round.name, reviewersPerItem: round.reviewersPerItem, labelThreshold: round.labelThreshold,
+                                       labels: round.labels.map(\.name)))
+            for label in round.labels where label.ordinal { inputs.ordinalLabels[label.name] = label.values }
+        }
+        inputs.shingle = try context.setting(.dedup, \.nearDuplicates)?.ngram ?? NearDuplicateSettings().ngram
+        inputs.settings = try context.setting(.release, \.quality)
+        inputs.seed = try context.seed()
+        return QualityDossier.measure(splits.values.flatMap { $0 }, inputs: inputs)
     }
 
     /// Flagged items sent to review, counted per pilot target and round.

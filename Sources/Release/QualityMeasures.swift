@@ -1,0 +1,250 @@
+public import DatasetCore
+import Dedup
+import Foundation
+public import Statistics
+
+/// What the release stage knows beyond the released items, for the dossier.
+public struct QualityInputs: Sendable {
+    public var name: String
+    public var funnel: [QualityDossier.FunnelStage] = []
+    public var quotas: [QualityDossier.Quota] = []
+    public var pilotReview: [ReleaseManifest.PilotReview] = []
+    /// Corpus checks run (nil: none).
+    public var corpusContamination: [ReleaseManifest.CorpusCheck]?
+    /// Clusters of items the dedup stage kept together (similar social-value questions, conflicts).
+    public var keptClusters: [[String]] = []
+    /// The review rounds as the pipeline defines them, and the ordered values of ordinal labels.
+    public var rounds: [QualityDossier.RoundProtocol] = []
+    public var ordinalLabels: [String: [String]] = [:]
+    /// Characters per shingle, as the dedup stage compares items.
+    public var shingle = 5
+    public var settings = QualitySettings()
+    public var seed: UInt64 = 0
+
+    public init(name: String) { self.name = name }
+}
+
+extension QualityDossier {
+    /// Measures every check on the released items, taken in id order so that the seeded
+    /// figures (the agreement intervals, the diversity samples) do not depend on how they came.
+    public static func measure(_ released: [Item], inputs: QualityInputs) -> QualityDossier {
+        let items = released.sorted(byKey: \.id)
+        let count = items.count
+        func share(_ part: Int) -> Double? { count == 0 ? nil : Double(part) / Double(count) }
+        var values: [Check.Kind: (value: Double?, detail: String)] = [:]
+
+        let complete = items.filter { item in
+            !item.question.isEmpty && item.choices.count >= 2 && (item.task == .socialValue ? item.survey != nil : item.answer != nil)
+                && !item.source.document.isEmpty && !(item.source.license ?? "").isEmpty
+        }.count
+        values[.completeness] = (share(complete), "\(count - complete) of \(count) items lack a field their task needs")
+        let labelled = items.filter { $0.culturalSensitivity != .notAnnotated }.count
+        values[.labelCompleteness] = (share(labelled), "\(count - labelled) of \(count) items are not labelled CS or CA")
+        let validated = inputs.funnel.first { $0.stage == "validate" }
+        values[.consistency] = (share(count), "\(count) records conform to the item schema; "
+            + (validated.map { "the validation rules set aside \($0.setAside.values.reduce(0, +)) of \($0.itemsIn) candidates" + reasons($0.setAside) } ?? "no validation stage"))
+        let statuses = Dictionary(grouping: items, by: \.review.status).mapValues(\.count)
+        values[.reviewAccuracy] = (share(statuses["approved"] ?? 0),
+                                   statuses.keys.sorted().map { "\($0) \(statuses[$0]!)" }.joined(separator: ", "))
+        let sent = inputs.pilotReview.map(\.sent).reduce(0, +), pending = inputs.pilotReview.map(\.pending).reduce(0, +)
+        values[.pilotFollowUp] = sent == 0 ? (nil, "no pilot sent items back to review")
+            : (Double(sent - pending) / Double(sent), "\(sent - pending) of \(sent) flagged items settled")
+
+        let agreement = roundAgreement(items, inputs: inputs)
+        let alphas = agreement.filter { ["decision", "cultural_sensitivity"].contains($0.agreement.variable) }
+            .compactMap { row in row.agreement.alphaNominal.map { (row, $0) } }
+        if let lowest = alphas.min(by: { $0.1 < $1.1 }) {
+            values[.agreement] = (lowest.1, "lowest: \(lowest.0.agreement.variable) in \(lowest.0.round), over \(lowest.0.agreement.items) items")
+        } else {
+            values[.agreement] = (nil, "no item has two or more votes in a round")
+        }
+
+        let ids = Set(items.map(\.id))
+        let duplicated = Set(inputs.keptClusters.flatMap { cluster in
+            let released = cluster.filter(ids.contains)
+            return released.count > 1 ? released : []
+        })
+        values[.duplication] = (share(duplicated.count), "\(duplicated.count) items share a duplicate cluster with another released item")
+        if let checks = inputs.corpusContamination, !checks.isEmpty {
+            let found = items.filter { $0.flags.contains("contaminated") }.count
+            values[.contamination] = (share(found), "\(found) released items found in \(checks.map(\.corpus).joined(separator: ", "))")
+        } else {
+            values[.contamination] = (nil, "not checked against a pretraining corpus")
+        }
+        let quotas = inputs.quotas.filter { $0.target != nil }
+        values[.quotaBalance] = quotas.isEmpty ? (nil, "no quotas") : (
+            Double(quotas.filter { $0.shortfall == 0 }.count) / Double(quotas.count),
+            "\(quotas.filter { $0.shortfall > 0 }.count) of \(quotas.count) strata short of their quota")
+
+        let balance = answerBalance(items)
+        if let lowest = balance.min(by: { $0.pValue < $1.pValue }) {
+            values[.answerBalance] = (lowest.pValue, "lowest: \(lowest.subject), \(lowest.counts.map(String.init).joined(separator: "/"))")
+        } else {
+            values[.answerBalance] = (nil, "no subject with an answer key")
+        }
+        let diversity = diversity(items, inputs: inputs)
+        if let lowest = diversity.filter({ $0.measured >= 2 }).min(by: { $0.vendiPerItem < $1.vendiPerItem }) {
+            values[.diversity] = (lowest.vendiPerItem, "lowest: \(lowest.stratum), Vendi \(String(format: "%.2f", lowest.vendi)) of \(lowest.measured) items")
+        } else {
+            values[.diversity] = (nil, "no subject with two or more items")
+        }
+        let surveys = items.compactMap(\.survey).filter { $0.n > 0 }
+        if let lowest = surveys.map({ $0.nEffective / Double($0.n) }).min() {
+            values[.representativeness] = (lowest, "\(surveys.count) social-value items; \(surveys.filter { $0.contested }.count) contested")
+        } else {
+            values[.representativeness] = (nil, "no social-value items")
+        }
+        let sensitive = items.filter { $0.timeSensitive == true }.count
+        values[.timeliness] = (share(sensitive), "\(sensitive) time-sensitive, \(items.filter { $0.timeSensitive == nil }.count) not labelled")
+        let personal = PersonalDataScan.scan(items)
+        let personalItems = Set(personal.map(\.item)).count
+        values[.identifiability] = (share(personalItems), "\(personalItems) items to review for personal data")
+
+        let checks = Check.Kind.allCases.map { kind in
+            let override = inputs.settings.checks[kind]
+            let rule = kind.rule
+            let threshold = override?.threshold ?? rule.threshold
+            let measured = values[kind] ?? (nil, "")
+            let status = measured.value.map { value in
+                // Within a hair of the threshold counts as meeting it: shares are ratios of counts.
+                (rule.atLeast ? value >= threshold - 1e-12 : value <= threshold + 1e-12) ? "pass" : "fail"
+            } ?? "not_applicable"
+            return Check(name: kind, measure: kind.measure.iso, criterion: kind.measure.nia, definition: kind.definition,
+                         value: measured.value, comparison: rule.atLeast ? "at_least" : "at_most", threshold: threshold,
+                         status: status, blocking: override?.block ?? false, detail: measured.detail)
+        }
+        return QualityDossier(name: inputs.name, version: nil, items: count, checks: checks, funnel: inputs.funnel,
+                              quotas: inputs.quotas, diversity: diversity, answerBalance: balance, agreement: agreement,
+                              personalData: personal, authorship: authorship(items), templateSimilarity: inputs.settings.templateSimilarity,
+                              rounds: inputs.rounds)
+    }
+
+    static func reasons(_ counts: [String: Int]) -> String {
+        counts.isEmpty ? "" : " (" + counts.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")"
+    }
+
+    /// Agreement per round on the decision, the cultural-sensitivity label and every other
+    /// single-valued label, from the votes the released items carry (adjudications left out).
+    static func roundAgreement(_ items: [Item], inputs: QualityInputs) -> [RoundAgreement] {
+        let rounds = Set(items.flatMap { $0.review.votes.map(\.round) }).sorted()
+        var result: [RoundAgreement] = []
+        for round in rounds {
+            let votes = items.map { $0.review.votes.filter { $0.round == round && !$0.adjudication } }
+            var variables: [(name: String, value: (ReviewVote) -> String?)] = [("decision", { $0.decision })]
+            let labelNames = Set(votes.joined().flatMap { $0.labels.map(\.name) }).sorted()
+            for name in labelNames {
+                if name == "required_knowledge" {
+                    variables.append(("cultural_sensitivity", { vote in
+                        let knowledge = vote.labels.filter { $0.name == name }.map(\.value)
+                        return knowledge.isEmpty ? nil : CulturalSensitivity(requiredKnowledge: knowledge).rawValue
+                    }))
+                } else if votes.joined().allSatisfy({ vote in vote.labels.filter { $0.name == name }.count <= 1 }) {
+                    variables.append((name, { vote in vote.labels.first { $0.name == name }?.value.lowercased() }))
+                }
+            }
+            for variable in variables {
+                var generator = SplitMix64(seed: inputs.seed, label: "quality agreement\u{1F}\(round)\u{1F}\(variable.name)")
+                let units = votes.map { $0.compactMap { vote in variable.value(vote).map { (vote.reviewer, $0) } } }
+                let measured = VariableAgreement.measure(
+                    variable: variable.name, scope: "all", order: inputs.ordinalLabels[variable.name]?.map { $0.lowercased() },
+                    raters: inputs.rounds.first { $0.round == round }?.reviewersPerItem ?? 2, units: units, interval: true, using: &generator)
+                if measured.items > 0 { result.append(RoundAgreement(round: round, agreement: measured)) }
+            }
+        }
+        return result
+    }
+
+    /// Answer keys per position for each common-knowledge subject, over the items with the
+    /// subject's most frequent number of choices, with the chi-square test of an even spread.
+    static func answerBalance(_ items: [Item]) -> [AnswerBalance] {
+        let keyed = Dictionary(grouping: items.filter { $0.task == .commonKnowledge && $0.answer != nil }, by: \.subject)
+        return keyed.keys.sorted().compactMap { subject in
+            let members = keyed[subject]!
+            let sizes = Dictionary(grouping: members, by: \.choices.count).mapValues(\.count)
+            guard let k = sizes.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) })?.key, k >= 2 else { return nil }
+            var counts = Array(repeating: 0, count: k)
+            for item in members where item.choices.count == k {
+                if let index = Item.index(ofLetter: item.answer!), index < k { counts[index] += 1 }
+            }
+            let total = counts.reduce(0, +)
+            guard total > 0 else { return nil }
+            let expected = Double(total) / Double(k)
+            let chiSquare = counts.reduce(0) { $0 + (Double($1) - expected) * (Double($1) - expected) / expected }
+            return AnswerBalance(subject: subject, counts: counts, chiSquare: chiSquare, degreesOfFreedom: k - 1,
+                                 pValue: Distributions.chiSquareSurvival(chiSquare, degreesOfFreedom: Double(k - 1)))
+        }
+    }
+
+    /// The Vendi score of each subject over the exact Jaccard similarity of the dedup stage's
+    /// shingles (question and sorted choices), on at most `diversitySample` items drawn with the seed.
+    static func diversity(_ items: [Item], inputs: QualityInputs) -> [SubjectDiversity] {
+        let strata = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
+        return strata.keys.sorted().map { stratum in
+            var members = strata[stratum]!.sorted(byKey: \.id)
+            let size = members.count
+            if size > inputs.settings.diversitySample {
+                var generator = SplitMix64(seed: inputs.seed, label: "quality diversity\u{1F}\(stratum)")
+                members.shuffle(using: &generator)
+                members = Array(members.prefix(inputs.settings.diversitySample)).sorted(byKey: \.id)
+            }
+            let shingles = members.map { Shingles.hashes(of: NearDuplicateDeduplicator.comparedText($0), n: inputs.shingle) }
+            let n = shingles.count
+            var similarity = [Double](repeating: 0, count: n * n)
+            var templated = Set<Int>()
+            for i in 0..<n {
+                similarity[i * n + i] = 1
+                for j in (i + 1)..<max(i + 1, n) {
+                    let value = Shingles.jaccard(shingles[i], shingles[j])
+                    similarity[i * n + j] = value
+                    similarity[j * n + i] = value
+                    if value >= inputs.settings.templateSimilarity { templated.insert(i); templated.insert(j) }
+                }
+            }
+            let vendi = Vendi.score(similarity: similarity, count: n)
+            return SubjectDiversity(stratum: stratum, items: size, measured: n, vendi: vendi,
+                                    vendiPerItem: n == 0 ? 0 : vendi / Double(n), templated: templated.count)
+        }
+    }
+
+    static func authorship(_ items: [Item]) -> [Authorship] {
+        let strata = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
+        return strata.keys.sorted().map { stratum in
+            let members = strata[stratum]!
+            var authors: [String: Int] = [:]
+            for item in members { authors[item.source.author ?? "source:\(item.source.sourceID)", default: 0] += 1 }
+            return Authorship(stratum: stratum, authors: authors, generated: members.filter { $0.flags.contains("generated") }.count,
+                              revised: members.filter { $0.review.version > 1 }.count)
+        }
+    }
+}
+
+/// Personal data in released text: Korean and international phone numbers, resident
+/// registration numbers and e-mail addresses. A match is a flag for review, not a verdict.
+public enum PersonalDataScan {
+    nonisolated(unsafe) static let patterns: [(kind: String, regex: Regex<Substring>)] = [
+        ("resident_registration_number", /(?:^|[^0-9])[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[- ]?[1-8][0-9]{6}(?![0-9])/),
+        ("phone", /(?:^|[^0-9])(?:\+82[- ]?(?:0)?1[016789]|01[016789]|0[2-6][0-9]?|\+[1-9][0-9]{0,2}[- ][0-9]{1,4})[- .)]?[0-9]{3,4}[- .][0-9]{4}(?![0-9])/),
+        ("email", /[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}/),
+    ]
+
+    public static func scan(_ items: [Item]) -> [QualityDossier.PersonalData] {
+        var found: [QualityDossier.PersonalData] = []
+        for item in items.sorted(byKey: \.id) {
+            for (field, text) in [("question", item.question), ("choices", item.choices.joined(separator: "\n"))] {
+                for kind in kinds(in: text) { found.append(.init(item: item.id, kind: kind, field: field)) }
+            }
+        }
+        return found
+    }
+
+    /// The kinds of personal data `text` seems to hold.
+    public static func kinds(in text: String) -> [String] {
+        // Only text with an @ or seven digits can match: most items are skipped on their bytes.
+        var digits = 0, at = false
+        for byte in text.utf8 {
+            if byte >= 0x30 && byte <= 0x39 { digits += 1 } else if byte == 0x40 { at = true }
+        }
+        guard at || digits >= 7 else { return [] }
+        return patterns.filter { text.contains($0.regex) }.map(\.kind)
+    }
+}

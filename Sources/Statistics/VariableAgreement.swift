@@ -1,0 +1,90 @@
+import Foundation
+
+/// Agreement on one question reviewers answered (the decision, or one label), over one scope:
+/// what `review agreement`, the review page, the build report and the quality dossier show.
+public struct VariableAgreement: Sendable, Codable, Equatable {
+    public struct Pair: Sendable, Codable, Equatable {
+        public var reviewers: [String]
+        public var kappa: Double?
+        /// Quadratic-weighted kappa, for ordinal labels.
+        public var quadraticKappa: Double?
+        public var items: Int
+
+        enum CodingKeys: String, CodingKey { case reviewers, kappa, quadraticKappa = "quadratic_kappa", items }
+    }
+
+    public var variable: String
+    /// `all`, or `subject=<name>`.
+    public var scope: String
+    /// Items with at least two votes: what alpha, AC1 and the generalized Fleiss' kappa are computed on.
+    public var items: Int
+    public var alphaNominal: Double?
+    /// The 95% percentile bootstrap interval of the nominal alpha (1,000 draws of items, seeded
+    /// by the caller); for the scopes it was asked for.
+    public var alphaNominalInterval: [Double]?
+    public var alphaOrdinal: Double?
+    public var fleissKappa: Double?
+    /// Items with exactly the round's number of votes: what Fleiss' kappa is computed on.
+    public var fleissItems: Int
+    /// Fleiss' kappa over every item with two or more votes (raters may differ), with its
+    /// standard error: beside Gwet's AC1, which resists the prevalence paradox of a rare label.
+    public var fleissGeneralized: Agreement.MultiRaterCoefficient?
+    public var ac1: Agreement.MultiRaterCoefficient?
+    /// Cohen's kappa for each pair of reviewers who voted on the same items.
+    public var cohen: [Pair]
+
+    enum CodingKeys: String, CodingKey {
+        case variable, scope, items, alphaNominal = "alpha_nominal", alphaNominalInterval = "alpha_nominal_interval"
+        case alphaOrdinal = "alpha_ordinal", fleissKappa = "fleiss_kappa", fleissItems = "fleiss_items"
+        case fleissGeneralized = "fleiss_generalized", ac1, cohen
+    }
+
+    /// Agreement over units given as (reviewer, value) votes. `order` is the values' order for an
+    /// ordinal variable (then ordinal alpha and quadratic kappa are given too); `raters` the
+    /// number of votes an item should have.
+    public static func measure(variable: String, scope: String, order: [String]?, raters: Int, units: [[(String, String)]],
+                               interval: Bool, using generator: inout some RandomNumberGenerator) -> VariableAgreement {
+        let pairable = units.filter { $0.count >= 2 }
+        let reviewers = Array(Set(pairable.flatMap { $0.map(\.0) })).sorted()
+        let matrix: [[String?]] = reviewers.map { reviewer in pairable.map { unit in unit.first { $0.0 == reviewer }?.1 } }
+        let nominal = Agreement.krippendorffAlpha(matrix, level: .nominal)
+        var ordinal: Double?
+        if let order {
+            ordinal = Agreement.krippendorffAlpha(matrix.map { $0.map { $0.flatMap { order.firstIndex(of: $0) } } }, level: .ordinal)
+        }
+        let categories = Array(Set(pairable.flatMap { $0.map(\.1) })).sorted()
+        func counts(_ units: [[(String, String)]]) -> [[Double]] {
+            units.map { unit in categories.map { category in Double(unit.filter { $0.1 == category }.count) } }
+        }
+        let complete = pairable.filter { $0.count == raters }
+        var cohen: [Pair] = []
+        for (i, a) in reviewers.enumerated() {
+            for b in reviewers[(i + 1)...] {
+                let both = pairable.compactMap { unit -> (String, String)? in
+                    guard let x = unit.first(where: { $0.0 == a })?.1, let y = unit.first(where: { $0.0 == b })?.1 else { return nil }
+                    return (x, y)
+                }
+                if both.isEmpty { continue }
+                var quadratic: Double?
+                if let order {
+                    var table = Array(repeating: Array(repeating: 0.0, count: order.count), count: order.count)
+                    for (x, y) in both { if let i = order.firstIndex(of: x), let j = order.firstIndex(of: y) { table[i][j] += 1 } }
+                    quadratic = Agreement.weightedKappa(table: table, weights: .quadratic)
+                }
+                cohen.append(.init(reviewers: [a, b], kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa,
+                                   quadraticKappa: quadratic, items: both.count))
+            }
+        }
+        var alphaInterval: [Double]?
+        if interval, nominal != nil {
+            alphaInterval = Agreement.krippendorffAlphaInterval(matrix, level: .nominal, using: &generator).map { [$0.low, $0.high] }
+        }
+        let all = counts(pairable)
+        return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal,
+                                 alphaNominalInterval: alphaInterval, alphaOrdinal: ordinal,
+                                 fleissKappa: raters >= 2 ? Agreement.fleissKappa(counts: counts(complete))?.kappa : nil,
+                                 fleissItems: raters >= 2 ? complete.count : 0,
+                                 fleissGeneralized: Agreement.fleissKappaWithError(counts: all), ac1: Agreement.gwetAC1(counts: all),
+                                 cohen: cohen)
+    }
+}

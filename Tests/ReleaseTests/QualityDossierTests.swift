@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import DatasetCore
+@testable import Release
+
+@Suite struct QualityDossierTests {
+    func item(_ id: String, question: String = "", choices: [String] = ["하나", "둘", "셋", "넷"], answer: String? = "A",
+              subject: String = "history", task: ItemTask = .commonKnowledge) -> Item {
+        Item(id: id, task: task, subject: subject, language: "ko", question: question.isEmpty ? "질문 \(id)은 무엇인가?" : question,
+             choices: choices, answer: answer, choicesOrdered: false,
+             source: ItemSource(kind: "authored", sourceID: "bank", document: "raw/bank.csv", element: id, license: "CC-BY-4.0", revision: "r"))
+    }
+
+    func check(_ dossier: QualityDossier, _ kind: QualityDossier.Check.Kind) -> QualityDossier.Check {
+        dossier.checks.first { $0.name == kind }!
+    }
+
+    @Test func personalDataPatternsFindPhonesRegistrationNumbersAndAddressesButNotYearsOrCounts() {
+        #expect(PersonalDataScan.kinds(in: "연락처는 010-1234-5678입니다") == ["phone"])
+        #expect(PersonalDataScan.kinds(in: "서울 02-123-4567로 전화") == ["phone"])
+        #expect(PersonalDataScan.kinds(in: "call +1 212 555 0199 now") == ["phone"])
+        #expect(PersonalDataScan.kinds(in: "주민등록번호 900101-1234567") == ["resident_registration_number"])
+        #expect(PersonalDataScan.kinds(in: "write to kim.minji@example.co.kr") == ["email"])
+        for clean in ["한국 전쟁은 1950-1953년에 있었다", "인구는 51,780,579명이다", "ISBN 978-89-01-12345-6", "3.14159265 and 2.71828",
+                      "@ 표시는 골뱅이라고 부른다", "기원전 2333년"] {
+            #expect(PersonalDataScan.kinds(in: clean).isEmpty, "\(clean)")
+        }
+        let flagged = QualityDossier.measure([item("ck-1", question: "담당자 이메일 hong@example.org 로 문의하시오"), item("ck-2")],
+                                             inputs: QualityInputs(name: "t"))
+        #expect(flagged.personalData == [.init(item: "ck-1", kind: "email", field: "question")])
+        #expect(check(flagged, .identifiability).value == 0.5 && check(flagged, .identifiability).status == "fail")
+    }
+
+    @Test func aThresholdFromThePipelineDecidesAndABlockingFailureIsListed() {
+        let items = [item("ck-1"), item("ck-2")]
+        var inputs = QualityInputs(name: "t")
+        var dossier = QualityDossier.measure(items, inputs: inputs)
+        #expect(check(dossier, .labelCompleteness).value == 0 && check(dossier, .labelCompleteness).status == "fail")
+        #expect(dossier.blocking.isEmpty, "nothing blocks unless the pipeline says so")
+        inputs.settings.checks[.labelCompleteness] = .init(threshold: 0, block: true)
+        dossier = QualityDossier.measure(items, inputs: inputs)
+        #expect(check(dossier, .labelCompleteness).status == "pass" && dossier.blocking.isEmpty)
+        inputs.settings.checks[.labelCompleteness] = .init(threshold: 0.5, block: true)
+        dossier = QualityDossier.measure(items, inputs: inputs)
+        #expect(dossier.blocking.map(\.name) == [.labelCompleteness])
+        #expect(check(dossier, .agreement).status == "not_applicable" && check(dossier, .agreement).value == nil)
+    }
+
+    @Test func answerBalanceTestsEachSubjectOnItsUsualNumberOfChoices() throws {
+        let answers = ["A", "B", "B", "C", "C", "D"]
+        var items = answers.enumerated().map { item("ck-\($0.offset)", answer: $0.element) }
+        items.append(item("ck-3way", choices: ["가", "나", "다"], answer: "C"))
+        let balance = try #require(QualityDossier.answerBalance(items).first)
+        #expect(balance.counts == [1, 2, 2, 1])
+        #expect(abs(balance.chiSquare - 2.0 / 3) < 1e-12)
+        // scipy.stats.chi2.sf(2/3, 3)
+        #expect(abs(balance.pValue - 0.8810148425137847) < 1e-12)
+    }
+
+    @Test func diversityCountsTemplatesAndSamplesLargeSubjectsTheSameWayEachTime() throws {
+        let template = (0..<6).map { item("ck-t\($0)", question: "다음 중 조선의 \($0 + 1)대 왕은 누구인가?") }
+        let distinct = ["고려를 세운 사람은?", "훈민정음을 반포한 해는?", "임진왜란이 일어난 해는?"].enumerated().map {
+            item("ck-d\($0.offset)", question: $0.element, choices: ["\($0.offset)가", "\($0.offset)나", "\($0.offset)다", "\($0.offset)라"], subject: "other")
+        }
+        let dossier = QualityDossier.measure(template + distinct, inputs: QualityInputs(name: "t"))
+        let history = try #require(dossier.diversity.first { $0.stratum == "common_knowledge/history" })
+        let other = try #require(dossier.diversity.first { $0.stratum == "common_knowledge/other" })
+        #expect(history.templated == 6 && other.templated == 0)
+        #expect(history.vendiPerItem < other.vendiPerItem && other.vendiPerItem > 0.9)
+        #expect(check(dossier, .diversity).value == history.vendiPerItem)
+
+        var inputs = QualityInputs(name: "t")
+        inputs.settings.diversitySample = 4
+        inputs.seed = 7
+        let first = QualityDossier.diversity(template, inputs: inputs), second = QualityDossier.diversity(template.reversed(), inputs: inputs)
+        #expect(first == second && first[0].measured == 4 && first[0].items == 6)
+    }
+
+    @Test func completenessAndReviewFiguresCountTheReleasedRecords() {
+        var approved = item("ck-1")
+        approved.review = ReviewSummary(status: "approved", rounds: ["final"])
+        let keyless = item("ck-2", answer: nil)
+        let dossier = QualityDossier.measure([approved, keyless], inputs: QualityInputs(name: "t"))
+        #expect(check(dossier, .completeness).value == 0.5)
+        #expect(check(dossier, .reviewAccuracy).value == 0.5 && check(dossier, .reviewAccuracy).detail == "approved 1, unreviewed 1")
+        #expect(dossier.authorship == [.init(stratum: "common_knowledge/history", authors: ["source:bank": 2], generated: 0, revised: 0)])
+    }
+
+    @Test func aFailingBlockingCheckStopsPublishingAndWritesNothing() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("quality-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let candidate = root.appendingPathComponent("candidate")
+        try FileManager.default.createDirectory(at: candidate, withIntermediateDirectories: true)
+        var inputs = QualityInputs(name: "bench")
+        inputs.settings.checks[.labelCompleteness] = .init(block: true)
+        var blocked = metadata
+        blocked.quality = QualityDossier.measure([item("ck-1")], inputs: inputs)
+        try ReleaseWriter.writeCandidate(splits: ["test": [item("ck-1")]], metadata: blocked, to: candidate)
+        #expect(try ReleaseWriter.verify(candidate).isEmpty)
+        let releases = root.appendingPathComponent("releases")
+        #expect {
+            try ReleaseWriter.publish(candidate: candidate, releasesRoot: releases, version: "1.0.0")
+        } throws: { error in
+            "\(error)".contains("label_completeness 0.000, needs ≥ 1.000 (1 of 1 items are not labelled CS or CA)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: releases.appendingPathComponent("bench/1.0.0").path))
+    }
+}

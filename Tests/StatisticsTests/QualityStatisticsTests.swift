@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+@testable import Statistics
+
+/// AC1, Fleiss' kappa with its error, weighted kappa, the Vendi score and the t and chi-square
+/// tails against irrCAC, statsmodels, vendi-score and scipy (`quality_packages.json`).
+@Suite struct QualityStatisticsTests {
+    struct Fixture: Decodable {
+        struct Ratings: Decodable {
+            var counts: [[Double]]
+            var ac1: Double, ac1_se: Double, ac1_interval: [Double]
+            var fleiss: Double, fleiss_se: Double, fleiss_interval: [Double]
+        }
+        struct Weighted: Decodable { var table: [[Double]]; var quadratic: Double; var linear: Double }
+        struct Similarity: Decodable { var matrix: [[Double]]; var vendi: Double }
+        struct Quantile: Decodable { var p: Double; var df: Double; var value: Double }
+        struct Tail: Decodable { var x: Double; var df: Double; var value: Double }
+        var agreement: [Ratings]
+        var weighted_kappa: [Weighted]
+        var vendi: [Similarity]
+        var t_quantiles: [Quantile]
+        var chi2_survival: [Tail]
+    }
+
+    static func fixture() throws -> Fixture {
+        let url = try #require(Bundle.module.url(forResource: "quality_packages", withExtension: "json", subdirectory: "Fixtures"))
+        return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }
+
+    @Test func ac1AndFleissMatchIrrCAC() throws {
+        for (index, case_) in try Self.fixture().agreement.enumerated() {
+            let ac1 = try #require(Agreement.gwetAC1(counts: case_.counts))
+            #expect(abs(ac1.value - case_.ac1) < 1e-9, "case \(index): AC1 \(ac1.value) vs \(case_.ac1)")
+            #expect(abs(ac1.standardError - case_.ac1_se) < 1e-9, "case \(index): AC1 SE \(ac1.standardError) vs \(case_.ac1_se)")
+            let interval = ac1.interval()
+            #expect(abs(interval.lowerBound - case_.ac1_interval[0]) < 1e-8 && abs(interval.upperBound - case_.ac1_interval[1]) < 1e-8,
+                    "case \(index): AC1 interval \(interval) vs \(case_.ac1_interval)")
+            let fleiss = try #require(Agreement.fleissKappaWithError(counts: case_.counts))
+            #expect(abs(fleiss.value - case_.fleiss) < 1e-9, "case \(index): Fleiss \(fleiss.value) vs \(case_.fleiss)")
+            #expect(abs(fleiss.standardError - case_.fleiss_se) < 1e-9, "case \(index): Fleiss SE \(fleiss.standardError) vs \(case_.fleiss_se)")
+            let fleissInterval = fleiss.interval()
+            #expect(abs(fleissInterval.lowerBound - case_.fleiss_interval[0]) < 1e-8, "case \(index): \(fleissInterval)")
+        }
+    }
+
+    @Test func generalizedFleissEqualsFleissWithEqualRaters() throws {
+        // Wikipedia's worked example of Fleiss' kappa: 10 items, 14 raters, κ = 0.210.
+        let counts: [[Double]] = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+                                  [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+        let general = try #require(Agreement.fleissKappaWithError(counts: counts))
+        let classic = try #require(Agreement.fleissKappa(counts: counts))
+        #expect(abs(general.value - classic.kappa) < 1e-12)
+        #expect(abs(general.value - 0.210) < 0.001)
+    }
+
+    @Test func ac1StaysHighWhereKappaCollapsesOnARareLabel() throws {
+        // 48 items all CA by both raters, 2 split: kappa near 0, AC1 near 1.
+        let counts = Array(repeating: [2.0, 0], count: 48) + [[1, 1], [1, 1]]
+        let ac1 = try #require(Agreement.gwetAC1(counts: counts))
+        let fleiss = try #require(Agreement.fleissKappaWithError(counts: counts))
+        #expect(ac1.value > 0.95)
+        #expect(fleiss.value < 0)
+        #expect(Agreement.gwetAC1(counts: [[2, 0], [1, 0]]) == nil || Agreement.gwetAC1(counts: [[2, 0], [1, 0]])!.items == 2)
+        #expect(Agreement.gwetAC1(counts: [[1, 0], [0, 1]]) == nil, "no item rated twice")
+    }
+
+    @Test func weightedKappaMatchesStatsmodels() throws {
+        for case_ in try Self.fixture().weighted_kappa {
+            let quadratic = try #require(Agreement.weightedKappa(table: case_.table, weights: .quadratic))
+            #expect(abs(quadratic - case_.quadratic) < 1e-12, "\(quadratic) vs \(case_.quadratic)")
+            let linear = try #require(Agreement.linearWeightedKappa(table: case_.table))
+            #expect(abs(linear - case_.linear) < 1e-12)
+        }
+    }
+
+    @Test func vendiMatchesTheVendiScorePackage() throws {
+        for case_ in try Self.fixture().vendi {
+            let n = case_.matrix.count
+            let score = Vendi.score(similarity: case_.matrix.flatMap { $0 }, count: n)
+            #expect(abs(score - case_.vendi) < 1e-9, "n = \(n): \(score) vs \(case_.vendi)")
+        }
+        // n unrelated items score n; n copies of one score 1.
+        let identity = (0..<7).flatMap { i in (0..<7).map { $0 == i ? 1.0 : 0 } }
+        #expect(abs(Vendi.score(similarity: identity, count: 7) - 7) < 1e-9)
+        #expect(abs(Vendi.score(similarity: Array(repeating: 1, count: 36), count: 6) - 1) < 1e-9)
+    }
+
+    @Test func eigenvaluesOfAKnownMatrix() {
+        // [[2, 1], [1, 2]] has eigenvalues 1 and 3; a diagonal matrix its diagonal.
+        #expect(SymmetricEigenvalues.of([2, 1, 1, 2], count: 2).map { ($0 * 1e9).rounded() / 1e9 } == [1, 3])
+        let eigenvalues = SymmetricEigenvalues.of([4, 1, 0, 1, 3, 1, 0, 1, 2], count: 3)
+        #expect(abs(eigenvalues.reduce(0, +) - 9) < 1e-12, "the trace")
+        #expect(abs(eigenvalues.reduce(1, *) - 18) < 1e-9, "the determinant: 4·(6−1) − 1·(2) = 18")
+    }
+
+    @Test func tailsMatchScipy() throws {
+        let fixture = try Self.fixture()
+        for q in fixture.t_quantiles {
+            let value = Distributions.studentTQuantile(q.p, degreesOfFreedom: q.df)
+            #expect(abs(value - q.value) < 1e-9 * max(1, abs(q.value)), "t(\(q.p), \(q.df)) = \(value) vs \(q.value)")
+        }
+        for tail in fixture.chi2_survival {
+            let value = Distributions.chiSquareSurvival(tail.x, degreesOfFreedom: tail.df)
+            #expect(abs(value - tail.value) < 1e-12, "chi2.sf(\(tail.x), \(tail.df)) = \(value) vs \(tail.value)")
+        }
+    }
+}
