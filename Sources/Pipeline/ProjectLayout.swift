@@ -80,6 +80,8 @@ public enum StageFile: String, Sendable, CaseIterable, Codable {
     /// Items set aside, each with its reason.
     case dropped = "dropped.jsonl"
     case passages = "passages.jsonl"
+    /// Social-value items' respondents against the population, before and after weighting.
+    case surveyWeighting = "survey_weighting.jsonl"
     case clusters = "clusters.jsonl"
     case contamination = "contamination.jsonl"
     /// Imported corpus hits and what was done with each.

@@ -53,9 +53,21 @@ public enum BuildReport {
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
-            body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents; each whisker is the option's 95% "
-            body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size.</p>\n"
-            for item in social { body += distribution(item) }
+            body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's 95% "
+            body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size. Beneath each, in grey, the share before weighting.</p>\n"
+            body += "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:\(colors[0])\"></span>weighted</span>"
+            body += "<span><span class=\"swatch\" style=\"background:#999\"></span>before weighting</span></div>\n"
+            let weighting = Dictionary((quality?.surveyWeighting ?? []).map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first })
+            let compared = social.compactMap { item in weighting[item.id]?.largestGap.map { (item, $0) } }
+            if !compared.isEmpty {
+                body += "<p>Representativeness: the largest difference, over the weighting dimensions' levels, between a level's share of the "
+                body += "question's respondents and its share of the population, before and after weighting.</p>\n"
+                body += table(["item", "weighting", "before", "after", "n<sub>eff</sub>/n"], compared.map { item, gap in
+                    [escape(item.id), escape(item.survey!.weighting), QualityDossier.format(gap.unweighted), QualityDossier.format(gap.weighted),
+                     QualityDossier.format(item.survey!.n > 0 ? item.survey!.nEffective / Double(item.survey!.n) : nil)]
+                }, numeric: [2, 3, 4])
+            }
+            for item in social { body += distribution(item, weighting: weighting[item.id]) }
         }
         return """
         <!DOCTYPE html>
@@ -266,13 +278,18 @@ public enum BuildReport {
         return svg + "<div class=\"legend\">\(key)</div>\n"
     }
 
-    /// One social-value item: each option's weighted share with its margin of error, the share's
-    /// label to the right of the whisker so that the two never overlap.
-    static func distribution(_ item: Item) -> String {
+    /// One social-value item: each option's weighted share with its margin of error (its figure
+    /// to the right of the whisker, so that the two never overlap) and, beneath it in grey, its
+    /// share before weighting.
+    static func distribution(_ item: Item, weighting: SurveyWeighting? = nil) -> String {
         let survey = item.survey!
-        let width = 360.0, rowHeight = 20.0, labelWidth = 220.0
+        let width = 360.0, rowHeight = 26.0, labelWidth = 220.0
         var html = "<h3>\(escape(item.question))</h3>\n<p>n = \(survey.n), n<sub>eff</sub> = \(format(survey.nEffective)), "
-        html += "margin of error of the modal share ±\(format(survey.marginOfError * 100)) points\(survey.contested ? ", contested" : ""), \(escape(survey.weighting))</p>\n"
+        html += "margin of error of the modal share ±\(format(survey.marginOfError * 100)) points\(survey.contested ? ", contested" : ""), \(escape(survey.weighting))"
+        if let gap = weighting?.largestGap {
+            html += "; largest gap to the population margins \(format(gap.unweighted * 100)) points before weighting, \(format(gap.weighted * 100)) after"
+        }
+        html += "</p>\n"
         let height = Double(item.choices.count) * rowHeight + 30
         let total = labelWidth + width + 90
         html += "<svg role=\"img\" viewBox=\"0 0 \(Int(total)) \(Int(height))\" width=\"\(Int(total))\" height=\"\(Int(height))\">\n"
@@ -282,11 +299,15 @@ public enum BuildReport {
             let low = labelWidth + max(0, share - margin) * width, high = labelWidth + min(1, share + margin) * width
             html += "<text x=\"0\" y=\"\(y + 13)\">\(escape(index < item.choices.count ? item.choices[index] : "?"))</text>\n"
             html += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(format(share * width))\" height=\"14\" fill=\"\(colors[0])\">"
-            html += "<title>\(format(share * 100))% ± \(format(margin * 100))</title></rect>\n"
+            html += "<title>weighted \(format(share * 100))% ± \(format(margin * 100))</title></rect>\n"
+            if let unweighted = weighting?.unweighted, index < unweighted.count {
+                html += "<rect x=\"\(labelWidth)\" y=\"\(y + 16)\" width=\"\(format(unweighted[index] * width))\" height=\"5\" fill=\"#999\">"
+                html += "<title>before weighting \(format(unweighted[index] * 100))%</title></rect>\n"
+            }
             html += "<line x1=\"\(format(low))\" x2=\"\(format(high))\" y1=\"\(y + 7)\" y2=\"\(y + 7)\" stroke=\"#222\" stroke-width=\"1.5\"/>\n"
             html += "<text x=\"\(format(max(high, labelWidth + share * width) + 6))\" y=\"\(y + 13)\">\(format(share * 100))% ±\(format(margin * 100))</text>\n"
         }
-        let axisY = Double(item.choices.count) * rowHeight + 8
+        let axisY = Double(item.choices.count) * rowHeight + 6
         html += "<line x1=\"\(labelWidth)\" x2=\"\(labelWidth + width)\" y1=\"\(axisY)\" y2=\"\(axisY)\" stroke=\"#999\"/>\n"
         html += "<text x=\"\(labelWidth)\" y=\"\(axisY + 14)\">0%</text><text x=\"\(labelWidth + width)\" y=\"\(axisY + 14)\" text-anchor=\"end\">100% of respondents</text>\n"
         return html + "</svg>\n"

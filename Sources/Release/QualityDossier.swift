@@ -64,7 +64,8 @@ public struct QualityDossier: Codable, Sendable, Equatable {
                 case .completeness, .labelCompleteness, .consistency, .reviewAccuracy, .pilotFollowUp, .quotaBalance: (true, 1)
                 case .agreement: (true, 0.667)
                 case .answerBalance: (true, 0.01)
-                case .diversity, .representativeness: (true, 0.5)
+                case .diversity: (true, 0.5)
+                case .representativeness: (false, 0.01)
                 case .duplication, .contamination, .identifiability: (false, 0)
                 case .timeliness: (false, 0.2)
                 }
@@ -84,7 +85,7 @@ public struct QualityDossier: Codable, Sendable, Equatable {
                 case .quotaBalance: "share of strata with a quota that met it after review"
                 case .answerBalance: "lowest p-value of the chi-square test that answer keys are spread evenly over positions, per subject"
                 case .diversity: "lowest Vendi score per item (the effective number of distinct items over the number of items), per subject"
-                case .representativeness: "lowest Kish weighting efficiency (n_effective / n) among social-value items"
+                case .representativeness: "largest difference between a weighting dimension's share among a social-value item's respondents, after weighting, and its share of the population (census margins)"
                 case .timeliness: "share of items labelled time-sensitive"
                 case .identifiability: "share of items whose text matches a personal-data pattern (phone number, resident registration number, e-mail address)"
                 }
@@ -240,11 +241,13 @@ public struct QualityDossier: Codable, Sendable, Equatable {
     public var authorship: [Authorship]
     public var templateSimilarity: Double
     public var rounds: [RoundProtocol]
+    /// Released social-value items' respondents against the population, before and after weighting.
+    public var surveyWeighting: [SurveyWeighting]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", name, version, items, checks, funnel, quotas, diversity
         case answerBalance = "answer_balance", agreement, personalData = "personal_data", authorship
-        case templateSimilarity = "template_similarity", rounds
+        case templateSimilarity = "template_similarity", rounds, surveyWeighting = "survey_weighting"
     }
 
     public static let fileName = "quality.json"

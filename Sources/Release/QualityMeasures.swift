@@ -11,6 +11,8 @@ public struct QualityInputs: Sendable {
     public var pilotReview: [ReleaseManifest.PilotReview] = []
     /// Corpus checks run (nil: none).
     public var corpusContamination: [ReleaseManifest.CorpusCheck]?
+    /// Social-value items' respondents against the population (ingest's, for every item it made).
+    public var surveyWeighting: [SurveyWeighting] = []
     /// Clusters of items the dedup stage kept together (similar social-value questions, conflicts).
     public var keptClusters: [[String]] = []
     /// The review rounds as the pipeline defines them, and the ordered values of ordinal labels.
@@ -30,6 +32,7 @@ extension QualityDossier {
     public static func measure(_ released: [Item], inputs: QualityInputs) -> QualityDossier {
         let items = released.sorted(byKey: \.id)
         let count = items.count
+        let ids = Set(items.map(\.id))
         func share(_ part: Int) -> Double? { count == 0 ? nil : Double(part) / Double(count) }
         var values: [Check.Kind: (value: Double?, detail: String)] = [:]
 
@@ -59,7 +62,6 @@ extension QualityDossier {
             values[.agreement] = (nil, "no item has two or more votes in a round")
         }
 
-        let ids = Set(items.map(\.id))
         let duplicated = Set(inputs.keptClusters.flatMap { cluster in
             let released = cluster.filter(ids.contains)
             return released.count > 1 ? released : []
@@ -88,11 +90,15 @@ extension QualityDossier {
         } else {
             values[.diversity] = (nil, "no subject with two or more items")
         }
+        let weighting = inputs.surveyWeighting.filter { ids.contains($0.item) }.sorted { $0.item < $1.item }
+        let gaps = weighting.compactMap { row in row.largestGap.map { (row.item, $0) } }
         let surveys = items.compactMap(\.survey).filter { $0.n > 0 }
-        if let lowest = surveys.map({ $0.nEffective / Double($0.n) }).min() {
-            values[.representativeness] = (lowest, "\(surveys.count) social-value items; \(surveys.filter { $0.contested }.count) contested")
+        if let after = gaps.max(by: { $0.1.weighted < $1.1.weighted }), let before = gaps.max(by: { $0.1.unweighted < $1.1.unweighted }) {
+            let efficiency = surveys.map { $0.nEffective / Double($0.n) }.min().map { String(format: "%.3f", $0) } ?? "n/a"
+            values[.representativeness] = (after.1.weighted, "largest gap to the population margins after weighting \(QualityDossier.format(after.1.weighted)) "
+                + "(\(after.0)), before \(QualityDossier.format(before.1.unweighted)) (\(before.0)); lowest Kish efficiency n_eff/n \(efficiency)")
         } else {
-            values[.representativeness] = (nil, "no social-value items")
+            values[.representativeness] = (nil, surveys.isEmpty ? "no social-value items" : "no social-value item was weighted to population margins")
         }
         let sensitive = items.filter { $0.timeSensitive == true }.count
         values[.timeliness] = (share(sensitive), "\(sensitive) time-sensitive, \(items.filter { $0.timeSensitive == nil }.count) not labelled")
@@ -116,7 +122,7 @@ extension QualityDossier {
         return QualityDossier(name: inputs.name, version: nil, items: count, checks: checks, funnel: inputs.funnel,
                               quotas: inputs.quotas, diversity: diversity, answerBalance: balance, agreement: agreement,
                               personalData: personal, authorship: authorship(items), templateSimilarity: inputs.settings.templateSimilarity,
-                              rounds: inputs.rounds)
+                              rounds: inputs.rounds, surveyWeighting: weighting)
     }
 
     static func reasons(_ counts: [String: Int]) -> String {

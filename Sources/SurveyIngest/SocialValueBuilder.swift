@@ -74,6 +74,8 @@ public struct WeightedDistribution: Sendable {
     public var nonresponseShare: Double
     public var weighting: String
     public var rakingIterations: Int?
+    /// Each weighting dimension's levels: population, respondents before and after weighting.
+    public var margins: [SurveyWeighting.Margin] = []
 }
 
 /// A question whose answers cannot be weighted to the margins (e.g. a level with no respondents).
@@ -85,13 +87,15 @@ public enum SocialValueBuilder {
     public struct Output: Sendable {
         public var items: [Item] = []
         public var dropped: [DroppedItem] = []
+        /// For each item, its respondents against the population before and after weighting.
+        public var weighting: [SurveyWeighting] = []
     }
 
     /// Weighs one question: joint cells are raked to the margins; one-way tallies are
     /// post-stratified on the chosen dimension; then shares, Kish n_eff of the respondent
     /// weights and the margin of error of the modal share.
     public static func weigh(_ question: Questionnaire.Question, in source: SurveySource) throws -> WeightedDistribution {
-        let (cells, factors, weighting, iterations) = try weightedCells(question, in: source)
+        let (cells, factors, weighting, iterations, margins) = try weightedCells(question, in: source)
         let codes = question.scale.allOptions.map(\.code)
         let substantiveCount = question.scale.options.count
         var weighted = Array(repeating: 0.0, count: codes.count)
@@ -125,12 +129,30 @@ public enum SocialValueBuilder {
             rawShares: substantiveRaw.map { rawTotal > 0 ? $0 / rawTotal : 0 }, rawCounts: substantiveRaw,
             n: Int(rawTotal.rounded()), nEffective: nEffective, marginOfError: margin,
             nonresponseShare: totalAll > 0 ? (totalAll - totalSubstantive) / totalAll : 0,
-            weighting: weighting, rakingIterations: iterations)
+            weighting: weighting, rakingIterations: iterations, margins: margins)
+    }
+
+    /// The shares of each level of `dimension` in the population and among the cells' respondents,
+    /// before (`initial`) and after (`weights`) weighting; `level` gives each cell's level index.
+    static func margins(dimension: String, levelNames: [String], population: [Double], level: (Int) -> Int,
+                        initial: [Double], weights: [Double]) -> [SurveyWeighting.Margin] {
+        let populationTotal = population.reduce(0, +), initialTotal = initial.reduce(0, +), weightTotal = weights.reduce(0, +)
+        var before = Array(repeating: 0.0, count: levelNames.count), after = before
+        for cell in initial.indices {
+            before[level(cell)] += initial[cell]
+            after[level(cell)] += weights[cell]
+        }
+        return levelNames.indices.map { index in
+            SurveyWeighting.Margin(dimension: dimension, level: levelNames[index],
+                                   population: round6(populationTotal > 0 ? population[index] / populationTotal : 0),
+                                   unweighted: round6(initialTotal > 0 ? before[index] / initialTotal : 0),
+                                   weighted: round6(weightTotal > 0 ? after[index] / weightTotal : 0))
+        }
     }
 
     /// The cells of a question with the factor each cell's design weights are multiplied by.
     private static func weightedCells(_ question: Questionnaire.Question, in source: SurveySource) throws
-        -> (cells: [SurveyData.Options], factors: [Double], weighting: String, iterations: Int?) {
+        -> (cells: [SurveyData.Options], factors: [Double], weighting: String, iterations: Int?, margins: [SurveyWeighting.Margin]) {
         if let byDimension = source.data.oneWay[question.id] {
             // One-way tallies: the respondents of one dimension's file, post-stratified on it.
             func respondents(_ dimension: String) -> Double { byDimension[dimension]!.values.reduce(0) { $0 + total($1) } }
@@ -144,12 +166,19 @@ public enum SocialValueBuilder {
             let names = levels.keys.sorted()
             let cells = names.map { levels[$0]! }
             guard source.settings.weighting, source.settings.poststratify != nil, let margins = source.margins?.margins[dimension] else {
-                return (cells, Array(repeating: 1, count: cells.count), "unweighted(\(dimension))", nil)
+                return (cells, Array(repeating: 1, count: cells.count), "unweighted(\(dimension))", nil, [])
             }
             let sample = Dictionary(uniqueKeysWithValues: names.map { ($0, total(levels[$0]!)) })
             do {
                 let weights = try PostStratification.weights(sample: sample, population: margins)
-                return (cells, names.map { weights[$0] ?? 0 }, "poststratified(\(dimension))", nil)
+                let factors = names.map { weights[$0] ?? 0 }
+                let levelNames = margins.keys.sorted()
+                let initial = names.map { sample[$0]! }
+                let comparison = Self.margins(dimension: dimension, levelNames: levelNames, population: levelNames.map { margins[$0]! },
+                                              // Every sample level has a target: `weights` throws otherwise.
+                                              level: { levelNames.firstIndex(of: names[$0])! }, initial: initial,
+                                              weights: zip(initial, factors).map { $0 * $1 })
+                return (cells, factors, "poststratified(\(dimension))", nil, comparison)
             } catch {
                 throw WeightingFailure(message: "post-stratification on \(dimension): \(error)")
             }
@@ -158,10 +187,10 @@ public enum SocialValueBuilder {
         let keys = byCell.keys.sorted { $0.lexicographicallyPrecedes($1) }
         let cells = keys.map { byCell[$0]! }
         let unit = Array(repeating: 1.0, count: cells.count)
-        if let published = source.data.published[question.id] { return (cells, unit, published.weighting, nil) }
-        guard source.settings.weighting, let margins = source.margins else { return (cells, unit, "unweighted", nil) }
+        if let published = source.data.published[question.id] { return (cells, unit, published.weighting, nil, []) }
+        guard source.settings.weighting, let margins = source.margins else { return (cells, unit, "unweighted", nil, []) }
         let dimensions = source.data.questionnaire.dimensions.filter { margins.margins[$0] != nil }
-        guard !dimensions.isEmpty else { return (cells, unit, "unweighted", nil) }
+        guard !dimensions.isEmpty else { return (cells, unit, "unweighted", nil, []) }
         let initial = cells.map { $0.values.reduce(0) { $0 + $1.weight } }
         var rakingDimensions: [Raking.Dimension] = []
         var levels = Array(repeating: [Int](), count: keys.count)
@@ -195,7 +224,11 @@ public enum SocialValueBuilder {
             }
             weighting += "; trim \(ratio.formatted())× not held"
         }
-        return (cells, factors, weighting, fit.iterations)
+        let comparison = rakingDimensions.enumerated().flatMap { index, dimension in
+            Self.margins(dimension: dimension.name, levelNames: dimension.levelNames, population: dimension.targets,
+                         level: { levels[$0][index] }, initial: initial, weights: fit.weights)
+        }
+        return (cells, factors, weighting, fit.iterations, comparison)
     }
 
     private static func total(_ options: SurveyData.Options) -> Double {
@@ -275,6 +308,7 @@ public enum SocialValueBuilder {
                 setAside("min_top_votes", "the most chosen answer has \(Int(topVotes)) votes, fewer than \(source.settings.minTopVotes)")
             } else {
                 output.items.append(item)
+                output.weighting.append(SurveyWeighting(item: id, unweighted: weighed.rawShares.map(round6), margins: weighed.margins))
             }
         }
         return output

@@ -20,12 +20,14 @@ import re
 import shutil
 import subprocess
 import sys
+import csv
 import unicodedata
 from collections import Counter, defaultdict
 
 import krippendorff
 import numpy
 import pandas
+import yaml
 from irrCAC.raw import CAC
 from scipy import stats
 from vendi_score import vendi
@@ -215,8 +217,36 @@ def main(tool, scratch):
         "quota_balance": None,
         "pilot_follow_up": None,
     }
-    surveys = [r["survey"] for r in records if r.get("survey") and r["survey"]["n"] > 0]
-    expected["representativeness"] = min(s["n_effective"] / s["n"] for s in surveys) if surveys else None
+    # Representativeness: each item's respondents per weighting level, before weighting, and its
+    # unweighted distribution, recomputed from the raw tallies; after weighting against the census.
+    questionnaire = yaml.safe_load(open(os.path.join(project, "raw/survey/questionnaire.yaml"), encoding="utf-8"))
+    tallies = defaultdict(list)
+    with open(os.path.join(project, "raw/survey/tallies.csv"), encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            tallies[row["question"]].append(row)
+    by_id = {record["id"]: record for record in records}
+    weighting = dossier["survey_weighting"]
+    check(sorted(row["item"] for row in weighting) == sorted(r["id"] for r in records if r["task"] == "social_value"),
+          "a weighting row per released social-value item")
+    largest_after = None
+    for row in weighting:
+        question = by_id[row["item"]]["source"]["element"]
+        spec = next(q for q in questionnaire["questions"] if q["id"] == question)
+        codes = [option["code"] for option in questionnaire["scales"][spec["scale"]]["options"]]
+        rows = tallies[question]
+        substantive = [sum(float(r["count"]) for r in rows if r["option"] == code) for code in codes]
+        check(all(close(a, b / sum(substantive), 1e-6) for a, b in zip(row["unweighted"], substantive)),
+              f"{row['item']}: unweighted distribution {row['unweighted']} from the tallies")
+        total = sum(float(r["count"]) for r in rows)
+        for dimension in questionnaire["dimensions"]:
+            margins = [m for m in row["margins"] if m["dimension"] == dimension]
+            check(close(sum(m["population"] for m in margins), 1, 1e-5), f"{row['item']}: {dimension} population shares sum to 1")
+            for m in margins:
+                share = sum(float(r["count"]) for r in rows if r[dimension] == m["level"]) / total
+                check(close(m["unweighted"], share, 1e-6), f"{row['item']}: {dimension} {m['level']} before weighting {m['unweighted']} vs {share}")
+        gap = max(abs(m["weighted"] - m["population"]) for m in row["margins"])
+        largest_after = gap if largest_after is None else max(largest_after, gap)
+    expected["representativeness"] = largest_after
 
     # Personal data: the planted address, and nothing else in the example.
     found = []

@@ -86,6 +86,27 @@ import DatasetCore
         #expect(dossier.authorship == [.init(stratum: "common_knowledge/history", authors: ["source:bank": 2], generated: 0, revised: 0)])
     }
 
+    @Test func representativenessIsTheLargestGapToThePopulationAfterWeighting() {
+        var survey = item("sv-1", task: .socialValue)
+        survey.survey = SurveyResult(distribution: [0.5, 0.5, 0, 0], distributionWithNonresponse: [0.5, 0.5, 0, 0], nonresponseOptions: [],
+                                     distribution3: nil, scale3: nil, n: 100, nEffective: 80, marginOfError: 0.1, contested: false, weighting: "raking(gender)")
+        var inputs = QualityInputs(name: "t")
+        #expect(check(QualityDossier.measure([survey], inputs: inputs), .representativeness).status == "not_applicable")
+        inputs.surveyWeighting = [
+            SurveyWeighting(item: "sv-1", unweighted: [0.6, 0.4, 0, 0], margins: [
+                .init(dimension: "gender", level: "f", population: 0.51, unweighted: 0.4, weighted: 0.5),
+                .init(dimension: "gender", level: "m", population: 0.49, unweighted: 0.6, weighted: 0.5)]),
+            SurveyWeighting(item: "sv-not-released", unweighted: [1], margins: [.init(dimension: "age", level: "20", population: 1, unweighted: 0, weighted: 0)]),
+        ]
+        let dossier = QualityDossier.measure([survey], inputs: inputs)
+        let representativeness = check(dossier, .representativeness)
+        #expect(abs(representativeness.value! - 0.01) < 1e-12 && representativeness.status == "pass", "0.01 is within the default 0.01")
+        #expect(representativeness.detail.contains("before 0.110"))
+        #expect(dossier.surveyWeighting.map(\.item) == ["sv-1"], "only released items")
+        let html = BuildReport.html(name: "t", version: nil, items: [(survey, "test")], quality: dossier)
+        #expect(html.contains("<title>before weighting 60%</title>"))
+    }
+
     @Test func aFailingBlockingCheckStopsPublishingAndWritesNothing() throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("quality-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }

@@ -39,6 +39,12 @@ import DatasetCore
         #expect(item.topic == "family")
         #expect(item.country == "KR")
         #expect(survey.nonresponseOptions == ["모름"])
+        // 60 men and 60 women answered (20 of the women "모름"); the population is 25:75, and raking meets it.
+        let weighting = try #require(output.weighting.first)
+        #expect(weighting.item == item.id && weighting.unweighted == [0.4, 0.3, 0.3])
+        #expect(weighting.margins == [.init(dimension: "gender", level: "f", population: 0.75, unweighted: 0.5, weighted: 0.75),
+                                      .init(dimension: "gender", level: "m", population: 0.25, unweighted: 0.5, weighted: 0.25)])
+        #expect(weighting.largestGap.map { [$0.unweighted, $0.weighted] } == [0.25, 0])
     }
 
     @Test func aTrimmingCapThatCannotHoldIsSaidOrStopsTheRun() throws {
@@ -70,6 +76,8 @@ import DatasetCore
         #expect(survey.distribution == [0.4, 0.3, 0.3])
         #expect(survey.weighting == "unweighted")
         #expect(abs(survey.nEffective - 100) < 1e-9)
+        let output = try SocialValueBuilder.build(try files.source(settings: settings, margins: false))
+        #expect(output.weighting.first?.margins == [] && output.weighting.first?.largestGap == nil, "nothing to compare without margins")
     }
 
     @Test func aLeadWithinTheMarginIsContested() throws {

@@ -207,7 +207,7 @@ extension Stage {
         let inputs: [StageInput] = [.settings(.sources), .seed]
             + Set(spec.sources.flatMap(\.paths)).sorted().map(StageInput.raw)
             + Set(spec.sources.flatMap(\.schemaFiles)).sorted { $0.rawValue < $1.rawValue }.map(StageInput.schema)
-        return Stage(.ingest, inputs: inputs, outputs: [.items, .dropped, .passages]) { context in
+        return Stage(.ingest, inputs: inputs, outputs: [.items, .dropped, .passages, .surveyWeighting]) { context in
             let sources = try context.setting(.sources, \.sources)
             context.progress.step("reading sources", total: sources.count, unit: "sources")
             var results = [IngestedSource?](repeating: nil, count: sources.count)
@@ -227,6 +227,7 @@ extension Stage {
                 }
             }
             var items: [Item] = [], dropped: [DroppedItem] = [], passages: [Passage] = [], notes: [String] = []
+            var weighting: [SurveyWeighting] = []
             var seen: [String: String] = [:]
             // Item bank ids by the files that use them: an id in two files is reported.
             var bankFiles: [String: [String]] = [:]
@@ -245,6 +246,7 @@ extension Stage {
                 }
                 dropped += result.dropped.sorted(byKey: \.id)
                 passages += result.passages
+                weighting += result.weighting.sorted { $0.item < $1.item }
                 notes += result.notes
             }
             for (id, files) in bankFiles.sorted(by: { $0.key < $1.key }) where files.count > 1 {
@@ -256,6 +258,7 @@ extension Stage {
             try context.write(dropped, .dropped)
             context.progress.advance(by: dropped.count)
             try context.write(passages, .passages)
+            try context.write(weighting, .surveyWeighting)
             return StageSummary(stage: .ingest, itemsIn: items.count + dropped.count, itemsOut: items.count,
                                 dropped: StageSummary.droppedCounts(dropped), notes: notes)
         }
@@ -267,6 +270,7 @@ struct IngestedSource: Sendable {
     var items: [Item] = []
     var dropped: [DroppedItem] = []
     var passages: [Passage] = []
+    var weighting: [SurveyWeighting] = []
     var notes: [String] = []
 
     static func read(_ source: PipelineSpec.Source, context: StageContext) throws -> IngestedSource {
@@ -283,6 +287,7 @@ struct IngestedSource: Sendable {
                 subject: source.subject, license: source.license, revision: try context.rawHash(data.answerFile), settings: source.survey))
             result.items = output.items
             result.dropped = output.dropped
+            result.weighting = output.weighting
             result.notes.append("\(source.id): \(output.items.count) social-value items from \(data.data.questionnaire.questions.count) questions")
             result.notes += data.data.notes.map { "\(source.id): \($0)" }
             let notHeld = output.items.filter { $0.survey?.weighting.contains("not held") == true }.map(\.source.element)

@@ -70,7 +70,8 @@ extension Stage {
         let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map { StageInput.output($0, .dropped) }
         let inputs: [StageInput] = [.settings(.release), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
                                     .publishedRelease, .schema(.item), .output(.review, .items), .output(.sample, .selection),
-                                    .output(.dedup, .clusters), .output(.dedup, .corpusContamination)] + funnel + raw
+                                    .output(.dedup, .clusters), .output(.dedup, .corpusContamination), .output(.ingest, .surveyWeighting)]
+            + funnel + raw
         return Stage(.release, inputs: inputs, outputs: [],
                      otherOutputs: ["the release candidate (`manifest.json`, `<config>/<split>.jsonl` and the documents beside them)",
                                     "`reports/`"]) { context in
@@ -158,6 +159,7 @@ extension Stage {
         inputs.pilotReview = metadata.pilotReview
         inputs.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
         inputs.keptClusters = together
+        inputs.surveyWeighting = try context.read(SurveyWeighting.self, .surveyWeighting, from: .ingest)
         let plan = try context.setting(.review, \.review)
         for round in plan.rounds {
             inputs.rounds.append(.init(round: round.name, reviewersPerItem: round.reviewersPerItem, labelThreshold: round.labelThreshold,
