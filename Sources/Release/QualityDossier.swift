@@ -227,6 +227,29 @@ public struct QualityDossier: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey { case round, reviewersPerItem = "reviewers_per_item", labelThreshold = "label_threshold", labels }
     }
 
+    /// A source of the pipeline and when its material was collected or written, as the pipeline file says.
+    public struct SourceCollection: Codable, Sendable, Equatable {
+        public var source: String
+        public var kind: String
+        /// An ISO 8601 date or interval; nil when the pipeline file does not say.
+        public var collected: String?
+
+        public init(source: String, kind: String, collected: String?) {
+            self.source = source
+            self.kind = kind
+            self.collected = collected
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(source, forKey: .source)
+            try container.encode(kind, forKey: .kind)
+            try container.encode(collected, forKey: .collected)
+        }
+
+        enum CodingKeys: String, CodingKey { case source, kind, collected }
+    }
+
     public var schemaVersion = "1"
     public var name: String
     public var version: String?
@@ -243,11 +266,19 @@ public struct QualityDossier: Codable, Sendable, Equatable {
     public var rounds: [RoundProtocol]
     /// Released social-value items' respondents against the population, before and after weighting.
     public var surveyWeighting: [SurveyWeighting]
+    public var collection: [SourceCollection]
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", name, version, items, checks, funnel, quotas, diversity
         case answerBalance = "answer_balance", agreement, personalData = "personal_data", authorship
-        case templateSimilarity = "template_similarity", rounds, surveyWeighting = "survey_weighting"
+        case templateSimilarity = "template_similarity", rounds, surveyWeighting = "survey_weighting", collection
+    }
+
+    /// The span of the sources' collection dates ("2013/2024-04"), nil when no source states one.
+    public var collectionTimeframe: String? {
+        let bounds = collection.compactMap(\.collected).flatMap { $0.split(separator: "/").map(String.init) }
+        guard let first = bounds.min(), let last = bounds.max() else { return nil }
+        return first == last ? first : "\(first)/\(last)"
     }
 
     public static let fileName = "quality.json"

@@ -11,6 +11,8 @@ public struct QualityInputs: Sendable {
     public var pilotReview: [ReleaseManifest.PilotReview] = []
     /// Corpus checks run (nil: none).
     public var corpusContamination: [ReleaseManifest.CorpusCheck]?
+    /// The pipeline's sources with when their material was collected.
+    public var collection: [QualityDossier.SourceCollection] = []
     /// Social-value items' respondents against the population (ingest's, for every item it made).
     public var surveyWeighting: [SurveyWeighting] = []
     /// Clusters of items the dedup stage kept together (similar social-value questions, conflicts).
@@ -57,7 +59,9 @@ extension QualityDossier {
         let alphas = agreement.filter { ["decision", "cultural_sensitivity"].contains($0.agreement.variable) }
             .compactMap { row in row.agreement.alphaNominal.map { (row, $0) } }
         if let lowest = alphas.min(by: { $0.1 < $1.1 }) {
-            values[.agreement] = (lowest.1, "lowest: \(lowest.0.agreement.variable) in \(lowest.0.round), over \(lowest.0.agreement.items) items")
+            // AC1 beside it: a rare value (nearly every vote "approve") drives alpha down where reviewers still agree.
+            values[.agreement] = (lowest.1, "lowest: \(lowest.0.agreement.variable) in \(lowest.0.round), over \(lowest.0.agreement.items) items "
+                + "(Gwet's AC1 \(QualityDossier.format(lowest.0.agreement.ac1)))")
         } else {
             values[.agreement] = (nil, "no item has two or more votes in a round")
         }
@@ -102,7 +106,11 @@ extension QualityDossier {
         }
         let sensitive = items.filter { $0.timeSensitive == true }.count
         values[.timeliness] = (share(sensitive), "\(sensitive) time-sensitive, \(items.filter { $0.timeSensitive == nil }.count) not labelled")
-        let personal = PersonalDataScan.scan(items)
+        let personal = items.flatMap { item in
+            [("question", item.question), ("choices", item.choices.joined(separator: "\n"))].flatMap { field, text in
+                PersonalDataPatterns.kinds(in: text).map { PersonalData(item: item.id, kind: $0, field: field) }
+            }
+        }
         let personalItems = Set(personal.map(\.item)).count
         values[.identifiability] = (share(personalItems), "\(personalItems) items to review for personal data")
 
@@ -122,7 +130,7 @@ extension QualityDossier {
         return QualityDossier(name: inputs.name, version: nil, items: count, checks: checks, funnel: inputs.funnel,
                               quotas: inputs.quotas, diversity: diversity, answerBalance: balance, agreement: agreement,
                               personalData: personal, authorship: authorship(items), templateSimilarity: inputs.settings.templateSimilarity,
-                              rounds: inputs.rounds, surveyWeighting: weighting)
+                              rounds: inputs.rounds, surveyWeighting: weighting, collection: inputs.collection)
     }
 
     static func reasons(_ counts: [String: Int]) -> String {
@@ -185,7 +193,10 @@ extension QualityDossier {
     /// shingles (question and sorted choices), on at most `diversitySample` items drawn with the seed.
     static func diversity(_ items: [Item], inputs: QualityInputs) -> [SubjectDiversity] {
         let strata = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
-        return strata.keys.sorted().map { stratum in
+        let names = strata.keys.sorted()
+        // Subjects on every core: each is a similarity matrix and its eigenvalues, independent of the others.
+        return Parallel.map(names.count) { index in
+            let stratum = names[index]
             var members = strata[stratum]!.sorted(byKey: \.id)
             let size = members.count
             if size > inputs.settings.diversitySample {
@@ -221,36 +232,5 @@ extension QualityDossier {
             return Authorship(stratum: stratum, authors: authors, generated: members.filter { $0.flags.contains("generated") }.count,
                               revised: members.filter { $0.review.version > 1 }.count)
         }
-    }
-}
-
-/// Personal data in released text: Korean and international phone numbers, resident
-/// registration numbers and e-mail addresses. A match is a flag for review, not a verdict.
-public enum PersonalDataScan {
-    nonisolated(unsafe) static let patterns: [(kind: String, regex: Regex<Substring>)] = [
-        ("resident_registration_number", /(?:^|[^0-9])[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[- ]?[1-8][0-9]{6}(?![0-9])/),
-        ("phone", /(?:^|[^0-9])(?:\+82[- ]?(?:0)?1[016789]|01[016789]|0[2-6][0-9]?|\+[1-9][0-9]{0,2}[- ][0-9]{1,4})[- .)]?[0-9]{3,4}[- .][0-9]{4}(?![0-9])/),
-        ("email", /[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}/),
-    ]
-
-    public static func scan(_ items: [Item]) -> [QualityDossier.PersonalData] {
-        var found: [QualityDossier.PersonalData] = []
-        for item in items.sorted(byKey: \.id) {
-            for (field, text) in [("question", item.question), ("choices", item.choices.joined(separator: "\n"))] {
-                for kind in kinds(in: text) { found.append(.init(item: item.id, kind: kind, field: field)) }
-            }
-        }
-        return found
-    }
-
-    /// The kinds of personal data `text` seems to hold.
-    public static func kinds(in text: String) -> [String] {
-        // Only text with an @ or seven digits can match: most items are skipped on their bytes.
-        var digits = 0, at = false
-        for byte in text.utf8 {
-            if byte >= 0x30 && byte <= 0x39 { digits += 1 } else if byte == 0x40 { at = true }
-        }
-        guard at || digits >= 7 else { return [] }
-        return patterns.filter { text.contains($0.regex) }.map(\.kind)
     }
 }

@@ -95,7 +95,12 @@ public struct ReleaseDocuments: Sendable {
             let kinds = Set(source.map(\.kind)).sorted().joined(separator: ", ")
             let licenses = Set(source.compactMap(\.license)).sorted().joined(separator: "; ")
             let documents = Set(source.map(\.document)).sorted().joined(separator: ", ")
-            text += "- `\(id)` (\(kinds)): \(documents); licence: \(licenses.isEmpty ? "not stated" : licenses)\n"
+            let collected = quality?.collection.first { $0.source == id }?.collected
+            text += "- `\(id)` (\(kinds)): \(documents); licence: \(licenses.isEmpty ? "not stated" : licenses)\(collected.map { "; collected \($0)" } ?? "")\n"
+        }
+        if let quality {
+            text += quality.collectionTimeframe.map { "\nCollected or written: \($0) (as the pipeline file's `sources[].collected` states).\n" }
+                ?? "\nThe pipeline file does not say when the material was collected (`sources[].collected`).\n"
         }
         let weightings = Set(items.compactMap { $0.item.survey?.weighting }).sorted()
         if !weightings.isEmpty {
@@ -352,7 +357,7 @@ public struct ReleaseDocuments: Sendable {
             ])
         }
         let annotated = items.filter { $0.item.culturalSensitivity != .notAnnotated }.count
-        let document: [String: Any] = [
+        let fields: [String: Any] = [
             "@context": Self.croissantContext,
             "@type": "sc:Dataset",
             "name": manifest.name,
@@ -376,6 +381,8 @@ public struct ReleaseDocuments: Sendable {
             "rai:dataLimitations": limitations().joined(separator: " "),
             "rai:dataUseCases": "Evaluation of language models' knowledge and values of one country; not for training.",
         ]
+        var document = fields
+        if let timeframe = quality?.collectionTimeframe { document["rai:dataCollectionTimeframe"] = timeframe }
         var data = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes])
         data.append(0x0A)
         return data

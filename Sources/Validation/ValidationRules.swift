@@ -49,7 +49,10 @@ public enum Validator {
 
     /// Every rule, in the order they are checked.
     public static let ruleNames = ["needs_key", "answer_key", "choice_count", "empty_choice", "duplicate_choices", "question_length",
-                                   "choice_length", "all_of_the_above", "answer_in_stem", "script", "distribution", "answer_longest"]
+                                   "choice_length", "all_of_the_above", "answer_in_stem", "script", "distribution", "answer_longest", "personal_data"]
+
+    /// Rules that flag an item unless the pipeline says otherwise; every other rule drops it.
+    public static let flaggedByDefault: Set<String> = ["answer_longest", "personal_data"]
 
     /// `sourceActions` (source id → rule → action) overrides the task's actions for one source.
     public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules],
@@ -67,7 +70,7 @@ public enum Validator {
         for var item in items {
             let taskRules = rules[item.task] ?? (item.task == .commonKnowledge ? .commonKnowledgeDefault : .socialValueDefault)
             func action(_ rule: String) -> RuleAction {
-                sourceActions[item.source.sourceID]?[rule] ?? taskRules.actions[rule] ?? (rule == "answer_longest" ? .flag : .drop)
+                sourceActions[item.source.sourceID]?[rule] ?? taskRules.actions[rule] ?? (Self.flaggedByDefault.contains(rule) ? .flag : .drop)
             }
             var problems = check(item, rules: taskRules)
             if item.task == .commonKnowledge, hasLongAnswer(item, ratio: taskRules.longAnswerRatio) {
@@ -135,6 +138,10 @@ public enum Validator {
         }
         if let script = scriptMismatch(item) {
             fail("script", script)
+        }
+        let personal = Set(PersonalDataPatterns.kinds(in: item.question) + PersonalDataPatterns.kinds(in: item.choices.joined(separator: "\n")))
+        if !personal.isEmpty {
+            fail("personal_data", "the text holds what looks like \(personal.sorted().map { $0.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")): review it")
         }
         if let survey = item.survey {
             let sum = survey.distribution.reduce(0, +)

@@ -43,6 +43,30 @@ import DatasetCore
         #expect(try Binary.run(["verify", "releases/kornat-example/0.1.0"], in: project.directory).status == 0)
     }
 
+    @Test func whenSourcesWereCollectedReachesTheCardAndCroissant() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let url = project.directory.appendingPathComponent("pipelines/example.yaml")
+        var text = try String(contentsOf: url, encoding: .utf8)
+        text = text.replacingOccurrences(of: "    path: raw/textbooks/openstax-statistics/m46909.cnxml\n",
+                                         with: "    path: raw/textbooks/openstax-statistics/m46909.cnxml\n    collected: 2013-09-19\n")
+        text = text.replacingOccurrences(of: "    path: raw/items/korean-knowledge.xml\n", with: "    path: raw/items/korean-knowledge.xml\n    collected: 2024-03/2024-05\n")
+        try project.write(text, to: "pipelines/example.yaml")
+        #expect(try Binary.run(["run"], in: project.directory).status == 0)
+        let release = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)
+        #expect(release.status == 0, "\(release.stderr)")
+        let published = project.directory.appendingPathComponent("releases/kornat-example/0.1.0")
+        let card = try String(contentsOf: published.appendingPathComponent("README.md"), encoding: .utf8)
+        #expect(card.contains("m46909.cnxml; licence: http://creativecommons.org/licenses/by-nc-sa/4.0/; collected 2013-09-19"))
+        #expect(card.contains("Collected or written: 2013-09-19/2024-05"))
+        let croissant = try JSONSerialization.jsonObject(with: Data(contentsOf: published.appendingPathComponent("croissant.json"))) as! [String: Any]
+        #expect(croissant["rai:dataCollectionTimeframe"] as? String == "2013-09-19/2024-05")
+
+        try project.write(text.replacingOccurrences(of: "collected: 2024-03/2024-05", with: "collected: last spring"), to: "pipelines/example.yaml")
+        let check = try Binary.run(["check"], in: project.directory)
+        #expect(check.status == 1 && check.stderr.contains("collected must be an ISO 8601 date or interval"), "\(check.stderr)")
+    }
+
     @Test func anUnknownCheckOrABadThresholdIsAnErrorWithItsLine() throws {
         let project = try project(quality: "  checks:\n    completenes: {block: true}\n    diversity: {threshold: 2}\n")
         defer { project.remove() }

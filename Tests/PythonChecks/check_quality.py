@@ -258,6 +258,8 @@ def main(tool, scratch):
     found.sort(key=lambda entry: (entry["item"], ["question", "choices"].index(entry["field"])))
     check(dossier["personal_data"] == found, f"personal data {dossier['personal_data']} vs {found}")
     check(any(entry["kind"] == "email" for entry in found), "the planted address is found")
+    flagged = sorted(r["id"] for r in records if "personal_data" in r["flags"])
+    check(flagged == sorted({entry["item"] for entry in found}), f"validation flagged {flagged} for review")
     expected["identifiability"] = len({entry["item"] for entry in found}) / count
 
     # Answer positions: chi-square against an even spread (scipy).

@@ -16,14 +16,14 @@ import DatasetCore
     }
 
     @Test func personalDataPatternsFindPhonesRegistrationNumbersAndAddressesButNotYearsOrCounts() {
-        #expect(PersonalDataScan.kinds(in: "연락처는 010-1234-5678입니다") == ["phone"])
-        #expect(PersonalDataScan.kinds(in: "서울 02-123-4567로 전화") == ["phone"])
-        #expect(PersonalDataScan.kinds(in: "call +1 212 555 0199 now") == ["phone"])
-        #expect(PersonalDataScan.kinds(in: "주민등록번호 900101-1234567") == ["resident_registration_number"])
-        #expect(PersonalDataScan.kinds(in: "write to kim.minji@example.co.kr") == ["email"])
+        #expect(PersonalDataPatterns.kinds(in: "연락처는 010-1234-5678입니다") == ["phone"])
+        #expect(PersonalDataPatterns.kinds(in: "서울 02-123-4567로 전화") == ["phone"])
+        #expect(PersonalDataPatterns.kinds(in: "call +1 212 555 0199 now") == ["phone"])
+        #expect(PersonalDataPatterns.kinds(in: "주민등록번호 900101-1234567") == ["resident_registration_number"])
+        #expect(PersonalDataPatterns.kinds(in: "write to kim.minji@example.co.kr") == ["email"])
         for clean in ["한국 전쟁은 1950-1953년에 있었다", "인구는 51,780,579명이다", "ISBN 978-89-01-12345-6", "3.14159265 and 2.71828",
                       "@ 표시는 골뱅이라고 부른다", "기원전 2333년"] {
-            #expect(PersonalDataScan.kinds(in: clean).isEmpty, "\(clean)")
+            #expect(PersonalDataPatterns.kinds(in: clean).isEmpty, "\(clean)")
         }
         let flagged = QualityDossier.measure([item("ck-1", question: "담당자 이메일 hong@example.org 로 문의하시오"), item("ck-2")],
                                              inputs: QualityInputs(name: "t"))

@@ -144,4 +144,16 @@ func rules(_ item: Item) -> [String] {
         dropLong.actions = ["answer_longest": .drop]
         #expect(Validator.validate([long], rules: [.commonKnowledge: dropLong]).rejected.map(\.reason) == ["answer_longest"])
     }
+
+    @Test func personalDataIsFlaggedForReviewUnlessThePipelineDropsIt() {
+        let phone = item("담당 교사 연락처 010-2345-6789로 문의한 학생이 물은 조선의 수도는?", ["한양", "개경", "평양", "경주"])
+        let plain = item("조선의 수도는 어디인가?", ["한양", "개경", "평양", "경주"])
+        let result = Validator.validate([phone, plain], rules: [.commonKnowledge: .commonKnowledgeDefault])
+        #expect(result.rejected.isEmpty)
+        #expect(result.valid.map(\.flags) == [["personal_data"], []])
+        var dropping = ValidationRules.commonKnowledgeDefault
+        dropping.actions = ["personal_data": .drop]
+        let dropped = Validator.validate([phone], rules: [.commonKnowledge: dropping]).rejected
+        #expect(dropped.map(\.reason) == ["personal_data"] && dropped[0].detail.contains("looks like phone: review it"))
+    }
 }

@@ -42,13 +42,15 @@ extension PipelineSpec {
         /// Item banks: where each part of an item is.
         public var layout: ItemBankLayout?
         public var line: Int?
+        /// When the material was collected or written (ISO 8601 date or interval, `2024-03/2024-04`).
+        public var collected: String?
     }
 }
 
 extension PipelineSpec.Source {
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
                              "microdata", "shares", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey",
-                             "preset", "mapping"]
+                             "preset", "mapping", "collected"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select", "trim_must_hold"]
@@ -100,6 +102,15 @@ extension PipelineSpec.Source {
         let subject = map.required("subject", &d)?.string(&d)
         let language = map.required("language", &d)?.string(&d)
         let license = map["license"]?.string(&d)
+        var collected: String?
+        if let node = map["collected"], let text = node.string(&d) {
+            let date = "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
+            if text.wholeMatch(of: try! Regex("\(date)(/\(date))?")) == nil {
+                d.error(node.location, "collected must be an ISO 8601 date or interval such as 2024, 2024-03 or 2024-03-01/2024-04-15")
+            } else {
+                collected = text
+            }
+        }
         var format: PipelineSpec.SurveyFormat?
         if kind != .itemBank, let formatNode = map["format"], let text = formatNode.string(&d) {
             format = PipelineSpec.SurveyFormat(rawValue: text)
@@ -197,7 +208,7 @@ extension PipelineSpec.Source {
         }
         guard let id, let kind, let subject, let language else { return nil }
         return PipelineSpec.Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
-                      survey: survey, glossaryItems: glossaryItems, layout: layout, line: node.location.line)
+                      survey: survey, glossaryItems: glossaryItems, layout: layout, line: node.location.line, collected: collected)
     }
 }
 

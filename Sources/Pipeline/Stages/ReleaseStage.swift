@@ -68,7 +68,7 @@ extension Stage {
         // The earlier stages' set-aside files make the dossier's funnel; dedup's and review's
         // settings its shingles and agreement.
         let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map { StageInput.output($0, .dropped) }
-        let inputs: [StageInput] = [.settings(.release), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
+        let inputs: [StageInput] = [.settings(.release), .settings(.sources), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
                                     .publishedRelease, .schema(.item), .output(.review, .items), .output(.sample, .selection),
                                     .output(.dedup, .clusters), .output(.dedup, .corpusContamination), .output(.ingest, .surveyWeighting)]
             + funnel + raw
@@ -159,6 +159,7 @@ extension Stage {
         inputs.pilotReview = metadata.pilotReview
         inputs.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
         inputs.keptClusters = together
+        inputs.collection = try context.setting(.sources, \.sources).map { .init(source: $0.id, kind: $0.kind.rawValue, collected: $0.collected) }
         inputs.surveyWeighting = try context.read(SurveyWeighting.self, .surveyWeighting, from: .ingest)
         let plan = try context.setting(.review, \.review)
         for round in plan.rounds {
