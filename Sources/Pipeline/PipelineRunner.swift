@@ -127,6 +127,8 @@ public struct PipelineRunner: Sendable {
             return try Hashing.sha256Hex(fileAt: url).sha256
         case .output(let stage, let file):
             return records[stage]?.sha256(of: file) ?? "absent"
+        case .summary(let stage):
+            return records[stage]?.sha256(of: .dropped) ?? "absent"
         case .pipelineFile:
             return pipelineSHA256
         case .reviewState:

@@ -38,6 +38,10 @@ public enum StageInput: Hashable, Sendable, Comparable {
     case schema(SchemaFile)
     /// A file an earlier stage wrote.
     case output(StageName, StageFile)
+    /// How an earlier stage went (items in and out, set aside by reason, from its `stage.json`);
+    /// its value is the hash of the stage's set-aside file, whose records the counts are of.
+    /// Unlike `output`, it keeps none of the stage's records in memory for the reader.
+    case summary(StageName)
     /// The pipeline file as a whole (the release manifest records its hash).
     case pipelineFile
     /// Decisions, outcomes, labels and revisions in the review database.
@@ -56,6 +60,7 @@ public enum StageInput: Hashable, Sendable, Comparable {
         case .raw(let path): path
         case .schema(let file): file.path
         case .output(let stage, let file): "\(stage.rawValue)/\(file.rawValue)"
+        case .summary(let stage): "\(stage.rawValue)/stage.json"
         case .pipelineFile: "pipeline file"
         case .reviewState: "review decisions"
         case .publishedRelease: "published release"
@@ -202,10 +207,10 @@ public final class StageContext: Sendable {
         }
     }
 
-    /// How an earlier stage went: items in and out and those set aside by reason. Declared as
-    /// its `dropped` file, whose records the counts are of.
+    /// How an earlier stage went: items in and out and those set aside by reason.
     public func summary(of stage: StageName) throws -> StageSummary {
-        let url = try url(of: .dropped, from: stage).deletingLastPathComponent().appendingPathComponent(StageRecord.fileName)
+        try use(.summary(stage))
+        let url = upstream[stage]!.appendingPathComponent(StageRecord.fileName)
         return try JSONDecoder().decode(StageRecord.self, from: Data(contentsOf: url)).summary
     }
 
@@ -319,6 +324,7 @@ extension Stage {
                 case .raw: name = "raw files"
                 case .schema(let file): name = "`\(file.path)`"
                 case .output(let from, let file): name = "`\(from.rawValue)/\(file.rawValue)`"
+                case .summary(let from): name = "`\(from.rawValue)/stage.json`"
                 case .settings(let section): name = "`\(section.rawValue)`"
                 default: name = input.name
                 }

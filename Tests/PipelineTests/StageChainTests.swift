@@ -164,8 +164,10 @@ import TestSupport
         let runner = try built.runner()
         _ = try await runner.run()
         let changes = Self.changes(for: runner)
+        // Outputs and summaries of earlier stages change when those stages' inputs do.
         let declared = Set(runner.stages.flatMap(\.inputs)).filter {
             if case .output = $0 { return false }
+            if case .summary = $0 { return false }
             return $0 != .tool
         }
         #expect(Set(changes.map(\.input)) == declared)

@@ -397,6 +397,15 @@ def main(tool, scratch):
     for row in dossier["agreement"]:
         if row["agreement"].get("alpha_nominal") is not None:
             check(f"{row['agreement']['alpha_nominal']:.3f}" in report, f"report shows alpha of {row['round']} {row['agreement']['variable']}")
+    for stage in dossier["funnel"]:
+        check(f"<tr><td>{stage['stage']}</td><td class=\"number\">{stage['items_in']}</td><td class=\"number\">{stage['items_out']}</td>" in report,
+              f"report shows the funnel at {stage['stage']}")
+    for row in dossier["diversity"]:
+        check(f"<tr><td>{row['stratum']}</td><td class=\"number\">{row['items']}</td><td class=\"number\">{row['measured']}</td>"
+              f"<td class=\"number\">{row['vendi']:.3f}</td>" in report, f"report shows the Vendi score of {row['stratum']}")
+    for subject, counts, statistic, p_value in balance:
+        check(f"<tr><td>{subject}</td><td>{' / '.join(map(str, counts))}</td><td class=\"number\">{statistic:.3f}</td>" in report,
+              f"report shows the answer positions of {subject}")
     check(checks["identifiability"]["blocking"] and checks["identifiability"]["status"] == "fail", "identifiability fails and blocks")
     refused = run(tool, project, "release", "--version", "1.0.0", ok=False)
     check(refused.returncode != 0 and "identifiability" in refused.stderr, f"release refused: {refused.stderr.strip()}")
@@ -420,6 +429,11 @@ def main(tool, scratch):
         if a.get("ac1"):
             check(f"| {row['round']} | {a['variable']} | {a['items']} |" in card and f"{a['ac1']['value']:.3f} ± {a['ac1']['standard_error']:.3f}" in card,
                   f"card shows AC1 of {row['round']} {a['variable']}")
+    for stage in released_dossier["funnel"]:
+        check(f"| {stage['stage']} | {stage['items_in']} | {stage['items_out']} |" in card, f"card shows the funnel at {stage['stage']}")
+    for row in released_dossier["authorship"]:
+        authors = ", ".join(f"{name} {count}" for name, count in sorted(row["authors"].items()))
+        check(f"| {row['stratum']} | {authors} | {row['generated']} | {row['revised']} |" in card, f"card shows the authors of {row['stratum']}")
     croissant = json.load(open(os.path.join(published, "croissant.json"), encoding="utf-8"))
     for stage in released_dossier["funnel"]:
         for reason, number in stage["set_aside"].items():

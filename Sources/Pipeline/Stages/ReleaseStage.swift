@@ -67,7 +67,7 @@ extension Stage {
         let raw = Set(spec.inputPaths).sorted().map(StageInput.raw)
         // The earlier stages' set-aside files make the dossier's funnel; dedup's and review's
         // settings its shingles and agreement.
-        let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map { StageInput.output($0, .dropped) }
+        let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map(StageInput.summary)
         let inputs: [StageInput] = [.settings(.release), .settings(.sources), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
                                     .publishedRelease, .schema(.item), .output(.review, .items), .output(.sample, .selection),
                                     .output(.dedup, .clusters), .output(.dedup, .corpusContamination), .output(.ingest, .surveyWeighting)]
