@@ -62,8 +62,11 @@ extension QualityDossier {
             // AC1 beside it: a rare value (nearly every vote "approve") drives alpha down where reviewers still agree.
             values[.agreement] = (lowest.1, "lowest: \(lowest.0.agreement.variable) in \(lowest.0.round), over \(lowest.0.agreement.items) items "
                 + "(Gwet's AC1 \(QualityDossier.format(lowest.0.agreement.ac1)))")
-        } else {
+        } else if agreement.isEmpty {
             values[.agreement] = (nil, "no item has two or more votes in a round")
+        } else {
+            // Alpha is undefined when every vote gave the same value: agreement without variation.
+            values[.agreement] = (nil, "every vote on the decision and CS/CA gave the same value, so alpha is undefined")
         }
 
         let duplicated = Set(inputs.keptClusters.flatMap { cluster in

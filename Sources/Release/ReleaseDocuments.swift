@@ -127,7 +127,7 @@ public struct ReleaseDocuments: Sendable {
         let statuses = Dictionary(grouping: items.map(\.item), by: \.review.status).mapValues(\.count)
         text += statuses.keys.sorted().map { "- \($0): \(statuses[$0]!) items" }.joined(separator: "\n") + "\n"
         let rounds = Set(items.flatMap(\.item.review.rounds)).sorted()
-        text += rounds.isEmpty ? "\nNo review rounds were recorded for this release.\n" : "\nRounds: \(rounds.joined(separator: ", ")).\n"
+        text += rounds.isEmpty ? "\nNo released item has been settled by a review round.\n" : "\nRounds that settled released items: \(rounds.joined(separator: ", ")).\n"
         let votes = items.flatMap(\.item.review.votes)
         if !votes.isEmpty {
             let reviewers = Set(votes.map(\.reviewer)).count
@@ -136,7 +136,7 @@ public struct ReleaseDocuments: Sendable {
             text += "and an item is CS when cultural, regional or dialect knowledge holds. `review.version` above 1 marks a revised item.\n"
         }
         if let quality, !quality.rounds.isEmpty {
-            text += "\n| round | reviewers per item | votes per released item | label threshold | labels |\n|---|---|---|---|---|\n"
+            text += "\nThe pipeline's rounds:\n\n| round | reviewers per item | votes per released item | label threshold | labels |\n|---|---|---|---|---|\n"
             for round in quality.rounds {
                 text += "| \(round.round) | \(round.reviewersPerItem) | \(votesPerItem(round.round)) | \(Self.percent(round.labelThreshold)) | "
                 text += "\(round.labels.isEmpty ? "–" : round.labels.joined(separator: ", ")) |\n"
@@ -255,7 +255,7 @@ public struct ReleaseDocuments: Sendable {
         guard let quality else { return "Not scanned." }
         let flagged = Set(quality.personalData.map(\.item)).count
         return flagged == 0 ? "Released text was scanned for phone numbers, resident registration numbers and e-mail addresses; none was found."
-            : "\(flagged) items match a personal-data pattern (listed in quality.json) and need review."
+            : "\(flagged) \(flagged == 1 ? "item matches" : "items match") a personal-data pattern (listed in quality.json) and need review."
     }
 
     /// What a user should know before trusting scores, computed from the build: failing checks,
@@ -272,7 +272,9 @@ public struct ReleaseDocuments: Sendable {
             notes.append("\(small.count) of \(subjects.count) subjects have fewer than 100 items (\(small.map { "\($0.key) \($0.value)" }.joined(separator: ", "))): their scores are noisy.")
         }
         let contested = items.filter { $0.item.survey?.contested == true }.count
-        if contested > 0 { notes.append("\(contested) social-value items are contested: their modal answer leads by no more than the margin of error.") }
+        if contested > 0 {
+            notes.append("\(contested) social-value \(contested == 1 ? "item is" : "items are") contested: the modal answer leads by no more than the margin of error.")
+        }
         let generated = items.filter { $0.item.flags.contains("generated") }.count
         if generated > 0 { notes.append("\(generated) items were generated from glossaries and deserve stricter review.") }
         return notes.isEmpty ? ["No check failed."] : notes

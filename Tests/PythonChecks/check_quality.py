@@ -438,7 +438,7 @@ def main(tool, scratch):
     for stage in released_dossier["funnel"]:
         for reason, number in stage["set_aside"].items():
             check(f"{stage['stage']}: {reason} {number}" in croissant["rai:dataPreprocessingProtocol"], f"Croissant lists {stage['stage']} {reason} {number}")
-    check("1 items match a personal-data pattern" in croissant["rai:personalSensitiveInformation"], croissant["rai:personalSensitiveInformation"])
+    check("1 item matches a personal-data pattern" in croissant["rai:personalSensitiveInformation"], croissant["rai:personalSensitiveInformation"])
 
     if FAILURES:
         raise SystemExit(f"{len(FAILURES)} quality checks failed")

@@ -44,6 +44,15 @@ import DatasetCore
         dossier = QualityDossier.measure(items, inputs: inputs)
         #expect(dossier.blocking.map(\.name) == [.labelCompleteness])
         #expect(check(dossier, .agreement).status == "not_applicable" && check(dossier, .agreement).value == nil)
+        #expect(check(dossier, .agreement).detail == "no item has two or more votes in a round")
+        var unanimous = items
+        for index in unanimous.indices {
+            unanimous[index].review = ReviewSummary(status: "approved", rounds: ["final"], votes: ["kim", "lee"].map {
+                ReviewVote(round: "final", reviewer: $0, decision: "approve", adjudication: false, labels: [])
+            })
+        }
+        let same = check(QualityDossier.measure(unanimous, inputs: inputs), .agreement)
+        #expect(same.status == "not_applicable" && same.detail.contains("alpha is undefined"))
     }
 
     @Test func answerBalanceTestsEachSubjectOnItsUsualNumberOfChoices() throws {
