@@ -53,8 +53,8 @@ public enum BuildReport {
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
-            body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's 95% "
-            body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size. Beneath each, in grey, the share before weighting.</p>\n"
+            body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's "
+            body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size, at the survey's confidence (95% unless its source says otherwise). Beneath each, in grey, the share before weighting.</p>\n"
             body += "<div class=\"legend\"><span><span class=\"swatch\" style=\"background:\(colors[0])\"></span>weighted</span>"
             body += "<span><span class=\"swatch\" style=\"background:#999\"></span>before weighting</span></div>\n"
             let weighting = Dictionary((quality?.surveyWeighting ?? []).map { ($0.item, $0) }, uniquingKeysWith: { first, _ in first })
@@ -293,9 +293,14 @@ public enum BuildReport {
         let height = Double(item.choices.count) * rowHeight + 30
         let total = labelWidth + width + 90
         html += "<svg role=\"img\" viewBox=\"0 0 \(Int(total)) \(Int(height))\" width=\"\(Int(total))\" height=\"\(Int(height))\">\n"
+        // Each option's margin at the confidence of the item's own (its source's `confidence`),
+        // whose z the modal share's margin gives back.
+        let modal = survey.distribution.max() ?? 0
+        let spread = (modal * (1 - modal) / survey.nEffective).squareRoot()
+        let z = spread > 0 && survey.marginOfError.isFinite ? survey.marginOfError / spread : SurveyMath.normalQuantile(0.975)
         for (index, share) in survey.distribution.enumerated() {
             let y = Double(index) * rowHeight + 5
-            let margin = SurveyMath.marginOfError(p: share, n: survey.nEffective)
+            let margin = z * (share * (1 - share) / survey.nEffective).squareRoot()
             let low = labelWidth + max(0, share - margin) * width, high = labelWidth + min(1, share + margin) * width
             html += "<text x=\"0\" y=\"\(y + 13)\">\(escape(index < item.choices.count ? item.choices[index] : "?"))</text>\n"
             html += "<rect x=\"\(labelWidth)\" y=\"\(y)\" width=\"\(format(share * width))\" height=\"14\" fill=\"\(colors[0])\">"

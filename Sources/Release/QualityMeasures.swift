@@ -38,11 +38,18 @@ extension QualityDossier {
         func share(_ part: Int) -> Double? { count == 0 ? nil : Double(part) / Double(count) }
         var values: [Check.Kind: (value: Double?, detail: String)] = [:]
 
-        let complete = items.filter { item in
-            !item.question.isEmpty && item.choices.count >= 2 && (item.task == .socialValue ? item.survey != nil : item.answer != nil)
-                && !item.source.document.isEmpty && !(item.source.license ?? "").isEmpty
-        }.count
-        values[.completeness] = (share(complete), "\(count - complete) of \(count) items lack a field their task needs")
+        // Each item's missing fields, counted by field so that the detail says what to supply.
+        var missing: [String: Int] = [:]
+        var complete = 0
+        for item in items {
+            let gaps = [("question", item.question.isEmpty), ("two choices", item.choices.count < 2),
+                        (item.task == .socialValue ? "survey" : "answer", item.task == .socialValue ? item.survey == nil : item.answer == nil),
+                        ("source document", item.source.document.isEmpty), ("source licence", (item.source.license ?? "").isEmpty)]
+                .filter(\.1).map(\.0)
+            for gap in gaps { missing[gap, default: 0] += 1 }
+            if gaps.isEmpty { complete += 1 }
+        }
+        values[.completeness] = (share(complete), "\(count - complete) of \(count) items lack a field their task needs" + reasons(missing))
         let labelled = items.filter { $0.culturalSensitivity != .notAnnotated }.count
         values[.labelCompleteness] = (share(labelled), "\(count - labelled) of \(count) items are not labelled CS or CA")
         let validated = inputs.funnel.first { $0.stage == "validate" }
@@ -213,7 +220,7 @@ extension QualityDossier {
             var templated = Set<Int>()
             for i in 0..<n {
                 similarity[i * n + i] = 1
-                for j in (i + 1)..<max(i + 1, n) {
+                for j in (i + 1)..<n {
                     let value = Shingles.jaccard(shingles[i], shingles[j])
                     similarity[i * n + j] = value
                     similarity[j * n + i] = value

@@ -65,6 +65,11 @@ import DatasetCore
         try project.write(text.replacingOccurrences(of: "collected: 2024-03/2024-05", with: "collected: last spring"), to: "pipelines/example.yaml")
         let check = try Binary.run(["check"], in: project.directory)
         #expect(check.status == 1 && check.stderr.contains("collected must be an ISO 8601 date or interval"), "\(check.stderr)")
+        for (bad, message) in [("2024-13", "collected must be an ISO 8601 date"), ("2024-05/2024-03", "collected ends (2024-03) before it starts (2024-05)")] {
+            try project.write(text.replacingOccurrences(of: "collected: 2024-03/2024-05", with: "collected: \(bad)"), to: "pipelines/example.yaml")
+            let refused = try Binary.run(["check"], in: project.directory)
+            #expect(refused.status == 1 && refused.stderr.contains(message), "\(bad): \(refused.stderr)")
+        }
     }
 
     @Test func anUnknownCheckOrABadThresholdIsAnErrorWithItsLine() throws {

@@ -91,6 +91,7 @@ import DatasetCore
         let keyless = item("ck-2", answer: nil)
         let dossier = QualityDossier.measure([approved, keyless], inputs: QualityInputs(name: "t"))
         #expect(check(dossier, .completeness).value == 0.5)
+        #expect(check(dossier, .completeness).detail == "1 of 2 items lack a field their task needs (answer 1)")
         #expect(check(dossier, .reviewAccuracy).value == 0.5 && check(dossier, .reviewAccuracy).detail == "approved 1, unreviewed 1")
         #expect(dossier.authorship == [.init(stratum: "common_knowledge/history", authors: ["source:bank": 2], generated: 0, revised: 0)])
     }

@@ -60,7 +60,9 @@ import Testing
         let fleiss = try #require(Agreement.fleissKappaWithError(counts: counts))
         #expect(ac1.value > 0.95)
         #expect(fleiss.value < 0)
-        #expect(Agreement.gwetAC1(counts: [[2, 0], [1, 0]]) == nil || Agreement.gwetAC1(counts: [[2, 0], [1, 0]])!.items == 2)
+        // An item rated once counts in the category shares and the variance's n, not in observed agreement.
+        let once = try #require(Agreement.gwetAC1(counts: [[2, 0], [1, 0]]))
+        #expect(once.value == 1 && once.observed == 1 && once.chance == 0 && once.items == 2)
         #expect(Agreement.gwetAC1(counts: [[1, 0], [0, 1]]) == nil, "no item rated twice")
     }
 

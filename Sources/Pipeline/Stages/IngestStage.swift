@@ -104,9 +104,13 @@ extension PipelineSpec.Source {
         let license = map["license"]?.string(&d)
         var collected: String?
         if let node = map["collected"], let text = node.string(&d) {
-            let date = "[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?"
+            let date = "[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?"
+            let bounds = text.split(separator: "/", omittingEmptySubsequences: false)
             if text.wholeMatch(of: try! Regex("\(date)(/\(date))?")) == nil {
                 d.error(node.location, "collected must be an ISO 8601 date or interval such as 2024, 2024-03 or 2024-03-01/2024-04-15")
+            } else if bounds.count == 2, bounds[1] < bounds[0].prefix(bounds[1].count) {
+                // Dates of one form compare as text; an end of less precision compares with the start's prefix.
+                d.error(node.location, "collected ends (\(bounds[1])) before it starts (\(bounds[0]))")
             } else {
                 collected = text
             }

@@ -65,9 +65,9 @@ extension Stage {
     static func release(_ spec: PipelineSpec) -> Stage {
         // The manifest lists every raw input with its hash, so each is an input here too.
         let raw = Set(spec.inputPaths).sorted().map(StageInput.raw)
-        // The earlier stages' set-aside files make the dossier's funnel; dedup's and review's
-        // settings its shingles and agreement.
-        let funnel = [StageName.ingest, .validate, .dedup, .sample, .review].map(StageInput.summary)
+        // The earlier stages' summaries make the dossier's funnel; dedup's and review's settings
+        // its shingles and agreement.
+        let funnel = funnelStages.map(StageInput.summary)
         let inputs: [StageInput] = [.settings(.release), .settings(.sources), .settings(.dedup), .settings(.review), .seed, .pipelineFile, .reviewState,
                                     .publishedRelease, .schema(.item), .output(.review, .items), .output(.sample, .selection),
                                     .output(.dedup, .clusters), .output(.dedup, .corpusContamination), .output(.ingest, .surveyWeighting)]
@@ -146,12 +146,15 @@ extension Stage {
         }
     }
 
+    /// The stages before release, in order: the dossier's funnel.
+    static let funnelStages: [StageName] = [.ingest, .validate, .dedup, .sample, .review]
+
     /// The quality dossier of the candidate: the released items with what the run knows about
     /// how they got there.
     static func qualityDossier(_ context: StageContext, splits: [String: [Item]], together: [[String]], metadata: ReleaseWriter.Metadata,
                                funnelEnd: QualityDossier.FunnelStage, quotas: [StratumReport]) throws -> QualityDossier {
         var inputs = QualityInputs(name: metadata.name)
-        inputs.funnel = try [StageName.ingest, .validate, .dedup, .sample, .review].map { stage in
+        inputs.funnel = try funnelStages.map { stage in
             let summary = try context.summary(of: stage)
             return .init(stage: stage.rawValue, itemsIn: summary.itemsIn, itemsOut: summary.itemsOut, setAside: summary.dropped)
         } + [funnelEnd]
