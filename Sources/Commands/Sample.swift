@@ -31,7 +31,9 @@ extension BuildDataset {
             let spec = runner.spec
             do {
                 let pool = try await runner.preview(until: .dedup) { reports in
+                    // Quotas count items in their own language; translations follow the items they translate.
                     try JSONLines.read(Item.self, from: reports[.dedup]!.directory.appendingPathComponent(StageFile.items.rawValue))
+                        .filter { $0.translation == nil }
                 }
                 let report = StratifiedSampler.sample(pool, plan: spec.sampling, seed: spec.seed).report
                 let below = StratifiedSampler.belowMinimum(report, plan: spec.sampling)

@@ -27,9 +27,16 @@ public struct DedupResult: Sendable {
     public var unique: [Item] = []
     public var dropped: [DroppedItem] = []
     public var clusters: [DuplicateCluster] = []
+
+    public init(unique: [Item] = [], dropped: [DroppedItem] = [], clusters: [DuplicateCluster] = []) {
+        self.unique = unique
+        self.dropped = dropped
+        self.clusters = clusters
+    }
 }
 
-/// Which of two copies of an item is kept: the curator's choice first (source priority: the
+/// Which of two copies of an item is kept: an item in its own language over a translation, then
+/// the curator's choice (source priority: the
 /// sources `prefer_sources` names, then the rest in pipeline order), then an approved review,
 /// fewer flags and a stated licence, then the longer stem counted without white space (so
 /// spacing artefacts of PDF extraction do not win), fewer white space characters, and the
@@ -45,6 +52,8 @@ public struct KeepRule: Sendable {
     }
 
     public func prefers(_ a: Item, over b: Item) -> Bool {
+        // An item in its own language before a translation that copies it.
+        if (a.translation == nil) != (b.translation == nil) { return a.translation == nil }
         let aRank = sourceRank[a.source.sourceID] ?? Int.max, bRank = sourceRank[b.source.sourceID] ?? Int.max
         if aRank != bRank { return aRank < bRank }
         let aReviewed = a.review.status == "approved", bReviewed = b.review.status == "approved"
@@ -73,29 +82,39 @@ public enum ExactDeduplicator {
         }
         var result = DedupResult()
         var dropped: Set<String> = []
+        // Per language: a translation left identical to its source is flagged at validation, not merged.
         for key in groups.keys.sorted() {
-            let group = groups[key]!
-            guard group.count > 1 else { continue }
-            let variants = Dictionary(grouping: group, by: variantKey)
-            if variants.count > 1 {
-                result.clusters.append(DuplicateCluster(kind: "conflict", key: key, representative: nil,
-                                                        members: group.map(\.id).sorted()))
-            }
-            for variantKey in variants.keys.sorted() {
-                let members = variants[variantKey]!.sorted(by: rule.prefers)
-                guard members.count > 1 else { continue }
-                let keep = members[0]
-                result.clusters.append(DuplicateCluster(kind: "duplicate", key: key, representative: keep.id,
-                                                        members: members.map(\.id).sorted()))
-                for other in members.dropFirst() {
-                    dropped.insert(other.id)
-                    result.dropped.append(DroppedItem(id: other.id, stage: "dedup", reason: "duplicate",
-                                                      detail: "same question, choices and answer as \(keep.id)", item: other))
+            for group in byLanguage(groups[key]!, language: \.language) {
+                guard group.count > 1 else { continue }
+                let variants = Dictionary(grouping: group, by: variantKey)
+                if variants.count > 1 {
+                    result.clusters.append(DuplicateCluster(kind: "conflict", key: key, representative: nil,
+                                                            members: group.map(\.id).sorted()))
+                }
+                for variantKey in variants.keys.sorted() {
+                    let members = variants[variantKey]!.sorted(by: rule.prefers)
+                    guard members.count > 1 else { continue }
+                    let keep = members[0]
+                    result.clusters.append(DuplicateCluster(kind: "duplicate", key: key, representative: keep.id,
+                                                            members: members.map(\.id).sorted()))
+                    for other in members.dropFirst() {
+                        dropped.insert(other.id)
+                        result.dropped.append(DroppedItem(id: other.id, stage: "dedup", reason: "duplicate",
+                                                          detail: "same question, choices and answer as \(keep.id)", item: other))
+                    }
                 }
             }
         }
         result.unique = items.filter { !dropped.contains($0.id) }
         return result
+    }
+
+    /// The members split by language, each part in the members' order; one part when all share one.
+    static func byLanguage<Member>(_ members: [Member], language: (Member) -> String) -> [[Member]] {
+        let first = members.first.map(language)
+        guard members.contains(where: { language($0) != first }) else { return [members] }
+        let parts = Dictionary(grouping: members, by: language)
+        return parts.keys.sorted().map { parts[$0]! }
     }
 
     static func variantKey(_ item: Item) -> String {

@@ -45,7 +45,8 @@ public enum NearDuplicateDeduplicator {
             let ngram = settings.ngram
             let shingles: @Sendable (Int) -> [UInt64] = { Shingles.hashes(of: comparedText(group[$0]), n: ngram) }
             let found = finder.clusters(count: group.count, shingles: shingles, signed: signed)
-            for cluster in found.clusters {
+            // Per language: a translation is never a near-copy of the text it translates.
+            for cluster in found.clusters.flatMap({ ExactDeduplicator.byLanguage($0, language: { group[$0].language }) }) where cluster.count > 1 {
                 let members = cluster.map { group[$0] }
                 let answers = Set(members.map { $0.answerText?.comparisonKey ?? $0.answer ?? "" })
                 let earlierConflicts = members.compactMap { conflictOf[$0.id] }

@@ -22,6 +22,9 @@ public struct PipelineSpec: Sendable {
     public var sampling: SamplingPlan
     public var splits: [SplitAssigner.Split]
     public var balanceAnswers: Bool
+    /// A language's translations are released only with at least this many made or checked
+    /// by people (`stages.release.min_human_verified`; Global-MMLU's 50 by default).
+    public var minHumanVerified = 50
     /// Layouts of other benchmarks the release is also written in.
     public var exports: [ReleaseExport]
     /// Near-duplicate detection in the dedup stage; nil when the pipeline turns it off.
@@ -121,6 +124,10 @@ public struct PipelineSpec: Sendable {
         let sampling = stages?["sample"]?.mapping(&d).map { parseSampling($0, &d) } ?? SamplingPlan()
         let review = stages?["review"].map { parseReview($0, files: files, &d) } ?? ReviewPlan()
         let (splits, balanceAnswers, exports) = parseReleaseStage(stages?["release"], &d)
+        var minHumanVerified = 50
+        if let node = stages?["release"]?.mappingIfMapping(&d)?["min_human_verified"], let value = node.int(&d) {
+            if value < 0 { d.error(node.location, "min_human_verified must not be negative") } else { minHumanVerified = value }
+        }
         let (releaseName, license) = parseRelease(top.required("release", &d), &d)
         let description = top["description"]?.string(&d)
         let pilot = parsePilot(top["pilot"], &d)
@@ -135,12 +142,14 @@ public struct PipelineSpec: Sendable {
             .joined(separator: "\n")
 
         guard d.isEmpty, let name, let seed, let releaseName, let license else { return nil }
-        return PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
-                            validationBySource: validationBySource,
-                            sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
-                            nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
-                            contamination: contamination, review: review, releaseName: releaseName, license: license,
-                            description: description, pilot: pilot, quality: quality, settingsText: settingsText)
+        var spec = PipelineSpec(file: root.file, name: name, seed: seed, sources: sources, validation: validation,
+                                validationBySource: validationBySource,
+                                sampling: sampling, splits: splits, balanceAnswers: balanceAnswers, exports: exports, nearDuplicates: nearDuplicates,
+                                nearDuplicateActions: nearDuplicateActions, preferSources: preferred,
+                                contamination: contamination, review: review, releaseName: releaseName, license: license,
+                                description: description, pilot: pilot, quality: quality, settingsText: settingsText)
+        spec.minHumanVerified = minHumanVerified
+        return spec
     }
 }
 

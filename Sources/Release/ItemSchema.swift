@@ -13,7 +13,7 @@ public let builtInItemSchema = #"""
                "source", "flags", "review", "schema_version"],
   "properties": {
     "id": {"type": "string", "pattern": "^(ck|sv)-[0-9a-f]{16}$", "description": "Stable id from the source and the id it gives the item (the normalized question where it gives none); a reworded question keeps its id and gets a new review version."},
-    "task": {"enum": ["social_value", "common_knowledge"], "description": "Also the release config the item belongs to."},
+    "task": {"enum": ["social_value", "common_knowledge"], "description": "The release config the item belongs to (with the language, in a release with translations)."},
     "subject": {"type": "string", "minLength": 1, "description": "Subject from the source or pipeline file, e.g. korean_history or social_values."},
     "language": {"type": "string", "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]+)*$", "description": "BCP 47 language tag."},
     "question": {"type": "string", "minLength": 1, "description": "The question or statement, as the source has it."},
@@ -33,7 +33,7 @@ public let builtInItemSchema = #"""
       "additionalProperties": false,
       "required": ["kind", "source_id", "document", "element", "license", "revision", "position", "author", "passage", "fields"],
       "properties": {
-        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub", "item_bank"], "description": "The kind of source read."},
+        "kind": {"enum": ["survey", "cnxml", "authored", "glossary", "xhtml", "epub", "item_bank", "translation"], "description": "The kind of source read."},
         "source_id": {"type": "string", "description": "The source's id in the pipeline file."},
         "document": {"type": "string", "description": "The raw file, relative to the project directory."},
         "element": {"type": "string", "description": "The element id or question id inside the document."},
@@ -93,7 +93,20 @@ public let builtInItemSchema = #"""
       }
     },
     "survey": {"$ref": "#/$defs/survey"},
-    "schema_version": {"const": "1.2.0", "description": "Version of this record format."}
+    "translation": {
+      "type": "object",
+      "description": "Present on a translation of another item: the item it translates and how it was made.",
+      "additionalProperties": false,
+      "required": ["group", "labels_from", "origin", "source_language", "system"],
+      "properties": {
+        "group": {"type": "string", "pattern": "^(ck|sv)-[0-9a-f]{16}$", "description": "The id of the item translated; the parallel group every translation of it shares."},
+        "labels_from": {"enum": ["source", "own", null], "description": "source: the labels were given on the item translated and carried; own: a review round labelled this language."},
+        "origin": {"enum": ["machine", "human", "post_edited"], "description": "How the text was made."},
+        "source_language": {"type": "string", "description": "The language of the item translated."},
+        "system": {"type": ["string", "null"], "description": "The machine translation system, where a machine took part."}
+      }
+    },
+    "schema_version": {"const": "1.3.0", "description": "Version of this record format."}
   },
   "if": {"properties": {"task": {"const": "social_value"}}},
   "then": {"required": ["survey"]},

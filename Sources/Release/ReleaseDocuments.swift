@@ -28,6 +28,14 @@ public struct ReleaseDocuments: Sendable {
 
     var configs: [String] { Array(Set(manifest.files.map(\.config))).sorted() }
 
+    /// The configs that hold translations (their records have `translation`).
+    var translatedConfigs: Set<String> {
+        let parallel = ParallelRelease.parallelTasks(items.map(\.item))
+        return Set(items.lazy.filter { $0.item.translation != nil }.map { ParallelRelease.config(of: $0.item, parallel: parallel) })
+    }
+
+    static func isSocial(_ config: String) -> Bool { ParallelRelease.task(ofConfig: config) == .socialValue }
+
     var languages: [String] { Array(Set(items.map { String($0.item.language.prefix { $0 != "-" }) })).sorted() }
 
     static func sizeCategory(_ count: Int) -> String {
@@ -53,9 +61,10 @@ public struct ReleaseDocuments: Sendable {
         // Explicit features: a column that is null throughout one file (say, grade in dev) would
         // otherwise be typed as null there and fail to load beside the file where it has text.
         text += "dataset_info:\n"
+        let translated = translatedConfigs
         for config in configs {
             text += "- config_name: \(config)\n  features:\n"
-            text += Self.features(withSurvey: config == ItemTask.socialValue.rawValue).map { Self.featureYAML($0, indent: "  ") }.joined()
+            text += Self.features(withSurvey: Self.isSocial(config), withTranslation: translated.contains(config)).map { Self.featureYAML($0, indent: "  ") }.joined()
         }
         text += "configs:\n"
         for (index, config) in configs.enumerated() {
@@ -81,9 +90,11 @@ public struct ReleaseDocuments: Sendable {
             func count(_ label: CulturalSensitivity) -> Int { members.filter { $0.culturalSensitivity == label }.count }
             text += "| \(parts[0]) | \(parts[1]) | \(parts[2]) | \(count(.sensitive)) | \(count(.agnostic)) | \(count(.notAnnotated)) |\n"
         }
-        text += "\n## Fields\n\nEvery record has these fields (`survey` on social-value records only); lists of records are walked with `.`.\n\n"
+        text += translationsSection()
+        text += "\n## Fields\n\nEvery record has these fields (`survey` on social-value records only, `translation` on translations only); "
+        text += "lists of records are walked with `.`.\n\n"
         text += "| field | type | description |\n|---|---|---|\n"
-        for row in Self.features(withSurvey: true).flatMap({ Self.fieldRows($0) }) {
+        for row in Self.features(withSurvey: true, withTranslation: true).flatMap({ Self.fieldRows($0) }) {
             text += "| `\(row.path)` | \(row.type) | \(row.description.replacingOccurrences(of: "|", with: "\\|")) |\n"
         }
         text += "\nCroissant's record sets hold every field but `review.votes.labels` (a list inside a list of records, which "
@@ -280,6 +291,26 @@ public struct ReleaseDocuments: Sendable {
         return notes.isEmpty ? ["No check failed."] : notes
     }
 
+    /// Per language of translations: the origins, how many people made or checked, and whether
+    /// the language is in the release; empty without translations.
+    func translationsSection() -> String {
+        guard let counts = manifest.translations, !counts.isEmpty else { return "" }
+        var text = "\n## Translations\n\nTranslations share the `translation.group` (the id of the item translated) and its split "
+        text += "in every language, with the same choice order and answer letter. Labels (`cultural_sensitivity`, `required_knowledge`, "
+        text += "`region`, `country`, `time_sensitive`) are carried from the item translated unless a round labelled the translation "
+        text += "itself (`translation.labels_from`). A language is released only with at least the pipeline's `min_human_verified` "
+        text += "translations made or checked by people (translated or post-edited by people, or approved in review).\n\n"
+        text += "| language | human | post-edited | machine | made or checked by people | released |\n|---|---|---|---|---|---|\n"
+        for count in counts {
+            text += "| \(count.language) | \(count.human) | \(count.postEdited) | \(count.machine) | \(count.humanVerified) | \(count.included ? "yes" : "no") |\n"
+        }
+        let labels = Dictionary(grouping: items.compactMap(\.item.translation), by: { $0.labelsFrom ?? "none" }).mapValues(\.count)
+        if !labels.isEmpty {
+            text += "\nLabels of released translations: " + labels.keys.sorted().map { "\($0) \(labels[$0]!)" }.joined(separator: ", ") + ".\n"
+        }
+        return text
+    }
+
     /// A column of a release file as the Hub's `datasets` library types it.
     indirect enum Feature {
         case value(String, String)
@@ -295,7 +326,7 @@ public struct ReleaseDocuments: Sendable {
         }
     }
 
-    static func features(withSurvey: Bool) -> [Feature] {
+    static func features(withSurvey: Bool, withTranslation: Bool = false) -> [Feature] {
         var features: [Feature] = [
             .value("id", "string"), .value("task", "string"), .value("subject", "string"), .value("language", "string"),
             .value("question", "string"), .sequence("choices", "string"), .value("answer", "string"),
@@ -323,6 +354,12 @@ public struct ReleaseDocuments: Sendable {
                 .value("contested", "bool"), .value("weighting", "string"),
             ]))
         }
+        if withTranslation {
+            features.append(.structure("translation", [
+                .value("group", "string"), .value("labels_from", "string"), .value("origin", "string"),
+                .value("source_language", "string"), .value("system", "string"),
+            ]))
+        }
         return features
     }
 
@@ -343,7 +380,7 @@ public struct ReleaseDocuments: Sendable {
     public func croissant() throws -> Data {
         var distribution: [[String: Any]] = []
         var recordSets: [[String: Any]] = []
-        let surveyed = Set(manifest.files.filter { $0.config == ItemTask.socialValue.rawValue }.map(\.path))
+        let translated = translatedConfigs
         for file in manifest.files {
             distribution.append([
                 "@type": "cr:FileObject", "@id": file.path, "name": file.path, "contentUrl": file.path,
@@ -353,7 +390,7 @@ public struct ReleaseDocuments: Sendable {
             recordSets.append([
                 "@type": "cr:RecordSet", "@id": setID, "name": setID,
                 "description": "\(file.config) items of the \(file.split) split.",
-                "field": Self.features(withSurvey: surveyed.contains(file.path)).compactMap {
+                "field": Self.features(withSurvey: Self.isSocial(file.config), withTranslation: translated.contains(file.config)).compactMap {
                     Self.croissantField($0, parentID: setID, file: file.path, column: nil, path: [])
                 },
             ])
@@ -497,7 +534,7 @@ public struct ReleaseDocuments: Sendable {
             let name = "\(manifest.name)_\(config)"
             tasks.append(name)
             files.append(("lm_eval/\(name).yaml", Data(harnessTask(config: config).utf8)))
-            if config != ItemTask.socialValue.rawValue {
+            if !Self.isSocial(config) {
                 files.append(("lm_eval/\(name)_choice_text.yaml", Data(harnessTask(config: config, scoredByText: true).utf8)))
             }
         }
@@ -523,7 +560,7 @@ public struct ReleaseDocuments: Sendable {
         let splits = manifest.files.filter { $0.config == config }.map(\.split)
         let test = splits.contains("test") ? "test" : splits.last ?? "test"
         let name = "\(manifest.name)_\(config)" + (scoredByText ? "_choice_text" : "")
-        let social = config == ItemTask.socialValue.rawValue
+        let social = Self.isSocial(config)
         var text = "# lm-evaluation-harness task for the \(config) config of \(manifest.name)"
         text += scoredByText ? ", scored by the log-likelihood of each choice's text.\n" : ", scored by the answer letter.\n"
         text += "#   lm_eval --model hf --model_args pretrained=MODEL --include_path RELEASE/lm_eval --tasks \(name)\n"

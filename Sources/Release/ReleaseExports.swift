@@ -109,15 +109,26 @@ enum ReleaseExports {
         return files
     }
 
+    /// The release's configs in the order their files are written: by task, then name.
+    static func configs(_ splits: Splits) -> [(task: ItemTask, config: (name: String, parallel: Set<ItemTask>))] {
+        let items = splits.flatMap(\.items)
+        let parallel = ParallelRelease.parallelTasks(items)
+        let names = Set(items.map { ParallelRelease.config(of: $0, parallel: parallel) })
+        return ItemTask.allCases.flatMap { task in
+            names.filter { ParallelRelease.task(ofConfig: $0) == task }.sorted().map { (task, ($0, parallel)) }
+        }
+    }
+
     // MARK: KorNAT
 
     static func kornat(_ splits: Splits) -> [(path: String, data: Data)] {
         var files: [(path: String, data: Data)] = []
         var skipped = 0
-        for task in ItemTask.allCases {
-            for (split, items) in splits {
-                let fitting = items.filter { $0.task == task && $0.choices.count <= 5 }
-                skipped += items.filter { $0.task == task && $0.choices.count > 5 }.count
+        for (task, config) in configs(splits) {
+            for (split, all) in splits {
+                let items = all.filter { ParallelRelease.config(of: $0, parallel: config.parallel) == config.name }
+                let fitting = items.filter { $0.choices.count <= 5 }
+                skipped += items.filter { $0.choices.count > 5 }.count
                 guard !fitting.isEmpty else { continue }
                 var header = ["Category", "SubCategory", "Question", "A", "B", "C", "D", "E", "Answer"]
                 if task == .socialValue { header += ["A_share", "B_share", "C_share", "D_share", "E_share", "n", "margin_of_error"] }
@@ -131,7 +142,7 @@ enum ReleaseExports {
                     }
                     rows.append(row)
                 }
-                files.append(("exports/kornat/\(task.rawValue)_\(split).csv", Data(CSVText.encode(rows).utf8)))
+                files.append(("exports/kornat/\(config.name)_\(split).csv", Data(CSVText.encode(rows).utf8)))
             }
         }
         var readme = "# KorNAT's CSV columns\n\nOne file per config and split: `Category` (subject), `SubCategory` (topic), `Question`, "
@@ -174,9 +185,9 @@ enum ReleaseExports {
 
     static func inspect(_ splits: Splits) throws -> [(path: String, data: Data)] {
         var files: [(path: String, data: Data)] = []
-        for task in ItemTask.allCases {
+        for (_, config) in configs(splits) {
             for (split, items) in splits {
-                let chosen = items.filter { $0.task == task }
+                let chosen = items.filter { ParallelRelease.config(of: $0, parallel: config.parallel) == config.name }
                 guard !chosen.isEmpty else { continue }
                 let records: [[String: Any]] = chosen.map { item in
                     var metadata: [String: Any] = [
@@ -192,7 +203,7 @@ enum ReleaseExports {
                     }
                     return ["id": item.id, "input": item.question, "choices": item.choices, "target": item.answer ?? "", "metadata": metadata]
                 }
-                files.append(("exports/inspect/\(task.rawValue)_\(split).jsonl", try jsonLines(records)))
+                files.append(("exports/inspect/\(config.name)_\(split).jsonl", try jsonLines(records)))
             }
         }
         var readme = "# Inspect AI samples\n\nOne file per config and split, each line a sample with Inspect's own field names: "

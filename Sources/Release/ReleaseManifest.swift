@@ -115,6 +115,9 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
     public var corpusContamination: [CorpusCheck]?
     /// Items a pilot flagged for another review (absent when none were sent).
     public var pilotReview: [PilotReview]?
+    /// Per language of translations: items of each origin, those people made or checked, and
+    /// whether the language is released (absent without translations).
+    public var translations: [ParallelRelease.LanguageCount]?
     public var tool: Tool
     public var itemSchemaVersion: String
     public var schemaVersion: String
@@ -128,6 +131,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         case files, documents, tool
         case corpusContamination = "corpus_contamination"
         case pilotReview = "pilot_review"
+        case translations
         case itemSchemaVersion = "item_schema_version"
         case schemaVersion = "schema_version"
     }
@@ -147,6 +151,7 @@ public struct ReleaseManifest: Codable, Sendable, Equatable {
         try container.encode(tool, forKey: .tool)
         try container.encodeIfPresent(corpusContamination, forKey: .corpusContamination)
         try container.encodeIfPresent(pilotReview, forKey: .pilotReview)
+        try container.encodeIfPresent(translations, forKey: .translations)
         try container.encode(itemSchemaVersion, forKey: .itemSchemaVersion)
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }

@@ -17,6 +17,8 @@ public enum ReleaseWriter {
         public var corpusContamination: [ReleaseManifest.CorpusCheck] = []
         /// Items pilots flagged and sent back to review.
         public var pilotReview: [ReleaseManifest.PilotReview] = []
+        /// Translations per language (empty without translations).
+        public var translations: [ParallelRelease.LanguageCount] = []
         /// The quality dossier, written as `quality.json` and into `report.html`.
         public var quality: QualityDossier?
 
@@ -124,29 +126,36 @@ public enum ReleaseWriter {
 
     /// One data file of a release: a config's split, encoded.
     public struct DataFile: Sendable {
-        public var config: ItemTask
+        public var config: String
         public var split: String
         public var records: Int
         public var data: Data
         public var path: String { dataPath(config: config, split: split) }
     }
 
-    /// The data files of the splits, items in id order, each config's splits in name order.
+    /// The data files of the splits, items in id order, each config's splits in name order. A
+    /// task with translations has a config per language (`common_knowledge_en`).
     public static func dataFiles(splits: [String: [Item]]) throws -> [DataFile] {
+        let parallel = ParallelRelease.parallelTasks(splits.values.joined())
+        var byConfig: [String: [String: [Item]]] = [:]
+        for (split, items) in splits {
+            for item in items { byConfig[ParallelRelease.config(of: item, parallel: parallel), default: [:]][split, default: []].append(item) }
+        }
         var files: [DataFile] = []
-        for config in ItemTask.allCases {
-            for split in splits.keys.sorted() {
-                let items = splits[split]!.filter { $0.task == config }.sorted(byKey: \.id)
-                guard !items.isEmpty else { continue }
-                files.append(DataFile(config: config, split: split, records: items.count, data: try JSONLines.encode(items)))
+        for task in ItemTask.allCases {
+            for config in byConfig.keys.sorted() where ParallelRelease.task(ofConfig: config) == task {
+                for split in splits.keys.sorted() {
+                    guard let items = byConfig[config]![split]?.sorted(byKey: \.id), !items.isEmpty else { continue }
+                    files.append(DataFile(config: config, split: split, records: items.count, data: try JSONLines.encode(items)))
+                }
             }
         }
         return files
     }
 
     /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.
-    public static func dataPath(config: ItemTask, split: String) -> String {
-        "\(config.rawValue)/\(split).jsonl"
+    public static func dataPath(config: String, split: String) -> String {
+        "\(config)/\(split).jsonl"
     }
 
     /// Writes one JSONL file per config and split, and `manifest.json`, into `directory`
@@ -164,7 +173,7 @@ public enum ReleaseWriter {
             let url = directory.appendingPathComponent(file.path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             try AtomicFiles.writeAndSync(file.data, to: url)
-            files.append(ReleaseManifest.DataFile(path: file.path, config: file.config.rawValue, split: file.split, records: file.records,
+            files.append(ReleaseManifest.DataFile(path: file.path, config: file.config, split: file.split, records: file.records,
                                                   bytes: file.data.count, sha256: Hashing.sha256Hex(file.data)))
         }
         let report = Data(BuildReport.html(name: metadata.name, version: nil, items: splits.keys.sorted().flatMap { split in
@@ -179,6 +188,7 @@ public enum ReleaseWriter {
             itemSchemaVersion: itemSchemaVersion, schemaVersion: manifestSchemaVersion)
         manifest.corpusContamination = metadata.corpusContamination.isEmpty ? nil : metadata.corpusContamination
         manifest.pilotReview = metadata.pilotReview.isEmpty ? nil : metadata.pilotReview
+        manifest.translations = metadata.translations.isEmpty ? nil : metadata.translations
         manifest.documents = [.init(path: "report.html", bytes: report.count, sha256: Hashing.sha256Hex(report))]
         if let quality = metadata.quality {
             let data = try quality.encoded()

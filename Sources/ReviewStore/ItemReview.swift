@@ -37,7 +37,7 @@ extension ReviewStore {
             }
             var summary = ReviewSummary(status: "unreviewed", rounds: [], version: member.version)
             var annotated = false
-            for round in plan.rounds where round.applies(to: item.task) {
+            for round in plan.rounds where round.applies(to: item) {
                 let outcome = snapshot.outcome(in: round, for: member)
                 let hash = outcome?.contentHash ?? member.contentHash
                 let votes = snapshot.votes[ReviewSnapshot.key(round.name, item.id, hash)] ?? []
@@ -59,7 +59,7 @@ extension ReviewStore {
                 if let value = outcome.labels["region"]?.first { item.region = value }
                 if let value = outcome.labels["country"]?.first { item.country = value }
             }
-            if !annotated, plan.rounds.contains(where: { $0.applies(to: item.task) && $0.label("required_knowledge") != nil }) {
+            if !annotated, plan.rounds.contains(where: { $0.applies(to: item) && $0.label("required_knowledge") != nil }) {
                 item.culturalSensitivity = .notAnnotated
             }
             switch snapshot.progress(of: member) {

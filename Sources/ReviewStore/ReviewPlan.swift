@@ -162,6 +162,11 @@ public struct ReviewRound: Sendable, Hashable, Codable {
     public var labelThreshold: Double
     /// The tasks that go through this round; nil for all. Other items pass it untouched.
     public var tasks: [ItemTask]?
+    /// The languages whose items go through this round; nil for all.
+    public var languages: [String]?
+    /// Whether translations go through this round: with the other items (nil), not at all, or
+    /// alone (a translation round, which shows each beside the item it translates).
+    public var translations: TranslationScope?
     /// What reviewers are asked to check in this round, in Markdown.
     public var guidelines: String?
 
@@ -181,7 +186,21 @@ public struct ReviewRound: Sendable, Hashable, Codable {
         self.tasks = tasks
     }
 
-    public func applies(to task: ItemTask) -> Bool { tasks?.contains(task) ?? true }
+    public enum TranslationScope: String, Sendable, Hashable, Codable, CaseIterable {
+        case include, exclude, only
+    }
+
+    public func applies(to item: Item) -> Bool {
+        guard tasks?.contains(item.task) ?? true, languages?.contains(item.language) ?? true else { return false }
+        switch translations ?? .include {
+        case .include: return true
+        case .exclude: return item.translation == nil
+        case .only: return item.translation != nil
+        }
+    }
+
+    /// A translation round: reviewers see each translation beside the item it translates.
+    public var isTranslationRound: Bool { translations == .only }
 
     public func label(_ name: String) -> LabelSpec? { labels.first { $0.name == name } }
 }

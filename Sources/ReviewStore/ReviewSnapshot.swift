@@ -106,7 +106,7 @@ struct ReviewSnapshot {
 
     /// Where an item stands: the first round that rejected it or has no result for it yet.
     func progress(of member: ReviewStore.ItemVersion) -> ItemProgress {
-        for round in plan.rounds where round.applies(to: member.item.task) {
+        for round in plan.rounds where round.applies(to: member.item) {
             guard let result = outcome(in: round, for: member) else { return .waiting(round: round.name) }
             if !result.approved { return .rejected(round: round.name) }
         }
@@ -117,9 +117,9 @@ struct ReviewSnapshot {
     func members(of round: ReviewRound) -> [ReviewStore.ItemVersion] {
         guard let roundPosition = position(of: round.name) else { return [] }
         return pool.filter { member in
-            guard round.applies(to: member.item.task) else { return false }
+            guard round.applies(to: member.item) else { return false }
             return plan.rounds[..<roundPosition].allSatisfy { earlier in
-                !earlier.applies(to: member.item.task) || outcome(in: earlier, for: member)?.approved == true
+                !earlier.applies(to: member.item) || outcome(in: earlier, for: member)?.approved == true
             }
         }
     }

@@ -79,6 +79,14 @@ public struct Selection: Codable, Sendable, Hashable {
     public var rank: Int
     public var quota: Int?
     public var reserve: Bool
+
+    public init(id: String, stratum: String, rank: Int, quota: Int?, reserve: Bool) {
+        self.id = id
+        self.stratum = stratum
+        self.rank = rank
+        self.quota = quota
+        self.reserve = reserve
+    }
 }
 
 // One selection per sampled item crosses from sample to release: Foundation's encoder and
@@ -124,6 +132,13 @@ public struct SamplingResult: Sendable {
     public var selections: [Selection]
     public var report: [StratumReport]
     public var notSelected: [DroppedItem]
+
+    public init(items: [Item], selections: [Selection], report: [StratumReport], notSelected: [DroppedItem]) {
+        self.items = items
+        self.selections = selections
+        self.report = report
+        self.notSelected = notSelected
+    }
 }
 
 public enum StratifiedSampler {

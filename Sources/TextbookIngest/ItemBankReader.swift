@@ -65,6 +65,7 @@ public struct ItemBankLayout: Sendable, Hashable {
     public var id: String?
     public var question: String
     public var choices: Choices
+    /// Empty where rows give no answer (a translation takes its source's).
     public var answer: String
     public var answerFormat: AnswerFormat
     public var subject: String?
@@ -78,6 +79,10 @@ public struct ItemBankLayout: Sendable, Hashable {
     public var author: String?
     /// `CS`, `CA` or `-`, when the bank labels cultural sensitivity.
     public var culturalSensitivity: String?
+    /// Translations: how each row's text was made (`machine`, `human`, `post_edited`) and by
+    /// which machine translation system.
+    public var origin: String?
+    public var system: String?
     /// Other fields kept with each item (`source.fields`), by the name they are kept under.
     public var keep: [Kept] = []
 
@@ -138,12 +143,12 @@ public struct ItemBankLayout: Sendable, Hashable {
 
     /// Every field the layout reads, for checking a CSV header.
     var fieldNames: [String] {
-        var names = [question, answer]
+        var names = [question] + (answer.isEmpty ? [] : [answer])
         switch choices {
         case .columns(let columns): names += columns
         case .list(let field): names.append(field)
         }
-        return names + [id, subject, language, passage, topic, grade, region, country, author, culturalSensitivity].compactMap { $0 }
+        return names + [id, subject, language, passage, topic, grade, region, country, author, culturalSensitivity, origin, system].compactMap { $0 }
             + keep.map(\.field)
     }
 }
@@ -227,6 +232,40 @@ public struct ItemBankReader: Sendable {
         return output
     }
 
+    /// A row of a translations file: the id of the item it translates and the translated text.
+    public struct TranslatedRow: Sendable {
+        public var location: SourceLocation
+        public var itemID: String
+        public var question: String
+        public var choices: [String]
+        /// The answer's letter, where the file gives one.
+        public var answer: String?
+        public var language: String?
+        public var origin: String?
+        public var system: String?
+        public var author: String?
+        public var kept: [SourceField]
+    }
+
+    /// Reads a translations file: every row must name the item it translates (the layout's id).
+    public func translatedRows(_ data: Data, file: String) throws -> [TranslatedRow] {
+        guard let format = layout.format ?? ItemBankLayout.FileFormat(pathExtension: (file as NSString).pathExtension) else {
+            throw InputError(file: file, field: "format", "cannot tell the translations file's format from its name; give format: csv, tsv, json or jsonl")
+        }
+        let rows = try Self.rows(data, format: format, header: layout.header, file: file, expecting: layout.fieldNames)
+        var diagnostics = Diagnostics()
+        var result: [TranslatedRow] = []
+        for row in rows {
+            guard let parsed = parse(row, file: file, diagnostics: &diagnostics), let id = parsed.id else { continue }
+            result.append(TranslatedRow(location: row.location(file, field: layout.id), itemID: id, question: parsed.question,
+                                        choices: parsed.choices, answer: parsed.answer, language: parsed.language,
+                                        origin: parsed.text["origin"], system: parsed.text["system"], author: parsed.text["author"],
+                                        kept: parsed.kept))
+        }
+        try diagnostics.check()
+        return result
+    }
+
     static func place(_ row: Row) -> String {
         row.line.map { "line \($0)" } ?? "record \(row.record)"
     }
@@ -235,7 +274,7 @@ public struct ItemBankReader: Sendable {
         var id: String?
         var question: String
         var choices: [String]
-        var answer: String
+        var answer: String?
         var subject: String?
         var language: String?
         var culturalSensitivity: CulturalSensitivity?
@@ -298,7 +337,7 @@ public struct ItemBankReader: Sendable {
         }
         if choices.count > Item.maxChoices { problem(layout.choicesField, "\(choices.count) choices; at most \(Item.maxChoices) can be lettered (A to ZZZ)") }
         var letter: String?
-        if let answer = text(layout.answer, required: true), choices.count >= 2 {
+        if !layout.answer.isEmpty, let answer = text(layout.answer, required: true), choices.count >= 2 {
             letter = answerLetter(answer, choices: choices) { problem(layout.answer, $0) }
         }
         var sensitivity: CulturalSensitivity?
@@ -308,11 +347,12 @@ public struct ItemBankReader: Sendable {
         }
         var extra: [String: String] = [:]
         for (role, field) in [("topic", layout.topic), ("grade", layout.grade), ("region", layout.region), ("country", layout.country),
-                              ("author", layout.author), ("passage", layout.passage)] {
+                              ("author", layout.author), ("passage", layout.passage), ("origin", layout.origin),
+                              ("system", layout.system)] {
             if let value = text(field, required: false) { extra[role] = value }
         }
         let kept = layout.keep.compactMap { kept in text(kept.field, required: false).map { SourceField(name: kept.name, value: $0) } }
-        guard diagnostics.errors.count == before, let question, let letter else { return nil }
+        guard diagnostics.errors.count == before, let question, letter != nil || layout.answer.isEmpty else { return nil }
         return ParsedRow(id: id, question: question, choices: choices, answer: letter, subject: text(layout.subject, required: false),
                          language: text(layout.language, required: false), culturalSensitivity: sensitivity, text: extra, kept: kept)
     }

@@ -50,22 +50,24 @@ public enum Validator {
     /// Every rule, in the order they are checked.
     public static let ruleNames = ["needs_key", "answer_key", "choice_count", "empty_choice", "duplicate_choices", "question_length",
                                    "choice_length", "all_of_the_above", "answer_in_stem", "script", "distribution", "answer_longest", "personal_data"]
+        + translationRuleNames
 
     /// Rules that flag an item unless the pipeline says otherwise; every other rule drops it.
-    public static let flaggedByDefault: Set<String> = ["answer_longest", "personal_data"]
+    public static let flaggedByDefault: Set<String> = ["answer_longest", "personal_data", "untranslated", "translation_numbers"]
 
-    /// `sourceActions` (source id → rule → action) overrides the task's actions for one source.
+    /// `sourceActions` (source id → rule → action) overrides the task's actions for one source;
+    /// `originals` holds the items that translations translate, by id.
     public static func validate(_ items: [Item], rules: [ItemTask: ValidationRules],
-                                sourceActions: [String: [String: RuleAction]] = [:]) -> ValidationResult {
+                                sourceActions: [String: [String: RuleAction]] = [:], originals: [String: Item] = [:]) -> ValidationResult {
         // Chunks of items on every core, joined in order: the result does not depend on scheduling.
         let parts = (try? Parallel.chunks(items.count) { range in
-            validate(items[range], rules: rules, sourceActions: sourceActions)
+            validate(items[range], rules: rules, sourceActions: sourceActions, originals: originals)
         }) ?? []
         return ValidationResult(valid: parts.flatMap(\.valid), rejected: parts.flatMap(\.rejected))
     }
 
     static func validate(_ items: ArraySlice<Item>, rules: [ItemTask: ValidationRules],
-                         sourceActions: [String: [String: RuleAction]]) -> ValidationResult {
+                         sourceActions: [String: [String: RuleAction]], originals: [String: Item]) -> ValidationResult {
         var result = ValidationResult()
         for var item in items {
             let taskRules = rules[item.task] ?? (item.task == .commonKnowledge ? .commonKnowledgeDefault : .socialValueDefault)
@@ -75,6 +77,9 @@ public enum Validator {
             var problems = check(item, rules: taskRules)
             if item.task == .commonKnowledge, hasLongAnswer(item, ratio: taskRules.longAnswerRatio) {
                 problems.append(Problem(rule: "answer_longest", detail: "the correct choice is much longer than the others"))
+            }
+            if let group = item.translation?.group, let original = originals[group] {
+                problems += translationProblems(item, original: original)
             }
             let dropping = problems.filter { action($0.rule) == .drop }
             if let first = dropping.first {

@@ -9,7 +9,7 @@ import DatasetCore
         let run = try Binary.run(["run"], in: project.directory)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("pipeline example (pipelines/example.yaml)"))
-        #expect(run.stdout.contains("  validate ran     in 39, out 34, set aside 5 (answer_in_stem 1, choice_count 1, needs_key 3)"))
+        #expect(run.stdout.contains("  validate ran     in 55, out 49, set aside 6 (answer_in_stem 1, choice_count 2, needs_key 3)"))
         #expect(run.stdout.contains("release candidate: build/example/release/"))
 
         let release = try Binary.run(["release", "--version", "0.1.0"], in: project.directory)
@@ -110,7 +110,7 @@ import DatasetCore
         defer { project.remove() }
         let result = try Binary.run(["check"], in: project.directory)
         #expect(result.status == 0)
-        #expect(result.stdout == "pipelines/example.yaml: ok (4 sources, 8 input files)\n")
+        #expect(result.stdout == "pipelines/example.yaml: ok (5 sources, 9 input files)\n")
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build").path))
     }
 
@@ -180,8 +180,8 @@ import DatasetCore
         let release = "releases/kornat-example/0.1.0"
         let ok = try Binary.run(["verify", release], in: project.directory)
         #expect(ok.status == 0, "\(ok.stderr)")
-        #expect(ok.stdout.hasPrefix("\(release): ok (4 data files"))
-        for file in ["common_knowledge/test.jsonl", "social_value/dev.jsonl", "CHANGELOG.md"] {
+        #expect(ok.stdout.hasPrefix("\(release): ok (6 data files"))
+        for file in ["common_knowledge_ko/test.jsonl", "common_knowledge_en/dev.jsonl", "social_value/dev.jsonl", "CHANGELOG.md"] {
             let url = project.directory.appendingPathComponent("\(release)/\(file)")
             let original = try Data(contentsOf: url)
             var changed = original
@@ -197,7 +197,7 @@ import DatasetCore
     @Test func verifyChecksEachRecordAsWrittenAgainstTheSchemaAndNamesALineThatIsNoItem() throws {
         let project = try Self.publishedExample()
         defer { project.remove() }
-        let release = "releases/kornat-example/0.1.0", file = "common_knowledge/test.jsonl"
+        let release = "releases/kornat-example/0.1.0", file = "common_knowledge_ko/test.jsonl"
         let url = project.directory.appendingPathComponent("\(release)/\(file)")
         var lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         // A field the item schema does not have (reading it as an item would drop it), and a line that is no JSON.
@@ -254,11 +254,18 @@ import DatasetCore
         let end = text.range(of: "</item>", range: start..<text.endIndex)!.upperBound
         text.removeSubrange(start..<end)
         try Data(text.utf8).write(to: items)
+        // A translation names the item it translates: without its item it is an error with its line.
+        let failed = try Binary.run(["run"], in: project.directory)
+        #expect(failed.status == 1)
+        #expect(failed.stderr.contains("raw/translations/korean-items.en.csv:14: 'id': no item has id 'ck-63fff5844665a88b'"), "\(failed.stderr)")
+        let translations = project.directory.appendingPathComponent("raw/translations/korean-items.en.csv")
+        let rows = try String(contentsOf: translations, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        try Data(rows.filter { !$0.hasPrefix("ck-63fff5844665a88b,") }.joined(separator: "\n").utf8).write(to: translations)
         #expect(try Binary.run(["run"], in: project.directory).status == 0)
         let diff = try Binary.run(["diff", "releases/kornat-example/1.0.0", "build/example/release"], in: project.directory)
         #expect(diff.status == 0)
         #expect(diff.stdout.contains("needs a major version"))
-        #expect(diff.stdout.contains("  removed: 1\n"))
+        #expect(diff.stdout.contains("  removed: 2\n"))
         let minor = try Binary.run(["release", "--version", "1.1.0"], in: project.directory)
         #expect(minor.status == 1)
         #expect(minor.stderr.contains("1.0.0 → 1.1.0 is too small a step: the changes need a major version"))

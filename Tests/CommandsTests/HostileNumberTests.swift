@@ -61,7 +61,7 @@ import BenchmarkSupport
         let key = setting.prefix { $0 != ":" }
         let result = try check(project)
         #expect(result.status != 0)
-        #expect(result.stderr.contains("pipelines/example.yaml:57:") && result.stderr.contains("'stages.sample.\(key)': \(message)"), "\(result.stderr)")
+        #expect(result.stderr.contains("pipelines/example.yaml:66:") && result.stderr.contains("'stages.sample.\(key)': \(message)"), "\(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"))
     }
 

@@ -16,7 +16,7 @@ import DatasetCore
         let stages = try #require(run["stages"] as? [[String: Any]])
         #expect(stages.map { $0["stage"] as? String } == ["ingest", "validate", "dedup", "sample", "review", "release"])
         #expect(stages.allSatisfy { $0["status"] as? String == "ran" && $0["reason"] as? String == "no earlier output" })
-        #expect(stages[1]["items_in"] as? Int == 39 && stages[1]["items_out"] as? Int == 34)
+        #expect(stages[1]["items_in"] as? Int == 55 && stages[1]["items_out"] as? Int == 49)
         #expect((stages[1]["dropped"] as? [String: Int])?["needs_key"] == 3)
         // What each stage took: processor time, and the run's peak memory, which never falls.
         let peaks = stages.compactMap { $0["peak_memory_bytes"] as? Int }
@@ -28,7 +28,7 @@ import DatasetCore
         #expect((again["stages"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "reused" && $0["reason"] == nil } == true)
 
         let check = try document(try Binary.run(["check", "--json"], in: project.directory))
-        #expect(check["ok"] as? Bool == true && check["sources"] as? Int == 4 && check["input_files"] as? Int == 8)
+        #expect(check["ok"] as? Bool == true && check["sources"] as? Int == 5 && check["input_files"] as? Int == 9)
 
         let plan = try document(try Binary.run(["sample", "--dry-run", "--json"], in: project.directory))
         #expect(plan["pool"] as? Int == 33 && plan["strata_by"] as? [String] == ["task", "subject"])
@@ -36,7 +36,7 @@ import DatasetCore
 
         #expect(try Binary.run(["release", "--version", "1.0.0"], in: project.directory).status == 0)
         let verify = try document(try Binary.run(["verify", "releases/kornat-example/1.0.0", "--json"], in: project.directory))
-        #expect(verify["ok"] as? Bool == true && verify["records"] as? Int == 33 && (verify["problems"] as? [String])?.isEmpty == true)
+        #expect(verify["ok"] as? Bool == true && verify["records"] as? Int == 47 && (verify["problems"] as? [String])?.isEmpty == true)
         let diff = try document(try Binary.run(["diff", "releases/kornat-example/1.0.0", "build/example/release", "--json"], in: project.directory))
         #expect(diff["required_bump"] as? String == "patch" && (diff["added"] as? [String])?.isEmpty == true)
     }

@@ -10,7 +10,7 @@ import DatasetCore
         #expect(try Binary.run(["run"], in: project.directory).status == 0)
         #expect(try Binary.run(["release", "--version", "0.1.0"], in: project.directory).status == 0)
         var records: [[String: Any]] = []
-        for config in ["common_knowledge", "social_value"] {
+        for config in ["common_knowledge_ko", "common_knowledge_en", "social_value"] {
             let data = try Data(contentsOf: project.directory.appendingPathComponent("releases/kornat-example/0.1.0/\(config)/test.jsonl"))
             for range in JSONLines.lineRanges(of: data) {
                 records.append(try JSONSerialization.jsonObject(with: data[range]) as! [String: Any])
@@ -40,15 +40,15 @@ import DatasetCore
         let (project, records) = try Self.publishedExample()
         defer { try? FileManager.default.removeItem(at: project.directory) }
         let directory = project.directory
-        for (index, right) in [23, 18, 12, 6].enumerated() {
+        for (index, right) in [34, 27, 17, 8].enumerated() {
             let file = directory.appendingPathComponent("model-\(index).jsonl")
             try Self.answers(records, right: right, lean: index).write(to: file, atomically: true, encoding: .utf8)
             let imported = try Binary.run(["pilot", "import", file.path, "--model", "model-\(index)", "--release", "0.1.0"], in: directory)
             #expect(imported.status == 0, "\(imported.stderr)")
-            #expect(imported.stdout == "model-\(index) on release 0.1.0: 28 answers added, 0 replaced, 0 unchanged\n")
+            #expect(imported.stdout == "model-\(index) on release 0.1.0: 39 answers added, 0 replaced, 0 unchanged\n")
         }
         let again = try Binary.run(["pilot", "import", "model-0.jsonl", "--model", "model-0", "--release", "0.1.0"], in: directory)
-        #expect(again.stdout == "model-0 on release 0.1.0: 0 answers added, 0 replaced, 28 unchanged\n")
+        #expect(again.stdout == "model-0 on release 0.1.0: 0 answers added, 0 replaced, 39 unchanged\n")
 
         // Other answers under the same name are refused whole, naming the line; --replace takes them.
         let changed = directory.appendingPathComponent("changed.jsonl")
@@ -56,7 +56,7 @@ import DatasetCore
         let refused = try Binary.run(["pilot", "import", changed.path, "--model", "model-0", "--release", "0.1.0"], in: directory)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("changed.jsonl:1: 'id': model-0 answered item"))
-        #expect(refused.stderr.contains("and 22 more differently before (from model-0.jsonl); nothing was stored"))
+        #expect(refused.stderr.contains("and 33 more differently before (from model-0.jsonl); nothing was stored"))
 
         let report = try Binary.run(["pilot", "report", "--release", "0.1.0", "--json"], in: directory)
         #expect(report.status == 0, "\(report.stderr)")
@@ -65,7 +65,7 @@ import DatasetCore
         let accuracy = (document["scores"] as! [[String: Any]]).filter {
             $0["subset"] as? String == "all" && $0["metric"] as? String == "accuracy" && $0["task"] as? String == "common_knowledge"
         }.map { $0["value"] as! Double }
-        #expect(accuracy.map { ($0 * 23).rounded() } == [23, 18, 12, 6])
+        #expect(accuracy.map { ($0 * 34).rounded() } == [34, 27, 17, 8])
         // The pipeline's reference score (0.6 for common knowledge): two pass, two fail.
         let results = (document["references"] as! [[String: Any]]).map { $0["result"] as! String }
         #expect(results == ["pass", "pass", "fail", "fail"])
@@ -109,7 +109,7 @@ import DatasetCore
         let partial = directory.appendingPathComponent("partial.jsonl")
         try "\(first)\n".write(to: partial, atomically: true, encoding: .utf8)
         let incomplete = try Binary.run(["pilot", "import", partial.path, "--model", "m", "--release", "0.1.0"], in: directory)
-        #expect(incomplete.status != 0 && incomplete.stderr.contains("answers 1 of the 23 items of common_knowledge/test in release 0.1.0"))
+        #expect(incomplete.status != 0 && incomplete.stderr.contains("answers 1 of the 34 items of common_knowledge/test in release 0.1.0"), "\(incomplete.stderr)")
         #expect(try Binary.run(["pilot", "import", partial.path, "--model", "m", "--release", "0.1.0", "--partial"], in: directory).status == 0)
 
         // The candidate is another target: the answers to 0.1.0 are not its.

@@ -19,7 +19,7 @@ import DatasetCore
         defer { project.remove() }
         let run = try Binary.run(["run"], in: project.directory)
         #expect(run.status == 0, "\(run.stderr)")
-        #expect(run.stdout.contains("quality check label_completeness fails: 0.000 < 1.000 (blocks release) — 33 of 33 items are not labelled CS or CA"))
+        #expect(run.stdout.contains("quality check label_completeness fails: 0.000 < 1.000 (blocks release) — 47 of 47 items are not labelled CS or CA"))
         let dossier = try JSONSerialization.jsonObject(with: Data(contentsOf: project.directory.appendingPathComponent("build/example/release/quality.json"))) as! [String: Any]
         let checks = dossier["checks"] as! [[String: Any]]
         #expect(checks.first { $0["name"] as? String == "agreement" }?["threshold"] as? Double == 0.8)
@@ -79,6 +79,6 @@ import DatasetCore
         #expect(check.status == 1)
         #expect(check.stderr.contains("'quality.checks.completenes': unknown key (did you mean 'completeness'?)"), "\(check.stderr)")
         #expect(check.stderr.contains("threshold must be between 0 and 1"))
-        #expect(check.stderr.contains("pipelines/example.yaml:11"), "each error names its line")
+        #expect(check.stderr.contains("pipelines/example.yaml:135"), "each error names its line")
     }
 }

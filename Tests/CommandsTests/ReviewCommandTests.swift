@@ -129,14 +129,19 @@ struct ReviewSession {
         })
         #expect(try session.ok(["review", "close", "cultural-labels"]).contains("cultural-labels is closed"))
 
+        // translation-check: the English translations, each beside its Korean item, approved as they are.
+        #expect(try session.ok(["review", "open", "translation-check"]).contains("14 items"))
+        try session.review(try session.assign("translation-check")) { _, row in row["decision"] = "approve" }
+        #expect(try session.ok(["review", "close", "translation-check"]).contains("translation-check is closed"))
+
         // final: a lead looks at everything, social-value items included.
-        #expect(try session.ok(["review", "open", "final"]).contains("32 items"))
+        #expect(try session.ok(["review", "open", "final"]).contains("46 items"))
         try session.review(try session.assign("final")) { _, row in row["decision"] = "approve" }
         #expect(try session.ok(["review", "close", "final"]).contains("final is closed"))
 
         let status = try session.ok(["review", "status"])
         #expect(status.contains("fact-check (closed): 27 items, 26 approved, 1 rejected"))
-        #expect(status.contains("final (closed): 32 items, 32 approved, 0 rejected"))
+        #expect(status.contains("final (closed): 46 items, 46 approved, 0 rejected"))
         let agreement = try session.ok(["review", "agreement", "fact-check"])
         #expect(agreement.contains("decision\tall\t27\t"))
         let labels = try session.ok(["review", "agreement", "cultural-labels"])
@@ -145,18 +150,29 @@ struct ReviewSession {
         #expect(try session.ok(["review", "audit", "--verify"]).hasPrefix("audit log verified:"))
 
         // The release takes the reviewed items: labels, the revision, every vote.
-        #expect(try session.ok(["run"]).contains("  review   ran     in 33, out 32, set aside 1 (rejected 1)"))
+        #expect(try session.ok(["run"]).contains("  review   ran     in 47, out 46, set aside 1 (rejected 1)"))
         let candidate = project.directory.appendingPathComponent("build/example/release")
         // The data files are the config folders' (exports/ holds other benchmarks' layouts).
         let released = try FileManager.default.subpathsOfDirectory(atPath: candidate.path)
             .filter { $0.hasSuffix(".jsonl") && !$0.hasPrefix("reports") && !$0.hasPrefix("exports") }
             .flatMap { try JSONLines.read(Item.self, from: candidate.appendingPathComponent($0)) }
-        #expect(released.count == 32)
+        // The rejected item's translation, if it has one, goes with it.
+        let rejectedTranslations = released.filter { $0.translation?.group == rejected }
+        #expect(rejectedTranslations.isEmpty)
+        #expect(released.count == 46)
         #expect(!released.contains { $0.id == rejected })
         #expect(released.allSatisfy { $0.review.status == "approved" && !$0.review.votes.isEmpty })
         let revisedItem = try #require(released.first { $0.id == revised })
         #expect(revisedItem.question.hasSuffix(" (고침)") && revisedItem.review.version == 2)
-        let knowledge = released.filter { $0.task == .commonKnowledge }
+        let knowledge = released.filter { $0.task == .commonKnowledge && $0.translation == nil }
+        // Translations carry their Korean item's labels and went through their own round.
+        let translations = released.filter { $0.translation != nil }
+        #expect(!translations.isEmpty && translations.allSatisfy { translation in
+            let original = knowledge.first { $0.id == translation.group }
+            return translation.translation?.labelsFrom == "source" && translation.review.rounds == ["translation-check", "final"]
+                && original?.culturalSensitivity == translation.culturalSensitivity && original?.country == translation.country
+                && original?.answer == translation.answer && translation.language == "en"
+        })
         #expect(knowledge.filter { $0.subject == "statistics" }.allSatisfy { $0.culturalSensitivity == .agnostic && $0.requiredKnowledge == ["none"] })
         #expect(knowledge.filter { $0.subject != "statistics" }.allSatisfy { $0.culturalSensitivity == .sensitive && $0.country == "KR" })
         #expect(knowledge.allSatisfy { $0.review.rounds == ["fact-check", "cultural-labels", "final"] && $0.timeSensitive == false })
@@ -177,7 +193,7 @@ struct ReviewSession {
         try session.ok(["run", "--until", "review"])
         try session.ok(["review", "reviewers", "add", "kim"])
         let cases: [([String], String)] = [
-            (["review", "open", "fact-chek"], "unknown round 'fact-chek' (the pipeline declares: fact-check, cultural-labels, final)"),
+            (["review", "open", "fact-chek"], "unknown round 'fact-chek' (the pipeline declares: fact-check, cultural-labels, translation-check, final)"),
             (["review", "reviewers", "add", "kim"], "reviewer 'kim' already exists"),
             (["review", "reviewers", "add", "x y"], "reviewer id 'x y' must be letters"),
             (["review", "export", "fact-check-009", "--reviewer", "kim"], "unknown batch 'fact-check-009'"),

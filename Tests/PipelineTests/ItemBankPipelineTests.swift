@@ -64,7 +64,7 @@ import TextbookIngest
         defer { project.remove() }
         _ = try await project.runner().run()
         let candidate = project.directory.appendingPathComponent("build/example/release")
-        let released = try JSONLines.read(Item.self, from: candidate.appendingPathComponent("common_knowledge/test.jsonl"))
+        let released = try JSONLines.read(Item.self, from: candidate.appendingPathComponent("common_knowledge_ko/test.jsonl"))
         func read(_ preset: ItemBankLayout.Preset, _ path: String) throws -> [Item] {
             try ItemBankReader(layout: ItemBankLayout(preset: preset)).read(
                 fileAt: candidate.appendingPathComponent(path),
@@ -74,8 +74,8 @@ import TextbookIngest
             items.map { [$0.subject, $0.question, $0.answer ?? ""] + $0.choices }.sorted { $0.lexicographicallyPrecedes($1) }
         }
         #expect(released.count > 10)
-        #expect(parts(try read(.kornat, "exports/kornat/common_knowledge_test.csv")) == parts(released))
-        let rebuilt = try read(.release, "common_knowledge/test.jsonl")
+        #expect(parts(try read(.kornat, "exports/kornat/common_knowledge_ko_test.csv")) == parts(released))
+        let rebuilt = try read(.release, "common_knowledge_ko/test.jsonl")
         #expect(parts(rebuilt) == parts(released))
         #expect(rebuilt.map(\.source.element) == released.map(\.id))
         #expect(rebuilt.map(\.language) == released.map(\.language))

@@ -36,12 +36,13 @@ extension ProjectCopy {
         #expect(reports.allSatisfy { !$0.reused })
         #expect(try ReleaseWriter.verify(runner.layout.candidateDirectory).isEmpty)
         let manifest = try ReleaseManifest.read(from: runner.layout.candidateDirectory.appendingPathComponent("manifest.json"))
-        #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge"])
+        // The Korean items and their English translations: a config per language.
+        #expect(Set(manifest.files.map(\.config)) == ["social_value", "common_knowledge_ko", "common_knowledge_en"])
         #expect(Set(manifest.files.map(\.split)) == ["dev", "test"])
-        #expect(manifest.inputs.count == 8)
+        #expect(manifest.inputs.count == 9)
         let ingest = reports[0].summary
         #expect(ingest.dropped["min_n"] == 1)
-        #expect(reports[1].summary.dropped["choice_count"] == 1)
+        #expect(reports[1].summary.dropped["choice_count"] == 2)
         #expect(reports[1].summary.dropped["needs_key"] == 3)
         #expect(reports[2].summary.dropped["duplicate"] == 1)
         // Every social-value item carries its survey statistics.

@@ -37,6 +37,6 @@ import Testing
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("pipelines/example.yaml")
         let spec = try PipelineSpec.load(url, displayName: "pipelines/example.yaml", projectDirectory: nil)
-        #expect(spec.sources.count == 4)
+        #expect(spec.sources.count == 5)
     }
 }

@@ -239,7 +239,7 @@ release:
             #expect(messages.contains { $0.contains("an item_bank source needs a preset") })
             #expect(messages.contains { $0.contains("unknown answer_format 'roman'") })
             #expect(messages.contains { $0.contains("stem") })
-            #expect(messages.contains { $0.contains("'preset' applies to item_bank sources only") })
+            #expect(messages.contains { $0.contains("'preset' applies to item_bank and translation sources only") })
         }
     }
 

@@ -215,7 +215,7 @@ import TestSupport
         _ = try await project.runner().run(progress: reporter)
         let written = lines.text.split(separator: "\n").map(String.init)
         #expect(written.map { String($0.prefix { $0 != ":" }) } == StageName.allCases.map(\.rawValue))
-        #expect(written[1].wholeMatch(of: /validate: done in [0-9.]+ s \(longest step: (reading inputs|checking, 39 items at [0-9,]+\/s)\)/) != nil,
+        #expect(written[1].wholeMatch(of: /validate: done in [0-9.]+ s \(longest step: (reading inputs|checking, 55 items at [0-9,]+\/s)\)/) != nil,
                 "\(written[1])")
         // Reused stages say nothing; a quiet run says nothing at all.
         lines.text = ""

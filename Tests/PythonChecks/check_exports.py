@@ -96,6 +96,12 @@ def check_global_mmlu(release, records):
     return failures
 
 
+def config_of(record, records):
+    """The release config of a record: its task, with its language where the task has translations."""
+    parallel = {r["task"] for r, _ in records.values() if r.get("translation")}
+    return f"{record['task']}_{record['language']}" if record["task"] in parallel else record["task"]
+
+
 def check_kornat(release, records):
     failures = 0
     for path in sorted(glob.glob(os.path.join(release, "exports", "kornat", "*.csv"))):
@@ -103,13 +109,13 @@ def check_kornat(release, records):
         with open(path, encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))
         expected = {record["question"]: record for record, record_split in records.values()
-                    if record_split == split and record["task"] == config and len(record["choices"]) <= 5}
+                    if record_split == split and config_of(record, records) == config and len(record["choices"]) <= 5}
         same = len(rows) == len(expected)
         for row in rows:
             record = expected.get(row["Question"])
             choices = [row[letter] for letter in "ABCDE" if row[letter]]
             same = same and record is not None and choices == record["choices"] and row["Answer"] == record["answer"]
-            if same and config == "social_value":
+            if same and config.startswith("social_value"):
                 shares = [float(row[f"{letter}_share"]) for letter in "ABCDE" if row[f"{letter}_share"]]
                 same = shares == record["survey"]["distribution"]
         failures += not same

@@ -1,5 +1,5 @@
 /// The version of the item record format; bumped when a field changes meaning or type.
-public let itemSchemaVersion = "1.2.0"
+public let itemSchemaVersion = "1.3.0"
 
 /// What kind of benchmark item a record is; each task is one release config.
 public enum ItemTask: String, Codable, Sendable, CaseIterable, Comparable {
@@ -154,6 +154,51 @@ public struct ReviewLabel: Codable, Sendable, Hashable {
     }
 }
 
+/// What makes an item a translation of another: the item it translates (its parallel group) and
+/// how the text was made.
+public struct ItemTranslation: Codable, Sendable, Hashable {
+    /// How a translation was made.
+    public enum Origin: String, Codable, Sendable, CaseIterable {
+        case machine
+        case human
+        /// Machine output a person corrected.
+        case postEdited = "post_edited"
+    }
+
+    /// The id of the item translated: every translation of one item shares it, the source included.
+    public var group: String
+    public var sourceLanguage: String
+    public var origin: Origin
+    /// The machine translation system, for `machine` and `post_edited` text.
+    public var system: String?
+    /// Where the item's labels come from: `source` (carried from the item translated) or `own`
+    /// (a review round labelled this language); nil before the release stage.
+    public var labelsFrom: String?
+
+    public init(group: String, sourceLanguage: String, origin: Origin, system: String? = nil, labelsFrom: String? = nil) {
+        self.group = group
+        self.sourceLanguage = sourceLanguage
+        self.origin = origin
+        self.system = system
+        self.labelsFrom = labelsFrom
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case group, origin, system
+        case sourceLanguage = "source_language"
+        case labelsFrom = "labels_from"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(group, forKey: .group)
+        try container.encode(labelsFrom, forKey: .labelsFrom)
+        try container.encode(origin, forKey: .origin)
+        try container.encode(sourceLanguage, forKey: .sourceLanguage)
+        try container.encode(system, forKey: .system)
+    }
+}
+
 /// Survey ground truth of a social-value item.
 public struct SurveyResult: Codable, Sendable, Hashable {
     /// Weighted shares over `choices`, in scale order, summing to 1 (don't-know/refused excluded).
@@ -250,6 +295,7 @@ public struct Item: Codable, Sendable, Hashable {
         var flags: [String]
         var review: ReviewSummary
         var survey: SurveyResult?
+        var translation: ItemTranslation?
         var schemaVersion: String
     }
 
@@ -352,6 +398,13 @@ public struct Item: Codable, Sendable, Hashable {
         get { storage.fields.survey }
         set { fields.survey = newValue }
     }
+    /// Set on a translation of another item; nil on an item in its own language.
+    public var translation: ItemTranslation? {
+        get { storage.fields.translation }
+        set { fields.translation = newValue }
+    }
+    /// The parallel group: the id of the item a translation translates, else the item's own.
+    public var group: String { storage.fields.translation?.group ?? storage.fields.id }
     public var schemaVersion: String {
         get { storage.fields.schemaVersion }
         set { fields.schemaVersion = newValue }
@@ -362,12 +415,12 @@ public struct Item: Codable, Sendable, Hashable {
                 culturalSensitivity: CulturalSensitivity = .notAnnotated, requiredKnowledge: [String] = [],
                 timeSensitive: Bool? = nil, region: String? = nil, country: String? = nil, topic: String? = nil,
                 grade: String? = nil, source: ItemSource, flags: [String] = [], review: ReviewSummary = .unreviewed,
-                survey: SurveyResult? = nil) {
+                survey: SurveyResult? = nil, translation: ItemTranslation? = nil) {
         storage = Storage(Fields(id: id, task: task, subject: subject, language: language, question: question, choices: choices,
                                  answer: answer, choicesOrdered: choicesOrdered, culturalSensitivity: culturalSensitivity,
                                  requiredKnowledge: requiredKnowledge, timeSensitive: timeSensitive, region: region, country: country,
                                  topic: topic, grade: grade, source: source, flags: flags, review: review, survey: survey,
-                                 schemaVersion: itemSchemaVersion))
+                                 translation: translation, schemaVersion: itemSchemaVersion))
     }
 
     enum CodingKeys: String, CodingKey {
@@ -376,7 +429,7 @@ public struct Item: Codable, Sendable, Hashable {
         case culturalSensitivity = "cultural_sensitivity"
         case requiredKnowledge = "required_knowledge"
         case timeSensitive = "time_sensitive"
-        case region, country, topic, grade, source, flags, review, survey
+        case region, country, topic, grade, source, flags, review, survey, translation
         case schemaVersion = "schema_version"
     }
 
@@ -405,12 +458,14 @@ public struct Item: Codable, Sendable, Hashable {
                   grade: try container.decodeIfPresent(String.self, forKey: .grade),
                   source: try container.decode(ItemSource.self, forKey: .source), flags: try container.decode([String].self, forKey: .flags),
                   review: try container.decode(ReviewSummary.self, forKey: .review),
-                  survey: try container.decodeIfPresent(SurveyResult.self, forKey: .survey))
+                  survey: try container.decodeIfPresent(SurveyResult.self, forKey: .survey),
+                  translation: try container.decodeIfPresent(ItemTranslation.self, forKey: .translation))
         schemaVersion = try container.decode(String.self, forKey: .schemaVersion)
     }
 
     /// Every field shared by all items is always written (null when unknown), so that each
-    /// release file has one set of columns; `survey` is written for social-value items only.
+    /// release file has one set of columns; `survey` is written for social-value items only,
+    /// `translation` for translations only (a language's config holds its translations).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -432,6 +487,7 @@ public struct Item: Codable, Sendable, Hashable {
         try container.encode(flags, forKey: .flags)
         try container.encode(review, forKey: .review)
         try container.encodeIfPresent(survey, forKey: .survey)
+        try container.encodeIfPresent(translation, forKey: .translation)
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }
 

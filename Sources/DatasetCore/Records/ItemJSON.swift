@@ -26,6 +26,7 @@ extension Item: JSONLinesRecord {
         writer.key("task"); writer.string(task.rawValue)
         writer.key("time_sensitive"); if let timeSensitive { writer.bool(timeSensitive) } else { writer.null() }
         writer.key("topic"); writer.string(topic)
+        if let translation { writer.key("translation"); translation.writeJSON(to: &writer) }
         writer.endObject()
     }
 
@@ -42,7 +43,8 @@ extension Item: JSONLinesRecord {
                   topic: try json.optionalField("topic")?.stringValue(), grade: try json.optionalField("grade")?.stringValue(),
                   source: try ItemSource(json: json.field("source")), flags: try json.field("flags").stringsValue(),
                   review: try ReviewSummary(json: json.field("review")),
-                  survey: try json.optionalField("survey").map(SurveyResult.init(json:)))
+                  survey: try json.optionalField("survey").map(SurveyResult.init(json:)),
+                  translation: try json.optionalField("translation").map(ItemTranslation.init(json:)))
         schemaVersion = try json.field("schema_version").stringValue()
     }
 }
@@ -195,6 +197,7 @@ extension Item: JSONReadableRecord {
     private static let keys: [StaticString] = [
         "answer", "choices", "choices_ordered", "country", "cultural_sensitivity", "flags", "grade", "id", "language", "question",
         "region", "required_knowledge", "review", "schema_version", "source", "subject", "survey", "task", "time_sensitive", "topic",
+        "translation",
     ]
 
     public init(reader: inout JSONReader) throws {
@@ -202,6 +205,7 @@ extension Item: JSONReadableRecord {
         var culturalSensitivity: CulturalSensitivity?, flags: [String]?, grade: String?, id: String?, language: String?
         var question: String?, region: String?, requiredKnowledge: [String]?, review: ReviewSummary?, schemaVersion: String?
         var source: ItemSource?, subject: String?, survey: SurveyResult?, task: ItemTask?, timeSensitive: Bool?, topic: String?
+        var translation: ItemTranslation?
         try reader.object(Self.keys) { reader, key in
             switch key {
             case 0: answer = try reader.optionalString()
@@ -223,7 +227,8 @@ extension Item: JSONReadableRecord {
             case 16: survey = reader.null() ? nil : try SurveyResult(reader: &reader)
             case 17: task = ItemTask(rawValue: try reader.string())
             case 18: timeSensitive = reader.null() ? nil : try reader.bool()
-            default: topic = try reader.optionalString()
+            case 19: topic = try reader.optionalString()
+            default: translation = reader.null() ? nil : try ItemTranslation(reader: &reader)
             }
         }
         self.init(id: try required(id), task: try required(task), subject: try required(subject), language: try required(language),
@@ -231,7 +236,7 @@ extension Item: JSONReadableRecord {
                   choicesOrdered: try required(choicesOrdered), culturalSensitivity: try required(culturalSensitivity),
                   requiredKnowledge: try required(requiredKnowledge), timeSensitive: timeSensitive, region: region, country: country,
                   topic: topic, grade: grade, source: try required(source), flags: try required(flags), review: try required(review),
-                  survey: survey)
+                  survey: survey, translation: translation)
         self.schemaVersion = try required(schemaVersion)
     }
 }
@@ -359,5 +364,40 @@ extension DroppedItem: JSONReadableRecord {
         }
         self.init(id: try required(id), stage: try required(stage), reason: try required(reason), detail: try required(detail),
                   item: try required(item))
+    }
+}
+
+extension ItemTranslation {
+    private static let keys: [StaticString] = ["group", "labels_from", "origin", "source_language", "system"]
+
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("group"); writer.string(group)
+        writer.key("labels_from"); writer.string(labelsFrom)
+        writer.key("origin"); writer.string(origin.rawValue)
+        writer.key("source_language"); writer.string(sourceLanguage)
+        writer.key("system"); writer.string(system)
+        writer.endObject()
+    }
+
+    init(json: JSONValue) throws {
+        self.init(group: try json.field("group").stringValue(), sourceLanguage: try json.field("source_language").stringValue(),
+                  origin: try json.field("origin").enumValue(Origin.self), system: try json.optionalField("system")?.stringValue(),
+                  labelsFrom: try json.optionalField("labels_from")?.stringValue())
+    }
+
+    init(reader: inout JSONReader) throws {
+        var group: String?, labelsFrom: String?, origin: Origin?, sourceLanguage: String?, system: String?
+        try reader.object(Self.keys) { reader, key in
+            switch key {
+            case 0: group = try reader.string()
+            case 1: labelsFrom = try reader.optionalString()
+            case 2: origin = Origin(rawValue: try reader.string())
+            case 3: sourceLanguage = try reader.string()
+            default: system = try reader.optionalString()
+            }
+        }
+        self.init(group: try required(group), sourceLanguage: try required(sourceLanguage), origin: try required(origin),
+                  system: system, labelsFrom: labelsFrom)
     }
 }

@@ -117,18 +117,42 @@ extension Stage {
             context.progress.step("exact duplicates", total: items.count)
             let preferred = try context.setting(.dedup, \.preferSources)
             let rule = KeepRule(sourcePriority: preferred + (try context.setting(.sources, \.sources)).map(\.id).filter { !preferred.contains($0) })
-            var result = ExactDeduplicator.deduplicate(items, rule: rule)
-            context.progress.advance(by: items.count)
-            var notes: [String] = []
             let actions = try context.setting(.dedup, \.nearDuplicateActions)
-            if var settings = try context.setting(.dedup, \.nearDuplicates) {
+            let nearSettings = try context.setting(.dedup, \.nearDuplicates).map { settings in
+                var settings = settings
                 settings.seed = seed
-                context.progress.step("near-duplicates", total: result.unique.count)
-                let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings, actions: actions,
-                                                                 conflicts: result.clusters, rule: rule) { context.progress.advance(by: $0) }
-                result.unique = near.unique
-                result.dropped += near.dropped
-                result.clusters += near.clusters
+                return settings
+            }
+            func findDuplicates(_ items: [Item]) -> DedupResult {
+                var result = ExactDeduplicator.deduplicate(items, rule: rule)
+                context.progress.advance(by: items.count)
+                if let settings = nearSettings {
+                    context.progress.step("near-duplicates", total: result.unique.count)
+                    let near = NearDuplicateDeduplicator.deduplicate(result.unique, settings: settings, actions: actions,
+                                                                     conflicts: result.clusters, rule: rule) { context.progress.advance(by: $0) }
+                    result.unique = near.unique
+                    result.dropped += near.dropped
+                    result.clusters += near.clusters
+                }
+                return result
+            }
+            var result: DedupResult
+            if items.contains(where: { $0.translation != nil }) {
+                // Items in their own language first; translations of those set aside follow them;
+                // then the rest again with the translations, each language apart, so that a
+                // translation copying another item of its language is found.
+                let first = findDuplicates(items.filter { $0.translation == nil })
+                let followed = ParallelGroups.removingOrphans(first.unique + items.filter { $0.translation != nil }, stage: "dedup")
+                context.progress.step("duplicates among translations", total: followed.kept.count)
+                let second = findDuplicates(followed.kept)
+                let withTranslation = Set(followed.kept.lazy.filter { $0.translation != nil }.map(\.id))
+                result = DedupResult(unique: second.unique, dropped: first.dropped + followed.dropped + second.dropped,
+                                     clusters: first.clusters + second.clusters.filter { $0.members.contains(where: withTranslation.contains) })
+            } else {
+                result = findDuplicates(items)
+            }
+            var notes: [String] = []
+            if let settings = nearSettings {
                 notes.append("near-duplicates: Jaccard ≥ \(settings.threshold) on \(settings.ngram)-character shingles, "
                              + "\(settings.permutations) permutations, \(settings.banding); "
                              + ItemTask.allCases.map { "\($0.rawValue) \(actions[$0] ?? .drop)" }.joined(separator: ", "))
@@ -163,6 +187,10 @@ extension Stage {
                 let absent = Set(hits.map(\.item)).filter { current[$0] == nil }.count
                 if absent > 0 { notes.append("\(absent) items with imported hits no longer reach dedup") }
             }
+            // A translation of an item found in a benchmark or a corpus follows it.
+            let followed = ParallelGroups.removingOrphans(result.unique, stage: "dedup")
+            result.unique = followed.kept
+            result.dropped += followed.dropped
             context.progress.step("writing", total: result.unique.count + result.dropped.count)
             try context.write(result.unique, .items)
             context.progress.advance(by: result.unique.count)

@@ -10,6 +10,9 @@ extension PipelineSpec {
         case survey, cnxml, xhtml, authored
         /// CSV, TSV, JSON or JSON Lines of multiple-choice items, read through a layout.
         case itemBank = "item_bank"
+        /// Translations of other sources' items, keyed by the id of the item translated, read
+        /// through a layout as item banks are.
+        case translation
     }
 
     /// How a survey source's answers are laid out.
@@ -44,13 +47,16 @@ extension PipelineSpec {
         public var line: Int?
         /// When the material was collected or written (ISO 8601 date or interval, `2024-03/2024-04`).
         public var collected: String?
+        /// Translations: how the rows were made, where a row does not say, and by which system.
+        public var origin: ItemTranslation.Origin?
+        public var system: String?
     }
 }
 
 extension PipelineSpec.Source {
     static let sourceKeys = ["id", "kind", "format", "subject", "language", "license", "questionnaire", "tallies",
                              "microdata", "shares", "oneway", "margins", "margins_mapping", "path", "collection", "glossary_items", "survey",
-                             "preset", "mapping", "collected"]
+                             "preset", "mapping", "collected", "origin", "system"]
     static let surveyKeys = ["weighting", "poststratify", "confidence", "min_n", "max_nonresponse_share", "min_top_votes",
                              "max_total_mismatch", "trim_ratio", "raking_tolerance", "raking_max_iterations", "weight_column", "panel_size",
                              "multi_select", "trim_must_hold"]
@@ -66,7 +72,7 @@ extension PipelineSpec.Source {
         // Published shares are weighted already: no margins.
         case (.survey, .shares): (["questionnaire", "shares"], [])
         case (.cnxml, _): (["path"], ["collection"])
-        case (.xhtml, _), (.authored, _), (.itemBank, _): (["path"], [])
+        case (.xhtml, _), (.authored, _), (.itemBank, _), (.translation, _): (["path"], [])
         }
     }
 
@@ -80,7 +86,7 @@ extension PipelineSpec.Source {
         case (.survey, .long): result = [.questionnaire, .tallies]
         case (.survey, .microdata): result = [.questionnaire, .microdata]
         case (.survey, .shares): result = [.questionnaire]
-        case (.survey, _), (.cnxml, _), (.xhtml, _), (.itemBank, _): result = []
+        case (.survey, _), (.cnxml, _), (.xhtml, _), (.itemBank, _), (.translation, _): result = []
         case (.authored, _): result = [.authoredItems]
         }
         if files["margins"] != nil { result.append(files["margins_mapping"] == nil ? .margins : .censusMapping) }
@@ -99,7 +105,14 @@ extension PipelineSpec.Source {
                 d.error(kindNode.location, "unknown source kind '\(text)' (one of: \(PipelineSpec.SourceKind.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
         }
-        let subject = map.required("subject", &d)?.string(&d)
+        var subject: String?
+        if kind == .translation {
+            // A translation's subject is its source item's.
+            subject = ""
+            if let node = map["subject"] { d.error(node.location, "a translation source takes its items' subjects from the items translated") }
+        } else {
+            subject = map.required("subject", &d)?.string(&d)
+        }
         let language = map.required("language", &d)?.string(&d)
         let license = map["license"]?.string(&d)
         var collected: String?
@@ -116,7 +129,7 @@ extension PipelineSpec.Source {
             }
         }
         var format: PipelineSpec.SurveyFormat?
-        if kind != .itemBank, let formatNode = map["format"], let text = formatNode.string(&d) {
+        if kind != .itemBank && kind != .translation, let formatNode = map["format"], let text = formatNode.string(&d) {
             format = PipelineSpec.SurveyFormat(rawValue: text)
             if format == nil {
                 d.error(formatNode.location, "unknown survey format '\(text)' (one of: \(PipelineSpec.SurveyFormat.allCases.map(\.rawValue).joined(separator: ", ")))")
@@ -124,10 +137,24 @@ extension PipelineSpec.Source {
                 d.error(formatNode.location, "'format' applies to survey and item_bank sources only")
             }
         }
-        let layout = kind == .itemBank ? ItemBankLayout.parse(map, at: node.location, &d) : nil
-        if kind != .itemBank {
+        let layout = kind == .itemBank ? ItemBankLayout.parse(map, at: node.location, &d)
+            : kind == .translation ? ItemBankLayout.parse(map, at: node.location, default: .translations, &d) : nil
+        if kind != .itemBank && kind != .translation {
             for key in ["preset", "mapping"] where map[key] != nil {
-                d.error(map[key]!.location, "'\(key)' applies to item_bank sources only")
+                d.error(map[key]!.location, "'\(key)' applies to item_bank and translation sources only")
+            }
+        }
+        var origin: ItemTranslation.Origin?
+        if let node = map["origin"], let text = node.string(&d) {
+            origin = ItemTranslation.Origin(rawValue: text)
+            if origin == nil {
+                d.error(node.location, "unknown origin '\(text)' (one of: \(ItemTranslation.Origin.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+        }
+        let system = map["system"]?.string(&d)
+        if kind != .translation {
+            for key in ["origin", "system"] where map[key] != nil {
+                d.error(map[key]!.location, "'\(key)' applies to translation sources only")
             }
         }
         var files: [String: String] = [:]
@@ -212,7 +239,8 @@ extension PipelineSpec.Source {
         }
         guard let id, let kind, let subject, let language else { return nil }
         return PipelineSpec.Source(id: id, kind: kind, format: kind == .survey ? (format ?? .long) : nil, subject: subject, language: language, license: license, files: files,
-                      survey: survey, glossaryItems: glossaryItems, layout: layout, line: node.location.line, collected: collected)
+                      survey: survey, glossaryItems: glossaryItems, layout: layout, line: node.location.line, collected: collected,
+                      origin: origin, system: system)
     }
 }
 
@@ -264,6 +292,26 @@ extension Stage {
                 weighting += result.weighting.sorted { $0.item < $1.item }
                 notes += result.notes
             }
+            // Translations, once every item they may translate is read.
+            if sources.contains(where: { $0.kind == .translation }) {
+                let byID = Dictionary(items.lazy.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+                let setAside = Dictionary(dropped.lazy.map { ($0.id, $0.item) }, uniquingKeysWith: { first, _ in first })
+                var diagnostics = Diagnostics()
+                for (source, result) in zip(sources, results.map { $0! }) where source.kind == .translation {
+                    guard let made = try diagnostics.collect({
+                        try IngestedSource.translations(result.translatedRows, of: source, items: byID, setAside: setAside,
+                                                        revision: try context.rawHash(source.files["path"]!))
+                    }) else { continue }
+                    for item in made.items where seen[item.id] != nil {
+                        throw InputError(file: item.source.document, field: item.source.element, "item id \(item.id) is produced twice")
+                    }
+                    for item in made.items { seen[item.id] = source.id }
+                    items += made.items.sorted(byKey: \.id)
+                    dropped += made.dropped.sorted(byKey: \.id)
+                    notes.append("\(source.id): \(made.items.count) translations" + (made.dropped.isEmpty ? "" : ", \(made.dropped.count) of items set aside"))
+                }
+                try diagnostics.check()
+            }
             for (id, files) in bankFiles.sorted(by: { $0.key < $1.key }) where files.count > 1 {
                 notes.append("item bank id '\(id)' is in \(files.joined(separator: " and ")); each file's item is kept")
             }
@@ -287,6 +335,8 @@ struct IngestedSource: Sendable {
     var passages: [Passage] = []
     var weighting: [SurveyWeighting] = []
     var notes: [String] = []
+    /// A translation source's rows, made into items once every other source is read.
+    var translatedRows: [ItemBankReader.TranslatedRow] = []
 
     static func read(_ source: PipelineSpec.Source, context: StageContext) throws -> IngestedSource {
         var result = IngestedSource()
@@ -353,8 +403,81 @@ struct IngestedSource: Sendable {
             result.passages = output.passages
             result.notes.append("\(source.id): \(output.items.count) items from the item bank")
             result.notes += output.notes.map { "\(source.id): \($0)" }
+        case .translation:
+            let path = source.files["path"]!
+            let data: Data
+            do { data = try Data(contentsOf: try context.raw(path)) } catch let error as InputError { throw error } catch {
+                throw InputError(file: path, "cannot read: \(error.localizedDescription)")
+            }
+            result.translatedRows = try ItemBankReader(layout: source.layout!).translatedRows(data, file: path)
         }
         return result
+    }
+
+    /// Makes a translation source's rows into items, each beside the item it translates:
+    /// same task, subject, answer and survey result, its own text, language and origin. A row
+    /// naming no item, or an item of its own language, is an error with its line; a row whose
+    /// item was set aside is set aside too.
+    static func translations(_ rows: [ItemBankReader.TranslatedRow], of source: PipelineSpec.Source, items: [String: Item],
+                             setAside: [String: Item], revision: String) throws -> (items: [Item], dropped: [DroppedItem]) {
+        var diagnostics = Diagnostics()
+        var result: [Item] = [], dropped: [DroppedItem] = []
+        var firstRow: [String: SourceLocation] = [:]
+        let path = source.files["path"]!
+        for row in rows {
+            let language = row.language ?? source.language
+            guard let original = items[row.itemID] ?? setAside[row.itemID] else {
+                diagnostics.error(row.location, "no item has id '\(row.itemID)'; a translation names the id of the item it translates (ck-... or sv-..., as in build/<pipeline>/ingest/items.jsonl)")
+                continue
+            }
+            if original.translation != nil {
+                diagnostics.error(row.location, "'\(row.itemID)' is itself a translation; translate the item it translates (\(original.translation!.group))")
+                continue
+            }
+            if language == original.language {
+                diagnostics.error(row.location, "the translation is in \(language), the language of the item it translates")
+                continue
+            }
+            var origin = source.origin
+            if let text = row.origin {
+                origin = ItemTranslation.Origin(rawValue: text)
+                if origin == nil {
+                    var place = row.location
+                    place.field = source.layout?.origin
+                    diagnostics.error(place, "unknown origin '\(text)' (one of: \(ItemTranslation.Origin.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    continue
+                }
+            }
+            guard let origin else {
+                diagnostics.error(SourceLocation(file: row.location.file, line: row.location.line, field: row.location.line == nil ? row.location.field : nil), "no origin: give the source an origin (machine, human or post_edited) or map an origin column")
+                continue
+            }
+            let element = "\(original.id)@\(language)"
+            if let first = firstRow[element] {
+                diagnostics.error(row.location, "'\(row.itemID)' is translated into \(language) again (first at \(first))")
+                continue
+            }
+            firstRow[element] = row.location
+            var item = Item(id: Item.stableID(task: original.task, sourceID: source.id, document: path, element: element, question: row.question,
+                                              elementIsKey: true),
+                            task: original.task, subject: original.subject, language: language, question: row.question, choices: row.choices,
+                            answer: row.answer ?? original.answer, choicesOrdered: original.choicesOrdered, topic: original.topic,
+                            grade: original.grade,
+                            source: ItemSource(kind: "translation", sourceID: source.id, document: path, element: row.itemID,
+                                               license: source.license ?? original.source.license, revision: revision,
+                                               author: row.author, fields: row.kept),
+                            survey: original.survey,
+                            translation: ItemTranslation(group: original.id, sourceLanguage: original.language, origin: origin,
+                                                         system: row.system ?? source.system))
+            if items[row.itemID] == nil {
+                dropped.append(DroppedItem(id: item.id, stage: "ingest", reason: ParallelGroups.sourceSetAside,
+                                           detail: "the item it translates (\(original.id)) was set aside", item: item))
+            } else {
+                result.append(item)
+            }
+        }
+        try diagnostics.check()
+        return (result, dropped)
     }
 }
 
@@ -426,12 +549,17 @@ public struct SurveyInput: Sendable {
 
 extension ItemBankLayout {
     static let mappingKeys = ["id", "question", "choices", "answer", "answer_format", "subject", "language", "passage", "topic", "grade",
-                              "region", "country", "author", "cultural_sensitivity", "header", "keep"]
+                              "region", "country", "author", "cultural_sensitivity", "header", "keep", "origin", "system"]
+
+    /// A translations file as `build-dataset` reads one unless told otherwise: `id` (the item
+    /// translated), `question`, `choices` (a list) and, where given, `origin`, `system` and `author`.
+    static let translations = ItemBankLayout(id: "id", question: "question", choices: .list("choices"), answer: "")
 
     /// An item_bank source's layout: its `preset`, with `mapping` naming fields (or overriding
     /// the preset's), and `format` when the file's extension does not say.
-    static func parse(_ map: YAMLMapping, at location: SourceLocation, _ d: inout Diagnostics) -> ItemBankLayout? {
-        var layout: ItemBankLayout?
+    static func parse(_ map: YAMLMapping, at location: SourceLocation, default start: ItemBankLayout? = nil,
+                      _ d: inout Diagnostics) -> ItemBankLayout? {
+        var layout = start
         if let node = map["preset"], let name = node.string(&d) {
             if let preset = Preset(rawValue: name) {
                 layout = ItemBankLayout(preset: preset)
@@ -483,7 +611,7 @@ extension ItemBankLayout {
         let optionalFields: [(String, WritableKeyPath<ItemBankLayout, String?>)] = [
             ("id", \.id), ("subject", \.subject), ("language", \.language), ("passage", \.passage), ("topic", \.topic),
             ("grade", \.grade), ("region", \.region), ("country", \.country), ("author", \.author),
-            ("cultural_sensitivity", \.culturalSensitivity),
+            ("cultural_sensitivity", \.culturalSensitivity), ("origin", \.origin), ("system", \.system),
         ]
         for (key, path) in optionalFields {
             if let value = field(key) { layout[keyPath: path] = value }

@@ -9,7 +9,7 @@ import ReviewStore
 // written as a release candidate with its manifest.
 
 extension PipelineSpec {
-    static let releaseStageKeys = ["splits", "balance_answers", "exports"]
+    static let releaseStageKeys = ["splits", "balance_answers", "exports", "min_human_verified"]
     static let releaseKeys = ["name", "license"]
 
     /// `stages.release`: the splits and whether answer positions are balanced.
@@ -80,6 +80,7 @@ extension Stage {
             let publishedItems = try published?.items() ?? []
             let itemsIn: Int, final: (shortfall: [StratumReport], reserveLeft: Int)
             let balanced: (items: [Item], report: [AnswerBalancer.SubjectBalance])
+            let translations: (kept: [Item], counts: [ParallelRelease.LanguageCount])
             do {
                 // The reviewed items go once balanced, where balancing changed them: at a million
                 // candidates both sets were in memory when the run was at its largest.
@@ -88,14 +89,24 @@ extension Stage {
                 context.progress.step("splitting", total: reviewed.count)
                 let selected = finalSelection(reviewed, selections: selections)
                 (itemsIn, final) = (reviewed.count, (selected.shortfall, selected.reserveLeft))
-                balanced = try context.setting(.release, \.balanceAnswers)
-                    ? AnswerBalancer.balance(selected.items, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
-                    : (items: selected.items, report: [])
+                let originals = selected.items.filter { $0.translation == nil }
+                let ownLanguage = try context.setting(.release, \.balanceAnswers)
+                    ? AnswerBalancer.balance(originals, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
+                    : (items: originals, report: [])
+                (balanced, translations) = try parallel(selected.items.filter { $0.translation != nil }, before: originals,
+                                                        after: ownLanguage, minimum: try context.setting(.release, \.minHumanVerified))
             }
             // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
             let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
-            let splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
+            var splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
                 .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems), together: together)
+            if !translations.kept.isEmpty {
+                // A translation goes where the item it translates went, in every language.
+                var splitOf: [String: String] = [:]
+                for (split, items) in splits { for item in items { splitOf[item.id] = split } }
+                for item in translations.kept { splits[splitOf[item.group]!]!.append(item) }
+                for split in splits.keys { splits[split] = splits[split]!.sorted(byKey: \.id) }
+            }
             context.progress.advance(by: itemsIn)
             let released = splits.values.map(\.count).reduce(0, +)
             context.progress.step("checking and writing", total: released)
@@ -119,6 +130,7 @@ extension Stage {
                              documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
             }
             metadata.pilotReview = pilotReview(try context.reviewStore().pilotFlagOutcomes())
+            metadata.translations = translations.counts
             let quality = try qualityDossier(context, splits: splits, together: together, metadata: metadata,
                                              funnelEnd: .init(stage: "release", itemsIn: itemsIn, itemsOut: released,
                                                               setAside: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:]),
@@ -133,6 +145,10 @@ extension Stage {
             var notes = manifest.files.map { "\($0.path): \($0.records) records" }
             notes += balanced.report.map { "answer positions \($0.subject): \($0.counts.map(String.init).joined(separator: "/")) (chi-square \($0.chiSquare))" }
             notes += final.shortfall.filter { $0.shortfall > 0 }.map { "shortfall \($0.stratum): \($0.selected) of \($0.target ?? 0) after review" }
+            notes += translations.counts.map { count in
+                "translations into \(count.language): \(count.human) human, \(count.postEdited) post-edited, \(count.machine) machine; "
+                    + "\(count.humanVerified) made or checked by people" + (count.included ? "" : ", below min_human_verified: not released")
+            }
             if let published { notes.append("splits and choice order of \(releaseName) \(published.version) kept") }
             notes += quality.checks.filter { $0.status == "fail" }.map { check in
                 "quality check \(check.name.rawValue) fails: \(QualityDossier.format(check.value)) \(check.comparison == "at_least" ? "<" : ">") "
@@ -144,6 +160,19 @@ extension Stage {
             return StageSummary(stage: .release, itemsIn: itemsIn, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         }
+    }
+
+    /// Translations beside the items they translate, once those are balanced: each takes its
+    /// item's choice order and (unless a round labelled it) labels; languages with fewer than
+    /// `minimum` made or checked by people stay out.
+    static func parallel(_ translations: [Item], before: [Item], after: (items: [Item], report: [AnswerBalancer.SubjectBalance]),
+                         minimum: Int) throws -> (balanced: (items: [Item], report: [AnswerBalancer.SubjectBalance]),
+                                                  translations: (kept: [Item], counts: [ParallelRelease.LanguageCount])) {
+        guard !translations.isEmpty else { return (after, ([], [])) }
+        let old = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let new = Dictionary(after.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let carried = ParallelRelease.alignChoices(translations, before: old, after: new).map { ParallelRelease.carryLabels($0, from: new[$0.group]) }
+        return (after, ParallelRelease.gate(carried, minimum: minimum))
     }
 
     /// The stages before release, in order: the dossier's funnel.
@@ -196,7 +225,8 @@ extension Stage {
         var report: [StratumReport] = []
         var reserveLeft = 0
         for (stratum, members) in Dictionary(grouping: selections, by: \.stratum).sorted(by: { $0.key < $1.key }) {
-            let ranked = members.sorted { $0.rank < $1.rank }.compactMap { byID[$0.id] }
+            // Quotas count items in their own language; translations follow below.
+            let ranked = members.sorted { $0.rank < $1.rank }.compactMap { byID[$0.id] }.filter { $0.translation == nil }
             let quota = members.first?.quota ?? ranked.count
             kept += ranked.prefix(quota)
             reserveLeft += max(0, ranked.count - quota)
@@ -204,6 +234,8 @@ extension Stage {
                                         selected: min(quota, ranked.count), reserve: max(0, ranked.count - quota),
                                         shortfall: max(0, quota - ranked.count)))
         }
+        let keptIDs = Set(kept.map(\.id))
+        kept += items.filter { $0.translation.map { keptIDs.contains($0.group) } ?? false }
         return (kept, report, reserveLeft)
     }
 }

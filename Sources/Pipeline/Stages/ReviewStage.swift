@@ -8,7 +8,7 @@ public import ReviewStore
 extension PipelineSpec {
     static let reviewKeys = ["rounds", "include_unreviewed"]
     static let roundKeys = ["name", "reviewers", "batch_size", "roles", "decisions", "rule", "threshold", "on_disagreement",
-                            "labels", "label_threshold", "tasks", "guidelines", "guidelines_file"]
+                            "labels", "label_threshold", "tasks", "languages", "translations", "guidelines", "guidelines_file"]
     static let labelKeys = ["name", "type", "values", "multiple", "ordinal", "required", "title", "description"]
     static let labelValueKeys = ["value", "title", "description"]
 
@@ -58,6 +58,12 @@ extension PipelineSpec {
         if let value = words("roles", ReviewerRole.self) { round.roles = value }
         if let value = words("decisions", ReviewDecision.self) { round.decisions = value }
         if let value = words("tasks", ItemTask.self) { round.tasks = value }
+        if let node = map["languages"], let value = node.strings(&d) { round.languages = value }
+        if let node = map["translations"], let text = node.string(&d) {
+            if let scope = ReviewRound.TranslationScope(rawValue: text) { round.translations = scope } else {
+                d.error(node.location, "translations must be include, exclude or only")
+            }
+        }
         if let value = share("label_threshold") { round.labelThreshold = value }
         let threshold = share("threshold")
         if let node = map["rule"], let text = node.string(&d) {

@@ -84,13 +84,17 @@ extension Stage {
             let items = try context.read(Item.self, .items, from: .ingest)
             context.progress.step("checking", total: items.count)
             var valid: [Item] = [], rejected: [DroppedItem] = []
+            let originals = ParallelGroups.originals(items)
             for start in stride(from: 0, to: items.count, by: validationChunk) {
                 let chunk = Validator.validate(Array(items[start..<min(start + validationChunk, items.count)]), rules: rules,
-                                               sourceActions: bySource)
+                                               sourceActions: bySource, originals: originals)
                 valid += chunk.valid
                 rejected += chunk.rejected
                 context.progress.advance(by: chunk.valid.count + chunk.rejected.count)
             }
+            let followed = ParallelGroups.removingOrphans(valid, stage: "validate")
+            valid = followed.kept
+            rejected += followed.dropped
             try context.write(valid, .items)
             try context.write(rejected, .dropped)
             let flagged = Dictionary(grouping: valid.flatMap { $0.flags.filter(Validator.ruleNames.contains) }, by: { $0 }).mapValues(\.count)
