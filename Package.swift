@@ -125,7 +125,7 @@ let package = Package(
         .testTarget(name: "ReviewStoreTests", dependencies: ["DatasetCore", "ReviewStore", .product(name: "GRDB", package: "GRDB.swift")],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReviewServerTests", dependencies: [
-            "DatasetCore", "Release", "ReviewServer", "ReviewStore", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            "DatasetCore", "Release", "ReviewServer", "ReviewStore", "Statistics", .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "Hummingbird", package: "hummingbird"), .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "Logging", package: "swift-log"),
         ], exclude: ["Screenshots"]),

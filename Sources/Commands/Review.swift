@@ -50,7 +50,7 @@ extension BuildDataset {
             The review database is data/review/<pipeline>.sqlite.
             """,
             subcommands: [Reviewers.self, Open.self, Assign.self, Export.self, Import.self, Status.self, AgreementCommand.self,
-                          Close.self, Audit.self, Serve.self]
+                          Translations.self, Close.self, Audit.self, Serve.self]
         )
     }
 }
@@ -184,7 +184,11 @@ extension BuildDataset.Review {
                     let versions = try store.earlierVersions(of: member.item.id, except: member.contentHash)
                     if !versions.isEmpty { earlier[member.item.id] = versions.map(\.summary).joined(separator: "\n") }
                 }
-                return try BatchFiles.export(batch: summary, items: items, reviewer: reviewer, round: round, format: format, earlier: earlier)
+                // A translation is shown beside the item it translates.
+                var originals: [String: Item] = [:]
+                for group in Set(items.compactMap(\.item.translation?.group)) { originals[group] = try store.currentVersion(of: group)?.item }
+                return try BatchFiles.export(batch: summary, items: items, reviewer: reviewer, round: round, format: format, earlier: earlier,
+                                             originals: originals)
             }
             if let output {
                 try AtomicFiles.write(data, to: URL(fileURLWithPath: output))
@@ -285,6 +289,35 @@ extension BuildDataset.Review {
                 let ac1 = row.ac1.map { "\(format($0.value)) ± \(format($0.standardError))" } ?? "n/a"
                 print("\(row.variable)\t\(row.scope)\t\(row.items)\t\(format(row.alphaNominal))\(interval)\t\(row.alphaOrdinal == nil ? "-" : format(row.alphaOrdinal))\t"
                       + "\(ac1)\t\(format(row.fleissKappa)) (\(row.fleissItems))\t\(pairs.isEmpty ? "-" : pairs)")
+            }
+        }
+    }
+
+    struct Translations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A translation round's outcome per language and subject, with the reviewers' edit rates.",
+            discussion: """
+            For the translations that reached the round: how many were accepted as they came, edited by a reviewer, \
+            rejected or are pending, per language and subject; over the edited ones, the mean character edit distance \
+            (Levenshtein), the same over the longer text, and the mean translation edit rate (TER, words, with shifts, \
+            as sacrebleu computes it) of the edited text against the text as it came in (the machine output, for \
+            machine translations). --json adds every edit.
+            """)
+        @Argument(help: "The round's name.") var round: String
+        @OptionGroup var output: OutputOptions
+        @OptionGroup var options: ReviewOptions
+
+        func run() async throws {
+            let (spec, store) = try options.open()
+            let review = try reviewing { try store.translationReview(round: round, plan: spec.review) }
+            if output.json { return try printJSON(review) }
+            guard !review.rows.isEmpty else { return print("\(round): no translation has reached this round") }
+            func share(_ count: Int, _ total: Int) -> String { total == 0 ? "-" : String(format: "%d (%.1f%%)", count, 100 * Double(count) / Double(total)) }
+            func format(_ value: Double?, _ digits: Int = 3) -> String { value.map { String(format: "%.\(digits)f", $0) } ?? "-" }
+            print("language\tsubject\titems\taccepted\tedited\trejected\tpending\tcharacters\tnormalized\tTER")
+            for row in review.rows {
+                print("\(row.language)\t\(row.subject)\t\(row.items)\t\(share(row.accepted, row.items))\t\(share(row.edited, row.items))\t"
+                      + "\(share(row.rejected, row.items))\t\(row.pending)\t\(format(row.meanCharacters, 1))\t\(format(row.meanNormalized))\t\(format(row.meanTER))")
             }
         }
     }

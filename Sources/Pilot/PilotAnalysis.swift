@@ -219,6 +219,11 @@ public enum PilotAnalysis {
                 let members = taskItems.filter { answered[$0].item.culturalSensitivity.rawValue == label }
                 if !members.isEmpty { subsets.append(("cultural_sensitivity=\(label)", members)) }
             }
+            // A task in several languages (translations): each language apart as well.
+            let byLanguage = Dictionary(grouping: taskItems) { answered[$0].item.language }
+            if byLanguage.count > 1 {
+                for language in byLanguage.keys.sorted() { subsets.append(("language=\(language)", byLanguage[language]!)) }
+            }
             let taskMetrics = task == .socialValue ? Array(metrics.indices) : [0]
             for model in models.indices {
                 for (subset, members) in subsets {

@@ -14,6 +14,7 @@ public enum BuildReport {
         body += "<nav><a href=\"#quality\">Quality checks</a> · <a href=\"#funnel\">Funnel</a> · <a href=\"#quotas\">Quotas</a> · "
         body += "<a href=\"#composition\">Composition</a> · <a href=\"#answers\">Answer positions</a> · <a href=\"#review\">Review</a> · "
         body += "<a href=\"#agreement\">Agreement</a> · <a href=\"#diversity\">Diversity</a> · <a href=\"#authorship\">Authorship</a> · "
+        if items.contains(where: { $0.item.translation != nil }) { body += "<a href=\"#translations\">Translations</a> · " }
         body += "<a href=\"#survey\">Survey distributions</a></nav>\n"
         if let quality {
             body += qualitySection(quality)
@@ -50,6 +51,7 @@ public enum BuildReport {
             body += diversitySection(quality)
             body += authorshipSection(quality.authorship, personalData: quality.personalData)
         }
+        body += translationSection(items.map(\.item), review: quality?.translationReview ?? [])
 
         let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
@@ -228,6 +230,34 @@ public enum BuildReport {
             [escape(row.stratum), String(row.items), String(row.measured), QualityDossier.format(row.vendi), QualityDossier.format(row.vendiPerItem),
              String(row.templated)]
         }, numeric: [1, 2, 3, 4, 5])
+        return html
+    }
+
+    /// Released translations per language and origin, and each translation round's outcome with
+    /// its edit rates; nothing without translations.
+    static func translationSection(_ items: [Item], review: [TranslationReview]) -> String {
+        let translations = items.filter { $0.translation != nil }
+        guard !translations.isEmpty || !review.isEmpty else { return "" }
+        var html = "<h2 id=\"translations\">Translations</h2>\n<p>Released translations per language, by how they were made, and "
+        html += "whose labels they carry (carried from the item translated, or given in a round on the translation itself).</p>\n"
+        let byLanguage = Dictionary(grouping: translations, by: \.language)
+        html += table(["language", "human", "post-edited", "machine", "labels carried", "labels own"], byLanguage.keys.sorted().map { language in
+            let members = byLanguage[language]!
+            func count(_ origin: ItemTranslation.Origin) -> String { String(members.filter { $0.translation!.origin == origin }.count) }
+            return [escape(language), count(.human), count(.postEdited), count(.machine),
+                    String(members.filter { $0.translation!.labelsFrom == "source" }.count), String(members.filter { $0.translation!.labelsFrom == "own" }.count)]
+        }, numeric: [1, 2, 3, 4, 5])
+        for round in review {
+            html += "<h3>Round \(escape(round.round))</h3>\n<p>Translations accepted as they came, edited by a reviewer or rejected; "
+            html += "over the edited ones, the mean character edit distance, the same over the longer text, and the translation edit "
+            html += "rate (TER, words) against the text as it came in.</p>\n"
+            func share(_ count: Int, _ total: Int) -> String { total == 0 ? "–" : "\(count) (\(String(format: "%.1f", 100 * Double(count) / Double(total)))%)" }
+            html += table(["language", "subject", "items", "accepted", "edited", "rejected", "pending", "characters", "normalized", "TER"], round.rows.map { row in
+                [escape(row.language), escape(row.subject), String(row.items), share(row.accepted, row.items), share(row.edited, row.items),
+                 share(row.rejected, row.items), String(row.pending), row.meanCharacters.map { String(format: "%.1f", $0) } ?? "–",
+                 QualityDossier.format(row.meanNormalized), QualityDossier.format(row.meanTER)]
+            }, numeric: [2, 3, 4, 5, 6, 7, 8, 9])
+        }
         return html
     }
 

@@ -10,7 +10,7 @@ public let builtInItemSchema = #"""
   "additionalProperties": false,
   "required": ["id", "task", "subject", "language", "question", "choices", "answer", "choices_ordered",
                "cultural_sensitivity", "required_knowledge", "time_sensitive", "region", "country", "topic", "grade",
-               "source", "flags", "review", "schema_version"],
+               "source", "flags", "review", "translation", "schema_version"],
   "properties": {
     "id": {"type": "string", "pattern": "^(ck|sv)-[0-9a-f]{16}$", "description": "Stable id from the source and the id it gives the item (the normalized question where it gives none); a reworded question keeps its id and gets a new review version."},
     "task": {"enum": ["social_value", "common_knowledge"], "description": "The release config the item belongs to (with the language, in a release with translations)."},
@@ -94,8 +94,8 @@ public let builtInItemSchema = #"""
     },
     "survey": {"$ref": "#/$defs/survey"},
     "translation": {
-      "type": "object",
-      "description": "Present on a translation of another item: the item it translates and how it was made.",
+      "type": ["object", "null"],
+      "description": "On a translation of another item, the item it translates and how it was made; null on an item in its own language.",
       "additionalProperties": false,
       "required": ["group", "labels_from", "origin", "source_language", "system"],
       "properties": {

@@ -267,11 +267,15 @@ public struct QualityDossier: Codable, Sendable, Equatable {
     /// Released social-value items' respondents against the population, before and after weighting.
     public var surveyWeighting: [SurveyWeighting]
     public var collection: [SourceCollection]
+    /// Translation rounds: per language and subject, translations accepted, edited and rejected,
+    /// with the edit rates of the edits (absent without translation rounds).
+    public var translationReview: [TranslationReview]?
 
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", name, version, items, checks, funnel, quotas, diversity
         case answerBalance = "answer_balance", agreement, personalData = "personal_data", authorship
         case templateSimilarity = "template_similarity", rounds, surveyWeighting = "survey_weighting", collection
+        case translationReview = "translation_review"
     }
 
     /// The span of the sources' collection dates ("2013/2024-04"), nil when no source states one.

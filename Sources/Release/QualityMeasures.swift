@@ -20,6 +20,8 @@ public struct QualityInputs: Sendable {
     /// The review rounds as the pipeline defines them, and the ordered values of ordinal labels.
     public var rounds: [QualityDossier.RoundProtocol] = []
     public var ordinalLabels: [String: [String]] = [:]
+    /// Each translation round's outcome and edit rates, as the review database has them.
+    public var translationReview: [TranslationReview] = []
     /// Characters per shingle, as the dedup stage compares items.
     public var shingle = 5
     public var settings = QualitySettings()
@@ -140,7 +142,8 @@ extension QualityDossier {
         return QualityDossier(name: inputs.name, version: nil, items: count, checks: checks, funnel: inputs.funnel,
                               quotas: inputs.quotas, diversity: diversity, answerBalance: balance, agreement: agreement,
                               personalData: personal, authorship: authorship(items), templateSimilarity: inputs.settings.templateSimilarity,
-                              rounds: inputs.rounds, surveyWeighting: weighting, collection: inputs.collection)
+                              rounds: inputs.rounds, surveyWeighting: weighting, collection: inputs.collection,
+                              translationReview: inputs.translationReview.isEmpty ? nil : inputs.translationReview)
     }
 
     static func reasons(_ counts: [String: Int]) -> String {

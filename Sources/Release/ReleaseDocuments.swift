@@ -28,12 +28,6 @@ public struct ReleaseDocuments: Sendable {
 
     var configs: [String] { Array(Set(manifest.files.map(\.config))).sorted() }
 
-    /// The configs that hold translations (their records have `translation`).
-    var translatedConfigs: Set<String> {
-        let parallel = ParallelRelease.parallelTasks(items.map(\.item))
-        return Set(items.lazy.filter { $0.item.translation != nil }.map { ParallelRelease.config(of: $0.item, parallel: parallel) })
-    }
-
     static func isSocial(_ config: String) -> Bool { ParallelRelease.task(ofConfig: config) == .socialValue }
 
     var languages: [String] { Array(Set(items.map { String($0.item.language.prefix { $0 != "-" }) })).sorted() }
@@ -61,10 +55,9 @@ public struct ReleaseDocuments: Sendable {
         // Explicit features: a column that is null throughout one file (say, grade in dev) would
         // otherwise be typed as null there and fail to load beside the file where it has text.
         text += "dataset_info:\n"
-        let translated = translatedConfigs
         for config in configs {
             text += "- config_name: \(config)\n  features:\n"
-            text += Self.features(withSurvey: Self.isSocial(config), withTranslation: translated.contains(config)).map { Self.featureYAML($0, indent: "  ") }.joined()
+            text += Self.features(withSurvey: Self.isSocial(config)).map { Self.featureYAML($0, indent: "  ") }.joined()
         }
         text += "configs:\n"
         for (index, config) in configs.enumerated() {
@@ -91,10 +84,10 @@ public struct ReleaseDocuments: Sendable {
             text += "| \(parts[0]) | \(parts[1]) | \(parts[2]) | \(count(.sensitive)) | \(count(.agnostic)) | \(count(.notAnnotated)) |\n"
         }
         text += translationsSection()
-        text += "\n## Fields\n\nEvery record has these fields (`survey` on social-value records only, `translation` on translations only); "
+        text += "\n## Fields\n\nEvery record has these fields (`survey` on social-value records only; `translation` is null on items in their own language); "
         text += "lists of records are walked with `.`.\n\n"
         text += "| field | type | description |\n|---|---|---|\n"
-        for row in Self.features(withSurvey: true, withTranslation: true).flatMap({ Self.fieldRows($0) }) {
+        for row in Self.features(withSurvey: true).flatMap({ Self.fieldRows($0) }) {
             text += "| `\(row.path)` | \(row.type) | \(row.description.replacingOccurrences(of: "|", with: "\\|")) |\n"
         }
         text += "\nCroissant's record sets hold every field but `review.votes.labels` (a list inside a list of records, which "
@@ -304,6 +297,14 @@ public struct ReleaseDocuments: Sendable {
         for count in counts {
             text += "| \(count.language) | \(count.human) | \(count.postEdited) | \(count.machine) | \(count.humanVerified) | \(count.included ? "yes" : "no") |\n"
         }
+        for round in quality?.translationReview ?? [] {
+            text += "\nRound `\(round.round)` (edit rates of reviewers' edits against the text as it came in: characters, normalized, TER):\n\n"
+            text += "| language | subject | items | accepted | edited | rejected | pending | characters | normalized | TER |\n|---|---|---|---|---|---|---|---|---|---|\n"
+            for row in round.rows {
+                text += "| \(row.language) | \(row.subject) | \(row.items) | \(row.accepted) | \(row.edited) | \(row.rejected) | \(row.pending) | "
+                text += "\(row.meanCharacters.map { String(format: "%.1f", $0) } ?? "–") | \(QualityDossier.format(row.meanNormalized)) | \(QualityDossier.format(row.meanTER)) |\n"
+            }
+        }
         let labels = Dictionary(grouping: items.compactMap(\.item.translation), by: { $0.labelsFrom ?? "none" }).mapValues(\.count)
         if !labels.isEmpty {
             text += "\nLabels of released translations: " + labels.keys.sorted().map { "\($0) \(labels[$0]!)" }.joined(separator: ", ") + ".\n"
@@ -326,7 +327,7 @@ public struct ReleaseDocuments: Sendable {
         }
     }
 
-    static func features(withSurvey: Bool, withTranslation: Bool = false) -> [Feature] {
+    static func features(withSurvey: Bool) -> [Feature] {
         var features: [Feature] = [
             .value("id", "string"), .value("task", "string"), .value("subject", "string"), .value("language", "string"),
             .value("question", "string"), .sequence("choices", "string"), .value("answer", "string"),
@@ -343,6 +344,10 @@ public struct ReleaseDocuments: Sendable {
                 .list("votes", [.value("round", "string"), .value("reviewer", "string"), .value("decision", "string"),
                                 .value("adjudication", "bool"), .list("labels", [.value("name", "string"), .value("value", "string")])]),
             ]),
+            .structure("translation", [
+                .value("group", "string"), .value("labels_from", "string"), .value("origin", "string"),
+                .value("source_language", "string"), .value("system", "string"),
+            ]),
             .value("schema_version", "string"),
         ]
         if withSurvey {
@@ -352,12 +357,6 @@ public struct ReleaseDocuments: Sendable {
                 .sequence("choice_levels_3", "int64"),
                 .value("n", "int64"), .value("n_effective", "float64"), .value("margin_of_error", "float64"),
                 .value("contested", "bool"), .value("weighting", "string"),
-            ]))
-        }
-        if withTranslation {
-            features.append(.structure("translation", [
-                .value("group", "string"), .value("labels_from", "string"), .value("origin", "string"),
-                .value("source_language", "string"), .value("system", "string"),
             ]))
         }
         return features
@@ -380,7 +379,6 @@ public struct ReleaseDocuments: Sendable {
     public func croissant() throws -> Data {
         var distribution: [[String: Any]] = []
         var recordSets: [[String: Any]] = []
-        let translated = translatedConfigs
         for file in manifest.files {
             distribution.append([
                 "@type": "cr:FileObject", "@id": file.path, "name": file.path, "contentUrl": file.path,
@@ -390,7 +388,7 @@ public struct ReleaseDocuments: Sendable {
             recordSets.append([
                 "@type": "cr:RecordSet", "@id": setID, "name": setID,
                 "description": "\(file.config) items of the \(file.split) split.",
-                "field": Self.features(withSurvey: Self.isSocial(file.config), withTranslation: translated.contains(file.config)).compactMap {
+                "field": Self.features(withSurvey: Self.isSocial(file.config)).compactMap {
                     Self.croissantField($0, parentID: setID, file: file.path, column: nil, path: [])
                 },
             ])

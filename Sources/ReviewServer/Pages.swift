@@ -126,6 +126,8 @@ public struct ItemPage: Sendable {
     /// The reviewer's own comment, and those of others they may see.
     var ownComment: String
     var comments: [(reviewer: String, text: String)]
+    /// For a translation: the item it translates, as its candidate shows it.
+    var original: ReviewStore.ItemVersion? = nil
 }
 
 /// Server-rendered HTML from Mustache templates (escaped by default); no JavaScript framework,
@@ -295,6 +297,19 @@ enum Pages {
                  "decisions": version.decisions.map { ["round": $0.round, "reviewer": $0.reviewer, "decision": $0.decision, "reason": $0.reason] }]
             },
         ]
+        context["dir"] = direction(of: item.language)
+        if let translation = item.translation {
+            context["translation"] = ["origin": translation.origin.rawValue.replacingOccurrences(of: "_", with: "-"),
+                                      "system": translation.system ?? false, "sourceLanguage": translation.sourceLanguage]
+        }
+        if let original = page.original?.item {
+            context["original"] = [
+                "sourceLanguage": original.language, "sourceDir": direction(of: original.language), "sourceID": original.id,
+                "sourceQuestion": original.question, "sourceAnswer": original.answer ?? "—",
+                "sourceChoices": original.choices.enumerated().map { ["letter": Item.letter($0.offset), "text": $0.element,
+                                                                      "key": Item.letter($0.offset) == original.answer] },
+            ]
+        }
         if let survey = item.survey {
             context["survey"] = ["n": survey.n, "nEffective": String(format: "%.0f", survey.nEffective),
                                  "moe": String(format: "%.1f", survey.marginOfError * 100), "contested": survey.contested,
@@ -338,6 +353,16 @@ enum Pages {
     }
 
     /// Three decimals; a negative zero is shown as zero.
+    /// Right to left for languages written in Arabic, Hebrew, Syriac or Thaana script (a script
+    /// subtag decides where the tag has one).
+    static func direction(of language: String) -> String {
+        let parts = language.split(separator: "-").map { $0.lowercased() }
+        if let script = parts.dropFirst().first(where: { $0.count == 4 }) {
+            return ["arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg"].contains(script) ? "rtl" : "ltr"
+        }
+        return ["ar", "arc", "ckb", "dv", "fa", "he", "iw", "ks", "ps", "sd", "syr", "ug", "ur", "yi"].contains(parts.first ?? "") ? "rtl" : "ltr"
+    }
+
     static func format(_ value: Double?) -> String { value.map { String(format: "%.3f", $0 == 0 ? 0 : $0) } ?? "—" }
 
     /// One row of a curator's agreement table, with the interval and what alpha means.
@@ -494,8 +519,15 @@ enum Pages {
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         {{#saved}}<p class="saved" role="status">Saved: {{saved}} on the previous item.</p>{{/saved}}
         {{#guidelines}}<details class="guidelines" id="guidelines"><summary>Guidelines for round {{round}}</summary>{{{guidelines}}}</details>{{/guidelines}}
-        <article class="card" lang="{{language}}">
-          <p class="meta">{{subject}} · {{task}} · <code>{{id}}</code>{{#decided}} · <strong>decided</strong>{{/decided}}</p>
+        {{#original}}<div class="parallel" id="parallel">
+        <article class="card original" lang="{{sourceLanguage}}" dir="{{sourceDir}}" id="original">
+          <p class="meta" lang="en" dir="ltr">The item translated ({{sourceLanguage}}) · <code>{{sourceID}}</code></p>
+          <h2 class="question">{{sourceQuestion}}</h2>
+          <ol class="choices">{{#sourceChoices}}<li class="{{#key}}key{{/key}}"><span class="letter">{{letter}}</span> {{text}}</li>{{/sourceChoices}}</ol>
+          <p class="meta" lang="en" dir="ltr">Answer: <strong>{{sourceAnswer}}</strong></p>
+        </article>{{/original}}
+        <article class="card" lang="{{language}}" dir="{{dir}}" id="item">
+          <p class="meta" lang="en" dir="ltr">{{subject}} · {{task}} · <code>{{id}}</code>{{#translation}} · {{origin}} translation from {{sourceLanguage}}{{#system}} ({{system}}){{/system}}{{/translation}}{{#decided}} · <strong>decided</strong>{{/decided}}</p>
           <h1 class="question">{{question}}</h1>
           <ol class="choices">
           {{#choices}}
@@ -507,8 +539,9 @@ enum Pages {
           {{#contested}}<p class="meta" id="contested"><strong>Contested:</strong> the most chosen answer leads the next by no more than the margin of error, so the survey does not tell which of the two more people hold.</p>{{/contested}}{{/survey}}
           {{^socialValue}}<p class="meta">Answer: <strong>{{answer}}</strong></p>{{/socialValue}}
           {{#passage}}<blockquote class="passage" lang="{{language}}"><p class="meta">{{headings}}</p>{{text}}</blockquote>{{/passage}}
-          <p class="meta">Source: {{source.kind}} {{source.document}}#{{source.element}}; licence {{source.license}}{{#source.author}}; author {{source.author}}{{/source.author}}</p>
+          <p class="meta" lang="en" dir="ltr">Source: {{source.kind}} {{source.document}}#{{source.element}}; licence {{source.license}}{{#source.author}}; author {{source.author}}{{/source.author}}</p>
         </article>
+        {{#original}}</div>{{/original}}
         {{#hasComments}}
         <section class="comments" id="comments"><h2>Reviewers' notes</h2>
           <ul>{{#comments}}<li><strong>{{reviewer}}</strong>: <span lang="{{language}}">{{text}}</span></li>{{/comments}}</ul>
@@ -559,8 +592,8 @@ enum Pages {
           {{#revise}}
           <details id="revise-panel"{{#reviseOpen}} open{{/reviseOpen}}><summary>Revise (e)</summary>
             {{#reviseError}}<p class="error" id="error-revision">{{reviseError}}</p>{{/reviseError}}
-            <label>Question <textarea name="question" id="revised-question" rows="3" lang="{{language}}">{{revisedQuestion}}</textarea></label>
-            {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}" lang="{{language}}"></label>{{/revisedChoices}}
+            <label>Question <textarea name="question" id="revised-question" rows="3" lang="{{language}}" dir="{{dir}}">{{revisedQuestion}}</textarea></label>
+            {{#revisedChoices}}<label>{{letter}} <input type="text" name="choice_{{index}}" value="{{text}}" lang="{{language}}" dir="{{dir}}"></label>{{/revisedChoices}}
             <label>Answer <input type="text" name="answer" value="{{revisedAnswer}}" size="2"></label>
             <button name="decision" value="revise" id="revise">Save revision</button>
           </details>
@@ -585,6 +618,8 @@ enum Pages {
     td, th { overflow-wrap: normal; word-break: normal; }
     tr.done td { color: #666; }
     .card { border: 1px solid #ccc; border-radius: .5rem; padding: 1rem 1.25rem; margin: 1rem 0; }
+    .parallel { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; margin: 1rem 0; } .parallel .card { margin: 0; min-width: 0; }
+    .card.original { background: #f6f6f6; } .card h2.question { font-size: 1.25rem; }
     .question { font-size: 1.3rem; font-weight: 600; }
     .choices { list-style: none; padding-left: 0; } .choices li { margin: .3rem 0; } .choices .key { font-weight: 600; }
     .letter { display: inline-block; min-width: 1.5rem; font-weight: 600; }
@@ -602,6 +637,7 @@ enum Pages {
     .saved { background: #e6f4ea; border-left: 4px solid #1a7f37; padding: .3rem .6rem; }
     @media (max-width: 40rem) {
       body { padding: 0 .5rem 2rem; } .question { font-size: 1.15rem; }
+      .parallel { grid-template-columns: 1fr; }
       table { display: block; overflow-x: auto; } .bar { width: 5rem; } .actions input { min-width: 0; }
     }
     """

@@ -173,7 +173,8 @@ public actor ReviewService {
                         passage: member.item.source.passage.flatMap { passages["\(member.item.source.document)#\($0)"] }, otherVotes: votes,
                         earlier: earlier, decided: decided.contains(member.item.id),
                         chosen: chosen, changedFrom: changedFrom,
-                        ownComment: comments.first { $0.reviewer == reviewer.id }?.text ?? "", comments: othersComments)
+                        ownComment: comments.first { $0.reviewer == reviewer.id }?.text ?? "", comments: othersComments,
+                        original: try member.item.translation.flatMap { try store.currentVersion(of: $0.group) })
     }
 
     // MARK: Decisions

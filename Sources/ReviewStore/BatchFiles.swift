@@ -20,20 +20,33 @@ public enum BatchFiles {
     /// The file one reviewer fills in for one batch: the items as they stand, blank answers.
     /// Nothing in it shows another reviewer's vote on the text under review; `earlier` gives,
     /// by item id, the decisions on an item's earlier text (`EarlierVersion.summary`).
+    /// `originals` holds, by id, the items that translations in the batch translate: their text
+    /// is written beside each translation (`source_language`, `source_question`, `source_choice_*`;
+    /// in JSON Lines `translates`).
     public static func export(batch: BatchSummary, items: [ReviewStore.ItemVersion], reviewer: String, round: ReviewRound,
-                              format: Format, earlier: [String: String] = [:]) throws -> Data {
+                              format: Format, earlier: [String: String] = [:], originals: [String: Item] = [:]) throws -> Data {
         let choiceCount = items.map(\.item.choices.count).max() ?? 0
         let letters = (0..<choiceCount).map(Item.letter)
+        func original(of item: Item) -> Item? { item.translation.flatMap { originals[$0.group] } }
+        let translated = items.contains { original(of: $0.item) != nil }
         switch format {
         case .csv:
-            var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source", "earlier_decisions", "decision", "reason", "comment", "revised_question"]
+            var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source"]
+            if translated { header += ["source_language", "source_question"] + letters.map { "source_choice_\($0)" } }
+            header += ["earlier_decisions", "decision", "reason", "comment", "revised_question"]
             header += letters.map { "revised_choice_\($0)" } + ["revised_answer"] + round.labels.map(\.name)
             var lines = [header.map(csvField).joined(separator: ",")]
             for member in items {
                 let item = member.item
                 var row = [batch.id, reviewer, item.id, member.contentHash, item.subject, item.question]
                 row += (0..<choiceCount).map { $0 < item.choices.count ? item.choices[$0] : "" }
-                row += [item.answer ?? "", "\(item.source.document)#\(item.source.element)", earlier[item.id] ?? "", "", "", "", ""]
+                row += [item.answer ?? "", "\(item.source.document)#\(item.source.element)"]
+                if translated {
+                    let source = original(of: item)
+                    row += [source?.language ?? "", source?.question ?? ""]
+                    row += (0..<choiceCount).map { index in source.map { index < $0.choices.count ? $0.choices[index] : "" } ?? "" }
+                }
+                row += [earlier[item.id] ?? "", "", "", "", ""]
                 row += Array(repeating: "", count: choiceCount) + [""] + round.labels.map { _ in "" }
                 lines.append(row.map(csvField).joined(separator: ","))
             }
@@ -45,16 +58,19 @@ public enum BatchFiles {
                 var decision: String?, reason: String?, comment: String?
                 var revised: Revised?
                 var labels: [String: String?]
+                var translates: Translates?
                 struct Revised: Encodable { var question: String?, choices: [String]?, answer: String? }
+                struct Translates: Encodable { var id: String, language: String, question: String, choices: [String] }
 
                 func encode(to encoder: any Encoder) throws {
-                    enum Key: String, CodingKey { case batch, reviewer, item_id, content_hash, subject, question, choices, answer, source, earlier_decisions, decision, reason, comment, revised, labels }
+                    enum Key: String, CodingKey { case batch, reviewer, item_id, content_hash, subject, question, choices, answer, source, translates, earlier_decisions, decision, reason, comment, revised, labels }
                     var container = encoder.container(keyedBy: Key.self)
                     try container.encode(batch, forKey: .batch); try container.encode(reviewer, forKey: .reviewer)
                     try container.encode(item_id, forKey: .item_id); try container.encode(content_hash, forKey: .content_hash)
                     try container.encode(subject, forKey: .subject); try container.encode(question, forKey: .question)
                     try container.encode(choices, forKey: .choices); try container.encode(answer, forKey: .answer)
-                    try container.encode(source, forKey: .source); try container.encodeIfPresent(earlier_decisions, forKey: .earlier_decisions)
+                    try container.encode(source, forKey: .source); try container.encodeIfPresent(translates, forKey: .translates)
+                    try container.encodeIfPresent(earlier_decisions, forKey: .earlier_decisions)
                     try container.encode(decision, forKey: .decision)
                     try container.encode(reason, forKey: .reason); try container.encode(comment, forKey: .comment)
                     try container.encode(revised, forKey: .revised)
@@ -66,7 +82,8 @@ public enum BatchFiles {
                      subject: member.item.subject, question: member.item.question, choices: member.item.choices,
                      answer: member.item.answer, source: "\(member.item.source.document)#\(member.item.source.element)",
                      earlier_decisions: earlier[member.item.id], decision: nil, reason: nil, comment: nil, revised: nil,
-                     labels: Dictionary(uniqueKeysWithValues: round.labels.map { ($0.name, String?.none) }))
+                     labels: Dictionary(uniqueKeysWithValues: round.labels.map { ($0.name, String?.none) }),
+                     translates: original(of: member.item).map { Line.Translates(id: $0.id, language: $0.language, question: $0.question, choices: $0.choices) })
             })
         }
     }
@@ -121,10 +138,13 @@ public enum BatchFiles {
     static func readCSV(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["batch", "reviewer", "item_id", "content_hash", "decision"])
-        let fixed = Set(leadingColumns + ["answer", "source", "earlier_decisions", "decision", "reason", "comment", "revised_question", "revised_answer"])
+        let fixed = Set(leadingColumns + ["answer", "source", "source_language", "source_question", "earlier_decisions", "decision", "reason",
+                                          "comment", "revised_question", "revised_answer"])
         let choiceColumns = table.columns.filter { $0.hasPrefix("choice_") }
         let revisedChoiceColumns = table.columns.filter { $0.hasPrefix("revised_choice_") }
-        let labelColumns = table.columns.filter { !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") }
+        let labelColumns = table.columns.filter {
+            !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") && !$0.hasPrefix("source_choice_")
+        }
         var votes: [Vote] = [], problems: [InputError] = []
         for row in table.rows {
             func cell(_ column: String) -> String { restored(table.value(row, column)) }

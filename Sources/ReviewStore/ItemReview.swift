@@ -33,6 +33,8 @@ extension ReviewStore {
                 item.question = member.item.question
                 item.choices = member.item.choices
                 item.answer = member.item.answer
+                // A corrected machine translation is post-edited.
+                if let origin = member.item.translation?.origin, item.translation != nil { item.translation?.origin = origin }
                 if !item.flags.contains("revised") { item.flags.append("revised") }
             }
             var summary = ReviewSummary(status: "unreviewed", rounds: [], version: member.version)

@@ -1,5 +1,5 @@
 import Foundation
-import DatasetCore
+public import DatasetCore
 internal import GRDB
 public import Statistics
 
@@ -87,11 +87,19 @@ extension ReviewStore {
         let snapshot = try ReviewSnapshot(store: self, plan: plan)
         // Every item version the round has votes on, with its subject.
         var units: [(key: String, subject: String, votes: [VoteRow])] = []
-        let subjects = Dictionary(try database.rows("SELECT id, subject FROM items").map { ($0["id"] as String, $0["subject"] as String) }, uniquingKeysWith: { a, _ in a })
+        var subjects: [String: String] = [:], languages: [String: String] = [:]
+        for row in try database.rows("SELECT id, subject, json_extract(record, '$.language') AS language FROM items") {
+            subjects[row["id"] as String] = subjects[row["id"] as String] ?? row["subject"]
+            languages[row["id"] as String] = languages[row["id"] as String] ?? row["language"]
+        }
+        var languageOf: [String: String] = [:]
         for (key, votes) in snapshot.votes.sorted(by: { $0.key < $1.key }) where key.hasPrefix("\(roundName)/") {
             let regular = votes.filter { $0.batchKind != .adjudication }
             let itemID = key.dropFirst(roundName.count + 1).split(separator: "/").first.map(String.init) ?? ""
-            if !regular.isEmpty { units.append((key, subjects[itemID] ?? "", regular)) }
+            if !regular.isEmpty {
+                units.append((key, subjects[itemID] ?? "", regular))
+                languageOf[key] = languages[itemID] ?? ""
+            }
         }
         // Each variable: a name, each vote's value (nil when the vote does not answer it), and the
         // order of its values when it is ordinal.
@@ -114,6 +122,11 @@ extension ReviewStore {
         }
         var scopes: [(String, [(key: String, subject: String, votes: [VoteRow])])] = [("all", units)]
         for subject in Set(units.map(\.subject)).sorted() { scopes.append(("subject=\(subject)", units.filter { $0.subject == subject })) }
+        // Items of several languages (a translation round): each language apart as well.
+        let unitLanguages = Set(units.map { languageOf[$0.key] ?? "" })
+        if unitLanguages.count > 1 || round.isTranslationRound {
+            for language in unitLanguages.sorted() { scopes.append(("language=\(language)", units.filter { languageOf[$0.key] == language })) }
+        }
         var result: [VariableAgreement] = []
         for variable in variables {
             for (scope, scoped) in scopes {
@@ -125,5 +138,59 @@ extension ReviewStore {
             }
         }
         return result
+    }
+}
+
+extension ReviewStore {
+    /// The translation round's report (`review translations`, the build report and the card).
+    public func translationReview(round roundName: String, plan: ReviewPlan) throws -> TranslationReview {
+        try database.snapshot { try readTranslationReview(round: roundName, plan: plan) }
+    }
+
+    /// The text edit rates compare: the question and each choice on a line of its own.
+    static func editedText(_ item: Item) -> String {
+        ([item.question] + item.choices).joined(separator: "\n")
+    }
+
+    func readTranslationReview(round roundName: String, plan: ReviewPlan) throws -> TranslationReview {
+        guard let round = plan.round(roundName) else { throw unknownRound(roundName, plan) }
+        let snapshot = try ReviewSnapshot(store: self, plan: plan)
+        enum Outcome { case accepted, edited, rejected, pending }
+        var outcomes: [(item: Item, outcome: Outcome, edit: TranslationReview.Edit?)] = []
+        for member in snapshot.members(of: round) where member.item.translation != nil {
+            let id = member.item.id
+            // Back through the revisions to the text as it came in, noting one made in this round.
+            var hash = member.contentHash, editedHere = false, steps = 0
+            while let link = snapshot.revisedFrom["\(id)/\(hash)"], steps <= snapshot.revisedFrom.count {
+                if link.round == round.name { editedHere = true }
+                hash = link.base
+                steps += 1
+            }
+            let result = snapshot.outcome(in: round, for: member)
+            var edit: TranslationReview.Edit?
+            if editedHere, let incoming = try itemVersion(id, contentHash: hash) {
+                edit = .init(item: id, language: member.item.language, subject: member.item.subject,
+                             origin: (incoming.item.translation ?? member.item.translation!).origin.rawValue, reviser: member.author, version: member.version,
+                             measures: EditRates.measure(machine: Self.editedText(incoming.item), edited: Self.editedText(member.item)))
+            }
+            let outcome: Outcome = result?.approved == false ? .rejected : edit != nil ? .edited : result?.approved == true ? .accepted : .pending
+            outcomes.append((member.item, outcome, edit))
+        }
+        var rows: [TranslationReview.Row] = []
+        for language in Set(outcomes.map(\.item.language)).sorted() {
+            let inLanguage = outcomes.filter { $0.item.language == language }
+            for subject in ["all"] + Set(inLanguage.map(\.item.subject)).sorted() {
+                let scoped = subject == "all" ? inLanguage : inLanguage.filter { $0.item.subject == subject }
+                let measures = scoped.compactMap(\.edit?.measures)
+                func mean(_ value: (EditRates.Measures) -> Double) -> Double? {
+                    measures.isEmpty ? nil : measures.map(value).reduce(0, +) / Double(measures.count)
+                }
+                func count(_ outcome: Outcome) -> Int { scoped.filter { $0.outcome == outcome }.count }
+                rows.append(.init(language: language, subject: subject, items: scoped.count, accepted: count(.accepted), edited: count(.edited),
+                                  rejected: count(.rejected), pending: count(.pending), meanCharacters: mean { Double($0.characters) },
+                                  meanNormalized: mean(\.normalized), meanTER: mean(\.ter)))
+            }
+        }
+        return TranslationReview(round: round.name, rows: rows, edits: outcomes.compactMap(\.edit).sorted { $0.item < $1.item })
     }
 }

@@ -433,6 +433,12 @@ public final class ReviewStore {
                            [id, contentHash]).first.map(Self.itemVersion)
     }
 
+    /// The version of an item its candidate shows (its newest, outside the pool).
+    public func currentVersion(of id: String) throws -> ItemVersion? {
+        guard let current = try currentVersions(of: [id])[id] else { return nil }
+        return try itemVersion(id, contentHash: current.contentHash)
+    }
+
     /// The current version and content hash of each registered item, or of the items `ids`
     /// names: for an item in the pool, the content its candidate shows; for any other, its
     /// newest version.

@@ -297,6 +297,15 @@ extension ReviewStore {
             }
         }
         if revised.contentHash == item.contentHash { return error("revised_question", "the revision changes nothing") }
+        if item.translation != nil {
+            // Aligned with the item it translates, letter for letter.
+            if revised.choices.count != item.choices.count {
+                return error("revised_choices", "a translation keeps the \(item.choices.count) choices of the item it translates")
+            }
+            if revised.answer != item.answer { return error("revised_answer", "a translation keeps the answer letter (\(item.answer ?? "none")) of the item it translates") }
+            // A person corrected the machine's text.
+            if revised.translation?.origin == .machine { revised.translation?.origin = .postEdited }
+        }
         if !revised.flags.contains("revised") { revised.flags.append("revised") }
         return .success(revised)
     }

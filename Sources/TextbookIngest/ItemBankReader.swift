@@ -248,7 +248,9 @@ public struct ItemBankReader: Sendable {
     }
 
     /// Reads a translations file: every row must name the item it translates (the layout's id).
-    public func translatedRows(_ data: Data, file: String) throws -> [TranslatedRow] {
+    /// Rows that cannot be read are returned as problems beside the others, so that what the
+    /// rows name can be checked too and every problem reported at once.
+    public func translatedRows(_ data: Data, file: String) throws -> (rows: [TranslatedRow], problems: [InputError]) {
         guard let format = layout.format ?? ItemBankLayout.FileFormat(pathExtension: (file as NSString).pathExtension) else {
             throw InputError(file: file, field: "format", "cannot tell the translations file's format from its name; give format: csv, tsv, json or jsonl")
         }
@@ -262,8 +264,7 @@ public struct ItemBankReader: Sendable {
                                         origin: parsed.text["origin"], system: parsed.text["system"], author: parsed.text["author"],
                                         kept: parsed.kept))
         }
-        try diagnostics.check()
-        return result
+        return (result, diagnostics.errors)
     }
 
     static func place(_ row: Row) -> String {

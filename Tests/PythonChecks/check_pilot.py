@@ -185,7 +185,8 @@ def main(tool, project_source, version):
                     return False
                 kind, _, value = score["subset"].partition("=")
                 return kind == "all" or (kind == "subject" and record["subject"] == value) or \
-                    (kind == "cultural_sensitivity" and record["cultural_sensitivity"] == value)
+                    (kind == "cultural_sensitivity" and record["cultural_sensitivity"] == value) or \
+                    (kind == "language" and record["language"] == value)
             values = []
             for key, (choice, loglikelihoods) in sorted(answers[score["model"]].items()):
                 if member(key):

@@ -85,6 +85,9 @@ def without_vote_labels(record):
 
 
 def differ(got, want, path):
+    # mlcroissant yields a null record (translation on an item in its own language) as a record of nulls.
+    if want is None and isinstance(got, dict) and all(value is None for value in got.values()):
+        return
     if isinstance(want, dict) and isinstance(got, dict):
         for key in sorted(set(want) | set(got)):
             if key not in got or key not in want:

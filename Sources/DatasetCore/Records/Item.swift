@@ -464,8 +464,9 @@ public struct Item: Codable, Sendable, Hashable {
     }
 
     /// Every field shared by all items is always written (null when unknown), so that each
-    /// release file has one set of columns; `survey` is written for social-value items only,
-    /// `translation` for translations only (a language's config holds its translations).
+    /// release file has one set of columns (`translation` too: a language's config may hold
+    /// items in their own language beside translations); `survey` is written for social-value
+    /// items only, since each task is a config of its own.
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
@@ -487,7 +488,7 @@ public struct Item: Codable, Sendable, Hashable {
         try container.encode(flags, forKey: .flags)
         try container.encode(review, forKey: .review)
         try container.encodeIfPresent(survey, forKey: .survey)
-        try container.encodeIfPresent(translation, forKey: .translation)
+        try container.encode(translation, forKey: .translation)
         try container.encode(schemaVersion, forKey: .schemaVersion)
     }
 

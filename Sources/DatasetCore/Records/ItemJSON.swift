@@ -26,7 +26,7 @@ extension Item: JSONLinesRecord {
         writer.key("task"); writer.string(task.rawValue)
         writer.key("time_sensitive"); if let timeSensitive { writer.bool(timeSensitive) } else { writer.null() }
         writer.key("topic"); writer.string(topic)
-        if let translation { writer.key("translation"); translation.writeJSON(to: &writer) }
+        writer.key("translation"); if let translation { translation.writeJSON(to: &writer) } else { writer.null() }
         writer.endObject()
     }
 

@@ -298,6 +298,7 @@ extension Stage {
                 let setAside = Dictionary(dropped.lazy.map { ($0.id, $0.item) }, uniquingKeysWith: { first, _ in first })
                 var diagnostics = Diagnostics()
                 for (source, result) in zip(sources, results.map { $0! }) where source.kind == .translation {
+                    for problem in result.translationProblems { diagnostics.append(problem) }
                     guard let made = try diagnostics.collect({
                         try IngestedSource.translations(result.translatedRows, of: source, items: byID, setAside: setAside,
                                                         revision: try context.rawHash(source.files["path"]!))
@@ -337,6 +338,8 @@ struct IngestedSource: Sendable {
     var notes: [String] = []
     /// A translation source's rows, made into items once every other source is read.
     var translatedRows: [ItemBankReader.TranslatedRow] = []
+    /// Its rows that could not be read, reported with what the others name.
+    var translationProblems: [InputError] = []
 
     static func read(_ source: PipelineSpec.Source, context: StageContext) throws -> IngestedSource {
         var result = IngestedSource()
@@ -409,7 +412,7 @@ struct IngestedSource: Sendable {
             do { data = try Data(contentsOf: try context.raw(path)) } catch let error as InputError { throw error } catch {
                 throw InputError(file: path, "cannot read: \(error.localizedDescription)")
             }
-            result.translatedRows = try ItemBankReader(layout: source.layout!).translatedRows(data, file: path)
+            (result.translatedRows, result.translationProblems) = try ItemBankReader(layout: source.layout!).translatedRows(data, file: path)
         }
         return result
     }

@@ -194,6 +194,10 @@ extension Stage {
         inputs.collection = try context.setting(.sources, \.sources).map { .init(source: $0.id, kind: $0.kind.rawValue, collected: $0.collected) }
         inputs.surveyWeighting = try context.read(SurveyWeighting.self, .surveyWeighting, from: .ingest)
         let plan = try context.setting(.review, \.review)
+        let store = try context.reviewStore()
+        for round in plan.rounds where round.isTranslationRound {
+            inputs.translationReview.append(try store.translationReview(round: round.name, plan: plan))
+        }
         for round in plan.rounds {
             inputs.rounds.append(.init(round: round.name, reviewersPerItem: round.reviewersPerItem, labelThreshold: round.labelThreshold,
                                        labels: round.labels.map(\.name)))
