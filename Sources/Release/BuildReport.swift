@@ -263,10 +263,11 @@ public enum BuildReport {
 
     static func authorshipSection(_ authorship: [QualityDossier.Authorship], personalData: [QualityDossier.PersonalData]) -> String {
         var html = "<h2 id=\"authorship\">Authorship</h2>\n<p>Who or what wrote the items of each subject: the author the source names "
-        html += "(<code>source:&lt;id&gt;</code> where it names none), items generated from glossaries, and items reviewers revised.</p>\n"
-        html += table(["subject", "authors", "generated", "revised by a reviewer"], authorship.map { row in
+        html += "(<code>source:&lt;id&gt;</code> where it names none; a translation's translator), items generated from glossaries, items reviewers "
+        html += "revised, and translations by how they were made.</p>\n"
+        html += table(["subject", "authors", "generated", "revised by a reviewer", "translations by origin"], authorship.map { row in
             [escape(row.stratum), row.authors.sorted { $0.key < $1.key }.map { "\(escape($0.key)) \($0.value)" }.joined(separator: ", "),
-             String(row.generated), String(row.revised)]
+             String(row.generated), String(row.revised), escape(QualityDossier.origins(row.translated))]
         }, numeric: [2, 3])
         html += "<h3>Personal data</h3>\n"
         if personalData.isEmpty {

@@ -207,6 +207,8 @@ public struct QualityDossier: Codable, Sendable, Equatable {
         public var generated: Int
         /// Items a reviewer revised (`review.version` above 1).
         public var revised: Int
+        /// Translations by origin (`machine`, `human`, `post_edited`); absent without translations.
+        public var translated: [String: Int]?
     }
 
     /// How a review round labels: what the card and Croissant's annotation fields say.
@@ -296,6 +298,12 @@ public struct QualityDossier: Codable, Sendable, Equatable {
     /// A coefficient with its standard error, "value ± SE".
     public static func format(_ coefficient: Agreement.MultiRaterCoefficient?) -> String {
         coefficient.map { "\(format($0.value)) ± \(format($0.standardError))" } ?? "n/a"
+    }
+
+    /// Translations by origin as the card and report show them ("human 8, machine 4"), "–" for none.
+    public static func origins(_ counts: [String: Int]?) -> String {
+        guard let counts, !counts.isEmpty else { return "–" }
+        return counts.sorted { $0.key < $1.key }.map { "\($0.key.replacingOccurrences(of: "_", with: "-")) \($0.value)" }.joined(separator: ", ")
     }
 
     /// Checks that fail and block `release`.

@@ -242,8 +242,9 @@ extension QualityDossier {
             let members = strata[stratum]!
             var authors: [String: Int] = [:]
             for item in members { authors[item.source.author ?? "source:\(item.source.sourceID)", default: 0] += 1 }
+            let origins = Dictionary(grouping: members.compactMap(\.translation?.origin.rawValue), by: { $0 }).mapValues(\.count)
             return Authorship(stratum: stratum, authors: authors, generated: members.filter { $0.flags.contains("generated") }.count,
-                              revised: members.filter { $0.review.version > 1 }.count)
+                              revised: members.filter { $0.review.version > 1 }.count, translated: origins.isEmpty ? nil : origins)
         }
     }
 }

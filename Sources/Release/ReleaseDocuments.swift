@@ -121,10 +121,10 @@ public struct ReleaseDocuments: Sendable {
             }
         }
         if let quality, !quality.authorship.isEmpty {
-            text += "\n### Authorship\n\n| subject | authors | generated | revised by a reviewer |\n|---|---|---|---|\n"
+            text += "\n### Authorship\n\n| subject | authors | generated | revised by a reviewer | translations by origin |\n|---|---|---|---|---|\n"
             for row in quality.authorship {
                 text += "| \(row.stratum) | \(row.authors.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) | "
-                text += "\(row.generated) | \(row.revised) |\n"
+                text += "\(row.generated) | \(row.revised) | \(QualityDossier.origins(row.translated)) |\n"
             }
         }
         text += "\n## Review\n\n"

@@ -193,12 +193,52 @@ public enum Validator {
         text.containsBytes(of: part) && text.contains(part)
     }
 
+    /// The script a language is written in, where this check knows it: its name, its blocks, and
+    /// the share of the letters that must be in them (names and terms of other scripts fit below it).
+    static func script(of language: String) -> (name: String, blocks: [ClosedRange<UInt32>], share: Double)? {
+        let latin: [ClosedRange<UInt32>] = [0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF]
+        switch language {
+        case "en", "fr", "de", "es", "it", "pt", "nl", "id", "ms", "vi", "tr", "sw", "pl", "cs", "ro", "sv", "fi", "da", "no", "nb",
+             "hu", "tl", "fil", "yo", "ha", "ig", "zu", "af", "ca", "lt", "lv", "et", "sk", "sl", "hr", "az", "uz", "so", "mg":
+            return ("Latin", latin, 0.9)
+        case "ar", "fa", "ur", "ps", "sd", "ug", "ckb":
+            return ("Arabic", [0x600...0x6FF, 0x750...0x77F, 0x8A0...0x8FF, 0xFB50...0xFDFF, 0xFE70...0xFEFF], 0.5)
+        case "he", "yi": return ("Hebrew", [0x590...0x5FF, 0xFB1D...0xFB4F], 0.5)
+        case "ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg": return ("Cyrillic", [0x400...0x52F], 0.5)
+        case "el": return ("Greek", [0x370...0x3FF, 0x1F00...0x1FFF], 0.5)
+        case "ja": return ("Japanese", [0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF], 0.5)
+        case "zh": return ("Han", [0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FFFF], 0.5)
+        case "hi", "mr", "ne": return ("Devanagari", [0x900...0x97F], 0.5)
+        case "bn": return ("Bengali", [0x980...0x9FF], 0.5)
+        case "ta": return ("Tamil", [0xB80...0xBFF], 0.5)
+        case "te": return ("Telugu", [0xC00...0xC7F], 0.5)
+        case "th": return ("Thai", [0xE00...0xE7F], 0.5)
+        case "ka": return ("Georgian", [0x10A0...0x10FF], 0.5)
+        case "hy": return ("Armenian", [0x530...0x58F], 0.5)
+        case "am": return ("Ethiopic", [0x1200...0x137F], 0.5)
+        default: return nil
+        }
+    }
+
     /// Checks that the item is written in the script of its language, by the share of its letters
     /// in that script: for `ko`, at least a third of the question's letters Hangul, Latin acronyms
     /// (KBS, MBC) left out, so that romanized names and terms fit (choices may be in any script);
-    /// for `en`, Latin in the question and choices. Other languages are not checked.
+    /// for a Latin-script language such as `en`, nine in ten letters of the question and choices
+    /// Latin; for Arabic, Hebrew, Cyrillic, Greek, Japanese, Chinese and other scripts `script(of:)`
+    /// knows, half of them. Languages it does not know are not checked.
     static func scriptMismatch(_ item: Item) -> String? {
-        let language = item.language.split(separator: "-").first.map(String.init) ?? item.language
+        let language = item.language.split(separator: "-").first.map { String($0).lowercased() } ?? item.language
+        let expected = language == "ko" ? nil : script(of: language)
+        guard language == "ko" || expected != nil else { return nil }
+        if let expected, expected.name != "Latin" {
+            var letters = 0, inScript = 0
+            for scalar in (item.question + " " + item.choices.joined(separator: " ")).unicodeScalars where scalar.properties.isAlphabetic {
+                letters += 1
+                if expected.blocks.contains(where: { $0.contains(scalar.value) }) { inScript += 1 }
+            }
+            guard letters > 0, Double(inScript) < expected.share * Double(letters) else { return nil }
+            return "language is \(item.language) but only \(inScript) of \(letters) letters are \(expected.name)"
+        }
         let text = language == "ko" ? item.question : item.question + " " + item.choices.joined(separator: " ")
         var letters = 0, hangul = 0, latin = 0
         // Words are runs of letters, read scalar by scalar (no grapheme breaking: this runs on
@@ -225,7 +265,7 @@ public enum Validator {
             if !(0x41...0x5A).contains(scalar.value) { word.acronym = false }
             switch scalar.value {
             case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: word.hangul += 1
-            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: word.latin += 1
+            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: word.latin += 1
             default: break
             }
         }
@@ -234,8 +274,8 @@ public enum Validator {
         switch language {
         case "ko" where Double(hangul) * 3 < Double(letters):
             return "language is ko but only \(hangul) of \(letters) letters of the question are Hangul"
-        case "en" where Double(latin) / Double(letters) < 0.9:
-            return "language is en but only \(latin) of \(letters) letters are Latin"
+        case _ where language != "ko" && Double(latin) / Double(letters) < 0.9:
+            return "language is \(item.language) but only \(latin) of \(letters) letters are Latin"
         default:
             return nil
         }

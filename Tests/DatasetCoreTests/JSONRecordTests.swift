@@ -45,7 +45,9 @@ import SchemaValidation
                                        author: maybe(text(&random)), passage: maybe(text(&random)),
                                        fields: index % 2 == 0 ? [SourceField(name: text(&random), value: text(&random))] : []),
                     flags: [text(&random)], review: ReviewSummary(status: "approved", rounds: [text(&random)], version: 1 + index % 3, votes: votes),
-                    survey: maybe(survey))
+                    survey: maybe(survey),
+                    translation: maybe(ItemTranslation(group: text(&random), sourceLanguage: "ko", origin: ItemTranslation.Origin.allCases[index % 3],
+                                                       system: maybe(text(&random)), labelsFrom: maybe(["source", "own"][index % 2]))))
     }
 
     static let items: [Item] = {
@@ -160,6 +162,10 @@ import SchemaValidation
             survey.nonresponseOptions = survey.nonresponseOptions.map(nfc); survey.scale3 = survey.scale3?.map(nfc)
             survey.weighting = nfc(survey.weighting)
             item.survey = survey
+        }
+        if var translation = item.translation {
+            translation.group = nfc(translation.group); translation.system = translation.system.map(nfc)
+            item.translation = translation
         }
         return item
     }

@@ -45,6 +45,26 @@ extension ProjectCopy {
         #expect(reports[1].summary.dropped["choice_count"] == 2)
         #expect(reports[1].summary.dropped["needs_key"] == 3)
         #expect(reports[2].summary.dropped["duplicate"] == 1)
+        // The translation of the item entered twice follows the copy dropped.
+        #expect(reports[2].summary.dropped[ParallelGroups.sourceSetAside] == 1)
+        // Each translation beside its Korean item: the same split, choice order and answer letter, its labels carried.
+        var released: [String: (item: Item, split: String)] = [:]
+        for file in manifest.files {
+            for item in try JSONLines.read(Item.self, from: runner.layout.candidateDirectory.appendingPathComponent(file.path)) {
+                released[item.id] = (item, file.split)
+            }
+        }
+        let translations = released.values.filter { $0.item.translation != nil }
+        #expect(translations.count == 14)
+        for (translation, split) in translations {
+            let original = try #require(released[translation.group])
+            #expect(original.split == split && original.item.language == "ko" && translation.language == "en")
+            #expect(original.item.answer == translation.answer && original.item.choices.count == translation.choices.count)
+            #expect(translation.translation?.labelsFrom == "source" && translation.culturalSensitivity == original.item.culturalSensitivity)
+        }
+        // Balancing moved choices: each translation's choices moved with its item's (the numbers of a year question line up).
+        let years = try #require(translations.first { $0.item.question.contains("Hunminjeongeum proclaimed") })
+        #expect(years.item.choices == released[years.item.group]!.item.choices.map { $0.replacingOccurrences(of: "년", with: "") })
         // Every social-value item carries its survey statistics.
         let social = try JSONLines.read(Item.self, from: runner.layout.candidateDirectory.appendingPathComponent("social_value/test.jsonl"))
         #expect(!social.isEmpty)

@@ -366,6 +366,8 @@ def main(tool, scratch):
         check(row["authors"] == dict(authors), f"authors of {row['stratum']}")
         check(row["generated"] == sum("generated" in r["flags"] for r in members), f"generated items of {row['stratum']}")
         check(row["revised"] == sum(r["review"]["version"] > 1 for r in members), f"revised items of {row['stratum']}")
+        origins = Counter(r["translation"]["origin"] for r in members if r.get("translation"))
+        check(row.get("translated") == (dict(origins) or None), f"translations by origin of {row['stratum']}")
 
     # The funnel: each stage's set-aside reasons as its dropped.jsonl counts them, out = next in.
     funnel = dossier["funnel"]

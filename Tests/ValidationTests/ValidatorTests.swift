@@ -66,6 +66,21 @@ func rules(_ item: Item) -> [String] {
         #expect(!Validator.contains("ab", "abc"))
     }
 
+    @Test func eachKnownLanguageIsWrittenInItsScript() {
+        let choices = ["A1", "B2", "C3", "D4"]
+        #expect(rules(item("من أنشأ الأبجدية الكورية؟", choices, language: "ar")).isEmpty)
+        #expect(rules(item("מי יצר את האלפבית הקוריאני?", choices, language: "he")).isEmpty)
+        #expect(rules(item("Кто создал корейский алфавит?", choices, language: "ru")).isEmpty)
+        #expect(rules(item("韓国語のアルファベットを作ったのは誰ですか？", choices, language: "ja")).isEmpty)
+        #expect(rules(item("Qui a créé l'alphabet coréen, le hangeul ?", choices, language: "fr")).isEmpty)
+        #expect(rules(item("Ai đã tạo ra bảng chữ cái tiếng Hàn?", choices, language: "vi")).isEmpty)
+        #expect(rules(item("Who created the Korean alphabet?", choices, language: "ar")) == ["script"])
+        #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "fr")) == ["script"])
+        #expect(rules(item("Кто создал корейский алфавит?", choices, language: "de-AT")) == ["script"])
+        // A language this check does not know is not checked.
+        #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "xx")).isEmpty)
+    }
+
     @Test func scriptMustMatchTheLanguage() {
         // Letters beyond ASCII and Hangul are found by their Unicode property.
         #expect(rules(item("Ποιος δημιούργησε το κορεατικό αλφάβητο;", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "en")) == ["script"])
