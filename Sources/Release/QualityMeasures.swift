@@ -183,8 +183,9 @@ extension QualityDossier {
 
     /// Answer keys per position for each common-knowledge subject, over the items with the
     /// subject's most frequent number of choices, with the chi-square test of an even spread.
+    /// Translations are left out: they repeat their items' answer letters.
     static func answerBalance(_ items: [Item]) -> [AnswerBalance] {
-        let keyed = Dictionary(grouping: items.filter { $0.task == .commonKnowledge && $0.answer != nil }, by: \.subject)
+        let keyed = Dictionary(grouping: items.filter { $0.task == .commonKnowledge && $0.answer != nil && $0.translation == nil }, by: \.subject)
         return keyed.keys.sorted().compactMap { subject in
             let members = keyed[subject]!
             let sizes = Dictionary(grouping: members, by: \.choices.count).mapValues(\.count)
@@ -204,8 +205,9 @@ extension QualityDossier {
 
     /// The Vendi score of each subject over the exact Jaccard similarity of the dedup stage's
     /// shingles (question and sorted choices), on at most `diversitySample` items drawn with the seed.
+    /// Translations are left out: another language's text would count as new content.
     static func diversity(_ items: [Item], inputs: QualityInputs) -> [SubjectDiversity] {
-        let strata = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
+        let strata = Dictionary(grouping: items.filter { $0.translation == nil }) { "\($0.task.rawValue)/\($0.subject)" }
         let names = strata.keys.sorted()
         // Subjects on every core: each is a similarity matrix and its eigenvalues, independent of the others.
         return Parallel.map(names.count) { index in

@@ -64,6 +64,13 @@ import DatasetCore
         #expect(abs(balance.chiSquare - 2.0 / 3) < 1e-12)
         // scipy.stats.chi2.sf(2/3, 3)
         #expect(abs(balance.pValue - 0.8810148425137847) < 1e-12)
+        // A translation repeats its item's letter and adds nothing to the count, nor to a subject's diversity.
+        var translated = item("ck-en", question: "Which is it?", choices: ["one", "two", "three", "four"], answer: "B")
+        translated.language = "en"
+        translated.translation = ItemTranslation(group: "ck-1", sourceLanguage: "ko", origin: .human)
+        #expect(QualityDossier.answerBalance(items + [translated]).first?.counts == [1, 2, 2, 1])
+        let inputs = QualityInputs(name: "t")
+        #expect(QualityDossier.diversity(items + [translated], inputs: inputs) == QualityDossier.diversity(items, inputs: inputs))
     }
 
     @Test func diversityCountsTemplatesAndSamplesLargeSubjectsTheSameWayEachTime() throws {
