@@ -138,7 +138,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ]),
         .testTarget(name: "SamplingTests", dependencies: ["DatasetCore", "Sampling", "SchemaValidation"]),
-        .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"]),
+        .testTarget(name: "ReleaseTests", dependencies: ["DatasetCore", "Release"], exclude: ["Screenshots"]),
         .testTarget(name: "PilotTests", dependencies: ["DatasetCore", "Pilot", "Statistics"]),
         .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzTargets"]),
         .testTarget(name: "PipelineTests", dependencies: ["DatasetCore", "Dedup", "Pipeline", "ReviewStore", "Release", "Sampling", "TestSupport", "TextbookIngest"]),

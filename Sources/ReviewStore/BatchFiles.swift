@@ -21,7 +21,7 @@ public enum BatchFiles {
     /// Nothing in it shows another reviewer's vote on the text under review; `earlier` gives,
     /// by item id, the decisions on an item's earlier text (`EarlierVersion.summary`).
     /// `originals` holds, by id, the items that translations in the batch translate: their text
-    /// is written beside each translation (`source_language`, `source_question`, `source_choice_*`;
+    /// is written beside each translation (`translates_language`, `translates_question`, `translates_choice_*`;
     /// in JSON Lines `translates`).
     public static func export(batch: BatchSummary, items: [ReviewStore.ItemVersion], reviewer: String, round: ReviewRound,
                               format: Format, earlier: [String: String] = [:], originals: [String: Item] = [:]) throws -> Data {
@@ -32,7 +32,7 @@ public enum BatchFiles {
         switch format {
         case .csv:
             var header = leadingColumns + letters.map { "choice_\($0)" } + ["answer", "source"]
-            if translated { header += ["source_language", "source_question"] + letters.map { "source_choice_\($0)" } }
+            if translated { header += ["translates_language", "translates_question"] + letters.map { "translates_choice_\($0)" } }
             header += ["earlier_decisions", "decision", "reason", "comment", "revised_question"]
             header += letters.map { "revised_choice_\($0)" } + ["revised_answer"] + round.labels.map(\.name)
             var lines = [header.map(csvField).joined(separator: ",")]
@@ -138,12 +138,12 @@ public enum BatchFiles {
     static func readCSV(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
         let table = try CSVTable(contentsOf: url, displayName: displayName)
             .withHeader(required: ["batch", "reviewer", "item_id", "content_hash", "decision"])
-        let fixed = Set(leadingColumns + ["answer", "source", "source_language", "source_question", "earlier_decisions", "decision", "reason",
+        let fixed = Set(leadingColumns + ["answer", "source", "translates_language", "translates_question", "earlier_decisions", "decision", "reason",
                                           "comment", "revised_question", "revised_answer"])
         let choiceColumns = table.columns.filter { $0.hasPrefix("choice_") }
         let revisedChoiceColumns = table.columns.filter { $0.hasPrefix("revised_choice_") }
         let labelColumns = table.columns.filter {
-            !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") && !$0.hasPrefix("source_choice_")
+            !fixed.contains($0) && !$0.hasPrefix("choice_") && !$0.hasPrefix("revised_choice_") && !$0.hasPrefix("translates_choice_")
         }
         var votes: [Vote] = [], problems: [InputError] = []
         for row in table.rows {

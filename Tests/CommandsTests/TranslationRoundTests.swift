@@ -20,7 +20,7 @@ import DatasetCore
         // The source text beside each translation, in both formats.
         let csv = try session.ok(["review", "export", assignments[0].batch, "--reviewer", assignments[0].reviewer])
         let header = try #require(csv.split(separator: "\r\n").first).split(separator: ",").map(String.init)
-        #expect(["source_language", "source_question", "source_choice_A", "source_choice_D"].allSatisfy(header.contains))
+        #expect(["translates_language", "translates_question", "translates_choice_A", "translates_choice_D"].allSatisfy(header.contains))
         let jsonl = try session.ok(["review", "export", assignments[0].batch, "--reviewer", assignments[0].reviewer, "--format", "jsonl"])
         let first = try JSONSerialization.jsonObject(with: Data(try #require(jsonl.split(separator: "\n").first).utf8)) as! [String: Any]
         let translates = try #require(first["translates"] as? [String: Any])
@@ -35,7 +35,7 @@ import DatasetCore
             guard try String(contentsOf: url, encoding: .utf8).contains("입법권") else { continue }
             try BatchFile.fillCSV(url) { row in
                 row["decision"] = "approve"
-                if row["source_question"]!.contains("입법권") { row["decision"] = "revise"; row["revised_answer"] = "A" }
+                if row["translates_question"]!.contains("입법권") { row["decision"] = "revise"; row["revised_answer"] = "A" }
             }
             let before = try session.ok(["review", "audit"])
             let result = try Binary.run(["review", "import", path], in: project.directory)
@@ -47,7 +47,7 @@ import DatasetCore
         #expect(refused == 1)
 
         try session.review(assignments) { _, row in
-            let source = row["source_question"]!
+            let source = row["translates_question"]!
             if source.contains("입법권") {
                 row["decision"] = "revise"
                 row["revised_question"] = Self.corrected

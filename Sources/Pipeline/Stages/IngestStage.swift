@@ -419,8 +419,9 @@ struct IngestedSource: Sendable {
 
     /// Makes a translation source's rows into items, each beside the item it translates:
     /// same task, subject, answer and survey result, its own text, language and origin. A row
-    /// naming no item, or an item of its own language, is an error with its line; a row whose
-    /// item was set aside is set aside too.
+    /// naming no item of the other sources, an item of its own language or an item translated
+    /// into that language already is an error with its line; a row whose item was set aside is
+    /// set aside too.
     static func translations(_ rows: [ItemBankReader.TranslatedRow], of source: PipelineSpec.Source, items: [String: Item],
                              setAside: [String: Item], revision: String) throws -> (items: [Item], dropped: [DroppedItem]) {
         var diagnostics = Diagnostics()
@@ -431,10 +432,6 @@ struct IngestedSource: Sendable {
             let language = row.language ?? source.language
             guard let original = items[row.itemID] ?? setAside[row.itemID] else {
                 diagnostics.error(row.location, "no item has id '\(row.itemID)'; a translation names the id of the item it translates (ck-... or sv-..., as in build/<pipeline>/ingest/items.jsonl)")
-                continue
-            }
-            if original.translation != nil {
-                diagnostics.error(row.location, "'\(row.itemID)' is itself a translation; translate the item it translates (\(original.translation!.group))")
                 continue
             }
             if language == original.language {
@@ -452,7 +449,10 @@ struct IngestedSource: Sendable {
                 }
             }
             guard let origin else {
-                diagnostics.error(SourceLocation(file: row.location.file, line: row.location.line, field: row.location.line == nil ? row.location.field : nil), "no origin: give the source an origin (machine, human or post_edited) or map an origin column")
+                // The row as a whole: no field holds an origin.
+                var place = row.location
+                if place.line != nil { place.field = nil }
+                diagnostics.error(place, "no origin: give the source an origin (machine, human or post_edited) or map an origin column")
                 continue
             }
             let element = "\(original.id)@\(language)"
@@ -461,7 +461,7 @@ struct IngestedSource: Sendable {
                 continue
             }
             firstRow[element] = row.location
-            var item = Item(id: Item.stableID(task: original.task, sourceID: source.id, document: path, element: element, question: row.question,
+            let item = Item(id: Item.stableID(task: original.task, sourceID: source.id, document: path, element: element, question: row.question,
                                               elementIsKey: true),
                             task: original.task, subject: original.subject, language: language, question: row.question, choices: row.choices,
                             answer: row.answer ?? original.answer, choicesOrdered: original.choicesOrdered, topic: original.topic,
@@ -554,8 +554,9 @@ extension ItemBankLayout {
     static let mappingKeys = ["id", "question", "choices", "answer", "answer_format", "subject", "language", "passage", "topic", "grade",
                               "region", "country", "author", "cultural_sensitivity", "header", "keep", "origin", "system"]
 
-    /// A translations file as `build-dataset` reads one unless told otherwise: `id` (the item
-    /// translated), `question`, `choices` (a list) and, where given, `origin`, `system` and `author`.
+    /// A translations file as `build-dataset` reads one unless the mapping says otherwise: `id`
+    /// (the item translated), `question` and `choices` (a list); `origin`, `system` and `author`
+    /// are read where the mapping names their columns.
     static let translations = ItemBankLayout(id: "id", question: "question", choices: .list("choices"), answer: "")
 
     /// An item_bank source's layout: its `preset`, with `mapping` naming fields (or overriding

@@ -90,11 +90,11 @@ extension Stage {
                 let selected = finalSelection(reviewed, selections: selections)
                 (itemsIn, final) = (reviewed.count, (selected.shortfall, selected.reserveLeft))
                 let originals = selected.items.filter { $0.translation == nil }
-                let ownLanguage = try context.setting(.release, \.balanceAnswers)
+                balanced = try context.setting(.release, \.balanceAnswers)
                     ? AnswerBalancer.balance(originals, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
                     : (items: originals, report: [])
-                (balanced, translations) = try parallel(selected.items.filter { $0.translation != nil }, before: originals,
-                                                        after: ownLanguage, minimum: try context.setting(.release, \.minHumanVerified))
+                translations = parallel(selected.items.filter { $0.translation != nil }, before: originals, after: balanced.items,
+                                        minimum: try context.setting(.release, \.minHumanVerified))
             }
             // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
             let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
@@ -165,14 +165,12 @@ extension Stage {
     /// Translations beside the items they translate, once those are balanced: each takes its
     /// item's choice order and (unless a round labelled it) labels; languages with fewer than
     /// `minimum` made or checked by people stay out.
-    static func parallel(_ translations: [Item], before: [Item], after: (items: [Item], report: [AnswerBalancer.SubjectBalance]),
-                         minimum: Int) throws -> (balanced: (items: [Item], report: [AnswerBalancer.SubjectBalance]),
-                                                  translations: (kept: [Item], counts: [ParallelRelease.LanguageCount])) {
-        guard !translations.isEmpty else { return (after, ([], [])) }
+    static func parallel(_ translations: [Item], before: [Item], after: [Item], minimum: Int) -> (kept: [Item], counts: [ParallelRelease.LanguageCount]) {
+        guard !translations.isEmpty else { return ([], []) }
         let old = Dictionary(before.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let new = Dictionary(after.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let new = Dictionary(after.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let carried = ParallelRelease.alignChoices(translations, before: old, after: new).map { ParallelRelease.carryLabels($0, from: new[$0.group]) }
-        return (after, ParallelRelease.gate(carried, minimum: minimum))
+        return ParallelRelease.gate(carried, minimum: minimum)
     }
 
     /// The stages before release, in order: the dossier's funnel.
