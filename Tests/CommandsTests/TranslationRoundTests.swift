@@ -121,3 +121,41 @@ import DatasetCore
         #expect(!FileManager.default.fileExists(atPath: project.directory.appendingPathComponent("build/example/ingest/items.jsonl").path))
     }
 }
+
+/// Translations as JSON Lines, their origin and system given once on the source.
+@Suite struct TranslationJSONLinesTests {
+    @Test func aJSONLinesFileWithTheOriginOnTheSource() throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let lines = [
+            #"{"id": "ck-62664465543f7a68", "question": "Quel roi de Joseon a créé le Hunminjeongeum ?", "choices": ["Taejo", "Sejong", "Sejo", "Jeongjo"], "translator": "lee"}"#,
+            #"{"id": "ck-6a1bd0a390af5156", "question": "En quelle année le Hunminjeongeum a-t-il été promulgué ?", "choices": ["1392", "1443", "1446", "1592"]}"#,
+        ]
+        try project.write(lines.joined(separator: "\n") + "\n", to: "raw/translations/korean-items.fr.jsonl")
+        var pipeline = try String(contentsOf: project.pipeline, encoding: .utf8)
+        pipeline = pipeline.replacingOccurrences(of: """
+                path: raw/translations/korean-items.en.csv
+                language: en
+                license: CC-BY-4.0
+                mapping: {origin: origin, system: system}
+            """, with: """
+                path: raw/translations/korean-items.fr.jsonl
+                language: fr
+                license: CC-BY-4.0
+                origin: machine
+                system: nllb-200-distilled-600M
+                mapping: {author: translator}
+            """)
+        try project.write(pipeline, to: "pipelines/example.yaml")
+        let run = try Binary.run(["run", "--until", "ingest"], in: project.directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("korean-items-en: 2 translations"))
+        let items = try JSONLines.read(Item.self, from: project.directory.appendingPathComponent("build/example/ingest/items.jsonl"))
+        let french = items.filter { $0.language == "fr" }
+        #expect(french.count == 2)
+        #expect(french.allSatisfy { $0.translation?.origin == .machine && $0.translation?.system == "nllb-200-distilled-600M" && $0.translation?.sourceLanguage == "ko" })
+        #expect(french.map(\.source.author).sorted { ($0 ?? "") < ($1 ?? "") } == [nil, "lee"])
+        let year = try #require(french.first { $0.question.hasPrefix("En quelle année") })
+        #expect(year.translation?.group == "ck-6a1bd0a390af5156" && year.answer == items.first { $0.id == "ck-6a1bd0a390af5156" }?.answer)
+    }
+}
