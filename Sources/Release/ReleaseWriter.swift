@@ -42,14 +42,18 @@ public enum ReleaseWriter {
 
     /// Checks the records of a JSON Lines text, as they are written, against the item schema.
     public static func schemaViolations(records: Data, schemaText: String, schemaName: String) throws -> [InputError] {
-        let schema = try loadSchema(schemaText, name: schemaName)
+        try schemaViolations(records: records, schema: try loadSchema(schemaText, name: schemaName), schemaName: schemaName, firstNumber: 1)
+    }
+
+    /// `firstNumber` is the first record's number in its file (a record without an id is named by it).
+    static func schemaViolations(records: Data, schema: JSONValue, schemaName: String, firstNumber: Int) throws -> [InputError] {
         let lines = JSONLines.lineRanges(of: records)
         // Checked on every core, each chunk with a validator of its own; problems in record order.
         return try Parallel.chunks(lines.count) { range in
             let validator = try JSONSchemaValidator(schema: schema)
             return try range.flatMap { index in
                 let line = records[records.startIndex + lines[index].lowerBound..<records.startIndex + lines[index].upperBound]
-                return violations(of: try JSONValue.parse(line), number: index + 1, validator: validator, schemaName: schemaName)
+                return violations(of: try JSONValue.parse(line), number: firstNumber + index, validator: validator, schemaName: schemaName)
             }
         }.flatMap { $0 }
     }
@@ -124,33 +128,57 @@ public enum ReleaseWriter {
         return (records, unreadable + violations)
     }
 
-    /// One data file of a release: a config's split, encoded.
-    public struct DataFile: Sendable {
-        public var config: String
-        public var split: String
-        public var records: Int
-        public var data: Data
-        public var path: String { dataPath(config: config, split: split) }
-    }
-
-    /// The data files of the splits, items in id order, each config's splits in name order. A
-    /// task with translations has a config per language (`common_knowledge_en`).
-    public static func dataFiles(splits: [String: [Item]]) throws -> [DataFile] {
+    /// The data files' contents in order: each config (by task, then name; a task with
+    /// translations has a config per language, `common_knowledge_en`) and its splits in name
+    /// order, items in id order; empty files left out.
+    static func layout(_ splits: [String: [Item]]) -> [(config: String, split: String, items: [Item])] {
         let parallel = ParallelRelease.parallelTasks(splits.values.joined())
         var byConfig: [String: [String: [Item]]] = [:]
         for (split, items) in splits {
             for item in items { byConfig[ParallelRelease.config(of: item, parallel: parallel), default: [:]][split, default: []].append(item) }
         }
-        var files: [DataFile] = []
+        var files: [(config: String, split: String, items: [Item])] = []
         for task in ItemTask.allCases {
             for config in byConfig.keys.sorted() where ParallelRelease.task(ofConfig: config) == task {
                 for split in splits.keys.sorted() {
                     guard let items = byConfig[config]![split]?.sorted(byKey: \.id), !items.isEmpty else { continue }
-                    files.append(DataFile(config: config, split: split, records: items.count, data: try JSONLines.encode(items)))
+                    files.append((config, split, items))
                 }
             }
         }
         return files
+    }
+
+    /// Records encoded, checked and written at a time: a million items' file was held whole,
+    /// beside its items and the records being checked, at the release stage's peak.
+    static let writeChunk = 20_000
+
+    /// Writes one JSONL file per config and split into `directory` (a staging directory), as
+    /// `layout` orders them, a chunk of records at a time: each chunk encoded,
+    /// checked against the item schema (when `schemaText` is given) and appended, so no file is
+    /// held whole. Every schema violation is collected and thrown together once all are checked.
+    public static func writeDataFiles(splits: [String: [Item]], to directory: URL, schemaText: String?,
+                                      schemaName: String) throws -> [ReleaseManifest.DataFile] {
+        let schema = try schemaText.map { try loadSchema($0, name: schemaName) }
+        var written: [ReleaseManifest.DataFile] = [], problems: [InputError] = []
+        for (config, split, items) in layout(splits) {
+            let path = dataPath(config: config, split: split)
+            let url = directory.appendingPathComponent(path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            var hash = Hashing.Stream()
+            try AtomicFiles.writeAndSync(to: url) { write in
+                for start in stride(from: 0, to: items.count, by: writeChunk) {
+                    let data = try JSONLines.encode(items[start..<min(start + writeChunk, items.count)])
+                    if let schema { problems += try schemaViolations(records: data, schema: schema, schemaName: schemaName, firstNumber: start + 1) }
+                    hash.update(data)
+                    try write(data)
+                }
+            }
+            written.append(ReleaseManifest.DataFile(path: path, config: config, split: split, records: items.count,
+                                                    bytes: hash.bytes, sha256: hash.hex()))
+        }
+        try Diagnostics(problems).check()
+        return written
     }
 
     /// Path of a config's split file inside a release: `<config>/<split>.jsonl`.
@@ -162,20 +190,14 @@ public enum ReleaseWriter {
     /// (a staging directory: the caller moves it into place). Items are written in id order.
     @discardableResult
     public static func writeCandidate(splits: [String: [Item]], metadata: Metadata, to directory: URL) throws -> ReleaseManifest {
-        try writeCandidate(dataFiles: try dataFiles(splits: splits), splits: splits, metadata: metadata, to: directory)
+        try writeCandidate(written: try writeDataFiles(splits: splits, to: directory, schemaText: nil, schemaName: ""),
+                           splits: splits, metadata: metadata, to: directory)
     }
 
-    /// Writes data files already encoded (and checked) by `dataFiles(splits:)`.
+    /// Writes the documents beside data files `writeDataFiles` wrote (and checked) into `directory`.
     @discardableResult
-    public static func writeCandidate(dataFiles: [DataFile], splits: [String: [Item]], metadata: Metadata, to directory: URL) throws -> ReleaseManifest {
-        var files: [ReleaseManifest.DataFile] = []
-        for file in dataFiles {
-            let url = directory.appendingPathComponent(file.path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try AtomicFiles.writeAndSync(file.data, to: url)
-            files.append(ReleaseManifest.DataFile(path: file.path, config: file.config, split: file.split, records: file.records,
-                                                  bytes: file.data.count, sha256: Hashing.sha256Hex(file.data)))
-        }
+    public static func writeCandidate(written files: [ReleaseManifest.DataFile], splits: [String: [Item]], metadata: Metadata,
+                                      to directory: URL) throws -> ReleaseManifest {
         let report = Data(BuildReport.html(name: metadata.name, version: nil, items: splits.keys.sorted().flatMap { split in
             splits[split]!.sorted(byKey: \.id).map { (item: $0, split: split) }
         }, pilotReview: metadata.pilotReview, quality: metadata.quality).utf8)

@@ -53,13 +53,12 @@ import DatasetCore
         #expect(gate.counts[0].machine == 2 && gate.counts[1].human == 1 && gate.counts[1].postEdited == 1)
     }
 
-    @Test func aTaskWithTranslationsHasAConfigPerLanguage() throws {
+    @Test func aTaskWithTranslationsHasAConfigPerLanguage() {
         let items = [Self.item("ck-0", language: "ko", choices: ["a", "b"], answer: "A"),
                      Self.item("ck-1", language: "en", choices: ["a", "b"], answer: "A", translating: "ck-0")]
-        let files = try ReleaseWriter.dataFiles(splits: ["test": items])
-        #expect(files.map(\.path) == ["common_knowledge_en/test.jsonl", "common_knowledge_ko/test.jsonl"])
+        let files = ReleaseWriter.layout(["test": items])
+        #expect(files.map { ReleaseWriter.dataPath(config: $0.config, split: $0.split) } == ["common_knowledge_en/test.jsonl", "common_knowledge_ko/test.jsonl"])
         #expect(ParallelRelease.task(ofConfig: "common_knowledge_en") == .commonKnowledge && ParallelRelease.task(ofConfig: "social_value") == .socialValue)
-        let plain = try ReleaseWriter.dataFiles(splits: ["test": [items[0]]])
-        #expect(plain.map(\.path) == ["common_knowledge/test.jsonl"])
+        #expect(ReleaseWriter.layout(["test": [items[0]]]).map(\.config) == ["common_knowledge"])
     }
 }

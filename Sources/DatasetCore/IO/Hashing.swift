@@ -64,6 +64,21 @@ public enum Hashing {
         return hex(digest, digits: hexDigits)
     }
 
+    /// SHA-256 of bytes handed over piece by piece, so that what is hashed need not be held whole.
+    public struct Stream: Sendable {
+        private var hasher = SHA256()
+        public private(set) var bytes = 0
+
+        public init() {}
+
+        public mutating func update(_ data: Data) {
+            hasher.update(data: data)
+            bytes += data.count
+        }
+
+        public func hex() -> String { Hashing.hex(hasher.finalize()) }
+    }
+
     /// Hashes a file in chunks, so memory does not grow with its size.
     public static func sha256Hex(fileAt url: URL) throws -> (sha256: String, bytes: Int) {
         // One buffer, read into again and again: FileHandle's chunks were kept alive long enough

@@ -110,12 +110,10 @@ extension Stage {
             context.progress.advance(by: itemsIn)
             let released = splits.values.map(\.count).reduce(0, +)
             context.progress.step("checking and writing", total: released)
-            // Encoded once: the schema checks the bytes that are written.
-            let dataFiles = try ReleaseWriter.dataFiles(splits: splits)
-            let schemaText = try context.schemaText(.item) ?? builtInItemSchema
-            try Diagnostics(try dataFiles.flatMap {
-                try ReleaseWriter.schemaViolations(records: $0.data, schemaText: schemaText, schemaName: SchemaFile.item.path)
-            }).check()
+            // Encoded once, a chunk at a time: the schema checks the bytes that are written.
+            let directory = try context.directory()
+            let written = try ReleaseWriter.writeDataFiles(splits: splits, to: directory, schemaText: try context.schemaText(.item) ?? builtInItemSchema,
+                                                           schemaName: SchemaFile.item.path)
             let pipeline = try context.pipelineFile()
             let releaseName = try context.setting(.release, \.releaseName)
             var metadata = ReleaseWriter.Metadata(
@@ -136,8 +134,7 @@ extension Stage {
                                                               setAside: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:]),
                                              quotas: final.shortfall)
             metadata.quality = quality
-            let directory = try context.directory()
-            let manifest = try ReleaseWriter.writeCandidate(dataFiles: dataFiles, splits: splits, metadata: metadata, to: directory)
+            let manifest = try ReleaseWriter.writeCandidate(written: written, splits: splits, metadata: metadata, to: directory)
             context.progress.advance(by: released)
             // Build reports beside the data; only the files the manifest lists are published.
             try context.writeReport(balanced.report, "reports/answer_positions.json")
