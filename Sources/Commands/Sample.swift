@@ -31,18 +31,18 @@ extension BuildDataset {
             let spec = runner.spec
             do {
                 let pool = try await runner.preview(until: .dedup) { reports in
-                    // Quotas count items in their own language; translations follow the items they translate.
                     try JSONLines.read(Item.self, from: reports[.dedup]!.directory.appendingPathComponent(StageFile.items.rawValue))
-                        .filter { $0.translation == nil }
                 }
                 let report = StratifiedSampler.sample(pool, plan: spec.sampling, seed: spec.seed).report
+                // What the quotas count: translations come with the items they translate.
+                let counted = pool.filter { $0.translation == nil }.count
                 let below = StratifiedSampler.belowMinimum(report, plan: spec.sampling)
                 if output.json {
-                    return try printJSON(SamplingPlanDocument(pipeline: options.pipeline, pool: pool.count, strataBy: spec.sampling.strata,
+                    return try printJSON(SamplingPlanDocument(pipeline: options.pipeline, pool: counted, strataBy: spec.sampling.strata,
                                                               strata: report, minimum: spec.sampling.minimum,
                                                               belowMinimum: below.map(\.stratum), allowShortfall: spec.sampling.allowShortfall))
                 }
-                print("sampling plan for \(spec.name): \(pool.count) items in the pool, strata by \(spec.sampling.strata.joined(separator: ", "))")
+                print("sampling plan for \(spec.name): \(counted) items in the pool, strata by \(spec.sampling.strata.joined(separator: ", "))")
                 let width = max(7, report.map(\.stratum.count).max() ?? 0)
                 print("  \("stratum".padding(toLength: width, withPad: " ", startingAt: 0))  target  available  selected  reserve  shortfall")
                 for row in report {

@@ -80,10 +80,9 @@ public struct PilotTarget: Sendable {
         guard FileManager.default.fileExists(atPath: manifestURL.path) else {
             throw InputError(file: displayName, "no manifest.json: not a release")
         }
-        // A release's config is its items' task, with their language where the task has translations (`ReleaseWriter.dataFiles`).
-        let contents = try ReleaseContents.items(in: directory, displayName: displayName)
-        let parallel = ParallelRelease.parallelTasks(contents.map(\.item))
-        let items = contents.map { PilotItem(item: $0.item, config: ParallelRelease.config(of: $0.item, parallel: parallel), split: $0.split) }
+        let items = try ReleaseContents.placedItems(in: directory, displayName: displayName).map {
+            PilotItem(item: $0.item, config: $0.config, split: $0.split)
+        }
         self.key = key
         self.directory = directory
         self.items = items

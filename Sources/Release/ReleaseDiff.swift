@@ -173,10 +173,15 @@ public struct ReleaseDiff: Sendable, Equatable {
 /// The items of a release (or candidate) directory, with the split each is in.
 public enum ReleaseContents {
     public static func items(in directory: URL, displayName: String) throws -> [(item: Item, split: String)] {
+        try placedItems(in: directory, displayName: displayName).map { ($0.item, $0.split) }
+    }
+
+    /// Every item with the config and split of the file the manifest lists it in.
+    public static func placedItems(in directory: URL, displayName: String) throws -> [(item: Item, config: String, split: String)] {
         let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
         return try manifest.files.flatMap { file in
             try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path), displayName: "\(displayName)/\(file.path)")
-                .map { ($0, file.split) }
+                .map { ($0, file.config, file.split) }
         }
     }
 }

@@ -21,19 +21,22 @@ public enum ReleaseExport: String, Sendable, CaseIterable, Codable {
 enum ReleaseExports {
     static func files(_ exports: [ReleaseExport], splits: [String: [Item]], name: String) throws -> [(path: String, data: Data)] {
         let ordered = splits.keys.sorted().map { split in (split: split, items: splits[split]!.sorted(byKey: \.id)) }
+        // The data files' own layout, for the exports written per config and split.
+        let dataFiles = ReleaseWriter.layout(splits)
         var files: [(path: String, data: Data)] = []
         for export in Set(exports).sorted(by: { $0.rawValue < $1.rawValue }) {
             switch export {
             case .globalMMLU: files += try globalMMLU(ordered, name: name)
-            case .kornat: files += kornat(ordered)
+            case .kornat: files += kornat(dataFiles)
             case .globalOpinionQA: files += try globalOpinionQA(ordered, name: name)
-            case .inspect: files += try inspect(ordered)
+            case .inspect: files += try inspect(dataFiles)
             }
         }
         return files
     }
 
     typealias Splits = [(split: String, items: [Item])]
+    typealias DataFiles = [(config: String, split: String, items: [Item])]
 
     static func jsonLines(_ records: [[String: Any]]) throws -> Data {
         var data = Data()
@@ -109,41 +112,29 @@ enum ReleaseExports {
         return files
     }
 
-    /// The release's configs in the order their files are written: by task, then name.
-    static func configs(_ splits: Splits) -> [(task: ItemTask, config: (name: String, parallel: Set<ItemTask>))] {
-        let items = splits.flatMap(\.items)
-        let parallel = ParallelRelease.parallelTasks(items)
-        let names = Set(items.map { ParallelRelease.config(of: $0, parallel: parallel) })
-        return ItemTask.allCases.flatMap { task in
-            names.filter { ParallelRelease.task(ofConfig: $0) == task }.sorted().map { (task, ($0, parallel)) }
-        }
-    }
-
     // MARK: KorNAT
 
-    static func kornat(_ splits: Splits) -> [(path: String, data: Data)] {
+    static func kornat(_ dataFiles: DataFiles) -> [(path: String, data: Data)] {
         var files: [(path: String, data: Data)] = []
         var skipped = 0
-        for (task, config) in configs(splits) {
-            for (split, all) in splits {
-                let items = all.filter { ParallelRelease.config(of: $0, parallel: config.parallel) == config.name }
-                let fitting = items.filter { $0.choices.count <= 5 }
-                skipped += items.filter { $0.choices.count > 5 }.count
-                guard !fitting.isEmpty else { continue }
-                var header = ["Category", "SubCategory", "Question", "A", "B", "C", "D", "E", "Answer"]
-                if task == .socialValue { header += ["A_share", "B_share", "C_share", "D_share", "E_share", "n", "margin_of_error"] }
-                var rows = [header]
-                for item in fitting {
-                    var row = [item.subject, item.topic ?? "", item.question] + (0..<5).map { $0 < item.choices.count ? item.choices[$0] : "" }
-                    row.append(item.answer ?? "")
-                    if task == .socialValue, let survey = item.survey {
-                        row += (0..<5).map { $0 < survey.distribution.count ? String(survey.distribution[$0]) : "" }
-                        row += [String(survey.n), String(survey.marginOfError)]
-                    }
-                    rows.append(row)
+        for (config, split, items) in dataFiles {
+            let social = ParallelRelease.task(ofConfig: config) == .socialValue
+            let fitting = items.filter { $0.choices.count <= 5 }
+            skipped += items.count - fitting.count
+            guard !fitting.isEmpty else { continue }
+            var header = ["Category", "SubCategory", "Question", "A", "B", "C", "D", "E", "Answer"]
+            if social { header += ["A_share", "B_share", "C_share", "D_share", "E_share", "n", "margin_of_error"] }
+            var rows = [header]
+            for item in fitting {
+                var row = [item.subject, item.topic ?? "", item.question] + (0..<5).map { $0 < item.choices.count ? item.choices[$0] : "" }
+                row.append(item.answer ?? "")
+                if social, let survey = item.survey {
+                    row += (0..<5).map { $0 < survey.distribution.count ? String(survey.distribution[$0]) : "" }
+                    row += [String(survey.n), String(survey.marginOfError)]
                 }
-                files.append(("exports/kornat/\(config.name)_\(split).csv", Data(CSVText.encode(rows).utf8)))
+                rows.append(row)
             }
+            files.append(("exports/kornat/\(config)_\(split).csv", Data(CSVText.encode(rows).utf8)))
         }
         var readme = "# KorNAT's CSV columns\n\nOne file per config and split: `Category` (subject), `SubCategory` (topic), `Question`, "
         readme += "`A`..`E` (empty past the item's last choice) and `Answer` (the letter; for social values, the most common answer). "
@@ -183,28 +174,24 @@ enum ReleaseExports {
 
     // MARK: Inspect AI
 
-    static func inspect(_ splits: Splits) throws -> [(path: String, data: Data)] {
+    static func inspect(_ dataFiles: DataFiles) throws -> [(path: String, data: Data)] {
         var files: [(path: String, data: Data)] = []
-        for (_, config) in configs(splits) {
-            for (split, items) in splits {
-                let chosen = items.filter { ParallelRelease.config(of: $0, parallel: config.parallel) == config.name }
-                guard !chosen.isEmpty else { continue }
-                let records: [[String: Any]] = chosen.map { item in
-                    var metadata: [String: Any] = [
-                        "subject": item.subject, "language": item.language, "task": item.task.rawValue,
-                        "cultural_sensitivity": item.culturalSensitivity.rawValue, "required_knowledge": item.requiredKnowledge,
-                        "source_id": item.source.sourceID, "review_status": item.review.status,
-                    ]
-                    if let topic = item.topic { metadata["topic"] = topic }
-                    if let survey = item.survey {
-                        metadata["distribution"] = survey.distribution
-                        metadata["n"] = survey.n
-                        metadata["margin_of_error"] = survey.marginOfError
-                    }
-                    return ["id": item.id, "input": item.question, "choices": item.choices, "target": item.answer ?? "", "metadata": metadata]
+        for (config, split, items) in dataFiles {
+            let records: [[String: Any]] = items.map { item in
+                var metadata: [String: Any] = [
+                    "subject": item.subject, "language": item.language, "task": item.task.rawValue,
+                    "cultural_sensitivity": item.culturalSensitivity.rawValue, "required_knowledge": item.requiredKnowledge,
+                    "source_id": item.source.sourceID, "review_status": item.review.status,
+                ]
+                if let topic = item.topic { metadata["topic"] = topic }
+                if let survey = item.survey {
+                    metadata["distribution"] = survey.distribution
+                    metadata["n"] = survey.n
+                    metadata["margin_of_error"] = survey.marginOfError
                 }
-                files.append(("exports/inspect/\(config.name)_\(split).jsonl", try jsonLines(records)))
+                return ["id": item.id, "input": item.question, "choices": item.choices, "target": item.answer ?? "", "metadata": metadata]
             }
+            files.append(("exports/inspect/\(config)_\(split).jsonl", try jsonLines(records)))
         }
         var readme = "# Inspect AI samples\n\nOne file per config and split, each line a sample with Inspect's own field names: "
         readme += "`id`, `input` (the question), `choices`, `target` (the answer letter; for social values, the most common answer) "

@@ -87,10 +87,14 @@ extension ReviewStore {
         let snapshot = try ReviewSnapshot(store: self, plan: plan)
         // Every item version the round has votes on, with its subject.
         var units: [(key: String, subject: String, votes: [VoteRow])] = []
-        var subjects: [String: String] = [:], languages: [String: String] = [:]
-        for row in try database.rows("SELECT id, subject, json_extract(record, '$.language') AS language FROM items") {
-            subjects[row["id"] as String] = subjects[row["id"] as String] ?? row["subject"]
-            languages[row["id"] as String] = languages[row["id"] as String] ?? row["language"]
+        let subjects = Dictionary(try database.rows("SELECT id, subject FROM items").map { ($0["id"] as String, $0["subject"] as String) }, uniquingKeysWith: { a, _ in a })
+        // Languages from the pool the snapshot has decoded already; an item no longer in it is looked up.
+        var languages = Dictionary(snapshot.pool.map { ($0.item.id, $0.item.language) }, uniquingKeysWith: { a, _ in a })
+        func language(of id: String) throws -> String {
+            if let known = languages[id] { return known }
+            let found: String = try database.value("SELECT json_extract(record, '$.language') FROM items WHERE id = ? LIMIT 1", [id]) ?? ""
+            languages[id] = found
+            return found
         }
         var languageOf: [String: String] = [:]
         for (key, votes) in snapshot.votes.sorted(by: { $0.key < $1.key }) where key.hasPrefix("\(roundName)/") {
@@ -98,7 +102,7 @@ extension ReviewStore {
             let itemID = key.dropFirst(roundName.count + 1).split(separator: "/").first.map(String.init) ?? ""
             if !regular.isEmpty {
                 units.append((key, subjects[itemID] ?? "", regular))
-                languageOf[key] = languages[itemID] ?? ""
+                languageOf[key] = try language(of: itemID)
             }
         }
         // Each variable: a name, each vote's value (nil when the vote does not answer it), and the

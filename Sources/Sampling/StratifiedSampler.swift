@@ -149,7 +149,13 @@ public enum StratifiedSampler {
     /// Ranks each stratum's items by a draw from the seed and the item's id (so adding items
     /// never reorders the others), and keeps the top quota plus the oversampled reserve.
     /// A stratum with sub-quotas is taken sub-stratum by sub-stratum, each to its own quota.
+    /// Quotas count items in their own language: a translation comes with the item it
+    /// translates, after it, with its selection (stratum, rank, reserve), or not at all.
     public static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64) -> SamplingResult {
+        let translations = items.filter { $0.translation != nil }
+        guard translations.isEmpty else {
+            return withTranslations(sample(items.filter { $0.translation == nil }, plan: plan, seed: seed), translations)
+        }
         var groups: [String: [Item]] = [:]
         for item in items { groups[stratum(of: item, plan: plan), default: []].append(item) }
         var names = groups.keys.sorted()
@@ -189,6 +195,29 @@ public enum StratifiedSampler {
         }
         result.report.sort { $0.stratum < $1.stratum }
         return result
+    }
+
+    static func withTranslations(_ result: SamplingResult, _ translations: [Item]) -> SamplingResult {
+        let byGroup = Dictionary(grouping: translations, by: \.group).mapValues { $0.sorted(byKey: \.id) }
+        var joined = SamplingResult(items: [], selections: [], report: result.report, notSelected: [])
+        for (item, selection) in zip(result.items, result.selections) {
+            joined.items.append(item)
+            joined.selections.append(selection)
+            for translation in byGroup[item.id] ?? [] {
+                joined.items.append(translation)
+                joined.selections.append(Selection(id: translation.id, stratum: selection.stratum, rank: selection.rank,
+                                                   quota: selection.quota, reserve: selection.reserve))
+            }
+        }
+        for dropped in result.notSelected {
+            joined.notSelected.append(dropped)
+            for translation in byGroup[dropped.id] ?? [] {
+                joined.notSelected.append(DroppedItem(id: translation.id, stage: dropped.stage, reason: dropped.reason,
+                                                      detail: "the item it translates (\(dropped.id)) was not selected: \(dropped.detail)",
+                                                      item: translation))
+            }
+        }
+        return joined
     }
 
     static func quotas(for names: [String], sizes: [Int], plan: SamplingPlan) -> [String: Int] {

@@ -177,21 +177,28 @@ public struct ItemBankReader: Sendable {
     }
 
     public func read(fileAt url: URL, context: TextbookContext) throws -> TextbookOutput {
-        let data: Data
+        try read(try Self.contents(of: url, file: context.document), context: context)
+    }
+
+    static func contents(of url: URL, file: String) throws -> Data {
         do {
-            data = try Data(contentsOf: url)
+            return try Data(contentsOf: url)
         } catch {
-            throw InputError(file: context.document, "cannot read: \(error.localizedDescription)")
+            throw InputError(file: file, "cannot read: \(error.localizedDescription)")
         }
-        return try read(data, context: context)
+    }
+
+    /// The file's rows, in the format its layout or name says; `kind` names the file in errors.
+    func rows(_ data: Data, file: String, kind: String = "item bank") throws -> [Row] {
+        guard let format = layout.format ?? ItemBankLayout.FileFormat(pathExtension: (file as NSString).pathExtension) else {
+            throw InputError(file: file, field: "format", "cannot tell the \(kind)'s format from its name; give format: csv, tsv, json or jsonl")
+        }
+        return try Self.rows(data, format: format, header: layout.header, file: file, expecting: layout.fieldNames)
     }
 
     public func read(_ data: Data, context: TextbookContext) throws -> TextbookOutput {
         let file = context.document
-        guard let format = layout.format ?? ItemBankLayout.FileFormat(pathExtension: (file as NSString).pathExtension) else {
-            throw InputError(file: file, field: "format", "cannot tell the item bank's format from its name; give format: csv, tsv, json or jsonl")
-        }
-        let rows = try Self.rows(data, format: format, header: layout.header, file: file, expecting: layout.fieldNames)
+        let rows = try rows(data, file: file)
         var diagnostics = Diagnostics()
         var output = TextbookOutput()
         var firstLine: [String: Row] = [:]
@@ -250,11 +257,8 @@ public struct ItemBankReader: Sendable {
     /// Reads a translations file: every row must name the item it translates (the layout's id).
     /// Rows that cannot be read are returned as problems beside the others, so that what the
     /// rows name can be checked too and every problem reported at once.
-    public func translatedRows(_ data: Data, file: String) throws -> (rows: [TranslatedRow], problems: [InputError]) {
-        guard let format = layout.format ?? ItemBankLayout.FileFormat(pathExtension: (file as NSString).pathExtension) else {
-            throw InputError(file: file, field: "format", "cannot tell the translations file's format from its name; give format: csv, tsv, json or jsonl")
-        }
-        let rows = try Self.rows(data, format: format, header: layout.header, file: file, expecting: layout.fieldNames)
+    public func translatedRows(fileAt url: URL, file: String) throws -> (rows: [TranslatedRow], problems: [InputError]) {
+        let rows = try rows(try Self.contents(of: url, file: file), file: file, kind: "translations file")
         var diagnostics = Diagnostics()
         var result: [TranslatedRow] = []
         for row in rows {

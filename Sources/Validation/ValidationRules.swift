@@ -228,57 +228,52 @@ public enum Validator {
     /// knows, half of them. Languages it does not know are not checked.
     static func scriptMismatch(_ item: Item) -> String? {
         let language = item.language.split(separator: "-").first.map { String($0).lowercased() } ?? item.language
-        let expected = language == "ko" ? nil : script(of: language)
-        guard language == "ko" || expected != nil else { return nil }
-        if let expected, expected.name != "Latin" {
-            var letters = 0, inScript = 0
-            for scalar in (item.question + " " + item.choices.joined(separator: " ")).unicodeScalars where scalar.properties.isAlphabetic {
-                letters += 1
-                if expected.blocks.contains(where: { $0.contains(scalar.value) }) { inScript += 1 }
-            }
-            guard letters > 0, Double(inScript) < expected.share * Double(letters) else { return nil }
-            return "language is \(item.language) but only \(inScript) of \(letters) letters are \(expected.name)"
+        if language == "ko" { return hangulMismatch(item) }
+        guard let expected = script(of: language) else { return nil }
+        var letters = 0, inScript = 0
+        for scalar in (item.question + " " + item.choices.joined(separator: " ")).unicodeScalars where isLetter(scalar) {
+            letters += 1
+            if expected.blocks.contains(where: { $0.contains(scalar.value) }) { inScript += 1 }
         }
-        let text = language == "ko" ? item.question : item.question + " " + item.choices.joined(separator: " ")
-        var letters = 0, hangul = 0, latin = 0
-        // Words are runs of letters, read scalar by scalar (no grapheme breaking: this runs on
-        // every item). An acronym is the same in any language's text.
-        var word = (letters: 0, hangul: 0, latin: 0, acronym: true)
+        guard letters > 0, Double(inScript) < expected.share * Double(letters) else { return nil }
+        return "language is \(item.language) but only \(inScript) of \(letters) letters are \(expected.name)"
+    }
+
+    /// Whether a scalar is a letter: ASCII and Hangul syllables without the property lookup,
+    /// which was a fifth of checking an item.
+    static func isLetter(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x41...0x5A, 0x61...0x7A, 0xAC00...0xD7A3: true
+        case 0..<0x80: false
+        default: scalar.properties.isAlphabetic
+        }
+    }
+
+    /// Korean: at least a third of the question's letters Hangul, counted by words so that Latin
+    /// acronyms (KBS, MBC: up to six capitals) are left out.
+    static func hangulMismatch(_ item: Item) -> String? {
+        var letters = 0, hangul = 0
+        // Words are runs of letters, read scalar by scalar (no grapheme breaking: this runs on every item).
+        var word = (letters: 0, hangul: 0, acronym: true)
         func endWord() {
-            if word.letters > 0, !(language == "ko" && word.letters <= 6 && word.acronym) {
+            if word.letters > 0, !(word.letters <= 6 && word.acronym) {
                 letters += word.letters
                 hangul += word.hangul
-                latin += word.latin
             }
-            word = (0, 0, 0, true)
+            word = (0, 0, true)
         }
-        for scalar in text.unicodeScalars {
-            // ASCII and Hangul syllables without the property lookup, which was a fifth of
-            // checking an item.
-            let alphabetic = switch scalar.value {
-            case 0x41...0x5A, 0x61...0x7A, 0xAC00...0xD7A3: true
-            case 0..<0x80: false
-            default: scalar.properties.isAlphabetic
-            }
-            guard alphabetic else { endWord(); continue }
+        for scalar in item.question.unicodeScalars {
+            guard isLetter(scalar) else { endWord(); continue }
             word.letters += 1
             if !(0x41...0x5A).contains(scalar.value) { word.acronym = false }
             switch scalar.value {
             case 0xAC00...0xD7A3, 0x1100...0x11FF, 0x3130...0x318F: word.hangul += 1
-            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF: word.latin += 1
             default: break
             }
         }
         endWord()
-        guard letters > 0 else { return nil }
-        switch language {
-        case "ko" where Double(hangul) * 3 < Double(letters):
-            return "language is ko but only \(hangul) of \(letters) letters of the question are Hangul"
-        case _ where language != "ko" && Double(latin) / Double(letters) < 0.9:
-            return "language is \(item.language) but only \(latin) of \(letters) letters are Latin"
-        default:
-            return nil
-        }
+        guard letters > 0, Double(hangul) * 3 < Double(letters) else { return nil }
+        return "language is ko but only \(hangul) of \(letters) letters of the question are Hangul"
     }
 
     static func hasLongAnswer(_ item: Item, ratio: Double) -> Bool {

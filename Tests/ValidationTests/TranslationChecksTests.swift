@@ -36,6 +36,13 @@ import DatasetCore
     @Test func numbersKeepTheirDigitsWhateverTheSeparators() {
         #expect(Validator.numbers(in: "1,000명 중 3.5%가 2024년에") == ["1000", "35", "2024"])
         #expect(Validator.placeholders(in: "Fill ___ and {x}, {{y}}, %s, %1$d") == ["___", "{x}", "{{y}}", "%s", "%1$d"])
+        // The scan finds what the pattern it stands for finds, tricky cases included.
+        let pattern = try! Regex(#"\{\{?[A-Za-z0-9_]*\}?\}|%(?:[0-9]+\$)?[sdif@]|_{2,}"#)
+        for text in ["Fill ___ and {x}, {{y}}, %s, %1$d", "{{x}", "{x}}", "{{}}", "{ x }", "{한}", "%%s", "%12", "%1$", "%1$z", "100%", "%@%d",
+                     "a_b", "a__b___c", "{{{x}}}", "}{", "{x_1}{y}", "%3$s done", "50% 확률로 {name}은 ___를"] {
+            let expected = text.matches(of: pattern).map { String(text[$0.range]) }.map { $0.hasPrefix("__") ? "___" : $0 }
+            #expect(Validator.placeholders(in: text) == expected, "\(text)")
+        }
     }
 
     @Test func aTranslationIsCheckedAgainstItsItemAndUntranslatedTextOnlyFlags() {

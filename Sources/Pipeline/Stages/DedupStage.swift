@@ -139,14 +139,18 @@ extension Stage {
             var result: DedupResult
             if items.contains(where: { $0.translation != nil }) {
                 // Items in their own language first; translations of those set aside follow them;
-                // then the rest again with the translations, each language apart, so that a
-                // translation copying another item of its language is found.
+                // then the translations with the kept items of their languages (duplicates never
+                // cross languages), so that a translation copying another item of its language is found.
                 let first = findDuplicates(items.filter { $0.translation == nil })
                 let followed = ParallelGroups.removingOrphans(first.unique + items.filter { $0.translation != nil }, stage: "dedup")
-                context.progress.step("duplicates among translations", total: followed.kept.count)
-                let second = findDuplicates(followed.kept)
-                let withTranslation = Set(followed.kept.lazy.filter { $0.translation != nil }.map(\.id))
-                result = DedupResult(unique: second.unique, dropped: first.dropped + followed.dropped + second.dropped,
+                let languages = Set(followed.kept.lazy.filter { $0.translation != nil }.map(\.language))
+                let again = followed.kept.filter { languages.contains($0.language) }
+                context.progress.step("duplicates among translations", total: again.count)
+                let second = findDuplicates(again)
+                let kept = Set(second.unique.map(\.id))
+                let withTranslation = Set(again.lazy.filter { $0.translation != nil }.map(\.id))
+                result = DedupResult(unique: followed.kept.filter { !languages.contains($0.language) || kept.contains($0.id) },
+                                     dropped: first.dropped + followed.dropped + second.dropped,
                                      clusters: first.clusters + second.clusters.filter { $0.members.contains(where: withTranslation.contains) })
             } else {
                 result = findDuplicates(items)

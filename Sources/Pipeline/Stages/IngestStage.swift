@@ -303,10 +303,6 @@ extension Stage {
                         try IngestedSource.translations(result.translatedRows, of: source, items: byID, setAside: setAside,
                                                         revision: try context.rawHash(source.files["path"]!))
                     }) else { continue }
-                    for item in made.items where seen[item.id] != nil {
-                        throw InputError(file: item.source.document, field: item.source.element, "item id \(item.id) is produced twice")
-                    }
-                    for item in made.items { seen[item.id] = source.id }
                     items += made.items.sorted(byKey: \.id)
                     dropped += made.dropped.sorted(byKey: \.id)
                     notes.append("\(source.id): \(made.items.count) translations" + (made.dropped.isEmpty ? "" : ", \(made.dropped.count) of items set aside"))
@@ -408,11 +404,8 @@ struct IngestedSource: Sendable {
             result.notes += output.notes.map { "\(source.id): \($0)" }
         case .translation:
             let path = source.files["path"]!
-            let data: Data
-            do { data = try Data(contentsOf: try context.raw(path)) } catch let error as InputError { throw error } catch {
-                throw InputError(file: path, "cannot read: \(error.localizedDescription)")
-            }
-            (result.translatedRows, result.translationProblems) = try ItemBankReader(layout: source.layout!).translatedRows(data, file: path)
+            (result.translatedRows, result.translationProblems) = try ItemBankReader(layout: source.layout!).translatedRows(fileAt: try context.raw(path),
+                                                                                                                          file: path)
         }
         return result
     }

@@ -105,7 +105,6 @@ extension Stage {
                 var splitOf: [String: String] = [:]
                 for (split, items) in splits { for item in items { splitOf[item.id] = split } }
                 for item in translations.kept { splits[splitOf[item.group]!]!.append(item) }
-                for split in splits.keys { splits[split] = splits[split]!.sorted(byKey: \.id) }
             }
             context.progress.advance(by: itemsIn)
             let released = splits.values.map(\.count).reduce(0, +)
@@ -127,9 +126,10 @@ extension Stage {
                 return .init(corpus: corpus, itemsFound: Set(hits.map(\.hit.item)).count, action: hits[0].action,
                              documents: Set(hits.map { "\($0.hit.shard)\u{1F}\($0.hit.document)" }).count)
             }
-            metadata.pilotReview = pilotReview(try context.reviewStore().pilotFlagOutcomes())
+            let store = try context.reviewStore()
+            metadata.pilotReview = pilotReview(try store.pilotFlagOutcomes())
             metadata.translations = translations.counts
-            let quality = try qualityDossier(context, splits: splits, together: together, metadata: metadata,
+            let quality = try qualityDossier(context, store: store, splits: splits, together: together, metadata: metadata,
                                              funnelEnd: .init(stage: "release", itemsIn: itemsIn, itemsOut: released,
                                                               setAside: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:]),
                                              quotas: final.shortfall)
@@ -175,7 +175,7 @@ extension Stage {
 
     /// The quality dossier of the candidate: the released items with what the run knows about
     /// how they got there.
-    static func qualityDossier(_ context: StageContext, splits: [String: [Item]], together: [[String]], metadata: ReleaseWriter.Metadata,
+    static func qualityDossier(_ context: StageContext, store: ReviewStore, splits: [String: [Item]], together: [[String]], metadata: ReleaseWriter.Metadata,
                                funnelEnd: QualityDossier.FunnelStage, quotas: [StratumReport]) throws -> QualityDossier {
         var inputs = QualityInputs(name: metadata.name)
         inputs.funnel = try funnelStages.map { stage in
@@ -189,7 +189,6 @@ extension Stage {
         inputs.collection = try context.setting(.sources, \.sources).map { .init(source: $0.id, kind: $0.kind.rawValue, collected: $0.collected) }
         inputs.surveyWeighting = try context.read(SurveyWeighting.self, .surveyWeighting, from: .ingest)
         let plan = try context.setting(.review, \.review)
-        let store = try context.reviewStore()
         for round in plan.rounds where round.isTranslationRound {
             inputs.translationReview.append(try store.translationReview(round: round.name, plan: plan))
         }

@@ -58,7 +58,9 @@ extension PipelineSpec {
         if let value = words("roles", ReviewerRole.self) { round.roles = value }
         if let value = words("decisions", ReviewDecision.self) { round.decisions = value }
         if let value = words("tasks", ItemTask.self) { round.tasks = value }
-        if let node = map["languages"], let value = node.strings(&d) { round.languages = value }
+        if let node = map["languages"], let value = node.strings(&d) {
+            if value.isEmpty { d.error(node.location, "languages needs at least one language") } else { round.languages = value }
+        }
         if let node = map["translations"], let text = node.string(&d) {
             if let scope = ReviewRound.TranslationScope(rawValue: text) { round.translations = scope } else {
                 d.error(node.location, "translations must be include, exclude or only")

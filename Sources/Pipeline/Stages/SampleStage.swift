@@ -93,31 +93,6 @@ extension Stage {
         }
     }
 
-    /// Puts each translation after the item it translates, with its selection (stratum, rank,
-    /// reserve); translations of items not selected are not selected either.
-    static func withTranslations(_ result: SamplingResult, _ translations: [Item]) -> SamplingResult {
-        let byGroup = Dictionary(grouping: translations, by: \.group).mapValues { $0.sorted(byKey: \.id) }
-        var joined = SamplingResult(items: [], selections: [], report: result.report, notSelected: [])
-        for (item, selection) in zip(result.items, result.selections) {
-            joined.items.append(item)
-            joined.selections.append(selection)
-            for translation in byGroup[item.id] ?? [] {
-                joined.items.append(translation)
-                joined.selections.append(Selection(id: translation.id, stratum: selection.stratum, rank: selection.rank,
-                                                   quota: selection.quota, reserve: selection.reserve))
-            }
-        }
-        for dropped in result.notSelected {
-            joined.notSelected.append(dropped)
-            for translation in byGroup[dropped.id] ?? [] {
-                joined.notSelected.append(DroppedItem(id: translation.id, stage: dropped.stage, reason: dropped.reason,
-                                                      detail: "the item it translates (\(dropped.id)) was not selected: \(dropped.detail)",
-                                                      item: translation))
-            }
-        }
-        return joined
-    }
-
     /// Runs the sampling plan over the pool; a stratum below its minimum fails the build unless allowed.
     static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64, file: String) throws -> SamplingResult {
         if case .total(_, .neyman, let deviations) = plan.quotas {
@@ -127,10 +102,7 @@ extension Stage {
                 throw InputError(file: file, field: "stages.sample.deviations", "no deviation for strata: \(missing.joined(separator: ", "))")
             }
         }
-        // Quotas count items in their own language; translations come with the item they translate.
-        let translations = items.filter { $0.translation != nil }
-        var result = StratifiedSampler.sample(translations.isEmpty ? items : items.filter { $0.translation == nil }, plan: plan, seed: seed)
-        if !translations.isEmpty { result = withTranslations(result, translations) }
+        let result = StratifiedSampler.sample(items, plan: plan, seed: seed)
         let below = StratifiedSampler.belowMinimum(result.report, plan: plan)
         if !below.isEmpty, !plan.allowShortfall {
             throw InputErrors(below.map { row in
