@@ -90,6 +90,36 @@ struct Record: Codable, Equatable, Sendable {
         #expect(try JSONLines.writeAndSync(Array(items[1...]) + [decomposed], to: url) == false)
     }
 
+    /// A file is read a block at a time, lines cut across blocks: the records, and the line
+    /// numbers of bad lines, are those of decoding the whole text, with or without a final newline.
+    @Test func readingInBlocksGivesWhatDecodingTheWholeTextGives() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("blocks-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let records = (0..<300).map { Record(zeta: "줄 \($0)", alpha: $0, path: String(repeating: "p", count: $0 % 40)) }
+        let text = try JSONLines.encode(records)
+        for block in [1, 7, 64, 1 << 20] {
+            try text.write(to: url)
+            #expect(try JSONLines.read(Record.self, from: url, block: block) == records)
+            try text.dropLast().write(to: url)
+            #expect(try JSONLines.read(Record.self, from: url, block: block) == records)
+        }
+        var lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines[0] = #"{"zeta": "x", "alpha": "two", "path": ""}"#
+        lines[150] = ""
+        lines[299] = #"{"zeta": "x", "alpha": 1"#
+        try Data(lines.joined(separator: "\n").utf8).write(to: url)
+        for block in [5, 1 << 20] {
+            do {
+                _ = try JSONLines.read(Record.self, from: url, displayName: "blocks.jsonl", block: block)
+                Issue.record("expected the broken lines to be reported")
+            } catch let error as InputErrors {
+                #expect(error.errors.map(\.location.line) == [1, 151, 300])
+                #expect(error.errors.allSatisfy { $0.location.file == "blocks.jsonl" })
+            }
+        }
+        #expect(throws: InputError.self) { try JSONLines.read(Record.self, from: url.appendingPathExtension("missing")) }
+    }
+
     @Test func roundTrips() throws {
         let records = [Record(zeta: "줄\n바꿈", alpha: -3, path: "p")]
         let decoded = try JSONLines.decode(Record.self, from: try JSONLines.encode(records), file: "r.jsonl")

@@ -135,6 +135,15 @@ public enum JSONLines {
     /// Decodes every line of `data`; `file` names the source in errors, with the line number.
     /// Every bad line is reported, not only the first.
     public static func decode<T: Decodable & Sendable>(_ type: T.Type, from data: Data, file: String) throws -> [T] {
+        let (records, errors, _) = try decodeLines(type, from: data, file: file, firstLine: 1)
+        try Diagnostics(errors).check()
+        return records
+    }
+
+    /// The records of the lines of `data`, the problems of those that are none, and the number
+    /// of lines; `firstLine` is the number of its first line in the file.
+    static func decodeLines<T: Decodable & Sendable>(_ type: T.Type, from data: Data, file: String,
+                                                     firstLine: Int) throws -> (records: [T], errors: [InputError], lines: Int) {
         // Line boundaries first, then chunks of lines decoded on every core, in order.
         let lines = lineRanges(of: data)
         let chunks = try Parallel.chunks(lines.count) { range -> (records: [T], errors: [InputError]) in
@@ -144,7 +153,7 @@ public enum JSONLines {
             var records: [T] = []
             var diagnostics = Diagnostics()
             for index in range {
-                let location = SourceLocation(file: file, line: index + 1)
+                let location = SourceLocation(file: file, line: firstLine + index)
                 let lineData = data[data.startIndex + lines[index].lowerBound..<data.startIndex + lines[index].upperBound]
                 if lineData.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
                     diagnostics.error(location, "empty line; JSON Lines needs one record a line")
@@ -185,19 +194,48 @@ public enum JSONLines {
             }
             return (records, diagnostics.errors)
         }
-        try Diagnostics(chunks.flatMap(\.errors)).check()
-        return chunks.flatMap(\.records)
+        return (chunks.flatMap(\.records), chunks.flatMap(\.errors), lines.count)
     }
 
-    public static func read<T: Decodable & Sendable>(_ type: T.Type, from url: URL, displayName: String? = nil) throws -> [T] {
+    /// Reads a JSON Lines file `block` bytes at a time (32 MiB), whole lines decoded as they
+    /// come, so that the file's text is never held whole beside its records.
+    public static func read<T: Decodable & Sendable>(_ type: T.Type, from url: URL, displayName: String? = nil,
+                                                     block: Int = 1 << 25) throws -> [T] {
         let name = displayName ?? url.path
-        let data: Data
+        let handle: FileHandle
         do {
-            data = try Data(contentsOf: url)
+            handle = try FileHandle(forReadingFrom: url)
         } catch {
             throw InputError(file: name, "cannot read: \(error.localizedDescription)")
         }
-        return try decode(type, from: data, file: name)
+        defer { try? handle.close() }
+        var records: [T] = []
+        var errors: [InputError] = []
+        var pending = Data()
+        var firstLine = 1
+        func decode(_ lines: Data) throws {
+            let decoded = try decodeLines(type, from: lines, file: name, firstLine: firstLine)
+            records += decoded.records
+            errors += decoded.errors
+            firstLine += decoded.lines
+        }
+        while true {
+            let read: Data
+            do {
+                read = try handle.read(upToCount: block) ?? Data()
+            } catch {
+                throw InputError(file: name, "cannot read: \(error.localizedDescription)")
+            }
+            if read.isEmpty { break }
+            pending.append(read)
+            // The lines that are whole so far; the rest waits for the next block.
+            guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
+            try decode(pending[pending.startIndex...lastNewline])
+            pending = Data(pending[(lastNewline + 1)...])
+        }
+        if !pending.isEmpty { try decode(pending) }
+        try Diagnostics(errors).check()
+        return records
     }
 }
 
