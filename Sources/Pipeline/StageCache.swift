@@ -167,8 +167,14 @@ struct StageCache: Sendable {
                 _ = FileManager.default.fileExists(atPath: staging.appendingPathComponent(path).path, isDirectory: &isDirectory)
                 if !isDirectory.boolValue { paths.append(path) }
             }
-            for path in paths.sorted() {
-                let hash = try Hashing.sha256Hex(fileAt: staging.appendingPathComponent(path))
+            // The files are hashed on every core: the sample stage's items and what it set aside
+            // are nearly a gigabyte at a million candidates.
+            let sortedPaths = paths.sorted()
+            let hashes = Parallel.map(sortedPaths.count) { index in
+                Result { try Hashing.sha256Hex(fileAt: staging.appendingPathComponent(sortedPaths[index])) }
+            }
+            for (path, hash) in zip(sortedPaths, hashes) {
+                let hash = try hash.get()
                 files.append(StageRecord.File(path: path, bytes: hash.bytes, sha256: hash.sha256))
             }
             let record = StageRecord(stage: stage, key: key, inputs: fingerprints, files: files, summary: summary)

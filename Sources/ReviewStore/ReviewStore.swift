@@ -311,8 +311,8 @@ public final class ReviewStore {
             let ids = items.map(\.id)
             let fresh = items.indices.filter { !registered.contains("\(ids[$0])/\(hashes[$0])") }
                 .sorted { a, b in
-                    let (x, y) = (ids[a].utf8, ids[b].utf8)
-                    return x.lexicographicallyPrecedes(y) || (x.elementsEqual(y) && a < b)
+                    let order = Self.compareBytes(ids[a], ids[b])
+                    return order < 0 || (order == 0 && a < b)
                 }
             let records = try Parallel.chunks(fresh.count) { range in
                 try fresh[range].map { try JSONLines.line(for: items[$0]) }
@@ -350,6 +350,19 @@ public final class ReviewStore {
                 try appendAudit(actor: actor, action: "pool.registered", subject: "pool", detail: source)
             }
             return fresh.count
+        }
+    }
+
+    /// The order of two texts' UTF-8 bytes (negative, zero or positive), by `memcmp`: comparing
+    /// the bytes one at a time through `utf8` views was an eighth of registering half a million items.
+    static func compareBytes(_ x: String, _ y: String) -> Int {
+        var (x, y) = (x, y)
+        return x.withUTF8 { a in
+            y.withUTF8 { b in
+                guard let x = a.baseAddress, let y = b.baseAddress else { return a.count - b.count }
+                let common = memcmp(x, y, min(a.count, b.count))
+                return common != 0 ? Int(common) : a.count - b.count
+            }
         }
     }
 

@@ -85,6 +85,18 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try reopened.verifyAudit().isEmpty)
     }
 
+    /// Registration orders items by the bytes of their ids, as `utf8` views compare them.
+    @Test func idsCompareByTheirBytes() {
+        let ids = ["ck-b", "ck-a", "ck-ab", "", "sv-0", "ck-가", "ck-z", "CK-a", "ck-a"]
+        for x in ids {
+            for y in ids {
+                let order = ReviewStore.compareBytes(x, y)
+                #expect((order < 0) == x.utf8.lexicographicallyPrecedes(y.utf8), "\(x) \(y)")
+                #expect((order == 0) == x.utf8.elementsEqual(y.utf8), "\(x) \(y)")
+            }
+        }
+    }
+
     @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
         let items = (1...4).map { reviewItem("ck-\($0)") }
         let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: items, reviewers: people)
