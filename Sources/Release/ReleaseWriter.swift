@@ -51,11 +51,23 @@ public enum ReleaseWriter {
         // Checked on every core, each chunk with a validator of its own; problems in record order.
         return try Parallel.chunks(lines.count) { range in
             let validator = try JSONSchemaValidator(schema: schema)
+            var scratch = JSONSchemaValidator.Scratch()
             return try range.flatMap { index in
                 let line = records[records.startIndex + lines[index].lowerBound..<records.startIndex + lines[index].upperBound]
-                return violations(of: try JSONValue.parse(line), number: firstNumber + index, validator: validator, schemaName: schemaName)
+                return try violations(ofLine: line, number: firstNumber + index, validator: validator, scratch: &scratch, schemaName: schemaName)
             }
         }.flatMap { $0 }
+    }
+
+    /// What the schema finds wrong with one record's line, checked on its bytes; a line the
+    /// byte check does not take is parsed into a tree and checked as that (and throws when it is
+    /// not JSON).
+    static func violations(ofLine line: Data, number: Int, validator: JSONSchemaValidator, scratch: inout JSONSchemaValidator.Scratch,
+                           schemaName: String) throws -> [InputError] {
+        let checked = line.withUnsafeBytes { validator.validate(document: $0, naming: "id", scratch: &scratch) }
+        guard let checked else { return violations(of: try JSONValue.parse(line), number: number, validator: validator, schemaName: schemaName) }
+        let name = checked.name ?? "record \(number)"
+        return checked.failures.map { InputError(file: schemaName, field: "\(name)\($0.instancePath)", $0.message) }
     }
 
     /// A schema's text, parsed and checked to be one the validator supports.
@@ -85,8 +97,8 @@ public enum ReleaseWriter {
             || !directory.appendingPathComponent(path).resolvingSymlinksInPath().standardizedFileURL.path.hasPrefix(root)
     }
 
-    /// Reads every data file the manifest of `directory` lists once: each line parsed once,
-    /// checked against the schema and read as an item, on every core. Returns the number of
+    /// Reads every data file the manifest of `directory` lists once: each line checked against
+    /// the schema on its bytes and read as an item, on every core. Returns the number of
     /// records and the problems (lines that are no item, and schema violations, in file order).
     public static func checkRecords(in directory: URL, displayName: String, schemaText: String,
                                     schemaName: String) throws -> (records: Int, problems: [InputError]) {
@@ -104,16 +116,17 @@ public enum ReleaseWriter {
             let first = records
             let chunks = try Parallel.chunks(lines.count) { range -> (bad: [InputError], violations: [InputError]) in
                 let validator = try JSONSchemaValidator(schema: schema)
+                var scratch = JSONSchemaValidator.Scratch()
                 var bad: [InputError] = [], found: [InputError] = []
                 for index in range {
                     let line = data[data.startIndex + lines[index].lowerBound..<data.startIndex + lines[index].upperBound]
-                    let record = try? JSONValue.parse(line)
-                    if let record {
-                        found += Self.violations(of: record, number: first + index + 1, validator: validator, schemaName: schemaName)
-                    }
-                    // A line that is no JSON, or that the fast reader does not take as an item, is
-                    // read as reading the file reads it, and said with its line if that fails too.
-                    if record.flatMap({ try? Item(json: $0) }) == nil {
+                    // A line that is no JSON has no violations; it is said below.
+                    found += (try? Self.violations(ofLine: line, number: first + index + 1, validator: validator, scratch: &scratch,
+                                                   schemaName: schemaName)) ?? []
+                    // A line that the fast reader does not take as an item is read as reading the
+                    // file reads it, and said with its line if that fails too.
+                    let item = try? line.withUnsafeBytes { bytes in try JSONReader.read(bytes) { try Item(reader: &$0) } }
+                    if item == nil {
                         do { _ = try JSONLines.decode(Item.self, from: Data(line), file: name) } catch let error where error.inputErrors != nil {
                             bad += error.inputErrors!.map { InputError(SourceLocation(file: name, line: index + 1, field: $0.location.field), $0.message) }
                         }

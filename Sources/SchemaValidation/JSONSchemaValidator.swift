@@ -133,9 +133,37 @@ public struct JSONSchemaValidator: Sendable {
         var failures: [Failure] = []
         var path = InstancePath()
         check(instance, against: rootNode, at: &path, depth: 0, into: &failures)
-        // Properties are checked in whatever order a dictionary holds them (sorting them for
-        // every object was a fifth of checking a record); the failures are put in order here.
-        return failures.sorted { ($0.instancePath, $0.keyword, $0.message) < ($1.instancePath, $1.keyword, $1.message) }
+        return Self.ordered(failures)
+    }
+
+    /// Properties are checked in whatever order a dictionary holds them (sorting them for every
+    /// object was a fifth of checking a record); the failures are put in order here.
+    private static func ordered(_ failures: [Failure]) -> [Failure] {
+        failures.sorted { ($0.instancePath, $0.keyword, $0.message) < ($1.instancePath, $1.keyword, $1.message) }
+    }
+
+    /// Storage a thread reuses from one document to the next.
+    public struct Scratch {
+        var tape = JSONTape()
+        public init() {}
+    }
+
+    /// Every way the JSON document in `bytes` breaks the schema, checked where its values lie in
+    /// the bytes, with the text of its top-level string member `naming` when it has one; nil when
+    /// the bytes are not a document the tape takes (not JSON, or a key with escapes): the caller
+    /// parses those with `JSONValue.parse`, which says what is wrong.
+    public func validate(document bytes: UnsafeRawBufferPointer, naming: String,
+                         scratch: inout Scratch) -> (failures: [Failure], name: String?)? {
+        let bytes = bytes.bindMemory(to: UInt8.self)
+        do { try scratch.tape.parse(bytes) } catch { return nil }
+        return scratch.tape.tokens.withUnsafeBufferPointer { tokens in
+            let root = TapeValue(tokens: tokens, bytes: bytes, index: 0)
+            var failures: [Failure] = []
+            var path = InstancePath()
+            check(root, against: rootNode, at: &path, depth: 0, into: &failures)
+            let name = root.kind == .object ? root.member(naming, hash: JSONTape.hash(naming)).flatMap { $0.kind == .string ? $0.text : nil } : nil
+            return (Self.ordered(failures), name)
+        }
     }
 
     public func isValid(_ instance: JSONValue) -> Bool {
@@ -173,8 +201,8 @@ public struct JSONSchemaValidator: Sendable {
         func appending(_ part: String) -> String { text + "/" + part }
     }
 
-    private func check(_ instance: JSONValue, against schema: SchemaNode, at path: inout InstancePath, depth: Int,
-                       into failures: inout [Failure]) {
+    private func check<Instance: SchemaInstance>(_ instance: Instance, against schema: SchemaNode, at path: inout InstancePath,
+                                                 depth: Int, into failures: inout [Failure]) {
         func fail(_ keyword: String, _ message: String) {
             failures.append(Failure(instancePath: path.text, keyword: keyword, message: message))
         }
@@ -184,14 +212,14 @@ public struct JSONSchemaValidator: Sendable {
         case .check: break
         }
         guard depth < 64 else { fail("$ref", "references nest deeper than 64"); return }
-        func valid(_ value: JSONValue, _ subschema: SchemaNode) -> Bool {
+        func valid<Value: SchemaInstance>(_ value: Value, _ subschema: SchemaNode) -> Bool {
             var scratch: [Failure] = []
             check(value, against: subschema, at: &path, depth: depth + 1, into: &scratch)
             return scratch.isEmpty
         }
         /// Checks `value` against `subschema`, at the part `part` of the path when it is a
         /// member or element of the instance.
-        func descend(_ value: JSONValue, _ subschema: SchemaNode, _ part: String? = nil) {
+        func descend(_ value: Instance, _ subschema: SchemaNode, _ part: String? = nil) {
             if let part { path.parts.append(part) }
             check(value, against: subschema, at: &path, depth: depth + 1, into: &failures)
             if part != nil { path.parts.removeLast() }
@@ -203,27 +231,28 @@ public struct JSONSchemaValidator: Sendable {
         if let allowed = schema.types, !allowed.contains(where: instance.hasType) {
             fail("type", "expected \(allowed.joined(separator: " or ")), found \(instance.typeNames[0])")
         }
-        if let options = schema.enumValues, !options.contains(where: { equal($0, instance) }) {
+        if let options = schema.enumValues, !options.contains(where: { instance.equals($0) }) {
             fail("enum", "value is not one of the allowed values")
         }
-        if let constant = schema.constant, !equal(constant, instance) {
+        if let constant = schema.constant, !instance.equals(constant) {
             fail("const", "value is not the required constant")
         }
-        switch instance {
-        case .string(let text):
+        switch instance.kind {
+        case .string:
             if schema.minLength != nil || schema.maxLength != nil {
-                let length = text.unicodeScalars.count
+                let length = instance.scalarCount
                 if let bound = schema.minLength, Double(length) < bound { fail("minLength", "shorter than \(Int(bound)) characters") }
                 if let bound = schema.maxLength, Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
             }
             if let pattern = schema.pattern {
                 if let regex = compiled.regexes[pattern] {
-                    if (try? regex.firstMatch(in: text)) == nil { fail("pattern", "does not match \(pattern)") }
+                    if (try? regex.firstMatch(in: instance.text)) == nil { fail("pattern", "does not match \(pattern)") }
                 } else {
                     fail("pattern", "the pattern \(pattern) is not a valid regular expression")
                 }
             }
-        case .number(let value):
+        case .number:
+            let value = instance.numberValue
             if let bound = schema.minimum, value < bound { fail("minimum", "less than \(bound)") }
             if let bound = schema.maximum, value > bound { fail("maximum", "greater than \(bound)") }
             if let bound = schema.exclusiveMinimum, value <= bound { fail("exclusiveMinimum", "not greater than \(bound)") }
@@ -234,70 +263,78 @@ public struct JSONSchemaValidator: Sendable {
                     fail("multipleOf", "not a multiple of \(divisor)")
                 }
             }
-        case .array(let elements):
-            if let bound = schema.minItems, Double(elements.count) < bound { fail("minItems", "fewer than \(Int(bound)) items") }
-            if let bound = schema.maxItems, Double(elements.count) > bound { fail("maxItems", "more than \(Int(bound)) items") }
+        case .array:
+            let count = instance.count
+            if let bound = schema.minItems, Double(count) < bound { fail("minItems", "fewer than \(Int(bound)) items") }
+            if let bound = schema.maxItems, Double(count) > bound { fail("maxItems", "more than \(Int(bound)) items") }
             if schema.uniqueItems {
+                let elements = instance.elements
                 outer: for i in elements.indices {
-                    for j in elements.indices where j > i && equal(elements[i], elements[j]) {
+                    for j in elements.indices where j > i && elements[i].equals(elements[j]) {
                         fail("uniqueItems", "items \(i) and \(j) are equal")
                         break outer
                     }
                 }
             }
-            var start = 0
-            if let prefix = schema.prefixItems {
-                for (index, subschema) in prefix.enumerated() where index < elements.count {
-                    descend(elements[index], subschema, String(index))
+            let prefix = schema.prefixItems ?? []
+            if !prefix.isEmpty || schema.items != nil {
+                instance.forEachElement { index, element in
+                    if index < prefix.count {
+                        descend(element, prefix[index], String(index))
+                    } else if let items = schema.items {
+                        descend(element, items, String(index))
+                    }
                 }
-                start = prefix.count
             }
-            if let items = schema.items {
-                for index in elements.indices where index >= start { descend(elements[index], items, String(index)) }
-            }
-        case .object(let object):
-            if let bound = schema.minProperties, Double(object.count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
-            if let bound = schema.maxProperties, Double(object.count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
-            for name in schema.required ?? [] where object[name] == nil {
+        case .object:
+            let count = instance.count
+            if let bound = schema.minProperties, Double(count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
+            if let bound = schema.maxProperties, Double(count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
+            for (name, hash) in schema.required ?? [] where instance.member(name, hash: hash) == nil {
                 failures.append(Failure(instancePath: path.appending(SchemaNode.escape(name)), keyword: "required", message: "missing required property"))
             }
-            for (name, needed) in schema.dependentRequired where object[name] != nil {
-                for other in needed where object[other] == nil { fail("dependentRequired", "'\(name)' needs '\(other)'") }
+            for (name, needed) in schema.dependentRequired where instance.member(name, hash: JSONTape.hash(name)) != nil {
+                for other in needed where instance.member(other, hash: JSONTape.hash(other)) == nil {
+                    fail("dependentRequired", "'\(name)' needs '\(other)'")
+                }
             }
             var matched: Set<String> = []
             var matchedCount = 0
-            for (name, escaped, subschema) in schema.properties ?? [] {
-                if let value = object[name] {
+            for property in schema.properties ?? [] {
+                if let value = instance.member(property.name, hash: property.hash) {
                     matchedCount += 1
-                    descend(value, subschema, escaped)
+                    descend(value, property.schema, property.escaped)
                 }
             }
             // When the listed properties are all the object has, nothing else is left to match,
             // and their names need no set.
-            let allListed = schema.patternProperties == nil && matchedCount == object.count
-            if schema.tracksMatches, !allListed {
-                matched = Set((schema.properties ?? []).map(\.name).filter { object[$0] != nil })
-            }
-            for (pattern, subschema) in schema.patternProperties ?? [] {
-                guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
-                for (name, value) in object where (try? regex.firstMatch(in: name)) != nil {
-                    matched.insert(name)
-                    descend(value, subschema, SchemaNode.escape(name))
+            let allListed = schema.patternProperties == nil && matchedCount == count
+            if (schema.tracksMatches && !allListed) || schema.propertyNames != nil {
+                let members = instance.members
+                if schema.tracksMatches, !allListed {
+                    matched = Set((schema.properties ?? []).map(\.name).filter { name in members.contains { $0.name == name } })
                 }
-            }
-            if let additional = schema.additionalProperties, !allListed {
-                for (name, value) in object where !matched.contains(name) {
-                    if additional.verdict == .none {
-                        failures.append(Failure(instancePath: path.appending(SchemaNode.escape(name)), keyword: "additionalProperties",
-                                                message: "property is not allowed"))
-                    } else {
-                        descend(value, additional, SchemaNode.escape(name))
+                for (pattern, subschema) in schema.patternProperties ?? [] {
+                    guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
+                    for (name, value) in members where (try? regex.firstMatch(in: name)) != nil {
+                        matched.insert(name)
+                        descend(value, subschema, SchemaNode.escape(name))
                     }
                 }
-            }
-            if let names = schema.propertyNames {
-                for name in object.keys where !valid(.string(name), names) {
-                    fail("propertyNames", "property name '\(name)' is not allowed")
+                if let additional = schema.additionalProperties, !allListed {
+                    for (name, value) in members where !matched.contains(name) {
+                        if additional.verdict == .none {
+                            failures.append(Failure(instancePath: path.appending(SchemaNode.escape(name)), keyword: "additionalProperties",
+                                                    message: "property is not allowed"))
+                        } else {
+                            descend(value, additional, SchemaNode.escape(name))
+                        }
+                    }
+                }
+                if let names = schema.propertyNames {
+                    for (name, _) in members where !valid(JSONValue.string(name), names) {
+                        fail("propertyNames", "property name '\(name)' is not allowed")
+                    }
                 }
             }
         default:
@@ -320,21 +357,6 @@ public struct JSONSchemaValidator: Sendable {
             } else if let otherwise = schema.otherwise {
                 descend(instance, otherwise)
             }
-        }
-    }
-
-    /// JSON equality: numbers by value, objects regardless of key order.
-    func equal(_ a: JSONValue, _ b: JSONValue) -> Bool {
-        switch (a, b) {
-        case (.null, .null): return true
-        case (.bool(let x), .bool(let y)): return x == y
-        case (.number(let x), .number(let y)): return x == y
-        // By code points: Swift's == would also equate canonically equivalent strings.
-        case (.string(let x), .string(let y)): return x.unicodeScalars.elementsEqual(y.unicodeScalars)
-        case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
-        case (.object(let x), .object(let y)):
-            return x.count == y.count && x.allSatisfy { key, value in y[key].map { equal(value, $0) } ?? false }
-        default: return false
         }
     }
 }

@@ -221,12 +221,10 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
             return text
         }
 
-        /// The bytes as a string, or nil when they are not valid UTF-8: decoding repairs invalid
-        /// bytes, so valid text is text that decodes to the same bytes. (`String(validating:)`
+        /// The bytes as a string, or nil when they are not valid UTF-8. (`String(validating:)`
         /// took half of parsing a record.)
         static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
-            var text = String(decoding: bytes, as: UTF8.self)
-            return text.withUTF8 { $0.elementsEqual(bytes) } ? text : nil
+            UTF8Check.isValid(bytes) ? String(decoding: bytes, as: UTF8.self) : nil
         }
 
         mutating func hex4() throws -> UInt32 {
@@ -238,27 +236,6 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
                 position += 1
             }
             return code
-        }
-    }
-
-    /// The JSON Schema type names this value has ("integer" values are also "number").
-    var typeNames: [String] {
-        switch self {
-        case .null: ["null"]
-        case .bool: ["boolean"]
-        case .number(let value): value.rounded() == value && value.isFinite ? ["number", "integer"] : ["number"]
-        case .string: ["string"]
-        case .array: ["array"]
-        case .object: ["object"]
-        }
-    }
-
-    /// Whether the value has the JSON Schema type `name`, without listing its types.
-    func hasType(_ name: String) -> Bool {
-        switch (self, name) {
-        case (.null, "null"), (.bool, "boolean"), (.number, "number"), (.string, "string"), (.array, "array"), (.object, "object"): true
-        case (.number(let value), "integer"): value.rounded() == value && value.isFinite
-        default: false
         }
     }
 

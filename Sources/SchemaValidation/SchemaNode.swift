@@ -17,10 +17,11 @@ final class SchemaNode: @unchecked Sendable {
     var prefixItems: [SchemaNode]?
     var items: SchemaNode?
     var minProperties: Double?, maxProperties: Double?
-    var required: [String]?
+    /// Required names, each with its `JSONTape.hash`.
+    var required: [(name: String, hash: UInt64)]?
     var dependentRequired: [(name: String, needed: [String])] = []
-    /// Property name, its JSON-pointer form, and its schema.
-    var properties: [(name: String, escaped: String, schema: SchemaNode)]?
+    /// Property name, its JSON-pointer form, its `JSONTape.hash`, and its schema.
+    var properties: [(name: String, escaped: String, hash: UInt64, schema: SchemaNode)]?
     var patternProperties: [(pattern: String, schema: SchemaNode)]?
     var additionalProperties: SchemaNode?
     var propertyNames: SchemaNode?
@@ -73,7 +74,9 @@ final class SchemaNode: @unchecked Sendable {
         prefixItems = nodes(schema["prefixItems"])
         items = node(schema["items"])
         minProperties = number("minProperties"); maxProperties = number("maxProperties")
-        if case .array(let names)? = schema["required"] { required = names.compactMap { if case .string(let name) = $0 { name } else { nil } } }
+        if case .array(let names)? = schema["required"] {
+            required = names.compactMap { if case .string(let name) = $0 { (name, JSONTape.hash(name)) } else { nil } }
+        }
         if case .object(let dependencies)? = schema["dependentRequired"] {
             for (name, needed) in dependencies.sorted(by: { $0.key < $1.key }) {
                 if case .array(let list) = needed {
@@ -82,7 +85,9 @@ final class SchemaNode: @unchecked Sendable {
             }
         }
         if case .object(let children)? = schema["properties"] {
-            properties = children.sorted { $0.key < $1.key }.map { ($0.key, Self.escape($0.key), SchemaNode($0.value, references: references)) }
+            properties = children.sorted { $0.key < $1.key }.map {
+                ($0.key, Self.escape($0.key), JSONTape.hash($0.key), SchemaNode($0.value, references: references))
+            }
         }
         if case .object(let children)? = schema["patternProperties"] {
             patternProperties = children.sorted { $0.key < $1.key }.map { ($0.key, SchemaNode($0.value, references: references)) }
