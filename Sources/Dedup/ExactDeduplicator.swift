@@ -83,7 +83,8 @@ public enum ExactDeduplicator {
         var result = DedupResult()
         var dropped: Set<String> = []
         // Per language: a translation left identical to its source is flagged at validation, not merged.
-        for key in groups.keys.sorted() {
+        // Only keys shared by several items are sorted: sorting all of a million took nearly two seconds.
+        for key in groups.compactMap({ $0.value.count > 1 ? $0.key : nil }).sorted() {
             for group in byLanguage(groups[key]!, language: \.language) {
                 guard group.count > 1 else { continue }
                 let variants = Dictionary(grouping: group, by: variantKey)
