@@ -21,14 +21,14 @@ public enum JSONLines {
     }
 
     /// One record as a line (without its newline).
-    public static func line(for value: some Encodable, encoder: JSONEncoder = makeEncoder()) throws -> String {
+    public static func line(for value: some Encodable, encoder: JSONEncoder? = nil) throws -> String {
         if let record = value as? any JSONLinesRecord {
             var writer = JSONWriter()
             record.writeJSON(to: &writer)
             return String(decoding: writer.bytes, as: UTF8.self)
         }
         // JSON's own syntax is ASCII, which NFC leaves alone, so the whole line can be normalized.
-        return String(decoding: try encoder.encode(value), as: UTF8.self).nfc
+        return String(decoding: try (encoder ?? makeEncoder()).encode(value), as: UTF8.self).nfc
     }
 
     public static func encode<Value: Encodable & Sendable>(_ values: some Sequence<Value>) throws -> Data {
