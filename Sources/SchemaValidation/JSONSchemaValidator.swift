@@ -1,4 +1,5 @@
 public import Foundation
+import Synchronization
 
 /// A validator for the JSON Schema 2020-12 keywords this project's schemas use: type, enum,
 /// const, the string, number, array and object bounds, pattern, properties, patternProperties,
@@ -69,7 +70,27 @@ public struct JSONSchemaValidator: Sendable {
     /// it is not changed after compiling: the standard library lowers its program once, atomically.
     final class CompiledPatterns: @unchecked Sendable {
         let regexes: [String: Regex<AnyRegexOutput>]
+        /// Whether short texts matched, by pattern and text: most texts a pattern checks recur
+        /// (languages, answer letters, a source's revision), and matching them again was a
+        /// third of checking a release's records.
+        private let known = Mutex<[String: [String: Bool]]>([:])
+        static let rememberedLength = 80, rememberedTexts = 4_096
+
         init(regexes: [String: Regex<AnyRegexOutput>]) { self.regexes = regexes }
+
+        /// Whether `pattern` matches somewhere in `text`; nil when the pattern did not compile.
+        func matches(_ pattern: String, _ text: String) -> Bool? {
+            guard let regex = regexes[pattern] else { return nil }
+            let remembered = text.utf8.count <= Self.rememberedLength
+            if remembered, let known = known.withLock({ $0[pattern]?[text] }) { return known }
+            let matched = (try? regex.firstMatch(in: text)) != nil
+            if remembered {
+                known.withLock { known in
+                    if known[pattern, default: [:]].count < Self.rememberedTexts { known[pattern, default: [:]][text] = matched }
+                }
+            }
+            return matched
+        }
     }
 
     static func compilePatterns(in schema: JSONValue, into patterns: inout [String: Regex<AnyRegexOutput>]) {
@@ -245,10 +266,10 @@ public struct JSONSchemaValidator: Sendable {
                 if let bound = schema.maxLength, Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
             }
             if let pattern = schema.pattern {
-                if let regex = compiled.regexes[pattern] {
-                    if (try? regex.firstMatch(in: instance.text)) == nil { fail("pattern", "does not match \(pattern)") }
-                } else {
-                    fail("pattern", "the pattern \(pattern) is not a valid regular expression")
+                switch compiled.matches(pattern, instance.text) {
+                case true?: break
+                case false?: fail("pattern", "does not match \(pattern)")
+                case nil: fail("pattern", "the pattern \(pattern) is not a valid regular expression")
                 }
             }
         case .number:
