@@ -130,7 +130,8 @@ public enum Validator {
         if length < rules.minQuestionLength || length > rules.maxQuestionLength {
             fail("question_length", "question has \(length) characters, expected \(rules.minQuestionLength)–\(rules.maxQuestionLength)")
         }
-        if let long = item.choices.firstIndex(where: { $0.count > rules.maxChoiceLength }) {
+        // A text has no more characters than UTF-8 bytes: only a choice longer in bytes is counted.
+        if let long = item.choices.firstIndex(where: { $0.utf8.count > rules.maxChoiceLength && $0.count > rules.maxChoiceLength }) {
             fail("choice_length", "choice \(Item.letter(long)) has \(item.choices[long].count) characters, over \(rules.maxChoiceLength)")
         }
         if item.task == .commonKnowledge {
@@ -164,8 +165,11 @@ public enum Validator {
 
     static let catchAllKeys = catchAllPhrases.map(\.comparisonKey)
 
+    /// Both are comparison keys, so a prefix as characters is a prefix of the UTF-8 bytes: only
+    /// a byte match is checked as characters (comparing characters for every choice and phrase
+    /// was a quarter of validating an item).
     static func isCatchAll(_ key: String) -> Bool {
-        catchAllKeys.contains { key.hasPrefix($0) }
+        catchAllKeys.contains { key.utf8.starts(with: $0.utf8) && key.hasPrefix($0) }
     }
 
     /// Words that name an answer's form ("True/False", "O/X", "참/거짓"): a stem that asks for

@@ -37,6 +37,9 @@ func rules(_ item: Item) -> [String] {
         var long = ValidationRules.commonKnowledgeDefault
         long.maxChoiceLength = 3
         #expect(Validator.check(item("훈민정음을 창제한 왕은 누구인가?", ["태조", "세종대왕님", "세조", "정조"]), rules: long).map(\.rule) == ["choice_length"])
+        // Counted in characters, not bytes: three syllables (nine bytes) and a letter with its
+        // accent as two scalars (one character) are within three.
+        #expect(Validator.check(item("훈민정음을 창제한 왕은 누구인가?", ["태조", "세종왕", "세조", "정e\u{301}"]), rules: long).isEmpty)
     }
 
     @Test func catchAllChoicesUnlessAllowed() {
