@@ -294,8 +294,8 @@ public final class ReviewStore {
     /// Returns how many versions were new.
     @discardableResult
     public func register(_ items: [Item], actor: String, from source: String? = nil) throws -> Int {
-        // Hashes and records are made on every core before the write lock is taken; what is
-        // registered already is read in one query rather than one per item.
+        // Hashes and the id order are made before the write lock is taken; what is registered
+        // already is read in one query rather than one per item.
         let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
         let ids = items.map(\.id)
         // In id order: both indexes of the items table lead with the id, so a large pool goes

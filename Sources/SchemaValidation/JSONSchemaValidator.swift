@@ -333,11 +333,12 @@ public struct JSONSchemaValidator: Sendable {
             if (schema.tracksMatches && !allListed) || schema.propertyNames != nil {
                 let members = instance.members
                 if schema.tracksMatches, !allListed {
-                    matched = Set((schema.properties ?? []).map(\.name).filter { name in members.contains { $0.name == name } })
+                    let names = Set(members.map(\.name))
+                    matched = Set((schema.properties ?? []).map(\.name).filter(names.contains))
                 }
                 for (pattern, subschema) in schema.patternProperties ?? [] {
-                    guard let regex = compiled.regexes[pattern] else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
-                    for (name, value) in members where (try? regex.firstMatch(in: name)) != nil {
+                    guard compiled.regexes[pattern] != nil else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
+                    for (name, value) in members where compiled.matches(pattern, name) == true {
                         matched.insert(name)
                         descend(value, subschema, SchemaNode.escape(name))
                     }

@@ -6,17 +6,15 @@ import Testing
 /// parsed tree finds: on every case of the official suite, on records with many faults, and on
 /// texts the byte check leaves to the tree.
 @Suite struct ByteCheckTests {
-    /// JSON text of a value, keys in order; `escapeKeys` writes every key's first letter as a
-    /// `\u` escape.
-    static func text(_ value: JSONValue, escapeKeys: Bool = false) -> String {
-        func string(_ text: String, escapeFirst: Bool = false) -> String {
+    /// JSON text of a value, keys in order, quotes, backslashes and control characters escaped.
+    static func text(_ value: JSONValue) -> String {
+        func string(_ text: String) -> String {
             var out = "\""
-            for (offset, scalar) in text.unicodeScalars.enumerated() {
+            for scalar in text.unicodeScalars {
                 switch scalar {
                 case "\"": out += "\\\""
                 case "\\": out += "\\\\"
-                case _ where scalar.value < 0x20 || (escapeFirst && offset == 0):
-                    out += String(format: "\\u%04x", scalar.value)
+                case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
                 default: out.unicodeScalars.append(scalar)
                 }
             }
@@ -27,11 +25,9 @@ import Testing
         case .bool(let flag): return flag ? "true" : "false"
         case .number(let number): return number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : "\(number)"
         case .string(let text): return string(text)
-        case .array(let elements): return "[" + elements.map { text($0, escapeKeys: escapeKeys) }.joined(separator: ",") + "]"
+        case .array(let elements): return "[" + elements.map(text).joined(separator: ",") + "]"
         case .object(let members):
-            return "{" + members.sorted { $0.key < $1.key }.map {
-                string($0.key, escapeFirst: escapeKeys && !$0.key.isEmpty) + ":" + text($0.value, escapeKeys: escapeKeys)
-            }.joined(separator: ",") + "}"
+            return "{" + members.sorted { $0.key < $1.key }.map { string($0.key) + ":" + text($0.value) }.joined(separator: ",") + "}"
         }
     }
 
