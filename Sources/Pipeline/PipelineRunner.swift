@@ -76,6 +76,7 @@ public struct PipelineRunner: Sendable {
         var upstream: [StageName: URL] = [:]
         var records: [StageName: StageRecord] = [:]
         let decoded = DecodedOutputs()
+        let openStore = OpenReviewStore()
         for stage in stages where stage.name <= until {
             let stageProgress = progress.begin(stage.name)
             let started = StageProgress.now(), usage = ResourceUsage.now()
@@ -85,12 +86,12 @@ public struct PipelineRunner: Sendable {
             }
             if let prepare = stage.prepare {
                 try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
-                                               progress: stageProgress, fingerprints: fingerprints, decoded: decoded))
+                                               progress: stageProgress, fingerprints: fingerprints, decoded: decoded, openStore: openStore))
             }
             var report = try await cache.run(stage.name, key: Stage.key(stage: stage.name, fingerprints: fingerprints),
                                              fingerprints: fingerprints) { staging in
                 let context = StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: staging,
-                                           progress: stageProgress, fingerprints: fingerprints, decoded: decoded)
+                                           progress: stageProgress, fingerprints: fingerprints, decoded: decoded, openStore: openStore)
                 return (try await stage.produce(context), context.reads)
             }
             let used = ResourceUsage.now()
@@ -100,6 +101,7 @@ public struct PipelineRunner: Sendable {
             // out a few pages lower once freed memory is handed back; the peak so far never falls.
             report.peakMemoryBytes = max(used.peakMemoryBytes, reports.last?.peakMemoryBytes ?? 0)
             decoded.drop(after: stage.name, in: stages.filter { $0.name <= until })
+            openStore.releaseMemory()
             releaseFreeMemory()
             progress.finish(stageProgress, ran: !report.reused)
             upstream[stage.name] = report.directory

@@ -127,10 +127,12 @@ public final class StageContext: Sendable {
     let fingerprints: [String: String]
     /// Earlier stages' files already decoded in this stage, shared by its `prepare` and `produce`.
     let decoded: DecodedOutputs
+    /// The review database as the run's stages share it.
+    let openStore: OpenReviewStore
     private let readInputs = Mutex<Set<StageInput>>([])
 
     init(stage: Stage, environment: PipelineEnvironment, upstream: [StageName: URL], outputDirectory: URL?, progress: StageProgress,
-         fingerprints: [String: String] = [:], decoded: DecodedOutputs = DecodedOutputs()) {
+         fingerprints: [String: String] = [:], decoded: DecodedOutputs = DecodedOutputs(), openStore: OpenReviewStore = OpenReviewStore()) {
         self.stage = stage.name
         self.declared = Set(stage.inputs)
         self.environment = environment
@@ -139,6 +141,7 @@ public final class StageContext: Sendable {
         self.progress = progress
         self.fingerprints = fingerprints
         self.decoded = decoded
+        self.openStore = openStore
     }
 
     /// The inputs read so far.
@@ -239,7 +242,7 @@ public final class StageContext: Sendable {
 
     public func reviewStore() throws -> ReviewStore {
         try use(.reviewState)
-        return try ReviewStore(url: environment.layout.reviewDatabase)
+        return try openStore.store(at: environment.layout.reviewDatabase)
     }
 
     /// The imported corpus hits (none before any import).
@@ -281,6 +284,32 @@ public final class StageContext: Sendable {
 /// give back exactly those records) and what a stage decoded, so that a later stage, or the same
 /// stage's `produce` after its `prepare`, does not decode the file again. The runner drops each
 /// file after the last stage that reads it.
+/// The review database, opened once for a run: work a stage leaves running on it (a large
+/// registration's log being copied into the database) goes on through the next, and ends
+/// when the run lets the store go.
+final class OpenReviewStore: @unchecked Sendable {
+    // Unchecked: stages use the store one after another; the lock only guards its opening.
+    private let lock = NSLock()
+    private var store: ReviewStore?
+
+    func store(at url: URL) throws -> ReviewStore {
+        lock.lock()
+        defer { lock.unlock() }
+        if let store { return store }
+        let opened = try ReviewStore(url: url)
+        store = opened
+        return opened
+    }
+
+    /// Lets go of the database's page caches once the work queued on it is done: between stages
+    /// they are of no use, and one stage's, at a million items, was hundreds of megabytes.
+    func releaseMemory() {
+        lock.lock()
+        defer { lock.unlock() }
+        store?.releaseMemory()
+    }
+}
+
 final class DecodedOutputs: Sendable {
     private let records = Mutex<[String: any Sendable]>([:])
 

@@ -35,6 +35,8 @@ extension QualityDossier {
     /// figures (the agreement intervals, the diversity samples) do not depend on how they came.
     public static func measure(_ released: [Item], inputs: QualityInputs) -> QualityDossier {
         let items = released.sorted(byKey: \.id)
+        // The Vendi scores and authorship read the items only: made on another thread meanwhile.
+        let apart = Parallel.start { (diversity: Self.diversity(items, inputs: inputs), authorship: Self.authorship(items)) }
         let count = items.count
         let ids = Set(items.map(\.id))
         func share(_ part: Int) -> Double? { count == 0 ? nil : Double(part) / Double(count) }
@@ -100,7 +102,7 @@ extension QualityDossier {
         } else {
             values[.answerBalance] = (nil, "no subject with an answer key")
         }
-        let diversity = diversity(items, inputs: inputs)
+        let (diversity, authorship) = try! apart.wait()
         if let lowest = diversity.filter({ $0.measured >= 2 }).min(by: { $0.vendiPerItem < $1.vendiPerItem }) {
             values[.diversity] = (lowest.vendiPerItem, "lowest: \(lowest.stratum), Vendi \(String(format: "%.2f", lowest.vendi)) of \(lowest.measured) items")
         } else {
@@ -118,11 +120,13 @@ extension QualityDossier {
         }
         let sensitive = items.filter { $0.timeSensitive == true }.count
         values[.timeliness] = (share(sensitive), "\(sensitive) time-sensitive, \(items.filter { $0.timeSensitive == nil }.count) not labelled")
-        let personal = items.flatMap { item in
-            [("question", item.question), ("choices", item.choices.joined(separator: "\n"))].flatMap { field, text in
-                PersonalDataPatterns.kinds(in: text).map { PersonalData(item: item.id, kind: $0, field: field) }
+        let personal = try! Parallel.chunks(items.count) { range in
+            items[range].flatMap { item in
+                [("question", item.question), ("choices", item.choices.joined(separator: "\n"))].flatMap { field, text in
+                    PersonalDataPatterns.kinds(in: text).map { PersonalData(item: item.id, kind: $0, field: field) }
+                }
             }
-        }
+        }.flatMap { $0 }
         let personalItems = Set(personal.map(\.item)).count
         values[.identifiability] = (share(personalItems), "\(personalItems) items to review for personal data")
 
@@ -141,7 +145,7 @@ extension QualityDossier {
         }
         return QualityDossier(name: inputs.name, version: nil, items: count, checks: checks, funnel: inputs.funnel,
                               quotas: inputs.quotas, diversity: diversity, answerBalance: balance, agreement: agreement,
-                              personalData: personal, authorship: authorship(items), templateSimilarity: inputs.settings.templateSimilarity,
+                              personalData: personal, authorship: authorship, templateSimilarity: inputs.settings.templateSimilarity,
                               rounds: inputs.rounds, surveyWeighting: weighting, collection: inputs.collection,
                               translationReview: inputs.translationReview.isEmpty ? nil : inputs.translationReview)
     }

@@ -30,7 +30,7 @@ enum ItemProgress: Equatable {
 
 /// The review state read once, for the rules that span rounds: which items reached a round,
 /// and which results carry over to a revision.
-struct ReviewSnapshot {
+struct ReviewSnapshot: Sendable {
     let plan: ReviewPlan
     var pool: [ReviewStore.ItemVersion]
     /// Each revised version ("id/content hash"): the round it was revised in and the content it was revised from.

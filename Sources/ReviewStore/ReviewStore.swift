@@ -287,6 +287,14 @@ public final class ReviewStore {
 
     // MARK: Items
 
+    /// Frees the database connections' page caches, after the work queued on the database.
+    public func releaseMemory() {
+        database.pool.releaseMemoryEventually()
+    }
+
+    /// From this many items on, a registration's log is copied into the database in the background.
+    static let largeRegistration = 10_000
+
     /// Registers the items that reached review in a pipeline run and makes them the pool that
     /// rounds draw from. Content not registered before becomes the item's next version; content
     /// registered before (unchanged, or a raw file reverted to it) writes nothing. Each pool item
@@ -302,7 +310,7 @@ public final class ReviewStore {
         // into them at their ends instead of all over them (registering half a million wrote
         // 2.2 GB instead of 2.6 GB); the pool's rows go in the same order.
         let byID = Self.byteOrder(ids)
-        return try database.transaction {
+        return try database.transaction(large: items.count >= Self.largeRegistration) {
             var registered: Set<String> = []
             var latest: [String: Int] = [:]
             latest.reserveCapacity(items.count)
@@ -317,19 +325,23 @@ public final class ReviewStore {
                 latest[ids[index]] = version
                 return version
             }
-            // Each row and the digest its audit entry records are made on every core; only the
-            // inserts and the audit chain, which runs through every entry, are one at a time.
-            let rows = try Parallel.chunks(fresh.count) { range in
+            // Each row and the digest its audit entry records are made on every core, a block
+            // ahead of the inserts and the audit chain (which runs through every entry), which
+            // go one at a time.
+            var position = 0
+            try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
                 try range.map { position in
                     let item = items[fresh[position]]
                     let values = Self.itemRow(of: item, version: versions[position], hash: hashes[fresh[position]],
                                               record: try JSONLines.line(for: item), author: item.source.author, revisedIn: nil)
                     return (values: values, detail: Self.auditDetail(AuditedTable.canonicalRow(values), table: .items))
                 }
-            }.flatMap { $0 }
-            for (position, row) in rows.enumerated() {
-                try insertItemRow(row.values, detail: row.detail, id: ids[fresh[position]], version: versions[position], actor: actor,
-                                  action: "item.registered")
+            }) { rows in
+                for row in rows {
+                    try insertItemRow(row.values, detail: row.detail, id: ids[fresh[position]], version: versions[position], actor: actor,
+                                      action: "item.registered")
+                    position += 1
+                }
             }
             // For each revised version ("id/content hash"), the content its newest revision made.
             var revisions: [String: String] = [:]

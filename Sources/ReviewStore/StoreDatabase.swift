@@ -123,17 +123,41 @@ final class StoreDatabase {
 
     /// Runs `body` in an immediate transaction: all of it is stored, or (on a throw or a kill)
     /// none. Inside one, `body` joins it.
-    func transaction<T>(_ body: () throws -> T) throws -> T {
+    ///
+    /// A `large` transaction's log is copied into the database file after this returns, on the
+    /// writer's queue while the caller goes on (reads see the log meanwhile): SQLite copies it
+    /// as the commit ends, and for a registration of half a million items that took 3.5 s of
+    /// one core while the other waited. A write queued later waits for the copy, and so does
+    /// closing the store.
+    func transaction<T>(large: Bool = false, _ body: () throws -> T) throws -> T {
         if writer != nil { return try body() }
         precondition(reader == nil, "a write transaction inside a read snapshot")
-        return try pool.writeWithoutTransaction { db in
+        let result = try pool.writeWithoutTransaction { db in
+            if large { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
+            defer { if large { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointPages)") } }
             var result: T?
             try db.inTransaction(.immediate) {
                 try joining(db) { result = try body() }
                 return .commit
             }
+            // The page cache the transaction filled (tens of megabytes) is of no use to the copy.
+            if large { db.releaseMemory() }
             return result!
         }
+        if large {
+            // What is committed is safe in the log; a copy that fails leaves it there for the next
+            // checkpoint (SQLite's own after a later commit, or on close), so its error is not the caller's.
+            pool.asyncWriteWithoutTransaction { db in _ = try? db.checkpoint(.passive) }
+        }
+        return result
+    }
+
+    /// SQLite's default: the log is copied into the database once a commit leaves it this many pages long.
+    static let autocheckpointPages = 1000
+
+    deinit {
+        // Waits for a copy `transaction(large:)` left running, so that the process does not end inside it.
+        try? pool.writeWithoutTransaction { _ in }
     }
 
     /// Runs `body` with every query in it reading one snapshot, on one connection: a page's

@@ -20,58 +20,61 @@ public enum AnswerBalancer {
     }
 
     public static func balance(_ items: [Item], seed: UInt64, previous: [String: [String]] = [:]) -> (items: [Item], report: [SubjectBalance]) {
-        var output: [Item] = []
-        var report: [SubjectBalance] = []
         let groups = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
-        for key in groups.keys.sorted() {
-            var counts: [Int] = []
-            func count(_ item: Item) {
-                guard let index = item.answer.flatMap(Item.index(ofLetter:)) else { return }
-                if counts.count <= index { counts += Array(repeating: 0, count: index + 1 - counts.count) }
-                counts[index] += 1
-            }
-            var fresh: [Item] = []
-            for var item in groups[key]! {
-                // Only keyed items: a social-value item's letter names its modal answer, tied to its distribution.
-                guard item.task == .commonKnowledge, !item.choicesOrdered, let answer = item.answerText else {
-                    output.append(item)
-                    continue
-                }
-                if let order = previous[item.id], order.sorted() == item.choices.sorted(), let index = order.firstIndex(of: answer) {
-                    item.choices = order
-                    item.answer = Item.letter(index)
-                    count(item)
-                    output.append(item)
-                } else {
-                    fresh.append(item)
-                }
-            }
-            for var item in Item.ranked(fresh, seed: seed, purpose: "position") {
-                let answer = item.answerText!
-                let width = item.choices.count
-                if counts.count < width { counts += Array(repeating: 0, count: width - counts.count) }
-                let least = counts.prefix(width).min()!
-                let candidates = (0..<width).filter { counts[$0] == least }
-                var generator = SplitMix64(seed: seed, label: "permute\u{1F}\(item.id)")
-                let target = candidates[Int(generator.next() % UInt64(candidates.count))]
-                var distractors = item.choices.filter { $0 != answer }
-                distractors.shuffle(using: &generator)
-                distractors.insert(answer, at: target)
-                item.choices = distractors
-                item.answer = Item.letter(target)
-                counts[target] += 1
+        let keys = groups.keys.sorted()
+        // Subjects are balanced apart from one another, so on every core.
+        let balanced = Parallel.map(keys.count) { index in balance(groups[keys[index]]!, subject: keys[index], seed: seed, previous: previous) }
+        return (balanced.flatMap(\.items).sorted(byKey: \.id), balanced.compactMap(\.report))
+    }
+
+    /// One subject's items with their choices ordered, and its count of answers by position.
+    private static func balance(_ items: [Item], subject: String, seed: UInt64, previous: [String: [String]]) -> (items: [Item], report: SubjectBalance?) {
+        var output: [Item] = []
+        var counts: [Int] = []
+        func count(_ item: Item) {
+            guard let index = item.answer.flatMap(Item.index(ofLetter:)) else { return }
+            if counts.count <= index { counts += Array(repeating: 0, count: index + 1 - counts.count) }
+            counts[index] += 1
+        }
+        var fresh: [Item] = []
+        for var item in items {
+            // Only keyed items: a social-value item's letter names its modal answer, tied to its distribution.
+            guard item.task == .commonKnowledge, !item.choicesOrdered, let answer = item.answerText else {
                 output.append(item)
+                continue
             }
-            let total = counts.reduce(0, +)
-            if total > 0 {
-                let expected = Double(total) / Double(counts.count)
-                let chiSquare = counts.reduce(0) { sum, observed in
-                    let difference = Double(observed) - expected
-                    return sum + difference * difference / expected
-                }
-                report.append(SubjectBalance(subject: key, items: total, counts: counts, chiSquare: (chiSquare * 1000).rounded() / 1000))
+            if let order = previous[item.id], order.sorted() == item.choices.sorted(), let index = order.firstIndex(of: answer) {
+                item.choices = order
+                item.answer = Item.letter(index)
+                count(item)
+                output.append(item)
+            } else {
+                fresh.append(item)
             }
         }
-        return (output.sorted(byKey: \.id), report)
+        for var item in Item.ranked(fresh, seed: seed, purpose: "position") {
+            let answer = item.answerText!
+            let width = item.choices.count
+            if counts.count < width { counts += Array(repeating: 0, count: width - counts.count) }
+            let least = counts.prefix(width).min()!
+            let candidates = (0..<width).filter { counts[$0] == least }
+            var generator = SplitMix64(seed: seed, label: "permute\u{1F}\(item.id)")
+            let target = candidates[Int(generator.next() % UInt64(candidates.count))]
+            var distractors = item.choices.filter { $0 != answer }
+            distractors.shuffle(using: &generator)
+            distractors.insert(answer, at: target)
+            item.choices = distractors
+            item.answer = Item.letter(target)
+            counts[target] += 1
+            output.append(item)
+        }
+        let total = counts.reduce(0, +)
+        guard total > 0 else { return (output, nil) }
+        let expected = Double(total) / Double(counts.count)
+        let chiSquare = counts.reduce(0) { sum, observed in
+            let difference = Double(observed) - expected
+            return sum + difference * difference / expected
+        }
+        return (output, SubjectBalance(subject: subject, items: total, counts: counts, chiSquare: (chiSquare * 1000).rounded() / 1000))
     }
 }

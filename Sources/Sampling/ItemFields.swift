@@ -21,7 +21,11 @@ extension Item {
 
     /// Items in the order of their draws for a purpose (ties by id); each draw is made once.
     public static func ranked(_ items: [Item], seed: UInt64, purpose: String) -> [Item] {
-        items.sorted(byKey: { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) })
+        // Each draw hashes its label: made on every core, then sorted.
+        let keys = try! Parallel.chunks(items.count) { range in
+            items[range].map { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) }
+        }.flatMap { $0 }
+        return items.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
     }
 
     private struct DrawAndID: Comparable {

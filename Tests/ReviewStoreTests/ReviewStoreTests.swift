@@ -103,6 +103,34 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(ReviewStore.byteOrder(ids) == expected)
     }
 
+    /// A large registration's log is copied into the database after it returns: readers see
+    /// every item meanwhile, SQLite's own copying is back on for the next commits, and a store
+    /// let go right after leaves everything in the database file, not in the log.
+    @Test func aLargeRegistrationIsCopiedIntoTheDatabaseFileInTheBackground() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)/r.sqlite")
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let items = (0..<ReviewStore.largeRegistration).map { reviewItem(String(format: "ck-%05d", $0)) }
+        let wal = URL(fileURLWithPath: url.path + "-wal")
+        do {
+            let store = try ReviewStore(url: url)
+            #expect(try store.register(items, actor: "test") == items.count)
+            let reader = try ReviewStore(url: url)
+            #expect(try reader.currentVersions().count == items.count)
+            // Work queued on the writer after the copy, committing nothing: by its turn the
+            // database file holds the items (about 2 kB each), and SQLite copies again on commit.
+            let writer = try store.database.pool.writeWithoutTransaction { db in
+                (autocheckpoint: try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"), size: try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
+            }
+            #expect(writer.autocheckpoint == 1_000)
+            #expect((writer.size ?? 0) > items.count * 1_000, "database file: \(writer.size ?? 0) bytes")
+            #expect(FileManager.default.fileExists(atPath: wal.path))
+        }
+        #expect(!FileManager.default.fileExists(atPath: wal.path))
+        let reopened = try ReviewStore(url: url)
+        #expect(try reopened.currentVersions().count == items.count)
+        #expect(try reopened.verifyAudit().isEmpty)
+    }
+
     @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
         let items = (1...4).map { reviewItem("ck-\($0)") }
         let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: items, reviewers: people)
