@@ -1,11 +1,5 @@
 public import Foundation
 
-/// The value after `name` among the command-line arguments, or `fallback`.
-public func option(_ name: String, _ fallback: String) -> String {
-    let arguments = CommandLine.arguments.dropFirst()
-    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.endIndex else { return fallback }
-    return arguments[index + 1]
-}
 
 /// A figure of this process's memory from /proc/self/status, in kilobytes.
 func statusKilobytes(_ key: String) -> Int {

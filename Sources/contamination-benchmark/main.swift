@@ -6,23 +6,53 @@
 // (megabytes over processor seconds) for each; see README "Benchmarks".
 //
 //   swift build -c release --product build-dataset && swift run -c release contamination-benchmark
-//       [--megabytes 200] [--items 10000] [--shards 8] [--tasks 2] [--project DIR] [--tool PATH]
-//       [--python python3] [--no-python]
+//       [--megabytes 200] [--items 10000] [...]   (`--help` lists the options)
+import ArgumentParser
 import BenchmarkSupport
 import DatasetCore
 import Dedup
 import Foundation
 
-let megabytes = Int(option("--megabytes", "200"))!
-let itemCount = Int(option("--items", "10000"))!
-let shardCount = Int(option("--shards", "8"))!
-let tasks = option("--tasks", "2")
-let arguments = CommandLine.arguments
-let here = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-let tool = option("--tool", here.appendingPathComponent("build-dataset").path)
-let python = option("--python", "python3")
-let project = URL(fileURLWithPath: option("--project", FileManager.default.temporaryDirectory
-    .appendingPathComponent("contamination-benchmark-\(megabytes)").path))
+// A command for its usage and checks only: the script below runs once the options are read.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contamination-benchmark",
+        abstract: "Scans a generated corpus for a generated benchmark's items with build-dataset contamination scan and with datatrove, and compares their hits and speed.")
+
+    @Option(help: "The corpus size in megabytes.")
+    var megabytes = 200
+    @Option(help: "How many benchmark items to generate.")
+    var items = 10_000
+    @Option(help: "How many JSON Lines shards the corpus is written in.")
+    var shards = 8
+    @Option(help: "datatrove's tasks (and workers).")
+    var tasks = 2
+    @Option(help: "The project directory to generate (default: <temporary directory>/contamination-benchmark-<megabytes>).")
+    var project: String?
+    @Option(help: "The build-dataset to run (default: the one beside this program).")
+    var tool: String?
+    @Option(help: "The Python interpreter with datatrove.")
+    var python = "python3"
+    @Flag(help: "Do not run datatrove.")
+    var noPython = false
+
+    func validate() throws {
+        guard megabytes >= 1, items >= 1, shards >= 1, tasks >= 1 else {
+            throw ValidationError("--megabytes, --items, --shards and --tasks must each be at least 1")
+        }
+    }
+}
+
+let options = Options.parseOrExit()
+let megabytes = options.megabytes
+let itemCount = options.items
+let shardCount = options.shards
+let tasks = String(options.tasks)
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let tool = options.tool ?? here.appendingPathComponent("build-dataset").path
+let python = options.python
+let project = URL(fileURLWithPath: options.project ?? FileManager.default.temporaryDirectory
+    .appendingPathComponent("contamination-benchmark-\(megabytes)").path)
 
 func say(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 func fail(_ message: String) -> Never {
@@ -98,7 +128,7 @@ report("build-dataset contamination scan", toolRun)
 let toolHits = try hits([project.appendingPathComponent("tool-hits.jsonl")])
 say("  \(toolHits.count) hits, \(Set(toolHits.map(\.item)).count) items found")
 
-if !arguments.contains("--no-python") {
+if !options.noPython {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("contamination/scan_corpus.py").path
     let output = project.appendingPathComponent("datatrove")

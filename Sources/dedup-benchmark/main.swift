@@ -2,9 +2,8 @@
 // exact all-pairs answer, and datasketch (PyPI) on the same shingles side by side; see README
 // "Benchmarks".
 //
-//   swift run -c release dedup-benchmark [--items 1000000] [--threshold 0.8] [--permutations 128]
-//       [--ngram 5] [--python python3] [--datasketch-items N] [--no-datasketch] [--all-pairs-check]
-//       [--min-recall R]
+//   swift run -c release dedup-benchmark [--items 1000000] [...]   (`--help` lists the options)
+import ArgumentParser
 import BenchmarkSupport
 import DatasetCore
 import Dedup
@@ -13,16 +12,49 @@ import Foundation
 import Glibc
 #endif
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+// A command for its usage and checks only: the script below runs once the options are read.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dedup-benchmark",
+        abstract: "Near-duplicate detection on N generated items: throughput and peak memory, recall and precision against every pair compared, and datasketch on the same shingles.")
+
+    @Option(help: "How many items to generate.")
+    var items = 1_000_000
+    @Option(help: "The Jaccard similarity from which two items are near-duplicates.")
+    var threshold = 0.8
+    @Option(help: "MinHash permutations.")
+    var permutations = 128
+    @Option(help: "Shingle length in characters.")
+    var ngram = 5
+    @Option(help: "The Python interpreter with datasketch.")
+    var python = "python3"
+    @Option(help: "Give datasketch only the first N items (default: all).")
+    var datasketchItems: Int?
+    @Flag(help: "Do not run datasketch.")
+    var noDatasketch = false
+    @Flag(help: "Compare every pair exactly and report recall and precision.")
+    var allPairsCheck = false
+    @Option(help: "With --all-pairs-check: exit 1 when recall is below this.")
+    var minRecall = 0.0
+
+    func validate() throws {
+        guard items >= 2 else { throw ValidationError("--items must be at least 2") }
+        guard threshold > 0, threshold <= 1 else { throw ValidationError("--threshold must be above 0 and at most 1") }
+        guard permutations >= 1, ngram >= 1 else { throw ValidationError("--permutations and --ngram must be at least 1") }
+        guard (datasketchItems ?? 1) >= 1 else { throw ValidationError("--datasketch-items must be at least 1") }
+    }
+}
+
+let options = Options.parseOrExit()
 
 func mebibytes(_ kilobytes: Int) -> String { String(format: "%.0f MiB", Double(kilobytes) / 1024) }
 
-let count = Int(option("--items", "1000000"))!
-let threshold = Double(option("--threshold", "0.8"))!
-let permutations = Int(option("--permutations", "128"))!
-let ngram = Int(option("--ngram", "5"))!
-let python = option("--python", "python3")
-let datasketchItems = min(count, Int(option("--datasketch-items", String(count)))!)
+let count = options.items
+let threshold = options.threshold
+let permutations = options.permutations
+let ngram = options.ngram
+let python = options.python
+let datasketchItems = min(count, options.datasketchItems ?? count)
 let settings = NearDuplicateSettings(ngram: ngram, permutations: permutations, threshold: threshold, seed: 20_261_123)
 
 /// The compared text of an item: the question and its choices in sorted order (as the dedup stage does).
@@ -80,7 +112,7 @@ print(String(format: "end to end: %.2f s, %.0f items/s on one core; peak memory 
 let truthStart = DispatchTime.now()
 let truth = ExactSimilarityJoin.pairs(shingles, threshold: threshold)
 print(String(format: "exact all-pairs answer: %d pairs in %.1f s", truth.count, seconds(since: truthStart)))
-if arguments.contains("--all-pairs-check") {
+if options.allPairsCheck {
     let allPairs = ExactSimilarityJoin.allPairs(shingles, threshold: threshold)
     print("checked against comparing all \(count * (count - 1) / 2) pairs: \(allPairs == truth ? "identical" : "DIFFERENT")")
     if allPairs != truth { exit(1) }
@@ -100,7 +132,7 @@ print(String(format: "recall: %.4f of pairs found directly, %.4f in one cluster;
              Double(truePositives) / Double(max(truth.count, 1)), Double(clustered) / Double(max(truth.count, 1)),
              Double(truePositives) / Double(max(foundKeys.count, 1)), Double(truePositives) / Double(max(found.candidates, 1)), falseMerges))
 // The exact re-check makes these invariants; a smaller recall than asked fails the run too.
-let minimumRecall = Double(option("--min-recall", "0"))!
+let minimumRecall = options.minRecall
 if falseMerges > 0 || truePositives != foundKeys.count || Double(truePositives) < minimumRecall * Double(truth.count) {
     print("FAILED: false merges, unverified pairs, or recall below \(minimumRecall)")
     exit(1)
@@ -118,7 +150,7 @@ print("planted copies at or above the threshold: \(plantedSimilar) of \(planted.
 
 // MARK: - datasketch on the same shingles (their low 32 bits), same permutations and banding.
 
-guard !arguments.contains("--no-datasketch") else { exit(0) }
+guard !options.noDatasketch else { exit(0) }
 let file = FileManager.default.temporaryDirectory.appendingPathComponent("dedup-benchmark-\(getpid()).u32")
 var buffer: [UInt32] = []
 for set in shingles.prefix(datasketchItems) {

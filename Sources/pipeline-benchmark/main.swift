@@ -6,22 +6,52 @@
 // items, the plain Python a curator would write for the same work (curator.py: json +
 // datasketch MinHashLSH + random split); see README "Benchmarks".
 //
-//   swift build -c release --product build-dataset && swift run -c release pipeline-benchmark
-//       [--items 100000] [--project DIR] [--tool PATH] [--example raw] [--python python3]
-//       [--python-items N] [--no-python] [--pilot-models 20]
+//   swift build -c release --product build-dataset && swift run -c release pipeline-benchmark [--items 100000] [...]
+//   (`--help` lists the options)
+import ArgumentParser
 import BenchmarkSupport
 import DatasetCore
 import Foundation
 
-let count = Int(option("--items", "100000"))!
-let arguments = CommandLine.arguments
-let here = URL(fileURLWithPath: arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-let tool = option("--tool", here.appendingPathComponent("build-dataset").path)
-let example = URL(fileURLWithPath: option("--example", "raw"))
-let project = URL(fileURLWithPath: option("--project", FileManager.default.temporaryDirectory
-    .appendingPathComponent("pipeline-benchmark-\(count)").path))
-let python = option("--python", "python3")
-let pythonItems = min(count, Int(option("--python-items", String(count)))!)
+// A command for its usage and checks only: the script below runs once the options are read.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pipeline-benchmark",
+        abstract: "Runs build-dataset on N generated candidate items, cold, cached and after a dedup setting changes, then release, verify and a pilot; and a curator's Python script on the same items.")
+
+    @Option(help: "How many candidate items to generate.")
+    var items = 100_000
+    @Option(help: "The project directory to generate (default: <temporary directory>/pipeline-benchmark-<items>).")
+    var project: String?
+    @Option(help: "The build-dataset to run (default: the one beside this program).")
+    var tool: String?
+    @Option(help: "The example project whose survey source goes beside the generated items.")
+    var example = "raw"
+    @Option(help: "The Python interpreter for curator.py (with datasketch).")
+    var python = "python3"
+    @Option(help: "Give curator.py only the first N items (default: all).")
+    var pythonItems: Int?
+    @Flag(help: "Do not run curator.py.")
+    var noPython = false
+    @Option(help: "How many simulated models pilot the published release (0 for none).")
+    var pilotModels = 20
+
+    func validate() throws {
+        guard items >= 1 else { throw ValidationError("--items must be at least 1") }
+        guard (pythonItems ?? 1) >= 1 else { throw ValidationError("--python-items must be at least 1") }
+        guard pilotModels >= 0 else { throw ValidationError("--pilot-models cannot be negative") }
+    }
+}
+
+let options = Options.parseOrExit()
+let count = options.items
+let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let tool = options.tool ?? here.appendingPathComponent("build-dataset").path
+let example = URL(fileURLWithPath: options.example)
+let project = URL(fileURLWithPath: options.project ?? FileManager.default.temporaryDirectory
+    .appendingPathComponent("pipeline-benchmark-\(count)").path)
+let python = options.python
+let pythonItems = min(count, options.pythonItems ?? count)
 let subjects = ["history", "science", "math", "language", "society", "geography", "arts"]
 
 /// Prints a line at once, also into a pipe or a file (print would hold it until the end).
@@ -180,7 +210,7 @@ _ = try run("verify", ["verify", project.appendingPathComponent("releases/bench/
 
 // MARK: - A pilot of simulated models on the published release.
 
-let pilotModels = Int(option("--pilot-models", "20"))!
+let pilotModels = options.pilotModels
 if pilotModels > 0 {
     // Each model answers every test item: knowledge items right with a 2PL chance (its ability
     // against the item's discrimination and difficulty), social-value items by log-likelihoods.
@@ -227,7 +257,7 @@ if pilotModels > 0 {
 
 // MARK: - The Python a curator would write, on the same items.
 
-if !arguments.contains("--no-python") {
+if !options.noPython {
     let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("curator.py").path
     let output = project.appendingPathComponent("curator-output")
     let pythonPath = python.contains("/") ? python : "/usr/bin/env"

@@ -2,12 +2,12 @@
 // for a bounded time. Every decision a client saw accepted must be in the review database
 // exactly once; a double-clicked form must not store a second one. See README "Benchmarks".
 //
-//   swift run -c release review-benchmark [--reviewers 50] [--seconds 60] [--items-per-reviewer 400]
-//       [--batch-size 50] [--double-submit-every 20] [--reading-seconds 2-5] [--max-p99-ms 50]
+//   swift run -c release review-benchmark [--reviewers 50] [--seconds 60] [...]   (`--help` lists the options)
 //
 // Without --reading-seconds the clients never pause (throughput: the server's capacity); with it,
 // each reviewer reads every card for a time drawn evenly from the range before deciding, as people
 // do, and the latencies are what a reviewer feels at that rate.
+import ArgumentParser
 import AsyncHTTPClient
 import BenchmarkSupport
 import DatasetCore
@@ -17,20 +17,55 @@ import NIOHTTP1
 import ReviewServer
 import ReviewStore
 
-let reviewerCount = Int(option("--reviewers", "50"))!
-let duration = Double(option("--seconds", "60"))!
-let itemsPerReviewer = Int(option("--items-per-reviewer", "400"))!
-let batchSize = Int(option("--batch-size", "50"))!
-let doubleSubmitEvery = Int(option("--double-submit-every", "20"))!
-let readingSeconds: ClosedRange<Double>? = {
-    let text = option("--reading-seconds", "0")
-    let bounds = text.split(separator: "-").compactMap { Double($0) }
-    guard bounds.count == 2 || (bounds.count == 1 && bounds[0] > 0) else { return nil }
-    return bounds.count == 2 ? bounds[0]...bounds[1] : bounds[0]...bounds[0]
-}()
-let maxP99 = Double(option("--max-p99-ms", "0"))!
-precondition(reviewerCount > 0 && duration > 0 && itemsPerReviewer > 0 && batchSize > 0 && doubleSubmitEvery > 0)
-precondition(readingSeconds.map { $0.lowerBound >= 0 } ?? true, "--reading-seconds takes a range such as 2-5")
+// A command for its usage and checks only: the script below runs once the options are read.
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "review-benchmark",
+        abstract: "Many reviewers deciding at once on the review page over loopback; every accepted decision must be stored exactly once.")
+
+    @Option(help: "How many reviewers sign in and decide at once.")
+    var reviewers = 50
+    @Option(help: "How long the load runs.")
+    var seconds = 60.0
+    @Option(help: "Items registered per reviewer.")
+    var itemsPerReviewer = 400
+    @Option(help: "Items in a batch.")
+    var batchSize = 50
+    @Option(help: "Every Nth decision is sent twice, as a double click does.")
+    var doubleSubmitEvery = 20
+    @Option(help: "Seconds a reviewer reads each card before deciding, drawn evenly from a range such as 2-5 (default: no pause).")
+    var readingSeconds: String?
+    @Option(help: "Exit 1 when the 99th percentile of decision latency is above this many milliseconds (0: no limit).")
+    var maxP99Ms = 0.0
+
+    /// `--reading-seconds` as a range: "2-5", or "3" for a fixed time.
+    var readingRange: ClosedRange<Double>? {
+        get throws {
+            guard let text = readingSeconds else { return nil }
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Double($0) }
+            guard (1...2).contains(bounds.count), let low = bounds.first ?? nil, let high = bounds.last ?? nil, 0 <= low, low <= high else {
+                throw ValidationError("--reading-seconds takes a range of seconds such as 2-5, or one number")
+            }
+            return low...high
+        }
+    }
+
+    func validate() throws {
+        guard reviewers > 0, seconds > 0, itemsPerReviewer > 0, batchSize > 0, doubleSubmitEvery > 0 else {
+            throw ValidationError("--reviewers, --seconds, --items-per-reviewer, --batch-size and --double-submit-every must be above 0")
+        }
+        _ = try readingRange
+    }
+}
+
+let options = Options.parseOrExit()
+let reviewerCount = options.reviewers
+let duration = options.seconds
+let itemsPerReviewer = options.itemsPerReviewer
+let batchSize = options.batchSize
+let doubleSubmitEvery = options.doubleSubmitEvery
+let readingSeconds = try options.readingRange.flatMap { $0.upperBound > 0 ? $0 : nil }
+let maxP99 = options.maxP99Ms
 
 // MARK: - A review database: reviewers, items, one open round with a required label
 

@@ -2,6 +2,7 @@
 // (Debian's libxml2-utils) on the same generated corpus; see README "Benchmarks".
 //
 //   swift run -c release xml-benchmark [--megabytes 100] [--runs 5] [--directory .build/xml-benchmark]
+import ArgumentParser
 import BenchmarkSupport
 import Crypto
 import DatasetCore
@@ -125,8 +126,28 @@ struct CorpusWriter {
     }
 }
 
-let megabytes = Int(option("--megabytes", "100")) ?? 100
-let directory = URL(fileURLWithPath: option("--directory", ".build/xml-benchmark"))
+// A command for its usage and checks only: the script below runs once the options are read (the
+// `ingest` and `events` modes above are this program's children, not for people).
+struct Options: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "xml-benchmark",
+        abstract: "The CNXML reader against xmllint --stream on a generated OpenStax-shaped corpus: throughput, processor time and peak memory.")
+
+    @Option(help: "The corpus in MiB (that many modules of 1 MiB), and the size of the largest single module.")
+    var megabytes = 100
+    @Option(help: "The directory the corpus is generated in.")
+    var directory = ".build/xml-benchmark"
+    @Option(help: "Runs of each case (the medians are compared).")
+    var runs = 5
+
+    func validate() throws {
+        guard megabytes >= 1, runs >= 1 else { throw ValidationError("--megabytes and --runs must be at least 1") }
+    }
+}
+
+let options = Options.parseOrExit()
+let megabytes = options.megabytes
+let directory = URL(fileURLWithPath: options.directory)
 let corpus = directory.appendingPathComponent("corpus")
 try? FileManager.default.removeItem(at: directory)
 try FileManager.default.createDirectory(at: corpus, withIntermediateDirectories: true)
@@ -181,7 +202,7 @@ func median(_ values: [Double]) -> Double {
 
 // Timings on a shared machine wander by a third between runs, so each case runs several times,
 // ours and xmllint's turn about, and the medians are compared.
-let runs = max(1, Int(option("--runs", "5")) ?? 5)
+let runs = options.runs
 let me = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path
 print("medians of \(runs) runs each: wall-clock throughput (ours timed from inside the process), CPU seconds (user + system,")
 print("start-up included), peak resident memory")
