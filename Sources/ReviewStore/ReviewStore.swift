@@ -309,7 +309,7 @@ public final class ReviewStore {
         // In id order: both indexes of the items table lead with the id, so a large pool goes
         // into them at their ends instead of all over them (registering half a million wrote
         // 2.2 GB instead of 2.6 GB); the pool's rows go in the same order.
-        let byID = Self.byteOrder(ids)
+        let byID = TextOrder.byteOrder(ids)
         return try database.transaction(large: items.count >= Self.largeRegistration) {
             var registered: Set<String> = []
             var latest: [String: Int] = [:]
@@ -372,40 +372,6 @@ public final class ReviewStore {
                 try appendAudit(actor: actor, action: "pool.registered", subject: "pool", detail: source)
             }
             return fresh.count
-        }
-    }
-
-    /// The positions of `ids` in the order of their UTF-8 bytes, equal ids by position. Each id's
-    /// first sixteen bytes are compared as two integers, so most comparisons touch no string:
-    /// sorting half a million ids as strings retained and released them at every step, two
-    /// seconds of a registration. Ids that share those bytes are compared whole.
-    static func byteOrder(_ ids: [String]) -> [Int] {
-        let keys = ids.map { id in
-            var id = id
-            return id.withUTF8 { bytes -> (UInt64, UInt64) in
-                var key: (UInt64, UInt64) = (0, 0)
-                for (offset, byte) in bytes.prefix(16).enumerated() {
-                    if offset < 8 { key.0 |= UInt64(byte) << (56 - 8 * offset) } else { key.1 |= UInt64(byte) << (56 - 8 * (offset - 8)) }
-                }
-                return key
-            }
-        }
-        return ids.indices.sorted { a, b in
-            if keys[a] != keys[b] { return keys[a] < keys[b] }
-            let order = compareBytes(ids[a], ids[b])
-            return order < 0 || (order == 0 && a < b)
-        }
-    }
-
-    /// The order of two texts' UTF-8 bytes (negative, zero or positive), by `memcmp`.
-    static func compareBytes(_ x: String, _ y: String) -> Int {
-        var (x, y) = (x, y)
-        return x.withUTF8 { a in
-            y.withUTF8 { b in
-                guard let x = a.baseAddress, let y = b.baseAddress else { return a.count - b.count }
-                let common = memcmp(x, y, min(a.count, b.count))
-                return common != 0 ? Int(common) : a.count - b.count
-            }
         }
     }
 

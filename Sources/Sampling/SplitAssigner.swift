@@ -84,8 +84,10 @@ public struct SplitAssigner: Sendable {
 
     /// The groups of `together` whose members ended up in more than one split.
     public static func straddling(_ splits: [String: [Item]], together: [[String]]) -> [[String]] {
+        // Only the clusters' members are looked up: a table of every released id took most of it.
+        let members = Set(together.joined())
         var splitOf: [String: String] = [:]
-        for (name, items) in splits { for item in items { splitOf[item.id] = name } }
+        for (name, items) in splits { for item in items where members.contains(item.id) { splitOf[item.id] = name } }
         return together.filter { Set($0.compactMap { splitOf[$0] }).count > 1 }
     }
 }

@@ -164,36 +164,52 @@ public enum StratifiedSampler {
         }
         let targets = quotas(for: names, sizes: names.map { groups[$0]?.count ?? 0 }, plan: plan)
 
+        // Strata are drawn apart from one another: on every core, joined in the order of their names.
+        let strata = Parallel.map(names.count) { [names, groups] index in
+            sample(stratum: names[index], groups[names[index]] ?? [], quota: targets[names[index]], plan: plan, seed: seed)
+        }
         var result = SamplingResult(items: [], selections: [], report: [], notSelected: [])
-        for name in names {
-            let ranked = Item.ranked(groups[name] ?? [], seed: seed, purpose: "sample")
-            var parts: [(label: String, items: [Item], quota: Int?)] = [(name, ranked, targets[name])]
-            if let sub = plan.subQuotas[name] {
-                parts = sub.counts.keys.sorted().map { value in
-                    ("\(name)/\(sub.field)=\(value)", ranked.filter { $0.field(sub.field) == value }, sub.counts[value]!)
-                }
-            }
-            var chosenIDs: Set<String> = []
-            for part in parts {
-                let withReserve = part.quota.map { Int((Double($0) * (1 + plan.oversample)).rounded(.up)) } ?? part.items.count
-                let chosen = Array(part.items.prefix(withReserve))
-                let selected = min(part.quota ?? chosen.count, chosen.count)
-                chosenIDs.formUnion(chosen.map(\.id))
-                for (rank, item) in chosen.enumerated() {
-                    result.selections.append(Selection(id: item.id, stratum: part.label, rank: rank + 1, quota: part.quota,
-                                                       reserve: rank >= selected))
-                }
-                result.items += chosen
-                result.report.append(StratumReport(stratum: part.label, target: part.quota, available: part.items.count,
-                                                   selected: selected, reserve: chosen.count - selected,
-                                                   shortfall: max(0, (part.quota ?? 0) - part.items.count)))
-            }
-            for item in ranked where !chosenIDs.contains(item.id) {
-                result.notSelected.append(DroppedItem(id: item.id, stage: "sample", reason: "over_quota",
-                                                      detail: "stratum \(name) is full (quota \(targets[name] ?? 0) plus reserve)", item: item))
-            }
+        for stratum in strata {
+            result.items += stratum.items
+            result.selections += stratum.selections
+            result.report += stratum.report
+            result.notSelected += stratum.notSelected
         }
         result.report.sort { $0.stratum < $1.stratum }
+        return result
+    }
+
+    /// One stratum's items in the order of their draws: each part's quota and reserve chosen
+    /// (the stratum whole, or one part per value of its sub-quota field), the rest set aside.
+    private static func sample(stratum name: String, _ items: [Item], quota: Int?, plan: SamplingPlan, seed: UInt64) -> SamplingResult {
+        let ranked = Item.ranked(items, seed: seed, purpose: "sample")
+        var parts: [(label: String, positions: [Int], quota: Int?)] = [(name, Array(ranked.indices), quota)]
+        if let sub = plan.subQuotas[name] {
+            parts = sub.counts.keys.sorted().map { value in
+                ("\(name)/\(sub.field)=\(value)", ranked.indices.filter { ranked[$0].field(sub.field) == value }, sub.counts[value]!)
+            }
+        }
+        var result = SamplingResult(items: [], selections: [], report: [], notSelected: [])
+        // Chosen items are marked by their place in the draw: comparing ids hashed every one of them.
+        var chosen = [Bool](repeating: false, count: ranked.count)
+        for part in parts {
+            let withReserve = part.quota.map { Int((Double($0) * (1 + plan.oversample)).rounded(.up)) } ?? part.positions.count
+            let picked = part.positions.prefix(withReserve)
+            let selected = min(part.quota ?? picked.count, picked.count)
+            for (rank, position) in picked.enumerated() {
+                chosen[position] = true
+                result.items.append(ranked[position])
+                result.selections.append(Selection(id: ranked[position].id, stratum: part.label, rank: rank + 1, quota: part.quota,
+                                                   reserve: rank >= selected))
+            }
+            result.report.append(StratumReport(stratum: part.label, target: part.quota, available: part.positions.count,
+                                               selected: selected, reserve: picked.count - selected,
+                                               shortfall: max(0, (part.quota ?? 0) - part.positions.count)))
+        }
+        let detail = "stratum \(name) is full (quota \(quota ?? 0) plus reserve)"
+        for (position, item) in ranked.enumerated() where !chosen[position] {
+            result.notSelected.append(DroppedItem(id: item.id, stage: "sample", reason: "over_quota", detail: detail, item: item))
+        }
         return result
     }
 

@@ -85,24 +85,6 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try reopened.verifyAudit().isEmpty)
     }
 
-    /// Registration orders items by the bytes of their ids, as `utf8` views compare them, equal
-    /// ids by position; ids sharing their first sixteen bytes are told apart by the rest.
-    @Test func idsAreOrderedByTheirBytes() {
-        let ids = ["ck-b", "ck-a", "ck-ab", "", "sv-0", "ck-가", "ck-z", "CK-a", "ck-a", "ck-0123456789abcdef1", "ck-0123456789abcdef0",
-                   "ck-0123456789abcde", "ck-0123456789abcdef", "ck-a\u{0}", "ck-0123456789abcdef0"]
-        for x in ids {
-            for y in ids {
-                let order = ReviewStore.compareBytes(x, y)
-                #expect((order < 0) == x.utf8.lexicographicallyPrecedes(y.utf8), "\(x) \(y)")
-                #expect((order == 0) == x.utf8.elementsEqual(y.utf8), "\(x) \(y)")
-            }
-        }
-        let expected = ids.indices.sorted { a, b in
-            ids[a].utf8.lexicographicallyPrecedes(ids[b].utf8) || (ids[a].utf8.elementsEqual(ids[b].utf8) && a < b)
-        }
-        #expect(ReviewStore.byteOrder(ids) == expected)
-    }
-
     /// A large registration's log is copied into the database after it returns: readers see
     /// every item meanwhile, SQLite's own copying is back on for the next commits, and a store
     /// let go right after leaves everything in the database file, not in the log.

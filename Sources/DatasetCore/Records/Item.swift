@@ -574,4 +574,10 @@ extension Array {
         let keys = map(key)
         return indices.sorted { keys[$0] < keys[$1] }.map { self[$0] }
     }
+
+    /// `sorted(byKey:)` for text keys (ids, above all): in the same order, made from the keys'
+    /// bytes where that order is theirs (`TextOrder.stringOrder`).
+    public func sorted(byKey key: (Element) -> String) -> [Element] {
+        TextOrder.stringOrder(map(key)).map { self[$0] }
+    }
 }

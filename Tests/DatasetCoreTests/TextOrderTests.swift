@@ -1,0 +1,42 @@
+import Foundation
+import Testing
+import DatasetCore
+
+/// Orders of many texts made from their bytes agree with comparing them one by one.
+@Suite struct TextOrderTests {
+    static let ids = ["ck-b", "ck-a", "ck-ab", "", "sv-0", "ck-가", "ck-z", "CK-a", "ck-a", "ck-0123456789abcdef1", "ck-0123456789abcdef0",
+                      "ck-0123456789abcde", "ck-0123456789abcdef", "ck-a\u{0}", "ck-0123456789abcdef0", "ck-ｚ", "ck-é"]
+
+    /// By bytes, as `utf8` views compare them, equal texts by position; texts sharing their
+    /// first sixteen bytes are told apart by the rest.
+    @Test func textsAreOrderedByTheirBytes() {
+        let ids = Self.ids
+        for x in ids {
+            for y in ids {
+                let order = TextOrder.compareBytes(x, y)
+                #expect((order < 0) == x.utf8.lexicographicallyPrecedes(y.utf8), "\(x) \(y)")
+                #expect((order == 0) == x.utf8.elementsEqual(y.utf8), "\(x) \(y)")
+            }
+        }
+        let expected = ids.indices.sorted { a, b in
+            ids[a].utf8.lexicographicallyPrecedes(ids[b].utf8) || (ids[a].utf8.elementsEqual(ids[b].utf8) && a < b)
+        }
+        #expect(TextOrder.byteOrder(ids) == expected)
+    }
+
+    /// Sorting by a text key gives `String`'s order, equal keys in their places, whether the keys
+    /// are NFC (ordered by bytes) or not: a decomposed "é" or Hangul syllable sorts as its NFC
+    /// form does, which its bytes alone would not.
+    @Test(arguments: [false, true])
+    func sortingByATextKeyIsStringOrder(decomposed: Bool) {
+        var generator = SplitMix64(seed: 7)
+        let pieces = ["ck-", "sv-", "a", "b", "0", "가", "한", "é", "e\u{301}", "\u{1112}\u{1161}\u{11AB}", "ｚ", "-", "0123456789abcdef"]
+        var keys = (0..<2_000).map { _ in (0..<Int(generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined() }
+        if !decomposed { keys = keys.map(\.nfc) }
+        let records = keys.enumerated().map { (key: $1, place: $0) }
+        let sorted = records.sorted(byKey: { $0.key })
+        let expected = records.indices.sorted { a, b in records[a].key < records[b].key || (records[a].key == records[b].key && a < b) }
+        #expect(sorted.map(\.place) == expected)
+        #expect(keys.contains { !$0.utf8.elementsEqual($0.nfc.utf8) } == decomposed)
+    }
+}
