@@ -55,7 +55,9 @@ struct WebDriver {
             request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        // Generous: while the rest of the suite runs on both cores, a browser's first start and
+        // its first pages have taken over a minute, and one call over 60 s failed a run.
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(240))
         let data = try await response.body.collect(upTo: 16 << 20)
         return (try JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:]
     }
