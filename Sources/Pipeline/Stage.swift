@@ -280,10 +280,6 @@ public final class StageContext: Sendable {
     public var jobs: Int { environment.jobs }
 }
 
-/// Stage outputs held in memory during one run: what a stage wrote (when reading the file would
-/// give back exactly those records) and what a stage decoded, so that a later stage, or the same
-/// stage's `produce` after its `prepare`, does not decode the file again. The runner drops each
-/// file after the last stage that reads it.
 /// The review database, opened once for a run: work a stage leaves running on it (a large
 /// registration's log being copied into the database) goes on through the next, and ends
 /// when the run lets the store go.
@@ -302,7 +298,7 @@ final class OpenReviewStore: @unchecked Sendable {
     }
 
     /// Lets go of the database's page caches once the work queued on it is done: between stages
-    /// they are of no use, and one stage's, at a million items, was hundreds of megabytes.
+    /// they are of no use, and each connection may hold up to 64 MiB (`cache_size`).
     func releaseMemory() {
         lock.lock()
         defer { lock.unlock() }
@@ -310,6 +306,10 @@ final class OpenReviewStore: @unchecked Sendable {
     }
 }
 
+/// Stage outputs held in memory during one run: what a stage wrote (when reading the file would
+/// give back exactly those records) and what a stage decoded, so that a later stage, or the same
+/// stage's `produce` after its `prepare`, does not decode the file again. The runner drops each
+/// file after the last stage that reads it.
 final class DecodedOutputs: Sendable {
     private let records = Mutex<[String: any Sendable]>([:])
 

@@ -285,12 +285,12 @@ public final class ReviewStore {
         }
     }
 
-    // MARK: Items
-
     /// Frees the database connections' page caches, after the work queued on the database.
     public func releaseMemory() {
         database.pool.releaseMemoryEventually()
     }
+
+    // MARK: Items
 
     /// From this many items on, a registration's log is copied into the database in the background.
     static let largeRegistration = 10_000

@@ -25,7 +25,7 @@ extension Item {
         let keys = try! Parallel.chunks(items.count) { range in
             items[range].map { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) }
         }.flatMap { $0 }
-        return items.indices.sorted { keys[$0] < keys[$1] }.map { items[$0] }
+        return items.sorted(byKeys: keys)
     }
 
     private struct DrawAndID: Comparable {
