@@ -43,8 +43,9 @@ public enum NearDuplicateDeduplicator {
             guard action != .off else { continue }
             let group = items.filter { $0.task == task }
             let ngram = settings.ngram
-            let shingles: @Sendable (Int) -> [UInt64] = { Shingles.hashes(of: comparedText(group[$0]), n: ngram) }
-            let found = finder.clusters(count: group.count, shingles: shingles, signed: signed)
+            let found = finder.clusters(count: group.count, shingles: { Shingles.ngramHashes(of: comparedText(group[$0]), n: ngram) },
+                                        signed: signed)
+            func set(_ index: Int) -> [UInt64] { Shingles.hashes(of: comparedText(group[index]), n: ngram) }
             // Per language: a translation is never a near-copy of the text it translates.
             for cluster in found.clusters.flatMap({ ExactDeduplicator.byLanguage($0, language: { group[$0].language }) }) where cluster.count > 1 {
                 let members = cluster.map { group[$0] }
@@ -55,9 +56,9 @@ public enum NearDuplicateDeduplicator {
                 let anchor = ordered[0]
                 let anchorIndex = cluster[members.firstIndex { $0.id == anchor.id }!]
                 var similarity: [String: Double] = [:]
-                let anchorShingles = shingles(anchorIndex)
+                let anchorSet = set(anchorIndex)
                 for (index, member) in zip(cluster, members) where member.id != anchor.id {
-                    similarity[member.id] = Shingles.jaccard(anchorShingles, shingles(index))
+                    similarity[member.id] = Shingles.jaccard(anchorSet, set(index))
                 }
                 let key = "\(task.rawValue)\u{1F}near\u{1F}\(anchor.id)"
                 if answers.count > 1 || keptTogether {

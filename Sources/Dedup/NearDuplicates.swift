@@ -101,10 +101,11 @@ public struct NearDuplicateFinder: Sendable {
         clusters(count: shingles.count, shingles: { shingles[$0] }, comparing: comparing, signed: signed)
     }
 
-    /// Finds clusters among `count` shingle sets (sorted, distinct hashes) that `shingles` makes
-    /// on demand: each set is made to sign it and let go, and made again for the candidate pairs
-    /// that need the exact check. Held for every item, the sets were the largest thing a
-    /// million-candidate run had in memory.
+    /// Finds clusters among `count` items whose shingle hashes `shingles` makes on demand, in any
+    /// order and with repeats (`Shingles.ngramHashes`): each item's are made to sign it and let
+    /// go, and made again, sorted and distinct, for the candidate pairs that need the exact
+    /// check. Held for every item, the sets were the largest thing a million-candidate run had
+    /// in memory.
     ///
     /// Band keys are kept for all items (8 bytes per item and band, not the signatures) and
     /// bucketed one band at a time in an open-addressing table with chained members, which holds
@@ -154,7 +155,7 @@ public struct NearDuplicateFinder: Sendable {
         var made: [Int: [UInt64]] = [:]
         func set(_ index: Int) -> [UInt64] {
             if let known = made[index] { return known }
-            let value = shingles(index)
+            let value = Shingles.distinctSorted(shingles(index))
             made[index] = value
             return value
         }

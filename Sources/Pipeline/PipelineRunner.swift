@@ -92,7 +92,7 @@ public struct PipelineRunner: Sendable {
                                              fingerprints: fingerprints) { staging in
                 let context = StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: staging,
                                            progress: stageProgress, fingerprints: fingerprints, decoded: decoded, openStore: openStore)
-                return (try await stage.produce(context), context.reads)
+                return (try await stage.produce(context), context.reads, context.hashedAsWritten)
             }
             let used = ResourceUsage.now()
             report.seconds = StageProgress.now() - started

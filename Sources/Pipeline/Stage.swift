@@ -130,6 +130,7 @@ public final class StageContext: Sendable {
     /// The review database as the run's stages share it.
     let openStore: OpenReviewStore
     private let readInputs = Mutex<Set<StageInput>>([])
+    private let hashedFiles = Mutex<[String: FileDigest]>([:])
 
     init(stage: Stage, environment: PipelineEnvironment, upstream: [StageName: URL], outputDirectory: URL?, progress: StageProgress,
          fingerprints: [String: String] = [:], decoded: DecodedOutputs = DecodedOutputs(), openStore: OpenReviewStore = OpenReviewStore()) {
@@ -146,6 +147,15 @@ public final class StageContext: Sendable {
 
     /// The inputs read so far.
     public var reads: Set<StageInput> { readInputs.withLock { $0 } }
+
+    /// The files written so far that were hashed as they were written, by path in the output folder.
+    var hashedAsWritten: [String: FileDigest] { hashedFiles.withLock { $0 } }
+
+    /// Notes the SHA-256 and size of a file the stage wrote into its output folder, hashed from
+    /// the bytes it wrote, so that the file is not read back to be hashed.
+    public func wrote(_ path: String, sha256: String, bytes: Int) {
+        hashedFiles.withLock { $0[path] = FileDigest(sha256: sha256, bytes: bytes) }
+    }
 
     private func use(_ input: StageInput) throws {
         guard declared.contains(input) else { throw UndeclaredInput(stage: stage, input: input) }
@@ -260,7 +270,9 @@ public final class StageContext: Sendable {
 
     /// Writes records as JSONL into the stage's output folder, flushed.
     public func write(_ records: [some Encodable & Sendable], _ file: StageFile) throws {
-        if try StageFiles.write(records, file.rawValue, in: directory()) { decoded.keep(records, stage: stage, file: file) }
+        let written = try StageFiles.write(records, file.rawValue, in: directory())
+        wrote(file.rawValue, sha256: written.sha256, bytes: written.bytes)
+        if written.exact { decoded.keep(records, stage: stage, file: file) }
     }
 
     /// Writes a small report (pretty JSON) under the stage's output folder.

@@ -68,6 +68,21 @@ public struct StageReport: Sendable {
     public var peakMemoryBytes: Int = 0
 }
 
+/// A file's SHA-256 and size.
+struct FileDigest: Sendable, Equatable {
+    var sha256: String
+    var bytes: Int
+
+    init(sha256: String, bytes: Int) {
+        self.sha256 = sha256
+        self.bytes = bytes
+    }
+
+    init(_ hashed: (sha256: String, bytes: Int)) {
+        self.init(sha256: hashed.sha256, bytes: hashed.bytes)
+    }
+}
+
 /// A file's size and modification time, from `stat`.
 struct FileStatus {
     var bytes: Int
@@ -144,9 +159,10 @@ struct StageCache: Sendable {
     }
 
     /// Reuses the stage's output if intact with the same key, else runs `produce` into a staging
-    /// folder and renames it into place.
+    /// folder and renames it into place. `produce` gives what it hashed as it wrote, by path
+    /// in the folder; other files are hashed from the disk.
     func run(_ stage: StageName, key: String, fingerprints: [String: String],
-             produce: (URL) async throws -> (StageSummary, Set<StageInput>)) async throws -> StageReport {
+             produce: (URL) async throws -> (StageSummary, Set<StageInput>, [String: FileDigest])) async throws -> StageReport {
         let existing = directory.appendingPathComponent(stage.rawValue)
         let previous = Self.intactRecord(in: existing)
         if let record = previous, record.key == key {
@@ -158,7 +174,7 @@ struct StageCache: Sendable {
         let target = writeDirectory.appendingPathComponent(stage.rawValue)
         let staging = try AtomicFiles.stagingDirectory(for: target)
         do {
-            let (summary, reads) = try await produce(staging)
+            let (summary, reads, hashedAsWritten) = try await produce(staging)
             var files: [StageRecord.File] = []
             let enumerator = FileManager.default.enumerator(atPath: staging.path)
             var paths: [String] = []
@@ -167,11 +183,13 @@ struct StageCache: Sendable {
                 _ = FileManager.default.fileExists(atPath: staging.appendingPathComponent(path).path, isDirectory: &isDirectory)
                 if !isDirectory.boolValue { paths.append(path) }
             }
-            // The files are hashed on every core: the sample stage's items and what it set aside
-            // are nearly a gigabyte at a million candidates.
+            // Files not hashed as they were written are hashed on every core. A file whose size is
+            // no longer the one hashed is hashed again.
             let sortedPaths = paths.sorted()
             let hashes = Parallel.map(sortedPaths.count) { index in
-                Result { try Hashing.sha256Hex(fileAt: staging.appendingPathComponent(sortedPaths[index])) }
+                let url = staging.appendingPathComponent(sortedPaths[index])
+                if let known = hashedAsWritten[sortedPaths[index]], FileStatus(url)?.bytes == known.bytes { return Result<FileDigest, any Error>.success(known) }
+                return Result { try FileDigest(Hashing.sha256Hex(fileAt: url)) }
             }
             for (path, hash) in zip(sortedPaths, hashes) {
                 let hash = try hash.get()
@@ -202,9 +220,9 @@ struct StageCache: Sendable {
 
 /// Writes stage files into a staging directory: JSONL with a final flush.
 enum StageFiles {
-    /// Writes records as JSON Lines; returns whether reading the file gives back exactly `items`.
+    /// Writes records as JSON Lines: whether reading the file gives back exactly `items`, and its hash.
     @discardableResult
-    static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws -> Bool {
+    static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws -> JSONLines.Written {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         return try JSONLines.writeAndSync(items, to: url)

@@ -50,13 +50,19 @@ public enum ReleaseWriter {
         let lines = JSONLines.lineRanges(of: records)
         // Checked on every core, each chunk with a validator of its own; problems in record order.
         return try Parallel.chunks(lines.count) { range in
-            let validator = try JSONSchemaValidator(schema: schema)
-            var scratch = JSONSchemaValidator.Scratch()
-            return try range.flatMap { index in
-                let line = records[records.startIndex + lines[index].lowerBound..<records.startIndex + lines[index].upperBound]
-                return try violations(ofLine: line, number: firstNumber + index, validator: validator, scratch: &scratch, schemaName: schemaName)
-            }
+            try violations(ofLines: lines[range], in: records, schema: schema, schemaName: schemaName, firstNumber: firstNumber + range.lowerBound)
         }.flatMap { $0 }
+    }
+
+    /// What the schema finds wrong with the given lines of `records`, checked on the calling thread.
+    static func violations(ofLines lines: ArraySlice<Range<Int>>, in records: Data, schema: JSONValue, schemaName: String,
+                           firstNumber: Int) throws -> [InputError] {
+        let validator = try JSONSchemaValidator(schema: schema)
+        var scratch = JSONSchemaValidator.Scratch()
+        return try lines.enumerated().flatMap { offset, range in
+            let line = records[records.startIndex + range.lowerBound..<records.startIndex + range.upperBound]
+            return try violations(ofLine: line, number: firstNumber + offset, validator: validator, scratch: &scratch, schemaName: schemaName)
+        }
     }
 
     /// What the schema finds wrong with one record's line, checked on its bytes; a line the
@@ -162,8 +168,9 @@ public enum ReleaseWriter {
         return files
     }
 
-    /// Records encoded, checked and written at a time: a million items' file was held whole,
-    /// beside its items and the records being checked, at the release stage's peak.
+    /// Records encoded, checked and written at a time (two such chunks are held: one being made,
+    /// one being written): a million items' file was held whole, beside its items and the
+    /// records being checked, at the release stage's peak.
     static let writeChunk = 20_000
 
     /// Writes one JSONL file per config and split into `directory` (a staging directory), as
@@ -179,12 +186,21 @@ public enum ReleaseWriter {
             let url = directory.appendingPathComponent(path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
             var hash = Hashing.Stream()
+            // Each chunk is encoded and checked on every core while this thread hashes and writes the one before.
             try AtomicFiles.writeAndSync(to: url) { write in
-                for start in stride(from: 0, to: items.count, by: writeChunk) {
-                    let data = try JSONLines.encode(items[start..<min(start + writeChunk, items.count)])
-                    if let schema { problems += try schemaViolations(records: data, schema: schema, schemaName: schemaName, firstNumber: start + 1) }
-                    hash.update(data)
-                    try write(data)
+                try Parallel.overlapped(items.count, block: writeChunk, make: { part in
+                    let data = try JSONLines.encodedLines(items, range: part).lines
+                    let found = try schema.map {
+                        try violations(ofLines: JSONLines.lineRanges(of: data)[...], in: data, schema: $0, schemaName: schemaName,
+                                       firstNumber: part.lowerBound + 1)
+                    }
+                    return [(data: data, problems: found ?? [])]
+                }) { parts in
+                    for part in parts {
+                        problems += part.problems
+                        hash.update(part.data)
+                        try write(part.data)
+                    }
                 }
             }
             written.append(ReleaseManifest.DataFile(path: path, config: config, split: split, records: items.count,

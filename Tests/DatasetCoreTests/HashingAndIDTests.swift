@@ -18,6 +18,21 @@ import Testing
                 == "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7")
     }
 
+    /// A labelled generator starts from the seed mixed with the first 64 bits of the label's
+    /// SHA-256, as its definition says: "abc" gives 0xba7816bf8f01cfea (the FIPS example above).
+    @Test func aLabelledGeneratorIsSeededFromTheLabelsSHA256() {
+        for (seed, label) in [(UInt64(0), "abc"), (42, "split\u{1F}ck-1"), (.max, "한국어 라벨"), (7, "")] {
+            var labelled = SplitMix64(seed: seed, label: label)
+            var mixer = SplitMix64(seed: seed ^ UInt64(Hashing.sha256Hex(label).prefix(16), radix: 16)!)
+            var expected = SplitMix64(seed: mixer.next())
+            #expect((0..<4).map { _ in labelled.next() } == (0..<4).map { _ in expected.next() })
+        }
+        var mixer = SplitMix64(seed: 0xba78_16bf_8f01_cfea)
+        var expected = SplitMix64(seed: mixer.next())
+        var labelled = SplitMix64(seed: 0, label: "abc")
+        #expect(labelled.next() == expected.next())
+    }
+
     @Test func fileHashEqualsDataHash() throws {
         let data = Data((0..<3_000_000).map { UInt8($0 % 251) })
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("hash-\(UUID().uuidString)")

@@ -64,9 +64,10 @@ struct Record: Codable, Equatable, Sendable {
         #expect(lines("a\n\nb\r\n\n") == ["a", "", "b\r", ""])
     }
 
-    /// A file is written a round of records at a time (65,536): across rounds the bytes are
-    /// those of encoding all at once, for items (their own writer) and for other records, and
-    /// an item whose text NFC changes is said to read back differently.
+    /// A file is written a round of records at a time (65,536), each encoded while the one before
+    /// is written: across rounds the bytes are those of encoding all at once, for items (their
+    /// own writer) and for other records; the hash and size given are the file's; and an item
+    /// whose text NFC changes is said to read back differently.
     @Test func writingInRoundsGivesTheBytesOfEncodingAllAtOnce() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rounds-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -77,17 +78,23 @@ struct Record: Codable, Equatable, Sendable {
                  answer: "A", choicesOrdered: false, source: source)
         }
         let url = directory.appendingPathComponent("items.jsonl")
-        #expect(try JSONLines.writeAndSync(items, to: url))
+        let written = try JSONLines.writeAndSync(items, to: url)
+        #expect(written.exact)
         #expect(try Data(contentsOf: url) == JSONLines.encode(items))
+        let onDisk = try Hashing.sha256Hex(fileAt: url)
+        #expect(written.sha256 == onDisk.sha256 && written.bytes == onDisk.bytes)
         #expect(try JSONLines.read(Item.self, from: url).count == 70_000)
 
         let records = (0..<70_000).map { Record(zeta: "z\($0)", alpha: $0, path: "a/b") }
-        #expect(try JSONLines.writeAndSync(records, to: url) == false)
+        let writtenRecords = try JSONLines.writeAndSync(records, to: url)
+        #expect(!writtenRecords.exact)
         #expect(try Data(contentsOf: url) == JSONLines.encode(records))
+        #expect(writtenRecords.sha256 == (try Hashing.sha256Hex(fileAt: url)).sha256)
 
         var decomposed = items[0]
         decomposed.question = "\u{1112}\u{1161}\u{11AB}?"
-        #expect(try JSONLines.writeAndSync(Array(items[1...]) + [decomposed], to: url) == false)
+        #expect(try JSONLines.writeAndSync(Array(items[1...]) + [decomposed], to: url).exact == false)
+        #expect(try JSONLines.writeAndSync([Item](), to: url).sha256 == Hashing.sha256Hex(Data()))
     }
 
     /// A file is read a block at a time, lines cut across blocks: the records, and the line

@@ -37,6 +37,11 @@ import DatasetCore
         let sorted = records.sorted(byKey: { $0.key })
         let expected = records.indices.sorted { a, b in records[a].key < records[b].key || (records[a].key == records[b].key && a < b) }
         #expect(sorted.map(\.place) == expected)
+        // Found in order already, and out of order by one pair.
+        #expect(sorted.sorted(byKey: { $0.key }).map(\.place) == expected)
+        var almost = sorted
+        almost.swapAt(0, almost.count - 1)
+        #expect(almost.sorted(byKey: { $0.key }).map(\.key) == sorted.map(\.key))
         #expect(keys.contains { !$0.utf8.elementsEqual($0.nfc.utf8) } == decomposed)
     }
 }

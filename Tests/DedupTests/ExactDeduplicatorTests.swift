@@ -77,6 +77,9 @@ func item(_ id: String, _ question: String, _ choices: [String] = ["a", "b", "c"
         // Spacing is not folded by the comparison key, so the near-duplicate stage is the one that meets them.
         let near = NearDuplicateDeduplicator.deduplicate([spaced, clean], settings: NearDuplicateSettings(ngram: 3, threshold: 0.5, seed: 1))
         #expect(near.unique.map(\.id) == ["ck-9"])
+        // The similarity reported is the exact Jaccard of the two texts' shingle sets.
+        let sets = [clean, spaced].map { Shingles.hashes(of: NearDuplicateDeduplicator.comparedText($0), n: 3) }
+        #expect(near.clusters.first?.similarity?["ck-1"] == Shingles.jaccard(sets[0], sets[1]))
     }
 
     @Test func surveyOptionsInAnotherOrderAreAnotherQuestion() {

@@ -49,6 +49,11 @@ struct CLIcKItem: Decodable {
         #expect(Shingles.hashes(of: "한국의 수도는?", n: 3).count == "한국의 수도는".count - 2)
         #expect(Shingles.hashes(of: "가", n: 5).count == 1)
         #expect(Shingles.hashes(of: "...", n: 5).isEmpty)
+        // A repeated n-gram counts once in the set, sorted.
+        #expect(Shingles.ngramHashes(of: "abab", n: 2).count == 3)
+        #expect(Shingles.hashes(of: "abab", n: 2) == Shingles.distinctSorted(Shingles.ngramHashes(of: "abab", n: 2)))
+        #expect(Shingles.hashes(of: "abab", n: 2).count == 2)
+        #expect(Shingles.distinctSorted([3, 1, 3, 2, 1]) == [1, 2, 3] && Shingles.distinctSorted([]).isEmpty)
     }
 
     @Test func findsTheRepeatedStemsOfTheKoreanCLIcKQuestionsLikeAllPairsDoes() throws {
@@ -68,6 +73,12 @@ struct CLIcKItem: Decodable {
         #expect(truth.count == 16)
         #expect(Double(found.count) / Double(truth.count) >= 0.9, "recall \(found.count)/\(truth.count)")
         #expect(NearDuplicateFinder(settings: settings).banding == LSHBanding(bands: 20, rows: 6))
+        // Hashes in the text's order with repeats, as the dedup stage gives them: the same
+        // signatures, so the same pairs and clusters.
+        let unsorted = items.map { Shingles.ngramHashes(of: $0.stem, n: settings.ngram) }
+        #expect(unsorted.contains { $0 != Shingles.distinctSorted($0) })
+        let fromUnsorted = NearDuplicateFinder(settings: settings).clusters(count: unsorted.count, shingles: { unsorted[$0] })
+        #expect(fromUnsorted.pairs == result.pairs && fromUnsorted.clusters == result.clusters && fromUnsorted.candidates == result.candidates)
         let ids = result.clusters.map { $0.map { items[$0].id } }
         #expect(ids.contains(["KIIP_society_194", "KIIP_society_195", "KIIP_society_196"]))
         #expect(ids.contains { Set(["KIIP_society_22", "KIIP_society_24", "KIIP_society_25", "KIIP_society_26"]).isSubset(of: $0) })

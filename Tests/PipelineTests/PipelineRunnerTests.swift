@@ -103,6 +103,41 @@ extension ProjectCopy {
         #expect(try project.snapshot("build") == first)
     }
 
+    /// Stage files are hashed as they are written, not read back: every hash and size each
+    /// stage records is its file's on the disk.
+    @Test func everyFileAStageRecordsHasItsRecordedHash() async throws {
+        let project = try ExampleProject()
+        defer { project.remove() }
+        let reports = try await project.runner().run()
+        for report in reports {
+            #expect(report.record.files.contains { $0.path == "items.jsonl" } || report.summary.stage == .release)
+            for file in report.record.files {
+                let onDisk = try Hashing.sha256Hex(fileAt: report.directory.appendingPathComponent(file.path))
+                #expect(file.sha256 == onDisk.sha256 && file.bytes == onDisk.bytes, "\(report.summary.stage.rawValue)/\(file.path)")
+            }
+        }
+    }
+
+    /// A hash given for a file is taken only while the file has the size hashed; a file changed
+    /// after it was hashed is hashed from the disk.
+    @Test func aHashGivenForAFileOfAnotherSizeIsNotTaken() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cache-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = StageCache(directory: directory, writeDirectory: directory)
+        func run(_ stage: StageName, given: FileDigest) async throws -> StageRecord.File {
+            let report = try await cache.run(stage, key: "k", fingerprints: [:]) { staging in
+                try Data("abc".utf8).write(to: staging.appendingPathComponent("a.txt"))
+                return (StageSummary(stage: stage, itemsIn: 0, itemsOut: 0), [], ["a.txt": given])
+            }
+            return try #require(report.record.files.first)
+        }
+        let taken = try await run(.ingest, given: FileDigest(sha256: "given", bytes: 3))
+        #expect(taken.sha256 == "given")
+        let rehashed = try await run(.validate, given: FileDigest(sha256: "given", bytes: 2))
+        #expect(rehashed.sha256 == Hashing.sha256Hex(Data("abc".utf8)) && rehashed.bytes == 3)
+    }
+
     @Test func aFreshBuildIsByteIdenticalWhateverTheParallelism() async throws {
         let one = try ExampleProject(), two = try ExampleProject()
         defer { one.remove(); two.remove() }

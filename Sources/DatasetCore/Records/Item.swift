@@ -584,6 +584,8 @@ extension Array {
     /// `sorted(byKey:)` for text keys (ids, above all): in the same order, made from the keys'
     /// bytes where that order is theirs (`TextOrder.stringOrder`).
     public func sorted(byKey key: (Element) -> String) -> [Element] {
-        TextOrder.stringOrder(map(key)).map { self[$0] }
+        let order = TextOrder.stringOrder(map(key))
+        // In order already: the array as it is, rather than each element copied into a new one.
+        return order.elementsEqual(indices) ? self : order.map { self[$0] }
     }
 }

@@ -17,11 +17,14 @@ public enum TextOrder {
                 return key
             }
         }
-        return texts.indices.sorted { a, b in
+        func precedes(_ a: Int, _ b: Int) -> Bool {
             if keys[a] != keys[b] { return keys[a] < keys[b] }
             let order = compareBytes(texts[a], texts[b])
             return order < 0 || (order == 0 && a < b)
         }
+        // Texts often come in order already (items in id order from the stage before): one pass finds that.
+        if texts.indices.dropFirst().allSatisfy({ precedes($0 - 1, $0) }) { return Array(texts.indices) }
+        return texts.indices.sorted(by: precedes)
     }
 
     /// The positions of `texts` in the order of `String`'s `<`, equal texts by position. Text in

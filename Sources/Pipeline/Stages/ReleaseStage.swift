@@ -113,6 +113,7 @@ extension Stage {
             let directory = try context.directory()
             let written = try ReleaseWriter.writeDataFiles(splits: splits, to: directory, schemaText: try context.schemaText(.item) ?? builtInItemSchema,
                                                            schemaName: SchemaFile.item.path)
+            for file in written { context.wrote(file.path, sha256: file.sha256, bytes: file.bytes) }
             let pipeline = try context.pipelineFile()
             let releaseName = try context.setting(.release, \.releaseName)
             var metadata = ReleaseWriter.Metadata(
