@@ -21,6 +21,8 @@ int csys_contains_bytes(const void *haystack, size_t haystack_length, const void
 #if defined(__GLIBC__)
 #include <malloc.h>
 void csys_release_free_memory(void) { malloc_trim(0); }
+void csys_limit_allocator_arenas(int count) { mallopt(M_ARENA_MAX, count); }
 #else
 void csys_release_free_memory(void) {}
+void csys_limit_allocator_arenas(int count) { (void)count; }
 #endif

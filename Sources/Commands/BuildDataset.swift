@@ -1,4 +1,5 @@
 public import ArgumentParser
+import DatasetCore
 
 /// `build-dataset`: the root command only lists the subcommands.
 public struct BuildDataset: AsyncParsableCommand {
@@ -19,4 +20,9 @@ public struct BuildDataset: AsyncParsableCommand {
     )
 
     public init() {}
+
+    public static func main() async {
+        limitAllocatorArenas()
+        await main(nil)
+    }
 }

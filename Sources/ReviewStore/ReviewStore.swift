@@ -314,10 +314,10 @@ public final class ReviewStore {
             var registered: Set<String> = []
             var latest: [String: Int] = [:]
             latest.reserveCapacity(items.count)
-            for row in try database.rows("SELECT id, version, content_hash FROM items") {
-                let id: String = row["id"]
-                registered.insert("\(id)/\(row["content_hash"] as String)")
-                latest[id] = max(latest[id] ?? 0, row["version"])
+            try database.eachRow("SELECT id, version, content_hash FROM items") { row in
+                let id: String = row[0]
+                registered.insert("\(id)/\(row[2] as String)")
+                latest[id] = max(latest[id] ?? 0, row[1])
             }
             let fresh = registered.isEmpty ? byID : byID.filter { !registered.contains("\(ids[$0])/\(hashes[$0])") }
             let versions = fresh.map { index in
@@ -352,8 +352,8 @@ public final class ReviewStore {
                 pool[item.id] = (hash, Self.current(of: item.id, from: hash, revisions: revisions))
             }
             var stored: [String: (source: String, current: String)] = [:]
-            for row in try database.rows("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool") {
-                stored[row["item_id"]] = (row["source"], row["current"])
+            try database.eachRow("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool") { row in
+                stored[row[0]] = (row[1], row[2])
             }
             if pool.count != stored.count || pool.contains(where: { id, entry in stored[id].map { $0 != entry } ?? true }) {
                 try database.execute("DELETE FROM pool")
@@ -504,25 +504,26 @@ public final class ReviewStore {
     /// The pool, taking each item whose registered content hash is `known`'s from there rather
     /// than decoding its stored record (the review stage has the items in hand).
     func poolItems(known: [String: (item: Item, contentHash: String)]) throws -> [ItemVersion] {
-        let rows = try database.rows("""
+        // A row at a time (columns by position: by name, each was looked up in every row): half
+        // a million rows held as GRDB rows were the review stage's peak.
+        var entries: [(id: String, item: Item?, version: Int, contentHash: String, author: String?, revisedIn: String?)] = []
+        try database.eachRow("""
             SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p
             JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
-            """)
-        // Columns by position: by name, each was looked up in every row.
-        var items: [Item?] = rows.map { row in known[row[0]].flatMap { $0.contentHash == row[2] ? $0.item : nil } }
+            """) { row in
+            let id: String = row[0], contentHash: String = row[2]
+            entries.append((id, known[id].flatMap { $0.contentHash == contentHash ? $0.item : nil }, row[1], contentHash, row[3], row[4]))
+        }
         // The others' records are read and decoded together, on every core.
-        let missing = items.indices.filter { items[$0] == nil }
+        let missing = entries.indices.filter { entries[$0].item == nil }
         var records = Data()
         for index in missing {
-            let record: String? = try database.value("SELECT record FROM items WHERE id = ? AND version = ?",
-                                                     [rows[index][0] as String, rows[index][1] as Int])
+            let record: String? = try database.value("SELECT record FROM items WHERE id = ? AND version = ?", [entries[index].id, entries[index].version])
             records.append(contentsOf: (record ?? "").utf8)
             records.append(0x0A)
         }
-        for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { items[index] = item }
-        return zip(items, rows).map { item, row in
-            ItemVersion(item: item!, version: row[1], contentHash: row[2], author: row[3], revisedIn: row[4])
-        }
+        for (index, item) in zip(missing, try JSONLines.decode(Item.self, from: records, file: "review database")) { entries[index].item = item }
+        return entries.map { ItemVersion(item: $0.item!, version: $0.version, contentHash: $0.contentHash, author: $0.author, revisedIn: $0.revisedIn) }
     }
 
     /// Runs `body` with every read of this store in it seeing the same state (one read

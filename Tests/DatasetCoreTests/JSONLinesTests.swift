@@ -64,7 +64,7 @@ struct Record: Codable, Equatable, Sendable {
         #expect(lines("a\n\nb\r\n\n") == ["a", "", "b\r", ""])
     }
 
-    /// A file is written a round of records at a time (65,536), each encoded while the one before
+    /// A file is written a round of records at a time (32,768), each encoded while the one before
     /// is written: across rounds the bytes are those of encoding all at once, for items (their
     /// own writer) and for other records; the hash and size given are the file's; and an item
     /// whose text NFC changes is said to read back differently.

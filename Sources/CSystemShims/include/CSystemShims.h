@@ -14,4 +14,7 @@ int csys_contains_bytes(const void *haystack, size_t haystack_length, const void
 /// Swift does not import); does nothing where there is no such call.
 void csys_release_free_memory(void);
 
+/// Caps the arenas glibc's allocator makes (mallopt M_ARENA_MAX); does nothing elsewhere.
+void csys_limit_allocator_arenas(int count);
+
 #endif

@@ -271,10 +271,14 @@ extension Stage {
             }
             var items: [Item] = [], dropped: [DroppedItem] = [], passages: [Passage] = [], notes: [String] = []
             var weighting: [SurveyWeighting] = []
+            let read = results.map { $0! }
+            // Each source's items in id order, the sources on every core.
+            let inOrder = Parallel.map(read.count) { index in (items: read[index].items.sorted(byKey: \.id), dropped: read[index].dropped.sorted(byKey: \.id)) }
             var seen: [String: String] = [:]
+            seen.reserveCapacity(read.reduce(0) { $0 + $1.items.count })
             // Item bank ids by the files that use them: an id in two files is reported.
             var bankFiles: [String: [String]] = [:]
-            for (source, result) in zip(sources, results.map { $0! }) {
+            for (index, (source, result)) in zip(sources, read).enumerated() {
                 for item in result.items {
                     if let other = seen[item.id] {
                         let whence = other == source.id ? "source \(other) gives element '\(item.source.element)' twice" : "sources \(other) and \(source.id)"
@@ -283,11 +287,11 @@ extension Stage {
                     }
                     seen[item.id] = source.id
                 }
-                items += result.items.sorted(byKey: \.id)
+                items += inOrder[index].items
                 if source.kind == .itemBank {
                     for id in Set(result.items.map(\.source.element)) { bankFiles[id, default: []].append(source.files["path"]!) }
                 }
-                dropped += result.dropped.sorted(byKey: \.id)
+                dropped += inOrder[index].dropped
                 passages += result.passages
                 weighting += result.weighting.sorted { $0.item < $1.item }
                 notes += result.notes
@@ -297,7 +301,7 @@ extension Stage {
                 let byID = Dictionary(items.lazy.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
                 let setAside = Dictionary(dropped.lazy.map { ($0.id, $0.item) }, uniquingKeysWith: { first, _ in first })
                 var diagnostics = Diagnostics()
-                for (source, result) in zip(sources, results.map { $0! }) where source.kind == .translation {
+                for (source, result) in zip(sources, read) where source.kind == .translation {
                     for problem in result.translationProblems { diagnostics.append(problem) }
                     guard let made = try diagnostics.collect({
                         try IngestedSource.translations(result.translatedRows, of: source, items: byID, setAside: setAside,
