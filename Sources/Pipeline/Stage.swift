@@ -153,7 +153,7 @@ public final class StageContext: Sendable {
 
     /// Notes the SHA-256 and size of a file the stage wrote into its output folder, hashed from
     /// the bytes it wrote, so that the file is not read back to be hashed.
-    public func wrote(_ path: String, sha256: String, bytes: Int) {
+    func wrote(_ path: String, sha256: String, bytes: Int) {
         hashedFiles.withLock { $0[path] = FileDigest(sha256: sha256, bytes: bytes) }
     }
 
