@@ -221,7 +221,6 @@ struct StageCache: Sendable {
 /// Writes stage files into a staging directory: JSONL with a final flush.
 enum StageFiles {
     /// Writes records as JSON Lines: whether reading the file gives back exactly `items`, and its hash.
-    @discardableResult
     static func write(_ items: [some Encodable & Sendable], _ name: String, in directory: URL) throws -> JSONLines.Written {
         let url = directory.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)

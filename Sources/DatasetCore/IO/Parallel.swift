@@ -32,7 +32,7 @@ public enum Parallel {
 
     /// Makes the results of `0..<count` a block at a time, each block on every core, while
     /// `consume` takes the block before it, in order, on the calling thread: where the last step
-    /// goes one at a time (inserts into a database), the making overlaps it instead of coming
+    /// goes one at a time (inserts into a database, writes to a file), the making overlaps it instead of coming
     /// first, and only two blocks' results are held at once.
     public static func overlapped<T: Sendable>(_ count: Int, block: Int, make: @escaping @Sendable (Range<Int>) throws -> [T],
                                                consume: ([T]) throws -> Void) throws {
