@@ -76,37 +76,47 @@ public struct KeepRule: Sendable {
 /// Social-value items are the same only with the same options in the same order.
 public enum ExactDeduplicator {
     public static func deduplicate(_ items: [Item], rule: KeepRule = KeepRule()) -> DedupResult {
-        var groups: [String: [Item]] = [:]
-        for item in items {
-            groups["\(item.task.rawValue)\u{1F}\(item.question.comparisonKeyKeepingNumbers)", default: []].append(item)
+        // Keys are made on every core; grouping records each key's first item and lists only the
+        // keys met again (a list for every item was most of the stage's first seconds at a million).
+        let keys = try! Parallel.chunks(items.count) { range in
+            items[range].map { "\($0.task.rawValue)\u{1F}\($0.question.comparisonKeyKeepingNumbers)" }
+        }.flatMap { $0 }
+        var first: [String: Int] = [:]
+        first.reserveCapacity(items.count)
+        var shared: [String: [Int]] = [:]
+        for (index, key) in keys.enumerated() {
+            if let earlier = first.updateValue(index, forKey: key) {
+                first[key] = earlier
+                shared[key, default: [earlier]].append(index)
+            }
         }
         var result = DedupResult()
-        var dropped: Set<String> = []
+        var dropped = [Bool](repeating: false, count: items.count)
         // Per language: a translation left identical to its source is flagged at validation, not merged.
         // Only keys shared by several items are sorted: sorting all of a million took nearly two seconds.
-        for key in groups.compactMap({ $0.value.count > 1 ? $0.key : nil }).sorted() {
-            for group in byLanguage(groups[key]!, language: \.language) {
+        for key in shared.keys.sorted() {
+            for group in byLanguage(shared[key]!, language: { items[$0].language }) {
                 guard group.count > 1 else { continue }
-                let variants = Dictionary(grouping: group, by: variantKey)
+                let variants = Dictionary(grouping: group, by: { variantKey(items[$0]) })
                 if variants.count > 1 {
                     result.clusters.append(DuplicateCluster(kind: "conflict", key: key, representative: nil,
-                                                            members: group.map(\.id).sorted()))
+                                                            members: group.map { items[$0].id }.sorted()))
                 }
                 for variantKey in variants.keys.sorted() {
-                    let members = variants[variantKey]!.sorted(by: rule.prefers)
+                    let members = variants[variantKey]!.sorted { rule.prefers(items[$0], over: items[$1]) }
                     guard members.count > 1 else { continue }
-                    let keep = members[0]
+                    let keep = items[members[0]]
                     result.clusters.append(DuplicateCluster(kind: "duplicate", key: key, representative: keep.id,
-                                                            members: members.map(\.id).sorted()))
+                                                            members: members.map { items[$0].id }.sorted()))
                     for other in members.dropFirst() {
-                        dropped.insert(other.id)
-                        result.dropped.append(DroppedItem(id: other.id, stage: "dedup", reason: "duplicate",
-                                                          detail: "same question, choices and answer as \(keep.id)", item: other))
+                        dropped[other] = true
+                        result.dropped.append(DroppedItem(id: items[other].id, stage: "dedup", reason: "duplicate",
+                                                          detail: "same question, choices and answer as \(keep.id)", item: items[other]))
                     }
                 }
             }
         }
-        result.unique = items.filter { !dropped.contains($0.id) }
+        result.unique = items.indices.compactMap { dropped[$0] ? nil : items[$0] }
         return result
     }
 

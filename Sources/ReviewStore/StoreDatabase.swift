@@ -27,11 +27,25 @@ final class StoreDatabase {
         // Registering a large pool writes one transaction of hundreds of megabytes, more than
         // SQLite's default 2 MB page cache holds (at 100,000 candidates, registering went from
         // about 9,500 to 11,000 items a second with this one; the bytes written did not change).
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA cache_size = -65536") }
+        // A new database gets 16 KiB pages (an existing one keeps its own): registering half a
+        // million items wrote its log in a quarter as many writes, and the review stage took 13.8 s
+        // instead of 15.1 s (19.5 s of processor instead of 22.0); decisions on the review page
+        // came as fast as with 4 KiB, where 64 KiB pages made each commit's log write slow them by a sixth.
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA page_size = \(Self.pageSize)")
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+        }
         pool = try Self.openPool(path: path, configuration: configuration)
         // GRDB's pool syncs the log at checkpoints only (NORMAL); a decision a reviewer was told
         // is saved must survive a power cut, so every commit is synced.
-        try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+        // SQLite copies the log into the database once it is this many pages long: set from the
+        // page size, so that the log grows to what SQLite's default gives 4 KiB pages (4 MiB).
+        autocheckpointPages = try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            let pages = Self.autocheckpointBytes / max(512, try Int.fetchOne(db, sql: "PRAGMA page_size") ?? 4_096)
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(pages)")
+            return pages
+        }
     }
 
     /// Opens the pool. Switching a new database to WAL takes a lock that SQLite refuses at once,
@@ -134,7 +148,7 @@ final class StoreDatabase {
         precondition(reader == nil, "a write transaction inside a read snapshot")
         let result = try pool.writeWithoutTransaction { db in
             if large { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
-            defer { if large { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(Self.autocheckpointPages)") } }
+            defer { if large { try? db.execute(sql: "PRAGMA wal_autocheckpoint = \(self.autocheckpointPages)") } }
             var result: T?
             try db.inTransaction(.immediate) {
                 try joining(db) { result = try body() }
@@ -152,8 +166,13 @@ final class StoreDatabase {
         return result
     }
 
-    /// SQLite's default: the log is copied into the database once a commit leaves it this many pages long.
-    static let autocheckpointPages = 1000
+    /// The page size of a database this store creates.
+    static let pageSize = 16_384
+
+    /// How long the log grows before it is copied into the database: SQLite's default of 1,000 pages of 4 KiB.
+    static let autocheckpointBytes = 1_000 * 4_096
+    /// That length in this database's pages.
+    private let autocheckpointPages: Int
 
     deinit {
         // Waits for a copy `transaction(large:)` left running, so that the process does not end inside it.

@@ -36,50 +36,58 @@ public struct SplitAssigner: Sendable {
     /// member, into the first counted split with room for all of it. Only a group whose members
     /// were published in different splits straddles them; `straddling(_:together:)` finds those.
     public func assign(_ items: [Item], previous: [String: String] = [:], together: [[String]] = []) -> [String: [Item]] {
-        var result: [String: [Item]] = Dictionary(uniqueKeysWithValues: splits.map { ($0.name, []) })
-        let names = Set(splits.map(\.name))
-        let rest = splits.last { $0.perSubject == nil }?.name ?? splits.last!.name
+        // Splits are counted and filled by position; an item placed alone is not made a unit of
+        // its own (a list for each of half a million items was most of the assignment).
+        var position: [String: Int] = [:]
+        for (index, split) in splits.enumerated() where position[split.name] == nil { position[split.name] = index }
+        let rest = splits.lastIndex { $0.perSubject == nil } ?? splits.count - 1
+        var result = [[Item]](repeating: [], count: splits.count)
         var groupOf: [String: Int] = [:]
         for (index, ids) in together.enumerated() { for id in ids { groupOf[id] = index } }
-        var placed: [Int: String] = [:]
-        for item in items {
-            if let split = previous[item.id], names.contains(split), let group = groupOf[item.id], placed[group] == nil {
-                placed[group] = split
+        func previousSplit(_ item: Item) -> Int? { previous.isEmpty ? nil : previous[item.id].flatMap { position[$0] } }
+        var placed: [Int: Int] = [:]
+        if !groupOf.isEmpty {
+            for item in items {
+                if let split = previousSplit(item), let group = groupOf[item.id], placed[group] == nil { placed[group] = split }
             }
         }
         let bySubject = Dictionary(grouping: items) { "\($0.task.rawValue)\u{1F}\($0.subject)" }
         for key in bySubject.keys.sorted() {
             var fresh: [Item] = []
-            var counts: [String: Int] = [:]
+            var counts = [Int](repeating: 0, count: splits.count)
             for item in bySubject[key]! {
-                if let split = previous[item.id], names.contains(split) {
-                    result[split]!.append(item)
-                    counts[split, default: 0] += 1
+                if let split = previousSplit(item) {
+                    result[split].append(item)
+                    counts[split] += 1
                 } else {
                     fresh.append(item)
                 }
             }
-            // Units in rank order: a group's fresh members of this subject together, at its best rank.
-            var units: [[Item]] = []
-            var unitOfGroup: [Int: Int] = [:]
-            for item in Item.ranked(fresh, seed: seed, purpose: "split") {
-                if let group = groupOf[item.id] {
-                    if let unit = unitOfGroup[group] { units[unit].append(item); continue }
-                    unitOfGroup[group] = units.count
-                }
-                units.append([item])
-            }
-            for unit in units {
-                let group = groupOf[unit[0].id]
-                let split = group.flatMap { placed[$0] } ?? splits.first { split in
-                    split.perSubject.map { counts[split.name, default: 0] + unit.count <= $0 } ?? false
-                }?.name ?? rest
+            // Units in rank order: an item alone, or a group's fresh members of this subject together, at its best rank.
+            let ranked = Item.ranked(fresh, seed: seed, purpose: "split")
+            var members: [Int: [Item]] = [:]
+            if !groupOf.isEmpty { for item in ranked { if let group = groupOf[item.id] { members[group, default: []].append(item) } } }
+            func place<Unit: Collection<Item>>(_ unit: Unit, group: Int?) {
+                let split = group.flatMap { placed[$0] } ?? splits.indices.first { index in
+                    splits[index].perSubject.map { counts[index] + unit.count <= $0 } ?? false
+                } ?? rest
                 if let group { placed[group] = split }
-                result[split]! += unit
-                counts[split, default: 0] += unit.count
+                result[split].append(contentsOf: unit)
+                counts[split] += unit.count
+            }
+            for item in ranked {
+                guard let group = groupOf[item.id] else {
+                    place(CollectionOfOne(item), group: nil)
+                    continue
+                }
+                // A group is placed at its first member; the others came with it.
+                guard let unit = members.removeValue(forKey: group) else { continue }
+                place(unit, group: group)
             }
         }
-        return result.mapValues { $0.sorted(byKey: \.id) }
+        var named: [String: [Item]] = [:]
+        for (index, split) in splits.enumerated() { named[split.name, default: []] += result[index] }
+        return named.mapValues { $0.sorted(byKey: \.id) }
     }
 
     /// The groups of `together` whose members ended up in more than one split.

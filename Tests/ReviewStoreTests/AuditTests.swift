@@ -163,9 +163,10 @@ import GRDB
         // Writes go on from where it was, and stay audited.
         try store.addReviewer(Reviewer(id: "park", name: "Park", role: .reviewer), actor: "test")
         #expect(try store.verifyAudit().isEmpty)
-        // Opened again, nothing is migrated twice.
+        // Opened again, nothing is migrated twice; its pages stay the size it was made with.
         let again = try ReviewStore(url: url)
         #expect(try again.auditEntries().count == 77)
+        #expect(try DatabaseQueue(path: url.path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4_096)
     }
 
     @Test func aDatabaseFromANewerToolIsRefusedByName() throws {
@@ -186,5 +187,7 @@ import GRDB
             try await group.waitForAll()
         }
         #expect(try ReviewStore(url: url).verifyAudit().isEmpty)
+        let pageSize = try await DatabaseQueue(path: url.path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+        #expect(pageSize == StoreDatabase.pageSize)
     }
 }

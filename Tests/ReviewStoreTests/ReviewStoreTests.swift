@@ -103,7 +103,7 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
             let writer = try store.database.pool.writeWithoutTransaction { db in
                 (autocheckpoint: try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"), size: try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int)
             }
-            #expect(writer.autocheckpoint == 1_000)
+            #expect(writer.autocheckpoint == StoreDatabase.autocheckpointBytes / StoreDatabase.pageSize)
             #expect((writer.size ?? 0) > items.count * 1_000, "database file: \(writer.size ?? 0) bytes")
             #expect(FileManager.default.fileExists(atPath: wal.path))
         }

@@ -43,7 +43,8 @@ import GRDB
         for _ in 0..<300 { try store.recordRefusal(reviewer: nil, request: long, reason: "not signed in") }
         let stored = try store.refusals().last!.request
         #expect(stored.count == ReviewStore.refusalFieldLimit && stored.hasSuffix("…") && long.hasPrefix(stored.dropLast()))
-        // The database with its write-ahead log.
+        // The database with its write-ahead log, copied into it (each commit logs whole pages).
+        _ = try DatabaseQueue(path: url.path).writeWithoutTransaction { try $0.checkpoint(.truncate) }
         let size = try ["", "-wal"].reduce(0) { total, suffix in
             total + ((try? FileManager.default.attributesOfItem(atPath: url.path + suffix)[.size] as? Int) ?? 0)
         }
