@@ -39,4 +39,20 @@ import Testing
             #expect(!copy.withUTF8 { String.isCollapsed($0) }, "\(text)")
         }
     }
+
+    @Test func theNewlineByteCheckAgreesWithCharactersOnRandomText() {
+        // Look-alikes share lead bytes with the newlines: U+0080 and U+00A0 with U+0085, U+2027 and U+202A with U+2028.
+        let alphabet = Self.spaces + Self.others + ["\r", "\u{80}", "\u{2027}", "\u{202A}", "\u{2080}", "…"]
+        var generator = SplitMix64(seed: 11)
+        var found = 0
+        for length in 0..<24 {
+            for _ in 0..<200 {
+                let text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+                let expected = text.contains(where: \.isNewline)
+                #expect(String.containsNewline(text.utf8) == expected, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                if expected { found += 1 }
+            }
+        }
+        #expect(found > 1_000)
+    }
 }

@@ -318,6 +318,12 @@ public struct Item: Codable, Sendable, Hashable {
         }
     }
 
+    /// The fields, for writing an item out: reading each through its getter retained the box
+    /// as well as the field.
+    var fieldsForReading: Fields {
+        _read { yield storage.fields }
+    }
+
     public var id: String {
         get { storage.fields.id }
         set { fields.id = newValue }

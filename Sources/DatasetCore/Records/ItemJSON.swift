@@ -5,29 +5,7 @@ public import SchemaValidation
 
 extension Item: JSONLinesRecord {
     public func writeJSON(to writer: inout JSONWriter) {
-        writer.beginObject()
-        writer.key("answer"); writer.string(answer)
-        writer.key("choices"); writer.strings(choices)
-        writer.key("choices_ordered"); writer.bool(choicesOrdered)
-        writer.key("country"); writer.string(country)
-        writer.key("cultural_sensitivity"); writer.string(culturalSensitivity.rawValue)
-        writer.key("flags"); writer.strings(flags)
-        writer.key("grade"); writer.string(grade)
-        writer.key("id"); writer.string(id)
-        writer.key("language"); writer.string(language)
-        writer.key("question"); writer.string(question)
-        writer.key("region"); writer.string(region)
-        writer.key("required_knowledge"); writer.strings(requiredKnowledge)
-        writer.key("review"); review.writeJSON(to: &writer)
-        writer.key("schema_version"); writer.string(schemaVersion)
-        writer.key("source"); source.writeJSON(to: &writer)
-        writer.key("subject"); writer.string(subject)
-        if let survey { writer.key("survey"); survey.writeJSON(to: &writer) }
-        writer.key("task"); writer.string(task.rawValue)
-        writer.key("time_sensitive"); if let timeSensitive { writer.bool(timeSensitive) } else { writer.null() }
-        writer.key("topic"); writer.string(topic)
-        writer.key("translation"); if let translation { translation.writeJSON(to: &writer) } else { writer.null() }
-        writer.endObject()
+        fieldsForReading.writeJSON(to: &writer)
     }
 
     public init(json: JSONValue) throws {
@@ -399,5 +377,33 @@ extension ItemTranslation {
         }
         self.init(group: try required(group), sourceLanguage: try required(sourceLanguage), origin: try required(origin),
                   system: system, labelsFrom: labelsFrom)
+    }
+}
+
+extension Item.Fields {
+    func writeJSON(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.key("answer"); writer.string(answer)
+        writer.key("choices"); writer.strings(choices)
+        writer.key("choices_ordered"); writer.bool(choicesOrdered)
+        writer.key("country"); writer.string(country)
+        writer.key("cultural_sensitivity"); writer.string(culturalSensitivity.rawValue)
+        writer.key("flags"); writer.strings(flags)
+        writer.key("grade"); writer.string(grade)
+        writer.key("id"); writer.string(id)
+        writer.key("language"); writer.string(language)
+        writer.key("question"); writer.string(question)
+        writer.key("region"); writer.string(region)
+        writer.key("required_knowledge"); writer.strings(requiredKnowledge)
+        writer.key("review"); review.writeJSON(to: &writer)
+        writer.key("schema_version"); writer.string(schemaVersion)
+        writer.key("source"); source.writeJSON(to: &writer)
+        writer.key("subject"); writer.string(subject)
+        if let survey { writer.key("survey"); survey.writeJSON(to: &writer) }
+        writer.key("task"); writer.string(task.rawValue)
+        writer.key("time_sensitive"); if let timeSensitive { writer.bool(timeSensitive) } else { writer.null() }
+        writer.key("topic"); writer.string(topic)
+        writer.key("translation"); if let translation { translation.writeJSON(to: &writer) } else { writer.null() }
+        writer.endObject()
     }
 }

@@ -178,7 +178,7 @@ extension String {
     /// blank lines at either end dropped and runs of blank lines inside folded to one: text an
     /// author wrote on several lines, without the indentation its XML layout added.
     public var collapsingWhitespaceKeepingLines: String {
-        guard contains(where: \.isNewline) else { return collapsingWhitespace }
+        guard Self.containsNewline(utf8) else { return collapsingWhitespace }
         var lines: [String] = []
         for line in split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map({ String($0).collapsingWhitespace }) {
             if line.isEmpty, lines.last?.isEmpty ?? true { continue }
@@ -186,6 +186,19 @@ extension String {
         }
         if lines.last?.isEmpty == true { lines.removeLast() }
         return lines.joined(separator: "\n")
+    }
+
+    /// Whether the text holds a character that is a newline (U+000A–U+000D, U+0085, U+2028,
+    /// U+2029), found by their UTF-8 bytes: walking the characters to ask each measured a tenth
+    /// of ingesting a million authored items, most of whose text is one line.
+    static func containsNewline(_ bytes: String.UTF8View) -> Bool {
+        var previous: (UInt8, UInt8) = (0, 0)
+        for byte in bytes {
+            if (0x0A...0x0D).contains(byte) || (previous.1 == 0xC2 && byte == 0x85)
+                || (previous == (0xE2, 0x80) && (byte == 0xA8 || byte == 0xA9)) { return true }
+            previous = (previous.1, byte)
+        }
+        return false
     }
 
     /// Whitespace runs (including newlines from XML layout) folded to one space, ends trimmed.
