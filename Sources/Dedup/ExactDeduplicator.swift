@@ -76,19 +76,18 @@ public struct KeepRule: Sendable {
 /// Social-value items are the same only with the same options in the same order.
 public enum ExactDeduplicator {
     public static func deduplicate(_ items: [Item], rule: KeepRule = KeepRule()) -> DedupResult {
-        // Keys are made on every core; grouping records each key's first item and lists only the
-        // keys met again (a list for every item was most of the stage's first seconds at a million).
+        // Keys are made on every core; grouping records where each key was met last and lists
+        // only the keys met again (a list for every item was most of the stage's first seconds at
+        // a million).
         let keys = try! Parallel.chunks(items.count) { range in
             items[range].map { "\($0.task.rawValue)\u{1F}\($0.question.comparisonKeyKeepingNumbers)" }
         }.flatMap { $0 }
-        var first: [String: Int] = [:]
-        first.reserveCapacity(items.count)
+        var metLast: [String: Int] = [:]
+        metLast.reserveCapacity(items.count)
         var shared: [String: [Int]] = [:]
         for (index, key) in keys.enumerated() {
-            if let earlier = first.updateValue(index, forKey: key) {
-                first[key] = earlier
-                shared[key, default: [earlier]].append(index)
-            }
+            // The earlier place starts a list at a key's second item, the first one then.
+            if let earlier = metLast.updateValue(index, forKey: key) { shared[key, default: [earlier]].append(index) }
         }
         var result = DedupResult()
         var dropped = [Bool](repeating: false, count: items.count)

@@ -47,6 +47,32 @@ func item(_ id: String, _ question: String, _ choices: [String] = ["a", "b", "c"
         #expect(result.clusters[0].members == ["ck-1", "ck-2", "ck-3"])
     }
 
+    /// Thousands of items over a few hundred stems, in several chunks of keys: the same result as
+    /// grouping every item by its key in one dictionary of lists, which is what the grouping does
+    /// without making those lists.
+    @Test func manyItemsGroupAsOneListPerKeyWouldGroupThem() {
+        var generator = SplitMix64(seed: 17)
+        let items = (0..<5_000).map { index in
+            let stem = Int(generator.next() % 400)
+            let answer = ["A", "B"][Int(generator.next() % 8 == 0 ? 1 : 0)]
+            return item(String(format: "ck-%05d", (index * 7_919) % 5_000), "질문 \(stem)번은 무엇인가?", answer: answer)
+        }
+        let result = ExactDeduplicator.deduplicate(items)
+        var groups: [String: [Item]] = [:]
+        for item in items { groups["common_knowledge\u{1F}" + item.question.comparisonKeyKeepingNumbers, default: []].append(item) }
+        var dropped: Set<String> = []
+        var conflicts = 0
+        for group in groups.values where group.count > 1 {
+            let variants = Dictionary(grouping: group, by: { $0.answer ?? "" })
+            if variants.count > 1 { conflicts += 1 }
+            for members in variants.values { dropped.formUnion(members.sorted(by: KeepRule().prefers).dropFirst().map(\.id)) }
+        }
+        #expect(Set(result.dropped.map(\.id)) == dropped)
+        #expect(result.unique.map(\.id) == items.filter { !dropped.contains($0.id) }.map(\.id))
+        #expect(result.clusters.filter { $0.kind == "conflict" }.count == conflicts)
+        #expect(conflicts > 100 && dropped.count > 3_000)
+    }
+
     @Test func choiceOrderDoesNotMakeADifferentItem() {
         let items = [
             item("ck-1", "대한민국의 수도는?", ["서울", "부산", "대구", "인천"], answer: "A"),
