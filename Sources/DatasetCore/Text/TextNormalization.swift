@@ -189,8 +189,8 @@ extension String {
     }
 
     /// Whether the text holds a character that is a newline (U+000A–U+000D, U+0085, U+2028,
-    /// U+2029), found by their UTF-8 bytes: walking the characters to ask each measured a tenth
-    /// of ingesting a million authored items, most of whose text is one line.
+    /// U+2029), found by their UTF-8 bytes: walking the characters to ask each took 1.3 s of the
+    /// 16 s of processor that ingesting a million authored items took, most of whose text is one line.
     static func containsNewline(_ bytes: String.UTF8View) -> Bool {
         var previous: (UInt8, UInt8) = (0, 0)
         for byte in bytes {
