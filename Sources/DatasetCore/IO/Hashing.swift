@@ -14,6 +14,16 @@ public enum Hashing {
         sha256Hex(Data(text.utf8))
     }
 
+    /// The first 64 bits of the SHA-256 of `text`, big-endian: its first 16 hex digits as a
+    /// number, read from the digest's bytes (making the hex text and parsing it back cost more
+    /// than the hashing for each labelled draw).
+    public static func sha256Leading64Bits(_ text: String) -> UInt64 {
+        var hasher = SHA256()
+        var text = text
+        text.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize().withUnsafeBytes { digest in digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
+    }
+
     /// HMAC-SHA-256 of `text` under `key`, as hex.
     public static func hmacSHA256Hex(key: Data, _ text: String) -> String {
         HMACKey(key).hex(text)

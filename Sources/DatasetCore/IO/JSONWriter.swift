@@ -90,47 +90,36 @@ public struct JSONWriter {
     public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        // Most text is NFC already: the quick check says so without normalizing or comparing. Such
-        // text is read where it lies (a copy to call `withUTF8` on retained it).
-        let written = value.utf8.withContiguousStorageIfAvailable { utf8 in
-            guard String.isNFCStable(utf8) else { return false }
-            escaped(utf8)
-            return true
-        } ?? false
-        if !written {
-            var text = value
-            if !text.withUTF8(String.isNFCStable) {
-                text = value.nfc
-                if !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
+        var text = value
+        // Most text is NFC already: the quick check says so without normalizing or comparing.
+        if !text.withUTF8(String.isNFCStable) {
+            text = value.nfc
+            if !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
+        }
+        text.withUTF8 { utf8 in
+            var plain = 0
+            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): literal("\\\"")
+                case UInt8(ascii: "\\"): literal("\\\\")
+                case 0x08: literal("\\b")
+                case 0x09: literal("\\t")
+                case 0x0A: literal("\\n")
+                case 0x0C: literal("\\f")
+                case 0x0D: literal("\\r")
+                default:
+                    let hex: StaticString = "0123456789abcdef"
+                    literal("\\u00")
+                    bytes.append(hex.utf8Start[Int(byte >> 4)])
+                    bytes.append(hex.utf8Start[Int(byte & 0xF)])
+                }
+                plain = index + 1
             }
-            text.withUTF8 { escaped($0) }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
         }
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
-    }
-
-    /// UTF-8 text with JSON's escapes, without its quotes.
-    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
-        var plain = 0
-        for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
-            switch byte {
-            case UInt8(ascii: "\""): literal("\\\"")
-            case UInt8(ascii: "\\"): literal("\\\\")
-            case 0x08: literal("\\b")
-            case 0x09: literal("\\t")
-            case 0x0A: literal("\\n")
-            case 0x0C: literal("\\f")
-            case 0x0D: literal("\\r")
-            default:
-                let hex: StaticString = "0123456789abcdef"
-                literal("\\u00")
-                bytes.append(hex.utf8Start[Int(byte >> 4)])
-                bytes.append(hex.utf8Start[Int(byte & 0xF)])
-            }
-            plain = index + 1
-        }
-        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
     }
 
     public mutating func string(_ value: String?) {

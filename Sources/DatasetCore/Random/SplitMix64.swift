@@ -1,5 +1,3 @@
-import Crypto
-
 /// The one pseudo-random generator of this tool: SplitMix64 (Steele, Lea and Flood 2014;
 /// Vigna's reference `splitmix64.c`). Every random choice derives from the pipeline's seed
 /// through it, so a build is reproducible on every platform.
@@ -17,13 +15,8 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A generator for one purpose and one item: seeded from the pipeline seed and a label,
     /// so that an item's draws never depend on which other items exist.
     public init(seed: UInt64, label: String) {
-        // The label's SHA-256 (first 64 bits, big-endian) mixed into the seed by one SplitMix64
-        // step. Read from the digest's bytes: its hex text was made and parsed back for every draw.
-        var hasher = SHA256()
-        var label = label
-        label.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
-        let labelBits = hasher.finalize().withUnsafeBytes { digest in digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) } }
-        var mixer = SplitMix64(seed: seed ^ labelBits)
+        // The label's SHA-256 (first 64 bits) mixed into the seed by one SplitMix64 step.
+        var mixer = SplitMix64(seed: seed ^ Hashing.sha256Leading64Bits(label))
         state = mixer.next()
     }
 
