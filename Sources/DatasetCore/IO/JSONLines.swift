@@ -44,8 +44,22 @@ public enum JSONLines {
     /// The lines of `values[range]`, encoded on the calling thread, and whether decoding them
     /// gives back exactly those values.
     public static func encodedLines<Value: Encodable & Sendable>(_ values: [Value], range: Range<Int>) throws -> (lines: Data, exact: Bool) {
+        let part = try encodedPart(values, range: range, marking: false)
+        return (part.lines, part.exact)
+    }
+
+    /// Lines of a file being written, and for records that remember where they were written,
+    /// where each line lies in `lines` and its hash.
+    struct EncodedPart: Sendable {
+        var lines: Data
+        var exact: Bool
+        var range: Range<Int>
+        var marks: [(start: Int, length: Int, hash: UInt64)] = []
+    }
+
+    static func encodedPart<Value: Encodable & Sendable>(_ values: [Value], range: Range<Int>, marking: Bool) throws -> EncodedPart {
         if let recordType = Value.self as? any JSONLinesRecord.Type {
-            return encodedRecords(values, range: range, as: recordType)
+            return encodedRecords(values, range: range, as: recordType, marking: marking)
         }
         let encoder = makeEncoder()
         var output = Data()
@@ -53,24 +67,32 @@ public enum JSONLines {
             output.append(contentsOf: try line(for: values[index], encoder: encoder).utf8)
             output.append(0x0A)
         }
-        return (output, false)
+        return EncodedPart(lines: output, exact: false, range: range)
     }
 
     /// Records with their own writer, each written where it lies in the array: taking each out
     /// as `any JSONLinesRecord` copied and boxed every item, and a cast of the array to
     /// `[Record]` copied them all.
-    private static func encodedRecords<Value, Record: JSONLinesRecord>(_ values: [Value], range: Range<Int>,
-                                                                       as _: Record.Type) -> (lines: Data, exact: Bool) {
+    private static func encodedRecords<Value, Record: JSONLinesRecord>(_ values: [Value], range: Range<Int>, as _: Record.Type,
+                                                                       marking: Bool) -> EncodedPart {
         precondition(Value.self == Record.self)
         return values.withUnsafeBufferPointer { buffer in
-            guard let base = buffer.baseAddress, !range.isEmpty else { return (Data(), true) }
+            guard let base = buffer.baseAddress, !range.isEmpty else { return EncodedPart(lines: Data(), exact: true, range: range) }
             let records = UnsafeRawPointer(base).assumingMemoryBound(to: Record.self)
             var writer = JSONWriter()
+            var marks: [(start: Int, length: Int, hash: UInt64)] = []
+            if marking { marks.reserveCapacity(range.count) }
             for index in range {
+                let start = writer.bytes.count
                 records[index].writeJSON(to: &writer)
+                if marking {
+                    let length = writer.bytes.count - start
+                    let hash = writer.bytes.withUnsafeBytes { WrittenLine.hash(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
+                    marks.append((start, length, hash))
+                }
                 writer.endLine()
             }
-            return (Data(writer.bytes), !writer.normalizedText)
+            return EncodedPart(lines: Data(writer.bytes), exact: !writer.normalizedText, range: range, marks: marks)
         }
     }
 
@@ -91,19 +113,43 @@ public enum JSONLines {
     /// encoded on every core while this thread hashes and writes the one before (written after
     /// encoding, the file's copy into the kernel left the other core idle, and hashing it again
     /// from the disk read it back whole).
+    /// Records that remember where they were written (items) are marked with their lines as
+    /// each round is written, and the file is kept open to read them back (`WrittenLine`).
     public static func writeAndSync<Value: Encodable & Sendable>(_ values: [Value], to url: URL) throws -> Written {
         var exact = true
         var hash = Hashing.Stream()
+        let slot = Value.self is any LineRemembering.Type ? WrittenFiles.reserve() : nil
         try AtomicFiles.writeAndSync(to: url) { write in
-            try Parallel.overlapped(values.count, block: writeRound, make: { part in [try encodedLines(values, range: part)] }) { parts in
+            try Parallel.overlapped(values.count, block: writeRound, make: { part in
+                [try encodedPart(values, range: part, marking: slot != nil)]
+            }) { parts in
                 for part in parts {
                     exact = exact && part.exact
+                    let offset = hash.bytes
                     hash.update(part.lines)
                     try write(part.lines)
+                    // Only lines that read back as the values they were written from.
+                    if let slot, part.exact, let recordType = Value.self as? any LineRemembering.Type {
+                        remember(values, part: part, at: offset, in: slot, as: recordType)
+                    }
                 }
             }
         }
+        if let slot { WrittenFiles.attach(slot, path: url.path) }
         return Written(exact: exact, sha256: hash.hex(), bytes: hash.bytes)
+    }
+
+    /// Marks each record of `part` with where its line went in the file of `slot`.
+    private static func remember<Value, Record: LineRemembering>(_ values: [Value], part: EncodedPart, at offset: Int, in slot: Int,
+                                                                 as _: Record.Type) {
+        precondition(Value.self == Record.self)
+        values.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            let records = UnsafeRawPointer(base).assumingMemoryBound(to: Record.self)
+            for (index, mark) in zip(part.range, part.marks) {
+                records[index].rememberWritten(WrittenLine(slot: slot, offset: offset + mark.start, length: mark.length, hash: mark.hash))
+            }
+        }
     }
 
     /// Writes records atomically to `url`.

@@ -9,6 +9,9 @@ public struct JSONWriter {
     /// Some string was changed by NFC: decoding the text would not give the values written.
     public private(set) var normalizedText = false
     private var needsComma = false
+    /// Lines read back for `appendWritten`, and the files they are read from (taken once).
+    var scratch: [UInt8] = []
+    private var writtenFiles: [Int32]?
 
     public init() {}
 
@@ -20,6 +23,19 @@ public struct JSONWriter {
 
     private mutating func separate() {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    /// The descriptor of a written file's slot, or -1.
+    mutating func writtenFile(_ slot: Int) -> Int32 {
+        if writtenFiles == nil { writtenFiles = WrittenFiles.descriptors() }
+        return slot < writtenFiles!.count ? writtenFiles![slot] : -1
+    }
+
+    /// Appends a whole value already written as JSON by this writer's rules.
+    mutating func appendRawValue(_ value: ArraySlice<UInt8>) {
+        separate()
+        bytes.append(contentsOf: value)
+        needsComma = true
     }
 
     /// Ends a JSON Lines record: a newline, and the next value starts a new record.

@@ -300,7 +300,8 @@ public struct Item: Codable, Sendable, Hashable {
     }
 
     /// Shared by copies of an item until one of them changes; never changed while shared.
-    final class Storage: @unchecked Sendable {
+    /// The box also marks where its fields were last written as a line (`WrittenLineMark`).
+    final class Storage: WrittenLineMark, @unchecked Sendable {
         // Reached only through `Item`, whose own accesses the compiler checks: the check at
         // run time on every field read was a cost of its own.
         @exclusivity(unchecked) var fields: Fields
@@ -313,10 +314,16 @@ public struct Item: Codable, Sendable, Hashable {
     private var fields: Fields {
         get { storage.fields }
         _modify {
-            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) } else { storage.forget() }
             yield &storage.fields
         }
     }
+
+    /// Where the item was last written as a line, unchanged since.
+    public var writtenLine: WrittenLine? { storage.line }
+
+    /// Marks where the item was just written; every copy sharing its box shares the mark.
+    public func rememberWritten(_ line: WrittenLine) { storage.remember(line) }
 
     /// The fields, for writing an item out: reading each through its getter retained the box
     /// as well as the field.

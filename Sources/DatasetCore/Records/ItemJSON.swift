@@ -3,8 +3,9 @@ public import SchemaValidation
 // Items' own JSON writers and readers, key for key what their `Codable` conformances give
 // (`JSONRecordTests` compares the two on real and generated items).
 
-extension Item: JSONLinesRecord {
+extension Item: JSONLinesRecord, LineRemembering {
     public func writeJSON(to writer: inout JSONWriter) {
+        if writer.appendWritten(writtenLine) { return }
         fieldsForReading.writeJSON(to: &writer)
     }
 

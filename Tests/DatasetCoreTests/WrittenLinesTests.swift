@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import DatasetCore
+
+/// Items written again unchanged copy the line they were written as: the bytes are always those
+/// of encoding them, whatever happened to the item or the file since. One test at a time: the
+/// one that gives every slot to other files would take the others' slots from under them.
+@Suite(.serialized) struct WrittenLinesTests {
+    /// Items made afresh from the same numbers each time: boxes that were never written.
+    static func items(_ range: Range<Int>) -> [Item] {
+        range.map { number in
+            Item(id: "ck-\(number)", task: .commonKnowledge, subject: "subject \(number % 5)", language: number.isMultiple(of: 2) ? "ko" : "en",
+                 question: number.isMultiple(of: 2) ? "다음 중 \"옳은\" 것은? \(number)\n둘째 줄" : "Which one \\ is right? \(number)",
+                 choices: ["가 \(number)", "나", "다/라", "\u{1}"], answer: "B", choicesOrdered: number.isMultiple(of: 3),
+                 region: number.isMultiple(of: 7) ? "서울" : nil,
+                 source: ItemSource(kind: "authored", sourceID: "items", document: "raw/items.xml", element: "q-\(number)", license: "CC-BY-4.0",
+                                    revision: "r\(number % 3)"),
+                 flags: number.isMultiple(of: 11) ? ["long_stem"] : [])
+        }
+    }
+
+    static func scratch() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("written-lines-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func itemsWrittenAgainGiveTheBytesOfEncodingThemAfresh() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let items = Self.items(0..<40_000)
+        _ = try JSONLines.writeAndSync(items, to: directory.appendingPathComponent("first.jsonl"))
+        #expect(items.allSatisfy { $0.writtenLine != nil })
+
+        // Another stage keeps some, in another order, and sets others aside inside records of its own.
+        let kept = stride(from: items.count - 1, through: 0, by: -3).map { items[$0] }
+        let setAside = stride(from: 1, to: items.count, by: 3).map {
+            DroppedItem(id: items[$0].id, stage: "sample", reason: "over_quota", detail: "full", item: items[$0])
+        }
+        let keptURL = directory.appendingPathComponent("kept.jsonl")
+        let setAsideURL = directory.appendingPathComponent("set-aside.jsonl")
+        #expect(try JSONLines.writeAndSync(kept, to: keptURL).exact)
+        _ = try JSONLines.writeAndSync(setAside, to: setAsideURL)
+
+        let fresh = Self.items(0..<40_000)
+        #expect(fresh.allSatisfy { $0.writtenLine == nil })
+        #expect(try Data(contentsOf: keptURL) == JSONLines.encode(stride(from: fresh.count - 1, through: 0, by: -3).map { fresh[$0] }))
+        #expect(try Data(contentsOf: setAsideURL) == JSONLines.encode(stride(from: 1, to: fresh.count, by: 3).map {
+            DroppedItem(id: fresh[$0].id, stage: "sample", reason: "over_quota", detail: "full", item: fresh[$0])
+        }))
+        #expect(try JSONLines.line(for: kept[10]) == JSONLines.line(for: fresh[fresh.count - 1 - 30]))
+        // Each kept item now points at its line in the newer file.
+        let line = try #require(kept[0].writtenLine)
+        let handle = try FileHandle(forReadingFrom: keptURL)
+        defer { try? handle.close() }
+        let expectedLine = Data(try JSONLines.line(for: fresh.last!).utf8)
+        #expect(line.offset == 0)
+        #expect(handle.readData(ofLength: line.length) == expectedLine)
+    }
+
+    @Test func aWrittenLineIsCopiedFromItsFile() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let items = Self.items(0..<100)
+        _ = try JSONLines.writeAndSync(items, to: directory.appendingPathComponent("items.jsonl"))
+        var writer = JSONWriter()
+        let copied = writer.appendWritten(items[42].writtenLine)
+        #expect(copied)
+        #expect(String(decoding: writer.bytes, as: UTF8.self) == (try JSONLines.line(for: Self.items(42..<43)[0])))
+        var other = JSONWriter()
+        let copiedNothing = other.appendWritten(nil)
+        #expect(!copiedNothing)
+        #expect(other.bytes.isEmpty)
+    }
+
+    /// A line edited in its file after it was written, an item changed, a copy of an item
+    /// changed: each is encoded again, with what it holds now.
+    @Test func aChangedItemOrAnEditedFileIsEncodedAgain() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("items.jsonl")
+        // Numbers no other test writes, so that no other file could hold the same lines.
+        let numbers = 500_000..<502_000
+        var items = Self.items(numbers)
+        _ = try JSONLines.writeAndSync(items, to: url)
+
+        // Edited in place to the same length (the same file, not a new one renamed over it).
+        let handle = try FileHandle(forUpdating: url)
+        let text = try #require(String(data: try Data(contentsOf: url), encoding: .utf8))
+        try handle.write(contentsOf: Data(text.replacingOccurrences(of: "다음 중", with: "다음 끝").utf8))
+        try handle.close()
+
+        var copy = items[5]
+        copy.question = "바뀐 질문"
+        items[7].answer = "C"
+        #expect(items[7].writtenLine == nil && copy.writtenLine == nil && items[5].writtenLine != nil)
+
+        var expected = Self.items(numbers)
+        expected[7].answer = "C"
+        var changedCopy = expected[5]
+        changedCopy.question = "바뀐 질문"
+        #expect(try JSONLines.encode(items + [copy]) == JSONLines.encode(expected + [changedCopy]))
+        // The edited line is refused; the item a changed copy was made from still has its own.
+        var writer = JSONWriter()
+        let edited = writer.appendWritten(items[4].writtenLine)
+        let unchanged = writer.appendWritten(items[5].writtenLine)
+        #expect(!edited)
+        #expect(unchanged)
+    }
+
+    /// A slot given to another file later: the lines marked with it are encoded again.
+    @Test func aSlotGivenToAnotherFileIsNotReadForTheOldLines() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let items = Self.items(600_000..<600_050)
+        _ = try JSONLines.writeAndSync(items, to: directory.appendingPathComponent("items.jsonl"))
+        for round in 0..<WrittenFiles.slots {
+            _ = try JSONLines.writeAndSync(Self.items(1_000 * (round + 1)..<1_000 * (round + 1) + 50),
+                                           to: directory.appendingPathComponent("other-\(round).jsonl"))
+        }
+        var writer = JSONWriter()
+        let copied = writer.appendWritten(items[0].writtenLine)
+        #expect(!copied)
+        #expect(try JSONLines.encode(items) == JSONLines.encode(Self.items(600_000..<600_050)))
+    }
+
+    @Test func theLineHashSeesEveryByteAndTheLength() {
+        let text = Array("{\"id\":\"ck-1\",\"question\":\"다음 중 옳은 것은?\"}".utf8)
+        let hash = text.withUnsafeBytes(WrittenLine.hash)
+        #expect(hash != 0)
+        for index in text.indices {
+            var changed = text
+            changed[index] ^= 0x20
+            #expect(changed.withUnsafeBytes(WrittenLine.hash) != hash, "byte \(index)")
+        }
+        #expect((text + [0]).withUnsafeBytes(WrittenLine.hash) != hash)
+        #expect(Array(text.dropLast()).withUnsafeBytes(WrittenLine.hash) != hash)
+    }
+}
