@@ -106,36 +106,46 @@ public struct JSONWriter {
     public mutating func string(_ value: String) {
         separate()
         bytes.append(UInt8(ascii: "\""))
-        var text = value
-        // Most text is NFC already: the quick check says so without normalizing or comparing.
-        if !text.withUTF8(String.isNFCStable) {
-            text = value.nfc
-            if !text.utf8.elementsEqual(value.utf8) { normalizedText = true }
-        }
-        text.withUTF8 { utf8 in
-            var plain = 0
-            for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
-                switch byte {
-                case UInt8(ascii: "\""): literal("\\\"")
-                case UInt8(ascii: "\\"): literal("\\\\")
-                case 0x08: literal("\\b")
-                case 0x09: literal("\\t")
-                case 0x0A: literal("\\n")
-                case 0x0C: literal("\\f")
-                case 0x0D: literal("\\r")
-                default:
-                    let hex: StaticString = "0123456789abcdef"
-                    literal("\\u00")
-                    bytes.append(hex.utf8Start[Int(byte >> 4)])
-                    bytes.append(hex.utf8Start[Int(byte & 0xF)])
-                }
-                plain = index + 1
-            }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
+        // A native string is read where it lies: making a contiguous copy first (`withUTF8` on
+        // a `var`) took a retain and a release for every string written.
+        if value.utf8.withContiguousStorageIfAvailable({ text(of: value, utf8: $0) }) == nil {
+            var copy = value
+            copy.withUTF8 { text(of: value, utf8: $0) }
         }
         bytes.append(UInt8(ascii: "\""))
         needsComma = true
+    }
+
+    /// The text of `value` (whose bytes are `utf8`), in NFC and escaped.
+    private mutating func text(of value: String, utf8: UnsafeBufferPointer<UInt8>) {
+        // Most text is NFC already: the quick check says so without normalizing or comparing.
+        if String.isNFCStable(utf8) { return escaped(utf8) }
+        var normalized = value.nfc
+        if !normalized.utf8.elementsEqual(value.utf8) { normalizedText = true }
+        normalized.withUTF8 { escaped($0) }
+    }
+
+    private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        var plain = 0
+        for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
+            switch byte {
+            case UInt8(ascii: "\""): literal("\\\"")
+            case UInt8(ascii: "\\"): literal("\\\\")
+            case 0x08: literal("\\b")
+            case 0x09: literal("\\t")
+            case 0x0A: literal("\\n")
+            case 0x0C: literal("\\f")
+            case 0x0D: literal("\\r")
+            default:
+                let hex: StaticString = "0123456789abcdef"
+                literal("\\u00")
+                bytes.append(hex.utf8Start[Int(byte >> 4)])
+                bytes.append(hex.utf8Start[Int(byte & 0xF)])
+            }
+            plain = index + 1
+        }
+        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
     }
 
     public mutating func string(_ value: String?) {
@@ -144,7 +154,10 @@ public struct JSONWriter {
 
     public mutating func strings(_ values: [String]) {
         beginArray()
-        for value in values { string(value) }
+        // Each string read in place: a `for` loop retained every one.
+        values.withUnsafeBufferPointer { strings in
+            for index in strings.indices { string(strings[index]) }
+        }
         endArray()
     }
 

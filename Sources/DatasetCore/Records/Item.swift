@@ -325,10 +325,10 @@ public struct Item: Codable, Sendable, Hashable {
     /// Marks where the item was just written; every copy sharing its box shares the mark.
     public func rememberWritten(_ line: WrittenLine) { storage.remember(line) }
 
-    /// The fields, for writing an item out: reading each through its getter retained the box
-    /// as well as the field.
-    var fieldsForReading: Fields {
-        _read { yield storage.fields }
+    /// The fields read in place, for writing an item out: reading each through its getter
+    /// retained the box as well as the field, and yielding them from `_read` copied them all.
+    func readingFields<Result>(_ body: (UnsafePointer<Fields>) -> Result) -> Result {
+        withUnsafeMutablePointer(to: &storage.fields) { body($0) }
     }
 
     public var id: String {

@@ -6,7 +6,7 @@ public import SchemaValidation
 extension Item: JSONLinesRecord, LineRemembering {
     public func writeJSON(to writer: inout JSONWriter) {
         if writer.appendWritten(writtenLine) { return }
-        fieldsForReading.writeJSON(to: &writer)
+        readingFields { $0.pointee.writeJSON(to: &writer) }
     }
 
     public init(json: JSONValue) throws {
