@@ -290,6 +290,43 @@ extension ProjectCopy {
         #expect(!released.contains { $0.id == target.id })
         #expect(manifest.reviewStateSHA256 != nil)
     }
+
+    /// Stages copy the lines of items they pass on unchanged: every file of items and set-aside
+    /// items, before and after review changes items, is what encoding its records afresh gives.
+    @Test func everyStageFileIsWhatEncodingItsRecordsAfreshGives() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let runner = try project.runner()
+        func expectFilesEncodedAfresh() throws {
+            for stage in StageName.allCases where stage != .release {
+                let items = runner.layout.stageFile(stage, .items), dropped = runner.layout.stageFile(stage, .dropped)
+                #expect(try Data(contentsOf: items) == JSONLines.encode(JSONLines.read(Item.self, from: items)), "\(stage) items")
+                #expect(try Data(contentsOf: dropped) == JSONLines.encode(JSONLines.read(DroppedItem.self, from: dropped)), "\(stage) dropped")
+            }
+            let manifest = try ReleaseManifest.read(from: runner.layout.candidateDirectory.appendingPathComponent("manifest.json"))
+            for file in manifest.files {
+                let url = runner.layout.candidateDirectory.appendingPathComponent(file.path)
+                #expect(try Data(contentsOf: url) == JSONLines.encode(JSONLines.read(Item.self, from: url)), "\(file.path)")
+            }
+        }
+        _ = try await runner.run()
+        try expectFilesEncodedAfresh()
+        // Votes change the review summary of every item in the round; the run after writes them.
+        let (store, plan) = try runner.openFactCheck()
+        var votes: [Vote] = []
+        for batch in try store.batches(round: "fact-check") {
+            for reviewer in batch.reviewers {
+                for member in try store.batchItems(batch.id) {
+                    votes.append(Vote(location: SourceLocation(file: "test"), batch: batch.id, itemID: member.item.id,
+                                      contentHash: member.contentHash, reviewer: reviewer, decision: .approve, reason: nil))
+                }
+            }
+        }
+        try store.submit(votes, plan: plan, actor: "test")
+        let reports = try await project.runner().run()
+        #expect(reports.first { $0.summary.stage == .review }.map { !$0.reused } == true)
+        try expectFilesEncodedAfresh()
+    }
 }
 
 @Suite struct ItemSchemaGateTests {
