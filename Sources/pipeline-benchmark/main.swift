@@ -4,7 +4,9 @@
 // `verify`, with wall time, processor time and peak memory per stage; then a pilot of M
 // simulated models on the published release (`pilot import` each, `pilot report`); and runs, on the same
 // items, the plain Python a curator would write for the same work (curator.py: json +
-// datasketch MinHashLSH + random split); see README "Benchmarks".
+// datasketch MinHashLSH + random split); see README "Benchmarks". With `--cold-runs K` the
+// medians of K cold runs per stage go into <project>/cold-runs.json, and `--growth-from` prints
+// each stage's growth exponent from another size's.
 //
 //   swift build -c release --product build-dataset && swift run -c release pipeline-benchmark [--items 100000] [...]
 //   (`--help` lists the options)
@@ -35,9 +37,14 @@ struct Options: ParsableCommand {
     var noPython = false
     @Option(help: "How many simulated models pilot the published release (0 for none).")
     var pilotModels = 20
+    @Option(help: "How many cold runs to make (their medians per stage, to the millisecond, go into <project>/cold-runs.json).")
+    var coldRuns = 1
+    @Option(help: "The project of a benchmark run at another size: prints each stage's growth exponent from it to this one.")
+    var growthFrom: String?
 
     func validate() throws {
         guard items >= 1 else { throw ValidationError("--items must be at least 1") }
+        guard coldRuns >= 1 else { throw ValidationError("--cold-runs must be at least 1") }
         guard (pythonItems ?? 1) >= 1 else { throw ValidationError("--python-items must be at least 1") }
         guard pilotModels >= 0 else { throw ValidationError("--pilot-models cannot be negative") }
     }
@@ -53,6 +60,14 @@ let project = URL(fileURLWithPath: options.project ?? FileManager.default.tempor
 let python = options.python
 let pythonItems = min(count, options.pythonItems ?? count)
 let subjects = ["history", "science", "math", "language", "society", "geography", "arts"]
+/// The medians of a benchmark run at another size, read before anything is generated.
+let otherSize: ColdRuns? = try options.growthFrom.map { folder in
+    let file = URL(fileURLWithPath: folder).appendingPathComponent("cold-runs.json")
+    guard let data = try? Data(contentsOf: file) else { fail("--growth-from: no cold-runs.json in \(folder) (run the benchmark there first)") }
+    let other = try JSONDecoder.snakeCase.decode(ColdRuns.self, from: data)
+    guard other.items != count else { fail("--growth-from: \(folder) has \(count) items too") }
+    return other
+}
 
 /// Prints a line at once, also into a pipe or a file (print would hold it until the end).
 func say(_ line: String) {
@@ -201,7 +216,53 @@ extension JSONDecoder {
     }
 }
 
-let cold = try pipelineRun("cold run")
+/// Medians of cold runs, the figures a growth exponent is computed from.
+struct ColdRuns: Codable {
+    var items: Int
+    var commandSeconds: Double
+    var stageSeconds: [String: Double]
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+var coldRuns: [(measured: MeasuredRun, stages: [StageFigures])] = []
+for number in 1...options.coldRuns {
+    if number > 1 {
+        for folder in ["build", "data", "releases"] { try? FileManager.default.removeItem(at: project.appendingPathComponent(folder)) }
+    }
+    let measured = try pipelineRun(options.coldRuns == 1 ? "cold run" : "cold run \(number) of \(options.coldRuns)")
+    coldRuns.append((measured, try JSONDecoder.snakeCase.decode(RunDocument.self, from: measured.output).stages))
+}
+let cold = coldRuns[0].measured
+let medians = ColdRuns(items: count, commandSeconds: median(coldRuns.map(\.measured.seconds)),
+                       stageSeconds: Dictionary(uniqueKeysWithValues: coldRuns[0].stages.map { stage in
+                           (stage.stage, median(coldRuns.map { run in run.stages.first { $0.stage == stage.stage }?.seconds ?? 0 }))
+                       }))
+let stageOrder = coldRuns[0].stages.map(\.stage)
+if options.coldRuns > 1 {
+    say("\nmedians of \(options.coldRuns) cold runs: " + stageOrder.map { String(format: "%@ %.3f s", $0, medians.stageSeconds[$0]!) }.joined(separator: ", ")
+          + String(format: "; stages %.3f s, command %.3f s", medians.stageSeconds.values.reduce(0, +), medians.commandSeconds))
+}
+let encoder = JSONEncoder()
+encoder.keyEncodingStrategy = .convertToSnakeCase
+encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+try encoder.encode(medians).write(to: project.appendingPathComponent("cold-runs.json"))
+if let smaller = otherSize {
+    // log of the time ratio over log of the size ratio: 1 is linear.
+    func exponent(_ from: Double, _ to: Double) -> String {
+        from > 0 && to > 0 ? String(format: "%.2f", log(to / from) / log(Double(count) / Double(smaller.items))) : "-"
+    }
+    func line(_ name: String, _ from: Double, _ to: Double) {
+        say("  " + name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%8.3f s → %8.3f s  ", from, to) + exponent(from, to))
+    }
+    say("\ngrowth from \(smaller.items) to \(count) items (1 is linear), from median cold runs:")
+    for stage in stageOrder { line(stage, smaller.stageSeconds[stage] ?? 0, medians.stageSeconds[stage]!) }
+    line("stages", smaller.stageSeconds.values.reduce(0, +), medians.stageSeconds.values.reduce(0, +))
+    line("command", smaller.commandSeconds, medians.commandSeconds)
+}
 _ = try pipelineRun("cached run")
 try Data(pipeline(threshold: 0.85).utf8).write(to: pipelineFile)
 _ = try pipelineRun("after stages.dedup.near_duplicates.threshold 0.8 → 0.85")
