@@ -78,24 +78,21 @@ extension ReviewStore {
             if let value = outcome.labels["region"]?.first { item.region = value }
             if let value = outcome.labels["country"]?.first { item.country = value }
         }
-        // Set only when it changes: an item left as it came keeps sharing its fields, and the
-        // line it was written as (`WrittenLine`), instead of being copied and encoded again.
-        if !annotated, item.culturalSensitivity != .notAnnotated,
-           plan.rounds.contains(where: { $0.applies(to: item) && $0.label("required_knowledge") != nil }) {
+        if !annotated, plan.rounds.contains(where: { $0.applies(to: item) && $0.label("required_knowledge") != nil }) {
             item.culturalSensitivity = .notAnnotated
         }
         switch snapshot.progress(of: member) {
         case .approved:
             summary.status = summary.rounds.isEmpty ? "unreviewed" : "approved"
-            if item.review != summary { item.review = summary }
+            item.review = summary
             return (item, nil, conflict)
         case .rejected(let round):
             summary.status = "rejected"
-            if item.review != summary { item.review = summary }
+            item.review = summary
             return (item, DroppedItem(id: item.id, stage: "review", reason: "rejected", detail: "rejected in round \(round)", item: item), conflict)
         case .waiting(let round):
             summary.status = summary.votes.isEmpty && summary.rounds.isEmpty ? "unreviewed" : "in_review"
-            if item.review != summary { item.review = summary }
+            item.review = summary
             if plan.includeUnreviewed { return (item, nil, conflict) }
             return (item, DroppedItem(id: item.id, stage: "review", reason: "not_approved", detail: "waiting in round \(round)", item: item), conflict)
         }

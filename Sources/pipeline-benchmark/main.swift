@@ -61,10 +61,12 @@ let python = options.python
 let pythonItems = min(count, options.pythonItems ?? count)
 let subjects = ["history", "science", "math", "language", "society", "geography", "arts"]
 /// The medians of a benchmark run at another size, read before anything is generated.
-let otherSize: ColdRuns? = try options.growthFrom.map { folder in
+let otherSize: ColdRuns? = options.growthFrom.map { folder in
     let file = URL(fileURLWithPath: folder).appendingPathComponent("cold-runs.json")
     guard let data = try? Data(contentsOf: file) else { fail("--growth-from: no cold-runs.json in \(folder) (run the benchmark there first)") }
-    let other = try JSONDecoder.snakeCase.decode(ColdRuns.self, from: data)
+    guard let other = try? JSONDecoder.snakeCase.decode(ColdRuns.self, from: data) else {
+        fail("--growth-from: \(file.path) is not a cold-runs.json this benchmark writes (items, command_seconds, stage_seconds)")
+    }
     guard other.items != count else { fail("--growth-from: \(folder) has \(count) items too") }
     return other
 }

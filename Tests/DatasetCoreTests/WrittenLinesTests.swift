@@ -108,6 +108,22 @@ import Testing
         #expect(unchanged)
     }
 
+    /// Giving an item what it already holds changes nothing: it keeps its box and its line.
+    @Test func settingAFieldToItsValueKeepsTheWrittenLine() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var items = Self.items(700_000..<700_010)
+        _ = try JSONLines.writeAndSync(items, to: directory.appendingPathComponent("items.jsonl"))
+        items[3].review = items[3].review
+        items[3].culturalSensitivity = .notAnnotated
+        var copy = items[4]
+        copy.subject = items[4].subject
+        #expect(items[3].writtenLine != nil && copy.writtenLine != nil)
+        items[3].flags = ["revised"]
+        copy.region = "부산"
+        #expect(items[3].writtenLine == nil && copy.writtenLine == nil && items[4].writtenLine != nil)
+    }
+
     /// A slot given to another file later: the lines marked with it are encoded again.
     @Test func aSlotGivenToAnotherFileIsNotReadForTheOldLines() throws {
         let directory = try Self.scratch()

@@ -118,7 +118,8 @@ public enum JSONLines {
     public static func writeAndSync<Value: Encodable & Sendable>(_ values: [Value], to url: URL) throws -> Written {
         var exact = true
         var hash = Hashing.Stream()
-        let slot = Value.self is any LineRemembering.Type ? WrittenFiles.reserve() : nil
+        let remembering = Value.self as? any LineRemembering.Type
+        let slot = remembering != nil ? WrittenFiles.reserve() : nil
         try AtomicFiles.writeAndSync(to: url) { write in
             try Parallel.overlapped(values.count, block: writeRound, make: { part in
                 [try encodedPart(values, range: part, marking: slot != nil)]
@@ -129,8 +130,8 @@ public enum JSONLines {
                     hash.update(part.lines)
                     try write(part.lines)
                     // Only lines that read back as the values they were written from.
-                    if let slot, part.exact, let recordType = Value.self as? any LineRemembering.Type {
-                        remember(values, part: part, at: offset, in: slot, as: recordType)
+                    if let slot, let remembering, part.exact {
+                        remember(values, part: part, at: offset, in: slot, as: remembering)
                     }
                 }
             }

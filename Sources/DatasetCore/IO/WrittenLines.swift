@@ -14,7 +14,7 @@ import Darwin
 /// A line is taken only when the bytes read back hash to what was written: a file a later run
 /// replaced or someone edited, a slot given to another file, a mark read while another thread
 /// set it are all caught there, and the record is then encoded as usual.
-public struct WrittenLine: Sendable, Equatable {
+public struct WrittenLine: Sendable {
     /// The slot of `WrittenFiles` the file was given.
     public var slot: Int
     public var offset: Int
@@ -24,7 +24,8 @@ public struct WrittenLine: Sendable, Equatable {
     /// The hash kept for a line's bytes (never 0, which marks no line).
     public static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         // A word at a time, multiply and fold: a check against damage, not against an adversary
-        // (who can edit the released files themselves).
+        // (who can edit the released files themselves). FNV-1a, as `JSONTape` hashes keys, goes
+        // a byte at a time, several times slower over the gigabytes a run at a million writes.
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
         var index = 0
         while index + 8 <= bytes.count {

@@ -319,6 +319,14 @@ public struct Item: Codable, Sendable, Hashable {
         }
     }
 
+    /// Sets a field only when the value differs: an item given what it already holds keeps
+    /// sharing its box, and the line it was written as (`WrittenLine`), instead of being copied
+    /// and encoded again (review gives every item its summary, mostly the one it had).
+    @inline(__always)
+    private mutating func update<Value: Equatable>(_ field: WritableKeyPath<Fields, Value>, _ value: Value) {
+        if storage.fields[keyPath: field] != value { fields[keyPath: field] = value }
+    }
+
     /// Where the item was last written as a line, unchanged since.
     public var writtenLine: WrittenLine? { storage.line }
 
@@ -333,94 +341,94 @@ public struct Item: Codable, Sendable, Hashable {
 
     public var id: String {
         get { storage.fields.id }
-        set { fields.id = newValue }
+        set { update(\.id, newValue) }
     }
     public var task: ItemTask {
         get { storage.fields.task }
-        set { fields.task = newValue }
+        set { update(\.task, newValue) }
     }
     public var subject: String {
         get { storage.fields.subject }
-        set { fields.subject = newValue }
+        set { update(\.subject, newValue) }
     }
     public var language: String {
         get { storage.fields.language }
-        set { fields.language = newValue }
+        set { update(\.language, newValue) }
     }
     public var question: String {
         get { storage.fields.question }
-        set { fields.question = newValue }
+        set { update(\.question, newValue) }
     }
     public var choices: [String] {
         get { storage.fields.choices }
-        set { fields.choices = newValue }
+        set { update(\.choices, newValue) }
     }
     /// The correct choice's letter; for a social-value item, the modal answer's letter.
     public var answer: String? {
         get { storage.fields.answer }
-        set { fields.answer = newValue }
+        set { update(\.answer, newValue) }
     }
     /// Ordered scales (Likert) are never permuted; unordered choices may be.
     public var choicesOrdered: Bool {
         get { storage.fields.choicesOrdered }
-        set { fields.choicesOrdered = newValue }
+        set { update(\.choicesOrdered, newValue) }
     }
     public var culturalSensitivity: CulturalSensitivity {
         get { storage.fields.culturalSensitivity }
-        set { fields.culturalSensitivity = newValue }
+        set { update(\.culturalSensitivity, newValue) }
     }
     public var requiredKnowledge: [String] {
         get { storage.fields.requiredKnowledge }
-        set { fields.requiredKnowledge = newValue }
+        set { update(\.requiredKnowledge, newValue) }
     }
     public var timeSensitive: Bool? {
         get { storage.fields.timeSensitive }
-        set { fields.timeSensitive = newValue }
+        set { update(\.timeSensitive, newValue) }
     }
     public var region: String? {
         get { storage.fields.region }
-        set { fields.region = newValue }
+        set { update(\.region, newValue) }
     }
     public var country: String? {
         get { storage.fields.country }
-        set { fields.country = newValue }
+        set { update(\.country, newValue) }
     }
     public var topic: String? {
         get { storage.fields.topic }
-        set { fields.topic = newValue }
+        set { update(\.topic, newValue) }
     }
     /// School grade or level the item is written for, where known.
     public var grade: String? {
         get { storage.fields.grade }
-        set { fields.grade = newValue }
+        set { update(\.grade, newValue) }
     }
     public var source: ItemSource {
         get { storage.fields.source }
-        set { fields.source = newValue }
+        set { update(\.source, newValue) }
     }
     /// Marks such as `needs_key` (no answer key in the source) or `generated`.
     public var flags: [String] {
         get { storage.fields.flags }
-        set { fields.flags = newValue }
+        set { update(\.flags, newValue) }
     }
     public var review: ReviewSummary {
         get { storage.fields.review }
-        set { fields.review = newValue }
+        set { update(\.review, newValue) }
     }
     public var survey: SurveyResult? {
         get { storage.fields.survey }
-        set { fields.survey = newValue }
+        set { update(\.survey, newValue) }
     }
     /// Set on a translation of another item; nil on an item in its own language.
     public var translation: ItemTranslation? {
         get { storage.fields.translation }
-        set { fields.translation = newValue }
+        set { update(\.translation, newValue) }
     }
     /// The parallel group: the id of the item a translation translates, else the item's own.
     public var group: String { storage.fields.translation?.group ?? storage.fields.id }
     public var schemaVersion: String {
         get { storage.fields.schemaVersion }
-        set { fields.schemaVersion = newValue }
+        set { update(\.schemaVersion, newValue) }
     }
 
     public init(id: String, task: ItemTask, subject: String, language: String, question: String,
