@@ -130,23 +130,83 @@ extension ReviewStore {
 
     /// Appends an entry chained to the previous one: hash = SHA-256(previous hash, fields, time).
     func appendAudit(actor: String, action: String, subject: String, detail: String) throws {
+        let (previous, at) = try chainHead()
+        let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
+        let values = ([actor, action, subject, detail, previous, hash, at] + (sealsAuditEntries ? [key.seal(hash)] : [])).map(\.databaseValue)
+        try database.insert(auditInsert, values)
+        auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
+    }
+
+    /// The hash the next entry chains to, and the time it records.
+    private func chainHead() throws -> (previous: String, at: String) {
         // Inside one transaction the chain's head and the time are read once: a registration
         // of 100,000 items spent most of its time reading them again for every entry.
-        let previous: String, at: String
         if database.isInTransaction, let head = auditHead, head.transaction == database.transactionSerial {
-            (previous, at) = (head.hash, head.at)
-        } else {
-            previous = try database.value("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1") ?? ""
-            at = Date().formatted(.iso8601)
+            return (head.hash, head.at)
         }
-        let hash = Self.chainHash(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at)
-        // Entries an earlier migration writes precede the seal column.
-        let values = ([actor, action, subject, detail, previous, hash, at] + (sealsAuditEntries ? [key.seal(hash)] : [])).map(\.databaseValue)
-        let sql = sealsAuditEntries
+        return (try database.value("SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1") ?? "", Date().formatted(.iso8601))
+    }
+
+    /// Entries an earlier migration writes precede the seal column.
+    private var auditInsert: String {
+        sealsAuditEntries
             ? "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at, seal) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
             : "INSERT INTO audit_log (actor, action, subject, detail, previous_hash, hash, at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        try database.insert(sql, values)
-        auditHead = database.isInTransaction ? (database.transactionSerial, hash, at) : nil
+    }
+
+    /// Appends the entries of `body`, each as `appendAudit` would, from bytes: `body` is given
+    /// a function taking an entry's subject and detail (UTF-8), for a registration's hundreds
+    /// of thousands of entries. Call inside a transaction.
+    func appendAudits(actor: String, action: String,
+                      _ body: (_ append: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        precondition(database.isInTransaction, "audit entries are appended in bulk inside a transaction")
+        let (previousText, at) = try chainHead()
+        var inserter = try database.inserter(auditInsert)
+        let sealing = sealsAuditEntries, key = key
+        // The chain's text: previous hash, actor, action, subject, detail and time, joined by 0x1F.
+        var text: [UInt8] = []
+        var previous = Array(previousText.utf8), hash = [UInt8](repeating: 0, count: 64), seal = [UInt8](repeating: 0, count: 64)
+        let (actorBytes, actionBytes, atBytes) = (Array(actor.utf8), Array(action.utf8), Array(at.utf8))
+        try body { subject, detail in
+            text.removeAll(keepingCapacity: true)
+            text += previous
+            text.append(0x1F)
+            text += actorBytes
+            text.append(0x1F)
+            text += actionBytes
+            text.append(0x1F)
+            text.append(contentsOf: subject)
+            text.append(0x1F)
+            text.append(contentsOf: detail)
+            // Entries from before times were recorded hash without one.
+            if !atBytes.isEmpty {
+                text.append(0x1F)
+                text += atBytes
+            }
+            text.withUnsafeBytes { text in hash.withUnsafeMutableBytes { Hashing.sha256Hex(text, into: $0) } }
+            if sealing { hash.withUnsafeBytes { hash in seal.withUnsafeMutableBytes { key.seal(hash, into: $0) } } }
+            try actorBytes.withUnsafeBytes { try inserter.text($0) }
+            try actionBytes.withUnsafeBytes { try inserter.text($0) }
+            try inserter.text(subject)
+            try inserter.text(detail)
+            try previous.withUnsafeBytes { previous in
+                try hash.withUnsafeBytes { hash in
+                    try atBytes.withUnsafeBytes { at in
+                        try seal.withUnsafeBytes { seal in
+                            try inserter.text(previous)
+                            try inserter.text(hash)
+                            try inserter.text(at)
+                            if sealing { try inserter.text(seal) }
+                            try inserter.step()
+                        }
+                    }
+                }
+            }
+            // The hash made is the next entry's previous; the first previous may be shorter (none).
+            swap(&previous, &hash)
+            if hash.count != 64 { hash = [UInt8](repeating: 0, count: 64) }
+        }
+        auditHead = (database.transactionSerial, String(decoding: previous, as: UTF8.self), at)
     }
 
     static func chainHash(previous: String, actor: String, action: String, subject: String, detail: String, at: String) -> String {

@@ -325,22 +325,30 @@ public final class ReviewStore {
                 latest[ids[index]] = version
                 return version
             }
-            // Each row and the digest its audit entry records are made on every core, a block
-            // ahead of the inserts and the audit chain (which runs through every entry), which
-            // go one at a time.
-            var position = 0
-            try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
-                try range.map { position in
-                    let item = items[fresh[position]]
-                    let values = Self.itemRow(of: item, version: versions[position], hash: hashes[fresh[position]],
-                                              record: try JSONLines.line(for: item), author: item.source.author, revisedIn: nil)
-                    return (values: values, detail: Self.auditDetail(AuditedTable.canonicalRow(values), table: .items))
-                }
-            }) { rows in
-                for row in rows {
-                    try insertItemRow(row.values, detail: row.detail, id: ids[fresh[position]], version: versions[position], actor: actor,
-                                      action: "item.registered")
-                    position += 1
+            // Each row, its audit entry's subject and the digest the entry records are made on
+            // every core, a block ahead of the inserts and the audit chain (which runs through
+            // every entry), which go one at a time.
+            let itemColumns = AuditedTable.itemColumns.split(separator: ",").count
+            var inserter = try database.inserter(Self.itemInsert)
+            try appendAudits(actor: actor, action: "item.registered") { appendAudit in
+                try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
+                    var rows = StoreDatabase.BoundRows(width: itemColumns + 2, capacity: range.count)
+                    for position in range {
+                        let item = items[fresh[position]]
+                        let values = Self.itemRow(of: item, version: versions[position], hash: hashes[fresh[position]],
+                                                  record: try JSONLines.line(for: item), author: item.source.author, revisedIn: nil)
+                        let subject = "\(AuditedTable.items.rawValue):\(item.id)/\(versions[position])"
+                        rows.append(values + [subject.databaseValue, Self.auditDetail(AuditedTable.canonicalRow(values), table: .items).databaseValue])
+                    }
+                    return [rows]
+                }) { blocks in
+                    for block in blocks {
+                        try block.forEach { text, bind in
+                            for column in 0..<itemColumns { try bind(column, &inserter) }
+                            try inserter.step()
+                            try appendAudit(text(itemColumns)!, text(itemColumns + 1)!)
+                        }
+                    }
                 }
             }
             // For each revised version ("id/content hash"), the content its newest revision made.
@@ -357,16 +365,22 @@ public final class ReviewStore {
             }
             if pool.count != stored.count || pool.contains(where: { id, entry in stored[id].map { $0 != entry } ?? true }) {
                 try database.execute("DELETE FROM pool")
-                var parts: [String] = []
+                var inserter = try database.inserter("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)")
+                var digest = Hashing.PartsStream()
                 // Each id once, at its first place in id order (ids are ASCII, where byte order is `String`'s).
                 for (position, index) in byID.enumerated() where position == 0 || ids[byID[position - 1]] != ids[index] {
                     let id = ids[index]
                     let entry = pool[id]!
-                    try database.insert("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)",
-                                        [id.databaseValue, entry.source.databaseValue, entry.current.databaseValue])
-                    parts += [id, entry.source, entry.current]
+                    func bind(_ part: String) throws {
+                        try inserter.text(part)
+                        digest.append(part)
+                    }
+                    try bind(id)
+                    try bind(entry.source)
+                    try bind(entry.current)
+                    try inserter.step()
                 }
-                try appendAudit(actor: actor, action: "pool.updated", subject: "pool", detail: Hashing.sha256Hex(parts: parts))
+                try appendAudit(actor: actor, action: "pool.updated", subject: "pool", detail: digest.hex())
             }
             if let source, try registeredSource() != source {
                 try appendAudit(actor: actor, action: "pool.registered", subject: "pool", detail: source)
@@ -432,9 +446,11 @@ public final class ReviewStore {
     /// TEXT or INTEGER, which SQLite stores as given. `verify` reads the row back and compares,
     /// so a difference would be found there.
     func insertItemRow(_ values: [DatabaseValue], detail: String, id: String, version: Int, actor: String, action: String) throws {
-        try database.insert("INSERT INTO items (\(AuditedTable.itemColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+        try database.insert(Self.itemInsert, values)
         try appendAudit(actor: actor, action: action, subject: "\(AuditedTable.items.rawValue):\(id)/\(version)", detail: detail)
     }
+
+    static let itemInsert = "INSERT INTO items (\(AuditedTable.itemColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 
     /// One stored version of an item.
     public struct ItemVersion: Sendable {

@@ -122,6 +122,133 @@ final class StoreDatabase {
         guard code == SQLITE_DONE else { throw Self.error(code, writer, sql) }
     }
 
+    /// An insert statement run row after row inside the write transaction under way, each
+    /// value bound from bytes the caller holds: for a registration's rows, which went through
+    /// `insert` as arrays of values, a statement looked up by its text, and strings made for
+    /// the audit chain, and kept the writing thread busy with that more than with SQLite.
+    func inserter(_ sql: String) throws -> RowInserter {
+        guard let writer else { preconditionFailure("rows are inserted inside a transaction") }
+        let statement = try writer.cachedStatement(sql: sql)
+        precondition(statement.isReadonly == false)
+        return RowInserter(statement: statement, db: writer, sql: sql)
+    }
+
+    /// Binds one row's values in order, then `step()` inserts it. A value's bytes must stay
+    /// as they are until `step()` returns: SQLite reads them there, without a copy.
+    struct RowInserter {
+        fileprivate let statement: Statement
+        fileprivate let db: Database
+        fileprivate let sql: String
+        private var position: Int32 = 0
+
+        fileprivate init(statement: Statement, db: Database, sql: String) {
+            self.statement = statement
+            self.db = db
+            self.sql = sql
+        }
+
+        private var handle: OpaquePointer { statement.sqliteStatement }
+        nonisolated(unsafe) private static let emptyText: UnsafeMutablePointer<CChar> = {
+            let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
+            pointer.initialize(to: 0)
+            return pointer
+        }()
+
+        /// Text from UTF-8 bytes, to the first NUL as `insert` binds a string.
+        mutating func text(_ bytes: UnsafeRawBufferPointer) throws {
+            position += 1
+            let length = bytes.firstIndex(of: 0) ?? bytes.count
+            // SQLITE_STATIC: SQLite uses the bytes in place until the statement is reset.
+            // No address (no bytes) would bind NULL; empty text has one.
+            let address = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(Self.emptyText)
+            try check(sqlite3_bind_text(handle, position, address, Int32(length), nil))
+        }
+
+        /// Text copied as it is bound (to the first NUL, as `insert` binds a string).
+        mutating func text(_ string: String) throws {
+            position += 1
+            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+            try check(string.withCString { sqlite3_bind_text(handle, position, $0, -1, transient) })
+        }
+
+        mutating func int(_ value: Int) throws {
+            position += 1
+            try check(sqlite3_bind_int64(handle, position, Int64(value)))
+        }
+
+        mutating func null() throws {
+            position += 1
+            try check(sqlite3_bind_null(handle, position))
+        }
+
+        /// Inserts the row bound, and starts the next.
+        mutating func step() throws {
+            precondition(Int(sqlite3_bind_parameter_count(handle)) == Int(position), "every value of the row is bound")
+            position = 0
+            let code = sqlite3_step(handle)
+            let failure = code == SQLITE_DONE ? nil : StoreDatabase.error(code, db, sql)
+            sqlite3_reset(handle)
+            if let failure { throw failure }
+        }
+
+        private func check(_ code: Int32) throws {
+            guard code == SQLITE_OK else { throw StoreDatabase.error(code, db, sql) }
+        }
+    }
+
+    /// Rows of values made on a worker for the writing thread to bind with a `RowInserter`:
+    /// their text in one buffer, so that the writing thread neither walks nor frees a string
+    /// or an array for each value (text, integers and NULL only).
+    struct BoundRows: Sendable {
+        let width: Int
+        private var bytes: [UInt8] = []
+        /// For each value, where its text starts and ends in `bytes`; an integer as (-2, value); NULL as (-1, 0).
+        private var slots: [(start: Int, end: Int)] = []
+
+        init(width: Int, capacity: Int = 0) {
+            self.width = width
+            slots.reserveCapacity(capacity * width)
+        }
+
+        var count: Int { slots.count / width }
+
+        mutating func append(_ values: [DatabaseValue]) {
+            precondition(values.count == width)
+            for value in values {
+                switch value.storage {
+                case .null: slots.append((-1, 0))
+                case .int64(let number): slots.append((-2, Int(number)))
+                case .string(let text):
+                    let start = bytes.count
+                    bytes += text.utf8
+                    slots.append((start, bytes.count))
+                case .double, .blob: preconditionFailure("bound rows hold text, integers and NULL")
+                }
+            }
+        }
+
+        /// Calls `body` for each row with a function giving the text of its value at a column
+        /// (nil when it is not text) and one binding that value; both valid only during the call.
+        func forEach(_ body: (_ text: (Int) -> UnsafeRawBufferPointer?, _ bind: (Int, inout RowInserter) throws -> Void) throws -> Void) throws {
+            try bytes.withUnsafeBytes { base in
+                for row in 0..<count {
+                    func text(_ column: Int) -> UnsafeRawBufferPointer? {
+                        let slot = slots[row * width + column]
+                        return slot.start >= 0 ? UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]) : nil
+                    }
+                    try body(text) { column, inserter in
+                        let slot = slots[row * width + column]
+                        switch slot.start {
+                        case -1: try inserter.null()
+                        case -2: try inserter.int(slot.end)
+                        default: try inserter.text(UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     private static func error(_ code: Int32, _ db: Database, _ sql: String) -> DatabaseError {
         DatabaseError(resultCode: ResultCode(rawValue: code), message: db.sqliteConnection.map { String(cString: sqlite3_errmsg($0)) }, sql: sql)
     }

@@ -17,6 +17,9 @@ struct StoreKey {
 
     func seal(_ text: String) -> String { mac.hex(text) }
 
+    /// `seal` of the text in `bytes`, as 64 hex digits written into `output`.
+    func seal(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) { mac.hex(bytes, into: output) }
+
     /// The key for the database at `database`: read from its file, or made (256 random bits,
     /// readable by its owner only) when the file does not exist yet.
     static func load(for database: URL, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> StoreKey {

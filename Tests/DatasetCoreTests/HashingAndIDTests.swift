@@ -47,6 +47,24 @@ import Testing
         #expect(Hashing.sha256Hex(parts: ["ab", "c"]) != Hashing.sha256Hex(parts: ["a", "bc"]))
     }
 
+    /// Parts hashed one at a time, and hashes written into buffers, give what the string forms give.
+    @Test func streamedPartsAndHashesIntoBuffersMatchTheirStringForms() {
+        for parts in [[], [""], ["", ""], ["ab", "c"], ["a", "bc"], ["한국어", "e\u{301}", "", "x\u{1F}y"]] {
+            var stream = Hashing.PartsStream()
+            for part in parts { stream.append(part) }
+            #expect(stream.hex() == Hashing.sha256Hex(parts: parts), "\(parts)")
+        }
+        let key = Hashing.HMACKey(Data("Jefe".utf8))
+        var output = [UInt8](repeating: 0, count: 64)
+        for text in ["", "what do ya want for nothing?", "감사 기록 \u{0}"] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBytes { bytes in output.withUnsafeMutableBytes { Hashing.sha256Hex(bytes, into: $0) } }
+            #expect(String(decoding: output, as: UTF8.self) == Hashing.sha256Hex(text))
+            bytes.withUnsafeBytes { bytes in output.withUnsafeMutableBytes { key.hex(bytes, into: $0) } }
+            #expect(String(decoding: output, as: UTF8.self) == key.hex(text))
+        }
+    }
+
     @Test func aKeyedElementKeepsItsIDWhenTheQuestionIsReworded() {
         let a = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "세종은 누구인가?", elementIsKey: true)
         let b = Item.stableID(task: .commonKnowledge, sourceID: "s", document: "d.xml", element: "e1", question: "훈민정음을 만든 왕은?", elementIsKey: true)

@@ -93,6 +93,77 @@ import GRDB
         #expect(try database.rows("SELECT a FROM scratch").count == 1)
     }
 
+    /// Rows bound from bytes read back as `insert` stores them: empty text is text, not NULL;
+    /// text stops at a NUL; a refused row is an error naming the constraint, with nothing of
+    /// its transaction stored.
+    @Test func rowsBoundFromBytesReadBackAsInsertedOnesAndRefusalsAreErrors() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: []), items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let database = fixture.store.database
+        let values: [[DatabaseValue]] = [["한국어 e\u{301}".databaseValue, 7.databaseValue, "".databaseValue],
+                                         ["a\u{0}b".databaseValue, Int64.max.databaseValue, .null]]
+        try database.transaction {
+            try database.executeScript("CREATE TABLE direct (a TEXT PRIMARY KEY, b INTEGER, c TEXT); CREATE TABLE bound (a TEXT PRIMARY KEY, b INTEGER, c TEXT)")
+            for row in values { try database.insert("INSERT INTO direct (a, b, c) VALUES (?, ?, ?)", row) }
+            var rows = StoreDatabase.BoundRows(width: 3)
+            for row in values { rows.append(row) }
+            var inserter = try database.inserter("INSERT INTO bound (a, b, c) VALUES (?, ?, ?)")
+            try rows.forEach { text, bind in
+                #expect(text(1) == nil && text(0) != nil)
+                for column in 0..<3 { try bind(column, &inserter) }
+                try inserter.step()
+            }
+            // Bytes without an address (an empty buffer) are empty text too.
+            try database.insert("INSERT INTO direct (a, b, c) VALUES (?, ?, ?)", ["z".databaseValue, 0.databaseValue, "".databaseValue])
+            try inserter.text("z")
+            try inserter.int(0)
+            try inserter.text(UnsafeRawBufferPointer(start: nil, count: 0))
+            try inserter.step()
+        }
+        let query = "SELECT a, b, c, typeof(c) AS t FROM %@ ORDER BY rowid"
+        let direct = try database.rows(query.replacingOccurrences(of: "%@", with: "direct"))
+        #expect(try database.rows(query.replacingOccurrences(of: "%@", with: "bound")) == direct)
+        #expect(direct.map { $0["t"] as String } == ["text", "null", "text"] && direct[1]["a"] as String == "a")
+        #expect {
+            try database.transaction {
+                var inserter = try database.inserter("INSERT INTO bound (a, b, c) VALUES (?, ?, ?)")
+                for text in ["new", "한국어 e\u{301}"] {
+                    try inserter.text(text)
+                    try inserter.int(1)
+                    try inserter.null()
+                    try inserter.step()
+                }
+            }
+        } throws: { "\($0)".contains("UNIQUE constraint failed: bound.a") }
+        #expect(try database.rows("SELECT a FROM bound").count == 3)
+    }
+
+    /// Entries appended in bulk chain and seal as entries appended one at a time: the log
+    /// verifies, and an entry appended after them in the same transaction chains to the last.
+    @Test func entriesAppendedInBulkChainAsOthersDo() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: []), items: [reviewItem("ck-1")], reviewers: people)
+        defer { fixture.remove() }
+        let store = fixture.store
+        let before = try store.auditEntries().count
+        try store.database.transaction {
+            try store.appendAudit(actor: "test", action: "one.before", subject: "x", detail: "first")
+            try store.appendAudits(actor: "test", action: "many") { append in
+                for (subject, detail) in [("s-1", "d"), ("s-2", ""), ("감사", "e\u{301}")] {
+                    let (subject, detail) = (Array(subject.utf8), Array(detail.utf8))
+                    try subject.withUnsafeBytes { subject in try detail.withUnsafeBytes { try append(subject, $0) } }
+                }
+            }
+            try store.appendAudit(actor: "test", action: "one.after", subject: "y", detail: "last")
+        }
+        let entries = try store.auditEntries().dropFirst(before)
+        #expect(entries.map(\.action) == ["one.before", "many", "many", "many", "one.after"])
+        #expect(entries.map(\.subject) == ["x", "s-1", "s-2", "감사", "y"])
+        #expect(try store.verifyAudit().isEmpty)
+        try store.database.transaction { try store.appendAudits(actor: "test", action: "none") { _ in } }
+        try store.appendAudit(actor: "test", action: "one.later", subject: "z", detail: "")
+        #expect(try store.verifyAudit().isEmpty)
+    }
+
     @Test func anEditedAuditEntryBreaksTheChain() throws {
         let fixture = try reviewedStore()
         defer { fixture.remove() }

@@ -44,6 +44,21 @@ public enum Hashing {
             mac.update(data: Data(text.utf8))
             return mac.finalize().withUnsafeBytes { Hashing.hex($0) }
         }
+
+        /// The code of `bytes`, as 64 hex digits written into `output`.
+        public func hex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+            var mac = keyed
+            mac.update(data: bytes)
+            mac.finalize().withUnsafeBytes { Hashing.hex($0, into: output) }
+        }
+    }
+
+    /// The SHA-256 of `bytes`, as 64 hex digits written into `output`: for hashes made by the
+    /// hundred thousand in one loop (a registration's audit chain), without a string each.
+    public static func sha256Hex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+        var hasher = SHA256()
+        hasher.update(bufferPointer: bytes)
+        hasher.finalize().withUnsafeBytes { hex($0, into: output) }
     }
 
     /// Hashes parts joined by a separator byte (0x1F) that cannot occur in the parts' text,
@@ -89,6 +104,23 @@ public enum Hashing {
         public func hex() -> String { Hashing.hex(hasher.finalize()) }
     }
 
+    /// `sha256Hex(parts:)` of parts given one at a time, so that a million of them need not be held.
+    public struct PartsStream: Sendable {
+        private var hasher = SHA256()
+        private var started = false
+
+        public init() {}
+
+        public mutating func append(_ part: String) {
+            if started { withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) } }
+            started = true
+            var part = part
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+
+        public func hex() -> String { Hashing.hex(hasher.finalize()) }
+    }
+
     /// Hashes a file in chunks, so memory does not grow with its size.
     public static func sha256Hex(fileAt url: URL) throws -> (sha256: String, bytes: Int) {
         // One buffer, read into again and again: FileHandle's chunks were kept alive long enough
@@ -126,12 +158,17 @@ public enum Hashing {
     public static func hex(_ bytes: UnsafeRawBufferPointer, digits: Int = .max) -> String {
         let count = min(max(digits, 0), bytes.count * 2)
         return String(unsafeUninitializedCapacity: count) { output in
-            for index in 0..<count {
-                let byte = bytes[index / 2]
-                let nibble = index % 2 == 0 ? byte >> 4 : byte & 0x0F
-                output[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
-            }
+            hex(bytes, into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(output)[..<count]))
             return count
+        }
+    }
+
+    /// Bytes as lower-case hex written into `output`, as many digits as it holds.
+    public static func hex(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+        for index in 0..<min(output.count, bytes.count * 2) {
+            let byte = bytes[index / 2]
+            let nibble = index % 2 == 0 ? byte >> 4 : byte & 0x0F
+            output[index] = nibble < 10 ? 0x30 + nibble : 0x57 + nibble
         }
     }
 }
