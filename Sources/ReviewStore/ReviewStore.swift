@@ -354,28 +354,30 @@ public final class ReviewStore {
             // For each revised version ("id/content hash"), the content its newest revision made.
             var revisions: [String: String] = [:]
             for link in try revisionLinks() { revisions["\(link.itemID)/\(link.base)"] = link.revision }
-            var pool: [String: (source: String, current: String)] = [:]
+            // The pool in id order: each id once, from its first item (the id order keeps the
+            // items' order among equal ids), showing the end of that content's revisions. Made
+            // and compared as lists in the order both sides have, not as dictionaries of half a
+            // million ids. (Ids are ASCII, where byte order is both `String`'s and SQLite's.)
+            var pool: [(id: String, source: String, current: String)] = []
             pool.reserveCapacity(items.count)
-            for (item, hash) in zip(items, hashes) where pool[item.id] == nil {
-                pool[item.id] = (hash, Self.current(of: item.id, from: hash, revisions: revisions))
+            for (position, index) in byID.enumerated() where position == 0 || ids[byID[position - 1]] != ids[index] {
+                pool.append((ids[index], hashes[index], Self.current(of: ids[index], from: hashes[index], revisions: revisions)))
             }
-            var stored: [String: (source: String, current: String)] = [:]
-            try database.eachRow("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool") { row in
-                stored[row[0]] = (row[1], row[2])
+            var unchanged = true, stored = 0
+            try database.eachRow("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool ORDER BY item_id") { row in
+                if unchanged, stored < pool.count, pool[stored].id == row[0], pool[stored].source == row[1], pool[stored].current == row[2] {} else { unchanged = false }
+                stored += 1
             }
-            if pool.count != stored.count || pool.contains(where: { id, entry in stored[id].map { $0 != entry } ?? true }) {
+            if !unchanged || stored != pool.count {
                 try database.execute("DELETE FROM pool")
                 var inserter = try database.inserter("INSERT INTO pool (item_id, source_hash, current_hash) VALUES (?, ?, ?)")
                 var digest = Hashing.PartsStream()
-                // Each id once, at its first place in id order (ids are ASCII, where byte order is `String`'s).
-                for (position, index) in byID.enumerated() where position == 0 || ids[byID[position - 1]] != ids[index] {
-                    let id = ids[index]
-                    let entry = pool[id]!
+                for entry in pool {
                     func bind(_ part: String) throws {
                         try inserter.text(part)
                         digest.append(part)
                     }
-                    try bind(id)
+                    try bind(entry.id)
                     try bind(entry.source)
                     try bind(entry.current)
                     try inserter.step()

@@ -72,9 +72,14 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
     @Test func registeringIsIdempotentAndAChangedItemIsANewVersion() throws {
         let (store, url) = try temporaryStore()
         defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        func poolUpdates() throws -> Int { try store.auditEntries(subjectPrefix: "pool").filter { $0.action == "pool.updated" }.count }
         #expect(try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test") == 2)
-        #expect(try store.register([reviewItem("ck-1"), reviewItem("ck-2")], actor: "test") == 0)
+        #expect(try poolUpdates() == 1)
+        // The same items in another order: nothing registered, the pool left as it is.
+        #expect(try store.register([reviewItem("ck-2"), reviewItem("ck-1")], actor: "test") == 0)
+        #expect(try poolUpdates() == 1)
         #expect(try store.register([reviewItem("ck-1", question: "고친 질문입니다?")], actor: "test") == 1)
+        #expect(try poolUpdates() == 2)
         let versions = try store.currentVersions()
         #expect(versions["ck-1"]?.version == 2)
         #expect(versions["ck-2"]?.version == 1)
@@ -83,6 +88,9 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         let reopened = try ReviewStore(url: url)
         #expect(try reopened.currentVersions().count == 2)
         #expect(try reopened.verifyAudit().isEmpty)
+        // Of two items with one id, the first one given is the pool's, wherever the other sorts.
+        #expect(try store.register([reviewItem("ck-3", question: "나중 질문?"), reviewItem("ck-1"), reviewItem("ck-3", question: "가 질문?")], actor: "test") == 2)
+        #expect(try store.poolItems().map(\.item.question) == [reviewItem("ck-1").question, "나중 질문?"])
     }
 
     /// A large registration's log is copied into the database after it returns: readers see
