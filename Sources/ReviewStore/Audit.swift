@@ -185,8 +185,9 @@ extension ReviewStore {
             }
             text.withUnsafeBytes { text in hash.withUnsafeMutableBytes { Hashing.sha256Hex(text, into: $0) } }
             if sealing { hash.withUnsafeBytes { hash in seal.withUnsafeMutableBytes { key.seal(hash, into: $0) } } }
-            try actorBytes.withUnsafeBytes { try inserter.text($0) }
-            try actionBytes.withUnsafeBytes { try inserter.text($0) }
+            // Bytes bound in place must outlive the step: the short actor and action are copied.
+            try inserter.text(actor)
+            try inserter.text(action)
             try inserter.text(subject)
             try inserter.text(detail)
             try previous.withUnsafeBytes { previous in
