@@ -148,6 +148,8 @@ final class StoreDatabase {
         }
 
         private var handle: OpaquePointer { statement.sqliteStatement }
+
+        /// One NUL byte: the address empty text is bound at.
         nonisolated(unsafe) private static let emptyText: UnsafeMutablePointer<CChar> = {
             let pointer = UnsafeMutablePointer<CChar>.allocate(capacity: 1)
             pointer.initialize(to: 0)
@@ -158,10 +160,14 @@ final class StoreDatabase {
         mutating func text(_ bytes: UnsafeRawBufferPointer) throws {
             position += 1
             let length = bytes.firstIndex(of: 0) ?? bytes.count
+            // SQLite takes a text's length as a 32-bit number; longer text is refused as SQLite refuses text over its limit.
+            guard let counted = Int32(exactly: length) else {
+                throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "a text of \(length) bytes is longer than SQLite takes", sql: sql)
+            }
             // SQLITE_STATIC: SQLite uses the bytes in place until the statement is reset.
             // No address (no bytes) would bind NULL; empty text has one.
             let address = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(Self.emptyText)
-            try check(sqlite3_bind_text(handle, position, address, Int32(length), nil))
+            try check(sqlite3_bind_text(handle, position, address, counted, nil))
         }
 
         /// Text copied as it is bound (to the first NUL, as `insert` binds a string).
