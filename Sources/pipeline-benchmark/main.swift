@@ -252,18 +252,18 @@ let encoder = JSONEncoder()
 encoder.keyEncodingStrategy = .convertToSnakeCase
 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
 try encoder.encode(medians).write(to: project.appendingPathComponent("cold-runs.json"))
-if let smaller = otherSize {
+if let other = otherSize {
     // log of the time ratio over log of the size ratio: 1 is linear.
     func exponent(_ from: Double, _ to: Double) -> String {
-        from > 0 && to > 0 ? String(format: "%.2f", log(to / from) / log(Double(count) / Double(smaller.items))) : "-"
+        from > 0 && to > 0 ? String(format: "%.2f", log(to / from) / log(Double(count) / Double(other.items))) : "-"
     }
     func line(_ name: String, _ from: Double, _ to: Double) {
         say("  " + name.padding(toLength: 9, withPad: " ", startingAt: 0) + String(format: "%8.3f s → %8.3f s  ", from, to) + exponent(from, to))
     }
-    say("\ngrowth from \(smaller.items) to \(count) items (1 is linear), from median cold runs:")
-    for stage in stageOrder { line(stage, smaller.stageSeconds[stage] ?? 0, medians.stageSeconds[stage]!) }
-    line("stages", smaller.stageSeconds.values.reduce(0, +), medians.stageSeconds.values.reduce(0, +))
-    line("command", smaller.commandSeconds, medians.commandSeconds)
+    say("\ngrowth from \(other.items) to \(count) items (1 is linear), from median cold runs:")
+    for stage in stageOrder { line(stage, other.stageSeconds[stage] ?? 0, medians.stageSeconds[stage]!) }
+    line("stages", other.stageSeconds.values.reduce(0, +), medians.stageSeconds.values.reduce(0, +))
+    line("command", other.commandSeconds, medians.commandSeconds)
 }
 _ = try pipelineRun("cached run")
 try Data(pipeline(threshold: 0.85).utf8).write(to: pipelineFile)
