@@ -163,56 +163,60 @@ extension ReviewStore {
         let (previousText, at) = try chainHead()
         var inserter = try database.inserter(auditInsert)
         let sealing = sealsAuditEntries, key = key
-        // The chain's text: previous hash, actor, action, subject, detail and time, joined by 0x1F.
+        // An entry's hash and seal (64 hex digits each), then the hash it chains to: none before
+        // the first entry, the previous entry's hash after it.
+        var hashes = [UInt8](repeating: 0, count: 128 + max(64, previousText.utf8.count))
+        hashes.replaceSubrange(128..<128 + previousText.utf8.count, with: previousText.utf8)
+        var previousLength = previousText.utf8.count
         var text: [UInt8] = []
-        var previous = Array(previousText.utf8), hash = [UInt8](repeating: 0, count: 64), seal = [UInt8](repeating: 0, count: 64)
-        let (actorBytes, actionBytes, atBytes) = (Array(actor.utf8), Array(action.utf8), Array(at.utf8))
         try body { subject, detail in
-            text.removeAll(keepingCapacity: true)
-            text += previous
-            text.append(0x1F)
-            text += actorBytes
-            text.append(0x1F)
-            text += actionBytes
-            text.append(0x1F)
-            text.append(contentsOf: subject)
-            text.append(0x1F)
-            text.append(contentsOf: detail)
-            // Entries from before times were recorded hash without one.
-            if !atBytes.isEmpty {
-                text.append(0x1F)
-                text += atBytes
+            try hashes.withUnsafeMutableBytes { hashes in
+                let (hash, seal) = (UnsafeMutableRawBufferPointer(rebasing: hashes[0..<64]), UnsafeMutableRawBufferPointer(rebasing: hashes[64..<128]))
+                let previous = UnsafeMutableRawBufferPointer(rebasing: hashes[128..<128 + previousLength])
+                text.removeAll(keepingCapacity: true)
+                Self.chainText(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at, into: &text)
+                text.withUnsafeBytes { Hashing.sha256Hex($0, into: hash) }
+                if sealing { key.seal(UnsafeRawBufferPointer(hash), into: seal) }
+                try inserter.text(actor)
+                try inserter.text(action)
+                try inserter.text(subject)
+                try inserter.text(detail)
+                try inserter.text(UnsafeRawBufferPointer(previous))
+                try inserter.text(UnsafeRawBufferPointer(hash))
+                try inserter.text(at)
+                if sealing { try inserter.text(UnsafeRawBufferPointer(seal)) }
+                try inserter.step()
+                UnsafeMutableRawBufferPointer(rebasing: hashes[128..<192]).copyMemory(from: UnsafeRawBufferPointer(hash))
             }
-            text.withUnsafeBytes { text in hash.withUnsafeMutableBytes { Hashing.sha256Hex(text, into: $0) } }
-            if sealing { hash.withUnsafeBytes { hash in seal.withUnsafeMutableBytes { key.seal(hash, into: $0) } } }
-            // Bytes bound in place must outlive the step: the short actor and action are copied.
-            try inserter.text(actor)
-            try inserter.text(action)
-            try inserter.text(subject)
-            try inserter.text(detail)
-            try previous.withUnsafeBytes { previous in
-                try hash.withUnsafeBytes { hash in
-                    try atBytes.withUnsafeBytes { at in
-                        try seal.withUnsafeBytes { seal in
-                            try inserter.text(previous)
-                            try inserter.text(hash)
-                            try inserter.text(at)
-                            if sealing { try inserter.text(seal) }
-                            try inserter.step()
-                        }
-                    }
-                }
-            }
-            // The hash made is the next entry's previous; the first previous may be shorter (none).
-            swap(&previous, &hash)
-            if hash.count != 64 { hash = [UInt8](repeating: 0, count: 64) }
+            previousLength = 64
         }
-        auditHead = (database.transactionSerial, String(decoding: previous, as: UTF8.self), at)
+        auditHead = (database.transactionSerial, String(decoding: hashes[128..<128 + previousLength], as: UTF8.self), at)
     }
 
     static func chainHash(previous: String, actor: String, action: String, subject: String, detail: String, at: String) -> String {
+        var text: [UInt8] = []
+        chainText(previous: previous.utf8, actor: actor, action: action, subject: subject.utf8, detail: detail.utf8, at: at, into: &text)
+        return Hashing.sha256Hex(text)
+    }
+
+    /// What an entry's chain hash is the SHA-256 of: the previous hash, actor, action, subject,
+    /// detail and time, joined by 0x1F.
+    static func chainText(previous: some Collection<UInt8>, actor: String, action: String, subject: some Collection<UInt8>,
+                          detail: some Collection<UInt8>, at: String, into text: inout [UInt8]) {
+        text += previous
+        text.append(0x1F)
+        text += actor.utf8
+        text.append(0x1F)
+        text += action.utf8
+        text.append(0x1F)
+        text += subject
+        text.append(0x1F)
+        text += detail
         // Entries from before times were recorded hash without one.
-        Hashing.sha256Hex(parts: [previous, actor, action, subject, detail] + (at.isEmpty ? [] : [at]))
+        if !at.isEmpty {
+            text.append(0x1F)
+            text += at.utf8
+        }
     }
 
     /// Re-computes the audit chain and checks each entry's seal; the first entry that does not

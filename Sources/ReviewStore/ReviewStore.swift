@@ -343,10 +343,10 @@ public final class ReviewStore {
                     return [rows]
                 }) { blocks in
                     for block in blocks {
-                        try block.forEach { text, bind in
-                            for column in 0..<itemColumns { try bind(column, &inserter) }
+                        try block.forEach { row in
+                            for column in 0..<itemColumns { try row.bind(column, to: &inserter) }
                             try inserter.step()
-                            try appendAudit(text(itemColumns)!, text(itemColumns + 1)!)
+                            try appendAudit(row.text(itemColumns)!, row.text(itemColumns + 1)!)
                         }
                     }
                 }

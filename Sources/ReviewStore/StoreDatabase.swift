@@ -93,39 +93,21 @@ final class StoreDatabase {
     }
 
     /// Inserts one row (in the transaction under way, or in one of its own), binding its values
-    /// with SQLite's own calls. Made for the rows registration writes by the hundred thousand: GRDB's
-    /// `StatementArguments` maps values through generic code that is not specialized across
-    /// modules, which with its binding was 0.8 of 5.5 processor-seconds of reviewing 50,000 items.
+    /// with SQLite's own calls: GRDB's `StatementArguments` maps values through generic code that
+    /// is not specialized across modules, which with its binding was 0.8 of 5.5 processor-seconds
+    /// of reviewing 50,000 items.
     func insert(_ sql: String, _ values: [DatabaseValue]) throws {
         precondition(reader == nil || writer != nil, "a write inside a read snapshot")
-        guard let writer else { return try transaction { try insert(sql, values) } }
-        let statement = try writer.cachedStatement(sql: sql)
-        precondition(statement.isReadonly == false && Int(sqlite3_bind_parameter_count(statement.sqliteStatement)) == values.count)
-        let handle = statement.sqliteStatement
-        defer { sqlite3_reset(handle); sqlite3_clear_bindings(handle) }
-        // SQLite copies each value as it is bound (SQLITE_TRANSIENT): no buffer need outlive its call.
-        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-        for (offset, value) in values.enumerated() {
-            let position = Int32(offset + 1)
-            let code: Int32
-            switch value.storage {
-            case .null: code = sqlite3_bind_null(handle, position)
-            case .int64(let number): code = sqlite3_bind_int64(handle, position, number)
-            case .double(let number): code = sqlite3_bind_double(handle, position, number)
-            // To the first NUL, as GRDB binds text.
-            case .string(let text): code = text.withCString { sqlite3_bind_text(handle, position, $0, -1, transient) }
-            case .blob(let data): code = data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), transient) }
-            }
-            guard code == SQLITE_OK else { throw Self.error(code, writer, sql) }
-        }
-        let code = sqlite3_step(handle)
-        guard code == SQLITE_DONE else { throw Self.error(code, writer, sql) }
+        guard writer != nil else { return try transaction { try insert(sql, values) } }
+        var inserter = try inserter(sql)
+        for value in values { try inserter.value(value) }
+        try inserter.step()
     }
 
     /// An insert statement run row after row inside the write transaction under way, each
-    /// value bound from bytes the caller holds: for a registration's rows, which went through
-    /// `insert` as arrays of values, a statement looked up by its text, and strings made for
-    /// the audit chain, and kept the writing thread busy with that more than with SQLite.
+    /// value bound with SQLite's own calls, text also from bytes the caller holds: a
+    /// registration binds half a million rows from buffers its workers filled, with no string
+    /// or array made, walked and freed for each value on the one thread that inserts.
     func inserter(_ sql: String) throws -> RowInserter {
         guard let writer else { preconditionFailure("rows are inserted inside a transaction") }
         let statement = try writer.cachedStatement(sql: sql)
@@ -133,8 +115,8 @@ final class StoreDatabase {
         return RowInserter(statement: statement, db: writer, sql: sql)
     }
 
-    /// Binds one row's values in order, then `step()` inserts it. A value's bytes must stay
-    /// as they are until `step()` returns: SQLite reads them there, without a copy.
+    /// Binds one row's values in order, then `step()` inserts it. Text bound from bytes must
+    /// stay as it is until `step()` returns: SQLite reads it there, without a copy.
     struct RowInserter {
         fileprivate let statement: Statement
         fileprivate let db: Database
@@ -156,10 +138,10 @@ final class StoreDatabase {
             return pointer
         }()
 
-        /// Text from UTF-8 bytes, to the first NUL as `insert` binds a string.
+        /// Text from UTF-8 bytes, to the first NUL as a string is bound.
         mutating func text(_ bytes: UnsafeRawBufferPointer) throws {
             position += 1
-            let length = bytes.firstIndex(of: 0) ?? bytes.count
+            let length = bytes.baseAddress.flatMap { memchr($0, 0, bytes.count) }.map { UnsafeRawPointer($0) - bytes.baseAddress! } ?? bytes.count
             // SQLite takes a text's length as a 32-bit number; longer text is refused as SQLite refuses text over its limit.
             guard let counted = Int32(exactly: length) else {
                 throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "a text of \(length) bytes is longer than SQLite takes", sql: sql)
@@ -170,11 +152,28 @@ final class StoreDatabase {
             try check(sqlite3_bind_text(handle, position, address, counted, nil))
         }
 
-        /// Text copied as it is bound (to the first NUL, as `insert` binds a string).
+        /// Text copied as it is bound, to the first NUL (as GRDB binds text).
         mutating func text(_ string: String) throws {
             position += 1
-            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-            try check(string.withCString { sqlite3_bind_text(handle, position, $0, -1, transient) })
+            try check(string.withCString { sqlite3_bind_text(handle, position, $0, -1, Self.transient) })
+        }
+
+        /// SQLITE_TRANSIENT: SQLite copies the value as it is bound.
+        private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+        /// Any value, copied as it is bound.
+        mutating func value(_ value: DatabaseValue) throws {
+            switch value.storage {
+            case .null: try null()
+            case .int64(let number): try int(Int(number))
+            case .string(let text): try self.text(text)
+            case .double(let number):
+                position += 1
+                try check(sqlite3_bind_double(handle, position, number))
+            case .blob(let data):
+                position += 1
+                try check(data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), Self.transient) })
+            }
         }
 
         mutating func int(_ value: Int) throws {
@@ -233,24 +232,31 @@ final class StoreDatabase {
             }
         }
 
-        /// Calls `body` for each row with a function giving the text of its value at a column
-        /// (nil when it is not text) and one binding that value; both valid only during the call.
-        func forEach(_ body: (_ text: (Int) -> UnsafeRawBufferPointer?, _ bind: (Int, inout RowInserter) throws -> Void) throws -> Void) throws {
-            try bytes.withUnsafeBytes { base in
-                for row in 0..<count {
-                    func text(_ column: Int) -> UnsafeRawBufferPointer? {
-                        let slot = slots[row * width + column]
-                        return slot.start >= 0 ? UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]) : nil
-                    }
-                    try body(text) { column, inserter in
-                        let slot = slots[row * width + column]
-                        switch slot.start {
-                        case -1: try inserter.null()
-                        case -2: try inserter.int(slot.end)
-                        default: try inserter.text(UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]))
-                        }
-                    }
+        /// One row, valid only during the call `forEach` makes with it.
+        struct Row {
+            fileprivate let base: UnsafeRawBufferPointer
+            fileprivate let slots: ArraySlice<(start: Int, end: Int)>
+
+            /// The text of the value at `column`; nil when it is not text.
+            func text(_ column: Int) -> UnsafeRawBufferPointer? {
+                let slot = slots[slots.startIndex + column]
+                return slot.start >= 0 ? UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]) : nil
+            }
+
+            /// Binds the value at `column` as the inserter's next.
+            func bind(_ column: Int, to inserter: inout RowInserter) throws {
+                let slot = slots[slots.startIndex + column]
+                switch slot.start {
+                case -1: try inserter.null()
+                case -2: try inserter.int(slot.end)
+                default: try inserter.text(UnsafeRawBufferPointer(rebasing: base[slot.start..<slot.end]))
                 }
+            }
+        }
+
+        func forEach(_ body: (Row) throws -> Void) throws {
+            try bytes.withUnsafeBytes { base in
+                for row in 0..<count { try body(Row(base: base, slots: slots[row * width..<(row + 1) * width])) }
             }
         }
     }

@@ -108,9 +108,9 @@ import GRDB
             var rows = StoreDatabase.BoundRows(width: 3)
             for row in values { rows.append(row) }
             var inserter = try database.inserter("INSERT INTO bound (a, b, c) VALUES (?, ?, ?)")
-            try rows.forEach { text, bind in
-                #expect(text(1) == nil && text(0) != nil)
-                for column in 0..<3 { try bind(column, &inserter) }
+            try rows.forEach { row in
+                #expect(row.text(1) == nil && row.text(0) != nil)
+                for column in 0..<3 { try row.bind(column, to: &inserter) }
                 try inserter.step()
             }
             // Bytes without an address (an empty buffer) are empty text too.
