@@ -16,21 +16,22 @@ extension ReviewStore {
     /// Items rejected in a round are dropped; items still waiting in a round are dropped too unless
     /// the plan includes unreviewed items (then they pass, marked `in_review` or `unreviewed`).
     public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
-        let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
-        var known: [String: (item: Item, contentHash: String)] = [:]
-        known.reserveCapacity(items.count)
-        for (item, hash) in zip(items, hashes) where known[item.id] == nil { known[item.id] = (item, hash) }
-        let snapshot = try ReviewSnapshot(store: self, plan: plan, known: known)
-        known = [:]
-        var latest: [String: ReviewStore.ItemVersion] = [:]
-        latest.reserveCapacity(snapshot.pool.count)
-        for member in snapshot.pool where latest[member.item.id] == nil { latest[member.item.id] = member }
+        let inHand = try ItemsInHand(items)
+        let snapshot = try ReviewSnapshot(store: self, plan: plan, known: inHand)
+        // Each item's pool member, found by walking the items and the pool (one member per id,
+        // in id order) side by side rather than through a dictionary of every id.
+        var member = [Int](repeating: -1, count: items.count)
+        var cursor = TextOrder.Cursor()
+        for position in inHand.byID {
+            member[position] = cursor.find(inHand.ids[position], count: snapshot.pool.count) { snapshot.pool[$0].item.id } ?? -1
+        }
         // Each item's fate depends on it and the snapshot only: decided on every core, a run of
         // items each, the runs' results joined in order.
-        let parts = try Parallel.chunks(items.count) { [latest] range in
+        let parts = try Parallel.chunks(items.count) { [member] range in
             var part = ReviewedItems()
             for index in range {
-                let fate = Self.fate(of: items[index], hash: hashes[index], member: latest[items[index].id], snapshot: snapshot, plan: plan)
+                let fate = Self.fate(of: items[index], hash: inHand.hashes[index], member: member[index] < 0 ? nil : snapshot.pool[member[index]],
+                                     snapshot: snapshot, plan: plan)
                 if fate.rawEditConflict { part.rawEditConflicts.append(fate.item.id) }
                 if let dropped = fate.dropped { part.dropped.append(dropped) } else { part.kept.append(fate.item) }
             }

@@ -1,5 +1,5 @@
 import Foundation
-public import DatasetCore
+import DatasetCore
 internal import GRDB
 public import Statistics
 

@@ -42,7 +42,7 @@ struct ReviewSnapshot: Sendable {
 
     static func key(_ round: String, _ id: String, _ hash: String) -> String { "\(round)/\(id)/\(hash)" }
 
-    init(store: ReviewStore, plan: ReviewPlan, known: [String: (item: Item, contentHash: String)] = [:]) throws {
+    init(store: ReviewStore, plan: ReviewPlan, known: ItemsInHand = .none) throws {
         self.plan = plan
         pool = try store.poolItems(known: known)
         for link in try store.revisionLinks() {

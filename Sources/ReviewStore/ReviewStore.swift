@@ -304,12 +304,11 @@ public final class ReviewStore {
     public func register(_ items: [Item], actor: String, from source: String? = nil) throws -> Int {
         // Hashes and the id order are made before the write lock is taken; what is registered
         // already is read in one query rather than one per item.
-        let hashes = try Parallel.chunks(items.count) { range in items[range].map(\.contentHash) }.flatMap { $0 }
-        let ids = items.map(\.id)
         // In id order: both indexes of the items table lead with the id, so a large pool goes
         // into them at their ends instead of all over them (registering half a million wrote
         // 2.2 GB instead of 2.6 GB); the pool's rows go in the same order.
-        let byID = TextOrder.byteOrder(ids)
+        let hand = try ItemsInHand(items)
+        let (hashes, ids, byID) = (hand.hashes, hand.ids, hand.byID)
         return try database.transaction(large: items.count >= Self.largeRegistration) {
             var registered: Set<String> = []
             var latest: [String: Int] = [:]
@@ -319,7 +318,17 @@ public final class ReviewStore {
                 registered.insert("\(id)/\(row[2] as String)")
                 latest[id] = max(latest[id] ?? 0, row[1])
             }
-            let fresh = registered.isEmpty ? byID : byID.filter { !registered.contains("\(ids[$0])/\(hashes[$0])") }
+            // Each content of an id once: the same item given twice is one version, not a second
+            // row the table's uniqueness refuses.
+            var fresh: [Int] = []
+            fresh.reserveCapacity(byID.count)
+            var contentsOfID: [String] = []
+            for (position, index) in byID.enumerated() {
+                if position > 0, ids[byID[position - 1]] != ids[index] { contentsOfID.removeAll(keepingCapacity: true) }
+                guard !contentsOfID.contains(hashes[index]) else { continue }
+                contentsOfID.append(hashes[index])
+                if registered.isEmpty || !registered.contains("\(ids[index])/\(hashes[index])") { fresh.append(index) }
+            }
             let versions = fresh.map { index in
                 let version = (latest[ids[index]] ?? 0) + 1
                 latest[ids[index]] = version
@@ -516,21 +525,23 @@ public final class ReviewStore {
 
     /// The items of the latest pipeline run, each at its current version, in id order.
     public func poolItems() throws -> [ItemVersion] {
-        try poolItems(known: [:])
+        try poolItems(known: .none)
     }
 
     /// The pool, taking each item whose registered content hash is `known`'s from there rather
     /// than decoding its stored record (the review stage has the items in hand).
-    func poolItems(known: [String: (item: Item, contentHash: String)]) throws -> [ItemVersion] {
+    func poolItems(known: ItemsInHand) throws -> [ItemVersion] {
         // A row at a time (columns by position: by name, each was looked up in every row): half
         // a million rows held as GRDB rows were the review stage's peak.
         var entries: [(id: String, item: Item?, version: Int, contentHash: String, author: String?, revisedIn: String?)] = []
+        var cursor = TextOrder.Cursor()
         try database.eachRow("""
             SELECT i.id, i.version, i.content_hash, i.author, i.revised_in FROM pool p
             JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
             """) { row in
             let id: String = row[0], contentHash: String = row[2]
-            entries.append((id, known[id].flatMap { $0.contentHash == contentHash ? $0.item : nil }, row[1], contentHash, row[3], row[4]))
+            let inHand = known.first(withID: id, from: &cursor).flatMap { known.hashes[$0] == contentHash ? known.items[$0] : nil }
+            entries.append((id, inHand, row[1], contentHash, row[3], row[4]))
         }
         // The others' records are read and decoded together, on every core.
         let missing = entries.indices.filter { entries[$0].item == nil }

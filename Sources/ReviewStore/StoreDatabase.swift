@@ -315,7 +315,7 @@ final class StoreDatabase {
 
     deinit {
         // Waits for a copy `transaction(large:)` left running, so that the process does not end inside it.
-        try? pool.writeWithoutTransaction { _ in }
+        pool.writeWithoutTransaction { _ in }
     }
 
     /// Runs `body` with every query in it reading one snapshot, on one connection: a page's

@@ -24,6 +24,17 @@ import DatasetCore
         #expect(TextOrder.byteOrder(ids) == expected)
     }
 
+    /// A cursor walked through a list in byte order finds each asked-for text at its first
+    /// place, when texts are asked for in byte order; texts the list lacks are not found.
+    @Test func aCursorFindsTextsAskedForInOrder() {
+        let list = TextOrder.byteOrder(Self.ids).map { Self.ids[$0] }
+        let asked = ["", "CK-a", "ck-0", "ck-a", "ck-a\u{0}", "ck-abc", "ck-é", "sv-0", "zz"]
+        var cursor = TextOrder.Cursor()
+        let found = asked.map { text in cursor.find(text, count: list.count) { list[$0] } }
+        #expect(found == asked.map { text in list.firstIndex { $0.utf8.elementsEqual(text.utf8) } })
+        #expect(found.compactMap { $0 }.count == 6)
+    }
+
     /// Sorting by a text key gives `String`'s order, equal keys in their places, whether the keys
     /// are NFC (ordered by bytes) or not: a decomposed "é" or Hangul syllable sorts as its NFC
     /// form does, which its bytes alone would not.

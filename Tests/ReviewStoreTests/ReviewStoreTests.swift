@@ -93,6 +93,26 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try store.poolItems().map(\.item.question) == [reviewItem("ck-1").question, "나중 질문?"])
     }
 
+    /// Review finds each item's registered version by walking the items and the pool side by
+    /// side in id order: items in any order, ids whose case and letters sort them apart, an id
+    /// given twice and an item never registered each get what the database holds for them.
+    @Test func reviewFindsEachItemsVersionWhateverOrderTheItemsComeIn() throws {
+        let (store, url) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        _ = try store.register(["ck-b", "CK-a", "ck-é", "ck-a", "ck-10", "ck-9"].map { reviewItem($0) }, actor: "test")
+        func changed(_ id: String) -> Item { reviewItem(id, question: "고친 질문입니다?") }
+        let given = [reviewItem("ck-9"), changed("ck-a"), reviewItem("ck-é"), changed("CK-a"), changed("ck-b"), reviewItem("ck-10"), changed("ck-b")]
+        #expect(try store.register(given, actor: "test") == 3)
+        let unregistered = reviewItem("ck-0")
+        let outcome = try store.review(given + [unregistered], plan: ReviewPlan(rounds: []))
+        #expect(outcome.dropped.isEmpty)
+        #expect(outcome.kept.map(\.id) == given.map(\.id) + ["ck-0"])
+        #expect(outcome.kept.prefix(given.count).map(\.review.version) == [1, 2, 1, 2, 2, 1, 2])
+        #expect(outcome.kept.prefix(given.count).allSatisfy { $0.review.status == "unreviewed" && !$0.flags.contains("revised") })
+        #expect(outcome.kept.map(\.question) == (given + [unregistered]).map(\.question))
+        #expect(outcome.kept.last == unregistered)
+    }
+
     /// A large registration's log is copied into the database after it returns: readers see
     /// every item meanwhile, SQLite's own copying is back on for the next commits, and a store
     /// let go right after leaves everything in the database file, not in the log.

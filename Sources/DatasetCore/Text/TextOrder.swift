@@ -38,6 +38,21 @@ public enum TextOrder {
         return bytewise ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
     }
 
+    /// A place in a list of texts in byte order, for finding texts that are asked for in byte
+    /// order too: two sorted lists are matched in one walk through each, without a dictionary.
+    public struct Cursor: Sendable {
+        public private(set) var position = 0
+
+        public init() {}
+
+        /// The first position from here on whose text is `text`, if any, in a list of `count`
+        /// texts in byte order; the cursor moves past every text before `text`.
+        public mutating func find(_ text: String, count: Int, textAt: (Int) -> String) -> Int? {
+            while position < count, TextOrder.compareBytes(textAt(position), text) < 0 { position += 1 }
+            return position < count && TextOrder.compareBytes(textAt(position), text) == 0 ? position : nil
+        }
+    }
+
     /// The order of two texts' UTF-8 bytes (negative, zero or positive), by `memcmp`.
     public static func compareBytes(_ x: String, _ y: String) -> Int {
         var (x, y) = (x, y)
