@@ -102,7 +102,7 @@ public struct PipelineRunner: Sendable {
             report.peakMemoryBytes = max(used.peakMemoryBytes, reports.last?.peakMemoryBytes ?? 0)
             decoded.drop(after: stage.name, in: stages.filter { $0.name <= until })
             openStore.releaseMemory()
-            releaseFreeMemory()
+            Reclaim.releaseFreeMemoryLater()
             progress.finish(stageProgress, ran: !report.reused)
             upstream[stage.name] = report.directory
             records[stage.name] = report.record

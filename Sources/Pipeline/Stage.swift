@@ -348,7 +348,11 @@ final class DecodedOutputs: Sendable {
             if case .output(let from, let file) = input { return Self.key(from, file) }
             return nil
         })
-        records.withLock { held in held = held.filter { wanted.contains($0.key) } }
+        Reclaim.later(records.withLock { held in
+            let unwanted = held.filter { !wanted.contains($0.key) }
+            held = held.filter { wanted.contains($0.key) }
+            return unwanted
+        })
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import DatasetCore
 
@@ -17,6 +18,23 @@ import DatasetCore
         #expect(consumed == (0..<count).map { $0 * 3 })
         #expect(blocks.dropLast().allSatisfy { $0 == 1_000 } && blocks.last.map { (1...1_000).contains($0) } ?? true)
         #expect(blocks.count == (count + 999) / 1_000)
+    }
+
+    /// A value handed to `Reclaim` is let go on the reclaiming thread, not the caller's, and by
+    /// the time `wait` returns.
+    @Test func reclaimedValuesAreLetGoOnAThreadOfTheirOwn() {
+        final class Log: Sendable { let threads = Mutex<[pthread_t]>([]) }
+        final class Tracked: Sendable {
+            let log: Log
+            init(_ log: Log) { self.log = log }
+            deinit { log.threads.withLock { $0.append(pthread_self()) } }
+        }
+        let log = Log()
+        Reclaim.later([Tracked(log), Tracked(log)])
+        Reclaim.wait()
+        let threads = log.threads.withLock { $0 }
+        #expect(threads.count == 2)
+        #expect(threads.allSatisfy { pthread_equal($0, pthread_self()) == 0 })
     }
 
     @Test func aFailureInMakingOrConsumingEndsIt() {

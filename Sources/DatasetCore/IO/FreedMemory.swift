@@ -1,4 +1,5 @@
 import CSystemShims
+import Dispatch
 
 /// Hands memory this process freed back to the system: glibc keeps freed memory for reuse, so a
 /// run's resident set after a large stage stays near that stage's peak until something asks.
@@ -13,4 +14,29 @@ public func releaseFreeMemory() {
 /// first thing, before the run's threads allocate.
 public func limitAllocatorArenas(_ count: Int = 4) {
     csys_limit_allocator_arenas(Int32(count))
+}
+
+/// Lets go of large values on a thread of its own. Half a million items take about a second of
+/// one core to free, item by item, at the end of the stage that held them last; let go here,
+/// that happens while the next stage runs, and not at all after the last one (the process ends
+/// first).
+public enum Reclaim {
+    private static let queue = DispatchQueue(label: "reclaim", qos: .utility)
+
+    /// Lets go of `value` on the reclaiming thread: its memory is freed there when this held
+    /// the last reference, as it does when the caller makes no further use of it.
+    public static func later(_ value: sending Any) {
+        nonisolated(unsafe) let held = value
+        queue.async { withExtendedLifetime(held) {} }
+    }
+
+    /// Hands freed memory back to the system once what was queued before is let go.
+    public static func releaseFreeMemoryLater() {
+        queue.async { releaseFreeMemory() }
+    }
+
+    /// Waits until everything queued is let go.
+    public static func wait() {
+        queue.sync {}
+    }
 }
