@@ -22,17 +22,24 @@ public enum BuildReport {
             body += quotaSection(quality.quotas)
         }
 
-        // Counted in one pass: filtering every item for every subject and split grew with
-        // their product.
+        // Counted in one pass, by task, subject, split and label, and named afterwards: filtering
+        // every item for every subject and split grew with their product, and naming each
+        // item's subject made a string for every item.
+        struct Cell: Hashable { var task: ItemTask, subject: String, split: String, label: CulturalSensitivity }
+        var cells: [Cell: Int] = [:]
+        for (item, split) in items {
+            cells[Cell(task: item.task, subject: item.subject, split: split, label: item.culturalSensitivity), default: 0] += 1
+        }
         var perSplit: [String: [String: Int]] = [:]
         var perLabel: [String: [CulturalSensitivity: Int]] = [:]
-        for (item, split) in items {
-            let subject = "\(item.task.rawValue)/\(item.subject)"
-            perSplit[subject, default: [:]][split, default: 0] += 1
-            perLabel[subject, default: [:]][item.culturalSensitivity, default: 0] += 1
+        for (cell, count) in cells {
+            let subject = "\(cell.task.rawValue)/\(cell.subject)"
+            perSplit[subject, default: [:]][cell.split, default: 0] += count
+            perLabel[subject, default: [:]][cell.label, default: 0] += count
         }
         let subjects = perSplit.keys.sorted()
-        let splits = Array(Set(items.map(\.split))).sorted()
+        let splits = Array(Set(cells.keys.map(\.split))).sorted()
+        let released = items.map(\.item)
         body += "<h2 id=\"composition\">Items per subject and split</h2>\n"
         body += barChart(rows: subjects.map { subject in
             (subject, splits.map { Double(perSplit[subject]?[$0] ?? 0) })
@@ -44,16 +51,16 @@ public enum BuildReport {
 
         // Without a dossier (a candidate of an older build) the figures that come from the
         // released records alone are still shown.
-        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(items.map(\.item)))
-        body += reviewSection(items.map(\.item), pilotReview: pilotReview)
-        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(items.map(\.item), inputs: QualityInputs(name: name)))
+        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(released))
+        body += reviewSection(released, pilotReview: pilotReview)
+        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(released, inputs: QualityInputs(name: name)))
         if let quality {
             body += diversitySection(quality)
             body += authorshipSection(quality.authorship, personalData: quality.personalData)
         }
-        body += translationSection(items.map(\.item), review: quality?.translationReview ?? [])
+        body += translationSection(released, review: quality?.translationReview ?? [])
 
-        let social = items.map(\.item).filter { $0.survey != nil }.sorted(byKey: \.id)
+        let social = released.filter { $0.survey != nil }.sorted(byKey: \.id)
         if !social.isEmpty {
             body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's "
             body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size, at the survey's confidence (95% unless its source says otherwise). Beneath each, in grey, the share before weighting.</p>\n"

@@ -20,9 +20,11 @@ public enum ReleaseExport: String, Sendable, CaseIterable, Codable {
 /// item an export cannot hold is counted in the export's README with the reason.
 enum ReleaseExports {
     static func files(_ exports: [ReleaseExport], splits: [String: [Item]], name: String) throws -> [(path: String, data: Data)] {
-        let ordered = splits.keys.sorted().map { split in (split: split, items: splits[split]!.sorted(byKey: \.id)) }
+        // Each arrangement is made when an export asks for it: sorting and laying out half a
+        // million items took half a second of a release that asked for no export.
+        lazy var ordered = splits.keys.sorted().map { split in (split: split, items: splits[split]!.sorted(byKey: \.id)) }
         // The data files' own layout, for the exports written per config and split.
-        let dataFiles = ReleaseWriter.layout(splits)
+        lazy var dataFiles = ReleaseWriter.layout(splits)
         var files: [(path: String, data: Data)] = []
         for export in Set(exports).sorted(by: { $0.rawValue < $1.rawValue }) {
             switch export {

@@ -33,6 +33,35 @@ import DatasetCore
         #expect(BuildReport.agreementSection(none.agreement).contains("No released item has two or more votes in a round."))
     }
 
+    /// The composition charts count each subject's items per split and per CS/CA label, the
+    /// bars of a subject in the legend's order.
+    @Test func theCompositionChartsCountItemsPerSubjectSplitAndLabel() {
+        func placed(_ id: String, _ subject: String, _ label: CulturalSensitivity, _ split: String) -> (item: Item, split: String) {
+            var item = item(id, votes: [])
+            item.subject = subject
+            item.culturalSensitivity = label
+            return (item, split)
+        }
+        let html = BuildReport.html(name: "t", version: nil, items: [
+            placed("ck-1", "history", .sensitive, "dev"), placed("ck-2", "math", .agnostic, "test"),
+            placed("ck-3", "history", .agnostic, "test"), placed("ck-4", "history", .sensitive, "dev"),
+        ])
+        func chart(after heading: String) -> (rows: [String], bars: [String]) {
+            guard let start = html.range(of: heading) else { return ([], []) }
+            let section = html[start.upperBound...].components(separatedBy: "</svg>")[0]
+            func all(_ open: String, _ close: String) -> [String] {
+                section.components(separatedBy: open).dropFirst().map { $0.components(separatedBy: close)[0] }
+            }
+            return (all("<text x=\"0\" y=\"", "</text>").map { $0.components(separatedBy: "\">").last! }, all("<title>", "</title>"))
+        }
+        let perSplit = chart(after: "Items per subject and split</h2>")
+        #expect(perSplit.rows == ["common_knowledge/history", "common_knowledge/math"])
+        #expect(perSplit.bars == ["dev: 2", "test: 1", "test: 1"])
+        let perLabel = chart(after: "Cultural sensitivity per subject</h2>")
+        #expect(perLabel.rows == perSplit.rows)
+        #expect(perLabel.bars == ["CS: 2", "CA: 1", "CA: 1"])
+    }
+
     @Test func everySurveyOptionHasItsMarginAndItsLabelClearsTheWhisker() throws {
         let survey = SurveyResult(distribution: [0.7, 0.3], distributionWithNonresponse: [0.7, 0.3], nonresponseOptions: [],
                                   distribution3: nil, scale3: nil, n: 100, nEffective: 100, marginOfError: 0.0898, contested: false, weighting: "unweighted")
