@@ -151,45 +151,65 @@ public struct NearDuplicateFinder: Sendable {
             }
             signed?(round.count)
         }
-        // The candidates' sets, made once each; only items some band pairs with another.
-        var made: [Int: [UInt64]] = [:]
-        func set(_ index: Int) -> [UInt64] {
-            if let known = made[index] { return known }
-            let value = Shingles.distinctSorted(shingles(index))
-            made[index] = value
-            return value
-        }
-        var sets = UnionFind(count: count)
-        var checked = Set<UInt64>()
-        var pairs: [SimilarPair] = []
-        var candidates = 0
-        var table = BucketTable(capacity: count)
-        for band in 0..<bands {
-            table.removeAll()
+        // The bands bucketed on every core, a table each, each proposing the pairs that share a
+        // bucket; the pairs are then checked on every core too (one after another, with a set
+        // of pairs seen, this left the other core idle).
+        let proposed = Parallel.map(bands) { [keys, empty] band in
+            var table = BucketTable(capacity: count)
             for index in 0..<count where !empty[index] { table.insert(keys[band * count + index], Int32(index)) }
+            var pairs: [UInt64] = []
             table.forEachBucket { members in
                 for (position, a) in members.enumerated() {
-                    for b in members[(position + 1)...] {
-                        let (low, high) = (Int(min(a, b)), Int(max(a, b)))
-                        if let comparing, !comparing(low, high) { continue }
-                        guard checked.insert(UInt64(low) << 32 | UInt64(high)).inserted else { continue }
-                        candidates += 1
-                        let similarity = Shingles.jaccard(set(low), set(high))
-                        if similarity >= settings.threshold {
-                            pairs.append(SimilarPair(first: low, second: high, similarity: similarity))
-                            sets.union(low, high)
-                        }
-                    }
+                    for b in members[(position + 1)...] { pairs.append(UInt64(min(a, b)) << 32 | UInt64(max(a, b))) }
                 }
             }
+            return pairs
         }
+        // Each pair once, in order, and only those worth the exact check.
+        var candidatePairs: [UInt64] = []
+        for pair in proposed.joined().sorted() where candidatePairs.last != pair {
+            if let comparing, !comparing(Self.first(of: pair), Self.second(of: pair)) { continue }
+            candidatePairs.append(pair)
+        }
+        // The candidates' sets, made once each on every core; only items some band pairs with another.
+        var setIndex = [Int32](repeating: -1, count: count)
+        var members: [Int] = []
+        func add(_ item: Int) {
+            guard setIndex[item] < 0 else { return }
+            setIndex[item] = Int32(members.count)
+            members.append(item)
+        }
+        for pair in candidatePairs {
+            add(Self.first(of: pair))
+            add(Self.second(of: pair))
+        }
+        let memberSets = Parallel.map(members.count) { [members] in Shingles.distinctSorted(shingles(members[$0])) }
+        let similarities = try! Parallel.chunks(candidatePairs.count) { [candidatePairs, setIndex] range in
+            range.map { position in
+                let pair = candidatePairs[position]
+                return Shingles.jaccard(memberSets[Int(setIndex[Self.first(of: pair)])], memberSets[Int(setIndex[Self.second(of: pair)])])
+            }
+        }.flatMap { $0 }
+        var sets = UnionFind(count: count)
+        var pairs: [SimilarPair] = []
+        for (pair, similarity) in zip(candidatePairs, similarities) where similarity >= settings.threshold {
+            let (low, high) = (Self.first(of: pair), Self.second(of: pair))
+            pairs.append(SimilarPair(first: low, second: high, similarity: similarity))
+            sets.union(low, high)
+        }
+        let candidates = candidatePairs.count
         var groups: [Int: [Int]] = [:]
         for pair in pairs {
             for index in [pair.first, pair.second] { groups[sets.find(index), default: []].append(index) }
         }
         let clusters = groups.values.map { Array(Set($0)).sorted() }.sorted { $0[0] < $1[0] }
-        return Result(clusters: clusters, pairs: pairs.sorted { ($0.first, $0.second) < ($1.first, $1.second) }, candidates: candidates)
+        return Result(clusters: clusters, pairs: pairs, candidates: candidates)
     }
+
+    /// A candidate pair as one number, the lower index in its high half: pairs in numeric order
+    /// are in the order of their indices.
+    private static func first(of pair: UInt64) -> Int { Int(pair >> 32) }
+    private static func second(of pair: UInt64) -> Int { Int(pair & 0xFFFF_FFFF) }
 }
 
 /// Items by a 64-bit key: open addressing over a power-of-two table (at most half full), each
@@ -209,10 +229,6 @@ struct BucketTable {
         sizes = Array(repeating: 0, count: slots)
         next = Array(repeating: -1, count: max(capacity, 1))
         mask = slots - 1
-    }
-
-    mutating func removeAll() {
-        for slot in heads.indices { heads[slot] = -1 }
     }
 
     mutating func insert(_ key: UInt64, _ item: Int32) {
