@@ -88,6 +88,24 @@ struct CLIcKItem: Decodable {
         #expect(Set(holidays.map { items[$0].answer }).count == holidays.count)
     }
 
+    /// Items that share every band's bucket propose each of their pairs in every band: each
+    /// pair is a candidate once, checked once, and the items are one cluster.
+    @Test func itemsInOneBucketOfEveryBandAreCheckedOncePerPair() {
+        let copies = Array(repeating: "다음 중 조선의 수도는 어디인가? 한양 경주 개경 평양", count: 60)
+        let texts = copies + ["an unrelated question about the weather in Busan", "다음 중 고려의 수도는 어디인가? 개경 한양 경주 평양"]
+        let finder = NearDuplicateFinder(settings: NearDuplicateSettings(ngram: 5, threshold: 0.8))
+        let result = finder.clusters(of: texts)
+        #expect(result.candidates == 60 * 59 / 2)
+        #expect(result.pairs.count == 60 * 59 / 2)
+        #expect(result.pairs.map { [$0.first, $0.second] } == (0..<60).flatMap { a in (a + 1..<60).map { [a, $0] } })
+        #expect(result.clusters == [Array(0..<60)])
+        // Pairs that `comparing` turns down are neither candidates nor pairs, in any band.
+        let shingles = texts.map { Shingles.hashes(of: $0, n: 5) }
+        let evenOnly = finder.clusters(shingles: shingles) { low, high in low % 2 == 0 && high % 2 == 0 }
+        #expect(evenOnly.candidates == 30 * 29 / 2)
+        #expect(evenOnly.clusters == [Array(stride(from: 0, to: 60, by: 2))])
+    }
+
     @Test func aClusterIsAChainOfVerifiedPairsOnly() {
         let texts = ["the quick brown fox jumps over the lazy dog", "the quick brown fox jumps over the lazy dog!",
                      "the quick brown fox jumped over the lazy dog", "completely different sentence about statistics"]
