@@ -2,7 +2,7 @@ import DatasetCore
 
 /// The items a stage has in hand, with their content hashes and their id order, to be matched
 /// with what the database holds by walking both in id order: at half a million items,
-/// dictionaries of every id were most of the time review took after registering.
+/// dictionaries of every id took 0.6 s of the 5.8 s that applying review took after registering.
 struct ItemsInHand: Sendable {
     let items: [Item]
     let ids: [String]

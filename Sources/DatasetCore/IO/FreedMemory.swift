@@ -16,8 +16,8 @@ public func limitAllocatorArenas(_ count: Int = 4) {
     csys_limit_allocator_arenas(Int32(count))
 }
 
-/// Lets go of large values on a thread of its own. Half a million items take about a second of
-/// one core to free, item by item, at the end of the stage that held them last; let go here,
+/// Lets go of large values on a thread of its own. Freeing a stage's items, item by item, took
+/// 0.7 s of one core at a million candidates after the stages that held them last; let go here,
 /// that happens while the next stage runs, and not at all after the last one (the process ends
 /// first).
 public enum Reclaim {
