@@ -23,11 +23,18 @@ public func limitAllocatorArenas(_ count: Int = 4) {
 public enum Reclaim {
     private static let queue = DispatchQueue(label: "reclaim", qos: .utility)
 
-    /// Lets go of `value` on the reclaiming thread: its memory is freed there when this held
-    /// the last reference, as it does when the caller makes no further use of it.
-    public static func later(_ value: sending Any) {
-        nonisolated(unsafe) let held = value
-        queue.async { withExtendedLifetime(held) {} }
+    /// Lets go of `value` on the reclaiming queue: its memory is freed there when this held the
+    /// last reference, as it does when the caller makes no further use of it. The value is
+    /// taken out of its box by the queue, so that freeing it does not depend on whether the
+    /// queue or this call lets go of the box last.
+    public static func later(_ value: consuming sending Any) {
+        let box = Held(consume value)
+        queue.async { box.value = nil }
+    }
+
+    private final class Held: @unchecked Sendable {
+        var value: Any?
+        init(_ value: consuming Any) { self.value = value }
     }
 
     /// Hands freed memory back to the system once what was queued before is let go.
