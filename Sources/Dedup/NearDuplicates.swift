@@ -1,4 +1,3 @@
-import Foundation
 import DatasetCore
 
 /// Settings of near-duplicate detection, as the pipeline file gives them.
@@ -152,31 +151,25 @@ public struct NearDuplicateFinder: Sendable {
             }
             signed?(round.count)
         }
-        // The bands bucketed on every core, a table each and a round of bands (one a core) at a
-        // time, each proposing the pairs that share a bucket, sorted; each round's are merged into
-        // the candidates, each pair once and in order, keeping those worth the exact check. Only
-        // a round's proposals are held beside the candidates: a bucket of many items proposes
-        // the same pairs in most bands. (One band after another, with a set of the pairs seen,
-        // left the other core idle.)
-        let perRound = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        var candidatePairs: [UInt64] = []
-        for first in stride(from: 0, to: bands, by: perRound) {
-            let round = first..<min(first + perRound, bands)
-            let proposed = Parallel.map(round.count) { [keys, empty] offset in
-                let band = round.lowerBound + offset
-                var table = BucketTable(capacity: count)
-                for index in 0..<count where !empty[index] { table.insert(keys[band * count + index], Int32(index)) }
-                // An item is in one bucket of a band: each pair once.
-                var pairs: [UInt64] = []
-                table.forEachBucket { members in
-                    for (position, a) in members.enumerated() {
-                        for b in members[(position + 1)...] { pairs.append(UInt64(min(a, b)) << 32 | UInt64(max(a, b))) }
-                    }
+        // The bands bucketed on every core, a table each, each proposing the pairs that share a
+        // bucket; the pairs are then checked on every core too (one after another, with a set
+        // of pairs seen, this left the other core idle).
+        let proposed = Parallel.map(bands) { [keys, empty] band in
+            var table = BucketTable(capacity: count)
+            for index in 0..<count where !empty[index] { table.insert(keys[band * count + index], Int32(index)) }
+            var pairs: [UInt64] = []
+            table.forEachBucket { members in
+                for (position, a) in members.enumerated() {
+                    for b in members[(position + 1)...] { pairs.append(UInt64(min(a, b)) << 32 | UInt64(max(a, b))) }
                 }
-                pairs.sort()
-                return pairs
             }
-            for pairs in proposed { candidatePairs = Self.merged(candidatePairs, pairs, keeping: comparing) }
+            return pairs
+        }
+        // Each pair once, in order, and only those worth the exact check.
+        var candidatePairs: [UInt64] = []
+        for pair in proposed.joined().sorted() where candidatePairs.last != pair {
+            if let comparing, !comparing(Self.first(of: pair), Self.second(of: pair)) { continue }
+            candidatePairs.append(pair)
         }
         // The candidates' sets, made once each on every core; only items some band pairs with another.
         var setIndex = [Int32](repeating: -1, count: count)
@@ -217,28 +210,6 @@ public struct NearDuplicateFinder: Sendable {
     /// are in the order of their indices.
     private static func first(of pair: UInt64) -> Int { Int(pair >> 32) }
     private static func second(of pair: UInt64) -> Int { Int(pair & 0xFFFF_FFFF) }
-
-    /// The pairs of `known` and `proposed` (each in order, each pair once), in order and each
-    /// once; a pair only `proposed` holds is kept if `worth` keeps it.
-    private static func merged(_ known: [UInt64], _ proposed: [UInt64], keeping worth: ((Int, Int) -> Bool)?) -> [UInt64] {
-        var result: [UInt64] = []
-        result.reserveCapacity(known.count + proposed.count)
-        var (i, j) = (0, 0)
-        while i < known.count || j < proposed.count {
-            if j == proposed.count || (i < known.count && known[i] < proposed[j]) {
-                result.append(known[i])
-                i += 1
-            } else if i < known.count && known[i] == proposed[j] {
-                result.append(known[i])
-                (i, j) = (i + 1, j + 1)
-            } else {
-                let pair = proposed[j]
-                j += 1
-                if worth?(first(of: pair), second(of: pair)) ?? true { result.append(pair) }
-            }
-        }
-        return result
-    }
 }
 
 /// Items by a 64-bit key: open addressing over a power-of-two table (at most half full), each
