@@ -142,14 +142,11 @@ final class StoreDatabase {
         mutating func text(_ bytes: UnsafeRawBufferPointer) throws {
             position += 1
             let length = bytes.baseAddress.flatMap { memchr($0, 0, bytes.count) }.map { UnsafeRawPointer($0) - bytes.baseAddress! } ?? bytes.count
-            // SQLite takes a text's length as a 32-bit number; longer text is refused as SQLite refuses text over its limit.
-            guard let counted = Int32(exactly: length) else {
-                throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "a text of \(length) bytes is longer than SQLite takes", sql: sql)
-            }
+            let length32 = try counted(length, "text")
             // SQLITE_STATIC: SQLite uses the bytes in place until the statement is reset.
             // No address (no bytes) would bind NULL; empty text has one.
             let address = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? UnsafePointer(Self.emptyText)
-            try check(sqlite3_bind_text(handle, position, address, counted, nil))
+            try check(sqlite3_bind_text(handle, position, address, length32, nil))
         }
 
         /// Text copied as it is bound, to the first NUL (as GRDB binds text).
@@ -172,8 +169,18 @@ final class StoreDatabase {
                 try check(sqlite3_bind_double(handle, position, number))
             case .blob(let data):
                 position += 1
-                try check(data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, Int32($0.count), Self.transient) })
+                let length32 = try counted(data.count, "blob")
+                try check(data.withUnsafeBytes { sqlite3_bind_blob(handle, position, $0.baseAddress, length32, Self.transient) })
             }
+        }
+
+        /// A value's length as SQLite takes it, a 32-bit number: a longer value is refused as
+        /// SQLite refuses one over its limit.
+        private func counted(_ length: Int, _ kind: String) throws -> Int32 {
+            guard let counted = Int32(exactly: length) else {
+                throw DatabaseError(resultCode: .SQLITE_TOOBIG, message: "a \(kind) of \(length) bytes is longer than SQLite takes", sql: sql)
+            }
+            return counted
         }
 
         mutating func int(_ value: Int) throws {
