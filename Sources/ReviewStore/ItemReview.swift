@@ -16,7 +16,7 @@ extension ReviewStore {
     /// Items rejected in a round are dropped; items still waiting in a round are dropped too unless
     /// the plan includes unreviewed items (then they pass, marked `in_review` or `unreviewed`).
     public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
-        let inHand = try ItemsInHand(items)
+        let inHand = try itemsInHand(items)
         let snapshot = try ReviewSnapshot(store: self, plan: plan, known: inHand)
         // Each item's pool member, found by walking the items and the pool (one member per id,
         // in id order) side by side rather than through a dictionary of every id.

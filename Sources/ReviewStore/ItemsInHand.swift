@@ -24,6 +24,13 @@ struct ItemsInHand: Sendable {
         self.init(items: items, ids: ids, hashes: hashes, byID: TextOrder.byteOrder(ids))
     }
 
+    /// Whether `other` is the array these were made from (its storage, not only equal items):
+    /// this array keeps that storage alive, so no other array can have it.
+    func holds(_ other: [Item]) -> Bool {
+        other.count == items.count
+            && other.withUnsafeBufferPointer { a in items.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress } }
+    }
+
     /// The first item (in the items' order) whose id is `id`, for ids asked in ascending byte order.
     func first(withID id: String, from cursor: inout TextOrder.Cursor) -> Int? {
         cursor.find(id, count: byID.count) { ids[byID[$0]] }.map { byID[$0] }

@@ -13,6 +13,9 @@ public final class ReviewStore {
     var sealsAuditEntries = false
     /// The audit chain's last hash and the time written inside the current transaction.
     var auditHead: (transaction: Int, hash: String, at: String)?
+    /// The items the last registration was given, with their hashes and id order, until review
+    /// is applied to those same items (`itemsInHand(_:)`).
+    private(set) var registeredInHand: ItemsInHand?
 
     /// Named migrations in order. GRDB's migrator records those applied (`grdb_migrations`);
     /// databases from before it counted them in `PRAGMA user_version`.
@@ -292,6 +295,16 @@ public final class ReviewStore {
 
     // MARK: Items
 
+    /// `items` with their content hashes and id order: those the last registration made when it
+    /// was given these very items (the review stage registers its items, then applies review to
+    /// the same array; hashing and ordering half a million items again took a second), made
+    /// anew otherwise. Either way the registration's are let go.
+    func itemsInHand(_ items: [Item]) throws -> ItemsInHand {
+        defer { registeredInHand = nil }
+        if let registered = registeredInHand, registered.holds(items) { return registered }
+        return try ItemsInHand(items)
+    }
+
     /// From this many items on, a registration's log is copied into the database in the background.
     static let largeRegistration = 10_000
 
@@ -308,6 +321,7 @@ public final class ReviewStore {
         // into them at their ends instead of all over them (registering half a million wrote
         // 2.2 GB instead of 2.6 GB); the pool's rows go in the same order.
         let hand = try ItemsInHand(items)
+        registeredInHand = hand
         let (hashes, ids, byID) = (hand.hashes, hand.ids, hand.byID)
         return try database.transaction(large: items.count >= Self.largeRegistration) {
             var registered: Set<String> = []

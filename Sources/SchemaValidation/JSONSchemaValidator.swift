@@ -40,9 +40,6 @@ public struct JSONSchemaValidator: Sendable {
                                          "then", "else", "$ref"]
 
     public let root: JSONValue
-    /// Every `pattern` and `patternProperties` key of the schema, compiled once: compiling them
-    /// for each value checked was a fifth of checking a release's records.
-    let compiled: CompiledPatterns
     let rootNode: SchemaNode
     /// The targets of the schema's `$ref`s that resolve.
     let referenced: [String: SchemaNode]
@@ -51,9 +48,6 @@ public struct JSONSchemaValidator: Sendable {
     public init(schema: JSONValue) throws {
         root = schema
         try Self.checkSupported(schema, path: "#")
-        var patterns: [String: Regex<AnyRegexOutput>] = [:]
-        Self.compilePatterns(in: schema, into: &patterns)
-        compiled = CompiledPatterns(regexes: patterns)
         let references = SchemaNode.References()
         rootNode = SchemaNode(schema, references: references)
         var resolved: [String: SchemaNode] = [:]
@@ -66,47 +60,37 @@ public struct JSONSchemaValidator: Sendable {
         referenced = resolved
     }
 
-    /// Compiled regular expressions by their source. A `Regex` is not declared `Sendable`, but
-    /// it is not changed after compiling: the standard library lowers its program once, atomically.
-    final class CompiledPatterns: @unchecked Sendable {
-        let regexes: [String: Regex<AnyRegexOutput>]
-        /// Whether short texts matched, by pattern and text: most texts a pattern checks recur
-        /// (languages, answer letters, a source's revision), and matching them again was a
-        /// third of checking a release's records.
-        private let known = Mutex<[String: [String: Bool]]>([:])
+    /// A `pattern` or `patternProperties` key, compiled once, where the schema names it: compiling
+    /// it for each value checked was a fifth of checking a release's records, and finding it in
+    /// a table by its text another twentieth. A `Regex` is not declared `Sendable`, but it is not
+    /// changed after compiling: the standard library lowers its program once, atomically.
+    final class Pattern: @unchecked Sendable {
+        let source: String
+        /// Nil when the pattern is not a regular expression this Swift reads.
+        let regex: Regex<AnyRegexOutput>?
+        /// Whether short texts matched: most texts a pattern checks recur (languages, answer
+        /// letters, a source's revision), and matching them again was a third of checking a
+        /// release's records.
+        private let known = Mutex<[String: Bool]>([:])
         static let rememberedLength = 80, rememberedTexts = 4_096
 
-        init(regexes: [String: Regex<AnyRegexOutput>]) { self.regexes = regexes }
+        init(_ source: String) {
+            self.source = source
+            regex = try? Regex(source)
+        }
 
-        /// Whether `pattern` matches somewhere in `text`; nil when the pattern did not compile.
-        func matches(_ pattern: String, _ text: String) -> Bool? {
-            guard let regex = regexes[pattern] else { return nil }
+        /// Whether the pattern matches somewhere in `text`; nil when it did not compile.
+        func matches(_ text: String) -> Bool? {
+            guard let regex else { return nil }
             let remembered = text.utf8.count <= Self.rememberedLength
-            if remembered, let known = known.withLock({ $0[pattern]?[text] }) { return known }
+            if remembered, let known = known.withLock({ $0[text] }) { return known }
             let matched = (try? regex.firstMatch(in: text)) != nil
             if remembered {
                 known.withLock { known in
-                    if known[pattern, default: [:]].count < Self.rememberedTexts { known[pattern, default: [:]][text] = matched }
+                    if known.count < Self.rememberedTexts { known[text] = matched }
                 }
             }
             return matched
-        }
-    }
-
-    static func compilePatterns(in schema: JSONValue, into patterns: inout [String: Regex<AnyRegexOutput>]) {
-        switch schema {
-        case .object(let object):
-            for (keyword, value) in object {
-                if keyword == "pattern", case .string(let pattern) = value { patterns[pattern] = try? Regex(pattern) }
-                if keyword == "patternProperties", case .object(let keys) = value {
-                    for pattern in keys.keys { patterns[pattern] = try? Regex(pattern) }
-                }
-                compilePatterns(in: value, into: &patterns)
-            }
-        case .array(let values):
-            for value in values { compilePatterns(in: value, into: &patterns) }
-        default:
-            break
         }
     }
 
@@ -249,8 +233,8 @@ public struct JSONSchemaValidator: Sendable {
         if let reference = schema.reference {
             if let target = referenced[reference] { descend(instance, target) } else { fail("$ref", "cannot resolve \(reference)") }
         }
-        if let allowed = schema.types, !allowed.contains(where: instance.hasType) {
-            fail("type", "expected \(allowed.joined(separator: " or ")), found \(instance.typeNames[0])")
+        if let allowed = schema.types, !instance.hasType(in: allowed) {
+            fail("type", "expected \(allowed.names.joined(separator: " or ")), found \(instance.typeNames[0])")
         }
         if let options = schema.enumValues, !options.contains(where: { instance.equals($0) }) {
             fail("enum", "value is not one of the allowed values")
@@ -266,10 +250,10 @@ public struct JSONSchemaValidator: Sendable {
                 if let bound = schema.maxLength, Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
             }
             if let pattern = schema.pattern {
-                switch compiled.matches(pattern, instance.text) {
+                switch pattern.matches(instance.text) {
                 case true?: break
-                case false?: fail("pattern", "does not match \(pattern)")
-                case nil: fail("pattern", "the pattern \(pattern) is not a valid regular expression")
+                case false?: fail("pattern", "does not match \(pattern.source)")
+                case nil: fail("pattern", "the pattern \(pattern.source) is not a valid regular expression")
                 }
             }
         case .number:
@@ -337,8 +321,8 @@ public struct JSONSchemaValidator: Sendable {
                     matched = Set((schema.properties ?? []).map(\.name).filter(names.contains))
                 }
                 for (pattern, subschema) in schema.patternProperties ?? [] {
-                    guard compiled.regexes[pattern] != nil else { fail("patternProperties", "invalid pattern \(pattern)"); continue }
-                    for (name, value) in members where compiled.matches(pattern, name) == true {
+                    guard pattern.regex != nil else { fail("patternProperties", "invalid pattern \(pattern.source)"); continue }
+                    for (name, value) in members where pattern.matches(name) == true {
                         matched.insert(name)
                         descend(value, subschema, SchemaNode.escape(name))
                     }

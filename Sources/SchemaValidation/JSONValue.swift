@@ -27,6 +27,20 @@ public indirect enum JSONValue: Sendable, Hashable, Decodable {
         }
     }
 
+    /// The same value in boxes of its own. Values of one parsed schema are shared by the
+    /// validators that read it, one on each thread; comparing a record's value with a shared
+    /// `enum` option counted references on the same memory from every core at once.
+    var unshared: JSONValue {
+        switch self {
+        case .null: .null
+        case .bool(let value): .bool(value)
+        case .number(let value): .number(value)
+        case .string(let text): .string(String(decoding: Array(text.utf8), as: UTF8.self))
+        case .array(let values): .array(values.map(\.unshared))
+        case .object(let members): .object(Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value.unshared) }))
+        }
+    }
+
     /// Parses one JSON document. Hand-written rather than through `JSONDecoder`: decoding an
     /// untyped value there tries each type in turn and throws on every miss, which made parsing
     /// a release's records for the schema check slower than writing them.

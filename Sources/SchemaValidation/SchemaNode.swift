@@ -4,44 +4,67 @@
 final class SchemaNode: @unchecked Sendable {
     enum Verdict { case any, none, check }
 
-    var verdict: Verdict = .check
-    var reference: String?
-    var types: [String]?
-    var enumValues: [JSONValue]?
-    var constant: JSONValue?
-    var minLength: Double?, maxLength: Double?
-    var pattern: String?
-    var minimum: Double?, maximum: Double?, exclusiveMinimum: Double?, exclusiveMaximum: Double?, multipleOf: Double?
-    var minItems: Double?, maxItems: Double?
-    var uniqueItems = false
-    var prefixItems: [SchemaNode]?
-    var items: SchemaNode?
-    var minProperties: Double?, maxProperties: Double?
+    // Constants: a check reads them in place, where reading a `var` retained each array and node.
+    let verdict: Verdict
+    let reference: String?
+    let types: Types?
+    let enumValues: [JSONValue]?
+    let constant: JSONValue?
+    let minLength: Double?, maxLength: Double?
+    let pattern: JSONSchemaValidator.Pattern?
+    let minimum: Double?, maximum: Double?, exclusiveMinimum: Double?, exclusiveMaximum: Double?, multipleOf: Double?
+    let minItems: Double?, maxItems: Double?
+    let uniqueItems: Bool
+    let prefixItems: [SchemaNode]?
+    let items: SchemaNode?
+    let minProperties: Double?, maxProperties: Double?
     /// Required names, each with its `JSONTape.hash`.
-    var required: [(name: String, hash: UInt64)]?
-    var dependentRequired: [(name: String, needed: [String])] = []
+    let required: [(name: String, hash: UInt64)]?
+    let dependentRequired: [(name: String, needed: [String])]
     /// Property name, its JSON-pointer form, its `JSONTape.hash`, and its schema.
-    var properties: [(name: String, escaped: String, hash: UInt64, schema: SchemaNode)]?
-    var patternProperties: [(pattern: String, schema: SchemaNode)]?
-    var additionalProperties: SchemaNode?
-    var propertyNames: SchemaNode?
-    var allOf: [SchemaNode]?, anyOf: [SchemaNode]?, oneOf: [SchemaNode]?
-    var not: SchemaNode?, condition: SchemaNode?, then: SchemaNode?, otherwise: SchemaNode?
+    let properties: [(name: String, escaped: String, hash: UInt64, schema: SchemaNode)]?
+    let patternProperties: [(pattern: JSONSchemaValidator.Pattern, schema: SchemaNode)]?
+    let additionalProperties: SchemaNode?
+    let propertyNames: SchemaNode?
+    let allOf: [SchemaNode]?, anyOf: [SchemaNode]?, oneOf: [SchemaNode]?
+    let not: SchemaNode?, condition: SchemaNode?, then: SchemaNode?, otherwise: SchemaNode?
     /// Only an object schema with property keywords needs the names its properties matched.
     var tracksMatches: Bool { patternProperties != nil || additionalProperties != nil }
 
-    /// The `$ref`s met while reading a schema.
-    final class References {
-        var names: Set<String> = []
+    /// The JSON types a `type` keyword allows, as their names and as one bit per kind of value
+    /// (comparing each value's type names with the keyword's was a tenth of checking a record).
+    struct Types {
+        let names: [String]
+        let bits: UInt8
+
+        static let bitOfName: [String: UInt8] = ["null": 1, "boolean": 2, "number": 4, "integer": 8, "string": 16, "array": 32, "object": 64]
+
+        init(_ names: [String]) {
+            self.names = names
+            bits = names.reduce(0) { $0 | (Self.bitOfName[$1] ?? 0) }
+        }
     }
 
-    /// Reads the keywords of `schema`; references it holds are added to `references`.
+    /// The `$ref`s met while reading a schema, and the patterns compiled so far (one for each text).
+    final class References {
+        var names: Set<String> = []
+        var patterns: [String: JSONSchemaValidator.Pattern] = [:]
+
+        func pattern(_ source: String) -> JSONSchemaValidator.Pattern {
+            if let known = patterns[source] { return known }
+            let pattern = JSONSchemaValidator.Pattern(source)
+            patterns[source] = pattern
+            return pattern
+        }
+    }
+
+    /// Reads the keywords of `schema`; references it holds are added to `references`. A boolean
+    /// schema (or anything not an object) has no keywords: `true` allows any value, `false` none.
     init(_ schema: JSONValue, references: References) {
         switch schema {
-        case .bool(true): verdict = .any; return
-        case .bool(false): verdict = .none; return
-        case .object: break
-        default: verdict = .any; return
+        case .bool(false): verdict = .none
+        case .object: verdict = .check
+        default: verdict = .any
         }
         func node(_ value: JSONValue?) -> SchemaNode? { value.map { SchemaNode($0, references: references) } }
         func nodes(_ value: JSONValue?) -> [SchemaNode]? {
@@ -55,42 +78,52 @@ final class SchemaNode: @unchecked Sendable {
         if case .string(let value)? = schema["$ref"] {
             reference = value
             references.names.insert(value)
+        } else {
+            reference = nil
         }
         switch schema["type"] {
-        case .string(let name)?: types = [name]
-        case .array(let names)?: types = names.compactMap { if case .string(let name) = $0 { name } else { nil } }
-        case nil: break
-        default: types = []
+        case .string(let name)?: types = Types([name])
+        case .array(let names)?: types = Types(names.compactMap { if case .string(let name) = $0 { name } else { nil } })
+        case nil: types = nil
+        default: types = Types([])
         }
-        if case .array(let values)? = schema["enum"] { enumValues = values }
-        constant = schema["const"]
+        if case .array(let values)? = schema["enum"] { enumValues = values.map(\.unshared) } else { enumValues = nil }
+        constant = schema["const"]?.unshared
         minLength = number("minLength"); maxLength = number("maxLength")
-        if case .string(let value)? = schema["pattern"] { pattern = value }
+        if case .string(let value)? = schema["pattern"] { pattern = references.pattern(value) } else { pattern = nil }
         minimum = number("minimum"); maximum = number("maximum")
         exclusiveMinimum = number("exclusiveMinimum"); exclusiveMaximum = number("exclusiveMaximum")
         multipleOf = number("multipleOf")
         minItems = number("minItems"); maxItems = number("maxItems")
-        if case .bool(true)? = schema["uniqueItems"] { uniqueItems = true }
+        if case .bool(true)? = schema["uniqueItems"] { uniqueItems = true } else { uniqueItems = false }
         prefixItems = nodes(schema["prefixItems"])
         items = node(schema["items"])
         minProperties = number("minProperties"); maxProperties = number("maxProperties")
         if case .array(let names)? = schema["required"] {
             required = names.compactMap { if case .string(let name) = $0 { (name, JSONTape.hash(name)) } else { nil } }
+        } else {
+            required = nil
         }
-        if case .object(let dependencies)? = schema["dependentRequired"] {
-            for (name, needed) in dependencies.sorted(by: { $0.key < $1.key }) {
+        var dependencies: [(name: String, needed: [String])] = []
+        if case .object(let declared)? = schema["dependentRequired"] {
+            for (name, needed) in declared.sorted(by: { $0.key < $1.key }) {
                 if case .array(let list) = needed {
-                    dependentRequired.append((name, list.compactMap { if case .string(let other) = $0 { other } else { nil } }))
+                    dependencies.append((name, list.compactMap { if case .string(let other) = $0 { other } else { nil } }))
                 }
             }
         }
+        dependentRequired = dependencies
         if case .object(let children)? = schema["properties"] {
             properties = children.sorted { $0.key < $1.key }.map {
                 ($0.key, Self.escape($0.key), JSONTape.hash($0.key), SchemaNode($0.value, references: references))
             }
+        } else {
+            properties = nil
         }
         if case .object(let children)? = schema["patternProperties"] {
-            patternProperties = children.sorted { $0.key < $1.key }.map { ($0.key, SchemaNode($0.value, references: references)) }
+            patternProperties = children.sorted { $0.key < $1.key }.map { (references.pattern($0.key), SchemaNode($0.value, references: references)) }
+        } else {
+            patternProperties = nil
         }
         additionalProperties = node(schema["additionalProperties"])
         propertyNames = node(schema["propertyNames"])

@@ -35,6 +35,15 @@ import DatasetCore
         #expect(found.compactMap { $0 }.count == 6)
     }
 
+    /// Halving a list's byte order finds each text's first place in the list, whatever order the
+    /// list is in; texts the list lacks are not found.
+    @Test func halvingTheByteOrderFindsEachTextsFirstPlace() {
+        let order = TextOrder.byteOrder(Self.ids)
+        let asked = Self.ids + ["", "CK-a", "ck-0", "ck-a\u{0}", "ck-abc", "sv-0", "zz", "ck-e\u{301}"]
+        #expect(asked.map { TextOrder.position(of: $0, in: Self.ids, order: order) }
+                == asked.map { text in Self.ids.firstIndex { $0.utf8.elementsEqual(text.utf8) } })
+    }
+
     /// Sorting by a text key gives `String`'s order, equal keys in their places, whether the keys
     /// are NFC (ordered by bytes) or not: a decomposed "é" or Hangul syllable sorts as its NFC
     /// form does, which its bytes alone would not.

@@ -112,4 +112,26 @@ import ReviewStore
             #expect(error.message.contains("(source korean-society gives element 'ch03-q1' twice); element ids must be unique"))
         }
     }
+
+    /// Repeated ids are found from the sources' id orders alone: in one source, in any two of
+    /// many (merged two at a time), and as `String` equality finds them (a composed and a
+    /// decomposed é are one id).
+    @Test func repeatedIdsAreFoundInTheSourcesIdOrders() {
+        func items(_ ids: [String]) -> [Item] {
+            ids.sorted().map { id in
+                Item(id: id, task: .commonKnowledge, subject: "s", language: "ko", question: "q", choices: ["a", "b"], answer: "A",
+                     choicesOrdered: false, source: ItemSource(kind: "authored", sourceID: "s", document: "d", element: id, license: nil, revision: "r"))
+            }
+        }
+        let sources = (0..<5).map { source in items((0..<4).map { "ck-\($0 * 5 + source)" }) }
+        #expect(Stage.idsAreDistinct(sources))
+        #expect(Stage.idsAreDistinct([]) && Stage.idsAreDistinct([items([])]))
+        #expect(!Stage.idsAreDistinct([items(["ck-1", "ck-2", "ck-2"])]))
+        for (a, b) in [(0, 1), (0, 4), (3, 4), (1, 3)] {
+            var repeated = sources
+            repeated[b] = items(repeated[b].map(\.id) + [repeated[a][2].id])
+            #expect(!Stage.idsAreDistinct(repeated), "sources \(a) and \(b)")
+        }
+        #expect(!Stage.idsAreDistinct([items(["ck-caf\u{E9}"]), items(["ck-cafe\u{301}"])]))
+    }
 }

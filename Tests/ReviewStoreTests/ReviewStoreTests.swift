@@ -113,6 +113,34 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(outcome.kept.last == unregistered)
     }
 
+    /// Review takes the hashes and id order the registration made when it is given the very
+    /// array registered, once; any other array, even of equal items, is hashed anew.
+    @Test func reviewReusesTheHashesOfTheItemsJustRegisteredOnce() throws {
+        let (store, url) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        let items = ["ck-2", "ck-1"].map { reviewItem($0) }
+        func same(_ a: ItemsInHand?, _ b: ItemsInHand?) -> Bool {
+            guard let a, let b else { return false }
+            return a.hashes.withUnsafeBufferPointer { x in b.hashes.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress } }
+        }
+        _ = try store.register(items, actor: "test")
+        let registered = try #require(store.registeredInHand)
+        #expect(try same(store.itemsInHand(items), registered))
+        #expect(store.registeredInHand == nil, "let go once taken")
+        #expect(try !same(store.itemsInHand(items), registered))
+
+        _ = try store.register(items, actor: "test")
+        let equal = items.map { reviewItem($0.id) }
+        let other = try store.itemsInHand(equal)
+        #expect(!same(other, registered) && store.registeredInHand == nil)
+        #expect(other.hashes == registered.hashes && other.byID == [1, 0])
+
+        _ = try store.register(items, actor: "test")
+        let outcome = try store.review(items, plan: ReviewPlan(rounds: []))
+        #expect(store.registeredInHand == nil)
+        #expect(outcome.kept.map(\.id) == ["ck-2", "ck-1"] && outcome.kept.allSatisfy { $0.review.version == 1 })
+    }
+
     /// A large registration's log is copied into the database after it returns: readers see
     /// every item meanwhile, SQLite's own copying is back on for the next commits, and a store
     /// let go right after leaves everything in the database file, not in the log.

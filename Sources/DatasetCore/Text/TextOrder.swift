@@ -38,6 +38,17 @@ public enum TextOrder {
         return bytewise ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
     }
 
+    /// The position in `texts` of the first text whose bytes are `text`'s, found by halving
+    /// `order` (the texts' `byteOrder`); nil when there is none.
+    public static func position(of text: String, in texts: [String], order: [Int]) -> Int? {
+        var (low, high) = (0, order.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if compareBytes(texts[order[middle]], text) < 0 { low = middle + 1 } else { high = middle }
+        }
+        return low < order.count && compareBytes(texts[order[low]], text) == 0 ? order[low] : nil
+    }
+
     /// A place in a list of texts in byte order, for finding texts that are asked for in byte
     /// order too: two sorted lists are matched in one walk through each, without a dictionary.
     public struct Cursor: Sendable {

@@ -220,14 +220,18 @@ extension Stage {
     /// Per stratum, the quota's worth of reviewed items in rank order: reserve items replace
     /// items lost in review. Strata without a quota keep all their items.
     static func finalSelection(_ items: [Item], selections: [Selection]) -> (items: [Item], shortfall: [StratumReport], reserveLeft: Int) {
-        let byID = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0) })
+        // Items are found by id in their id order, which the review stage's output has already:
+        // a table of half a million ids took most of a second of one core.
+        let ids = items.map(\.id)
+        let byID = TextOrder.byteOrder(ids)
         let strata = Dictionary(grouping: selections, by: \.stratum)
         let names = strata.keys.sorted()
         // Strata apart from one another: on every core, joined in the order of their names.
-        let parts = Parallel.map(names.count) { [byID, strata] index in
+        let parts = Parallel.map(names.count) { [strata] index in
             let members = strata[names[index]]!
             // Quotas count items in their own language; translations follow below.
-            let ranked = members.sorted { $0.rank < $1.rank }.compactMap { byID[$0.id] }.filter { $0.translation == nil }
+            let ranked = members.sorted { $0.rank < $1.rank }
+                .compactMap { TextOrder.position(of: $0.id, in: ids, order: byID).map { items[$0] } }.filter { $0.translation == nil }
             let quota = members.first?.quota ?? ranked.count
             let report = StratumReport(stratum: names[index], target: members.first?.quota, available: ranked.count,
                                        selected: min(quota, ranked.count), reserve: max(0, ranked.count - quota),
