@@ -7,16 +7,7 @@ public enum TextOrder {
     /// string: sorting half a million ids as strings retained and released them at every step,
     /// two seconds of a registration. Texts that share those bytes are compared whole.
     public static func byteOrder(_ texts: [String]) -> [Int] {
-        let keys = texts.map { text in
-            var text = text
-            return text.withUTF8 { bytes -> (UInt64, UInt64) in
-                var key: (UInt64, UInt64) = (0, 0)
-                for (offset, byte) in bytes.prefix(16).enumerated() {
-                    if offset < 8 { key.0 |= UInt64(byte) << (56 - 8 * offset) } else { key.1 |= UInt64(byte) << (56 - 8 * (offset - 8)) }
-                }
-                return key
-            }
-        }
+        let keys = texts.map(prefixKey)
         func precedes(_ a: Int, _ b: Int) -> Bool {
             if keys[a] != keys[b] { return keys[a] < keys[b] }
             let order = compareBytes(texts[a], texts[b])
@@ -25,6 +16,23 @@ public enum TextOrder {
         // Texts often come in order already (items in id order from the stage before): one pass finds that.
         if texts.indices.dropFirst().allSatisfy({ precedes($0 - 1, $0) }) { return Array(texts.indices) }
         return texts.indices.sorted(by: precedes)
+    }
+
+    /// A text's first sixteen bytes as two integers, in the order of the bytes.
+    static func prefixKey(_ text: String) -> PrefixKey {
+        var text = text
+        return text.withUTF8 { bytes in
+            var key = PrefixKey(high: 0, low: 0)
+            for (offset, byte) in bytes.prefix(16).enumerated() {
+                if offset < 8 { key.high |= UInt64(byte) << (56 - 8 * offset) } else { key.low |= UInt64(byte) << (56 - 8 * (offset - 8)) }
+            }
+            return key
+        }
+    }
+
+    struct PrefixKey: Comparable {
+        var high: UInt64, low: UInt64
+        static func < (a: Self, b: Self) -> Bool { (a.high, a.low) < (b.high, b.low) }
     }
 
     /// The positions of `texts` in the order of `String`'s `<`, equal texts by position. Text in
@@ -38,15 +46,34 @@ public enum TextOrder {
         return bytewise ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
     }
 
-    /// The position in `texts` of the first text whose bytes are `text`'s, found by halving
-    /// `order` (the texts' `byteOrder`); nil when there is none.
-    public static func position(of text: String, in texts: [String], order: [Int]) -> Int? {
-        var (low, high) = (0, order.count)
-        while low < high {
-            let middle = (low + high) / 2
-            if compareBytes(texts[order[middle]], text) < 0 { low = middle + 1 } else { high = middle }
+    /// Texts in byte order, for finding where a text is by halving the order: on every core at
+    /// once, with each text's first sixteen bytes compared as integers, so that the texts
+    /// themselves (shared by the cores, each copy of one a count changed in memory all cores
+    /// write) are read only where those bytes tie.
+    public struct Sorted: Sendable {
+        private let texts: [String]
+        private let order: [Int]
+        private let keys: [PrefixKey]
+
+        public init(_ texts: [String]) {
+            self.texts = texts
+            order = TextOrder.byteOrder(texts)
+            keys = order.map { TextOrder.prefixKey(texts[$0]) }
         }
-        return low < order.count && compareBytes(texts[order[low]], text) == 0 ? order[low] : nil
+
+        /// The position in the texts of the first one whose bytes are `text`'s; nil when none is.
+        public func position(of text: String) -> Int? {
+            let key = TextOrder.prefixKey(text)
+            func precedes(_ index: Int) -> Bool {
+                keys[index] != key ? keys[index] < key : TextOrder.compareBytes(texts[order[index]], text) < 0
+            }
+            var (low, high) = (0, order.count)
+            while low < high {
+                let middle = (low + high) / 2
+                if precedes(middle) { low = middle + 1 } else { high = middle }
+            }
+            return low < order.count && keys[low] == key && TextOrder.compareBytes(texts[order[low]], text) == 0 ? order[low] : nil
+        }
     }
 
     /// A place in a list of texts in byte order, for finding texts that are asked for in byte

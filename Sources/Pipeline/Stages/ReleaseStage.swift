@@ -95,6 +95,8 @@ extension Stage {
                     : (items: originals, report: [])
                 translations = parallel(selected.items.filter { $0.translation != nil }, before: originals, after: balanced.items,
                                         minimum: try context.setting(.release, \.minHumanVerified))
+                // The items balancing replaced, and the selections, are freed while the splits are made.
+                Reclaim.later((reviewed, selections, selected, originals))
             }
             // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
             let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
@@ -222,8 +224,7 @@ extension Stage {
     static func finalSelection(_ items: [Item], selections: [Selection]) -> (items: [Item], shortfall: [StratumReport], reserveLeft: Int) {
         // Items are found by id in their id order, which the review stage's output has already:
         // a table of half a million ids took most of a second of one core.
-        let ids = items.map(\.id)
-        let byID = TextOrder.byteOrder(ids)
+        let byID = TextOrder.Sorted(items.map(\.id))
         let strata = Dictionary(grouping: selections, by: \.stratum)
         let names = strata.keys.sorted()
         // Strata apart from one another: on every core, joined in the order of their names.
@@ -231,7 +232,7 @@ extension Stage {
             let members = strata[names[index]]!
             // Quotas count items in their own language; translations follow below.
             let ranked = members.sorted { $0.rank < $1.rank }
-                .compactMap { TextOrder.position(of: $0.id, in: ids, order: byID).map { items[$0] } }.filter { $0.translation == nil }
+                .compactMap { byID.position(of: $0.id).map { items[$0] } }.filter { $0.translation == nil }
             let quota = members.first?.quota ?? ranked.count
             let report = StratumReport(stratum: names[index], target: members.first?.quota, available: ranked.count,
                                        selected: min(quota, ranked.count), reserve: max(0, ranked.count - quota),
