@@ -73,6 +73,27 @@ import Testing
         #expect(other.bytes.isEmpty)
     }
 
+    /// Lines asked for in the order they lie in the file, every one or with gaps, are read many
+    /// at a time; lines asked for backwards, one read each. The bytes are the lines' either way.
+    @Test func linesAskedForInFileOrderAreReadManyAtATime() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let items = Self.items(0..<5_000)
+        _ = try JSONLines.writeAndSync(items, to: directory.appendingPathComponent("items.jsonl"))
+        let fresh = Self.items(0..<5_000)
+        for (order, most) in [(Array(items.indices), 60), (Array(stride(from: 0, to: items.count, by: 3)), 60),
+                              (Array(items.indices.reversed()), items.count)] {
+            var writer = JSONWriter()
+            for index in order {
+                let copied = writer.appendWritten(items[index].writtenLine)
+                #expect(copied)
+                writer.endLine()
+            }
+            #expect(writer.readBack.reads <= most && writer.readBack.reads > 1, "\(writer.readBack.reads) reads")
+            #expect(Data(writer.bytes) == (try JSONLines.encode(order.map { fresh[$0] })))
+        }
+    }
+
     /// A line edited in its file after it was written, an item changed, a copy of an item
     /// changed: each is encoded again, with what it holds now.
     @Test func aChangedItemOrAnEditedFileIsEncodedAgain() throws {

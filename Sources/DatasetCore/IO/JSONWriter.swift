@@ -9,8 +9,8 @@ public struct JSONWriter {
     /// Some string was changed by NFC: decoding the text would not give the values written.
     public private(set) var normalizedText = false
     private var needsComma = false
-    /// Lines read back for `appendWritten`, and the files they are read from (taken once).
-    var scratch: [UInt8] = []
+    /// Bytes of a written file read back for `appendWritten`, and the files they are read from (taken once).
+    var readBack = ReadBack()
     private var writtenFiles: [Int32]?
 
     public init() {}
@@ -32,7 +32,7 @@ public struct JSONWriter {
     }
 
     /// Appends a whole value already written as JSON by this writer's rules.
-    mutating func appendRawValue(_ value: ArraySlice<UInt8>) {
+    mutating func appendRawValue(_ value: UnsafeRawBufferPointer) {
         separate()
         bytes.append(contentsOf: value)
         needsComma = true
