@@ -356,10 +356,11 @@ public final class ReviewStore {
             try appendAudits(actor: actor, action: "item.registered") { appendAudit in
                 try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
                     var rows = StoreDatabase.BoundRows(width: itemColumns + 2, capacity: range.count)
+                    var writer = JSONWriter()
                     for position in range {
                         let item = items[fresh[position]]
                         let values = Self.itemRow(of: item, version: versions[position], hash: hashes[fresh[position]],
-                                                  record: try JSONLines.line(for: item), author: item.source.author, revisedIn: nil)
+                                                  record: writer.line(for: item), author: item.source.author, revisedIn: nil)
                         let subject = "\(AuditedTable.items.rawValue):\(item.id)/\(versions[position])"
                         rows.append(values + [subject.databaseValue, Self.auditDetail(AuditedTable.canonicalRow(values), table: .items).databaseValue])
                     }

@@ -21,11 +21,19 @@ extension Item {
 
     /// Items in the order of their draws for a purpose (ties by id); each draw is made once.
     public static func ranked(_ items: [Item], seed: UInt64, purpose: String) -> [Item] {
-        // Each draw hashes its label: made on every core, then sorted.
-        let keys = try! Parallel.chunks(items.count) { range in
+        items.sorted(byKeys: drawKeys(items, seed: seed, purpose: purpose))
+    }
+
+    /// The items' positions in the order `ranked` puts them in.
+    public static func rankedOrder(_ items: [Item], seed: UInt64, purpose: String) -> [Int] {
+        Array(items.indices).sorted(byKeys: drawKeys(items, seed: seed, purpose: purpose))
+    }
+
+    /// Each draw hashes its label: made on every core.
+    private static func drawKeys(_ items: [Item], seed: UInt64, purpose: String) -> [DrawAndID] {
+        try! Parallel.chunks(items.count) { range in
             items[range].map { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) }
         }.flatMap { $0 }
-        return items.sorted(byKeys: keys)
     }
 
     private struct DrawAndID: Comparable {

@@ -132,6 +132,10 @@ public struct SamplingResult: Sendable {
     public var selections: [Selection]
     public var report: [StratumReport]
     public var notSelected: [DroppedItem]
+    /// Where each of `items` and of `notSelected` was in the items sampled from; empty when
+    /// translations were sampled (each goes with the item it translates).
+    public var positions: [Int] = []
+    public var notSelectedPositions: [Int] = []
 
     public init(items: [Item], selections: [Selection], report: [StratumReport], notSelected: [DroppedItem]) {
         self.items = items
@@ -156,8 +160,8 @@ public enum StratifiedSampler {
         guard translations.isEmpty else {
             return withTranslations(sample(items.filter { $0.translation == nil }, plan: plan, seed: seed), translations)
         }
-        var groups: [String: [Item]] = [:]
-        for item in items { groups[stratum(of: item, plan: plan), default: []].append(item) }
+        var groups: [String: [Int]] = [:]
+        for index in items.indices { groups[stratum(of: items[index], plan: plan), default: []].append(index) }
         var names = groups.keys.sorted()
         if case .counts(let counts) = plan.quotas {
             names = Array(Set(names).union(counts.keys)).sorted()
@@ -166,7 +170,11 @@ public enum StratifiedSampler {
 
         // Strata are drawn apart from one another: on every core, joined in the order of their names.
         let strata = Parallel.map(names.count) { [names, groups] index in
-            sample(stratum: names[index], groups[names[index]] ?? [], quota: targets[names[index]], plan: plan, seed: seed)
+            let members = groups[names[index]] ?? []
+            var part = sample(stratum: names[index], members.map { items[$0] }, quota: targets[names[index]], plan: plan, seed: seed)
+            part.positions = part.positions.map { members[$0] }
+            part.notSelectedPositions = part.notSelectedPositions.map { members[$0] }
+            return part
         }
         var result = SamplingResult(items: [], selections: [], report: [], notSelected: [])
         for stratum in strata {
@@ -174,6 +182,8 @@ public enum StratifiedSampler {
             result.selections += stratum.selections
             result.report += stratum.report
             result.notSelected += stratum.notSelected
+            result.positions += stratum.positions
+            result.notSelectedPositions += stratum.notSelectedPositions
         }
         result.report.sort { $0.stratum < $1.stratum }
         return result
@@ -182,7 +192,8 @@ public enum StratifiedSampler {
     /// One stratum's items in the order of their draws: each part's quota and reserve chosen
     /// (the stratum whole, or one part per value of its sub-quota field), the rest set aside.
     private static func sample(stratum name: String, _ items: [Item], quota: Int?, plan: SamplingPlan, seed: UInt64) -> SamplingResult {
-        let ranked = Item.ranked(items, seed: seed, purpose: "sample")
+        let order = Item.rankedOrder(items, seed: seed, purpose: "sample")
+        let ranked = order.map { items[$0] }
         var parts: [(label: String, positions: [Int], quota: Int?)] = [(name, Array(ranked.indices), quota)]
         if let sub = plan.subQuotas[name] {
             parts = sub.counts.keys.sorted().map { value in
@@ -199,6 +210,7 @@ public enum StratifiedSampler {
             for (rank, position) in picked.enumerated() {
                 chosen[position] = true
                 result.items.append(ranked[position])
+                result.positions.append(order[position])
                 result.selections.append(Selection(id: ranked[position].id, stratum: part.label, rank: rank + 1, quota: part.quota,
                                                    reserve: rank >= selected))
             }
@@ -209,6 +221,7 @@ public enum StratifiedSampler {
         let detail = "stratum \(name) is full (quota \(quota ?? 0) plus reserve)"
         for (position, item) in ranked.enumerated() where !chosen[position] {
             result.notSelected.append(DroppedItem(id: item.id, stage: "sample", reason: "over_quota", detail: detail, item: item))
+            result.notSelectedPositions.append(order[position])
         }
         return result
     }

@@ -92,6 +92,11 @@ import Testing
             #expect(writer.readBack.reads <= most && writer.readBack.reads > 1, "\(writer.readBack.reads) reads")
             #expect(Data(writer.bytes) == (try JSONLines.encode(order.map { fresh[$0] })))
         }
+        // One line at a time from one writer, as registering items in the review database takes them.
+        var writer = JSONWriter()
+        let lines = items.map { writer.line(for: $0) }
+        #expect(writer.readBack.reads <= 60)
+        #expect(lines == (try fresh.map { try JSONLines.line(for: $0) }))
     }
 
     /// A line edited in its file after it was written, an item changed, a copy of an item

@@ -74,6 +74,22 @@ import DatasetCore
         #expect(result.report[1].shortfall == 1)
     }
 
+    /// Each item kept and each set aside comes with its place in the pool, strata interleaved
+    /// in the pool and a stratum split by a sub-quota alike; every place once.
+    @Test func everyItemComesWithItsPlaceInThePool() {
+        var plan = plan
+        plan.quotas = .counts(["history": 7, "math": 3])
+        plan.subQuotas["science"] = .init(field: "topic", counts: ["biology": 2, "physics": 1])
+        let parts = [items(10, subject: "history"), items(6, subject: "math"),
+                     items(5, subject: "science", prefix: "bio", topic: "biology") + items(3, subject: "science", prefix: "phy", topic: "physics")]
+        let pool = (0..<10).flatMap { index in parts.compactMap { index < $0.count ? $0[index] : nil } }
+        let result = StratifiedSampler.sample(pool, plan: plan, seed: 3)
+        #expect(result.positions.count == result.items.count && result.notSelectedPositions.count == result.notSelected.count)
+        #expect(zip(result.positions, result.items).allSatisfy { pool[$0] == $1 })
+        #expect(zip(result.notSelectedPositions, result.notSelected).allSatisfy { pool[$0] == $1.item })
+        #expect((result.positions + result.notSelectedPositions).sorted() == Array(pool.indices))
+    }
+
     @Test func belowMinimumIsReported() {
         var plan = plan
         plan.minimum = 5

@@ -24,8 +24,7 @@ public enum JSONLines {
     public static func line(for value: some Encodable, encoder: JSONEncoder? = nil) throws -> String {
         if let record = value as? any JSONLinesRecord {
             var writer = JSONWriter()
-            record.writeJSON(to: &writer)
-            return String(decoding: writer.bytes, as: UTF8.self)
+            return writer.line(for: record)
         }
         // JSON's own syntax is ASCII, which NFC leaves alone, so the whole line can be normalized.
         return String(decoding: try (encoder ?? makeEncoder()).encode(value), as: UTF8.self).nfc

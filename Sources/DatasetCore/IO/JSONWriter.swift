@@ -38,6 +38,15 @@ public struct JSONWriter {
         needsComma = true
     }
 
+    /// A record's line (without its newline), written anew in this writer: one writer writing
+    /// many records keeps, for the next, what it read back of the files they were written to.
+    public mutating func line(for record: some JSONLinesRecord) -> String {
+        bytes.removeAll(keepingCapacity: true)
+        needsComma = false
+        record.writeJSON(to: &self)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// Ends a JSON Lines record: a newline, and the next value starts a new record.
     public mutating func endLine() {
         bytes.append(0x0A)

@@ -80,16 +80,16 @@ extension Stage {
             let result = try sample(items, plan: try context.setting(.sample, \.sampling), seed: try context.seed(),
                                     file: context.pipelineFileName)
             context.progress.advance(by: items.count)
-            // In id order, as dedup gave them, not in the order of the draws (the selection file
+            // In the order dedup gave them, not in the order of the draws (the selection file
             // keeps each item's stratum and rank): the lines are then copied from dedup's file
             // reading it forward, many at a time, where the draws' order read it a line at a
-            // time, and the review stage reads this file so in turn. A translation stays where
-            // it was drawn, right after the item it translates.
-            let inIDOrder = !result.items.contains { $0.translation != nil }
-            try context.write(inIDOrder ? result.items.sorted(byKey: \.id) : result.items, .items)
+            // time, and the review stage reads this file so in turn. Translations stay where
+            // they were drawn, each right after the item it translates.
+            let inputOrder = result.positions.count == result.items.count && result.notSelectedPositions.count == result.notSelected.count
+            try context.write(inputOrder ? result.items.sorted(byKeys: result.positions) : result.items, .items)
             try context.write(result.selections, .selection)
             try context.write(result.report, .shortfall)
-            try context.write(inIDOrder ? result.notSelected.sorted(byKey: \.id) : result.notSelected, .dropped)
+            try context.write(inputOrder ? result.notSelected.sorted(byKeys: result.notSelectedPositions) : result.notSelected, .dropped)
             let short = result.report.filter { $0.shortfall > 0 }
             var notes = short.map { "shortfall \($0.stratum): \($0.available) of \($0.target ?? 0) available" }
             let reserve = result.report.map(\.reserve).reduce(0, +)
