@@ -93,8 +93,9 @@ public struct SplitAssigner: Sendable {
     /// The groups of `together` whose members ended up in more than one split.
     public static func straddling(_ splits: [String: [Item]], together: [[String]]) -> [[String]] {
         guard !together.isEmpty else { return [] }
-        // Each member is looked up in each split's id order (which the splits have already):
-        // looking each released id up in a set of the members took half a second of one core.
+        // Each member is looked up in a sorted list of each split's ids (splits come in id order,
+        // translations after): looking each released id up in a set of the members took half a
+        // second of one core.
         let names = splits.keys.sorted()
         let ordered = names.map { TextOrder.Sorted(splits[$0]!.map(\.id)) }
         return together.filter { group in

@@ -3,6 +3,7 @@ import Testing
 import DatasetCore
 @testable import Pipeline
 import Release
+import Sampling
 import TestSupport
 import TextbookIngest
 
@@ -55,6 +56,51 @@ import TextbookIngest
         // The copy's items are exact duplicates of the history file's: dedup keeps one of each.
         #expect(Set(history.map(\.source.element)).count == history.count)
         #expect(history.count > 40)
+    }
+
+    /// The sample stage writes the items it keeps, and those it sets aside, in the order dedup
+    /// gave them, which the review stage keeps; the selection file keeps each stratum's ranks.
+    @Test func sampledItemsKeepTheOrderDedupGaveThem() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bank-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for folder in ["raw", "pipelines"] {
+            try FileManager.default.createDirectory(at: directory.appendingPathComponent(folder), withIntermediateDirectories: true)
+        }
+        for name in ["History_KHB.json", "Tradition_KIIP.json"] {
+            try FileManager.default.copyItem(at: Self.fixtures.appendingPathComponent(name), to: directory.appendingPathComponent("raw/\(name)"))
+        }
+        let pipeline = """
+            name: click
+            seed: 7
+            sources:
+              - {id: tradition, kind: item_bank, preset: click, path: raw/Tradition_KIIP.json, subject: tradition, language: ko}
+              - {id: history, kind: item_bank, preset: click, path: raw/History_KHB.json, subject: korean_history, language: ko}
+            stages:
+              sample: {strata: [subject], total: 100, allocation: proportional}
+              review: {include_unreviewed: true}
+            release: {name: click, license: CC-BY-4.0}
+            """
+        let pipelineURL = directory.appendingPathComponent("pipelines/click.yaml")
+        try Data(pipeline.utf8).write(to: pipelineURL)
+        let spec = try PipelineSpec.load(pipelineURL, displayName: "pipelines/click.yaml", projectDirectory: directory)
+        _ = try await PipelineRunner(spec: spec, pipelineFile: pipelineURL, projectDirectory: directory).run(until: .review)
+
+        let build = directory.appendingPathComponent("build/click")
+        let pool = try JSONLines.read(Item.self, from: build.appendingPathComponent("dedup/items.jsonl")).map(\.id)
+        let place = Dictionary(uniqueKeysWithValues: pool.enumerated().map { ($1, $0) })
+        let kept = try JSONLines.read(Item.self, from: build.appendingPathComponent("sample/items.jsonl")).map(\.id)
+        let setAside = try JSONLines.read(DroppedItem.self, from: build.appendingPathComponent("sample/dropped.jsonl")).map(\.id)
+        let reviewed = try JSONLines.read(Item.self, from: build.appendingPathComponent("review/items.jsonl")).map(\.id)
+        #expect(kept.count == 100 && kept.count + setAside.count == pool.count)
+        for ids in [kept, setAside, reviewed] {
+            let places = ids.map { place[$0]! }
+            #expect(places == places.sorted())
+        }
+        let selections = try JSONLines.read(Selection.self, from: build.appendingPathComponent("sample/selection.jsonl"))
+        #expect(Set(selections.map(\.id)) == Set(kept))
+        for stratum in Set(selections.map(\.stratum)) {
+            #expect(selections.filter { $0.stratum == stratum }.map(\.rank) == Array(1...selections.filter { $0.stratum == stratum }.count))
+        }
     }
 
     /// The example's KorNAT-layout export and its own release files read back through the

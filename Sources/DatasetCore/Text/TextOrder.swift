@@ -7,7 +7,11 @@ public enum TextOrder {
     /// string: sorting half a million ids as strings retained and released them at every step,
     /// two seconds of a registration. Texts that share those bytes are compared whole.
     public static func byteOrder(_ texts: [String]) -> [Int] {
-        let keys = texts.map(prefixKey)
+        byteOrder(texts, keys: texts.map(prefixKey))
+    }
+
+    /// `byteOrder`, given each text's `prefixKey`.
+    static func byteOrder(_ texts: [String], keys: [PrefixKey]) -> [Int] {
         func precedes(_ a: Int, _ b: Int) -> Bool {
             if keys[a] != keys[b] { return keys[a] < keys[b] }
             let order = compareBytes(texts[a], texts[b])
@@ -57,8 +61,9 @@ public enum TextOrder {
 
         public init(_ texts: [String]) {
             self.texts = texts
-            order = TextOrder.byteOrder(texts)
-            keys = order.map { TextOrder.prefixKey(texts[$0]) }
+            let keys = texts.map(TextOrder.prefixKey)
+            order = TextOrder.byteOrder(texts, keys: keys)
+            self.keys = order.map { keys[$0] }
         }
 
         /// The position in the texts of the first one whose bytes are `text`'s; nil when none is.

@@ -222,8 +222,8 @@ extension Stage {
     /// Per stratum, the quota's worth of reviewed items in rank order: reserve items replace
     /// items lost in review. Strata without a quota keep all their items.
     static func finalSelection(_ items: [Item], selections: [Selection]) -> (items: [Item], shortfall: [StratumReport], reserveLeft: Int) {
-        // Items are found by id in their id order, which the review stage's output has already:
-        // a table of half a million ids took most of a second of one core.
+        // Items are found by id in a sorted list of their ids: a table of half a million ids
+        // took most of a second of one core.
         let byID = TextOrder.Sorted(items.map(\.id))
         let strata = Dictionary(grouping: selections, by: \.stratum)
         let names = strata.keys.sorted()
