@@ -73,6 +73,93 @@ import Testing
         #expect(other.bytes.isEmpty)
     }
 
+    /// Items written again all unchanged and in the order of the one file they were written to
+    /// are that file under a second name; anything else (one fewer, another order, a changed
+    /// item, a file edited or removed since) is written, with the bytes of encoding the items.
+    @Test func itemsWrittenAgainWholeAndInOrderAreTheirFileUnderASecondName() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func inode(_ url: URL) throws -> (number: Int, links: Int) {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            return ((attributes[.systemFileNumber] as! NSNumber).intValue, (attributes[.referenceCount] as! NSNumber).intValue)
+        }
+        let numbers = 800_000..<803_000
+        var items = Self.items(numbers)
+        let expected = try JSONLines.encode(Self.items(numbers))
+        let first = directory.appendingPathComponent("first.jsonl")
+        let written = try JSONLines.writeAndSync(items, to: first)
+
+        // The file renamed since, as a stage's staging folder is: the open file is what is named again.
+        let moved = directory.appendingPathComponent("moved.jsonl")
+        try FileManager.default.moveItem(at: first, to: moved)
+        let again = directory.appendingPathComponent("again.jsonl")
+        let linked = try JSONLines.writeAndSync(items, to: again)
+        #expect(try inode(again).number == inode(moved).number && inode(again).links == 2)
+        #expect(linked.sha256 == written.sha256 && linked.bytes == written.bytes && linked.exact)
+        #expect(try Data(contentsOf: again) == expected)
+
+        func writtenAnew(_ values: [Item], _ name: String) throws -> Data {
+            let url = directory.appendingPathComponent(name)
+            let result = try JSONLines.writeAndSync(values, to: url)
+            #expect(try inode(url).links == 1, "\(name)")
+            let data = try Data(contentsOf: url)
+            #expect(result.sha256 == Hashing.sha256Hex(data) && result.bytes == data.count, "\(name)")
+            return data
+        }
+        let fresh = Self.items(numbers)
+        #expect(try writtenAnew(Array(items.dropLast()), "fewer.jsonl") == JSONLines.encode(Array(fresh.dropLast())))
+        #expect(try writtenAnew(Array(items.dropFirst()), "later.jsonl") == JSONLines.encode(Array(fresh.dropFirst())))
+        #expect(try writtenAnew(items.reversed(), "reversed.jsonl") == JSONLines.encode(fresh.reversed()))
+        #expect(try writtenAnew([], "none.jsonl").isEmpty)
+
+        // Edited in place to the same length: read back, it is not what was written.
+        let kept = Self.items(803_000..<803_100)
+        let keptURL = directory.appendingPathComponent("kept.jsonl")
+        _ = try JSONLines.writeAndSync(kept, to: keptURL)
+        let handle = try FileHandle(forUpdating: keptURL)
+        try handle.seek(toOffset: 100)
+        try handle.write(contentsOf: Data("#".utf8))
+        try handle.close()
+        #expect(try writtenAnew(kept, "after-edit.jsonl") == JSONLines.encode(Self.items(803_000..<803_100)))
+
+        // Removed: there is no file to give a second name to.
+        let gone = Self.items(803_200..<803_300)
+        let goneURL = directory.appendingPathComponent("gone.jsonl")
+        _ = try JSONLines.writeAndSync(gone, to: goneURL)
+        try FileManager.default.removeItem(at: goneURL)
+        #expect(try writtenAnew(gone, "after-removal.jsonl") == JSONLines.encode(Self.items(803_200..<803_300)))
+
+        items[1_500].answer = "D"
+        var changed = Self.items(numbers)
+        changed[1_500].answer = "D"
+        #expect(try writtenAnew(items, "changed.jsonl") == JSONLines.encode(changed))
+    }
+
+    /// Items whose file's slot was given to a file of the same length and the same line
+    /// lengths, as written: each line is checked against its mark, so the newer file is not
+    /// taken for the items' own.
+    @Test func aSlotGivenToAFileOfTheSameShapeIsNotLinkedForTheOldItems() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let old = Self.items(900_000..<900_040)
+        _ = try JSONLines.writeAndSync(old, to: directory.appendingPathComponent("old.jsonl"))
+        let slot = try #require(old[0].writtenLine).slot
+        // 2310 = 2·3·5·7·11: every number the items are made from gives text of the same length.
+        var sameShape = Self.items(909_240..<909_280)
+        var rounds = 0
+        repeat {
+            sameShape = Self.items(909_240..<909_280)
+            _ = try JSONLines.writeAndSync(sameShape, to: directory.appendingPathComponent("same-shape-\(rounds).jsonl"))
+            rounds += 1
+        } while sameShape[0].writtenLine?.slot != slot && rounds < 20 * WrittenFiles.slots
+        try #require(sameShape[0].writtenLine?.slot == slot)
+        #expect(try JSONLines.encode(sameShape).count == JSONLines.encode(Self.items(900_000..<900_040)).count)
+
+        let again = directory.appendingPathComponent("again.jsonl")
+        _ = try JSONLines.writeAndSync(old, to: again)
+        #expect(try Data(contentsOf: again) == JSONLines.encode(Self.items(900_000..<900_040)))
+    }
+
     /// Lines asked for in the order they lie in the file, every one or with gaps, are read many
     /// at a time; lines asked for backwards, one read each. The bytes are the lines' either way.
     @Test func linesAskedForInFileOrderAreReadManyAtATime() throws {

@@ -260,11 +260,20 @@ extension ProjectCopy {
         #expect(try entries().filter { $0 == "pool.registered" }.count == 2)
     }
 
+    /// Before anyone decides, review passes the sample's items on unchanged, and its file of
+    /// items is the sample's file under a second name; once a decision changes them, it is a
+    /// file of its own, and the sample's is untouched.
     @Test func aRejectionRecordedInTheStoreDropsTheItemFromTheRelease() async throws {
         let project = try ProjectCopy()
         defer { project.remove() }
         let runner = try project.runner()
         _ = try await runner.run()
+        func inode(_ stage: StageName) throws -> Int {
+            let attributes = try FileManager.default.attributesOfItem(atPath: runner.layout.stageFile(stage, .items).path)
+            return (attributes[.systemFileNumber] as! NSNumber).intValue
+        }
+        #expect(try inode(.review) == inode(.sample))
+        let sampled = try Data(contentsOf: runner.layout.stageFile(.sample, .items))
         let items = try JSONLines.read(Item.self, from: runner.layout.stageFile(.review, .items))
         let target = try #require(items.first { $0.task == .commonKnowledge })
         let (store, plan) = try runner.openFactCheck()
@@ -285,6 +294,8 @@ extension ProjectCopy {
         let review = reports.first { $0.summary.stage == .review }!
         #expect(!review.reused)
         #expect(review.summary.dropped == ["rejected": 1])
+        #expect(try inode(.review) != inode(.sample))
+        #expect(try Data(contentsOf: runner.layout.stageFile(.sample, .items)) == sampled)
         let manifest = try ReleaseManifest.read(from: runner.layout.candidateDirectory.appendingPathComponent("manifest.json"))
         let released = try manifest.files.flatMap { try JSONLines.read(Item.self, from: runner.layout.candidateDirectory.appendingPathComponent($0.path)) }
         #expect(!released.contains { $0.id == target.id })

@@ -101,6 +101,11 @@ public enum Hashing {
             bytes += data.count
         }
 
+        public mutating func update(_ buffer: UnsafeRawBufferPointer) {
+            hasher.update(bufferPointer: buffer)
+            bytes += buffer.count
+        }
+
         public func hex() -> String { Hashing.hex(hasher.finalize()) }
     }
 

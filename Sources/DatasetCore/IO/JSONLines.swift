@@ -115,9 +115,10 @@ public enum JSONLines {
     /// Records that remember where they were written (items) are marked with their lines as
     /// each round is written, and the file is kept open to read them back (`WrittenLine`).
     public static func writeAndSync<Value: Encodable & Sendable>(_ values: [Value], to url: URL) throws -> Written {
+        let remembering = Value.self as? any LineRemembering.Type
+        if let remembering, let written = linked(values, as: remembering, to: url) { return written }
         var exact = true
         var hash = Hashing.Stream()
-        let remembering = Value.self as? any LineRemembering.Type
         let slot = remembering != nil ? WrittenFiles.reserve() : nil
         try AtomicFiles.writeAndSync(to: url) { write in
             try Parallel.overlapped(values.count, block: writeRound, make: { part in
@@ -135,8 +136,20 @@ public enum JSONLines {
                 }
             }
         }
-        if let slot { WrittenFiles.attach(slot, path: url.path) }
-        return Written(exact: exact, sha256: hash.hex(), bytes: hash.bytes)
+        let sha256 = hash.hex()
+        if let slot { WrittenFiles.attach(slot, path: url.path, sha256: sha256, bytes: hash.bytes) }
+        return Written(exact: exact, sha256: sha256, bytes: hash.bytes)
+    }
+
+    /// The file of records that are, in order, every line of one file written before: that file
+    /// under a second name (`WrittenFiles.link`).
+    private static func linked<Value, Record: LineRemembering>(_ values: [Value], as _: Record.Type, to url: URL) -> Written? {
+        precondition(Value.self == Record.self)
+        return values.withUnsafeBufferPointer { buffer in
+            let records = UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: Record.self), count: buffer.count)
+            guard records.first?.writtenLine?.offset == 0 else { return nil }
+            return WrittenFiles.link(records.map(\.writtenLine), to: url).map { Written(exact: true, sha256: $0.sha256, bytes: $0.bytes) }
+        }
     }
 
     /// Marks each record of `part` with where its line went in the file of `slot`.

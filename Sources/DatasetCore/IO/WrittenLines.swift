@@ -90,6 +90,8 @@ public enum WrittenFiles {
 
     private struct State {
         var descriptors = [Int32](repeating: -1, count: WrittenFiles.slots)
+        /// The SHA-256 and size of each slot's file as it was written.
+        var written = [(sha256: String, bytes: Int)?](repeating: nil, count: WrittenFiles.slots)
         var next = 0
     }
 
@@ -103,18 +105,20 @@ public enum WrittenFiles {
             state.next = (state.next + 1) % slots
             if state.descriptors[slot] >= 0 { close(state.descriptors[slot]) }
             state.descriptors[slot] = -1
+            state.written[slot] = nil
             return slot
         }
     }
 
     /// Opens the file written for `slot`, for reading its lines back; when it cannot be opened,
     /// the lines marked with the slot are encoded again.
-    public static func attach(_ slot: Int, path: String) {
+    public static func attach(_ slot: Int, path: String, sha256: String, bytes: Int) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         state.withLock { state in
             if state.descriptors[slot] >= 0 { close(state.descriptors[slot]) }
             state.descriptors[slot] = descriptor
+            state.written[slot] = (sha256, bytes)
         }
     }
 
@@ -122,6 +126,71 @@ public enum WrittenFiles {
     /// reads another file's bytes, which the hash check refuses.
     static func descriptors() -> [Int32] {
         state.withLock { $0.descriptors }
+    }
+
+    /// Gives `url` the very file of `slot` (a second name for it, no bytes copied) when
+    /// `lines` are all of that file's lines in order and the file still holds what was written:
+    /// read back, each line hashes to its mark and the whole to the SHA-256 written. A stage that
+    /// keeps all its input unchanged (review before any round decides, a sample whose quotas
+    /// take the whole pool) wrote a copy of the file it read: half a gigabyte at a million
+    /// candidates, where copying into the kernel costs more processor time than reading and
+    /// hashing it. Nil, with nothing made, otherwise; the caller then writes the lines.
+    static func link(_ lines: [WrittenLine?], to url: URL) -> (sha256: String, bytes: Int)? {
+        guard let slot = lines.first??.slot else { return nil }
+        var end = 0
+        for line in lines {
+            guard let line, line.slot == slot, line.offset == end else { return nil }
+            end = line.offset + line.length + 1
+        }
+        // A duplicate is read and linked: a slot given to another file meanwhile closes its own.
+        let taken: (descriptor: Int32, written: (sha256: String, bytes: Int))? = state.withLock { state in
+            guard state.descriptors[slot] >= 0, let written = state.written[slot], written.bytes == end else { return nil }
+            let descriptor = dup(state.descriptors[slot])
+            return descriptor >= 0 ? (descriptor, written) : nil
+        }
+        guard let (descriptor, written) = taken else { return nil }
+        defer { close(descriptor) }
+        guard holds(lines, descriptor: descriptor, sha256: written.sha256, bytes: end) else { return nil }
+        // Linux names an open file by /proc/self/fd/N; following that link makes a new name for its inode.
+        guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, url.path, AT_SYMLINK_FOLLOW) == 0 else { return nil }
+        return written
+    }
+
+    /// Whether the file is `bytes` long, hashes to `sha256`, and holds each of `lines` (which
+    /// follow one another from its start) followed by a newline.
+    private static func holds(_ lines: [WrittenLine?], descriptor: Int32, sha256: String, bytes: Int) -> Bool {
+        var hash = Hashing.Stream()
+        var buffer: [UInt8] = []
+        var next = 0, read = 0
+        let chunk = 1 << 20
+        while next < lines.count {
+            let line = lines[next]!
+            let start = line.offset - (read - buffer.count)
+            if start + line.length + 1 > buffer.count {
+                // Keep the unchecked tail, read the next chunk after it (a line longer than a chunk makes it longer).
+                buffer.removeFirst(start)
+                let wanted = max(chunk, line.length + 1 - buffer.count)
+                let old = buffer.count
+                buffer.append(contentsOf: repeatElement(0, count: wanted))
+                let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + old, wanted, off_t(read)) }
+                if got < 0, errno == EINTR { buffer.removeLast(wanted); continue }
+                guard got > 0 else { return false }
+                buffer.removeLast(wanted - got)
+                buffer.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[old...])) }
+                read += got
+                continue
+            }
+            let good = buffer.withUnsafeBytes { bytes in
+                WrittenLine.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<start + line.length])) == line.hash
+                    && bytes[start + line.length] == UInt8(ascii: "\n")
+            }
+            guard good else { return false }
+            next += 1
+        }
+        // Nothing after the last line.
+        var probe: UInt8 = 0
+        guard read == bytes, pread(descriptor, &probe, 1, off_t(read)) == 0 else { return false }
+        return hash.hex() == sha256
     }
 }
 
