@@ -216,7 +216,8 @@ public final class StageContext: Sendable {
         let url = try url(of: file, from: stage)
         return try decoded.records(stage: stage, file: file) {
             guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-            return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url))
+            // A stage's output is read only once the runner found it as its record says it was written.
+            return try JSONLines.read(type, from: url, displayName: environment.layout.relative(url), linesAreWritten: true)
         }
     }
 

@@ -135,6 +135,34 @@ import Testing
         #expect(try writtenAnew(items, "changed.jsonl") == JSONLines.encode(changed))
     }
 
+    /// Items read from a file this program wrote, said to be as written, carry their lines
+    /// there: written again whole they are that file; some of them, their lines copied.
+    @Test func itemsReadFromAWrittenFileArePassedOnByTheirLines() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let numbers = 810_000..<812_000
+        let first = directory.appendingPathComponent("first.jsonl")
+        let written = try JSONLines.writeAndSync(Self.items(numbers), to: first)
+        // Blocks smaller than the file, so that lines are marked across several of them.
+        let read = try JSONLines.read(Item.self, from: first, linesAreWritten: true, block: 100_000)
+        #expect(read.allSatisfy { $0.writtenLine != nil })
+        let again = directory.appendingPathComponent("again.jsonl")
+        let linked = try JSONLines.writeAndSync(read, to: again)
+        #expect(linked.sha256 == written.sha256 && linked.bytes == written.bytes)
+        let numbersOfFiles = try [first, again].map { try FileManager.default.attributesOfItem(atPath: $0.path)[.systemFileNumber] as? NSNumber }
+        #expect(numbersOfFiles[0] == numbersOfFiles[1])
+
+        var writer = JSONWriter()
+        for item in read where item.id.hasSuffix("7") {
+            let copied = writer.appendWritten(item.writtenLine)
+            #expect(copied)
+            writer.endLine()
+        }
+        #expect(Data(writer.bytes) == (try JSONLines.encode(Self.items(numbers).filter { $0.id.hasSuffix("7") })))
+        // Not said to be as written: nothing is marked.
+        #expect(try JSONLines.read(Item.self, from: first).allSatisfy { $0.writtenLine == nil })
+    }
+
     /// Items whose file's slot was given to a file of the same length and the same line
     /// lengths, as written: each line is checked against its mark, so the newer file is not
     /// taken for the items' own.

@@ -260,6 +260,25 @@ extension ProjectCopy {
         #expect(try entries().filter { $0 == "pool.registered" }.count == 2)
     }
 
+    /// Items read from a stage's output in a later run are marked with their lines there, as
+    /// if just written: review, run again on the sample's file, names that file again rather
+    /// than writing a copy, and what it records of it is the file's own hash.
+    @Test func itemsReadFromAnEarlierRunsOutputArePassedOnAsTheirFile() async throws {
+        let project = try ProjectCopy()
+        defer { project.remove() }
+        let runner = try project.runner()
+        _ = try await runner.run()
+        let review = runner.layout.stageFile(.review, .items).deletingLastPathComponent()
+        try FileManager.default.removeItem(at: review)
+        let reports = try await project.runner().run()
+        #expect(reports.map(\.reused) == [true, true, true, true, false, true])
+        let sample = runner.layout.stageFile(.sample, .items), reviewed = runner.layout.stageFile(.review, .items)
+        let attributes = try [sample, reviewed].map { try FileManager.default.attributesOfItem(atPath: $0.path) }
+        #expect(attributes[0][.systemFileNumber] as? NSNumber == attributes[1][.systemFileNumber] as? NSNumber)
+        let record = try #require(reports.first { $0.summary.stage == .review }?.record)
+        #expect(record.sha256(of: .items) == (try Hashing.sha256Hex(fileAt: reviewed)).sha256)
+    }
+
     /// Before anyone decides, review passes the sample's items on unchanged, and its file of
     /// items is the sample's file under a second name; once a decision changes them, it is a
     /// file of its own, and the sample's is untouched.

@@ -200,8 +200,11 @@ public enum JSONLines {
 
     /// The records of the lines of `data`, the problems of those that are none, and the number
     /// of lines; `firstLine` is the number of its first line in the file.
-    static func decodeLines<T: Decodable & Sendable>(_ type: T.Type, from data: Data, file: String,
-                                                     firstLine: Int) throws -> (records: [T], errors: [InputError], lines: Int) {
+    /// With `remembering`, records that remember where they were written (items) read by the
+    /// fast reader are marked with their line, at `offset` plus its place in `data`, in the file
+    /// of that slot.
+    static func decodeLines<T: Decodable & Sendable>(_ type: T.Type, from data: Data, file: String, firstLine: Int,
+                                                     remembering: (slot: Int, offset: Int)? = nil) throws -> (records: [T], errors: [InputError], lines: Int) {
         // Line boundaries first, then chunks of lines decoded on every core, in order.
         let lines = lineRanges(of: data)
         let chunks = try Parallel.chunks(lines.count) { range -> (records: [T], errors: [InputError]) in
@@ -222,6 +225,11 @@ public enum JSONLines {
                 if let readableType, let record = try? lineData.withUnsafeBytes({ bytes in
                     try JSONReader.read(bytes) { try readableType.init(reader: &$0) }
                 }) {
+                    if let remembering, let remembered = record as? any LineRemembering {
+                        let hash = lineData.withUnsafeBytes(WrittenLine.hash)
+                        remembered.rememberWritten(WrittenLine(slot: remembering.slot, offset: remembering.offset + lines[index].lowerBound,
+                                                               length: lines[index].count, hash: hash))
+                    }
                     records.append(record as! T)
                     continue
                 }
@@ -257,8 +265,14 @@ public enum JSONLines {
 
     /// Reads a JSON Lines file `block` bytes at a time (32 MiB), whole lines decoded as they
     /// come, so that the file's text is never held whole beside its records.
+    ///
+    /// `linesAreWritten` says the file is one this program wrote, as it wrote it (a stage's
+    /// output whose recorded hash was checked): each of its lines is what encoding the record
+    /// read from it gives, so items are marked with their lines there, as if just written, and
+    /// a stage passing them on unchanged copies the lines (or the whole file) instead of
+    /// encoding them again.
     public static func read<T: Decodable & Sendable>(_ type: T.Type, from url: URL, displayName: String? = nil,
-                                                     block: Int = 1 << 25) throws -> [T] {
+                                                     linesAreWritten: Bool = false, block: Int = 1 << 25) throws -> [T] {
         let name = displayName ?? url.path
         let handle: FileHandle
         do {
@@ -271,11 +285,14 @@ public enum JSONLines {
         var errors: [InputError] = []
         var pending = Data()
         var firstLine = 1
+        let slot = linesAreWritten && T.self is any LineRemembering.Type ? WrittenFiles.reserve() : nil
+        var offset = 0
         func decode(_ lines: Data) throws {
-            let decoded = try decodeLines(type, from: lines, file: name, firstLine: firstLine)
+            let decoded = try decodeLines(type, from: lines, file: name, firstLine: firstLine, remembering: slot.map { ($0, offset) })
             records += decoded.records
             errors += decoded.errors
             firstLine += decoded.lines
+            offset += lines.count
         }
         while true {
             let read: Data
@@ -293,6 +310,7 @@ public enum JSONLines {
         }
         if !pending.isEmpty { try decode(pending) }
         try Diagnostics(errors).check()
+        if let slot { WrittenFiles.attach(slot, path: url.path, sha256: nil, bytes: offset) }
         return records
     }
 }

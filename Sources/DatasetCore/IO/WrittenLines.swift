@@ -90,8 +90,8 @@ public enum WrittenFiles {
 
     private struct State {
         var descriptors = [Int32](repeating: -1, count: WrittenFiles.slots)
-        /// The SHA-256 and size of each slot's file as it was written.
-        var written = [(sha256: String, bytes: Int)?](repeating: nil, count: WrittenFiles.slots)
+        /// The SHA-256 (when it was hashed as written) and size of each slot's file.
+        var written = [(sha256: String?, bytes: Int)?](repeating: nil, count: WrittenFiles.slots)
         var next = 0
     }
 
@@ -112,7 +112,7 @@ public enum WrittenFiles {
 
     /// Opens the file written for `slot`, for reading its lines back; when it cannot be opened,
     /// the lines marked with the slot are encoded again.
-    public static func attach(_ slot: Int, path: String, sha256: String, bytes: Int) {
+    public static func attach(_ slot: Int, path: String, sha256: String?, bytes: Int) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         state.withLock { state in
@@ -130,7 +130,8 @@ public enum WrittenFiles {
 
     /// Gives `url` the very file of `slot` (a second name for it, no bytes copied) when
     /// `lines` are all of that file's lines in order and the file still holds what was written:
-    /// read back, each line hashes to its mark and the whole to the SHA-256 written. A stage that
+    /// read back, each line hashes to its mark (and the whole to the SHA-256 written, where the
+    /// file was hashed as it was written). A stage that
     /// keeps all its input unchanged (review before any round decides, a sample whose quotas
     /// take the whole pool) wrote a copy of the file it read: half a gigabyte at a million
     /// candidates, where copying into the kernel costs more processor time than reading and
@@ -143,22 +144,22 @@ public enum WrittenFiles {
             end = line.offset + line.length + 1
         }
         // A duplicate is read and linked: a slot given to another file meanwhile closes its own.
-        let taken: (descriptor: Int32, written: (sha256: String, bytes: Int))? = state.withLock { state in
+        let taken: (descriptor: Int32, written: (sha256: String?, bytes: Int))? = state.withLock { state in
             guard state.descriptors[slot] >= 0, let written = state.written[slot], written.bytes == end else { return nil }
             let descriptor = dup(state.descriptors[slot])
             return descriptor >= 0 ? (descriptor, written) : nil
         }
         guard let (descriptor, written) = taken else { return nil }
         defer { close(descriptor) }
-        guard holds(lines, descriptor: descriptor, sha256: written.sha256, bytes: end) else { return nil }
+        guard let sha256 = hash(lines, descriptor: descriptor, bytes: end), written.sha256 == nil || written.sha256 == sha256 else { return nil }
         // Linux names an open file by /proc/self/fd/N; following that link makes a new name for its inode.
         guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, url.path, AT_SYMLINK_FOLLOW) == 0 else { return nil }
-        return written
+        return (sha256, end)
     }
 
-    /// Whether the file is `bytes` long, hashes to `sha256`, and holds each of `lines` (which
-    /// follow one another from its start) followed by a newline.
-    private static func holds(_ lines: [WrittenLine?], descriptor: Int32, sha256: String, bytes: Int) -> Bool {
+    /// The file's SHA-256, when it is `bytes` long and holds each of `lines` (which follow one
+    /// another from its start) followed by a newline; nil otherwise.
+    private static func hash(_ lines: [WrittenLine?], descriptor: Int32, bytes: Int) -> String? {
         var hash = Hashing.Stream()
         var buffer: [UInt8] = []
         var next = 0, read = 0
@@ -174,7 +175,7 @@ public enum WrittenFiles {
                 buffer.append(contentsOf: repeatElement(0, count: wanted))
                 let got = buffer.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + old, wanted, off_t(read)) }
                 if got < 0, errno == EINTR { buffer.removeLast(wanted); continue }
-                guard got > 0 else { return false }
+                guard got > 0 else { return nil }
                 buffer.removeLast(wanted - got)
                 buffer.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[old...])) }
                 read += got
@@ -184,13 +185,13 @@ public enum WrittenFiles {
                 WrittenLine.hash(UnsafeRawBufferPointer(rebasing: bytes[start..<start + line.length])) == line.hash
                     && bytes[start + line.length] == UInt8(ascii: "\n")
             }
-            guard good else { return false }
+            guard good else { return nil }
             next += 1
         }
         // Nothing after the last line.
         var probe: UInt8 = 0
-        guard read == bytes, pread(descriptor, &probe, 1, off_t(read)) == 0 else { return false }
-        return hash.hex() == sha256
+        guard read == bytes, pread(descriptor, &probe, 1, off_t(read)) == 0 else { return nil }
+        return hash.hex()
     }
 }
 
