@@ -135,6 +135,20 @@ import Testing
         #expect(try writtenAnew(items, "changed.jsonl") == JSONLines.encode(changed))
     }
 
+    /// A line longer than the file is read at a time (1 MiB) is checked whole before the file is named again.
+    @Test func aLineLongerThanOneReadIsCheckedWhole() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var items = Self.items(820_000..<820_010)
+        items[4].question = String(repeating: "긴 질문 ", count: 200_000)
+        let first = directory.appendingPathComponent("first.jsonl"), again = directory.appendingPathComponent("again.jsonl")
+        let written = try JSONLines.writeAndSync(items, to: first)
+        #expect(written.bytes > 2 << 20)
+        #expect(try JSONLines.writeAndSync(items, to: again).sha256 == written.sha256)
+        let numbers = try [first, again].map { try FileManager.default.attributesOfItem(atPath: $0.path)[.systemFileNumber] as? NSNumber }
+        #expect(numbers[0] == numbers[1])
+    }
+
     /// Items read from a file this program wrote, said to be as written, carry their lines
     /// there: written again whole they are that file; some of them, their lines copied.
     @Test func itemsReadFromAWrittenFileArePassedOnByTheirLines() throws {

@@ -267,7 +267,7 @@ public enum JSONLines {
     /// come, so that the file's text is never held whole beside its records.
     ///
     /// `linesAreWritten` says the file is one this program wrote, as it wrote it (a stage's
-    /// output whose recorded hash was checked): each of its lines is what encoding the record
+    /// output the runner found as its record says): each of its lines is what encoding the record
     /// read from it gives, so items are marked with their lines there, as if just written, and
     /// a stage passing them on unchanged copies the lines (or the whole file) instead of
     /// encoding them again.

@@ -131,11 +131,11 @@ public enum WrittenFiles {
     /// Gives `url` the very file of `slot` (a second name for it, no bytes copied) when
     /// `lines` are all of that file's lines in order and the file still holds what was written:
     /// read back, each line hashes to its mark (and the whole to the SHA-256 written, where the
-    /// file was hashed as it was written). A stage that
-    /// keeps all its input unchanged (review before any round decides, a sample whose quotas
-    /// take the whole pool) wrote a copy of the file it read: half a gigabyte at a million
-    /// candidates, where copying into the kernel costs more processor time than reading and
-    /// hashing it. Nil, with nothing made, otherwise; the caller then writes the lines.
+    /// file was hashed as it was written). A stage that keeps all its input unchanged (review
+    /// before any round decides, a sample whose quotas take the whole pool) wrote a copy of the
+    /// file it read: half a gigabyte at a million candidates, where copying into the kernel
+    /// costs more processor time than reading and hashing it. Nil, with nothing made,
+    /// otherwise; the caller then writes the lines.
     static func link(_ lines: [WrittenLine?], to url: URL) -> (sha256: String, bytes: Int)? {
         guard let slot = lines.first??.slot else { return nil }
         var end = 0
