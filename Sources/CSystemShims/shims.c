@@ -26,3 +26,15 @@ void csys_limit_allocator_arenas(int count) { mallopt(M_ARENA_MAX, count); }
 void csys_release_free_memory(void) {}
 void csys_limit_allocator_arenas(int count) { (void)count; }
 #endif
+
+int csys_set_direct_writes(int descriptor, int on) {
+#if defined(__linux__) && defined(O_DIRECT)
+    int flags = fcntl(descriptor, F_GETFL);
+    if (flags < 0) return -1;
+    return fcntl(descriptor, F_SETFL, on ? (flags | O_DIRECT) : (flags & ~O_DIRECT));
+#else
+    (void)descriptor; (void)on;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import CSystemShims
 @testable import DatasetCore
 
 @Suite struct AtomicFilesTests {
@@ -42,5 +43,64 @@ import Testing
         try AtomicFiles.replaceDirectory(target, with: staged)
         #expect(try String(contentsOf: target.appendingPathComponent("items.jsonl"), encoding: .utf8) == "new")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["stage"])
+    }
+
+    /// Chunks of every size around the block and the alignment, bytes that differ everywhere.
+    static func chunks() -> [Data] {
+        let block = AtomicFiles.BlockOutput.blockBytes
+        var generator = SplitMix64(seed: 17)
+        return [1, 4_096, 3 * block + 17, 5, block - 3, 0, (1 << 20) + 1, block].map { count in
+            Data((0..<count).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        }
+    }
+
+    @Test func aLargeFileGoesPastThePageCacheInWholeBlocksAndReadsBackAsWritten() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("large.jsonl")
+        let chunks = Self.chunks()
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        #expect(descriptor >= 0)
+        // Whether this file system takes direct writes at all (a few do not).
+        let direct = csys_set_direct_writes(descriptor, 1) == 0 && csys_set_direct_writes(descriptor, 0) == 0
+        var output = AtomicFiles.BlockOutput(descriptor: descriptor, path: url.path)
+        for chunk in chunks { try chunk.withUnsafeBytes { try output.append($0) } }
+        try output.finish()
+        output.deallocate()
+        close(descriptor)
+        let total = chunks.reduce(0) { $0 + $1.count }
+        #expect(output.directBytes == (direct ? total / 4_096 * 4_096 : 0))
+        #expect(try Data(contentsOf: url) == chunks.reduce(Data(), +))
+
+        // The same through the public call, which also flushes.
+        try AtomicFiles.writeAndSync(chunks: chunks, to: url)
+        #expect(try Data(contentsOf: url) == chunks.reduce(Data(), +))
+    }
+
+    @Test func aFileThatRefusesDirectWritesIsWrittenThroughThePageCache() throws {
+        // The null device takes writes but not O_DIRECT.
+        let descriptor = open("/dev/null", O_WRONLY)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var output = AtomicFiles.BlockOutput(descriptor: descriptor, path: "/dev/null")
+        defer { output.deallocate() }
+        for chunk in Self.chunks() { try chunk.withUnsafeBytes { try output.append($0) } }
+        try output.finish()
+        #expect(output.directBytes == 0)
+    }
+
+    @Test func aSmallFileIsWrittenThroughThePageCacheWhole() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("small.json")
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        defer { close(descriptor) }
+        var output = AtomicFiles.BlockOutput(descriptor: descriptor, path: url.path)
+        defer { output.deallocate() }
+        let text = Data(String(repeating: "가나다 abc\n", count: 1_000).utf8)
+        try text.withUnsafeBytes { try output.append($0) }
+        try output.finish()
+        #expect(output.directBytes == 0)
+        #expect(try Data(contentsOf: url) == text)
     }
 }

@@ -17,4 +17,9 @@ void csys_release_free_memory(void);
 /// Caps the arenas glibc's allocator makes (mallopt M_ARENA_MAX); does nothing elsewhere.
 void csys_limit_allocator_arenas(int count);
 
+/// Turns writing past the page cache (O_DIRECT) on or off for an open file. Returns 0 on
+/// success, or -1 with errno set (EINVAL where the file system cannot; ENOSYS where the system
+/// has no such flag).
+int csys_set_direct_writes(int descriptor, int on);
+
 #endif

@@ -53,20 +53,107 @@ public enum AtomicFiles {
         let fd = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
         defer { close(fd) }
-        try produce { data in
-            try data.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw Failure(path: url.path, operation: "write", code: errno)
-                    }
-                    offset += written
+        var output = BlockOutput(descriptor: fd, path: url.path)
+        defer { output.deallocate() }
+        try produce { data in try data.withUnsafeBytes { try output.append($0) } }
+        try output.finish()
+        guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync", code: errno) }
+    }
+
+    /// The writing of one file: what fills a block goes to the disk past the page cache
+    /// (`O_DIRECT`), the rest through it. Every file written is flushed before it counts, so
+    /// the page cache only delays the disk; on the machines measured, copying a gigabyte into
+    /// it took 2.5–3 s of processor (pages the system had not used for a while), against 0.2 s
+    /// past it at the same disk speed (`dd` of 4 GB, `oflag=direct` against buffered, with
+    /// `conv=fsync`). Where the file system refuses, the file is written through the page cache.
+    struct BlockOutput {
+        /// Aligned for every block size in use (512 and 4,096).
+        static let alignment = 4_096
+        static let blockBytes = 4 << 20
+        private let descriptor: Int32, path: String
+        private var block: UnsafeMutableRawPointer?
+        private var count = 0
+        private enum Mode { case undecided, direct, buffered }
+        private var mode = Mode.undecided
+        private(set) var directBytes = 0
+
+        init(descriptor: Int32, path: String) {
+            (self.descriptor, self.path) = (descriptor, path)
+        }
+
+        mutating func deallocate() {
+            block?.deallocate()
+            block = nil
+        }
+
+        mutating func append(_ bytes: UnsafeRawBufferPointer) throws {
+            guard mode != .buffered else { return try writeAll(bytes) }
+            var taken = 0
+            while taken < bytes.count {
+                if block == nil { block = .allocate(byteCount: Self.blockBytes, alignment: Self.alignment) }
+                let copied = min(Self.blockBytes - count, bytes.count - taken)
+                (block! + count).copyMemory(from: bytes.baseAddress! + taken, byteCount: copied)
+                (count, taken) = (count + copied, taken + copied)
+                if count == Self.blockBytes {
+                    try writeBlock(count)
+                    if mode == .buffered { return try writeAll(UnsafeRawBufferPointer(rebasing: bytes[taken...])) }
                 }
             }
         }
-        guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync", code: errno) }
+
+        /// Writes what is held: whole blocks of the disk past the page cache, the end through it.
+        mutating func finish() throws {
+            let whole = count / Self.alignment * Self.alignment
+            if mode == .direct, whole > 0 { try writeBlock(whole) }
+            if mode == .direct { try setDirect(false) }
+            mode = .buffered
+            if count > 0, let block { try writeAll(UnsafeRawBufferPointer(start: block, count: count)) }
+            count = 0
+        }
+
+        /// Writes the first `length` bytes of the block (a multiple of the alignment), past the
+        /// page cache unless the file system refused that.
+        private mutating func writeBlock(_ length: Int) throws {
+            if mode == .undecided { mode = (try? setDirect(true)) != nil ? .direct : .buffered }
+            var offset = 0
+            while offset < length {
+                let written = Glibc.write(descriptor, block! + offset, length - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    // A file system that takes the flag but not the write (or a short write that
+                    // left the file off the alignment): the rest goes through the page cache.
+                    if errno == EINVAL, mode == .direct {
+                        try setDirect(false)
+                        mode = .buffered
+                        continue
+                    }
+                    throw Failure(path: path, operation: "write", code: errno)
+                }
+                offset += written
+                if mode == .direct { directBytes += written }
+            }
+            let left = count - length
+            if left > 0 { block!.copyMemory(from: UnsafeRawPointer(block! + length), byteCount: left) }
+            count = left
+        }
+
+        private func setDirect(_ on: Bool) throws {
+            guard csys_set_direct_writes(descriptor, on ? 1 : 0) == 0 else {
+                throw Failure(path: path, operation: on ? "direct writes" : "buffered writes", code: errno)
+            }
+        }
+
+        private func writeAll(_ buffer: UnsafeRawBufferPointer) throws {
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw Failure(path: path, operation: "write", code: errno)
+                }
+                offset += written
+            }
+        }
     }
 
     /// Flushes the files of a directory tree written with `writeAndSync`, and the directories.
