@@ -97,8 +97,7 @@ public enum Hashing {
         public init() {}
 
         public mutating func update(_ data: Data) {
-            hasher.update(data: data)
-            bytes += data.count
+            data.withUnsafeBytes { update($0) }
         }
 
         public mutating func update(_ buffer: UnsafeRawBufferPointer) {
