@@ -76,25 +76,35 @@ public struct KeepRule: Sendable {
 /// Social-value items are the same only with the same options in the same order.
 public enum ExactDeduplicator {
     public static func deduplicate(_ items: [Item], rule: KeepRule = KeepRule()) -> DedupResult {
-        // Keys are made on every core; grouping records where each key was met last and lists
-        // only the keys met again (a list for every item was most of the stage's first seconds at
-        // a million).
-        let keys = try! Parallel.chunks(items.count) { range in
-            items[range].map { "\($0.task.rawValue)\u{1F}\($0.question.comparisonKeyKeepingNumbers)" }
-        }.flatMap { $0 }
-        var metLast: [String: Int] = [:]
+        deduplicate(items, rule: rule, hash: keyHash)
+    }
+
+    /// `deduplicate` with the hash of keys given (a test makes them all collide).
+    static func deduplicate(_ items: [Item], rule: KeepRule, hash keyHash: @Sendable (String) -> Int) -> DedupResult {
+        // Each item's key is made and hashed on every core, and only its hash kept; grouping
+        // records where each hash was met last and lists only the hashes met again. (A table of
+        // a million keys as strings normalized Korean text on every hash, and freeing them after
+        // took as long: two seconds of one core.) Items whose hashes meet are grouped again by
+        // their keys, so a collision of hashes merges nothing.
+        let hashes = try! Parallel.chunks(items.count) { range in items[range].map { keyHash(key(of: $0)) } }.flatMap { $0 }
+        var metLast: [Int: Int] = [:]
         metLast.reserveCapacity(items.count)
-        var shared: [String: [Int]] = [:]
-        for (index, key) in keys.enumerated() {
-            // The earlier place starts a list at a key's second item, the first one then.
-            if let earlier = metLast.updateValue(index, forKey: key) { shared[key, default: [earlier]].append(index) }
+        var shared: [Int: [Int]] = [:]
+        for (index, hash) in hashes.enumerated() {
+            // The earlier place starts a list at a hash's second item, the first one then.
+            if let earlier = metLast.updateValue(index, forKey: hash) { shared[hash, default: [earlier]].append(index) }
         }
+        // Keys several items share, each with its items in order; only these are sorted.
+        var keys: [(key: String, members: [Int])] = []
+        for members in shared.values {
+            for (key, members) in Dictionary(grouping: members, by: { key(of: items[$0]) }) where members.count > 1 { keys.append((key, members)) }
+        }
+        keys.sort { $0.key < $1.key }
         var result = DedupResult()
         var dropped = [Bool](repeating: false, count: items.count)
         // Per language: a translation left identical to its source is flagged at validation, not merged.
-        // Only keys shared by several items are sorted: sorting all of a million took nearly two seconds.
-        for key in shared.keys.sorted() {
-            for group in byLanguage(shared[key]!, language: { items[$0].language }) {
+        for (key, members) in keys {
+            for group in byLanguage(members, language: { items[$0].language }) {
                 guard group.count > 1 else { continue }
                 let variants = Dictionary(grouping: group, by: { variantKey(items[$0]) })
                 if variants.count > 1 {
@@ -125,6 +135,19 @@ public enum ExactDeduplicator {
         guard members.contains(where: { language($0) != first }) else { return [members] }
         let parts = Dictionary(grouping: members, by: language)
         return parts.keys.sorted().map { parts[$0]! }
+    }
+
+    /// What makes two items the same question: their task and the question's comparison key.
+    static func key(of item: Item) -> String {
+        "\(item.task.rawValue)\u{1F}\(item.question.comparisonKeyKeepingNumbers)"
+    }
+
+    /// A key's hash, from the bytes of its NFC form: keys that are equal as strings hash alike.
+    static func keyHash(_ key: String) -> Int {
+        var text = key.nfc
+        var hasher = Hasher()
+        text.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        return hasher.finalize()
     }
 
     static func variantKey(_ item: Item) -> String {

@@ -94,6 +94,7 @@ public struct PipelineRunner: Sendable {
                                            progress: stageProgress, fingerprints: fingerprints, decoded: decoded, openStore: openStore)
                 return (try await stage.produce(context), context.reads, context.hashedAsWritten)
             }
+            Reclaim.stageReturned()
             let used = ResourceUsage.now()
             report.seconds = StageProgress.now() - started
             report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds

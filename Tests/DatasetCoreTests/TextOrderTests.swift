@@ -46,17 +46,21 @@ import DatasetCore
 
     /// Sorting by a text key gives `String`'s order, equal keys in their places, whether the keys
     /// are NFC (ordered by bytes) or not: a decomposed "é" or Hangul syllable sorts as its NFC
-    /// form does, which its bytes alone would not.
-    @Test(arguments: [false, true])
-    func sortingByATextKeyIsStringOrder(decomposed: Bool) {
+    /// form does, which its bytes alone would not. Past 65,536 keys the halves are sorted on two
+    /// cores and merged: the same order.
+    @Test(arguments: [(false, 2_000), (true, 2_000), (false, 70_000), (true, 70_000)])
+    func sortingByATextKeyIsStringOrder(decomposed: Bool, count: Int) {
         var generator = SplitMix64(seed: 7)
         let pieces = ["ck-", "sv-", "a", "b", "0", "가", "한", "é", "e\u{301}", "\u{1112}\u{1161}\u{11AB}", "ｚ", "-", "0123456789abcdef"]
-        var keys = (0..<2_000).map { _ in (0..<Int(generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined() }
+        var keys = (0..<count).map { _ in (0..<Int(generator.next() % 6)).map { _ in pieces[Int(generator.next() % UInt64(pieces.count))] }.joined() }
         if !decomposed { keys = keys.map(\.nfc) }
+        // The greatest key last: the half after the middle is the one the merge finishes with.
+        keys[count - 1] = String(repeating: "ｚ", count: 7)
         let records = keys.enumerated().map { (key: $1, place: $0) }
         let sorted = records.sorted(byKey: { $0.key })
         let expected = records.indices.sorted { a, b in records[a].key < records[b].key || (records[a].key == records[b].key && a < b) }
         #expect(sorted.map(\.place) == expected)
+        #expect(TextOrder.stringOrder(keys) == expected)
         // Found in order already, and out of order by one pair.
         #expect(sorted.sorted(byKey: { $0.key }).map(\.place) == expected)
         var almost = sorted

@@ -73,6 +73,23 @@ func item(_ id: String, _ question: String, _ choices: [String] = ["a", "b", "c"
         #expect(conflicts > 100 && dropped.count > 3_000)
     }
 
+    /// Items are grouped by their keys' hashes and then by the keys: when every hash collides,
+    /// nothing more is merged and the result is the same. Keys in NFD meet their NFC twins.
+    @Test func keysWhoseHashesCollideAreStillApart() {
+        var generator = SplitMix64(seed: 5)
+        var items = (0..<2_000).map { index in
+            item(String(format: "ck-%04d", index), "질문 \(generator.next() % 300)번은 무엇인가?", answer: generator.next() % 6 == 0 ? "B" : "A")
+        }
+        items.append(item("ck-nfd", "질문 7번은 무엇인가?".decomposedStringWithCanonicalMapping))
+        let result = ExactDeduplicator.deduplicate(items)
+        let colliding = ExactDeduplicator.deduplicate(items, rule: KeepRule(), hash: { _ in 0 })
+        #expect(colliding.unique.map(\.id) == result.unique.map(\.id))
+        #expect(colliding.dropped == result.dropped)
+        #expect(colliding.clusters == result.clusters)
+        #expect(result.clusters.count > 250 && result.clusters.map(\.key) == result.clusters.map(\.key).sorted())
+        #expect(result.clusters.contains { $0.members.contains("ck-nfd") })
+    }
+
     @Test func choiceOrderDoesNotMakeADifferentItem() {
         let items = [
             item("ck-1", "대한민국의 수도는?", ["서울", "부산", "대구", "인천"], answer: "A"),

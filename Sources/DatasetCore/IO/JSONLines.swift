@@ -148,7 +148,8 @@ public enum JSONLines {
         return values.withUnsafeBufferPointer { buffer in
             let records = UnsafeBufferPointer(start: UnsafeRawPointer(buffer.baseAddress)?.assumingMemoryBound(to: Record.self), count: buffer.count)
             guard records.first?.writtenLine?.offset == 0 else { return nil }
-            return WrittenFiles.link(records.map(\.writtenLine), to: url).map { Written(exact: true, sha256: $0.sha256, bytes: $0.bytes) }
+            // Read as `link` goes: it stops at the first line that does not follow the one before.
+            return WrittenFiles.link(records.lazy.map { $0.writtenLine }, to: url).map { Written(exact: true, sha256: $0.sha256, bytes: $0.bytes) }
         }
     }
 

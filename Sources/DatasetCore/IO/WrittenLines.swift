@@ -136,7 +136,7 @@ public enum WrittenFiles {
     /// file it read: half a gigabyte at a million candidates, where copying into the kernel
     /// costs more processor time than reading and hashing it. Nil, with nothing made,
     /// otherwise; the caller then writes the lines.
-    static func link(_ lines: [WrittenLine?], to url: URL) -> (sha256: String, bytes: Int)? {
+    static func link(_ lines: some RandomAccessCollection<WrittenLine?>, to url: URL) -> (sha256: String, bytes: Int)? {
         guard let slot = lines.first??.slot else { return nil }
         var end = 0
         for line in lines {
@@ -159,12 +159,12 @@ public enum WrittenFiles {
 
     /// The file's SHA-256, when it is `bytes` long and holds each of `lines` (which follow one
     /// another from its start) followed by a newline; nil otherwise.
-    private static func hash(_ lines: [WrittenLine?], descriptor: Int32, bytes: Int) -> String? {
+    private static func hash(_ lines: some RandomAccessCollection<WrittenLine?>, descriptor: Int32, bytes: Int) -> String? {
         var hash = Hashing.Stream()
         var buffer: [UInt8] = []
-        var next = 0, read = 0
+        var next = lines.startIndex, read = 0
         let chunk = 1 << 20
-        while next < lines.count {
+        while next < lines.endIndex {
             let line = lines[next]!
             let start = line.offset - (read - buffer.count)
             if start + line.length + 1 > buffer.count {
@@ -186,7 +186,7 @@ public enum WrittenFiles {
                     && bytes[start + line.length] == UInt8(ascii: "\n")
             }
             guard good else { return nil }
-            next += 1
+            lines.formIndex(after: &next)
         }
         // Nothing after the last line.
         var probe: UInt8 = 0

@@ -253,13 +253,20 @@ extension Stage {
         return Stage(.ingest, inputs: inputs, outputs: [.items, .dropped, .passages, .surveyWeighting]) { context in
             let sources = try context.setting(.sources, \.sources)
             context.progress.step("reading sources", total: sources.count, unit: "sources")
-            var results = [IngestedSource?](repeating: nil, count: sources.count)
-            try await withThrowingTaskGroup(of: (Int, IngestedSource).self) { group in
+            // Each source's items (and set-aside items) also in id order, sorted by the task that
+            // read it, while the other core still reads: sorted after every source was read, the
+            // largest source's sort left a core idle.
+            typealias Read = (source: IngestedSource, items: [Item], dropped: [DroppedItem])
+            var results = [Read?](repeating: nil, count: sources.count)
+            try await withThrowingTaskGroup(of: (Int, Read).self) { group in
                 var next = 0
                 func add() {
                     let index = next
                     let source = sources[index]
-                    group.addTask { (index, try IngestedSource.read(source, context: context)) }
+                    group.addTask {
+                        let read = try IngestedSource.read(source, context: context)
+                        return (index, (read, read.items.sorted(byKey: \.id), read.dropped.sorted(byKey: \.id)))
+                    }
                     next += 1
                 }
                 while next < min(context.jobs, sources.count) { add() }
@@ -271,9 +278,8 @@ extension Stage {
             }
             var items: [Item] = [], dropped: [DroppedItem] = [], passages: [Passage] = [], notes: [String] = []
             var weighting: [SurveyWeighting] = []
-            let read = results.map { $0! }
-            // Each source's items in id order, the sources on every core.
-            let inOrder = Parallel.map(read.count) { index in (items: read[index].items.sorted(byKey: \.id), dropped: read[index].dropped.sorted(byKey: \.id)) }
+            let read = results.map { $0!.source }
+            let inOrder = results.map { (items: $0!.items, dropped: $0!.dropped) }
             // A table of every id finds the first repeat in reading order, to name it; most runs
             // have none, which the sources' id orders show without the table (a million ids
             // went into it in a second of one core).
