@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Work split over the machine's cores.
 public enum Parallel {
@@ -33,23 +34,63 @@ public enum Parallel {
     /// Makes the results of `0..<count` a block at a time, each block on every core, while
     /// `consume` takes the block before it, in order, on the calling thread: where the last step
     /// goes one at a time (inserts into a database, writes to a file), the making overlaps it instead of coming
-    /// first, and only two blocks' results are held at once.
+    /// first, and only two blocks' results are held at once. The calling thread makes parts of
+    /// the next block too once it has consumed: when making was left to other threads, a stage
+    /// encoding fresh items (ingest) made them on one core while the calling thread waited.
     public static func overlapped<T: Sendable>(_ count: Int, block: Int, make: @escaping @Sendable (Range<Int>) throws -> [T],
                                                consume: ([T]) throws -> Void) throws {
-        let ranges = stride(from: 0, to: count, by: max(1, block)).map { $0..<min($0 + max(1, block), count) }
-        func start(_ range: Range<Int>) -> Pending<[T]> {
-            Parallel.start {
-                try chunks(range.count) { part in try make(part.lowerBound + range.lowerBound..<part.upperBound + range.lowerBound) }.flatMap { $0 }
+        let size = max(1, block)
+        let ranges = stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+        let helpers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+        var previous: [T]?
+        for index in 0...ranges.count {
+            let making = index < ranges.count ? PartsInMaking(ranges[index], make: make, pieces: 4 * (helpers + 1)) : nil
+            let started = making.map { making in (0..<helpers).map { _ in Parallel.start { making.work() } } } ?? []
+            var failure: (any Error)?
+            if let previous {
+                do { try consume(previous) } catch { failure = error }
+            }
+            // A block started before `consume` threw finishes on its own; nothing waits for it.
+            if let failure { throw failure }
+            making?.work()
+            for helper in started { try helper.wait() }
+            previous = try making?.results()
+        }
+    }
+
+    /// The parts of one block, taken in turn by whichever thread asks next.
+    private final class PartsInMaking<T: Sendable>: @unchecked Sendable {
+        private let parts: [Range<Int>]
+        private let make: @Sendable (Range<Int>) throws -> [T]
+        private let next = Atomic<Int>(0)
+        private let slots: UnsafeMutablePointer<Result<[T], any Error>?>
+
+        init(_ range: Range<Int>, make: @escaping @Sendable (Range<Int>) throws -> [T], pieces: Int) {
+            let size = max(1_000, range.count / pieces + 1)
+            parts = stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
+            self.make = make
+            slots = .allocate(capacity: max(1, parts.count))
+            slots.initialize(repeating: nil, count: max(1, parts.count))
+        }
+
+        deinit {
+            slots.deinitialize(count: max(1, parts.count))
+            slots.deallocate()
+        }
+
+        /// Makes parts until none is left; each slot is written by the one thread that took its part.
+        func work() {
+            while true {
+                let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard part < parts.count else { return }
+                slots[part] = Result { try make(parts[part]) }
             }
         }
-        var next = ranges.first.map(start)
-        for index in ranges.indices {
-            let current = next!
-            let rows = try current.wait()
-            next = index + 1 < ranges.count ? start(ranges[index + 1]) : nil
-            try consume(rows)
+
+        /// The block's results in order, or the first part's error. Call once every `work` has returned.
+        func results() throws -> [T] {
+            try (0..<parts.count).flatMap { try slots[$0]!.get() }
         }
-        // A block started before `consume` threw finishes on its own; nothing waits for it.
     }
 
     /// Starts `work` on another thread; `wait()` gives its result.
