@@ -92,9 +92,10 @@ public struct PipelineRunner: Sendable {
                                              fingerprints: fingerprints) { staging in
                 let context = StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: staging,
                                            progress: stageProgress, fingerprints: fingerprints, decoded: decoded, openStore: openStore)
+                // Once the stage has returned or thrown, and its locals are gone.
+                defer { context.leftovers.letGo() }
                 return (try await stage.produce(context), context.reads, context.hashedAsWritten)
             }
-            Reclaim.stageReturned()
             let used = ResourceUsage.now()
             report.seconds = StageProgress.now() - started
             report.cpuSeconds = used.cpuSeconds - usage.cpuSeconds

@@ -129,6 +129,8 @@ public final class StageContext: Sendable {
     let decoded: DecodedOutputs
     /// The review database as the run's stages share it.
     let openStore: OpenReviewStore
+    /// What the stage keeps to its end, let go of on the reclaiming queue once it has returned.
+    let leftovers = Reclaim.Pile()
     private let readInputs = Mutex<Set<StageInput>>([])
     private let hashedFiles = Mutex<[String: FileDigest]>([:])
 

@@ -7,6 +7,14 @@ import DatasetCore
 @Suite struct ParallelTests {
     struct Stop: Error, Equatable { var at: Int }
 
+    /// Counts the `Tracked` values let go of.
+    final class Log: Sendable { let freed = Mutex(0) }
+    final class Tracked: Sendable {
+        let log: Log
+        init(_ log: Log) { self.log = log }
+        deinit { log.freed.withLock { $0 += 1 } }
+    }
+
     @Test(arguments: [0, 1, 999, 1_000, 1_001, 20_000])
     func overlappedBlocksAreConsumedInOrder(count: Int) throws {
         var consumed: [Int] = []
@@ -24,12 +32,6 @@ import DatasetCore
     /// over, and by the time `wait` returns. (Which thread runs the queue's turn is the
     /// system's: one waiting on the queue may run it.)
     @Test func reclaimedValuesAreLetGoInTheQueuesTurn() {
-        final class Log: Sendable { let freed = Mutex(0) }
-        final class Tracked: Sendable {
-            let log: Log
-            init(_ log: Log) { self.log = log }
-            deinit { log.freed.withLock { $0 += 1 } }
-        }
         // Holds the queue until the test lets it go on (or ten seconds, should it be let go here).
         final class Gate: Sendable {
             let open = DispatchSemaphore(value: 0)
@@ -43,6 +45,19 @@ import DatasetCore
         opening.signal()
         Reclaim.wait()
         #expect(log.freed.withLock { $0 } == 2)
+    }
+
+    /// What a pile holds is let go of only once its holder lets go, and then in the queue's turn.
+    @Test func aPileIsLetGoOfWhenItsHolderSays() {
+        let log = Log(), pile = Reclaim.Pile()
+        pile.add([Tracked(log), Tracked(log)])
+        pile.add(Tracked(log))
+        Reclaim.wait()
+        #expect(log.freed.withLock { $0 } == 0)
+        pile.letGo()
+        Reclaim.wait()
+        #expect(log.freed.withLock { $0 } == 3)
+        pile.letGo()
     }
 
     @Test func aFailureInMakingOrConsumingEndsIt() {

@@ -33,26 +33,30 @@ public enum Reclaim {
         queue.async { box.value = nil }
     }
 
-    /// Lets go of `value` on the reclaiming queue once the stage running now has returned
-    /// (`stageReturned`). Values a stage keeps to its end are also held by its locals, which the
-    /// stage's own thread let go of last, freeing them there (over a second of one core at the
-    /// end of the release stage at a million candidates).
-    public static func afterStage(_ value: consuming sending Any) {
-        let box = Held(consume value)
-        heldForStage.withLock { $0.append(box) }
-    }
+    /// Values kept until their holder says they may go, then let go of on the reclaiming queue.
+    /// A stage hands what it keeps to its end here: its locals also hold those values, and the
+    /// stage's own thread, letting go of them last, freed them there (over a second of one core
+    /// at the end of the release stage at a million candidates).
+    public final class Pile: Sendable {
+        private let held = Mutex<[Held]>([])
 
-    /// The stage running has returned: what it handed to `afterStage` is let go on the queue.
-    public static func stageReturned() {
-        let boxes = heldForStage.withLock { held in
-            defer { held = [] }
-            return held
+        public init() {}
+
+        public func add(_ value: consuming sending Any) {
+            let box = Held(consume value)
+            held.withLock { $0.append(box) }
         }
-        guard !boxes.isEmpty else { return }
-        queue.async { for box in boxes { box.value = nil } }
-    }
 
-    private static let heldForStage = Mutex<[Held]>([])
+        /// Lets go of everything added, on the reclaiming queue.
+        public func letGo() {
+            let boxes = held.withLock { held in
+                defer { held = [] }
+                return held
+            }
+            guard !boxes.isEmpty else { return }
+            queue.async { for box in boxes { box.value = nil } }
+        }
+    }
 
     private final class Held: @unchecked Sendable {
         var value: Any?

@@ -157,7 +157,7 @@ extension Stage {
             notes += SplitAssigner.straddling(splits, together: together).map {
                 "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
             }
-            Reclaim.afterStage((splits, balanced, translations, together))
+            context.leftovers.add((splits, balanced, translations, together))
             return StageSummary(stage: .release, itemsIn: itemsIn, itemsOut: manifest.files.map(\.records).reduce(0, +),
                                 dropped: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:], notes: notes)
         }
