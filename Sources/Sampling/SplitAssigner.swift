@@ -44,40 +44,50 @@ public struct SplitAssigner: Sendable {
         var result = [[Item]](repeating: [], count: splits.count)
         var groupOf: [String: Int] = [:]
         for (index, ids) in together.enumerated() { for id in ids { groupOf[id] = index } }
+        // Each item's group, looked up on every core once: looking up each of half a million ids
+        // twice on one core was a fifth of the assignment.
+        let groups = groupOf.isEmpty ? [] : try! Parallel.chunks(items.count) { [groupOf] range in
+            items[range].map { groupOf[$0.id] ?? -1 }
+        }.flatMap { $0 }
+        func group(_ index: Int) -> Int? { groups.isEmpty || groups[index] < 0 ? nil : groups[index] }
         func previousSplit(_ item: Item) -> Int? { previous.isEmpty ? nil : previous[item.id].flatMap { position[$0] } }
         var placed: [Int: Int] = [:]
-        if !groupOf.isEmpty {
-            for item in items {
-                if let split = previousSplit(item), let group = groupOf[item.id], placed[group] == nil { placed[group] = split }
+        if !groups.isEmpty {
+            for index in items.indices {
+                if let split = previousSplit(items[index]), let group = group(index), placed[group] == nil { placed[group] = split }
             }
         }
-        let bySubject = Dictionary(grouping: items) { "\($0.task.rawValue)\u{1F}\($0.subject)" }
-        for key in bySubject.keys.sorted() {
-            var fresh: [Item] = []
+        // Positions by task and subject, in the order of "task<US>subject" (a string made for each
+        // subject, not for each item).
+        struct Subject: Hashable { var task: ItemTask, subject: String }
+        let bySubject = Dictionary(grouping: items.indices) { Subject(task: items[$0].task, subject: items[$0].subject) }
+        let names = Dictionary(uniqueKeysWithValues: bySubject.keys.map { ($0, "\($0.task.rawValue)\u{1F}\($0.subject)") })
+        for key in bySubject.keys.sorted(by: { names[$0]! < names[$1]! }) {
+            var fresh: [Int] = []
             var counts = [Int](repeating: 0, count: splits.count)
-            for item in bySubject[key]! {
-                if let split = previousSplit(item) {
-                    result[split].append(item)
+            for index in bySubject[key]! {
+                if let split = previousSplit(items[index]) {
+                    result[split].append(items[index])
                     counts[split] += 1
                 } else {
-                    fresh.append(item)
+                    fresh.append(index)
                 }
             }
             // Units in rank order: an item alone, or a group's fresh members of this subject together, at its best rank.
-            let ranked = Item.ranked(fresh, seed: seed, purpose: "split")
-            var members: [Int: [Item]] = [:]
-            if !groupOf.isEmpty { for item in ranked { if let group = groupOf[item.id] { members[group, default: []].append(item) } } }
-            func place<Unit: Collection<Item>>(_ unit: Unit, group: Int?) {
+            let ranked = Item.rankedOrder(fresh.map { items[$0] }, seed: seed, purpose: "split").map { fresh[$0] }
+            var members: [Int: [Int]] = [:]
+            if !groups.isEmpty { for index in ranked { if let group = group(index) { members[group, default: []].append(index) } } }
+            func place<Unit: Collection<Int>>(_ unit: Unit, group: Int?) {
                 let split = group.flatMap { placed[$0] } ?? splits.indices.first { index in
                     splits[index].perSubject.map { counts[index] + unit.count <= $0 } ?? false
                 } ?? rest
                 if let group { placed[group] = split }
-                result[split].append(contentsOf: unit)
+                result[split].append(contentsOf: unit.lazy.map { items[$0] })
                 counts[split] += unit.count
             }
-            for item in ranked {
-                guard let group = groupOf[item.id] else {
-                    place(CollectionOfOne(item), group: nil)
+            for index in ranked {
+                guard let group = group(index) else {
+                    place(CollectionOfOne(index), group: nil)
                     continue
                 }
                 // A group is placed at its first member; the others came with it.
