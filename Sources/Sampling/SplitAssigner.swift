@@ -49,12 +49,12 @@ public struct SplitAssigner: Sendable {
         let groups = groupOf.isEmpty ? [] : try! Parallel.chunks(items.count) { [groupOf] range in
             items[range].map { groupOf[$0.id] ?? -1 }
         }.flatMap { $0 }
-        func group(_ index: Int) -> Int? { groups.isEmpty || groups[index] < 0 ? nil : groups[index] }
+        func groupOfItem(_ index: Int) -> Int? { groups.isEmpty || groups[index] < 0 ? nil : groups[index] }
         func previousSplit(_ item: Item) -> Int? { previous.isEmpty ? nil : previous[item.id].flatMap { position[$0] } }
         var placed: [Int: Int] = [:]
         if !groups.isEmpty {
             for index in items.indices {
-                if let split = previousSplit(items[index]), let group = group(index), placed[group] == nil { placed[group] = split }
+                if let split = previousSplit(items[index]), let group = groupOfItem(index), placed[group] == nil { placed[group] = split }
             }
         }
         // Positions by task and subject, in the order of "task<US>subject" (a string made for each
@@ -76,7 +76,7 @@ public struct SplitAssigner: Sendable {
             // Units in rank order: an item alone, or a group's fresh members of this subject together, at its best rank.
             let ranked = Item.rankedOrder(fresh.map { items[$0] }, seed: seed, purpose: "split").map { fresh[$0] }
             var members: [Int: [Int]] = [:]
-            if !groups.isEmpty { for index in ranked { if let group = group(index) { members[group, default: []].append(index) } } }
+            if !groups.isEmpty { for index in ranked { if let group = groupOfItem(index) { members[group, default: []].append(index) } } }
             func place<Unit: Collection<Int>>(_ unit: Unit, group: Int?) {
                 let split = group.flatMap { placed[$0] } ?? splits.indices.first { index in
                     splits[index].perSubject.map { counts[index] + unit.count <= $0 } ?? false
@@ -86,7 +86,7 @@ public struct SplitAssigner: Sendable {
                 counts[split] += unit.count
             }
             for index in ranked {
-                guard let group = group(index) else {
+                guard let group = groupOfItem(index) else {
                     place(CollectionOfOne(index), group: nil)
                     continue
                 }

@@ -47,14 +47,13 @@ public enum Reclaim {
             held.withLock { $0.append(box) }
         }
 
-        /// Lets go of everything added, on the reclaiming queue.
+        /// Lets go of everything added, on the reclaiming queue (`later`).
         public func letGo() {
             let boxes = held.withLock { held in
                 defer { held = [] }
                 return held
             }
-            guard !boxes.isEmpty else { return }
-            queue.async { for box in boxes { box.value = nil } }
+            if !boxes.isEmpty { later(boxes) }
         }
     }
 
