@@ -60,12 +60,20 @@ public struct KeepRule: Sendable {
         if aReviewed != bReviewed { return aReviewed }
         if a.flags.count != b.flags.count { return a.flags.count < b.flags.count }
         if (a.source.license != nil) != (b.source.license != nil) { return a.source.license != nil }
-        let aSpaces = a.question.unicodeScalars.filter(\.properties.isWhitespace).count
-        let bSpaces = b.question.unicodeScalars.filter(\.properties.isWhitespace).count
-        let aText = a.question.unicodeScalars.count - aSpaces, bText = b.question.unicodeScalars.count - bSpaces
+        let (aText, aSpaces) = Self.lengths(a.question), (bText, bSpaces) = Self.lengths(b.question)
         if aText != bText { return aText > bText }
         if aSpaces != bSpaces { return aSpaces < bSpaces }
         return a.id < b.id
+    }
+
+    /// The scalars of `text` that are not white space, and those that are, counted without
+    /// making the filtered text (`filter` made a string for each comparison of a sort).
+    private static func lengths(_ text: String) -> (text: Int, spaces: Int) {
+        var counts = (text: 0, spaces: 0)
+        for scalar in text.unicodeScalars {
+            if scalar.properties.isWhitespace { counts.spaces += 1 } else { counts.text += 1 }
+        }
+        return counts
     }
 }
 

@@ -189,4 +189,31 @@ struct CLIcKItem: Decodable {
         // Deterministic: the same items and seed give the same clusters.
         #expect(NearDuplicateDeduplicator.deduplicate(items, settings: NearDuplicateSettings(ngram: 5, threshold: 0.7, seed: 7)).clusters == result.clusters)
     }
+
+    /// Clusters are looked at on every core, and come out in the order found (by first member),
+    /// each keeping the member the keep rule prefers: here, of each pair, the copy without the
+    /// spacing artefact, whether it comes first or second.
+    @Test func manyClustersComeOutInOrderEachKeepingTheRulesChoice() {
+        let pairs = 3_000
+        var state: UInt64 = 42
+        func syllable() -> Character {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Character(Unicode.Scalar(0xAC00 + UInt32(state >> 33) % 11_172)!)
+        }
+        var items: [Item] = []
+        for number in 0..<pairs {
+            // Thirty syllables drawn at random: no two pairs are alike.
+            let text = String((0..<30).map { _ in syllable() })
+            let clean = DedupTests.item(String(format: "ck-%05d-clean", number), text + "?")
+            let spaced = DedupTests.item(String(format: "ck-%05d-spaced", number), text.prefix(15) + " " + text.dropFirst(15) + "?")
+            items += number.isMultiple(of: 2) ? [clean, spaced] : [spaced, clean]
+        }
+        let result = NearDuplicateDeduplicator.deduplicate(items, settings: NearDuplicateSettings(ngram: 3, threshold: 0.5, seed: 3))
+        #expect(result.clusters.count == pairs)
+        #expect(result.clusters.map(\.representative) == (0..<pairs).map { String(format: "ck-%05d-clean", $0) })
+        #expect(result.dropped.map(\.id) == (0..<pairs).map { String(format: "ck-%05d-spaced", $0) })
+        #expect(result.unique.map(\.id) == items.map(\.id).filter { $0.hasSuffix("clean") })
+        let first = items[0...1].map { Shingles.hashes(of: NearDuplicateDeduplicator.comparedText($0), n: 3) }
+        #expect(result.clusters[0].similarity == ["ck-00000-spaced": Shingles.jaccard(first[0], first[1])])
+    }
 }
