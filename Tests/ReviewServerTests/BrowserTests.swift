@@ -22,18 +22,27 @@ struct WebDriver {
     static func start(phoneWidth: Int? = nil) async throws -> WebDriver {
         let driverPath = try #require(chromedriver, "chromedriver is not installed (apt-get install chromium chromium-driver)")
         let browser = try #require(chromium)
-        let port = 9500 + Int.random(in: 0..<400)
-        let driver = Process()
-        driver.executableURL = URL(fileURLWithPath: driverPath)
-        driver.arguments = ["--port=\(port)"]
-        driver.standardOutput = FileHandle.nullDevice
-        driver.standardError = FileHandle.nullDevice
-        try driver.run()
-        let base = URL(string: "http://127.0.0.1:\(port)")!
-        for _ in 0..<100 {
-            if (try? await Self.call(base.appendingPathComponent("status"), "GET"))?["value"] != nil { break }
-            try await Task.sleep(for: .milliseconds(100))
+        // A driver that cannot listen on its port ends at once, and another test's driver may be
+        // answering there: only a driver still running once its port answers is this test's
+        // (two tests sharing one driver drive one browser, and the first to end ends the other's
+        // session). Each port is one the kernel found free.
+        var started: (driver: Process, base: URL)?
+        for _ in 0..<5 where started == nil {
+            let port = try freePort()
+            let driver = Process()
+            driver.executableURL = URL(fileURLWithPath: driverPath)
+            driver.arguments = ["--port=\(port)"]
+            driver.standardOutput = FileHandle.nullDevice
+            driver.standardError = FileHandle.nullDevice
+            try driver.run()
+            let base = URL(string: "http://127.0.0.1:\(port)")!
+            for _ in 0..<100 where driver.isRunning {
+                if (try? await Self.call(base.appendingPathComponent("status"), "GET"))?["value"] != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            if driver.isRunning { started = (driver, base) }
         }
+        let (driver, base) = try #require(started, "chromedriver did not stay up on any of five ports")
         var options: [String: Any] = [
             "binary": browser, "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--lang=ko-KR",
                                         "--window-size=1000,1400"],
@@ -45,6 +54,23 @@ struct WebDriver {
         let created = try await Self.call(base.appendingPathComponent("session"), "POST", capabilities)
         let session = try #require((created["value"] as? [String: Any])?["sessionId"] as? String, "\(created)")
         return WebDriver(base: base.appendingPathComponent("session/\(session)"), session: session, driver: driver)
+    }
+
+    /// A port nothing listens on now: the kernel's choice for a socket bound to port 0.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        try #require(descriptor >= 0, "socket: errno \(errno)")
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) == 0 && getsockname(descriptor, $0, &length) == 0 }
+        }
+        try #require(bound, "bind: errno \(errno)")
+        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @discardableResult
