@@ -7,7 +7,7 @@ public enum Parallel {
     /// in order, so that what is made does not depend on scheduling.
     public static func chunks<T: Sendable>(_ count: Int, _ body: @Sendable (Range<Int>) throws -> T) throws -> [T] {
         let chunkSize = max(1_000, count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
-        let ranges = stride(from: 0, to: count, by: chunkSize).map { $0..<min($0 + chunkSize, count) }
+        let ranges = pieces(of: 0..<count, size: chunkSize)
         guard ranges.count > 1 else { return try ranges.map(body) }
         var results = [Result<T, any Error>?](repeating: nil, count: ranges.count)
         results.withUnsafeMutableBufferPointer { buffer in
@@ -17,6 +17,11 @@ public enum Parallel {
             }
         }
         return try results.map { try $0!.get() }
+    }
+
+    /// `range` cut into consecutive pieces of `size` (the last shorter).
+    static func pieces(of range: Range<Int>, size: Int) -> [Range<Int>] {
+        stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
     }
 
     /// Runs `body` for each of `0..<count` on every core, one index at a time (for tasks of very
@@ -39,8 +44,7 @@ public enum Parallel {
     /// encoding fresh items (ingest) made them on one core while the calling thread waited.
     public static func overlapped<T: Sendable>(_ count: Int, block: Int, make: @escaping @Sendable (Range<Int>) throws -> [T],
                                                consume: ([T]) throws -> Void) throws {
-        let size = max(1, block)
-        let ranges = stride(from: 0, to: count, by: size).map { $0..<min($0 + size, count) }
+        let ranges = pieces(of: 0..<count, size: max(1, block))
         let helpers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
         var previous: [T]?
         for index in 0...ranges.count {
@@ -67,7 +71,7 @@ public enum Parallel {
 
         init(_ range: Range<Int>, make: @escaping @Sendable (Range<Int>) throws -> [T], pieces: Int) {
             let size = max(1_000, range.count / pieces + 1)
-            parts = stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
+            parts = Parallel.pieces(of: range, size: size)
             self.make = make
             slots = .allocate(capacity: max(1, parts.count))
             slots.initialize(repeating: nil, count: max(1, parts.count))
