@@ -246,9 +246,8 @@ public enum ReleaseWriter {
             try AtomicFiles.writeAndSync(data, to: directory.appendingPathComponent(QualityDossier.fileName))
             manifest.documents.append(.init(path: QualityDossier.fileName, bytes: data.count, sha256: Hashing.sha256Hex(data)))
         }
-        for export in try ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
-            try writeDocument(export.data, at: export.path, in: directory)
-            manifest.documents.append(.init(path: export.path, bytes: export.data.count, sha256: Hashing.sha256Hex(export.data)))
+        for export in ReleaseExports.files(metadata.exports, splits: splits, name: metadata.name) {
+            manifest.documents.append(try writeExport(export, in: directory))
         }
         try AtomicFiles.writeAndSync(try manifest.encoded(), to: directory.appendingPathComponent("manifest.json"))
         for config in Set(files.map(\.config)) {
@@ -256,6 +255,28 @@ public enum ReleaseWriter {
         }
         try AtomicFiles.syncDirectory(directory)
         return manifest
+    }
+
+    /// Writes an export's file inside `directory`, its records a chunk at a time, made on every
+    /// core while this thread hashes and writes the chunk before.
+    static func writeExport(_ file: ReleaseExports.File, in directory: URL) throws -> ReleaseManifest.Document {
+        let url = directory.appendingPathComponent(file.path)
+        let folder = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var hash = Hashing.Stream()
+        try AtomicFiles.writeAndSync(to: url) { write in
+            let text = Data(file.text.utf8)
+            hash.update(text)
+            try write(text)
+            try Parallel.overlapped(file.count, block: writeChunk, make: { [file] part in [Data(file.records(part))] }) { parts in
+                for part in parts {
+                    hash.update(part)
+                    try write(part)
+                }
+            }
+        }
+        try AtomicFiles.syncDirectory(folder)
+        return .init(path: file.path, bytes: hash.bytes, sha256: hash.hex())
     }
 
     /// Writes a document at a path inside `directory`, making its folders, and syncs them.

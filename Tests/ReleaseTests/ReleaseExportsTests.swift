@@ -27,12 +27,12 @@ import DatasetCore
         return ["dev": [korean], "test": [english, five, six, social]]
     }
 
-    func file(_ files: [(path: String, data: Data)], _ path: String) throws -> String {
+    func file(_ files: [ReleaseExports.File], _ path: String) throws -> String {
         String(decoding: try #require(files.first { $0.path == path }).data, as: UTF8.self)
     }
 
     @Test func globalMMLUHasAConfigPerLanguageWithItsFieldsAndSaysWhatIsLeftOut() throws {
-        let files = try ReleaseExports.files([.globalMMLU], splits: items(), name: "bench")
+        let files = ReleaseExports.files([.globalMMLU], splits: items(), name: "bench")
         #expect(files.map(\.path) == ["exports/global_mmlu/en/test.jsonl", "exports/global_mmlu/ko/dev.jsonl", "exports/global_mmlu/README.md"])
         let row = try #require(try JSONSerialization.jsonObject(with: Data(try file(files, "exports/global_mmlu/ko/dev.jsonl").utf8)) as? [String: Any])
         #expect(Set(row.keys) == Set(ReleaseExports.globalMMLUColumns))
@@ -45,7 +45,7 @@ import DatasetCore
     }
 
     @Test func korNATCSVQuotesWhatNeedsQuotingAndCarriesTheDistribution() throws {
-        let files = try ReleaseExports.files([.kornat], splits: items(), name: "bench")
+        let files = ReleaseExports.files([.kornat], splits: items(), name: "bench")
         #expect(files.map(\.path) == ["exports/kornat/social_value_test.csv", "exports/kornat/common_knowledge_dev.csv",
                                       "exports/kornat/common_knowledge_test.csv", "exports/kornat/README.md"])
         let dev = try file(files, "exports/kornat/common_knowledge_dev.csv")
@@ -56,7 +56,7 @@ import DatasetCore
     }
 
     @Test func globalOpinionQAWritesPythonLiteralsAsItsFilesDo() throws {
-        let files = try ReleaseExports.files([.globalOpinionQA], splits: items(), name: "bench")
+        let files = ReleaseExports.files([.globalOpinionQA], splits: items(), name: "bench")
         let row = try #require(try JSONSerialization.jsonObject(with: Data(try file(files, "exports/global_opinion_qa/test.jsonl").utf8)) as? [String: Any])
         #expect(row["options"] as? String == #"["It's", '"no"', 'a\u200bb']"#)
         #expect(row["selections"] as? String == "defaultdict(<class 'list'>, {'KR': [0.5, 0.25, 0.25]})")
@@ -69,12 +69,45 @@ import DatasetCore
     }
 
     @Test func inspectSamplesUseInspectsFieldNames() throws {
-        let files = try ReleaseExports.files([.inspect], splits: items(), name: "bench")
+        let files = ReleaseExports.files([.inspect], splits: items(), name: "bench")
         #expect(files.map(\.path) == ["exports/inspect/social_value_test.jsonl", "exports/inspect/common_knowledge_dev.jsonl",
                                       "exports/inspect/common_knowledge_test.jsonl", "exports/inspect/README.md"])
         let sample = try #require(try JSONSerialization.jsonObject(with: Data(try file(files, "exports/inspect/social_value_test.jsonl").utf8)) as? [String: Any])
         #expect(Set(sample.keys) == ["id", "input", "choices", "target", "metadata"])
         #expect((sample["metadata"] as? [String: Any])?["distribution"] as? [Double] == [0.5, 0.25, 0.25])
+    }
+
+    @Test func jsonExportLinesAreWhatJSONSerializationWritesOfThemWithSortedKeys() throws {
+        let files = ReleaseExports.files([.globalMMLU, .globalOpinionQA, .inspect], splits: items(), name: "bench")
+        var lines = 0
+        for export in files where export.path.hasSuffix(".jsonl") {
+            for line in String(decoding: export.data, as: UTF8.self).split(separator: "\n") {
+                let object = try JSONSerialization.jsonObject(with: Data(line.utf8))
+                let again = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                #expect(String(decoding: again, as: UTF8.self) == String(line), "\(export.path)")
+                lines += 1
+            }
+        }
+        #expect(lines == 2 + 1 + 5)
+    }
+
+    @Test func anExportOfManyChunksIsWrittenInOrderAndHashedAsWritten() throws {
+        let root = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let count = 2 * ReleaseWriter.writeChunk + 5_000
+        let items = (0..<count).map { sampleItem(String(format: "ck-%016x", $0)) }
+        let files = ReleaseExports.files([.inspect, .kornat], splits: ["test": items], name: "bench")
+        for file in files where file.count > 0 {
+            #expect(file.count == count)
+            let document = try ReleaseWriter.writeExport(file, in: root)
+            let written = try Data(contentsOf: root.appendingPathComponent(file.path))
+            // Compared by hash: a failed `==` of megabytes would have the test library diff them.
+            #expect(Hashing.sha256Hex(written) == Hashing.sha256Hex(file.data), "\(file.path)")
+            #expect(document.bytes == written.count && document.sha256 == Hashing.sha256Hex(written))
+            let rows = String(decoding: written, as: UTF8.self).split(whereSeparator: \.isNewline)
+            #expect(rows.count == count + (file.path.hasSuffix(".csv") ? 1 : 0))
+            #expect(rows.last!.contains("질문 ck-\(String(format: "%016x", count - 1))"))
+        }
     }
 
     @Test func exportsAreDocumentsOfTheCandidateThatVerifyChecks() throws {
