@@ -60,20 +60,31 @@ public struct KeepRule: Sendable {
         if aReviewed != bReviewed { return aReviewed }
         if a.flags.count != b.flags.count { return a.flags.count < b.flags.count }
         if (a.source.license != nil) != (b.source.license != nil) { return a.source.license != nil }
-        let (aText, aSpaces) = Self.lengths(a.question), (bText, bSpaces) = Self.lengths(b.question)
-        if aText != bText { return aText > bText }
-        if aSpaces != bSpaces { return aSpaces < bSpaces }
+        let aCounts = Self.counts(a.question), bCounts = Self.counts(b.question)
+        if aCounts.variants != bCounts.variants { return aCounts.variants < bCounts.variants }
+        if aCounts.text != bCounts.text { return aCounts.text > bCounts.text }
+        if aCounts.spaces != bCounts.spaces { return aCounts.spaces < bCounts.spaces }
         return a.id < b.id
     }
 
-    /// The scalars of `text` that are not white space, and those that are, counted without
-    /// making the filtered text (`filter` made a string for each comparison of a sort).
-    private static func lengths(_ text: String) -> (text: Int, spaces: Int) {
-        var counts = (text: 0, spaces: 0)
+    /// The scalars of `text` that are width variants or ligatures (what typesetting or a
+    /// conversion leaves: a full-width copy loses to its plain twin even with a longer stem),
+    /// those that are not white space, and those that are, counted without making the filtered
+    /// text (`filter` made a string for each comparison of a sort).
+    private static func counts(_ text: String) -> (variants: Int, text: Int, spaces: Int) {
+        var counts = (variants: 0, text: 0, spaces: 0)
         for scalar in text.unicodeScalars {
             if scalar.properties.isWhitespace { counts.spaces += 1 } else { counts.text += 1 }
+            if isWidthVariantOrLigature(scalar) { counts.variants += 1 }
         }
         return counts
+    }
+
+    /// Full-width ASCII, half-width katakana and Hangul (Unicode's Halfwidth and Fullwidth
+    /// Forms) and Latin ligatures (ﬁ, ﬂ, ...), which NFKC maps to the plain letters. Not the
+    /// compatibility jamo (ㄱ, ㄴ) or circled digits (①) that Korean exam items use as written.
+    static func isWidthVariantOrLigature(_ scalar: Unicode.Scalar) -> Bool {
+        (0xFF01...0xFFEE).contains(scalar.value) || (0xFB00...0xFB06).contains(scalar.value)
     }
 }
 

@@ -125,6 +125,22 @@ func item(_ id: String, _ question: String, _ choices: [String] = ["a", "b", "c"
         #expect(near.clusters.first?.similarity?["ck-1"] == Shingles.jaccard(sets[0], sets[1]))
     }
 
+    @Test func aFullWidthCopyLosesToItsPlainTwinEvenWithALongerStem() {
+        // Two copies that are one under the comparison key (NFKC, punctuation folded): the
+        // full-width one, with a character more, is the artefact.
+        let plain = item("ck-9", "According to the passage, which law cites it?")
+        let wide = item("ck-1", "Ａccorｄing ｔo the ｐａssaｇe, which law cｉteｓ it?!")
+        #expect(plain.question.comparisonKey == wide.question.comparisonKey)
+        #expect(KeepRule().prefers(plain, over: wide) && !KeepRule().prefers(wide, over: plain))
+        for items in [[plain, wide], [wide, plain]] {
+            let result = ExactDeduplicator.deduplicate(items, rule: KeepRule())
+            #expect(result.unique.map(\.id) == ["ck-9"] && result.dropped.map(\.id) == ["ck-1"])
+        }
+        // Width variants and ligatures count; what Korean exam items write as it is does not.
+        #expect(["Ａ", "ｚ", "？", "ﾡ", "ﬁ"].allSatisfy { KeepRule.isWidthVariantOrLigature($0.unicodeScalars.first!) })
+        #expect(!["ㄱ", "①", "가", "é", "漢", "a"].contains { KeepRule.isWidthVariantOrLigature($0.unicodeScalars.first!) })
+    }
+
     @Test func surveyOptionsInAnotherOrderAreAnotherQuestion() {
         func survey(_ id: String, _ options: [String]) -> Item {
             var value = item(id, "나이 든 부모를 부양하는 것은 자녀의 의무이다.", options)
