@@ -1,5 +1,5 @@
-public import Foundation
-public import DatasetCore
+import Foundation
+import DatasetCore
 
 /// A release's items in the layout another benchmark's code loads, so that code runs unchanged.
 public enum ReleaseExport: String, Sendable, CaseIterable, Codable {
