@@ -23,7 +23,7 @@ extension BuildDataset {
         var until: StageName = .release
 
         @Option(help: "How many sources to read in parallel.")
-        var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        var jobs: Int = Parallel.cores
 
         @Flag(help: "Show no progress on standard error.")
         var quiet = false

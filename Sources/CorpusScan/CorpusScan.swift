@@ -137,7 +137,7 @@ public struct CorpusScanner: Sendable {
     func check(_ bytes: Bytes, shard: CorpusShard) -> [Piece] {
         guard let base = bytes.base, bytes.count > 0 else { return [] }
         // Cut points: about 16 pieces a core, each moved to just after a line feed.
-        let wanted = ProcessInfo.processInfo.activeProcessorCount * 16
+        let wanted = Parallel.cores * 16
         var cuts = [0]
         for index in 1..<wanted {
             var cut = max(cuts.last!, bytes.count * index / wanted)

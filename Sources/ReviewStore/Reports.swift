@@ -39,24 +39,35 @@ extension ReviewStore {
                 let members = snapshot.members(of: round)
                 let outcomes = members.compactMap { snapshot.outcome(in: round, for: $0) }
                 let batches = try batches(round: round.name)
+                // The round's members and decisions by batch, each in one query: a query (and
+                // items decoded) per batch took a round of 5,000 batches 18 s.
+                var keysOfBatch: [String: [String]] = [:]
+                try database.eachRow("""
+                    SELECT bi.batch, bi.item_id, bi.content_hash FROM batch_items bi JOIN batches b ON b.id = bi.batch WHERE b.round = ?
+                    """, [round.name]) { row in
+                    keysOfBatch[row[0], default: []].append("\(row[1] as String)/\(row[2] as String)")
+                }
+                var decidedInBatch: [String: [String: Int]] = [:]
+                try database.eachRow("""
+                    SELECT d.batch, d.reviewer, COUNT(*) FROM decisions d JOIN batches b ON b.id = d.batch
+                    WHERE b.round = ? GROUP BY d.batch, d.reviewer
+                    """, [round.name]) { row in
+                    decidedInBatch[row[0], default: [:]][row[1]] = row[2]
+                }
                 var batchedKeys = Set<String>(), disputedKeys = Set<String>()
                 var expected = 0, slots = 0
                 var progress: [String: RoundStatus.ReviewerProgress] = [:]
                 for batch in batches {
-                    let items = try batchItems(batch.id)
+                    let keys = keysOfBatch[batch.id] ?? []
                     let needed = batch.kind == .review ? round.reviewersPerItem : 1
-                    expected += needed * items.count
+                    expected += needed * keys.count
                     slots += max(0, needed - batch.reviewers.count)
-                    for member in items {
-                        let key = "\(member.item.id)/\(member.contentHash)"
-                        if batch.kind == .review { batchedKeys.insert(key) } else { disputedKeys.insert(key) }
-                    }
+                    if batch.kind == .review { batchedKeys.formUnion(keys) } else { disputedKeys.formUnion(keys) }
                     for reviewer in batch.reviewers {
                         var entry = progress[reviewer] ?? .init(reviewer: reviewer, batches: 0, assigned: 0, decided: 0)
                         entry.batches += 1
-                        entry.assigned += items.count
-                        entry.decided += try database.value("SELECT COUNT(*) FROM decisions WHERE batch = ? AND reviewer = ?",
-                                                            [batch.id, reviewer], as: Int.self) ?? 0
+                        entry.assigned += keys.count
+                        entry.decided += decidedInBatch[batch.id]?[reviewer] ?? 0
                         progress[reviewer] = entry
                     }
                 }

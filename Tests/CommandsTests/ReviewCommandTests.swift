@@ -142,6 +142,10 @@ struct ReviewSession {
         let status = try session.ok(["review", "status"])
         #expect(status.contains("fact-check (closed): 27 items, 26 approved, 1 rejected"))
         #expect(status.contains("final (closed): 46 items, 46 approved, 0 rejected"))
+        // Votes and each reviewer's progress, as the batches and decisions give them.
+        #expect(status.contains("1 rejected; 56/57 votes in 7 batches\n  choi: 10/10 in 1 batches\n  han: 9/10 in 1 batches\n"))
+        #expect(status.contains("0 rejected; 78/78 votes in 5 batches\n  choi: 16/16 in 4 batches\n  kim: 22/22 in 3 batches\n"))
+        #expect(status.contains("final (closed): 46 items, 46 approved, 0 rejected; 46/46 votes in 5 batches\n  han: 23/23 in 2 batches\n"))
         let agreement = try session.ok(["review", "agreement", "fact-check"])
         #expect(agreement.contains("decision\tall\t27\t"))
         let labels = try session.ok(["review", "agreement", "cultural-labels"])

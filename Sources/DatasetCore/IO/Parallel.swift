@@ -3,10 +3,14 @@ import Synchronization
 
 /// Work split over the machine's cores.
 public enum Parallel {
+    /// The cores to use, asked once: Foundation reads the cgroup's files on every call, which
+    /// was a fifth of a command that split a few hundred items at a time, thousands of times.
+    public static let cores = ProcessInfo.processInfo.activeProcessorCount
+
     /// Runs `body` over consecutive ranges of `0..<count` on every core and returns the results
     /// in order, so that what is made does not depend on scheduling.
     public static func chunks<T: Sendable>(_ count: Int, _ body: @Sendable (Range<Int>) throws -> T) throws -> [T] {
-        let chunkSize = max(1_000, count / (ProcessInfo.processInfo.activeProcessorCount * 4) + 1)
+        let chunkSize = max(1_000, count / (cores * 4) + 1)
         let ranges = pieces(of: 0..<count, size: chunkSize)
         guard ranges.count > 1 else { return try ranges.map(body) }
         var results = [Result<T, any Error>?](repeating: nil, count: ranges.count)
@@ -45,7 +49,7 @@ public enum Parallel {
     public static func overlapped<T: Sendable>(_ count: Int, block: Int, make: @escaping @Sendable (Range<Int>) throws -> [T],
                                                consume: ([T]) throws -> Void) throws {
         let ranges = pieces(of: 0..<count, size: max(1, block))
-        let helpers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+        let helpers = max(1, cores - 1)
         var previous: [T]?
         for index in 0...ranges.count {
             let making = index < ranges.count ? PartsInMaking(ranges[index], make: make, pieces: 4 * (helpers + 1)) : nil
