@@ -221,6 +221,19 @@ import Testing
             #expect(writer.readBack.reads <= most && writer.readBack.reads > 1, "\(writer.readBack.reads) reads")
             #expect(Data(writer.bytes) == (try JSONLines.encode(order.map { fresh[$0] })))
         }
+        // Lines taken in turn from two runs of the file (items sorted by id from two sources): each
+        // run is read ahead in its own window, so about the file is read once, not a window a line.
+        let half = items.count / 2
+        let interleaved = (0..<half).flatMap { [$0, half + $0] }
+        var turns = JSONWriter()
+        for index in interleaved {
+            let copied = turns.appendWritten(items[index].writtenLine)
+            #expect(copied)
+            turns.endLine()
+        }
+        #expect(turns.readBack.reads <= 120, "\(turns.readBack.reads) reads")
+        #expect(turns.readBack.bytesRead <= 2 * turns.bytes.count, "\(turns.readBack.bytesRead) bytes read for \(turns.bytes.count)")
+        #expect(Data(turns.bytes) == (try JSONLines.encode(interleaved.map { fresh[$0] })))
         // One line at a time from one writer, as registering items in the review database takes them.
         var writer = JSONWriter()
         let lines = items.map { writer.line(for: $0) }
