@@ -31,13 +31,6 @@ enum ReleaseExports {
         var text = ""
         var count = 0
         var records: @Sendable (Range<Int>) -> [UInt8] = { _ in [] }
-
-        /// The whole file (for small files and tests; the release writes a chunk at a time).
-        var data: Data {
-            var data = Data(text.utf8)
-            if count > 0 { data.append(contentsOf: records(0..<count)) }
-            return data
-        }
     }
 
     static func files(_ exports: [ReleaseExport], splits: [String: [Item]], name: String) -> [File] {

@@ -183,26 +183,16 @@ public enum ReleaseWriter {
         var written: [ReleaseManifest.DataFile] = [], problems: [InputError] = []
         for (config, split, items) in layout(splits) {
             let path = dataPath(config: config, split: split)
-            let url = directory.appendingPathComponent(path)
-            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-            var hash = Hashing.Stream()
-            // Each chunk is encoded and checked on every core while this thread hashes and writes the one before.
-            try AtomicFiles.writeAndSync(to: url) { write in
-                try Parallel.overlapped(items.count, block: writeChunk, make: { part in
-                    let data = try JSONLines.encodedLines(items, range: part).lines
-                    let found = try schema.map {
-                        try violations(ofLines: JSONLines.lineRanges(of: data)[...], in: data, schema: $0, schemaName: schemaName,
-                                       firstNumber: part.lowerBound + 1)
-                    }
-                    return [(data: data, problems: found ?? [])]
-                }) { parts in
-                    for part in parts {
-                        problems += part.problems
-                        hash.update(part.data)
-                        try write(part.data)
-                    }
+            // Each chunk is checked against the schema where it is encoded.
+            let (hash, found) = try writeInChunks(to: directory.appendingPathComponent(path), count: items.count) { part in
+                let data = try JSONLines.encodedLines(items, range: part).lines
+                let found = try schema.map {
+                    try violations(ofLines: JSONLines.lineRanges(of: data)[...], in: data, schema: $0, schemaName: schemaName,
+                                   firstNumber: part.lowerBound + 1)
                 }
+                return (data, found ?? [])
             }
+            problems += found
             written.append(ReleaseManifest.DataFile(path: path, config: config, split: split, records: items.count,
                                                     bytes: hash.bytes, sha256: hash.hex()))
         }
@@ -257,25 +247,35 @@ public enum ReleaseWriter {
         return manifest
     }
 
-    /// Writes an export's file inside `directory`, its records a chunk at a time, made on every
-    /// core while this thread hashes and writes the chunk before.
-    static func writeExport(_ file: ReleaseExports.File, in directory: URL) throws -> ReleaseManifest.Document {
-        let url = directory.appendingPathComponent(file.path)
-        let folder = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        var hash = Hashing.Stream()
+    /// Writes `head`, then the text of `count` records `make` gives for `writeChunk` of them at a
+    /// time, into a new file at `url` (making its folders): each chunk is made on every core while
+    /// this thread hashes and writes the one before. The file's hash, and the problems `make` found.
+    static func writeInChunks(to url: URL, head: Data = Data(), count: Int,
+                              make: @escaping @Sendable (Range<Int>) throws -> (data: Data, problems: [InputError]))
+        throws -> (hash: Hashing.Stream, problems: [InputError]) {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var hash = Hashing.Stream(), problems: [InputError] = []
         try AtomicFiles.writeAndSync(to: url) { write in
-            let text = Data(file.text.utf8)
-            hash.update(text)
-            try write(text)
-            try Parallel.overlapped(file.count, block: writeChunk, make: { [file] part in [Data(file.records(part))] }) { parts in
+            hash.update(head)
+            try write(head)
+            try Parallel.overlapped(count, block: writeChunk, make: { [try make($0)] }) { parts in
                 for part in parts {
-                    hash.update(part)
-                    try write(part)
+                    problems += part.problems
+                    hash.update(part.data)
+                    try write(part.data)
                 }
             }
         }
-        try AtomicFiles.syncDirectory(folder)
+        return (hash, problems)
+    }
+
+    /// Writes an export's file inside `directory` and syncs its folder.
+    static func writeExport(_ file: ReleaseExports.File, in directory: URL) throws -> ReleaseManifest.Document {
+        let url = directory.appendingPathComponent(file.path)
+        let (hash, _) = try writeInChunks(to: url, head: Data(file.text.utf8), count: file.count) { [file] part in
+            (Data(file.records(part)), [])
+        }
+        try AtomicFiles.syncDirectory(url.deletingLastPathComponent())
         return .init(path: file.path, bytes: hash.bytes, sha256: hash.hex())
     }
 

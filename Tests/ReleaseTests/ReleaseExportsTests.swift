@@ -124,3 +124,12 @@ import DatasetCore
         ])
     }
 }
+
+extension ReleaseExports.File {
+    /// The whole file at once, as the release writes it a chunk at a time.
+    var data: Data {
+        var data = Data(text.utf8)
+        if count > 0 { data.append(contentsOf: records(0..<count)) }
+        return data
+    }
+}
