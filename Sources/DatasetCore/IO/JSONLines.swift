@@ -298,7 +298,7 @@ public enum JSONLines {
         while true {
             let read: Data
             do {
-                read = try handle.read(upToCount: block) ?? Data()
+                read = try handle.readBlock(upToCount: block)
             } catch {
                 throw InputError(file: name, "cannot read: \(error.localizedDescription)")
             }
