@@ -71,8 +71,7 @@ extension ReviewStore {
                         progress[reviewer] = entry
                     }
                 }
-                let done = try database.value("SELECT COUNT(*) FROM decisions d JOIN batches b ON b.id = d.batch WHERE b.round = ?",
-                                              [round.name], as: Int.self) ?? 0
+                let done = decidedInBatch.values.reduce(0) { $0 + $1.values.reduce(0, +) }
                 let open = members.filter { snapshot.outcome(in: round, for: $0) == nil }
                 result.append(RoundStatus(
                     round: round.name, closed: try roundIsClosed(round.name), items: members.count,
