@@ -229,7 +229,7 @@ public struct CorpusScanner: Sendable {
         }
         let decompressor = shard.isGzip ? try ZlibDecompressor(algorithm: .gzip) : nil
         while true {
-            let chunk = try handle.readBlock(upToCount: 1 << 20)
+            let chunk = try handle.readBlock(upToCount: 1 << 20, file: shard.url.path)
             guard let decompressor else {
                 try deliver(chunk, final: chunk.isEmpty)
                 if chunk.isEmpty { return }

@@ -80,6 +80,11 @@ import Dedup
         let cut = #expect(throws: InputError.self) { try scanner.scan(try CorpusShard.find([root.appendingPathComponent("cut.jsonl.gz")])) }
         #expect(cut?.description.contains("ends before its compressed stream does") == true, "\(String(describing: cut))")
         #expect(throws: InputError.self) { try CorpusShard.find([root.appendingPathComponent("missing")]) }
+        // A folder whose name ends as a shard's does is found as one, and refused by name.
+        let folderShard = root.appendingPathComponent("nested/inner.jsonl")
+        try FileManager.default.createDirectory(at: folderShard, withIntermediateDirectories: true)
+        let unreadable = #expect(throws: InputError.self) { try scanner.scan(try CorpusShard.find([root.appendingPathComponent("nested")])) }
+        #expect(unreadable?.description.contains("inner.jsonl: cannot read: Is a directory") == true, "\(String(describing: unreadable))")
 
         // 8 MB of one character without a line end, in 8 KB of gzip: refused at the longest line
         // allowed (64 MiB unless set), not read into memory.

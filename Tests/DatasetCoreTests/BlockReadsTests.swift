@@ -12,7 +12,7 @@ import Testing
         defer { try? handle.close() }
         var blocks: [Data] = []
         while true {
-            let block = try handle.readBlock(upToCount: 1 << 20)
+            let block = try handle.readBlock(upToCount: 1 << 20, file: "blocks")
             if block.isEmpty { break }
             blocks.append(block)
         }
@@ -32,9 +32,9 @@ import Testing
             try? pipe.fileHandleForWriting.close()
         }
         writer.start()
-        let block = try pipe.fileHandleForReading.readBlock(upToCount: 200_000)
+        let block = try pipe.fileHandleForReading.readBlock(upToCount: 200_000, file: "pipe")
         #expect(block.count == 200_000)
-        #expect(try pipe.fileHandleForReading.readBlock(upToCount: 10).isEmpty)
+        #expect(try pipe.fileHandleForReading.readBlock(upToCount: 10, file: "pipe").isEmpty)
     }
 
     @Test func aFailedReadThrowsInsteadOfEndingTheFile() throws {
@@ -43,6 +43,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let handle = try FileHandle(forReadingFrom: directory)
         defer { try? handle.close() }
-        #expect(throws: POSIXError.self) { try handle.readBlock(upToCount: 4_096) }
+        let error = #expect(throws: InputError.self) { try handle.readBlock(upToCount: 4_096, file: directory.path) }
+        #expect(error?.description == "\(directory.path): cannot read: Is a directory", "\(String(describing: error))")
     }
 }

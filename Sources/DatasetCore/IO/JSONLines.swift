@@ -296,12 +296,7 @@ public enum JSONLines {
             offset += lines.count
         }
         while true {
-            let read: Data
-            do {
-                read = try handle.readBlock(upToCount: block)
-            } catch {
-                throw InputError(file: name, "cannot read: \(error.localizedDescription)")
-            }
+            let read = try handle.readBlock(upToCount: block, file: name)
             if read.isEmpty { break }
             pending.append(read)
             // The lines that are whole so far; the rest waits for the next block.
