@@ -208,7 +208,8 @@ public protocol LineRemembering {
 /// (items sorted by id take turns between the files of two sources, whose lines lie in two
 /// runs of the file they were passed on in): each has its window, so that one does not
 /// discard what another read ahead (with one window, registering half a million sampled items
-/// in id order read their 0.43 GB file 3.2 GB back). Lines asked for in another order are read one by one.
+/// in id order read their 0.43 GB file 3.2 GB back). Lines asked for in another order are read
+/// one by one.
 struct ReadBack {
     private struct Window {
         /// `bytes[..<count]` are the bytes of `slot`'s file from `start`.
