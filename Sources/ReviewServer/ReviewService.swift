@@ -20,6 +20,8 @@ public actor ReviewService {
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     let store: ReviewStore
+    /// The curator's round reports, read on a connection and a queue of their own.
+    let reporter: RoundReporter
     let plan: ReviewPlan
     /// Passages by "document#element", as an item's source names the one it was written from.
     let passages: [String: Passage]
@@ -30,6 +32,7 @@ public actor ReviewService {
     public init(databaseURL: URL, plan: ReviewPlan, passages: [Passage] = [], sessionLifetime: TimeInterval = 12 * 3600,
                 now: @escaping @Sendable () -> Date = Date.init) throws {
         store = try ReviewStore(url: databaseURL)
+        reporter = try RoundReporter(databaseURL: databaseURL)
         self.plan = plan
         self.passages = Dictionary(passages.map { ("\($0.document)#\($0.element)", $0) }, uniquingKeysWith: { first, _ in first })
         self.sessionLifetime = sessionLifetime
@@ -52,7 +55,7 @@ public actor ReviewService {
 
     // MARK: Pages
 
-    public func dashboard(for reviewer: Reviewer) throws -> DashboardPage {
+    public func dashboard(for reviewer: Reviewer) async throws -> DashboardPage {
         var page = DashboardPage(reviewer: reviewer)
         page.batches = try store.snapshot {
             try store.batches().filter { $0.reviewers.contains(reviewer.id) }.map { batch in
@@ -63,31 +66,10 @@ public actor ReviewService {
             }
         }
         if reviewer.role == .curator {
-            let decisions = Dictionary(grouping: try store.decisions(), by: \.round)
-            for status in try store.status(plan: plan) {
-                let agreement = try store.agreement(round: status.round, plan: plan)
-                page.rounds.append(.init(status: status, agreement: agreement,
-                                         disagreements: try disagreements(in: decisions[status.round] ?? [])))
-            }
+            page.rounds = try await reporter.rounds(plan: plan)
             page.linkRequests = try store.linkRequests()
         }
         return page
-    }
-
-    /// The item versions of a round on which reviewers decided differently or chose other labels,
-    /// in item order, each with its votes in a line.
-    func disagreements(in decisions: [ReviewStore.DecisionEntry]) throws -> [DashboardPage.Disagreement] {
-        let byVersion = Dictionary(grouping: decisions) { "\($0.itemID)/\($0.contentHash)" }
-        return try byVersion.keys.sorted().compactMap { key in
-            let votes = byVersion[key]!
-            guard votes.count > 1, Set(votes.map(\.decision)).count > 1 || Set(votes.map(\.labels)).count > 1,
-                  let version = try store.itemVersion(votes[0].itemID, contentHash: votes[0].contentHash) else { return nil }
-            let line = votes.map { vote in
-                let labels = vote.labels.keys.sorted().map { "\($0)=\(vote.labels[$0]!.joined(separator: "+"))" }
-                return "\(vote.reviewer): \(vote.decision)" + (labels.isEmpty ? "" : " (\(labels.joined(separator: ", ")))")
-            }.joined(separator: "; ")
-            return DashboardPage.Disagreement(itemID: version.item.id, question: version.item.question, votes: line)
-        }
     }
 
     /// Every version of an item with the votes and notes on it: for the curator, and for leads.
@@ -284,6 +266,42 @@ public actor ReviewService {
         let start = (members.firstIndex { $0.itemID == itemID } ?? -1) + 1
         let order = Array(members.indices[start...]) + Array(members.indices[..<start])
         return order.first { !decided.contains(members[$0].itemID) }.map { $0 + 1 }
+    }
+}
+
+/// Reads every round's progress, agreement and disagreements for the curator's page, with a
+/// store and a queue of its own: over half a million items this takes seconds, during which the
+/// service goes on answering reviewers (and SQLite lets their decisions be written meanwhile).
+actor RoundReporter {
+    private let executor = QueueExecutor(label: "review-reports")
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+    let store: ReviewStore
+
+    init(databaseURL: URL) throws {
+        store = try ReviewStore(url: databaseURL)
+    }
+
+    func rounds(plan: ReviewPlan) throws -> [DashboardPage.Round] {
+        let decisions = Dictionary(grouping: try store.decisions(), by: \.round)
+        return try store.roundReports(plan: plan).map { status, agreement in
+            DashboardPage.Round(status: status, agreement: agreement, disagreements: try disagreements(in: decisions[status.round] ?? []))
+        }
+    }
+
+    /// The item versions of a round on which reviewers decided differently or chose other labels,
+    /// in item order, each with its votes in a line.
+    func disagreements(in decisions: [ReviewStore.DecisionEntry]) throws -> [DashboardPage.Disagreement] {
+        let byVersion = Dictionary(grouping: decisions) { "\($0.itemID)/\($0.contentHash)" }
+        return try byVersion.keys.sorted().compactMap { key in
+            let votes = byVersion[key]!
+            guard votes.count > 1, Set(votes.map(\.decision)).count > 1 || Set(votes.map(\.labels)).count > 1,
+                  let version = try store.itemVersion(votes[0].itemID, contentHash: votes[0].contentHash) else { return nil }
+            let line = votes.map { vote in
+                let labels = vote.labels.keys.sorted().map { "\($0)=\(vote.labels[$0]!.joined(separator: "+"))" }
+                return "\(vote.reviewer): \(vote.decision)" + (labels.isEmpty ? "" : " (\(labels.joined(separator: ", ")))")
+            }.joined(separator: "; ")
+            return DashboardPage.Disagreement(itemID: version.item.id, question: version.item.question, votes: line)
+        }
     }
 }
 

@@ -89,11 +89,11 @@ extension ReviewStore {
             var toAdjudicate: [(String, String)] = [], toTiebreak: [(String, String)] = []
             for member in snapshot.members(of: round) {
                 if snapshot.outcome(in: round, for: member) != nil { report.alreadySettled += 1; continue }
-                let key = "\(member.item.id)/\(member.contentHash)"
+                let key = "\(member.id)/\(member.contentHash)"
                 let votes = snapshot.votes(in: roundName, on: member)
                 let regular = votes.filter { $0.batchKind != .adjudication }
                 guard regular.count >= round.reviewersPerItem + extraBatches[key, default: 0] else {
-                    report.pending.append(member.item.id)
+                    report.pending.append(member.id)
                     continue
                 }
                 var verdict = round.verdict(regular.map(\.decision))
@@ -101,20 +101,20 @@ extension ReviewStore {
                     verdict = adjudication.decision == .approve
                 }
                 guard let approved = verdict else {
-                    report.disputed.append(member.item.id)
+                    report.disputed.append(member.id)
                     switch round.onDisagreement {
-                    case .adjudicate where !inAdjudication.contains(key): toAdjudicate.append((member.item.id, member.contentHash))
-                    case .anotherReviewer: toTiebreak.append((member.item.id, member.contentHash))
+                    case .adjudicate where !inAdjudication.contains(key): toAdjudicate.append((member.id, member.contentHash))
+                    case .anotherReviewer: toTiebreak.append((member.id, member.contentHash))
                     default: break
                     }
                     continue
                 }
                 let labels = approved ? round.aggregateLabels(regular.filter { $0.decision == .approve }.map(\.labels)) : [:]
                 try database.execute("INSERT INTO outcomes (round, item_id, content_hash, outcome, labels) VALUES (?, ?, ?, ?, ?)",
-                                   [roundName, member.item.id, member.contentHash,
+                                   [roundName, member.id, member.contentHash,
                                     approved ? "approved" : "rejected", try JSONLines.line(for: labels, encoder: encoder)])
                 try audit(actor: actor, action: approved ? "outcome.approved" : "outcome.rejected", table: .outcomes,
-                          key: "\(roundName)/\(member.item.id)/\(member.contentHash)")
+                          key: "\(roundName)/\(member.id)/\(member.contentHash)")
                 if approved { report.approved += 1 } else { report.rejected += 1 }
             }
             for (kind, items) in [(BatchSummary.Kind.adjudication, toAdjudicate), (.tiebreak, toTiebreak)] {

@@ -17,20 +17,23 @@ extension ReviewStore {
     /// the plan includes unreviewed items (then they pass, marked `in_review` or `unreviewed`).
     public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
         let inHand = try itemsInHand(items)
-        let snapshot = try ReviewSnapshot(store: self, plan: plan, known: inHand)
+        // The pool's items whole (a reviser's text replaces the item's), those in hand taken from there.
+        let versions = try poolItems(known: inHand)
+        let snapshot = try ReviewSnapshot(store: self, plan: plan, pool: versions.map(PoolMember.init))
         // Each item's pool member, found by walking the items and the pool (one member per id,
         // in id order) side by side rather than through a dictionary of every id.
         var member = [Int](repeating: -1, count: items.count)
         var cursor = TextOrder.Cursor()
         for position in inHand.byID {
-            member[position] = cursor.find(inHand.ids[position], count: snapshot.pool.count) { snapshot.pool[$0].item.id } ?? -1
+            member[position] = cursor.find(inHand.ids[position], count: snapshot.pool.count) { snapshot.pool[$0].id } ?? -1
         }
         // Each item's fate depends on it and the snapshot only: decided on every core, a run of
         // items each, the runs' results joined in order.
         let parts = try Parallel.chunks(items.count) { [member] range in
             var part = ReviewedItems()
             for index in range {
-                let fate = Self.fate(of: items[index], hash: inHand.hashes[index], member: member[index] < 0 ? nil : snapshot.pool[member[index]],
+                let fate = Self.fate(of: items[index], hash: inHand.hashes[index],
+                                     member: member[index] < 0 ? nil : (snapshot.pool[member[index]], versions[member[index]]),
                                      snapshot: snapshot, plan: plan)
                 if fate.rawEditConflict { part.rawEditConflicts.append(fate.item.id) }
                 if let dropped = fate.dropped { part.dropped.append(dropped) } else { part.kept.append(fate.item) }
@@ -41,18 +44,18 @@ extension ReviewStore {
     }
 
     /// What review makes of one item: the item as it passes on, or why it is held back.
-    private static func fate(of original: Item, hash: String, member: ReviewStore.ItemVersion?, snapshot: ReviewSnapshot,
+    private static func fate(of original: Item, hash: String, member pooled: (PoolMember, ReviewStore.ItemVersion)?, snapshot: ReviewSnapshot,
                              plan: ReviewPlan) -> (item: Item, dropped: DroppedItem?, rawEditConflict: Bool) {
-        guard let member else { return (original, nil, false) }
+        guard let (member, version) = pooled else { return (original, nil, false) }
         var item = original
         let conflict = snapshot.rawEditConflict(member)
         if member.contentHash != hash {
             // A reviewer revised the registered version: their text is the item's now.
-            item.question = member.item.question
-            item.choices = member.item.choices
-            item.answer = member.item.answer
+            item.question = version.item.question
+            item.choices = version.item.choices
+            item.answer = version.item.answer
             // A corrected machine translation is post-edited.
-            if let origin = member.item.translation?.origin, item.translation != nil { item.translation?.origin = origin }
+            if let origin = version.item.translation?.origin, item.translation != nil { item.translation?.origin = origin }
             if !item.flags.contains("revised") { item.flags.append("revised") }
         }
         var summary = ReviewSummary(status: "unreviewed", rounds: [], version: member.version)

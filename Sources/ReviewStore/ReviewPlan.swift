@@ -191,11 +191,15 @@ public struct ReviewRound: Sendable, Hashable, Codable {
     }
 
     public func applies(to item: Item) -> Bool {
-        guard tasks?.contains(item.task) ?? true, languages?.contains(item.language) ?? true else { return false }
+        applies(task: item.task, language: item.language, isTranslation: item.translation != nil)
+    }
+
+    func applies(task: ItemTask, language: String, isTranslation: Bool) -> Bool {
+        guard tasks?.contains(task) ?? true, languages?.contains(language) ?? true else { return false }
         switch translations ?? .include {
         case .include: return true
-        case .exclude: return item.translation == nil
-        case .only: return item.translation != nil
+        case .exclude: return !isTranslation
+        case .only: return isTranslation
         }
     }
 

@@ -28,11 +28,41 @@ enum ItemProgress: Equatable {
     case waiting(round: String)
 }
 
+/// A pool item as the rules that span rounds read it: its version and what says which rounds
+/// apply to it, without its text.
+struct PoolMember: Sendable, Equatable {
+    var id: String
+    var version: Int
+    var contentHash: String
+    var author: String?
+    var task: ItemTask
+    var subject: String
+    var language: String
+    var isTranslation: Bool
+
+    init(id: String, version: Int, contentHash: String, author: String?, task: ItemTask, subject: String, language: String, isTranslation: Bool) {
+        (self.id, self.version, self.contentHash, self.author) = (id, version, contentHash, author)
+        (self.task, self.subject, self.language, self.isTranslation) = (task, subject, language, isTranslation)
+    }
+
+    init(_ version: ReviewStore.ItemVersion) {
+        self.init(id: version.item.id, version: version.version, contentHash: version.contentHash, author: version.author,
+                  task: version.item.task, subject: version.item.subject, language: version.item.language,
+                  isTranslation: version.item.translation != nil)
+    }
+}
+
+extension ReviewRound {
+    func applies(to member: PoolMember) -> Bool {
+        applies(task: member.task, language: member.language, isTranslation: member.isTranslation)
+    }
+}
+
 /// The review state read once, for the rules that span rounds: which items reached a round,
 /// and which results carry over to a revision.
 struct ReviewSnapshot: Sendable {
     let plan: ReviewPlan
-    var pool: [ReviewStore.ItemVersion]
+    var pool: [PoolMember]
     /// Each revised version ("id/content hash"): the round it was revised in and the content it was revised from.
     var revisedFrom: [String: (round: String, base: String)] = [:]
     /// The contents reviewers' revisions made, by item id.
@@ -42,9 +72,15 @@ struct ReviewSnapshot: Sendable {
 
     static func key(_ round: String, _ id: String, _ hash: String) -> String { "\(round)/\(id)/\(hash)" }
 
-    init(store: ReviewStore, plan: ReviewPlan, known: ItemsInHand = .none) throws {
+    /// The pool read from the database without decoding its items: the reports and commands
+    /// that read a snapshot over half a million items decoded them all (1.4 GB, seconds).
+    init(store: ReviewStore, plan: ReviewPlan) throws {
+        try self.init(store: store, plan: plan, pool: try store.poolMembers())
+    }
+
+    init(store: ReviewStore, plan: ReviewPlan, pool: [PoolMember]) throws {
         self.plan = plan
-        pool = try store.poolItems(known: known)
+        self.pool = pool
         for link in try store.revisionLinks() {
             revisedFrom["\(link.itemID)/\(link.revision)"] = (link.round, link.base)
             revisedContents[link.itemID, default: []].insert(link.revision)
@@ -91,13 +127,13 @@ struct ReviewSnapshot: Sendable {
     /// The round's result for an item: on its current version, or on an earlier one when every
     /// newer version was a revision made in a later round (a later round's fix does not undo
     /// an earlier round's check). Nil while the round has no result for it.
-    func outcome(in round: ReviewRound, for member: ReviewStore.ItemVersion) -> RoundOutcome? {
+    func outcome(in round: ReviewRound, for member: PoolMember) -> RoundOutcome? {
         guard let roundPosition = position(of: round.name) else { return nil }
         var hash = member.contentHash
         for _ in 0...revisedFrom.count {
-            if let found = outcomes[Self.key(round.name, member.item.id, hash)] { return found }
+            if let found = outcomes[Self.key(round.name, member.id, hash)] { return found }
             // Raw content (no revision made it) starts the chain.
-            guard let link = revisedFrom["\(member.item.id)/\(hash)"], let revisedIn = position(of: link.round),
+            guard let link = revisedFrom["\(member.id)/\(hash)"], let revisedIn = position(of: link.round),
                   revisedIn > roundPosition else { return nil }
             hash = link.base
         }
@@ -105,8 +141,8 @@ struct ReviewSnapshot: Sendable {
     }
 
     /// Where an item stands: the first round that rejected it or has no result for it yet.
-    func progress(of member: ReviewStore.ItemVersion) -> ItemProgress {
-        for round in plan.rounds where round.applies(to: member.item) {
+    func progress(of member: PoolMember) -> ItemProgress {
+        for round in plan.rounds where round.applies(to: member) {
             guard let result = outcome(in: round, for: member) else { return .waiting(round: round.name) }
             if !result.approved { return .rejected(round: round.name) }
         }
@@ -114,12 +150,12 @@ struct ReviewSnapshot: Sendable {
     }
 
     /// The pool items that reached a round: it applies to them and they passed every round before it.
-    func members(of round: ReviewRound) -> [ReviewStore.ItemVersion] {
+    func members(of round: ReviewRound) -> [PoolMember] {
         guard let roundPosition = position(of: round.name) else { return [] }
         return pool.filter { member in
-            guard round.applies(to: member.item) else { return false }
+            guard round.applies(to: member) else { return false }
             return plan.rounds[..<roundPosition].allSatisfy { earlier in
-                !earlier.applies(to: member.item) || outcome(in: earlier, for: member)?.approved == true
+                !earlier.applies(to: member) || outcome(in: earlier, for: member)?.approved == true
             }
         }
     }
@@ -127,8 +163,8 @@ struct ReviewSnapshot: Sendable {
     /// Whether the raw files changed an item after a reviewer revised it: a revision exists that
     /// the candidate's content does not descend from, and nobody has decided on that content yet.
     /// The candidate then shows the raw content, and the curator is told.
-    func rawEditConflict(_ member: ReviewStore.ItemVersion) -> Bool {
-        let id = member.item.id
+    func rawEditConflict(_ member: PoolMember) -> Bool {
+        let id = member.id
         let revisions = revisedContents[id] ?? []
         guard !revisions.isEmpty else { return false }
         var chain: Set<String> = [member.contentHash]
@@ -138,7 +174,7 @@ struct ReviewSnapshot: Sendable {
         return !chain.contains { hash in plan.rounds.contains { !(votes[Self.key($0.name, id, hash)] ?? []).isEmpty } }
     }
 
-    func votes(in round: String, on member: ReviewStore.ItemVersion) -> [VoteRow] {
-        votes[Self.key(round, member.item.id, member.contentHash)] ?? []
+    func votes(in round: String, on member: PoolMember) -> [VoteRow] {
+        votes[Self.key(round, member.id, member.contentHash)] ?? []
     }
 }

@@ -70,19 +70,29 @@ extension ReviewStore {
 
     /// Records the plan's rounds (their order and settings) so that a change is audited.
     func syncRounds(_ plan: ReviewPlan, actor: String) throws {
-        let encoder = JSONLines.makeEncoder()
-        for (position, round) in plan.rounds.enumerated() {
-            let config = try JSONLines.line(for: round, encoder: encoder)
-            let existing = try database.rows("SELECT position, config FROM rounds WHERE name = ?", [round.name]).first
-            if existing == nil {
+        for change in try roundChanges(plan) {
+            if change.isNew {
                 try database.execute("INSERT INTO rounds (name, position, config, status) VALUES (?, ?, ?, 'open')",
-                                   [round.name, position, config])
-                try audit(actor: actor, action: "round.declared", table: .rounds, key: round.name)
-            } else if existing?["position"] != position || existing?["config"] != config {
+                                   [change.name, change.position, change.config])
+                try audit(actor: actor, action: "round.declared", table: .rounds, key: change.name)
+            } else {
                 try database.execute("UPDATE rounds SET position = ?, config = ? WHERE name = ?",
-                                   [position, config, round.name])
-                try audit(actor: actor, action: "round.changed", table: .rounds, key: round.name)
+                                   [change.position, change.config, change.name])
+                try audit(actor: actor, action: "round.changed", table: .rounds, key: change.name)
             }
+        }
+    }
+
+    /// The rounds of the plan that the rounds table does not hold as declared: new ones, and
+    /// those whose place or settings changed. Empty when syncing would write nothing.
+    func roundChanges(_ plan: ReviewPlan) throws -> [(name: String, position: Int, config: String, isNew: Bool)] {
+        let encoder = JSONLines.makeEncoder()
+        return try plan.rounds.enumerated().compactMap { position, round in
+            let config = try JSONLines.line(for: round, encoder: encoder)
+            guard let existing = try database.rows("SELECT position, config FROM rounds WHERE name = ?", [round.name]).first else {
+                return (round.name, position, config, true)
+            }
+            return existing["position"] != position || existing["config"] != config ? (round.name, position, config, false) : nil
         }
     }
 
@@ -116,17 +126,17 @@ extension ReviewStore {
                 WHERE b.round = ? AND b.kind = 'review'
                 """, [roundName]).map { $0["version"] as String })
             let waiting = snapshot.members(of: round).filter { member in
-                snapshot.outcome(in: round, for: member) == nil && !batched.contains("\(member.item.id)/\(member.contentHash)")
-                    && only.map { $0.contains(member.item.id) } ?? true
+                snapshot.outcome(in: round, for: member) == nil && !batched.contains("\(member.id)/\(member.contentHash)")
+                    && only.map { $0.contains(member.id) } ?? true
             }
-            let bySubject = Dictionary(grouping: waiting, by: \.item.subject)
+            let bySubject = Dictionary(grouping: waiting, by: \.subject)
             var created: [BatchSummary] = []
             for subject in bySubject.keys.sorted() {
-                let members = bySubject[subject]!.sorted { $0.item.id < $1.item.id }
+                let members = bySubject[subject]!.sorted { $0.id < $1.id }
                 for start in stride(from: 0, to: members.count, by: round.batchSize) {
                     let chunk = Array(members[start..<min(start + round.batchSize, members.count)])
                     created.append(try createBatch(round: roundName, kind: .review,
-                                                   items: chunk.map { ($0.item.id, $0.contentHash) }, actor: actor))
+                                                   items: chunk.map { ($0.id, $0.contentHash) }, actor: actor))
                 }
             }
             if !created.isEmpty { try setRoundStatus(roundName, closed: false, actor: actor) }

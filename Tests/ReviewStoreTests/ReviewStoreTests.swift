@@ -93,6 +93,36 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try store.poolItems().map(\.item.question) == [reviewItem("ck-1").question, "나중 질문?"])
     }
 
+    /// The pool the reports and round commands read comes from the items table's columns and
+    /// from the records as SQLite reads them, without decoding an item: it says what the
+    /// decoded items say, for items in their own language and translations, raw and changed.
+    @Test func thePoolReadWithoutDecodingSaysWhatTheDecodedItemsSay() throws {
+        let (store, url) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        var english = reviewItem("ck-2-en", question: "A question?", subject: "history")
+        english.language = "en"
+        english.translation = ItemTranslation(group: "ck-2", sourceLanguage: "ko", origin: .machine, system: "mt")
+        var survey = reviewItem("sv-1", subject: "social_values")
+        survey.task = .socialValue
+        _ = try store.register([reviewItem("ck-1", author: "kim"), reviewItem("ck-2", subject: "history"), english, survey], actor: "test")
+        _ = try store.register([reviewItem("ck-1", question: "고친 질문입니다?"), reviewItem("ck-2", subject: "history"), english, survey], actor: "test")
+        let members = try store.poolMembers()
+        #expect(members == (try store.poolItems()).map(PoolMember.init))
+        #expect(members.map(\.id) == ["ck-1", "ck-2", "ck-2-en", "sv-1"])
+        #expect(members.map(\.version) == [2, 1, 1, 1])
+        #expect(members.map(\.language) == ["ko", "ko", "en", "ko"])
+        #expect(members.map(\.isTranslation) == [false, false, true, false])
+        #expect(members.map(\.task) == [.commonKnowledge, .commonKnowledge, .commonKnowledge, .socialValue])
+        // The snapshot built on them sends each to the rounds that apply to it.
+        var translations = ReviewRound(name: "t", rule: .any)
+        translations.translations = .only
+        var own = ReviewRound(name: "o", rule: .any, tasks: [.commonKnowledge])
+        own.translations = .exclude
+        let snapshot = try ReviewSnapshot(store: store, plan: ReviewPlan(rounds: [translations, own]))
+        #expect(snapshot.members(of: translations).map(\.id) == ["ck-2-en"])
+        #expect(snapshot.members(of: own).map(\.id) == ["ck-1", "ck-2"])
+    }
+
     /// Review finds each item's registered version by walking the items and the pool side by
     /// side in id order: items in any order, ids whose case and letters sort them apart, an id
     /// given twice and an item never registered each get what the database holds for them.
@@ -583,5 +613,31 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(all.cohen.first { $0.reviewers == ["r1", "r2"] }?.items == 9)
         #expect(rows.contains { $0.variable == "difficulty" && $0.scope == "subject=b" })
         #expect(rows.first { $0.variable == "decision" && $0.scope == "all" }?.alphaNominal == nil)
+        // The curator's page reads every round's progress and agreement from one snapshot: the same figures.
+        let reports = try fixture.store.roundReports(plan: fixture.plan)
+        #expect(reports.map(\.agreement) == [rows])
+        #expect(reports.map(\.status) == (try fixture.store.status(plan: fixture.plan)))
+        #expect(reports.first?.status.votesDone == data.joined().compactMap { $0 }.count)
+    }
+
+    /// The reports are read, not written: while another connection holds the write lock (a
+    /// reviewer's decision being stored), a round's progress and agreement are read at once
+    /// instead of waiting for it. A changed round is written first, and then waits its turn.
+    @Test func roundReportsAreReadWhileAnotherConnectionWrites() throws {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: (1...4).map { reviewItem("ck-\($0)") }, reviewers: people)
+        defer { fixture.remove() }
+        try fixture.store.open("fact-check", plan: fixture.plan, actor: "test")
+        let expected = try fixture.store.roundReports(plan: fixture.plan)
+        let other = try DatabaseQueue(path: fixture.url.path)
+        try other.inDatabase { db in
+            try db.execute(sql: "BEGIN IMMEDIATE")
+            defer { try? db.execute(sql: "ROLLBACK") }
+            let started = Date()
+            let reports = try fixture.store.roundReports(plan: fixture.plan)
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(reports.map(\.status) == expected.map(\.status))
+            #expect(reports.first?.status.items == 4)
+            #expect(try fixture.store.status(plan: fixture.plan).map(\.waitingForBatch) == [0])
+        }
     }
 }
