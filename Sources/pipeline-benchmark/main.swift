@@ -2,7 +2,8 @@
 // seven subjects, planted near-duplicates, beside the example's survey source), runs the real
 // `build-dataset run` cold, cached, and after one dedup setting changes, then `release` and
 // `verify`, with wall time, processor time and peak memory per stage; then a pilot of M
-// simulated models on the published release (`pilot import` each, `pilot report`); and runs, on the same
+// simulated models on the published release (`pilot import` each, `pilot report`); the review
+// commands over the pool the runs registered (a round opened, read and closed); and runs, on the same
 // items, the plain Python a curator would write for the same work (curator.py: json +
 // datasketch MinHashLSH + random split); see README "Benchmarks". With `--cold-runs K` the
 // medians of K cold runs per stage go into <project>/cold-runs.json, and `--growth-from` prints
@@ -19,7 +20,7 @@ import Foundation
 struct Options: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pipeline-benchmark",
-        abstract: "Runs build-dataset on N generated candidate items, cold, cached and after a dedup setting changes, then release, verify and a pilot; and a curator's Python script on the same items.")
+        abstract: "Runs build-dataset on N generated candidate items, cold, cached and after a dedup setting changes, then release, verify, a pilot and the review commands; and a curator's Python script on the same items.")
 
     @Option(help: "How many candidate items to generate.")
     var items = 100_000
@@ -135,8 +136,15 @@ for (language, body) in files {
 files = [:]
 originals = []
 releaseFreeMemory()
-func pipeline(threshold: Double) -> String {
-    """
+/// The benchmark's pipeline; with `round`, one review round over the knowledge items (the
+/// review commands' benchmark reads the pool through it).
+func pipeline(threshold: Double, round: Bool = false) -> String {
+    let rounds = round ? """
+
+            rounds:
+              - {name: bench-check, tasks: [common_knowledge], reviewers: 2, batch_size: 50, rule: unanimous, guidelines: Check the key.}
+        """ : ""
+    return """
     name: bench
     seed: 20261201
     sources:
@@ -156,7 +164,7 @@ func pipeline(threshold: Double) -> String {
         total: \(count / 2)
         allocation: proportional
       review:
-        include_unreviewed: true
+        include_unreviewed: true\(rounds)
       release:
         splits:
           - {name: dev, per_subject: 5}
@@ -316,6 +324,18 @@ if pilotModels > 0 {
           + "\(format(imports.map(\.seconds).max()!)) the slowest, peak \(mebibytes(kilobytes: imports.map(\.peakKilobytes).max()!))")
     _ = try run("pilot report (\(pilotModels) models × \(tested.count) items)",
                 ["pilot", "report", "--release", "1.0.0", "--project", project.path, "-p", "pipelines/bench.yaml"])
+}
+
+// MARK: - Review commands over the pool the runs registered.
+
+// A second pipeline file, the same but for a review round, over the same review database: the
+// round is batched, its progress and agreement read, and it is closed (no votes: all pending).
+try Data(pipeline(threshold: 0.85, round: true).utf8).write(to: project.appendingPathComponent("pipelines/review.yaml"))
+let reviewArguments = ["--project", project.path, "-p", "pipelines/review.yaml"]
+for command in [["status"], ["open", "bench-check"], ["status"], ["agreement", "bench-check"], ["close", "bench-check"]] {
+    let measured = try run("review \(command.joined(separator: " ")) (pipelines/review.yaml)", ["review"] + command + reviewArguments)
+    let lines = String(decoding: measured.output, as: UTF8.self).split(separator: "\n")
+    if command[0] != "agreement" { say("  \(lines.first ?? "")" + (lines.count > 2 ? " … (\(lines.count) lines)" : lines.count == 2 ? "; \(lines[1].trimmingCharacters(in: .whitespaces))" : "")) }
 }
 
 // MARK: - The Python a curator would write, on the same items.

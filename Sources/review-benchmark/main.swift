@@ -6,7 +6,8 @@
 //
 // Without --reading-seconds the clients never pause (throughput: the server's capacity); with it,
 // each reviewer reads every card for a time drawn evenly from the range before deciding, as people
-// do, and the latencies are what a reviewer feels at that rate.
+// do, and the latencies are what a reviewer feels at that rate. With --curator-every, a curator
+// opens their page (every round's progress and agreement, over the whole pool) meanwhile.
 import ArgumentParser
 import AsyncHTTPClient
 import BenchmarkSupport
@@ -37,6 +38,8 @@ struct Options: ParsableCommand {
     var readingSeconds: String?
     @Option(help: "Exit 1 when the 99th percentile of decision latency is above this many milliseconds (0: no limit).")
     var maxP99Ms = 0.0
+    @Option(help: "A curator opens their page (every round's progress and agreement) every this many seconds meanwhile (0: no curator).")
+    var curatorEvery = 0.0
 
     /// `--reading-seconds` as a range: "2-5", or "3" for a fixed time.
     var readingRange: ClosedRange<Double>? {
@@ -51,6 +54,7 @@ struct Options: ParsableCommand {
     }
 
     func validate() throws {
+        guard curatorEvery >= 0 else { throw ValidationError("--curator-every must be 0 or more") }
         guard reviewers > 0, seconds > 0, itemsPerReviewer > 0, batchSize > 0, doubleSubmitEvery > 0 else {
             throw ValidationError("--reviewers, --seconds, --items-per-reviewer, --batch-size and --double-submit-every must be above 0")
         }
@@ -66,6 +70,7 @@ let batchSize = options.batchSize
 let doubleSubmitEvery = options.doubleSubmitEvery
 let readingSeconds = try options.readingRange.flatMap { $0.upperBound > 0 ? $0 : nil }
 let maxP99 = options.maxP99Ms
+let curatorEvery = options.curatorEvery
 
 // MARK: - A review database: reviewers, items, one open round with a required label
 
@@ -80,6 +85,7 @@ let reviewers = (0..<reviewerCount).map { String(format: "r%03d", $0) }
 do {
     let store = try ReviewStore(url: databaseURL)
     for id in reviewers { try store.addReviewer(Reviewer(id: id, name: "검토자 \(id)", role: .reviewer), actor: "benchmark") }
+    try store.addReviewer(Reviewer(id: "curator", name: "Curator", role: .curator), actor: "benchmark")
     let items = (0..<reviewerCount * itemsPerReviewer).map { index in
         Item(id: String(format: "ck-%07d", index), task: .commonKnowledge, subject: "history", language: "ko",
              question: "다음 중 조선을 세운 사람은 누구인가? (\(index))", choices: ["이성계", "왕건", "세종", "정도전"], answer: "A",
@@ -213,6 +219,32 @@ struct Load: Sendable {
     }
 }
 
+extension Load {
+    /// The curator: signs in, then opens their page every `every` seconds until the deadline.
+    func watch(token: String, every: Double, until deadline: ContinuousClock.Instant) async -> Tally {
+        var tally = Tally()
+        do {
+            let (status, headers, _, _) = try await send("/sign-in/\(token)")
+            guard status == .seeOther, let cookie = headers.first(name: "Set-Cookie")?.split(separator: ";").first.map(String.init) else {
+                tally.errors.append("curator sign-in: \(status)")
+                return tally
+            }
+            while ContinuousClock.now < deadline {
+                let (status, _, page, latency) = try await send("/", cookie: cookie)
+                guard status == .ok, page.contains("Rounds") else {
+                    tally.errors.append("curator GET /: \(status)")
+                    break
+                }
+                tally.pageLatencies.append(latency)
+                try await Task.sleep(for: .seconds(every))
+            }
+        } catch {
+            tally.errors.append("curator: \(error)")
+        }
+        return tally
+    }
+}
+
 // MARK: - Run
 
 let assigned = Dictionary(grouping: try store.batches(round: "check"), by: { $0.reviewers.first! }).mapValues { $0.map(\.id).sorted() }
@@ -231,7 +263,10 @@ func runReviewers(_ load: Load, _ work: [(reviewer: String, token: String, batch
         return tallies
     }
 }
+let curatorToken = try store.issueSignInToken(reviewer: "curator")
+let curator = Task { curatorEvery > 0 ? await load.watch(token: curatorToken, every: curatorEvery, until: deadline) : Tally() }
 let tallies = await runReviewers(load, reviewers.indices.map { (reviewers[$0], tokens[$0], assigned[reviewers[$0]] ?? []) }, until: deadline)
+let curatorTally = await curator.value
 let elapsed = ContinuousClock.now - runStart
 let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 try await load.client.shutdown().get()
@@ -251,13 +286,13 @@ func percentile(_ values: [Double], _ p: Double) -> String {
 }
 
 let pages = tallies.flatMap(\.pageLatencies), posts = tallies.flatMap(\.decisionLatencies)
-let errors = tallies.flatMap(\.errors)
+let errors = tallies.flatMap(\.errors) + curatorTally.errors
 let accepted = tallies.flatMap(\.decided)
 let all = pages + posts
 print(String(format: "requests: %d in %.1f s (%.0f/s); decisions accepted: %d (%.0f/s); double submits: %d",
              all.count, wall, Double(all.count) / wall, accepted.count, Double(accepted.count) / wall, tallies.map(\.doubleSubmits).reduce(0, +)))
 print("latency   p50        p90        p99        max")
-for (name, values) in [("item page", pages), ("decision", posts), ("all", all)] {
+for (name, values) in [("item page", pages), ("decision", posts), ("all", all)] + (curatorEvery > 0 ? [("curator", curatorTally.pageLatencies)] : []) {
     print("\(name.padding(toLength: 10, withPad: " ", startingAt: 0))\([50.0, 90, 99, 100].map { percentile(values, $0).padding(toLength: 11, withPad: " ", startingAt: 0) }.joined())")
 }
 print("peak resident memory (server and clients): \(peakResidentKilobytes() / 1024) MiB")
