@@ -3,7 +3,8 @@
 // `build-dataset run` cold, cached, and after one dedup setting changes, then `release` and
 // `verify`, with wall time, processor time and peak memory per stage; then a pilot of M
 // simulated models on the published release (`pilot import` each, `pilot report`); the review
-// commands over the pool the runs registered (a round opened, read and closed); and runs, on the same
+// commands over the pool the runs registered (a round opened, read and closed, the audit log
+// verified); and runs, on the same
 // items, the plain Python a curator would write for the same work (curator.py: json +
 // datasketch MinHashLSH + random split); see README "Benchmarks". With `--cold-runs K` the
 // medians of K cold runs per stage go into <project>/cold-runs.json, and `--growth-from` prints
@@ -329,10 +330,11 @@ if pilotModels > 0 {
 // MARK: - Review commands over the pool the runs registered.
 
 // A second pipeline file, the same but for a review round, over the same review database: the
-// round is batched, its progress and agreement read, and it is closed (no votes: all pending).
+// round is batched, its progress and agreement read, and it is closed (no votes: all pending);
+// then the audit log is verified against every review table.
 try Data(pipeline(threshold: 0.85, round: true).utf8).write(to: project.appendingPathComponent("pipelines/review.yaml"))
 let reviewArguments = ["--project", project.path, "-p", "pipelines/review.yaml"]
-for command in [["status"], ["open", "bench-check"], ["status"], ["agreement", "bench-check"], ["close", "bench-check"]] {
+for command in [["status"], ["open", "bench-check"], ["status"], ["agreement", "bench-check"], ["close", "bench-check"], ["audit", "--verify"]] {
     let measured = try run("review \(command.joined(separator: " ")) (pipelines/review.yaml)", ["review"] + command + reviewArguments)
     let lines = String(decoding: measured.output, as: UTF8.self).split(separator: "\n")
     if command[0] != "agreement" { say("  \(lines.first ?? "")" + (lines.count > 2 ? " … (\(lines.count) lines)" : lines.count == 2 ? "; \(lines[1].trimmingCharacters(in: .whitespaces))" : "")) }
