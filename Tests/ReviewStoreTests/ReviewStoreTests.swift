@@ -123,6 +123,19 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(snapshot.members(of: own).map(\.id) == ["ck-1", "ck-2"])
     }
 
+    /// A record edited by hand into something that is not JSON, or whose language is not text,
+    /// is named by item and version when the reports read the pool.
+    @Test func aDamagedRecordInThePoolIsNamedByItemAndVersion() throws {
+        for (edit, message) in [("substr(record, 1, 40)", "its record is not valid JSON"),
+                                ("json_set(record, '$.language', 7)", "its record's language is missing or not text")] {
+            let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: [reviewItem("ck-1"), reviewItem("ck-2")], reviewers: people)
+            defer { fixture.remove() }
+            try fixture.editByHand("UPDATE items SET record = \(edit) WHERE id = 'ck-2'")
+            let error = try #require(throws: ReviewError.self) { try fixture.store.status(plan: fixture.plan) }
+            #expect(error.description.contains("item ck-2 version 1: \(message)"), "\(error)")
+        }
+    }
+
     /// Review finds each item's registered version by walking the items and the pool side by
     /// side in id order: items in any order, ids whose case and letters sort them apart, an id
     /// given twice and an item never registered each get what the database holds for them.
