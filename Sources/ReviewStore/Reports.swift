@@ -114,7 +114,7 @@ extension ReviewStore {
         // Every item version the round has votes on, with its subject.
         var units: [(key: String, subject: String, votes: [VoteRow])] = []
         // An item's subject is its first version's, looked up for the items with votes only (not
-        // by reading the whole items table, which over half a million items took a second).
+        // by reading the whole items table).
         var subjects: [String: String] = [:]
         func subject(of id: String) throws -> String {
             if let known = subjects[id] { return known }

@@ -236,7 +236,7 @@ extension Load {
                     break
                 }
                 tally.pageLatencies.append(latency)
-                try await Task.sleep(for: .seconds(every))
+                try await Task.sleep(until: min(ContinuousClock.now + .seconds(every), deadline))
             }
         } catch {
             tally.errors.append("curator: \(error)")
@@ -266,8 +266,8 @@ func runReviewers(_ load: Load, _ work: [(reviewer: String, token: String, batch
 let curatorToken = try store.issueSignInToken(reviewer: "curator")
 let curator = Task { curatorEvery > 0 ? await load.watch(token: curatorToken, every: curatorEvery, until: deadline) : Tally() }
 let tallies = await runReviewers(load, reviewers.indices.map { (reviewers[$0], tokens[$0], assigned[reviewers[$0]] ?? []) }, until: deadline)
-let curatorTally = await curator.value
 let elapsed = ContinuousClock.now - runStart
+let curatorTally = await curator.value
 let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
 try await load.client.shutdown().get()
 server.cancel()
