@@ -136,7 +136,7 @@ public struct PipelineRunner: Sendable {
         case .pipelineFile:
             return pipelineSHA256
         case .reviewState:
-            return try ReviewStore(url: layout.reviewDatabase).decisionStateHash()
+            return try ReviewStore.decisionStateHash(at: layout.reviewDatabase)
         case .publishedRelease:
             return try environment.publishedRelease()?.manifestSHA256 ?? "none"
         case .corpusHits:

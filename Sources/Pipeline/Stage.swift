@@ -243,7 +243,7 @@ public final class StageContext: Sendable {
     public func reviewStateSHA256() throws -> String {
         try use(.reviewState)
         if let value = fingerprints[StageInput.reviewState.name] { return value }
-        return try ReviewStore(url: environment.layout.reviewDatabase).decisionStateHash()
+        return try ReviewStore.decisionStateHash(at: environment.layout.reviewDatabase)
     }
 
     /// The value a declared input went into the stage's key with.
@@ -256,6 +256,13 @@ public final class StageContext: Sendable {
     public func reviewStore() throws -> ReviewStore {
         try use(.reviewState)
         return try openStore.store(at: environment.layout.reviewDatabase)
+    }
+
+    /// Makes the review database with `items` registered when there is none yet; false when
+    /// there is one (then `reviewStore()` opens it).
+    public func createReviewStore(registering items: () throws -> [Item], actor: String, from source: String) throws -> Bool {
+        try use(.reviewState)
+        return try openStore.create(at: environment.layout.reviewDatabase, registering: items, actor: actor, from: source)
     }
 
     /// The imported corpus hits (none before any import).
@@ -310,6 +317,16 @@ final class OpenReviewStore: @unchecked Sendable {
         let opened = try ReviewStore(url: url)
         store = opened
         return opened
+    }
+
+    /// Makes the database at `url` with the items registered, when there is none yet
+    /// (`ReviewStore.create`); false, with nothing read or made, when there is one.
+    func create(at url: URL, registering items: () throws -> [Item], actor: String, from source: String) throws -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard store == nil, let made = try ReviewStore.create(at: url, registering: items, actor: actor, from: source) else { return false }
+        store = made
+        return true
     }
 
     /// Lets go of the database's page caches once the work queued on it is done: between stages

@@ -246,6 +246,48 @@ public final class ReviewStore {
         sealsAuditEntries = true
     }
 
+    private init(building url: URL, key: StoreKey) throws {
+        database = try StoreDatabase(building: url.path)
+        self.key = key
+        try migrate()
+        sealsAuditEntries = true
+    }
+
+    /// Makes the review database at `url` with `items` registered (`register`), when there is
+    /// none there yet: built under a temporary name without SQLite's log, flushed, and moved
+    /// into place only if no other process made one meanwhile. Returns the store opened at
+    /// `url`, or nil, having read no items, when a database is there (or its log, left by a
+    /// process that was killed, which opening the database recovers): then `register` there.
+    /// A build cut short leaves no database at `url`; its temporary file is replaced by the next.
+    /// Only one process builds for a given `url` at a time (a pipeline run holds its build lock).
+    public static func create(at url: URL, registering items: () throws -> [Item], actor: String, from source: String? = nil) throws -> ReviewStore? {
+        let files = FileManager.default
+        guard ["", "-wal", "-journal"].allSatisfy({ !files.fileExists(atPath: url.path + $0) }) else { return nil }
+        let folder = url.deletingLastPathComponent()
+        try files.createDirectory(at: folder, withIntermediateDirectories: true)
+        let built = folder.appendingPathComponent(".\(url.lastPathComponent).new")
+        func removeBuilt() { for suffix in ["", "-journal", "-wal", "-shm"] { unlink(built.path + suffix) } }
+        removeBuilt()
+        let inHand: ItemsInHand?
+        do {
+            let store = try ReviewStore(building: built, key: try StoreKey.load(for: url))
+            try store.register(try items(), actor: actor, from: source)
+            inHand = store.registeredInHand
+            try store.database.finishBuilding()
+            guard try AtomicFiles.renameNoReplace(built, to: url) else {
+                removeBuilt()
+                return nil
+            }
+            try AtomicFiles.syncDirectory(folder)
+        } catch {
+            removeBuilt()
+            throw error
+        }
+        let store = try ReviewStore(url: url)
+        store.registeredInHand = inHand
+        return store
+    }
+
     private func migrate() throws {
         var migrator = DatabaseMigrator()
         // The migrator runs each migration in this call, on the pool's writer, while this store waits.
@@ -290,7 +332,7 @@ public final class ReviewStore {
 
     /// Frees the database connections' page caches, after the work queued on the database.
     public func releaseMemory() {
-        database.pool.releaseMemoryEventually()
+        database.releaseMemory()
     }
 
     // MARK: Items
@@ -624,14 +666,14 @@ public final class ReviewStore {
     /// outcomes, but no times or assignments. It keys the review stage and is recorded in a
     /// release, so the same decisions always give the same release.
     public func decisionStateHash() throws -> String {
-        var parts = ["review-state"]
+        var parts = Self.decisionStateStart
         let queries = [
             "SELECT d.item_id, d.content_hash, d.round, d.reviewer, d.decision, COALESCE(d.reason, ''), COALESCE(d.revision_hash, ''), COALESCE(b.kind, ''), (SELECT group_concat(name || '=' || value, ';') FROM (SELECT name, value FROM labels WHERE decision = d.seq ORDER BY name, value)) FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.item_id, d.content_hash, d.round, d.reviewer",
             "SELECT round, item_id, content_hash, outcome, labels FROM outcomes ORDER BY round, item_id, content_hash",
             "SELECT id, version, content_hash, record, COALESCE(author, ''), revised_in FROM items WHERE revised_in IS NOT NULL ORDER BY id, version",
         ]
         for (index, sql) in queries.enumerated() {
-            parts.append("table \(index)")
+            parts.append(Self.decisionStateTables[index])
             for row in try database.rows(sql) { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
         }
         // Items a pilot sent to review (the card reports them); without any, the hash is what it was before pilots.
@@ -641,6 +683,18 @@ public final class ReviewStore {
             for row in pilotFlags { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
         }
         return Hashing.sha256Hex(parts: parts)
+    }
+
+    private static let decisionStateStart = ["review-state"]
+    private static let decisionStateTables = ["table 0", "table 1", "table 2"]
+
+    /// `decisionStateHash()` of the database at `url`, or, when there is none yet, of a new
+    /// one (nothing decided), without making it.
+    public static func decisionStateHash(at url: URL) throws -> String {
+        guard ["", "-wal", "-journal"].contains(where: { FileManager.default.fileExists(atPath: url.path + $0) }) else {
+            return Hashing.sha256Hex(parts: decisionStateStart + decisionStateTables)
+        }
+        return try ReviewStore(url: url).decisionStateHash()
     }
 
     /// The actor recorded for commands run from a shell: the login name.

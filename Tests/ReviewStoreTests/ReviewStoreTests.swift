@@ -212,6 +212,56 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try reopened.verifyAudit().isEmpty)
     }
 
+    /// A pipeline's first registration makes the database (built without SQLite's log under a
+    /// temporary name, then moved into place): it holds what registering into a new database
+    /// holds, is in the WAL mode the store opens it in, leaves no other file, and is made only
+    /// where there is no database; a build that fails leaves none.
+    @Test func aNewDatabaseMadeWithItsFirstRegistrationHoldsWhatRegisteringIntoOneHolds() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let items = [reviewItem("ck-2"), reviewItem("ck-1", author: "kim"), reviewItem("ck-3", question: "다른 질문?"), reviewItem("ck-1")]
+        let made = folder.appendingPathComponent("made.sqlite"), registered = folder.appendingPathComponent("registered.sqlite")
+        // What a build that was killed left behind is replaced.
+        try Data("not a database".utf8).write(to: folder.appendingPathComponent(".made.sqlite.new"))
+        #expect(try ReviewStore.decisionStateHash(at: made) == ReviewStore(url: registered).decisionStateHash())
+        #expect(!FileManager.default.fileExists(atPath: made.path), "the state of no database is read without making one")
+
+        let store = try #require(try ReviewStore.create(at: made, registering: { items }, actor: "test", from: "sample-1"))
+        #expect(store.registeredInHand?.ids.count == items.count, "review reuses the registration's hashes")
+        try ReviewStore(url: registered).register(items, actor: "test", from: "sample-1")
+        func contents(_ url: URL) throws -> [[String]] {
+            try DatabaseQueue(path: url.path).read { db in
+                try ["SELECT id, version, content_hash, task, subject, record, author FROM items ORDER BY id, version",
+                     "SELECT * FROM pool ORDER BY item_id",
+                     "SELECT actor, action, subject, detail FROM audit_log ORDER BY seq"].flatMap { sql in
+                    try Row.fetchAll(db, sql: sql).map { $0.databaseValues.map(\.canonicalText) }
+                }
+            }
+        }
+        let held = try contents(made)
+        #expect(held == (try contents(registered)))
+        #expect(held.count == 3 + 3 + 5, "3 items, the pool of 3, an audit entry for each item, the pool and its source")
+        #expect(try store.verifyAudit().isEmpty)
+        #expect(try store.registeredSource() == "sample-1")
+        #expect(try store.decisionStateHash() == ReviewStore.decisionStateHash(at: made))
+        #expect(try DatabaseQueue(path: made.path).read { try String.fetchOne($0, sql: "PRAGMA journal_mode") } == "wal")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasPrefix("made") || $0.hasPrefix(".made") }
+        #expect(Set(files).isSubset(of: ["made.sqlite", "made.sqlite.key", "made.sqlite-wal", "made.sqlite-shm"]), "\(files)")
+
+        // Where there is a database, nothing is read or made.
+        var asked = false
+        #expect(try ReviewStore.create(at: made, registering: { asked = true; return items }, actor: "test") == nil)
+        #expect(!asked)
+        #expect(try held == contents(made))
+
+        let failed = folder.appendingPathComponent("failed.sqlite")
+        #expect(throws: ReviewError.self) {
+            try ReviewStore.create(at: failed, registering: { throw ReviewError("the sample cannot be read") }, actor: "test")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("failed.sqlite") && !$0.hasSuffix(".key") }.isEmpty)
+    }
+
     @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
         let items = (1...4).map { reviewItem("ck-\($0)") }
         let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: items, reviewers: people)

@@ -148,6 +148,14 @@ public enum AtomicFiles {
         }
     }
 
+    /// Flushes a file written by other means (a database closed without syncing).
+    public static func syncFile(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY)
+        guard fd >= 0 else { throw Failure(path: url.path, operation: "open", code: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw Failure(path: url.path, operation: "fsync", code: errno) }
+    }
+
     /// Flushes the files of a directory tree written with `writeAndSync`, and the directories.
     public static func syncDirectory(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY)

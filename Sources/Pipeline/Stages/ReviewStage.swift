@@ -166,12 +166,24 @@ extension Stage {
                   // when the stage's output is reused, so a new review database is never left empty.
                   // The database records which sample output it registered last; the same one
                   // again is not read at all.
-                  let store = try context.reviewStore()
                   let source = try context.fingerprint(of: .output(.sample, .items))
+                  let actor = "pipeline:\(context.layout.pipelineName)"
+                  var registered = 0
+                  let made = try context.createReviewStore(registering: {
+                      let items = try context.read(Item.self, .items, from: .sample)
+                      context.progress.step("registering", total: items.count)
+                      registered = items.count
+                      return items
+                  }, actor: actor, from: source)
+                  if made {
+                      context.progress.advance(by: registered)
+                      return
+                  }
+                  let store = try context.reviewStore()
                   if try store.registeredSource() == source { return }
                   let items = try context.read(Item.self, .items, from: .sample)
                   context.progress.step("registering", total: items.count)
-                  _ = try store.register(items, actor: "pipeline:\(context.layout.pipelineName)", from: source)
+                  _ = try store.register(items, actor: actor, from: source)
                   context.progress.advance(by: items.count)
               }) { context in
             let items = try context.read(Item.self, .items, from: .sample)
