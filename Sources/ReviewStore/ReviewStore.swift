@@ -261,10 +261,9 @@ public final class ReviewStore {
     /// A build cut short leaves no database at `url`; its temporary file is replaced by the next.
     /// Only one process builds for a given `url` at a time (a pipeline run holds its build lock).
     public static func create(at url: URL, registering items: () throws -> [Item], actor: String, from source: String? = nil) throws -> ReviewStore? {
-        let files = FileManager.default
-        guard ["", "-wal", "-journal"].allSatisfy({ !files.fileExists(atPath: url.path + $0) }) else { return nil }
+        guard !databaseExists(at: url) else { return nil }
         let folder = url.deletingLastPathComponent()
-        try files.createDirectory(at: folder, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let built = folder.appendingPathComponent(".\(url.lastPathComponent).new")
         func removeBuilt() { for suffix in ["", "-journal", "-wal", "-shm"] { unlink(built.path + suffix) } }
         removeBuilt()
@@ -691,10 +690,13 @@ public final class ReviewStore {
     /// `decisionStateHash()` of the database at `url`, or, when there is none yet, of a new
     /// one (nothing decided), without making it.
     public static func decisionStateHash(at url: URL) throws -> String {
-        guard ["", "-wal", "-journal"].contains(where: { FileManager.default.fileExists(atPath: url.path + $0) }) else {
-            return Hashing.sha256Hex(parts: decisionStateStart + decisionStateTables)
-        }
+        guard databaseExists(at: url) else { return Hashing.sha256Hex(parts: decisionStateStart + decisionStateTables) }
         return try ReviewStore(url: url).decisionStateHash()
+    }
+
+    /// Whether there is a database at `url`, or a log of one that opening it would recover.
+    private static func databaseExists(at url: URL) -> Bool {
+        ["", "-wal", "-journal"].contains { FileManager.default.fileExists(atPath: url.path + $0) }
     }
 
     /// The actor recorded for commands run from a shell: the login name.
