@@ -133,6 +133,35 @@ func matches(_ value: Double, _ published: Double, decimals: Int) -> Bool {
         #expect(Agreement.alphaReading(0.81) == "reliable" && Agreement.alphaReading(0.7).hasPrefix("tentative") && Agreement.alphaReading(0.2) == "not reliable")
     }
 
+    /// The bootstrap adds each drawn unit's pattern of votes instead of copying the drawn
+    /// columns: with the same draws, it gives exactly what alpha of each drawn matrix gives.
+    @Test func theBootstrapByPatternsEqualsAlphaOfEachDrawnMatrix() throws {
+        let published = try AgreementVectors.load().krippendorff_alpha[0].data
+        let twoRaters: [[String?]] = [(0..<300).map { $0 % 7 == 0 ? "reject" : "approve" },
+                                      (0..<300).map { $0 % 5 == 0 ? "reject" : $0 % 11 == 0 ? nil : "approve" }]
+        func drawnOneByOne<Value: Hashable & Comparable>(_ data: [[Value?]], replicates: Int, seed: UInt64) -> (Double, Double)? {
+            var generator = SeededGenerator(state: seed)
+            let unitCount = data.map(\.count).max() ?? 0
+            let rows = data.map { row in row + Array(repeating: nil, count: unitCount - row.count) }
+            var alphas: [Double] = []
+            for _ in 0..<replicates {
+                let draw = (0..<unitCount).map { _ in Int.random(in: 0..<unitCount, using: &generator) }
+                if let alpha = Agreement.krippendorffAlpha(rows.map { row in draw.map { row[$0] } }, level: .nominal) { alphas.append(alpha) }
+            }
+            alphas.sort()
+            func quantile(_ p: Double) -> Double { alphas[min(alphas.count - 1, max(0, Int((p * Double(alphas.count - 1)).rounded())))] }
+            return alphas.count * 2 >= replicates ? (quantile(0.025), quantile(0.975)) : nil
+        }
+        var generator = SeededGenerator(state: 7)
+        let expected = try #require(drawnOneByOne(twoRaters, replicates: 200, seed: 7))
+        let interval = try #require(Agreement.krippendorffAlphaInterval(twoRaters, level: .nominal, replicates: 200, using: &generator))
+        #expect(interval.low == expected.0 && interval.high == expected.1, "two votes a unit: the same sums, exactly")
+        generator = SeededGenerator(state: 9)
+        let fromPublished = try #require(drawnOneByOne(published, replicates: 200, seed: 9))
+        let patterned = try #require(Agreement.krippendorffAlphaInterval(published, level: .nominal, replicates: 200, using: &generator))
+        #expect(patterned.low == fromPublished.0 && patterned.high == fromPublished.1, "up to four votes a unit, thirds summed in the same order")
+    }
+
     @Test func perfectAgreementIsOneAndNoVariationIsUndefined() {
         #expect(Agreement.krippendorffAlpha([[1, 2, 1], [1, 2, 1]] as [[Int?]], level: .nominal) == 1)
         #expect(Agreement.krippendorffAlpha([[1, 1], [1, 1]] as [[Int?]], level: .nominal) == nil)
