@@ -220,10 +220,18 @@ public enum Agreement {
     public static func krippendorffAlpha<Value: Hashable & Comparable>(
         _ data: [[Value?]], level: Level, numericValue: (Value) -> Double? = { _ in nil }
     ) -> Double? {
-        let units = VotePatterns(data)
-        var coincidence = [Double](repeating: 0, count: units.values.count * units.values.count)
-        for pattern in units.patternOfUnit { units.add(pattern, to: &coincidence) }
-        return units.alpha(coincidence: coincidence, level: level, numbers: units.values.map(numericValue))
+        krippendorffAlpha(units: columns(of: data), level: level, numericValue: numericValue)
+    }
+
+    /// Krippendorff's alpha over each unit's values (one a rater, in any order): what the matrix
+    /// form reads, without a cell for every rater of every unit.
+    public static func krippendorffAlpha<Value: Hashable & Comparable>(
+        units values: [[Value]], level: Level, numericValue: (Value) -> Double? = { _ in nil }
+    ) -> Double? {
+        let units = VotePatterns(values)
+        var unitsOfPattern = [Int](repeating: 0, count: units.cells.count)
+        for pattern in units.patternOfUnit where pattern >= 0 { unitsOfPattern[pattern] += 1 }
+        return units.alpha(coincidence: units.coincidence(unitsOfPattern), level: level, numbers: units.values.map(numericValue))
     }
 
     /// A percentile bootstrap interval of Krippendorff's alpha: the units (columns) are drawn with
@@ -234,20 +242,31 @@ public enum Agreement {
         _ data: [[Value?]], level: Level, replicates: Int = 1000, confidence: Double = 0.95,
         using generator: inout some RandomNumberGenerator
     ) -> (low: Double, high: Double)? {
-        let units = VotePatterns(data)
+        krippendorffAlphaInterval(units: columns(of: data), level: level, replicates: replicates, confidence: confidence, using: &generator)
+    }
+
+    /// The bootstrap interval of alpha over each unit's values (one a rater).
+    public static func krippendorffAlphaInterval<Value: Hashable & Comparable>(
+        units values: [[Value]], level: Level, replicates: Int = 1000, confidence: Double = 0.95,
+        using generator: inout some RandomNumberGenerator
+    ) -> (low: Double, high: Double)? {
+        let units = VotePatterns(values)
         let unitCount = units.patternOfUnit.count
         guard unitCount > 1, replicates > 0 else { return nil }
-        // Each drawn unit adds its pattern's coincidences, in the order drawn: copying the drawn
-        // columns of the matrix and counting each unit's votes again, for each of a thousand
-        // replicates, took ten minutes over half a million units.
+        // A replicate counts the units drawn of each pattern: copying the drawn columns of the
+        // matrix and counting each unit's votes again took ten minutes over half a million units,
+        // and adding each drawn unit's coincidences 25 s.
         let numbers = [Double?](repeating: nil, count: units.values.count)
-        var coincidence = [Double](repeating: 0, count: units.values.count * units.values.count)
+        var drawn = [Int](repeating: 0, count: units.cells.count)
         var alphas: [Double] = []
         alphas.reserveCapacity(replicates)
         for _ in 0..<replicates {
-            for cell in coincidence.indices { coincidence[cell] = 0 }
-            for _ in 0..<unitCount { units.add(units.patternOfUnit[generator.index(below: unitCount)], to: &coincidence) }
-            if let alpha = units.alpha(coincidence: coincidence, level: level, numbers: numbers) { alphas.append(alpha) }
+            for pattern in drawn.indices { drawn[pattern] = 0 }
+            for _ in 0..<unitCount {
+                let pattern = units.patternOfUnit[generator.index(below: unitCount)]
+                if pattern >= 0 { drawn[pattern] += 1 }
+            }
+            if let alpha = units.alpha(coincidence: units.coincidence(drawn), level: level, numbers: numbers) { alphas.append(alpha) }
         }
         guard alphas.count * 2 >= replicates else { return nil }
         alphas.sort()
@@ -256,9 +275,14 @@ public enum Agreement {
         return (quantile(tail), quantile(1 - tail))
     }
 
-    /// The units of a raters × units matrix as alpha reads them: each pairable unit is its
-    /// pattern of votes (how many of each value), whose part of the coincidence matrix is the
-    /// same in every unit that has it.
+    /// A raters × units matrix as each unit's values, raters in order.
+    static func columns<Value>(of data: [[Value?]]) -> [[Value]] {
+        let unitCount = data.map(\.count).max() ?? 0
+        return (0..<unitCount).map { unit in data.compactMap { unit < $0.count ? $0[unit] : nil } }
+    }
+
+    /// Units as alpha reads them: each pairable unit is its pattern of votes (how many of each
+    /// value), whose part of the coincidence matrix is the same in every unit that has it.
     struct VotePatterns<Value: Hashable & Comparable> {
         /// The values given, in order.
         var values: [Value] = []
@@ -268,19 +292,16 @@ public enum Agreement {
         /// Each unit's pattern; -1 for a unit with fewer than two values.
         var patternOfUnit: [Int] = []
 
-        init(_ data: [[Value?]]) {
-            let unitCount = data.map(\.count).max() ?? 0
-            values = Array(Set(data.joined().compactMap { $0 })).sorted()
+        init(_ units: [[Value]]) {
+            values = Array(Set(units.joined())).sorted()
             let index = Dictionary(uniqueKeysWithValues: values.enumerated().map { ($1, $0) })
             var patternOf: [[Int]: Int] = [:]
-            patternOfUnit.reserveCapacity(unitCount)
+            patternOfUnit.reserveCapacity(units.count)
             var counts = [Int](repeating: 0, count: values.count)
-            for unit in 0..<unitCount {
+            for unit in units {
                 for value in counts.indices { counts[value] = 0 }
-                var m = 0
-                for rater in data where unit < rater.count {
-                    if let value = rater[unit] { counts[index[value]!] += 1; m += 1 }
-                }
+                for value in unit { counts[index[value]!] += 1 }
+                let m = unit.count
                 guard m >= 2 else { patternOfUnit.append(-1); continue }
                 if let known = patternOf[counts] { patternOfUnit.append(known); continue }
                 var parts: [(cell: Int, weight: Double)] = []
@@ -296,12 +317,15 @@ public enum Agreement {
             }
         }
 
-        /// Adds one unit of `pattern` (none for -1) to a coincidence matrix. Units are added one
-        /// at a time, in order, so each cell sums the same terms in the same order as counting
-        /// unit by unit.
-        func add(_ pattern: Int, to coincidence: inout [Double]) {
-            guard pattern >= 0 else { return }
-            for part in cells[pattern] { coincidence[part.cell] += part.weight }
+        /// The coincidence matrix (v × v, row by row) of units with these numbers of each pattern.
+        /// With two or three votes a unit every weight is a whole or half number, so the sums are
+        /// exact, as when counted unit by unit.
+        func coincidence(_ unitsOfPattern: [Int]) -> [Double] {
+            var coincidence = [Double](repeating: 0, count: values.count * values.count)
+            for (pattern, count) in unitsOfPattern.enumerated() where count > 0 {
+                for part in cells[pattern] { coincidence[part.cell] += Double(count) * part.weight }
+            }
+            return coincidence
         }
 
         /// Alpha from a coincidence matrix (v × v, row by row), with the values as numbers for the

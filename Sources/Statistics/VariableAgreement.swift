@@ -45,39 +45,51 @@ public struct VariableAgreement: Sendable, Codable, Equatable {
     public static func measure(variable: String, scope: String, order: [String]?, raters: Int, units: [[(String, String)]],
                                interval: Bool, using generator: inout some RandomNumberGenerator) -> VariableAgreement {
         let pairable = units.filter { $0.count >= 2 }
+        // Each unit's first vote by each reviewer, reviewers as numbers in name order. Pairs of
+        // reviewers are found within each unit: a reviewers × items matrix, and a pass over every
+        // unit for each pair, took 143 s and 1.7 GB for a hundred reviewers over half a million items.
         let reviewers = Array(Set(pairable.flatMap { $0.map(\.0) })).sorted()
-        let matrix: [[String?]] = reviewers.map { reviewer in pairable.map { unit in unit.first { $0.0 == reviewer }?.1 } }
-        let nominal = Agreement.krippendorffAlpha(matrix, level: .nominal)
+        let number = Dictionary(uniqueKeysWithValues: reviewers.enumerated().map { ($1, $0) })
+        let voted: [[(reviewer: Int, value: String)]] = pairable.map { unit in
+            var firsts: [(reviewer: Int, value: String)] = []
+            for (name, value) in unit {
+                let reviewer = number[name]!
+                if !firsts.contains(where: { $0.reviewer == reviewer }) { firsts.append((reviewer, value)) }
+            }
+            return firsts.sorted { $0.reviewer < $1.reviewer }
+        }
+        let values = voted.map { $0.map(\.value) }
+        let nominal = Agreement.krippendorffAlpha(units: values, level: .nominal)
         var ordinal: Double?
         if let order {
-            ordinal = Agreement.krippendorffAlpha(matrix.map { $0.map { $0.flatMap { order.firstIndex(of: $0) } } }, level: .ordinal)
+            ordinal = Agreement.krippendorffAlpha(units: values.map { $0.compactMap { order.firstIndex(of: $0) } }, level: .ordinal)
         }
         let categories = Array(Set(pairable.flatMap { $0.map(\.1) })).sorted()
         func counts(_ units: [[(String, String)]]) -> [[Double]] {
             units.map { unit in categories.map { category in Double(unit.filter { $0.1 == category }.count) } }
         }
         let complete = pairable.filter { $0.count == raters }
-        var cohen: [Pair] = []
-        for (i, a) in reviewers.enumerated() {
-            for b in reviewers[(i + 1)...] {
-                let both = pairable.compactMap { unit -> (String, String)? in
-                    guard let x = unit.first(where: { $0.0 == a })?.1, let y = unit.first(where: { $0.0 == b })?.1 else { return nil }
-                    return (x, y)
-                }
-                if both.isEmpty { continue }
-                var quadratic: Double?
-                if let order {
-                    var table = Array(repeating: Array(repeating: 0.0, count: order.count), count: order.count)
-                    for (x, y) in both { if let i = order.firstIndex(of: x), let j = order.firstIndex(of: y) { table[i][j] += 1 } }
-                    quadratic = Agreement.weightedKappa(table: table, weights: .quadratic)
-                }
-                cohen.append(.init(reviewers: [a, b], kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa,
-                                   quadraticKappa: quadratic, items: both.count))
+        // For each pair of reviewers (first · count + second), their two values on each item both voted on, in item order.
+        var together: [Int: [(String, String)]] = [:]
+        for unit in voted {
+            for (i, a) in unit.enumerated() {
+                for b in unit[(i + 1)...] { together[a.reviewer * reviewers.count + b.reviewer, default: []].append((a.value, b.value)) }
             }
+        }
+        let cohen: [Pair] = together.keys.sorted().map { key in
+            let both = together[key]!
+            var quadratic: Double?
+            if let order {
+                var table = Array(repeating: Array(repeating: 0.0, count: order.count), count: order.count)
+                for (x, y) in both { if let i = order.firstIndex(of: x), let j = order.firstIndex(of: y) { table[i][j] += 1 } }
+                quadratic = Agreement.weightedKappa(table: table, weights: .quadratic)
+            }
+            return Pair(reviewers: [reviewers[key / reviewers.count], reviewers[key % reviewers.count]],
+                        kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa, quadraticKappa: quadratic, items: both.count)
         }
         var alphaInterval: [Double]?
         if interval, nominal != nil {
-            alphaInterval = Agreement.krippendorffAlphaInterval(matrix, level: .nominal, using: &generator).map { [$0.low, $0.high] }
+            alphaInterval = Agreement.krippendorffAlphaInterval(units: values, level: .nominal, using: &generator).map { [$0.low, $0.high] }
         }
         let all = counts(pairable)
         return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal,

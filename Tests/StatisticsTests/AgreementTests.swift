@@ -133,8 +133,9 @@ func matches(_ value: Double, _ published: Double, decimals: Int) -> Bool {
         #expect(Agreement.alphaReading(0.81) == "reliable" && Agreement.alphaReading(0.7).hasPrefix("tentative") && Agreement.alphaReading(0.2) == "not reliable")
     }
 
-    /// The bootstrap adds each drawn unit's pattern of votes instead of copying the drawn
-    /// columns: with the same draws, it gives exactly what alpha of each drawn matrix gives.
+    /// The bootstrap counts the drawn units of each pattern of votes instead of copying the drawn
+    /// columns: with the same draws, it gives what alpha of each drawn matrix gives (exactly, with
+    /// two votes a unit; to rounding with four, where weights are thirds).
     @Test func theBootstrapByPatternsEqualsAlphaOfEachDrawnMatrix() throws {
         let published = try AgreementVectors.load().krippendorff_alpha[0].data
         let twoRaters: [[String?]] = [(0..<300).map { $0 % 7 == 0 ? "reject" : "approve" },
@@ -159,7 +160,51 @@ func matches(_ value: Double, _ published: Double, decimals: Int) -> Bool {
         generator = SeededGenerator(state: 9)
         let fromPublished = try #require(drawnOneByOne(published, replicates: 200, seed: 9))
         let patterned = try #require(Agreement.krippendorffAlphaInterval(published, level: .nominal, replicates: 200, using: &generator))
-        #expect(patterned.low == fromPublished.0 && patterned.high == fromPublished.1, "up to four votes a unit, thirds summed in the same order")
+        #expect(abs(patterned.low - fromPublished.0) < 1e-12 && abs(patterned.high - fromPublished.1) < 1e-12, "up to four votes a unit")
+    }
+
+    /// Agreement over many reviewers, each on a few items, found from the pairs within each item:
+    /// the same figures as a reviewers × items matrix and a scan of every item for each pair.
+    @Test func agreementAmongManyReviewersEqualsTheMatrixAndPairScans() throws {
+        var generator = SeededGenerator(state: 11)
+        let order = ["low", "mid", "high"]
+        let reviewers = (0..<40).map { "r\($0)" }
+        var units: [[(String, String)]] = (0..<3000).map { _ in
+            let chosen = reviewers.shuffled(using: &generator).prefix(Int.random(in: 1...4, using: &generator))
+            return chosen.map { ($0, order[Int.random(in: 0..<3, using: &generator)]) }
+        }
+        // A reviewer's second vote on an item is not a second rater: the first counts.
+        units[0] = [("r1", "low"), ("r2", "high"), ("r1", "high")]
+        var draws = SeededGenerator(state: 5)
+        let measured = VariableAgreement.measure(variable: "level", scope: "all", order: order, raters: 2, units: units,
+                                                 interval: true, using: &draws)
+
+        let pairable = units.filter { $0.count >= 2 }
+        let named = Array(Set(pairable.flatMap { $0.map(\.0) })).sorted()
+        let matrix: [[String?]] = named.map { reviewer in pairable.map { unit in unit.first { $0.0 == reviewer }?.1 } }
+        #expect(measured.items == pairable.count)
+        #expect(measured.alphaNominal == Agreement.krippendorffAlpha(matrix, level: .nominal))
+        #expect(measured.alphaOrdinal == Agreement.krippendorffAlpha(matrix.map { $0.map { $0.flatMap { order.firstIndex(of: $0) } } }, level: .ordinal))
+        var again = SeededGenerator(state: 5)
+        let interval = try #require(Agreement.krippendorffAlphaInterval(matrix, level: .nominal, using: &again))
+        #expect(measured.alphaNominalInterval == [interval.low, interval.high])
+        var pairs: [VariableAgreement.Pair] = []
+        for (i, a) in named.enumerated() {
+            for b in named[(i + 1)...] {
+                let both = pairable.compactMap { unit -> (String, String)? in
+                    guard let x = unit.first(where: { $0.0 == a })?.1, let y = unit.first(where: { $0.0 == b })?.1 else { return nil }
+                    return (x, y)
+                }
+                if both.isEmpty { continue }
+                var table = Array(repeating: Array(repeating: 0.0, count: 3), count: 3)
+                for (x, y) in both { table[order.firstIndex(of: x)!][order.firstIndex(of: y)!] += 1 }
+                pairs.append(.init(reviewers: [a, b], kappa: Agreement.cohenKappa(both.map(\.0), both.map(\.1))?.kappa,
+                                   quadraticKappa: Agreement.weightedKappa(table: table, weights: .quadratic), items: both.count))
+            }
+        }
+        #expect(pairs.count > 300, "most pairs of the forty reviewers share items")
+        #expect(measured.cohen.count == pairs.count)
+        #expect(Array(zip(measured.cohen, pairs).filter { $0 != $1 }.prefix(3)).isEmpty, "the first pairs that differ")
     }
 
     @Test func perfectAgreementIsOneAndNoVariationIsUndefined() {
