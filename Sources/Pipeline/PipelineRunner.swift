@@ -82,7 +82,7 @@ public struct PipelineRunner: Sendable {
             let started = StageProgress.now(), usage = ResourceUsage.now()
             var fingerprints: [String: String] = [:]
             for input in stage.inputs {
-                fingerprints[input.name] = try fingerprint(input, environment: environment, records: records)
+                fingerprints[input.name] = try fingerprint(input, environment: environment, records: records, openStore: openStore)
             }
             if let prepare = stage.prepare {
                 try await prepare(StageContext(stage: stage, environment: environment, upstream: upstream, outputDirectory: nil,
@@ -115,7 +115,8 @@ public struct PipelineRunner: Sendable {
     }
 
     /// The value of an input, as it goes into a cache key.
-    private func fingerprint(_ input: StageInput, environment: PipelineEnvironment, records: [StageName: StageRecord]) throws -> String {
+    private func fingerprint(_ input: StageInput, environment: PipelineEnvironment, records: [StageName: StageRecord],
+                             openStore: OpenReviewStore) throws -> String {
         switch input {
         case .tool:
             return ToolInfo.buildIdentity
@@ -136,7 +137,7 @@ public struct PipelineRunner: Sendable {
         case .pipelineFile:
             return pipelineSHA256
         case .reviewState:
-            return try ReviewStore.decisionStateHash(at: layout.reviewDatabase)
+            return try openStore.decisionStateHash(at: layout.reviewDatabase)
         case .publishedRelease:
             return try environment.publishedRelease()?.manifestSHA256 ?? "none"
         case .corpusHits:

@@ -309,6 +309,7 @@ final class OpenReviewStore: @unchecked Sendable {
     // Unchecked: stages use the store one after another; the lock only guards its opening.
     private let lock = NSLock()
     private var store: ReviewStore?
+    private var decisionState: ReviewStore.DecisionState?
 
     func store(at url: URL) throws -> ReviewStore {
         lock.lock()
@@ -327,6 +328,22 @@ final class OpenReviewStore: @unchecked Sendable {
         guard store == nil, let made = try ReviewStore.create(at: url, registering: items, actor: actor, from: source) else { return false }
         store = made
         return true
+    }
+
+    /// The hash of what review decided (`ReviewStore.decisionStateHash`), read again only when
+    /// the audit log has grown since: the review and release stages both key on it, and over a
+    /// million decisions each reading took more than a second.
+    func decisionStateHash(at url: URL) throws -> String {
+        lock.lock()
+        defer { lock.unlock() }
+        if store == nil {
+            // No database yet: a new one's hash, without making it.
+            guard ReviewStore.databaseExists(at: url) else { return try ReviewStore.decisionStateHash(at: url) }
+            store = try ReviewStore(url: url)
+        }
+        let state = try store!.decisionState(reusing: decisionState)
+        decisionState = state
+        return state.hash
     }
 
     /// Lets go of the database's page caches once the work queued on it is done: between stages

@@ -665,23 +665,49 @@ public final class ReviewStore {
     /// outcomes, but no times or assignments. It keys the review stage and is recorded in a
     /// release, so the same decisions always give the same release.
     public func decisionStateHash() throws -> String {
-        var parts = Self.decisionStateStart
+        // Read in one snapshot and hashed row by row: the rows of a million decisions, held
+        // whole, took a gigabyte and most of five seconds.
+        var digest = Hashing.PartsStream()
+        for part in Self.decisionStateStart { digest.append(part) }
         let queries = [
             "SELECT d.item_id, d.content_hash, d.round, d.reviewer, d.decision, COALESCE(d.reason, ''), COALESCE(d.revision_hash, ''), COALESCE(b.kind, ''), (SELECT group_concat(name || '=' || value, ';') FROM (SELECT name, value FROM labels WHERE decision = d.seq ORDER BY name, value)) FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.item_id, d.content_hash, d.round, d.reviewer",
             "SELECT round, item_id, content_hash, outcome, labels FROM outcomes ORDER BY round, item_id, content_hash",
             "SELECT id, version, content_hash, record, COALESCE(author, ''), revised_in FROM items WHERE revised_in IS NOT NULL ORDER BY id, version",
         ]
-        for (index, sql) in queries.enumerated() {
-            parts.append(Self.decisionStateTables[index])
-            for row in try database.rows(sql) { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
+        // A row's values joined by the separator are the same bytes as each value a part of its own.
+        func append(_ row: Row) {
+            for index in 0..<row.count { digest.append((row[index] as DatabaseValue).canonicalText) }
         }
-        // Items a pilot sent to review (the card reports them); without any, the hash is what it was before pilots.
-        let pilotFlags = try database.rows("SELECT target, round, item_id, flags FROM pilot_flag_reviews ORDER BY target, round, item_id")
-        if !pilotFlags.isEmpty {
-            parts.append("pilot flags")
-            for row in pilotFlags { parts.append(row.databaseValues.map(\.canonicalText).joined(separator: "\u{1F}")) }
+        return try database.snapshot {
+            for (index, sql) in queries.enumerated() {
+                digest.append(Self.decisionStateTables[index])
+                try database.eachRow(sql) { append($0) }
+            }
+            // Items a pilot sent to review (the card reports them); without any, the hash is what it was before pilots.
+            var flagged = false
+            try database.eachRow("SELECT target, round, item_id, flags FROM pilot_flag_reviews ORDER BY target, round, item_id") { row in
+                if !flagged { digest.append("pilot flags") }
+                flagged = true
+                append(row)
+            }
+            return digest.hex()
         }
-        return Hashing.sha256Hex(parts: parts)
+    }
+
+    /// `decisionStateHash()` with the audit log's newest entry it was read with.
+    public struct DecisionState: Sendable, Equatable {
+        public let auditHead: String
+        public let hash: String
+    }
+
+    /// The decision state, or `known` again while the audit log's newest entry is the one it was
+    /// read with: every change to what the hash covers is audited in the same transaction.
+    public func decisionState(reusing known: DecisionState?) throws -> DecisionState {
+        try database.snapshot {
+            let head: String = try database.value("SELECT seq || '/' || hash FROM audit_log ORDER BY seq DESC LIMIT 1") ?? ""
+            if let known, known.auditHead == head { return known }
+            return DecisionState(auditHead: head, hash: try decisionStateHash())
+        }
     }
 
     private static let decisionStateStart = ["review-state"]
@@ -695,7 +721,7 @@ public final class ReviewStore {
     }
 
     /// Whether there is a database at `url`, or a log of one that opening it would recover.
-    private static func databaseExists(at url: URL) -> Bool {
+    public static func databaseExists(at url: URL) -> Bool {
         ["", "-wal", "-journal"].contains { FileManager.default.fileExists(atPath: url.path + $0) }
     }
 

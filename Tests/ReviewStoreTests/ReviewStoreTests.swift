@@ -28,6 +28,14 @@ struct Fixture {
         try store.register(items, actor: "test")
     }
 
+    /// Items ck-1 … ck-`count` in the `cultural-labels` round, opened and its batches assigned.
+    static func assignedRound(items count: Int = 3) throws -> Fixture {
+        let fixture = try Fixture(plan: ReviewPlan(rounds: [culturalLabels]), items: (1...count).map { reviewItem("ck-\($0)") }, reviewers: people)
+        try fixture.store.open("cultural-labels", plan: fixture.plan, actor: "test")
+        _ = try fixture.store.assign(round: "cultural-labels", plan: fixture.plan, actor: "test")
+        return fixture
+    }
+
     func remove() { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
 
     /// Runs SQL on the database file from a connection of its own, as someone editing it by hand would.
@@ -478,13 +486,28 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
     }
 
-    @Test func aBadFileIsRefusedWholeWithEveryBadLineListedAndNothingWritten() throws {
-        let items = (1...3).map { reviewItem("ck-\($0)") }
-        let fixture = try Fixture(plan: ReviewPlan(rounds: [culturalLabels]), items: items, reviewers: people)
+    /// A run reads the decision state once for the stages that key on it: given back while the
+    /// audit log's newest entry is the same, read again once a vote is recorded.
+    @Test func theDecisionStateIsReadAgainOnlyOnceTheAuditLogHasGrown() throws {
+        let fixture = try Fixture.assignedRound()
         defer { fixture.remove() }
         let store = fixture.store, plan = fixture.plan
-        try store.open("cultural-labels", plan: plan, actor: "test")
-        _ = try store.assign(round: "cultural-labels", plan: plan, actor: "test")
+        let read = try store.decisionState(reusing: nil)
+        #expect(read.hash == (try store.decisionStateHash()))
+        // Not read again: a state held for the same newest entry comes back as it was.
+        let held = ReviewStore.DecisionState(auditHead: read.auditHead, hash: "held")
+        #expect(try store.decisionState(reusing: held) == held)
+        let votes = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
+        #expect(try store.submit(votes, plan: plan, actor: "test").recorded == 3)
+        let after = try store.decisionState(reusing: held)
+        #expect(after.auditHead != read.auditHead)
+        #expect(after.hash == (try store.decisionStateHash()) && after.hash != read.hash)
+    }
+
+    @Test func aBadFileIsRefusedWholeWithEveryBadLineListedAndNothingWritten() throws {
+        let fixture = try Fixture.assignedRound()
+        defer { fixture.remove() }
+        let store = fixture.store, plan = fixture.plan
         var votes = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
         votes[0].itemID = "ck-404"
         votes[1].labels["required_knowledge"] = ["folklore"]

@@ -112,17 +112,31 @@ public enum Hashing {
     public struct PartsStream: Sendable {
         private var hasher = SHA256()
         private var started = false
+        // Parts are gathered and hashed 64 KiB at a time: hashing each of nine million short
+        // parts in a call of its own cost more than the hashing.
+        private var pending: [UInt8] = []
+        private static let flushAt = 1 << 16
 
         public init() {}
 
         public mutating func append(_ part: String) {
-            if started { withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) } }
+            if started { pending.append(0x1F) }
             started = true
             var part = part
-            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+            part.withUTF8 { pending.append(contentsOf: $0) }
+            if pending.count >= Self.flushAt { flush() }
         }
 
-        public func hex() -> String { Hashing.hex(hasher.finalize()) }
+        private mutating func flush() {
+            pending.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+            pending.removeAll(keepingCapacity: true)
+        }
+
+        public func hex() -> String {
+            var copy = self
+            copy.flush()
+            return Hashing.hex(copy.hasher.finalize())
+        }
     }
 
     /// Hashes a file in chunks, so memory does not grow with its size.
