@@ -89,30 +89,28 @@ struct ReviewSnapshot: Sendable {
             outcomes[Self.key(row["round"], row["item_id"], row["content_hash"])] = RoundOutcome(
                 approved: row["outcome"] == "approved", contentHash: row["content_hash"], labels: Self.decodeLabels(row["labels"]))
         }
+        // Labels keep the order the round declares.
         var labels: [Int: [String: [String]]] = [:]
         for row in try store.database.rows("SELECT decision, name, value FROM labels ORDER BY decision, name, value") {
             labels[row["decision"], default: [:]][row["name"], default: []].append(row["value"])
         }
-        for row in try store.database.rows("""
+        for (decision, named) in labels {
+            for (name, values) in named {
+                if let spec = plan.rounds.lazy.compactMap({ $0.label(name) }).first, spec.kind == .choice {
+                    labels[decision]![name] = values.sorted { (spec.values.firstIndex(of: $0) ?? .max) < (spec.values.firstIndex(of: $1) ?? .max) }
+                }
+            }
+        }
+        // Row by row, by column number: a million decisions held as rows, and each value looked
+        // up by its column's name, took a gigabyte and seconds.
+        try store.database.eachRow("""
             SELECT d.seq, d.round, d.item_id, d.content_hash, d.reviewer, d.decision, d.reason, COALESCE(b.kind, 'review') AS kind
             FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.seq
-            """) {
-            let seq: Int = row["seq"]
-            votes[Self.key(row["round"], row["item_id"], row["content_hash"]), default: []].append(VoteRow(
-                seq: seq, reviewer: row["reviewer"], decision: ReviewDecision(rawValue: row["decision"]) ?? .reject, reason: row["reason"],
-                batchKind: BatchSummary.Kind(rawValue: row["kind"]) ?? .review, labels: labels[seq] ?? [:]))
-        }
-        // Labels keep the order the round declares.
-        for (key, rows) in votes {
-            votes[key] = rows.map { vote in
-                var vote = vote
-                for (name, values) in vote.labels {
-                    if let spec = plan.rounds.lazy.compactMap({ $0.label(name) }).first, spec.kind == .choice {
-                        vote.labels[name] = values.sorted { (spec.values.firstIndex(of: $0) ?? .max) < (spec.values.firstIndex(of: $1) ?? .max) }
-                    }
-                }
-                return vote
-            }
+            """) { row in
+            let seq: Int = row[0]
+            votes[Self.key(row[1], row[2], row[3]), default: []].append(VoteRow(
+                seq: seq, reviewer: row[4], decision: ReviewDecision(rawValue: row[5]) ?? .reject, reason: row[6],
+                batchKind: BatchSummary.Kind(rawValue: row[7]) ?? .review, labels: labels[seq] ?? [:]))
         }
     }
 

@@ -486,6 +486,18 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
     }
 
+    /// A vote's values of a choice label are read back in the order the label declares them
+    /// (cultural, regional, dialect, none), not in the database's order.
+    @Test func aVotesChoiceValuesComeBackInTheirDeclaredOrder() throws {
+        let fixture = try Fixture.assignedRound()
+        defer { fixture.remove() }
+        let votes = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["dialect", "regional"], "time_sensitive": ["no"]], nil) }
+        #expect(try fixture.store.submit(votes, plan: fixture.plan, actor: "test").recorded == 3)
+        let snapshot = try ReviewSnapshot(store: fixture.store, plan: fixture.plan)
+        let read = snapshot.pool.map { snapshot.votes(in: "cultural-labels", on: $0).first?.labels["required_knowledge"] }
+        #expect(read == Array(repeating: ["regional", "dialect"], count: 3))
+    }
+
     /// A run reads the decision state once for the stages that key on it: given back while the
     /// audit log's newest entry is the same, read again once a vote is recorded.
     @Test func theDecisionStateIsReadAgainOnlyOnceTheAuditLogHasGrown() throws {
