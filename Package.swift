@@ -115,7 +115,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
         ], swiftSettings: common),
-        .executableTarget(name: "pipeline-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        .executableTarget(name: "pipeline-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "ReviewStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           exclude: ["curator.py"],
                           swiftSettings: common),
         .target(name: "FuzzTargets", dependencies: ["DatasetCore", "Pilot", "Pipeline", "ReviewStore", "SchemaValidation", "SurveyIngest", "TextbookIngest"],

@@ -4,7 +4,8 @@
 // `verify`, with wall time, processor time and peak memory per stage; then a pilot of M
 // simulated models on the published release (`pilot import` each, `pilot report`); the review
 // commands over the pool the runs registered (a round opened, read and closed, the audit log
-// verified); and runs, on the same
+// verified), then again with votes: reviewers assigned, two votes on every item of the round
+// imported from one file, the run, status, agreement and close after them; and runs, on the same
 // items, the plain Python a curator would write for the same work (curator.py: json +
 // datasketch MinHashLSH + random split); see README "Benchmarks". With `--cold-runs K` the
 // medians of K cold runs per stage go into <project>/cold-runs.json, and `--growth-from` prints
@@ -16,6 +17,7 @@ import ArgumentParser
 import BenchmarkSupport
 import DatasetCore
 import Foundation
+import ReviewStore
 
 // A command for its usage and checks only: the script below runs once the options are read.
 struct Options: ParsableCommand {
@@ -43,12 +45,15 @@ struct Options: ParsableCommand {
     var coldRuns = 1
     @Option(help: "The project of a benchmark run at another size: prints each stage's growth exponent from it to this one.")
     var growthFrom: String?
+    @Option(help: "How many reviewers vote in the review round, two on each batch (0: no votes).")
+    var voteReviewers = 30
 
     func validate() throws {
         guard items >= 1 else { throw ValidationError("--items must be at least 1") }
         guard coldRuns >= 1 else { throw ValidationError("--cold-runs must be at least 1") }
         guard (pythonItems ?? 1) >= 1 else { throw ValidationError("--python-items must be at least 1") }
         guard pilotModels >= 0 else { throw ValidationError("--pilot-models cannot be negative") }
+        guard voteReviewers == 0 || voteReviewers >= 2 else { throw ValidationError("--vote-reviewers must be 0 or at least 2 (two vote on each batch)") }
     }
 }
 
@@ -207,8 +212,8 @@ func run(_ title: String, _ arguments: [String]) throws -> MeasuredRun {
     return measured
 }
 
-func pipelineRun(_ title: String) throws -> MeasuredRun {
-    let measured = try run(title, ["run", "--project", project.path, "-p", "pipelines/bench.yaml", "--json", "--quiet"])
+func pipelineRun(_ title: String, pipeline: String = "pipelines/bench.yaml") throws -> MeasuredRun {
+    let measured = try run(title, ["run", "--project", project.path, "-p", pipeline, "--json", "--quiet"])
     let document = try JSONDecoder.snakeCase.decode(RunDocument.self, from: measured.output)
     say("| stage | status | items in → out | wall | processor | peak memory so far |")
     say("|---|---|---|---|---|---|")
@@ -338,6 +343,58 @@ for command in [["status"], ["open", "bench-check"], ["status"], ["agreement", "
     let measured = try run("review \(command.joined(separator: " ")) (pipelines/review.yaml)", ["review"] + command + reviewArguments)
     let lines = String(decoding: measured.output, as: UTF8.self).split(separator: "\n")
     if command[0] != "agreement" { say("  \(lines.first ?? "")" + (lines.count > 2 ? " … (\(lines.count) lines)" : lines.count == 2 ? "; \(lines[1].trimmingCharacters(in: .whitespaces))" : "")) }
+}
+
+// MARK: - The round again, with votes.
+
+// Reviewers r01 … rNN, two on each batch (least loaded first, as `review assign` fills them),
+// each voting on every item of their batches, one vote in ten a rejection; all the votes in one
+// file, as a vendor's labelled batch comes back. Then what the curator does next: the run that
+// applies them, a cached run, the round's status and agreement, its close, and the audit check.
+if options.voteReviewers > 0 {
+    let reviewers = (1...options.voteReviewers).map { String(format: "r%02d", $0) }
+    for reviewer in reviewers {
+        let added = try measure([tool, "review", "reviewers", "add", reviewer] + reviewArguments)
+        guard added.status == 0 else { fail("review reviewers add \(reviewer) exited with \(added.status)") }
+    }
+    _ = try run("review assign bench-check (\(reviewers.count) reviewers)", ["review", "assign", "bench-check"] + reviewArguments)
+    let votesFile = project.appendingPathComponent("votes.jsonl")
+    /// Writes every assigned reviewer's votes on their batches; returns how many.
+    func writeVotes() throws -> Int {
+        struct VoteLine: Encodable {
+            var batch: String, reviewer: String, item_id: String, content_hash: String, decision: String, reason: String?
+        }
+        let store = try ReviewStore(url: project.appendingPathComponent("data/review/bench.sqlite"))
+        var random = SplitMix64(seed: 20_261_201, label: "votes")
+        let lineEncoder = JSONEncoder()
+        lineEncoder.outputFormatting = .sortedKeys
+        var lines = Data(), votes = 0
+        for batch in try store.batches(round: "bench-check") where batch.kind == .review {
+            let members = try store.batchItems(batch.id)
+            for reviewer in batch.reviewers {
+                for member in members {
+                    let reject = random.next() % 10 == 0
+                    lines += try lineEncoder.encode(VoteLine(batch: batch.id, reviewer: reviewer, item_id: member.item.id, content_hash: member.contentHash,
+                                                             decision: reject ? "reject" : "approve", reason: reject ? "wrong key" : nil))
+                    lines.append(0x0A)
+                    votes += 1
+                }
+            }
+        }
+        try lines.write(to: votesFile)
+        return votes
+    }
+    let votes = try writeVotes()
+    // As after generating the items: what this process held would count in the children's peaks.
+    releaseFreeMemory()
+    _ = try run("review import (\(votes) votes in one file)", ["review", "import", votesFile.path] + reviewArguments)
+    _ = try pipelineRun("run after the votes", pipeline: "pipelines/review.yaml")
+    _ = try pipelineRun("cached run with the votes", pipeline: "pipelines/review.yaml")
+    for command in [["status"], ["agreement", "bench-check"], ["close", "bench-check"], ["audit", "--verify"]] {
+        let measured = try run("review \(command.joined(separator: " ")) with the votes", ["review"] + command + reviewArguments)
+        let lines = String(decoding: measured.output, as: UTF8.self).split(separator: "\n")
+        if command[0] != "agreement" { say("  \(lines.first ?? "")") }
+    }
 }
 
 // MARK: - The Python a curator would write, on the same items.
