@@ -1,7 +1,7 @@
 public import Foundation
 public import DatasetCore
 import ReviewStore
-public import Release
+import Release
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,7 +1,7 @@
 public import Foundation
 public import DatasetCore
 public import Release
-public import SurveyIngest
+import SurveyIngest
 public import Validation
 public import Sampling
 public import ReviewStore

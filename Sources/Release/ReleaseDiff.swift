@@ -66,7 +66,8 @@ public struct ReleaseDiff: Sendable, Equatable {
         for id in diff.removed { diff.described[id] = describe(before[id]!.item) }
         for id in diff.added { diff.described[id] = describe(after[id]!.item) }
         for id in after.keys.sorted() {
-            guard var (oldItem, oldSplit) = before[id], let (newItem, newSplit) = after[id] else { continue }
+            guard let (published, oldSplit) = before[id], let (newItem, newSplit) = after[id] else { continue }
+            var oldItem = published
             oldItem.source.revision = newItem.source.revision
             guard oldItem != newItem || oldSplit != newSplit else { continue }
             if oldItem.answerText != newItem.answerText {

@@ -299,8 +299,9 @@ enum Pages {
         ]
         context["dir"] = direction(of: item.language)
         if let translation = item.translation {
+            // No system is false rather than absent: an absent name is looked up in the enclosing context.
             context["translation"] = ["origin": translation.origin.rawValue.replacingOccurrences(of: "_", with: "-"),
-                                      "system": translation.system ?? false, "sourceLanguage": translation.sourceLanguage]
+                                      "system": translation.system.map { $0 as Any } ?? false, "sourceLanguage": translation.sourceLanguage]
         }
         if let original = page.original?.item {
             context["original"] = [

@@ -1,5 +1,5 @@
-public import Foundation
-public import DatasetCore
+import Foundation
+import DatasetCore
 public import Dedup
 
 // The dedup stage: exact and near-duplicates, and the contamination check against reference benchmarks.

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import DatasetCore
 public import SurveyIngest
 public import TextbookIngest

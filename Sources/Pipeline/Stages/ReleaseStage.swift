@@ -1,8 +1,8 @@
-public import Foundation
-public import DatasetCore
-public import Sampling
+import Foundation
+import DatasetCore
+import Sampling
 import Dedup
-public import Release
+import Release
 import ReviewStore
 
 // The release stage: the final selection by rank, stable splits and balanced answer positions,

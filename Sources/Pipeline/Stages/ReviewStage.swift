@@ -1,6 +1,6 @@
 import Foundation
-public import DatasetCore
-public import ReviewStore
+import DatasetCore
+import ReviewStore
 
 // The review stage: items that reached review are registered in the review database, and the
 // decisions recorded there are applied.

@@ -1,5 +1,5 @@
-public import DatasetCore
-public import Sampling
+import DatasetCore
+import Sampling
 import Statistics
 
 // The sample stage: stratified selection to quotas, with a ranked reserve.

@@ -1,5 +1,5 @@
-public import DatasetCore
-public import Validation
+import DatasetCore
+import Validation
 
 // The validate stage: schema and content rules per task; each rejected item is kept with its reason.
 
