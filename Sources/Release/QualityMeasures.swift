@@ -161,7 +161,7 @@ extension QualityDossier {
         var result: [RoundAgreement] = []
         for round in rounds {
             let votes = items.map { $0.review.votes.filter { $0.round == round && !$0.adjudication } }
-            var variables: [(name: String, value: (ReviewVote) -> String?)] = [("decision", { $0.decision })]
+            var variables: [(name: String, value: @Sendable (ReviewVote) -> String?)] = [("decision", { $0.decision })]
             let labelNames = Set(votes.joined().flatMap { $0.labels.map(\.name) }).sorted()
             for name in labelNames {
                 if name == "required_knowledge" {
@@ -173,14 +173,16 @@ extension QualityDossier {
                     variables.append((name, { vote in vote.labels.first { $0.name == name }?.value.lowercased() }))
                 }
             }
-            for variable in variables {
-                var generator = SplitMix64(seed: inputs.seed, label: "quality agreement\u{1F}\(round)\u{1F}\(variable.name)")
-                let units = votes.map { $0.compactMap { vote in variable.value(vote).map { (vote.reviewer, $0) } } }
-                let measured = VariableAgreement.measure(
-                    variable: variable.name, scope: "all", order: inputs.ordinalLabels[variable.name]?.map { $0.lowercased() },
-                    raters: inputs.rounds.first { $0.round == round }?.reviewersPerItem ?? 2, units: units, interval: true, using: &generator)
-                if measured.items > 0 { result.append(RoundAgreement(round: round, agreement: measured)) }
-            }
+            // The round's variables apart from one another, on every core, in order (one round's
+            // votes held at a time).
+            result += Parallel.map(variables.count) { [votes, variables] index in
+                let (name, value) = variables[index]
+                var generator = SplitMix64(seed: inputs.seed, label: "quality agreement\u{1F}\(round)\u{1F}\(name)")
+                let units = votes.map { $0.compactMap { vote in value(vote).map { (vote.reviewer, $0) } } }
+                return RoundAgreement(round: round, agreement: VariableAgreement.measure(
+                    variable: name, scope: "all", order: inputs.ordinalLabels[name]?.map { $0.lowercased() },
+                    raters: inputs.rounds.first { $0.round == round }?.reviewersPerItem ?? 2, units: units, interval: true, using: &generator))
+            }.filter { $0.agreement.items > 0 }
         }
         return result
     }
