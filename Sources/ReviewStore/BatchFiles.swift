@@ -173,13 +173,15 @@ public enum BatchFiles {
 
     static func readJSONLines(_ url: URL, displayName: String) throws -> (votes: [Vote], problems: [InputError]) {
         let data = try Data(contentsOf: url)
-        guard let text = String(data: data, encoding: .utf8) else {
+        // The standard library's checks, not Foundation's: over a million lines (180 MB) Foundation's
+        // decoding and trimming took a fifth of an import.
+        guard let text = String(validating: data, as: UTF8.self) else {
             throw InputErrors([InputError(file: displayName, "the file is not UTF-8")])
         }
         var votes: [Vote] = [], problems: [InputError] = []
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let location = SourceLocation(file: displayName, line: index + 1)
-            guard !line.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else { continue }
+            guard !line.allSatisfy(\.isWhitespace) else { continue }
             if let repeated = JSONValue.repeatedKey(in: Data(line.utf8)) {
                 problems.append(InputError(location.with(field: repeated.duplicateKey ?? ""), "the key appears twice in one object"))
                 continue

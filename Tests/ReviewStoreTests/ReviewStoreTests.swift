@@ -639,6 +639,25 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(read.votes.first?.revision?.choices == ["-1", "@office", "+82", "'인용'"])
     }
 
+    /// A JSON Lines batch file: blank and space-only lines are skipped, each vote keeps the line
+    /// it was on, and a file that is not UTF-8 is refused whole, by name.
+    @Test func aJSONLinesBatchFileSkipsBlankLinesAndRefusesBytesThatAreNotUTF8() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let vote = #"{"batch": "b-1", "reviewer": "kim", "item_id": "ck-1", "content_hash": "abc", "decision": "approve"}"#
+        let url = folder.appendingPathComponent("votes.jsonl")
+        try Data("\n  \t \n\(vote)\n\u{3000}\n\(vote.replacingOccurrences(of: "ck-1", with: "ck-2"))\n".utf8).write(to: url)
+        let read = try BatchFiles.read(url, displayName: "votes.jsonl")
+        #expect(read.problems.isEmpty)
+        #expect(read.votes.map(\.itemID) == ["ck-1", "ck-2"])
+        #expect(read.votes.map(\.location.line) == [3, 5])
+        try (Data(vote.utf8) + Data([0x0A, 0xC3, 0x28, 0x0A])).write(to: url)
+        #expect { try BatchFiles.read(url, displayName: "votes.jsonl") } throws: { error in
+            error.inputErrors?.map(\.description) == ["votes.jsonl: the file is not UTF-8"]
+        }
+    }
+
     @Test func laterRoundsTakeOnlyItemsApprovedBeforeAndARevisionInALaterRoundKeepsEarlierResults() throws {
         let final = ReviewRound(name: "final", reviewersPerItem: 1, roles: [.lead], rule: .any)
         let plan = ReviewPlan(rounds: [factCheck, final])
