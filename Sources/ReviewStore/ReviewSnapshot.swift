@@ -85,24 +85,26 @@ struct ReviewSnapshot: Sendable {
             revisedFrom["\(link.itemID)/\(link.revision)"] = (link.round, link.base)
             revisedContents[link.itemID, default: []].insert(link.revision)
         }
-        for row in try store.database.rows("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") {
-            outcomes[Self.key(row["round"], row["item_id"], row["content_hash"])] = RoundOutcome(
-                approved: row["outcome"] == "approved", contentHash: row["content_hash"], labels: Self.decodeLabels(row["labels"]))
+        // Every table row by row, by column number: a million decisions held as rows, and each
+        // value looked up by its column's name, took a gigabyte and seconds.
+        try store.database.eachRow("SELECT round, item_id, content_hash, outcome, labels FROM outcomes") { row in
+            let hash: String = row[2]
+            outcomes[Self.key(row[0], row[1], hash)] = RoundOutcome(approved: row[3] == "approved", contentHash: hash, labels: Self.decodeLabels(row[4]))
         }
-        // Labels keep the order the round declares.
+        // Labels keep the order the round declares: a choice label's values as the first round
+        // declaring that name lists them.
+        var declared: [String: [String]] = [:], named = Set<String>()
+        for spec in plan.rounds.flatMap(\.labels) where named.insert(spec.name).inserted && spec.kind == .choice { declared[spec.name] = spec.values }
         var labels: [Int: [String: [String]]] = [:]
-        for row in try store.database.rows("SELECT decision, name, value FROM labels ORDER BY decision, name, value") {
-            labels[row["decision"], default: [:]][row["name"], default: []].append(row["value"])
+        try store.database.eachRow("SELECT decision, name, value FROM labels ORDER BY decision, name, value") { row in
+            labels[row[0], default: [:]][row[1], default: []].append(row[2])
         }
-        for (decision, named) in labels {
-            for (name, values) in named {
-                if let spec = plan.rounds.lazy.compactMap({ $0.label(name) }).first, spec.kind == .choice {
-                    labels[decision]![name] = values.sorted { (spec.values.firstIndex(of: $0) ?? .max) < (spec.values.firstIndex(of: $1) ?? .max) }
-                }
+        for (decision, byName) in labels {
+            for (name, values) in byName where values.count > 1 {
+                guard let order = declared[name] else { continue }
+                labels[decision]![name] = values.sorted { (order.firstIndex(of: $0) ?? .max) < (order.firstIndex(of: $1) ?? .max) }
             }
         }
-        // Row by row, by column number: a million decisions held as rows, and each value looked
-        // up by its column's name, took a gigabyte and seconds.
         try store.database.eachRow("""
             SELECT d.seq, d.round, d.item_id, d.content_hash, d.reviewer, d.decision, d.reason, COALESCE(b.kind, 'review') AS kind
             FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.seq

@@ -228,7 +228,10 @@ public enum Agreement {
     public static func krippendorffAlpha<Value: Hashable & Comparable>(
         units values: [[Value]], level: Level, numericValue: (Value) -> Double? = { _ in nil }
     ) -> Double? {
-        let units = VotePatterns(values)
+        krippendorffAlpha(VotePatterns(values), level: level, numericValue: numericValue)
+    }
+
+    static func krippendorffAlpha<Value>(_ units: VotePatterns<Value>, level: Level, numericValue: (Value) -> Double? = { _ in nil }) -> Double? {
         var unitsOfPattern = [Int](repeating: 0, count: units.cells.count)
         for pattern in units.patternOfUnit where pattern >= 0 { unitsOfPattern[pattern] += 1 }
         return units.alpha(coincidence: units.coincidence(unitsOfPattern), level: level, numbers: units.values.map(numericValue))
@@ -250,7 +253,13 @@ public enum Agreement {
         units values: [[Value]], level: Level, replicates: Int = 1000, confidence: Double = 0.95,
         using generator: inout some RandomNumberGenerator
     ) -> (low: Double, high: Double)? {
-        let units = VotePatterns(values)
+        krippendorffAlphaInterval(VotePatterns(values), level: level, replicates: replicates, confidence: confidence, using: &generator)
+    }
+
+    static func krippendorffAlphaInterval<Value>(
+        _ units: VotePatterns<Value>, level: Level, replicates: Int = 1000, confidence: Double = 0.95,
+        using generator: inout some RandomNumberGenerator
+    ) -> (low: Double, high: Double)? {
         let unitCount = units.patternOfUnit.count
         guard unitCount > 1, replicates > 0 else { return nil }
         // A replicate counts the units drawn of each pattern: copying the drawn columns of the

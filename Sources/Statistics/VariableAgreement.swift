@@ -59,7 +59,9 @@ public struct VariableAgreement: Sendable, Codable, Equatable {
             return firsts.sorted { $0.reviewer < $1.reviewer }
         }
         let values = voted.map { $0.map(\.value) }
-        let nominal = Agreement.krippendorffAlpha(units: values, level: .nominal)
+        // Made once for the alpha and its interval.
+        let patterns = Agreement.VotePatterns(values)
+        let nominal = Agreement.krippendorffAlpha(patterns, level: .nominal)
         var ordinal: Double?
         if let order {
             ordinal = Agreement.krippendorffAlpha(units: values.map { $0.compactMap { order.firstIndex(of: $0) } }, level: .ordinal)
@@ -89,7 +91,7 @@ public struct VariableAgreement: Sendable, Codable, Equatable {
         }
         var alphaInterval: [Double]?
         if interval, nominal != nil {
-            alphaInterval = Agreement.krippendorffAlphaInterval(units: values, level: .nominal, using: &generator).map { [$0.low, $0.high] }
+            alphaInterval = Agreement.krippendorffAlphaInterval(patterns, level: .nominal, using: &generator).map { [$0.low, $0.high] }
         }
         let all = counts(pairable)
         return VariableAgreement(variable: variable, scope: scope, items: pairable.count, alphaNominal: nominal,
