@@ -1,5 +1,5 @@
 public import Foundation
-public import DatasetCore
+import DatasetCore
 
 /// How a question's published shares were sized: the respondents behind them and, where the
 /// publisher gives one, the effective sample size of its weights, with where those came from.

@@ -127,6 +127,34 @@ struct Record: Codable, Equatable, Sendable {
         #expect(throws: InputError.self) { try JSONLines.read(Record.self, from: url.appendingPathExtension("missing")) }
     }
 
+    /// Read a block at a time, the records come to the caller as each block is decoded, in
+    /// file order, and bad lines are still all reported once the file is read.
+    @Test func readingBlockByBlockHandsOverEachBlocksRecordsInOrder() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("each-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: url) }
+        let records = (0..<200).map { Record(zeta: "줄 \($0)", alpha: $0, path: String(repeating: "p", count: $0 % 30)) }
+        let text = try JSONLines.encode(records)
+        try text.write(to: url)
+        var handed: [[Record]] = []
+        try JSONLines.read(Record.self, from: url, block: 256) { handed.append($0) }
+        #expect(handed.count > 10)
+        #expect(handed.allSatisfy { $0.count <= 256 / 20 })
+        #expect(Array(handed.joined()) == records)
+
+        var lines = String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        lines[3] = #"{"zeta": 1}"#
+        lines[180] = "{"
+        try Data(lines.joined(separator: "\n").utf8).write(to: url)
+        var seen = 0
+        do {
+            try JSONLines.read(Record.self, from: url, displayName: "each.jsonl", block: 256) { seen += $0.count }
+            Issue.record("expected the broken lines to be reported")
+        } catch let error as InputErrors {
+            #expect(error.errors.map(\.location.line) == [4, 181])
+        }
+        #expect(seen == 198)
+    }
+
     @Test func roundTrips() throws {
         let records = [Record(zeta: "줄\n바꿈", alpha: -3, path: "p")]
         let decoded = try JSONLines.decode(Record.self, from: try JSONLines.encode(records), file: "r.jsonl")

@@ -12,20 +12,23 @@ extension FileHandle {
     /// candidates, where this makes 414. A failed read is an error naming `file`.
     public func readBlock(upToCount count: Int, file: String) throws -> Data {
         var data = Data(count: count)
-        let filled = try data.withUnsafeMutableBytes { buffer -> Int in
-            var filled = 0
-            while filled < count {
-                let read = Foundation.read(fileDescriptor, buffer.baseAddress! + filled, count - filled)
-                if read == 0 { break }
-                if read < 0 {
-                    if errno == EINTR { continue }
-                    throw InputError(file: file, "cannot read: \(String(cString: strerror(errno)))")
-                }
-                filled += read
-            }
-            return filled
-        }
-        data.count = filled
+        data.count = try data.withUnsafeMutableBytes { try fill($0, file: file) }
         return data
+    }
+
+    /// Fills `buffer` from the file's current offset as `readBlock` reads, and returns how many
+    /// bytes it holds now (fewer than it has room for only where the file ends).
+    public func fill(_ buffer: UnsafeMutableRawBufferPointer, file: String) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let read = Foundation.read(fileDescriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            if read == 0 { break }
+            if read < 0 {
+                if errno == EINTR { continue }
+                throw InputError(file: file, "cannot read: \(String(cString: strerror(errno)))")
+            }
+            filled += read
+        }
+        return filled
     }
 }

@@ -77,7 +77,7 @@ extension Stage {
                                     "`reports/`"]) { context in
             let seed = try context.seed()
             let published = try context.publishedRelease()
-            let publishedItems = try published?.items() ?? []
+            let placements = try published?.placements() ?? PublishedRelease.Placements()
             let itemsIn: Int, final: (shortfall: [StratumReport], reserveLeft: Int)
             let balanced: (items: [Item], report: [AnswerBalancer.SubjectBalance])
             let translations: (kept: [Item], counts: [ParallelRelease.LanguageCount])
@@ -91,7 +91,7 @@ extension Stage {
                 (itemsIn, final) = (reviewed.count, (selected.shortfall, selected.reserveLeft))
                 let originals = selected.items.filter { $0.translation == nil }
                 balanced = try context.setting(.release, \.balanceAnswers)
-                    ? AnswerBalancer.balance(originals, seed: seed, previous: PublishedRelease.choices(of: publishedItems))
+                    ? AnswerBalancer.balance(originals, seed: seed, previous: placements.choices)
                     : (items: originals, report: [])
                 translations = parallel(selected.items.filter { $0.translation != nil }, before: originals, after: balanced.items,
                                         minimum: try context.setting(.release, \.minHumanVerified))
@@ -101,7 +101,7 @@ extension Stage {
             // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
             let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
             var splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
-                .assign(balanced.items, previous: PublishedRelease.splits(of: publishedItems), together: together)
+                .assign(balanced.items, previous: placements.splits, together: together)
             if !translations.kept.isEmpty {
                 // A translation goes where the item it translates went, in every language.
                 var splitOf: [String: String] = [:]
