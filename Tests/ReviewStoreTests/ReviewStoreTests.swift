@@ -658,6 +658,45 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         }
     }
 
+    /// Every bad line of a JSON Lines vote file is said with its line and field, in line order
+    /// (lines are read on every core); good lines around them, with CRLF ends, are read.
+    @Test func aJSONLinesBatchFileSaysEachBadLineWithItsFieldInLineOrder() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("batch-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let head = #""batch": "b-1", "reviewer": "kim", "content_hash": "abc""#
+        let lines = [
+            #"{\#(head), "item_id": "ck-1", "decision": "approve", "labels": {"region": "busan", "required_knowledge": ["cultural", "regional"], "time_sensitive": false, "note": null}}"#,
+            #"{\#(head), "item_id": "ck-2", "item_id": "ck-3", "decision": "approve"}"#,
+            #"{\#(head), "item_id": "ck-4""#,
+            #"[\#(head)]"#,
+            #"{"batch": "b-1", "reviewer": 7, "content_hash": "abc", "decision": "approve"}"#,
+            #"{\#(head), "item_id": "ck-5", "decision": "maybe", "labels": {"z": 1, "a": [1]}, "revised": {"choices": ["가", 2]}}"#,
+            #"{\#(head), "item_id": "ck-6", "decision": "revise", "revised": "shorter", "labels": "none", "comment": "  "}"#,
+        ]
+        let url = folder.appendingPathComponent("votes.jsonl")
+        try Data((lines.joined(separator: "\r\n") + "\r\n").utf8).write(to: url)
+        let read = try BatchFiles.read(url, displayName: "votes.jsonl")
+        #expect(read.problems.map(\.description) == [
+            "votes.jsonl:2: 'item_id': the key appears twice in one object",
+            "votes.jsonl:3: not a JSON object",
+            "votes.jsonl:4: not a JSON object",
+            "votes.jsonl:5: 'reviewer': must be a string",
+            "votes.jsonl:5: 'reviewer': missing",
+            "votes.jsonl:5: 'item_id': missing",
+            "votes.jsonl:6: 'decision': unknown decision 'maybe' (one of: approve, reject, revise)",
+            "votes.jsonl:6: 'revised.choices': must be a list of strings",
+            "votes.jsonl:6: 'labels.a': must be a string, a list of strings or a boolean",
+            "votes.jsonl:6: 'labels.z': must be a string, a list of strings or a boolean",
+            "votes.jsonl:7: 'revised': must be an object with question, choices, answer",
+            "votes.jsonl:7: 'labels': must be an object",
+        ])
+        #expect(read.votes.map(\.itemID) == ["ck-1", "ck-5", "ck-6"])
+        #expect(read.votes.map(\.location.line) == [1, 6, 7])
+        #expect(read.votes[0].labels == ["region": ["busan"], "required_knowledge": ["cultural", "regional"], "time_sensitive": ["false"]])
+        #expect(read.votes[0].decision == .approve && read.votes[2].comment == nil)
+    }
+
     @Test func laterRoundsTakeOnlyItemsApprovedBeforeAndARevisionInALaterRoundKeepsEarlierResults() throws {
         let final = ReviewRound(name: "final", reviewersPerItem: 1, roles: [.lead], rule: .any)
         let plan = ReviewPlan(rounds: [factCheck, final])
