@@ -76,19 +76,20 @@ extension ReviewStore {
         try database.transaction {
             var diagnostics = Diagnostics(problems)
             var report = SubmitReport()
-            // `changing`: the stored decision a vote replaces.
-            var accepted: [(vote: Vote, round: ReviewRound, labels: [String: [String]], revised: Item?, changing: Int64?)] = []
+            // Votes by their place in `votes`, with their round's name: holding a copy of each
+            // vote and its round took 0.6 GB at a million votes. `changing`: the stored decision
+            // a vote replaces.
+            var accepted: [(vote: Int, round: String, labels: [String: [String]], revised: Item?, changing: Int64?)] = []
             // The comments of every vote that stands, written after the decisions.
-            var notes: [(vote: Vote, round: String, contentHash: String)] = []
-            // Room for every vote at once: grown by doubling, the two lists of a million votes
-            // were copied whole several times, and held twice at the import's peak.
+            var notes: [(vote: Int, round: String)] = []
+            // Room for every vote at once: grown by doubling, the lists were copied whole several times.
             accepted.reserveCapacity(votes.count)
             notes.reserveCapacity(votes.count)
             var seen = Set<String>()
             var revisedInFile = Set<String>()
             var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
             let current = try currentVersions(of: votes.map(\.itemID))
-            for vote in votes {
+            for (index, vote) in votes.enumerated() {
                 func fail(_ field: String, _ message: String) { diagnostics.error(vote.location.with(field: field), message) }
                 guard let decision = vote.decision else { report.undecided += 1; continue }
                 if batchCache[vote.batch] == nil, let batch = try batch(vote.batch) {
@@ -170,7 +171,7 @@ extension ReviewStore {
                         && storedLabels == labels.mapValues { $0.sorted() } && existing["revision_hash"] == (revised?.contentHash ?? "")
                     if same {
                         report.unchanged += 1
-                        notes.append((vote, round.name, member.contentHash))
+                        notes.append((index, round.name))
                         continue
                     }
                     // A reviewer may change their mind until the round settles the item; a revision
@@ -182,8 +183,8 @@ extension ReviewStore {
                     } else if let current = current[vote.itemID], current.contentHash != member.contentHash {
                         fail("content_hash", "stale: \(vote.itemID) was changed after batch \(batch.id) was made (now version \(current.version)); decide on the new version")
                     } else {
-                        accepted.append((vote, round, labels, nil, seq))
-                        notes.append((vote, round.name, member.contentHash))
+                        accepted.append((index, round.name, labels, nil, seq))
+                        notes.append((index, round.name))
                     }
                     continue
                 }
@@ -196,8 +197,8 @@ extension ReviewStore {
                     fail("decision", "round \(round.name) has already settled \(vote.itemID)")
                     continue
                 }
-                accepted.append((vote, round, labels, revised, nil))
-                notes.append((vote, round.name, member.contentHash))
+                accepted.append((index, round.name, labels, revised, nil))
+                notes.append((index, round.name))
             }
             // Reading and checking problems together, in file order.
             diagnostics = Diagnostics(diagnostics.errors.enumerated().sorted { a, b in
@@ -205,7 +206,8 @@ extension ReviewStore {
             }.map(\.element))
             try diagnostics.check()
 
-            for (vote, round, labels, revised, changing) in accepted {
+            for (index, round, labels, revised, changing) in accepted {
+                let vote = votes[index]
                 if let changing {
                     // The row is rewritten and audited again: the log keeps the first decision and the change.
                     try database.execute("UPDATE decisions SET decision = ?, reason = ?, batch = ? WHERE seq = ?",
@@ -222,7 +224,7 @@ extension ReviewStore {
                 if let revised {
                     revisionHash = revised.contentHash
                     try insertVersion(of: revised, version: try nextVersion(of: revised.id), hash: revised.contentHash,
-                                      record: try JSONLines.line(for: revised), author: vote.reviewer, revisedIn: round.name,
+                                      record: try JSONLines.line(for: revised), author: vote.reviewer, revisedIn: round,
                                       actor: vote.reviewer, action: "item.revised")
                     // The candidate shows the revision wherever it showed the version revised.
                     try database.execute("UPDATE pool SET current_hash = ? WHERE item_id = ? AND current_hash = ?",
@@ -232,7 +234,7 @@ extension ReviewStore {
                 try database.execute("""
                     INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [vote.itemID, vote.contentHash, round.name, vote.reviewer,
+                    """, [vote.itemID, vote.contentHash, round, vote.reviewer,
                           vote.decision!.rawValue, vote.reason, vote.batch,
                           revisionHash])
                 let seq = database.lastInsertedRowID
@@ -242,8 +244,10 @@ extension ReviewStore {
                 try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: String(seq))
                 report.recorded += 1
             }
-            for (vote, round, contentHash) in notes {
-                if try setComment(vote.comment, by: vote.reviewer, on: vote.itemID, contentHash: contentHash, round: round) { report.comments += 1 }
+            for (index, round) in notes {
+                // A vote stands only on the version its batch holds: its own content hash.
+                let vote = votes[index]
+                if try setComment(vote.comment, by: vote.reviewer, on: vote.itemID, contentHash: vote.contentHash, round: round) { report.comments += 1 }
             }
             if !report.revised.isEmpty || report.recorded > 0 || report.changed > 0 || report.comments > 0 {
                 try appendAudit(actor: actor, action: "votes.submitted", subject: "submission",
