@@ -28,15 +28,12 @@ public struct PublishedRelease: Sendable {
     /// stage is reused needs only the manifest's hash). The files are read a block at a time and
     /// only these kept: holding every published item whole took 0.3 GB at half a million.
     public func placements() throws -> Placements {
-        let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
         var placements = Placements()
-        for file in manifest.files {
-            try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path), displayName: "\(displayName)/\(file.path)") { items in
-                // An id in two files keeps its first place, as the files are listed.
-                for item in items {
-                    if placements.splits[item.id] == nil { placements.splits[item.id] = file.split }
-                    if placements.choices[item.id] == nil { placements.choices[item.id] = item.choices }
-                }
+        try ReleaseContents.eachFile(in: directory, displayName: displayName) { file, items in
+            // An id in two files keeps its first place, as the files are listed.
+            for item in items {
+                if placements.splits[item.id] == nil { placements.splits[item.id] = file.split }
+                if placements.choices[item.id] == nil { placements.choices[item.id] = item.choices }
             }
         }
         return placements

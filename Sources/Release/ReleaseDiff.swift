@@ -179,10 +179,19 @@ public enum ReleaseContents {
 
     /// Every item with the config and split of the file the manifest lists it in.
     public static func placedItems(in directory: URL, displayName: String) throws -> [(item: Item, config: String, split: String)] {
+        var placed: [(item: Item, config: String, split: String)] = []
+        try eachFile(in: directory, displayName: displayName) { file, items in placed += items.map { ($0, file.config, file.split) } }
+        return placed
+    }
+
+    /// Each data file the manifest of `directory` lists, in its order, with its items a block at a
+    /// time (`JSONLines.read(_:from:displayName:each:)`).
+    static func eachFile(in directory: URL, displayName: String, _ body: (ReleaseManifest.DataFile, [Item]) throws -> Void) throws {
         let manifest = try ReleaseManifest.read(from: directory.appendingPathComponent("manifest.json"))
-        return try manifest.files.flatMap { file in
-            try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path), displayName: "\(displayName)/\(file.path)")
-                .map { ($0, file.config, file.split) }
+        for file in manifest.files {
+            try JSONLines.read(Item.self, from: directory.appendingPathComponent(file.path), displayName: "\(displayName)/\(file.path)") {
+                try body(file, $0)
+            }
         }
     }
 }

@@ -77,7 +77,7 @@ extension ReviewStore {
             var diagnostics = Diagnostics(problems)
             var report = SubmitReport()
             // Votes by their place in `votes`, with their round's name: holding a copy of each
-            // vote and its round took 0.6 GB at a million votes. `changing`: the stored decision
+            // vote and its round took 0.5 GB at a million votes. `changing`: the stored decision
             // a vote replaces.
             var accepted: [(vote: Int, round: String, labels: [String: [String]], revised: Item?, changing: Int64?)] = []
             // The comments of every vote that stands, written after the decisions.
