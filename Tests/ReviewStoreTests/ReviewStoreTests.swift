@@ -516,6 +516,38 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(after.hash == (try store.decisionStateHash()) && after.hash != read.hash)
     }
 
+    /// The decision state hashes the same parts as reading each decision's labels and batch
+    /// kind with a query of its own would: labels of several names and values, given in another
+    /// order, each decision's in name and value order; a rejection with no labels; a decision
+    /// outside any batch.
+    @Test func theDecisionStateHashesEachDecisionWithItsLabelsInOrderAndItsBatchesKind() throws {
+        let fixture = try Fixture.assignedRound(items: 6)
+        defer { fixture.remove() }
+        try fixture.voteAll("cultural-labels") { reviewer, item in
+            let labels: [String: [String]] = switch (reviewer, item.id) {
+            case ("kim", _): ["time_sensitive": ["no"], "required_knowledge": ["regional", "dialect", "cultural"], "region": ["seoul"]]
+            case ("lee", "ck-2"): [:]
+            default: ["required_knowledge": [item.id == "ck-1" ? "none" : "cultural"], "time_sensitive": ["yes"]]
+            }
+            return (labels.isEmpty ? .reject : .approve, labels, nil)
+        }
+        try fixture.editByHand("UPDATE decisions SET batch = NULL WHERE seq = (SELECT MAX(seq) FROM decisions)")
+        let store = try ReviewStore(url: fixture.url)
+        let perDecision = """
+            SELECT d.item_id, d.content_hash, d.round, d.reviewer, d.decision, COALESCE(d.reason, ''), COALESCE(d.revision_hash, ''), \
+            COALESCE(b.kind, ''), (SELECT group_concat(name || '=' || value, ';') FROM (SELECT name, value FROM labels WHERE decision = d.seq \
+            ORDER BY name, value)) FROM decisions d LEFT JOIN batches b ON b.id = d.batch ORDER BY d.item_id, d.content_hash, d.round, d.reviewer
+            """
+        let rows = try DatabaseQueue(path: fixture.url.path).read { try Row.fetchAll($0, sql: perDecision) }
+        #expect(rows.count == 18)
+        #expect(rows.contains { ($0[8] as String?) == "region=seoul;required_knowledge=cultural;required_knowledge=dialect;required_knowledge=regional;time_sensitive=false" })
+        #expect(rows.contains { ($0[8] as String?) == nil } && rows.contains { ($0[7] as String) == "" })
+        var parts = ["review-state", "table 0"]
+        for row in rows { parts += (0..<9).map { (row[$0] as String?) ?? "" } }
+        parts += ["table 1", "table 2"]
+        #expect(try store.decisionStateHash() == Hashing.sha256Hex(parts: parts))
+    }
+
     @Test func aBadFileIsRefusedWholeWithEveryBadLineListedAndNothingWritten() throws {
         let fixture = try Fixture.assignedRound()
         defer { fixture.remove() }

@@ -120,10 +120,15 @@ public enum Hashing {
         public init() {}
 
         public mutating func append(_ part: String) {
+            var part = part
+            part.withUTF8 { append(UnsafeRawBufferPointer($0)) }
+        }
+
+        /// Appends a part given as its UTF-8 bytes.
+        public mutating func append(_ part: UnsafeRawBufferPointer) {
             if started { pending.append(0x1F) }
             started = true
-            var part = part
-            part.withUTF8 { pending.append(contentsOf: $0) }
+            pending.append(contentsOf: part)
             if pending.count >= Self.flushAt { flush() }
         }
 
