@@ -378,7 +378,7 @@ extension BuildDataset.Review {
                     for problem in problems { printError("error: \(problem)") }
                     throw ExitCode.failure
                 }
-                let count = try reviewing { try store.auditEntries().count }
+                let count = try reviewing { try store.auditEntryCount() }
                 print("audit log verified: \(count) entries, every row matches" + (anchor.map { "; the history leads to \($0)" } ?? ""))
                 return
             }

@@ -142,6 +142,8 @@ final class StoreDatabase {
 
         func isNull(_ column: Int) -> Bool { sqlite3_column_type(statement, Int32(column)) == SQLITE_NULL }
 
+        func int(_ column: Int) -> Int { Int(sqlite3_column_int64(statement, Int32(column))) }
+
         /// The bytes of `column`'s canonical text, valid during the call.
         func withText<Result>(_ column: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
             let index = Int32(column)
@@ -157,6 +159,14 @@ final class StoreDatabase {
                 return try text.withUTF8 { try body(UnsafeRawBufferPointer($0)) }
             }
         }
+    }
+
+    /// A cursor over a query's rows, for reading several queries side by side. Inside
+    /// `snapshot` or a transaction only; a row is valid until the cursor moves on.
+    func cursor(_ sql: String, _ arguments: StatementArguments = []) throws -> RowCursor {
+        guard let db = writer ?? reader else { preconditionFailure("a cursor is read inside a snapshot or a transaction") }
+        // A statement of its own: two cursors over one cached statement would step each other.
+        return try Row.fetchCursor(db.makeStatement(sql: sql), arguments: arguments)
     }
 
     /// The first column of the first row, if there is one and it is not NULL.

@@ -44,6 +44,46 @@ import GRDB
         #expect(problems.first?.message == message)
     }
 
+    /// Every kind of mismatch at once, across tables: those of an entry in the order of the
+    /// entries, then rows without one, table by table in key order. A comment its reviewer
+    /// removed and someone put back is found as such.
+    @Test func problemsComeInEntryOrderThenRowsWithoutAnEntryInKeyOrder() throws {
+        let fixture = try Fixture.assignedRound()
+        defer { fixture.remove() }
+        var votes = try fixture.votes("cultural-labels-001", "kim") { _ in (.approve, ["required_knowledge": ["cultural"], "time_sensitive": ["no"]], nil) }
+        votes[0].comment = "좋다"
+        _ = try fixture.store.submit(votes, plan: fixture.plan, actor: "test")
+        votes[0].comment = ""
+        _ = try fixture.store.submit([votes[0]], plan: fixture.plan, actor: "test")
+        #expect(try fixture.store.verifyAudit().isEmpty)
+        let removed = try #require(try fixture.store.auditEntries(subjectPrefix: "comments:").last)
+        let key = removed.subject.dropFirst("comments:".count).split(separator: "/").map { "'\($0)'" }.joined(separator: ", ")
+        try fixture.editByHand("INSERT INTO comments (round, item_id, content_hash, reviewer, text) VALUES (\(key), '좋다')")
+        try fixture.editByHand("INSERT INTO reviewers (id, name, role) VALUES ('zed', 'Z', 'lead'), ('amy', 'A', 'lead')")
+        try fixture.editByHand("UPDATE decisions SET decision = 'reject' WHERE seq = (SELECT MAX(seq) FROM decisions)")
+        try fixture.editByHand("DELETE FROM assignments WHERE reviewer = 'park'")
+        let problems = try fixture.store.verifyAudit()
+        #expect(problems.map(\.message) == ["the row was deleted", "the row differs from what the audit log recorded",
+                                             "the row was removed, but is there", "the row has no audit entry", "the row has no audit entry"])
+        #expect(problems.map(\.subject).suffix(3) == [removed.subject, "reviewers:amy", "reviewers:zed"])
+        #expect(problems[2].seq == removed.seq)
+        #expect(problems[0].subject == "assignments:cultural-labels-001/park" && problems[1].subject.hasPrefix("decisions:"))
+        #expect(problems.prefix(3).map { $0.seq! } == problems.prefix(3).map { $0.seq! }.sorted())
+    }
+
+    /// Rows and entries are matched in the order of their keys as text, which is not the order
+    /// of the tables' keys: version 10 comes before 2, and "ck-1-a/1" before "ck-1/1".
+    @Test func rowsAreMatchedToEntriesInTheOrderOfTheirKeysAsText() throws {
+        let (store, url) = try temporaryStore()
+        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+        for version in 1...11 {
+            try store.register([reviewItem("ck-1", question: "질문 \(version)?"), reviewItem("ck-1-a", question: "질문 \(version)?")], actor: "test")
+        }
+        #expect(try store.verifyAudit().isEmpty)
+        try DatabaseQueue(path: url.path).write { try $0.execute(sql: "UPDATE items SET subject = 'x' WHERE id = 'ck-1' AND version = 2") }
+        #expect(try store.verifyAudit().map(\.subject) == ["items:ck-1/2"])
+    }
+
     /// A registration's audit entries commit to rows made from the values inserted, not read
     /// back: with and without an author, and a reviewer's revision (a round named, another
     /// author), they are what reading each row back gives.
