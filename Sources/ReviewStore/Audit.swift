@@ -36,9 +36,10 @@ enum AuditedTable: String, CaseIterable {
     /// their parent's key, in the same order.
     var orderedRowsSQL: (rows: String, children: String?) {
         let layout = layout
-        // As text, as in a subject: "10" comes before "9".
+        // As text, as in a subject ("10" comes before "9"); never NULL, which a key of text
+        // allows (a NULL key would read as the end of the rows).
         func key(_ columns: [String]) -> String {
-            columns.map { "CAST(\($0) AS TEXT)" }.joined(separator: " || '/' || ")
+            columns.map { "COALESCE(CAST(\($0) AS TEXT), '')" }.joined(separator: " || '/' || ")
         }
         let rows = "SELECT \(key(layout.keys)) AS key, \(layout.fields) FROM \(rawValue) ORDER BY key"
         return (rows, layout.children.map {

@@ -30,6 +30,8 @@ import GRDB
         ("DELETE FROM assignments WHERE reviewer = 'park'", "assignments:cultural-labels-001/park", "the row was deleted"),
         ("UPDATE items SET record = replace(record, '질문', '짐문') WHERE id = 'ck-1'", "items:ck-1/1", "the row differs from what the audit log recorded"),
         ("INSERT INTO reviewers (id, name, role) VALUES ('mallory', 'M', 'lead')", "reviewers:mallory", "the row has no audit entry"),
+        // A key of text may be NULL in SQLite: the row is still found, under an empty key.
+        ("INSERT INTO reviewers (id, name, role) VALUES (NULL, 'N', 'lead')", "reviewers:", "the row has no audit entry"),
         ("UPDATE rounds SET status = 'open'", "rounds:cultural-labels", "the row differs from what the audit log recorded"),
         ("INSERT INTO comments (round, item_id, content_hash, reviewer, text) VALUES ('cultural-labels', 'ck-1', 'h', 'kim', '좋다')",
          "comments:cultural-labels/ck-1/h/kim", "the row has no audit entry"),
