@@ -88,6 +88,8 @@ extension ReviewStore {
             var seen = Set<String>()
             var revisedInFile = Set<String>()
             var batchCache: [String: (BatchSummary, [String: BatchMember])] = [:]
+            // Each reviewer read once (nil: not one), not once for each of their votes.
+            var reviewers: [String: Reviewer?] = [:]
             let current = try currentVersions(of: votes.map(\.itemID))
             for (index, vote) in votes.enumerated() {
                 func fail(_ field: String, _ message: String) { diagnostics.error(vote.location.with(field: field), message) }
@@ -97,7 +99,8 @@ extension ReviewStore {
                 }
                 guard let (batch, members) = batchCache[vote.batch] else { fail("batch", "unknown batch '\(vote.batch)'"); continue }
                 guard let round = plan.round(batch.round) else { fail("batch", "batch \(batch.id) belongs to round '\(batch.round)', which the pipeline no longer declares"); continue }
-                guard let reviewer = try reviewer(vote.reviewer) else { fail("reviewer", "unknown reviewer '\(vote.reviewer)'"); continue }
+                if reviewers[vote.reviewer] == nil { reviewers[vote.reviewer] = .some(try reviewer(vote.reviewer)) }
+                guard let reviewer = reviewers[vote.reviewer]! else { fail("reviewer", "unknown reviewer '\(vote.reviewer)'"); continue }
                 guard batch.reviewers.contains(reviewer.id) else {
                     fail("reviewer", "\(reviewer.id) is not assigned to batch \(batch.id)")
                     continue
@@ -241,7 +244,19 @@ extension ReviewStore {
                 for (name, values) in labels {
                     for value in values { try database.execute("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [seq, name, value]) }
                 }
-                try audit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", table: .decisions, key: String(seq))
+                // Audited from the values written, as `canonicalRow` reads them back (`verify`
+                // compares the two): reading each decision and its labels back was a sixth of
+                // importing a million votes.
+                let row: [DatabaseValue] = [seq.databaseValue, vote.itemID.databaseValue, vote.contentHash.databaseValue, round.databaseValue,
+                                            vote.reviewer.databaseValue, vote.decision!.rawValue.databaseValue, vote.reason.databaseValue,
+                                            vote.batch.databaseValue, revisionHash.databaseValue]
+                // Labels by name and value, as SQLite orders text: by its bytes.
+                let labelRows = labels.flatMap { name, values in values.map { (name: name, value: $0) } }
+                    .sorted { $0.name != $1.name ? Self.precedes($0.name, $1.name) : Self.precedes($0.value, $1.value) }
+                    .map { [$0.name.databaseValue, $0.value.databaseValue] }
+                let text = ([row] + labelRows).map(AuditedTable.canonicalRow).joined(separator: "\n")
+                try appendAudit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", subject: "\(AuditedTable.decisions.rawValue):\(seq)",
+                                detail: Self.auditDetail(text, table: .decisions))
                 report.recorded += 1
             }
             for (index, round) in notes {

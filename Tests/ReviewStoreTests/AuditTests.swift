@@ -73,6 +73,39 @@ import GRDB
         #expect(problems.prefix(3).map { $0.seq! } == problems.prefix(3).map { $0.seq! }.sorted())
     }
 
+    /// A decision's entry is made from the values written, not read back: with labels of
+    /// several names and values, a rejection's reason, a revision's hash, and none, each entry
+    /// is what reading its row and labels back gives.
+    @Test func decisionEntriesMatchTheRowsReadBack() throws {
+        let fixture = try Fixture.assignedRound(items: 4)
+        defer { fixture.remove() }
+        try fixture.voteAll("cultural-labels") { reviewer, item in
+            if reviewer == "lee" && item.id == "ck-2" { return (.reject, [:], nil) }
+            return (.approve, ["time_sensitive": ["no"], "required_knowledge": ["regional", "dialect", "cultural"], "region": ["서울"]], nil)
+        }
+        let revising = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: [reviewItem("ck-9")], reviewers: people)
+        defer { revising.remove() }
+        try revising.store.open("fact-check", plan: revising.plan, actor: "test")
+        _ = try revising.store.assign(round: "fact-check", plan: revising.plan, actor: "test")
+        let revision = Vote.Revision(question: "고친 질문입니다?", answer: "B")
+        _ = try revising.store.submit(try revising.votes("fact-check-001", "kim") { _ in (.revise, [:], revision) }, plan: revising.plan, actor: "test")
+        for fixture in [fixture, revising] {
+            let entries = try fixture.store.auditEntries(subjectPrefix: "decisions:")
+            #expect(!entries.isEmpty)
+            for entry in entries {
+                let key = String(entry.subject.dropFirst("decisions:".count))
+                let detail = try DatabaseQueue(path: fixture.url.path).read {
+                    try String.fetchOne($0, sql: "SELECT detail FROM audit_log WHERE seq = ?", arguments: [entry.seq])
+                }
+                #expect(detail == (try fixture.store.canonicalRow(.decisions, key: key)), "\(entry.subject)")
+            }
+            #expect(try fixture.store.verifyAudit().isEmpty)
+        }
+        let reasons = try DatabaseQueue(path: fixture.url.path).read { try String?.fetchAll($0, sql: "SELECT reason FROM decisions") }
+        #expect(reasons.contains("wrong key") && reasons.contains(nil))
+        #expect(try DatabaseQueue(path: revising.url.path).read { try String.fetchOne($0, sql: "SELECT revision_hash FROM decisions") } != nil)
+    }
+
     /// Rows and entries are matched in the order of their keys as text, which is not the order
     /// of the tables' keys: version 10 comes before 2, and "ck-1-a/1" before "ck-1/1".
     @Test func rowsAreMatchedToEntriesInTheOrderOfTheirKeysAsText() throws {
