@@ -63,12 +63,13 @@ def run_on_terminal(binary: str, project: str) -> tuple[str, dict]:
             drawn += chunk
         elif process.poll() is not None:
             break
-    document = json.loads(process.stdout.read())
+    output = process.stdout.read()
     process.wait()
     os.close(leader)
+    # The exit first: a failed run writes no JSON, and its error is on the terminal.
     if process.returncode != 0:
         sys.exit(f"run on a terminal failed with {process.returncode}: {drawn.decode(errors='replace')[-2000:]}")
-    return drawn.decode("utf-8"), document
+    return drawn.decode("utf-8"), json.loads(output)
 
 
 def seconds_by_stage(document: dict) -> dict:
