@@ -243,13 +243,17 @@ extension ReviewStore {
         // A row at a time, each entry's text hashed from the bytes SQLite holds: rows of values
         // and a string for each hash and seal were most of checking two million entries.
         var previous: [UInt8] = [], text: [UInt8] = []
+        // The actor, action, subject, detail and time of the entry (columns 1, 2, 3, 4 and 7).
+        var parts = [[UInt8]](repeating: [], count: 5)
         var hash = [UInt8](repeating: 0, count: 64), seal = [UInt8](repeating: 0, count: 64)
         try database.eachRowText("SELECT seq, actor, action, subject, detail, previous_hash, hash, at, seal FROM audit_log ORDER BY seq") { row in
             guard problem == nil else { return }
+            for (part, column) in [1, 2, 3, 4, 7].enumerated() {
+                parts[part].removeAll(keepingCapacity: true)
+                row.withText(column) { parts[part] += $0 }
+            }
             text.removeAll(keepingCapacity: true)
-            row.withText(1) { actor in row.withText(2) { action in row.withText(3) { subject in row.withText(4) { detail in row.withText(7) { at in
-                Self.chainText(previous: previous, actor: actor, action: action, subject: subject, detail: detail, at: at, into: &text)
-            } } } } }
+            Self.chainText(previous: previous, actor: parts[0], action: parts[1], subject: parts[2], detail: parts[3], at: parts[4], into: &text)
             hash.withUnsafeMutableBytes { hash in text.withUnsafeBytes { Hashing.sha256Hex($0, into: hash) } }
             guard row.withText(5, { $0.elementsEqual(previous) }), row.withText(6, { $0.elementsEqual(hash) }) else {
                 problem = AuditProblem(seq: row.int(0), subject: "audit_log", message: "the hash chain breaks here: the entry or one before it was changed")

@@ -104,35 +104,37 @@ final class StoreDatabase {
         }
     }
 
+    /// Runs `body` on the connection of the write transaction or snapshot under way, or else in
+    /// a read of its own.
+    private func reading<T>(_ body: (Database) throws -> T) throws -> T {
+        if let db = writer ?? reader { return try body(db) }
+        return try pool.read(body)
+    }
+
     /// The rows of a query, read in the write transaction under way or else from a snapshot.
     func rows(_ sql: String, _ arguments: StatementArguments = []) throws -> [Row] {
-        if let db = writer ?? reader { return try Row.fetchAll(db.cachedStatement(sql: sql), arguments: arguments) }
-        return try pool.read { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
+        try reading { try Row.fetchAll($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
     /// Calls `body` with each row as SQLite steps to it, without keeping them: for reads of a
     /// million rows. A row is valid only during its call.
     func eachRow(_ sql: String, _ arguments: StatementArguments = [], _ body: (Row) throws -> Void) throws {
-        func read(_ db: Database) throws {
+        try reading { db in
             let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: arguments)
             while let row = try rows.next() { try body(row) }
         }
-        if let db = writer ?? reader { return try read(db) }
-        try pool.read { try read($0) }
     }
 
     /// Calls `body` with each row's columns as the bytes of their canonical text
     /// (`DatabaseValue.canonicalText`), read in place: hashing a million decisions through
     /// rows of values spent a fifth of its time looking up generic metadata and making strings.
     func eachRowText(_ sql: String, _ body: (RowText) throws -> Void) throws {
-        func read(_ db: Database) throws {
+        try reading { db in
             let statement = try db.cachedStatement(sql: sql)
             let rows = try Row.fetchCursor(statement)
             let row = RowText(statement: statement.sqliteStatement, count: Int(sqlite3_column_count(statement.sqliteStatement)))
             while try rows.next() != nil { try body(row) }
         }
-        if let db = writer ?? reader { return try read(db) }
-        try pool.read { try read($0) }
     }
 
     /// The row a statement has stepped to, a column at a time as canonical text.
@@ -171,8 +173,7 @@ final class StoreDatabase {
 
     /// The first column of the first row, if there is one and it is not NULL.
     func value<Value: DatabaseValueConvertible>(_ sql: String, _ arguments: StatementArguments = [], as type: Value.Type = Value.self) throws -> Value? {
-        if let db = writer ?? reader { return try Value.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) }
-        return try pool.read { try Value.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
+        try reading { try Value.fetchOne($0.cachedStatement(sql: sql), arguments: arguments) }
     }
 
     /// Runs a statement that writes: in the transaction under way, or in one of its own.

@@ -234,29 +234,15 @@ extension ReviewStore {
                                        [revised.contentHash, vote.itemID, vote.contentHash])
                     report.revised.append(vote.itemID)
                 }
-                try database.execute("""
-                    INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """, [vote.itemID, vote.contentHash, round, vote.reviewer,
-                          vote.decision!.rawValue, vote.reason, vote.batch,
-                          revisionHash])
+                let row = ([vote.itemID, vote.contentHash, round, vote.reviewer, vote.decision!.rawValue, vote.reason, vote.batch,
+                            revisionHash] as [String?]).map(\.databaseValue)
+                try database.insert(Self.decisionInsert, row)
                 let seq = database.lastInsertedRowID
                 for (name, values) in labels {
                     for value in values { try database.execute("INSERT INTO labels (decision, name, value) VALUES (?, ?, ?)", [seq, name, value]) }
                 }
-                // Audited from the values written, as `canonicalRow` reads them back (`verify`
-                // compares the two): reading each decision and its labels back was a sixth of
-                // importing a million votes.
-                let row: [DatabaseValue] = [seq.databaseValue, vote.itemID.databaseValue, vote.contentHash.databaseValue, round.databaseValue,
-                                            vote.reviewer.databaseValue, vote.decision!.rawValue.databaseValue, vote.reason.databaseValue,
-                                            vote.batch.databaseValue, revisionHash.databaseValue]
-                // Labels by name and value, as SQLite orders text: by its bytes.
-                let labelRows = labels.flatMap { name, values in values.map { (name: name, value: $0) } }
-                    .sorted { $0.name != $1.name ? Self.precedes($0.name, $1.name) : Self.precedes($0.value, $1.value) }
-                    .map { [$0.name.databaseValue, $0.value.databaseValue] }
-                let text = ([row] + labelRows).map(AuditedTable.canonicalRow).joined(separator: "\n")
                 try appendAudit(actor: vote.reviewer, action: "decision.\(vote.decision!.rawValue)", subject: "\(AuditedTable.decisions.rawValue):\(seq)",
-                                detail: Self.auditDetail(text, table: .decisions))
+                                detail: Self.decisionDetail([seq.databaseValue] + row, labels: labels))
                 report.recorded += 1
             }
             for (index, round) in notes {
@@ -270,6 +256,21 @@ extension ReviewStore {
             }
             return report
         }
+    }
+
+    static let decisionInsert = """
+        INSERT INTO decisions (item_id, content_hash, round, reviewer, decision, reason, batch, revision_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
+    /// What a decision's audit entry records, made from the values written as `canonicalRow`
+    /// reads them back (`verify` compares the two): its row, `seq` first and then the columns of
+    /// `decisionInsert`, and its labels by name and value as SQLite orders text, by its bytes.
+    /// Reading each decision and its labels back was a sixth of importing a million votes.
+    static func decisionDetail(_ row: [DatabaseValue], labels: [String: [String]]) -> String {
+        let labelRows = labels.flatMap { name, values in values.map { (name: name, value: $0) } }
+            .sorted { $0.name != $1.name ? precedes($0.name, $1.name) : precedes($0.value, $1.value) }
+            .map { [$0.name.databaseValue, $0.value.databaseValue] }
+        return auditDetail(([row] + labelRows).map(AuditedTable.canonicalRow).joined(separator: "\n"), table: .decisions)
     }
 
     /// Stores, changes or (when empty) removes a reviewer's comment on a version of an item;
