@@ -23,7 +23,10 @@ public struct StageSummary: Codable, Sendable, Equatable {
     }
 
     public static func droppedCounts(_ dropped: [DroppedItem]) -> [String: Int] {
-        Dictionary(grouping: dropped, by: \.reason).mapValues(\.count)
+        // Counted in place: grouping copied every dropped item (half a million from sampling).
+        var counts: [String: Int] = [:]
+        for index in dropped.indices { counts[dropped[index].reason, default: 0] += 1 }
+        return counts
     }
 }
 

@@ -32,7 +32,8 @@ struct ItemsInHand: Sendable {
     }
 
     /// The first item (in the items' order) whose id is `id`, for ids asked in ascending byte order.
-    func first(withID id: String, from cursor: inout TextOrder.Cursor) -> Int? {
+    /// The id is given as its UTF-8 bytes (a column as SQLite holds it).
+    func first(withID id: UnsafeRawBufferPointer, from cursor: inout TextOrder.Cursor) -> Int? {
         cursor.find(id, count: byID.count) { ids[byID[$0]] }.map { byID[$0] }
     }
 }

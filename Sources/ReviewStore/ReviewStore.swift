@@ -587,22 +587,35 @@ public final class ReviewStore {
     /// The pool, taking each item whose registered content hash is `known`'s from there rather
     /// than decoding its stored record (the review stage has the items in hand).
     func poolItems(known: ItemsInHand) throws -> [ItemVersion] {
-        // A row at a time (columns by position: by name, each was looked up in every row): half
-        // a million rows held as GRDB rows were the review stage's peak.
-        var entries: [(id: String, item: Item?, version: Int, contentHash: String, author: String?, revisedIn: String?)] = []
+        // A row at a time, each column read where SQLite holds it (half a million rows held as
+        // GRDB rows were the review stage's peak); an item in hand keeps its own content hash.
+        // Entries are a struct with room made up front: a growing array of tuples was copied
+        // through generic witnesses at each growth (half a million took 1.06 s so, 0.65 s now).
+        struct Entry {
+            var item: Item?
+            var version: Int
+            var contentHash: String
+            var author: String?
+            var revisedIn: String?
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(max(known.items.count, try database.value("SELECT COUNT(*) FROM pool") ?? 0))
         var cursor = TextOrder.Cursor()
         // The records of items not in hand are copied out of the same rows, as bytes, rather than
         // asked for by a query each; those in hand are not copied.
         var records = Data()
-        try database.eachRow("""
+        try database.eachRowText("""
             SELECT i.id, i.version, i.content_hash, i.author, i.revised_in, i.record FROM pool p
             JOIN items i ON i.id = p.item_id AND i.content_hash = p.current_hash ORDER BY p.item_id
             """) { row in
-            let id: String = row[0], contentHash: String = row[2]
-            let inHand = known.first(withID: id, from: &cursor).flatMap { known.hashes[$0] == contentHash ? known.items[$0] : nil }
-            entries.append((id, inHand, row[1], contentHash, row[3], row[4]))
+            let inHand = row.withText(0) { id in known.first(withID: id, from: &cursor) }.flatMap { index in
+                row.withText(2) { hash in TextOrder.compareBytes(known.hashes[index], hash) == 0 } ? index : nil
+            }
+            let contentHash = inHand.map { known.hashes[$0] } ?? row.string(2) ?? ""
+            entries.append(Entry(item: inHand.map { known.items[$0] }, version: row.int(1), contentHash: contentHash,
+                                 author: row.string(3), revisedIn: row.string(4)))
             if inHand == nil {
-                try row.withUnsafeData(atIndex: 5) { bytes in records.append(bytes ?? Data()) }
+                row.withText(5) { records.append(contentsOf: $0) }
                 records.append(0x0A)
             }
         }

@@ -146,6 +146,11 @@ final class StoreDatabase {
 
         func int(_ column: Int) -> Int { Int(sqlite3_column_int64(statement, Int32(column))) }
 
+        /// The column's text; nil for NULL.
+        func string(_ column: Int) -> String? {
+            isNull(column) ? nil : withText(column) { String(decoding: $0, as: UTF8.self) }
+        }
+
         /// The bytes of `column`'s canonical text, valid during the call.
         func withText<Result>(_ column: Int, _ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
             let index = Int32(column)

@@ -122,20 +122,30 @@ public enum TextOrder {
         /// The first position from here on whose text is `text`, if any, in a list of `count`
         /// texts in byte order; the cursor moves past every text before `text`.
         public mutating func find(_ text: String, count: Int, textAt: (Int) -> String) -> Int? {
-            while position < count, TextOrder.compareBytes(textAt(position), text) < 0 { position += 1 }
-            return position < count && TextOrder.compareBytes(textAt(position), text) == 0 ? position : nil
+            var text = text
+            return text.withUTF8 { find(UnsafeRawBufferPointer($0), count: count, textAt: textAt) }
+        }
+
+        /// `find` for a text given as its UTF-8 bytes (a column as SQLite holds it).
+        public mutating func find(_ bytes: UnsafeRawBufferPointer, count: Int, textAt: (Int) -> String) -> Int? {
+            while position < count, TextOrder.compareBytes(textAt(position), bytes) < 0 { position += 1 }
+            return position < count && TextOrder.compareBytes(textAt(position), bytes) == 0 ? position : nil
         }
     }
 
     /// The order of two texts' UTF-8 bytes (negative, zero or positive), by `memcmp`.
     public static func compareBytes(_ x: String, _ y: String) -> Int {
-        var (x, y) = (x, y)
+        var y = y
+        return y.withUTF8 { compareBytes(x, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `compareBytes` with the second text given as its UTF-8 bytes.
+    public static func compareBytes(_ x: String, _ b: UnsafeRawBufferPointer) -> Int {
+        var x = x
         return x.withUTF8 { a in
-            y.withUTF8 { b in
-                guard let x = a.baseAddress, let y = b.baseAddress else { return a.count - b.count }
-                let common = memcmp(x, y, min(a.count, b.count))
-                return common != 0 ? Int(common) : a.count - b.count
-            }
+            guard let x = a.baseAddress, let y = b.baseAddress else { return a.count - b.count }
+            let common = memcmp(x, y, min(a.count, b.count))
+            return common != 0 ? Int(common) : a.count - b.count
         }
     }
 }
