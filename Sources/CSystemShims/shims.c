@@ -38,3 +38,12 @@ int csys_set_direct_writes(int descriptor, int on) {
     return -1;
 #endif
 }
+
+int csys_start_writeback(int descriptor) {
+#if defined(__linux__)
+    return sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)descriptor;
+    return 0;
+#endif
+}

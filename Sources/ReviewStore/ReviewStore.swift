@@ -414,6 +414,7 @@ public final class ReviewStore {
                             try appendAudit(row.text(itemColumns)!, row.text(itemColumns + 1)!)
                         }
                     }
+                    database.startWriteback()
                 }
             }
             // For each revised version ("id/content hash"), the content its newest revision made.

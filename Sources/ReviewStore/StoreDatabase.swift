@@ -1,5 +1,6 @@
 import Foundation
 import DatasetCore
+import Synchronization
 internal import GRDB
 internal import GRDBSQLite
 
@@ -73,6 +74,23 @@ final class StoreDatabase {
         pool = try DatabaseQueue(path: path, configuration: configuration)
         autocheckpointPages = Self.autocheckpointBytes / Self.pageSize
     }
+
+    /// While a database is built, starts the disk writes of the pages SQLite has written so far,
+    /// on a queue of its own (one request at a time), so that they go on while the build does:
+    /// at half a million items, the flush that ends the build otherwise waited about 0.4 s for all
+    /// 0.85 GB with the processor idle.
+    func startWriteback() {
+        guard building, writebackPending.value.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let (url, pending) = (URL(fileURLWithPath: path), writebackPending)
+        Self.writebackQueue.async {
+            pending.value.store(false, ordering: .relaxed)
+            AtomicFiles.startWriteback(url)
+        }
+    }
+
+    private static let writebackQueue = DispatchQueue(label: "review database writeback", qos: .utility)
+    private final class Flag: Sendable { let value = Atomic<Bool>(false) }
+    private let writebackPending = Flag()
 
     /// Ends a build: the file is switched to the WAL mode a pool opens it in, closed, and
     /// flushed to the disk.

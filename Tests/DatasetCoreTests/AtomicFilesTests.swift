@@ -103,4 +103,25 @@ import CSystemShims
         #expect(output.directBytes == 0)
         #expect(try Data(contentsOf: url) == text)
     }
+
+    /// Starting a file's writeback asks the system to write its changed pages (an invalid
+    /// descriptor is refused, so the call is made) and leaves its bytes as they were; a missing
+    /// file is left alone.
+    @Test func startingTheWritebackOfAFileLeavesItsBytes() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("built.sqlite")
+        let text = Data(String(repeating: "가나다 abc\n", count: 200_000).utf8)
+        try text.write(to: url)
+        let descriptor = open(url.path, O_RDONLY)
+        defer { close(descriptor) }
+        #expect(csys_start_writeback(descriptor) == 0)
+        #if os(Linux)
+        #expect(csys_start_writeback(-1) == -1 && errno == EBADF)
+        #endif
+        AtomicFiles.startWriteback(url)
+        AtomicFiles.startWriteback(directory.appendingPathComponent("missing"))
+        #expect(try Data(contentsOf: url) == text)
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("missing").path))
+    }
 }

@@ -22,4 +22,9 @@ void csys_limit_allocator_arenas(int count);
 /// has no such flag).
 int csys_set_direct_writes(int descriptor, int on);
 
+/// Starts writing an open file's changed pages to the disk without waiting for them (Linux
+/// sync_file_range with SYNC_FILE_RANGE_WRITE), so that a later fsync has less left to wait for.
+/// Returns 0, or -1 with errno set; does nothing where there is no such call.
+int csys_start_writeback(int descriptor);
+
 #endif

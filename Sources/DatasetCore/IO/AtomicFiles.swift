@@ -148,6 +148,16 @@ public enum AtomicFiles {
         }
     }
 
+    /// Starts writing what is written so far of a file (by other means) to the disk, without
+    /// waiting for it: a hint that leaves less for a later `syncFile`; a file that cannot be
+    /// opened is left alone.
+    public static func startWriteback(_ url: URL) {
+        let fd = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        _ = csys_start_writeback(fd)
+        close(fd)
+    }
+
     /// Flushes a file written by other means (a database closed without syncing).
     public static func syncFile(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY)
