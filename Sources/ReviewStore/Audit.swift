@@ -326,29 +326,29 @@ extension ReviewStore {
         /// The canonical text of the row the cursor is on, with its child rows (as `canonicalRow`).
         func canonical(_ row: Row, key: String) throws -> String {
             var lines = [AuditedTable.canonicalRow(Array(row.databaseValues.dropFirst()))]
-            while let current = child, Self.precedes(current[0] as String, key) { child = try children!.next() }
-            while let current = child, (current[0] as String) == key {
+            while let current = child, TextOrder.compareBytes(current[0], key) < 0 { child = try children!.next() }
+            while let current = child, TextOrder.compareBytes(current[0], key) == 0 {
                 lines.append(AuditedTable.canonicalRow(Array(current.databaseValues.dropFirst())))
                 child = try children!.next()
             }
             return lines.joined(separator: "\n")
         }
         var entry = try entries.next(), row = try rows.next()
-        while true {
+        while entry != nil || row != nil {
+            // Keys are compared by their bytes, as SQLite sorts them: `String` would call keys
+            // that differ only in their Unicode normalization equal.
             let entryKey: String? = entry?[0], rowKey: String? = row?[0]
-            switch (entryKey, rowKey) {
-            case (nil, nil):
-                return
-            case let (entryKey?, rowKey) where rowKey == nil || Self.precedes(entryKey, rowKey!):
+            let order = entryKey == nil ? 1 : rowKey == nil ? -1 : TextOrder.compareBytes(entryKey!, rowKey!)
+            if order < 0 {
                 // An entry without its row: right when the entry removed it.
                 if !(entry![3] as String).hasSuffix(".removed") {
-                    problems.append(AuditProblem(seq: entry![1], subject: prefix + entryKey, message: "the row was deleted"))
+                    problems.append(AuditProblem(seq: entry![1], subject: prefix + entryKey!, message: "the row was deleted"))
                 }
                 entry = try entries.next()
-            case let (entryKey, rowKey?) where entryKey != rowKey:
-                unaudited.append(AuditProblem(seq: nil, subject: prefix + rowKey, message: "the row has no audit entry"))
+            } else if order > 0 {
+                unaudited.append(AuditProblem(seq: nil, subject: prefix + rowKey!, message: "the row has no audit entry"))
                 row = try rows.next()
-            default:
+            } else {
                 // The same key: the row as its latest entry left it.
                 let key = rowKey!, text = try canonical(row!, key: key)
                 let seq: Int = entry![1], detail: String = entry![2]
@@ -361,11 +361,6 @@ extension ReviewStore {
                 row = try rows.next()
             }
         }
-    }
-
-    /// Whether `a` comes before `b` as UTF-8 bytes, the order SQLite sorts text in.
-    static func precedes(_ a: String, _ b: String) -> Bool {
-        a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// How many entries the audit log holds.

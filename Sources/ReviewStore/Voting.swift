@@ -268,7 +268,10 @@ extension ReviewStore {
     /// Reading each decision and its labels back was a sixth of importing a million votes.
     static func decisionDetail(_ row: [DatabaseValue], labels: [String: [String]]) -> String {
         let labelRows = labels.flatMap { name, values in values.map { (name: name, value: $0) } }
-            .sorted { $0.name != $1.name ? precedes($0.name, $1.name) : precedes($0.value, $1.value) }
+            .sorted { a, b in
+                let names = TextOrder.compareBytes(a.name, b.name)
+                return names != 0 ? names < 0 : TextOrder.compareBytes(a.value, b.value) < 0
+            }
             .map { [$0.name.databaseValue, $0.value.databaseValue] }
         return auditDetail(([row] + labelRows).map(AuditedTable.canonicalRow).joined(separator: "\n"), table: .decisions)
     }
