@@ -7,6 +7,21 @@ import Statistics
 public enum BuildReport {
     public static func html(name: String, version: String?, items: [(item: Item, split: String)],
                             pilotReview: [ReleaseManifest.PilotReview] = [], quality: QualityDossier? = nil) -> String {
+        // Counted in one pass over the items (half a million at a release's largest), by task,
+        // subject, split and label, and named afterwards: filtering every item for every subject
+        // and split grew with their product, naming each item's subject made a string for every
+        // item, and a pass per section went over every item's box again.
+        struct Cell: Hashable { var task: ItemTask, subject: String, split: String, label: CulturalSensitivity }
+        var cells: [Cell: Int] = [:]
+        var review = ReviewTally()
+        var translations: [Item] = [], social: [Item] = []
+        for (item, split) in items {
+            cells[Cell(task: item.task, subject: item.subject, split: split, label: item.culturalSensitivity), default: 0] += 1
+            review.add(item)
+            if item.translation != nil { translations.append(item) }
+            if item.survey != nil { social.append(item) }
+        }
+
         let title = "\(name) \(version ?? "candidate") build report"
         var body = "<h1>\(escape(title))</h1>\n"
         body += "<p>\(items.count) items\(version == nil ? " in the release candidate" : ", published as version \(escape(version!))"). "
@@ -14,7 +29,7 @@ public enum BuildReport {
         body += "<nav><a href=\"#quality\">Quality checks</a> · <a href=\"#funnel\">Funnel</a> · <a href=\"#quotas\">Quotas</a> · "
         body += "<a href=\"#composition\">Composition</a> · <a href=\"#answers\">Answer positions</a> · <a href=\"#review\">Review</a> · "
         body += "<a href=\"#agreement\">Agreement</a> · <a href=\"#diversity\">Diversity</a> · <a href=\"#authorship\">Authorship</a> · "
-        if items.contains(where: { $0.item.translation != nil }) { body += "<a href=\"#translations\">Translations</a> · " }
+        if !translations.isEmpty { body += "<a href=\"#translations\">Translations</a> · " }
         body += "<a href=\"#survey\">Survey distributions</a></nav>\n"
         if let quality {
             body += qualitySection(quality)
@@ -22,14 +37,6 @@ public enum BuildReport {
             body += quotaSection(quality.quotas)
         }
 
-        // Counted in one pass, by task, subject, split and label, and named afterwards: filtering
-        // every item for every subject and split grew with their product, and naming each
-        // item's subject made a string for every item.
-        struct Cell: Hashable { var task: ItemTask, subject: String, split: String, label: CulturalSensitivity }
-        var cells: [Cell: Int] = [:]
-        for (item, split) in items {
-            cells[Cell(task: item.task, subject: item.subject, split: split, label: item.culturalSensitivity), default: 0] += 1
-        }
         var perSplit: [String: [String: Int]] = [:]
         var perLabel: [String: [CulturalSensitivity: Int]] = [:]
         for (cell, count) in cells {
@@ -39,7 +46,6 @@ public enum BuildReport {
         }
         let subjects = perSplit.keys.sorted()
         let splits = Array(Set(cells.keys.map(\.split))).sorted()
-        let released = items.map(\.item)
         body += "<h2 id=\"composition\">Items per subject and split</h2>\n"
         body += barChart(rows: subjects.map { subject in
             (subject, splits.map { Double(perSplit[subject]?[$0] ?? 0) })
@@ -51,16 +57,16 @@ public enum BuildReport {
 
         // Without a dossier (a candidate of an older build) the figures that come from the
         // released records alone are still shown.
-        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(released))
-        body += reviewSection(released, pilotReview: pilotReview)
-        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(released, inputs: QualityInputs(name: name)))
+        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(items.map(\.item)))
+        body += reviewSection(review, pilotReview: pilotReview)
+        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(items.map(\.item), inputs: QualityInputs(name: name)))
         if let quality {
             body += diversitySection(quality)
             body += authorshipSection(quality.authorship, personalData: quality.personalData)
         }
-        body += translationSection(released, review: quality?.translationReview ?? [])
+        body += translationSection(translations, review: quality?.translationReview ?? [])
 
-        let social = released.filter { $0.survey != nil }.sorted(byKey: \.id)
+        social = social.sorted(byKey: \.id)
         if !social.isEmpty {
             body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's "
             body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size, at the survey's confidence (95% unless its source says otherwise). Beneath each, in grey, the share before weighting.</p>\n"
@@ -176,17 +182,25 @@ public enum BuildReport {
         return html
     }
 
-    /// Votes per round and decision on the released items, and each item's status.
-    static func reviewSection(_ items: [Item], pilotReview: [ReleaseManifest.PilotReview]) -> String {
-        var html = "<h2 id=\"review\">Review outcomes</h2>\n"
-        let statuses = Dictionary(grouping: items, by: \.review.status).mapValues(\.count)
-        html += "<p>Released items by review status: " + statuses.keys.sorted().map { "\(escape($0)) \(statuses[$0]!)" }.joined(separator: ", ") + ".</p>\n"
+    /// The released items' review statuses, and their votes per round and decision.
+    struct ReviewTally {
+        var statuses: [String: Int] = [:]
         var votes: [String: [String: Int]] = [:]
         var settled: [String: Int] = [:]
-        for item in items {
-            for vote in item.review.votes { votes[vote.round, default: [:]][vote.adjudication ? "adjudicated" : vote.decision, default: 0] += 1 }
-            for round in item.review.rounds { settled[round, default: 0] += 1 }
+
+        mutating func add(_ item: Item) {
+            let review = item.review
+            statuses[review.status, default: 0] += 1
+            for vote in review.votes { votes[vote.round, default: [:]][vote.adjudication ? "adjudicated" : vote.decision, default: 0] += 1 }
+            for round in review.rounds { settled[round, default: 0] += 1 }
         }
+    }
+
+    /// Votes per round and decision on the released items, and each item's status.
+    static func reviewSection(_ tally: ReviewTally, pilotReview: [ReleaseManifest.PilotReview]) -> String {
+        let (statuses, votes, settled) = (tally.statuses, tally.votes, tally.settled)
+        var html = "<h2 id=\"review\">Review outcomes</h2>\n"
+        html += "<p>Released items by review status: " + statuses.keys.sorted().map { "\(escape($0)) \(statuses[$0]!)" }.joined(separator: ", ") + ".</p>\n"
         if votes.isEmpty {
             html += "<p>No review votes are recorded on these items.</p>\n"
         } else {
@@ -242,8 +256,7 @@ public enum BuildReport {
 
     /// Released translations per language and origin, and each translation round's outcome with
     /// its edit rates; nothing without translations.
-    static func translationSection(_ items: [Item], review: [TranslationReview]) -> String {
-        let translations = items.filter { $0.translation != nil }
+    static func translationSection(_ translations: [Item], review: [TranslationReview]) -> String {
         guard !translations.isEmpty || !review.isEmpty else { return "" }
         var html = "<h2 id=\"translations\">Translations</h2>\n<p>Released translations per language, by how they were made, and "
         html += "whose labels they carry (carried from the item translated, or given in a round on the translation itself).</p>\n"

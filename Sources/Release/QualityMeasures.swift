@@ -42,24 +42,40 @@ extension QualityDossier {
         func share(_ part: Int) -> Double? { count == 0 ? nil : Double(part) / Double(count) }
         var values: [Check.Kind: (value: Double?, detail: String)] = [:]
 
-        // Each item's missing fields, counted by field so that the detail says what to supply.
-        var missing: [String: Int] = [:]
-        var complete = 0
+        // The counts below in one pass: each of them a pass of its own, copying the items it
+        // counted into an array (`filter`, `Dictionary(grouping:)`), went over half a million
+        // items' boxes again on one core.
+        // Each item's missing fields are counted by field, so that the detail says what to supply.
+        var missing: [String: Int] = [:], statuses: [String: Int] = [:]
+        var complete = 0, labelled = 0, contaminated = 0, timeSensitive = 0, timeUnlabelled = 0
         for item in items {
-            let gaps = [("question", item.question.isEmpty), ("two choices", item.choices.count < 2),
-                        (item.task == .socialValue ? "survey" : "answer", item.task == .socialValue ? item.survey == nil : item.answer == nil),
-                        ("source document", item.source.document.isEmpty), ("source licence", (item.source.license ?? "").isEmpty)]
-                .filter(\.1).map(\.0)
-            for gap in gaps { missing[gap, default: 0] += 1 }
-            if gaps.isEmpty { complete += 1 }
+            var gaps = 0
+            func lacks(_ field: String, _ isMissing: Bool) {
+                guard isMissing else { return }
+                missing[field, default: 0] += 1
+                gaps += 1
+            }
+            lacks("question", item.question.isEmpty)
+            lacks("two choices", item.choices.count < 2)
+            if item.task == .socialValue { lacks("survey", item.survey == nil) } else { lacks("answer", item.answer == nil) }
+            let source = item.source
+            lacks("source document", source.document.isEmpty)
+            lacks("source licence", (source.license ?? "").isEmpty)
+            if gaps == 0 { complete += 1 }
+            if item.culturalSensitivity != .notAnnotated { labelled += 1 }
+            statuses[item.review.status, default: 0] += 1
+            if item.flags.contains("contaminated") { contaminated += 1 }
+            switch item.timeSensitive {
+            case true?: timeSensitive += 1
+            case nil: timeUnlabelled += 1
+            case false?: break
+            }
         }
         values[.completeness] = (share(complete), "\(count - complete) of \(count) items lack a field their task needs" + reasons(missing))
-        let labelled = items.filter { $0.culturalSensitivity != .notAnnotated }.count
         values[.labelCompleteness] = (share(labelled), "\(count - labelled) of \(count) items are not labelled CS or CA")
         let validated = inputs.funnel.first { $0.stage == "validate" }
         values[.consistency] = (share(count), "\(count) records conform to the item schema; "
             + (validated.map { "the validation rules set aside \($0.setAside.values.reduce(0, +)) of \($0.itemsIn) candidates" + reasons($0.setAside) } ?? "no validation stage"))
-        let statuses = Dictionary(grouping: items, by: \.review.status).mapValues(\.count)
         values[.reviewAccuracy] = (share(statuses["approved"] ?? 0),
                                    statuses.keys.sorted().map { "\($0) \(statuses[$0]!)" }.joined(separator: ", "))
         let sent = inputs.pilotReview.map(\.sent).reduce(0, +), pending = inputs.pilotReview.map(\.pending).reduce(0, +)
@@ -86,8 +102,7 @@ extension QualityDossier {
         })
         values[.duplication] = (share(duplicated.count), "\(duplicated.count) items share a duplicate cluster with another released item")
         if let checks = inputs.corpusContamination, !checks.isEmpty {
-            let found = items.filter { $0.flags.contains("contaminated") }.count
-            values[.contamination] = (share(found), "\(found) released items found in \(checks.map(\.corpus).joined(separator: ", "))")
+            values[.contamination] = (share(contaminated), "\(contaminated) released items found in \(checks.map(\.corpus).joined(separator: ", "))")
         } else {
             values[.contamination] = (nil, "not checked against a pretraining corpus")
         }
@@ -118,8 +133,7 @@ extension QualityDossier {
         } else {
             values[.representativeness] = (nil, surveys.isEmpty ? "no social-value items" : "no social-value item was weighted to population margins")
         }
-        let sensitive = items.filter { $0.timeSensitive == true }.count
-        values[.timeliness] = (share(sensitive), "\(sensitive) time-sensitive, \(items.filter { $0.timeSensitive == nil }.count) not labelled")
+        values[.timeliness] = (share(timeSensitive), "\(timeSensitive) time-sensitive, \(timeUnlabelled) not labelled")
         let personal = try! Parallel.chunks(items.count) { range in
             items[range].flatMap { item in
                 [("question", item.question), ("choices", item.choices.joined(separator: "\n"))].flatMap { field, text in
@@ -191,15 +205,20 @@ extension QualityDossier {
     /// subject's most frequent number of choices, with the chi-square test of an even spread.
     /// Translations are left out: they repeat their items' answer letters.
     static func answerBalance(_ items: [Item]) -> [AnswerBalance] {
-        let keyed = Dictionary(grouping: items.filter { $0.task == .commonKnowledge && $0.answer != nil && $0.translation == nil }, by: \.subject)
-        return keyed.keys.sorted().compactMap { subject in
-            let members = keyed[subject]!
-            let sizes = Dictionary(grouping: members, by: \.choices.count).mapValues(\.count)
-            guard let k = sizes.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) })?.key, k >= 2 else { return nil }
-            var counts = Array(repeating: 0, count: k)
-            for item in members where item.choices.count == k {
-                if let index = Item.index(ofLetter: item.answer!), index < k { counts[index] += 1 }
+        // Counted in one pass, per subject: its items per number of choices, and for each number
+        // the keys per position (grouping the items first copied every one of them twice).
+        var sizes: [String: [Int: Int]] = [:], positions: [String: [Int: [Int]]] = [:]
+        for item in items where item.task == .commonKnowledge && item.translation == nil {
+            guard let answer = item.answer else { continue }
+            let (subject, k) = (item.subject, item.choices.count)
+            sizes[subject, default: [:]][k, default: 0] += 1
+            if let index = Item.index(ofLetter: answer), index < k {
+                positions[subject, default: [:]][k, default: Array(repeating: 0, count: k)][index] += 1
             }
+        }
+        return sizes.keys.sorted().compactMap { subject in
+            guard let k = sizes[subject]!.max(by: { ($0.value, -$0.key) < ($1.value, -$1.key) })?.key, k >= 2 else { return nil }
+            let counts = positions[subject]?[k] ?? Array(repeating: 0, count: k)
             let total = counts.reduce(0, +)
             guard total > 0 else { return nil }
             let expected = Double(total) / Double(k)
@@ -213,12 +232,11 @@ extension QualityDossier {
     /// shingles (question and sorted choices), on at most `diversitySample` items drawn with the seed.
     /// Translations are left out: another language's text would count as new content.
     static func diversity(_ items: [Item], inputs: QualityInputs) -> [SubjectDiversity] {
-        let strata = Dictionary(grouping: items.filter { $0.translation == nil }) { "\($0.task.rawValue)/\($0.subject)" }
-        let names = strata.keys.sorted()
+        let strata = Self.strata(items.lazy.filter { $0.translation == nil })
         // Subjects on every core: each is a similarity matrix and its eigenvalues, independent of the others.
-        return Parallel.map(names.count) { index in
-            let stratum = names[index]
-            var members = strata[stratum]!.sorted(byKey: \.id)
+        return Parallel.map(strata.count) { index in
+            let stratum = strata[index].name
+            var members = strata[index].members.sorted(byKey: \.id)
             let size = members.count
             if size > inputs.settings.diversitySample {
                 var generator = SplitMix64(seed: inputs.seed, label: "quality diversity\u{1F}\(stratum)")
@@ -245,14 +263,30 @@ extension QualityDossier {
     }
 
     static func authorship(_ items: [Item]) -> [Authorship] {
-        let strata = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
-        return strata.keys.sorted().map { stratum in
-            let members = strata[stratum]!
-            var authors: [String: Int] = [:]
-            for item in members { authors[item.source.author ?? "source:\(item.source.sourceID)", default: 0] += 1 }
-            let origins = Dictionary(grouping: members.compactMap(\.translation?.origin.rawValue), by: { $0 }).mapValues(\.count)
-            return Authorship(stratum: stratum, authors: authors, generated: members.filter { $0.flags.contains("generated") }.count,
-                              revised: members.filter { $0.review.version > 1 }.count, translated: origins.isEmpty ? nil : origins)
+        strata(items).map { stratum, members in
+            var authors: [String: Int] = [:], origins: [String: Int] = [:]
+            var generated = 0, revised = 0
+            for item in members {
+                let source = item.source
+                authors[source.author ?? "source:\(source.sourceID)", default: 0] += 1
+                if let origin = item.translation?.origin { origins[origin.rawValue, default: 0] += 1 }
+                if item.flags.contains("generated") { generated += 1 }
+                if item.review.version > 1 { revised += 1 }
+            }
+            return Authorship(stratum: stratum, authors: authors, generated: generated, revised: revised, translated: origins.isEmpty ? nil : origins)
         }
+    }
+
+    /// Items grouped by task and subject, each group named `task/subject`, in the order of the
+    /// names; items keep their order within a group. Grouped by the pair, and each group named
+    /// once: a name made for every item was half a million strings at a release's largest.
+    static func strata(_ items: some Sequence<Item>) -> [(name: String, members: [Item])] {
+        var groups: [Stratum: [Item]] = [:]
+        for item in items { groups[Stratum(task: item.task, subject: item.subject), default: []].append(item) }
+        return groups.map { (name: "\($0.key.task.rawValue)/\($0.key.subject)", members: $0.value) }.sorted { $0.name < $1.name }
+    }
+
+    private struct Stratum: Hashable {
+        var task: ItemTask, subject: String
     }
 }

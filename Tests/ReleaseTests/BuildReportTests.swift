@@ -62,6 +62,29 @@ import DatasetCore
         #expect(perLabel.bars == ["CS: 2", "CA: 1", "CA: 1"])
     }
 
+    /// The review section counts each item's status once and each vote under its round and
+    /// decision (an adjudication apart); the translations section counts translations per
+    /// language and origin, and its link is in the navigation only when there are some.
+    @Test func theReviewAndTranslationSectionsCountEveryReleasedItem() {
+        var rejected = item("ck-3", votes: [("kim", "reject", "none")])
+        rejected.review.status = "rejected"
+        rejected.review.votes.append(ReviewVote(round: "labels", reviewer: "lead", decision: "approve", adjudication: true, labels: []))
+        var translated = item("ck-1-en", votes: [])
+        translated.language = "en"
+        translated.translation = ItemTranslation(group: "ck-1", sourceLanguage: "ko", origin: .postEdited)
+        let items = [item("ck-1", votes: [("kim", "approve", "none"), ("lee", "approve", "none")]),
+                     item("ck-2", votes: [("kim", "approve", "none"), ("lee", "reject", "none")]), rejected, translated]
+        let html = BuildReport.html(name: "t", version: nil, items: items.map { ($0, "test") })
+        #expect(html.contains("Released items by review status: approved 3, rejected 1."))
+        // Settled: the four items' rounds; votes: approve 3, reject 2, one adjudication.
+        #expect(html.contains("<tr><td>labels</td><td class=\"number\">4</td><td class=\"number\">3</td><td class=\"number\">2</td>"
+            + "<td class=\"number\">0</td><td class=\"number\">1</td></tr>"))
+        #expect(html.contains("<a href=\"#translations\">Translations</a>"))
+        #expect(html.contains("<tr><td>en</td><td class=\"number\">0</td><td class=\"number\">1</td><td class=\"number\">0</td>"))
+        let untranslated = BuildReport.html(name: "t", version: nil, items: items.dropLast().map { ($0, "test") })
+        #expect(!untranslated.contains("#translations") && !untranslated.contains("<h2 id=\"translations\">"))
+    }
+
     @Test func everySurveyOptionHasItsMarginAndItsLabelClearsTheWhisker() throws {
         let survey = SurveyResult(distribution: [0.7, 0.3], distributionWithNonresponse: [0.7, 0.3], nonresponseOptions: [],
                                   distribution3: nil, scale3: nil, n: 100, nEffective: 100, marginOfError: 0.0898, contested: false, weighting: "unweighted")
