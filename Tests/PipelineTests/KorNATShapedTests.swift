@@ -169,3 +169,37 @@ struct KorNATProject {
         #expect(kept > published.count * 9 / 10)
     }
 }
+
+@Suite struct StraddlingClusterTests {
+    /// Two items published in different splits that become copies of one another with different
+    /// answers (a conflict, both kept for a person) stay where they were published, and the
+    /// release stage says that their cluster straddles the splits.
+    @Test func publishedItemsThatBecomeOneClusterAreNamedAsStraddling() async throws {
+        let project = try KorNATProject()
+        defer { project.remove() }
+        _ = try await project.runner().run()
+        let candidate = try project.runner().layout.candidateDirectory
+        _ = try ReleaseWriter.publish(candidate: candidate, releasesRoot: project.directory.appendingPathComponent("releases"), version: "1.0.0")
+        let splits = try project.splits("releases/kornat-shaped/1.0.0")
+        let korean = try project.release("releases/kornat-shaped/1.0.0").filter { $0.subject == "korean" }.sorted { $0.id < $1.id }
+        let inDev = try #require(korean.first { splits[$0.id] == "dev" })
+        let inTest = try #require(korean.first { splits[$0.id] == "test" })
+
+        // The test item's question and choices become the dev item's, its key another choice.
+        let pool = project.directory.appendingPathComponent("raw/pool.xml")
+        var lines = try String(contentsOf: pool, encoding: .utf8).components(separatedBy: "\n")
+        let devLine = try #require(lines.first { $0.contains("id=\"\(inDev.source.element)\"") })
+        let testIndex = try #require(lines.firstIndex { $0.contains("id=\"\(inTest.source.element)\"") })
+        lines[testIndex] = devLine.replacingOccurrences(of: "id=\"\(inDev.source.element)\"", with: "id=\"\(inTest.source.element)\"")
+            .replacingOccurrences(of: "<answer>A</answer>", with: "<answer>B</answer>")
+        try Data(lines.joined(separator: "\n").utf8).write(to: pool)
+
+        let reports = try await project.runner().run()
+        let notes = reports.first { $0.summary.stage == .release }!.summary.notes
+        // Both dedup passes find the pair (the exact pass's conflict, the near pass's cluster): it is said once.
+        let pair = [inDev.id, inTest.id].sorted().joined(separator: ", ")
+        #expect(notes.filter { $0.contains("straddles splits") } == ["cluster \(pair) straddles splits: its members were published in different splits"], "\(notes)")
+        let next = try project.splits("build/kornat/release")
+        #expect(next[inDev.id] == "dev" && next[inTest.id] == "test")
+    }
+}

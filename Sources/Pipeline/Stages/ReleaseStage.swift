@@ -98,8 +98,12 @@ extension Stage {
                 // The items balancing replaced, and the selections, are freed while the splits are made.
                 Reclaim.later((reviewed, selections, selected, originals))
             }
-            // Members of a cluster that are all kept (conflicts, flagged copies) share a split.
-            let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members).filter { $0.count > 1 }
+            // Members of a cluster that are all kept (conflicts, flagged copies) share a split. A
+            // group both dedup passes found (a conflict is the exact pass's cluster and the near
+            // pass's too) is one group, said once if it straddles splits.
+            var groups = Set<Set<String>>()
+            let together = try context.read(DuplicateCluster.self, .clusters, from: .dedup).map(\.members)
+                .filter { $0.count > 1 && groups.insert(Set($0)).inserted }
             var splits = SplitAssigner(seed: seed, splits: try context.setting(.release, \.splits))
                 .assign(balanced.items, previous: placements.splits, together: together)
             if !translations.kept.isEmpty {
@@ -109,6 +113,9 @@ extension Stage {
                 for item in translations.kept { splits[splitOf[item.group]!]!.append(item) }
             }
             context.progress.advance(by: itemsIn)
+            // Looked for meanwhile, on another thread: half a second of one core at the stage's end
+            // at a million candidates (the ids of each split are sorted to look members up).
+            let straddling = Parallel.start { [splits] in SplitAssigner.straddling(splits, together: together) }
             let released = splits.values.map(\.count).reduce(0, +)
             context.progress.step("checking and writing", total: released)
             // Encoded once, a chunk at a time: the schema checks the bytes that are written.
@@ -154,7 +161,7 @@ extension Stage {
                 "quality check \(check.name.rawValue) fails: \(QualityDossier.format(check.value)) \(check.comparison == "at_least" ? "<" : ">") "
                     + "\(QualityDossier.format(check.threshold))\(check.blocking ? " (blocks release)" : "") — \(check.detail)"
             }
-            notes += SplitAssigner.straddling(splits, together: together).map {
+            notes += try straddling.wait().map {
                 "cluster \($0.joined(separator: ", ")) straddles splits: its members were published in different splits"
             }
             context.leftovers.add((splits, balanced, translations, together))
