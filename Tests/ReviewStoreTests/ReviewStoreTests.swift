@@ -88,6 +88,12 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try poolUpdates() == 1)
         #expect(try store.register([reviewItem("ck-1", question: "고친 질문입니다?")], actor: "test") == 1)
         #expect(try poolUpdates() == 2)
+        // The pool's entry records the SHA-256 of its rows' text in id order, parts joined by 0x1F.
+        let poolRows = try store.database.rows("SELECT item_id, source_hash, current_hash FROM pool ORDER BY item_id")
+        let poolText = poolRows.flatMap { row in [row[0], row[1], row[2]] as [String] }.joined(separator: "\u{1F}")
+        #expect(poolRows.count == 1 && poolText.hasPrefix("ck-1\u{1F}"))
+        let recorded: String? = try store.database.value("SELECT detail FROM audit_log WHERE action = 'pool.updated' ORDER BY seq DESC LIMIT 1")
+        #expect(recorded == Hashing.sha256Hex(poolText))
         let versions = try store.currentVersions()
         #expect(versions["ck-1"]?.version == 2)
         #expect(versions["ck-2"]?.version == 1)
@@ -99,6 +105,11 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         // Of two items with one id, the first one given is the pool's, wherever the other sorts.
         #expect(try store.register([reviewItem("ck-3", question: "나중 질문?"), reviewItem("ck-1"), reviewItem("ck-3", question: "가 질문?")], actor: "test") == 2)
         #expect(try store.poolItems().map(\.item.question) == [reviewItem("ck-1").question, "나중 질문?"])
+        #expect(try store.versions(of: "ck-3").map(\.version) == [1, 2])
+        // Two new contents of a registered id take the versions after its latest, in turn.
+        #expect(try store.register([reviewItem("ck-2", question: "셋째 질문?"), reviewItem("ck-1"), reviewItem("ck-2", question: "넷째 질문?")], actor: "test") == 2)
+        #expect(try store.versions(of: "ck-2").map(\.item.question) == ["질문입니다?", "셋째 질문?", "넷째 질문?"])
+        #expect(try store.versions(of: "ck-2").map(\.version) == [1, 2, 3])
     }
 
     /// The pool the reports and round commands read comes from the items table's columns and
