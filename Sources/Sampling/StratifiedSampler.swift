@@ -146,8 +146,42 @@ public struct SamplingResult: Sendable {
 }
 
 public enum StratifiedSampler {
-    public static func stratum(of item: Item, plan: SamplingPlan) -> String {
-        plan.strata.map { item.field($0) }.joined(separator: "/")
+    /// The positions of each stratum's items, in the items' order, by the stratum's name (the
+    /// values of the plan's fields, joined by "/"). Items are grouped by those values, each numbered
+    /// once per field, and each group is named once: naming every item's stratum made and
+    /// hashed a string for each of a million candidates, most of a second of one core.
+    public static func strata(_ items: [Item], plan: SamplingPlan) -> [String: [Int]] {
+        let fields = plan.strata
+        // The values are read on every core: reading an item's fields is mostly waiting for
+        // its storage to come from memory, which each core does apart.
+        let read = try! Parallel.chunks(items.count) { range in
+            range.flatMap { index in fields.map(items[index].field) }
+        }.flatMap { $0 }
+        var numbers = [[String: Int]](repeating: [:], count: fields.count)
+        var values = [[String]](repeating: [], count: fields.count)
+        var groups: [[Int]: [Int]] = [:]
+        var key = [Int](repeating: 0, count: fields.count)
+        for index in items.indices {
+            for position in fields.indices {
+                let value = read[index * fields.count + position]
+                if let number = numbers[position][value] {
+                    key[position] = number
+                } else {
+                    key[position] = values[position].count
+                    numbers[position][value] = values[position].count
+                    values[position].append(value)
+                }
+            }
+            groups[key, default: []].append(index)
+        }
+        // Named in the order of each group's first item; values holding "/" can join into one
+        // name, whose items then keep their order.
+        var named: [String: [Int]] = [:]
+        for members in groups.sorted(by: { $0.value[0] < $1.value[0] }) {
+            let name = members.key.enumerated().map { values[$0.offset][$0.element] }.joined(separator: "/")
+            if let earlier = named[name] { named[name] = (earlier + members.value).sorted() } else { named[name] = members.value }
+        }
+        return named
     }
 
     /// Ranks each stratum's items by a draw from the seed and the item's id (so adding items
@@ -156,12 +190,12 @@ public enum StratifiedSampler {
     /// Quotas count items in their own language: a translation comes with the item it
     /// translates, after it, with its selection (stratum, rank, reserve), or not at all.
     public static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64) -> SamplingResult {
-        let translations = items.filter { $0.translation != nil }
-        guard translations.isEmpty else {
-            return withTranslations(sample(items.filter { $0.translation == nil }, plan: plan, seed: seed), translations)
+        // Looked for on every core, as the strata are read below: a pass over every item waits
+        // for each one's storage to come from memory.
+        if try! Parallel.chunks(items.count, { range in items[range].contains { $0.translation != nil } }).contains(true) {
+            return withTranslations(sample(items.filter { $0.translation == nil }, plan: plan, seed: seed), items.filter { $0.translation != nil })
         }
-        var groups: [String: [Int]] = [:]
-        for index in items.indices { groups[stratum(of: items[index], plan: plan), default: []].append(index) }
+        let groups = strata(items, plan: plan)
         var names = groups.keys.sorted()
         if case .counts(let counts) = plan.quotas {
             names = Array(Set(names).union(counts.keys)).sorted()

@@ -27,6 +27,22 @@ import DatasetCore
         #expect(result.notSelected.allSatisfy { $0.reason == "over_quota" })
     }
 
+    /// A stratum is named by its fields' values joined by "/", and holds its items' positions
+    /// in their order, also when values holding "/" join into the name of another combination.
+    @Test func strataAreNamedByTheirFieldsAndKeepTheItemsOrder() {
+        var plan = plan
+        plan.strata = ["subject", "topic", "language"]
+        let pool = items(2, subject: "a", topic: "b/c") + items(1, subject: "x") + items(2, subject: "a/b", topic: "c")
+            + items(1, subject: "a", prefix: "other", topic: "b/c")
+        let strata = StratifiedSampler.strata(pool, plan: plan)
+        #expect(strata == ["a/b/c/ko": [0, 1, 3, 4, 5], "x/-/ko": [2]])
+        // The same as naming every item's stratum and grouping by the names.
+        let named = Dictionary(grouping: pool.indices) { plan.strata.map(pool[$0].field).joined(separator: "/") }
+        #expect(strata == named)
+        plan.strata = []
+        #expect(StratifiedSampler.strata(pool, plan: plan) == ["": Array(pool.indices)])
+    }
+
     @Test func sameSeedSameSelectionAndAnotherSeedAnother() {
         var plan = plan
         plan.quotas = .counts(["history": 10])

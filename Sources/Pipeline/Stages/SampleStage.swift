@@ -102,7 +102,7 @@ extension Stage {
     /// Runs the sampling plan over the pool; a stratum below its minimum fails the build unless allowed.
     static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64, file: String) throws -> SamplingResult {
         if case .total(_, .neyman, let deviations) = plan.quotas {
-            let strata = Set(items.map { StratifiedSampler.stratum(of: $0, plan: plan) })
+            let strata = Set(StratifiedSampler.strata(items, plan: plan).keys)
             let missing = strata.subtracting(deviations.keys).sorted()
             if !missing.isEmpty {
                 throw InputError(file: file, field: "stages.sample.deviations", "no deviation for strata: \(missing.joined(separator: ", "))")
