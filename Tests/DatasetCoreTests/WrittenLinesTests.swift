@@ -180,6 +180,36 @@ import Testing
     /// Items whose file's slot was given to a file of the same length and the same line
     /// lengths, as written: each line is checked against its mark, so the newer file is not
     /// taken for the items' own.
+    /// A file of several of the chunks the check reads at a time is named again when every line
+    /// reads back, the line across two chunks too; one byte changed in that line, it is not.
+    @Test func aFileOfSeveralChunksIsLinkedOnlyWhenEveryLineReadsBack() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        func inode(_ url: URL) throws -> Int {
+            (try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as! NSNumber).intValue
+        }
+        let items = Self.items(900_000..<906_000)
+        let first = directory.appendingPathComponent("first.jsonl")
+        let written = try JSONLines.writeAndSync(items, to: first)
+        #expect(written.bytes > 2 << 20, "three chunks or more")
+        let again = directory.appendingPathComponent("again.jsonl")
+        let linked = try JSONLines.writeAndSync(items, to: again)
+        #expect(try inode(again) == inode(first))
+        #expect(linked.sha256 == written.sha256 && linked.bytes == written.bytes)
+
+        // The byte where the second chunk starts, and every line around it, as it was.
+        let boundary = 1 << 20
+        let original = try Data(contentsOf: first)
+        let handle = try FileHandle(forUpdating: first)
+        try handle.seek(toOffset: UInt64(boundary))
+        try handle.write(contentsOf: Data([original[boundary] == UInt8(ascii: "#") ? UInt8(ascii: "$") : UInt8(ascii: "#")]))
+        try handle.close()
+        let anew = directory.appendingPathComponent("anew.jsonl")
+        let rewritten = try JSONLines.writeAndSync(items, to: anew)
+        #expect(try inode(anew) != inode(first))
+        #expect(try Data(contentsOf: anew) == original && rewritten.sha256 == written.sha256)
+    }
+
     @Test func aSlotGivenToAFileOfTheSameShapeIsNotLinkedForTheOldItems() throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
