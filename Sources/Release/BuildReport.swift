@@ -56,10 +56,12 @@ public enum BuildReport {
         }, legend: ["CS", "CA", "not annotated"], axis: "items")
 
         // Without a dossier (a candidate of an older build) the figures that come from the
-        // released records alone are still shown.
-        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(items.map(\.item)))
+        // released records alone are still shown, measured on the items in id order as the
+        // dossier measures them, so that the seeded intervals do not depend on how they came.
+        let released = quality == nil ? items.map(\.item).sorted(byKey: \.id) : []
+        body += answerSection(quality?.answerBalance ?? QualityDossier.answerBalance(released))
         body += reviewSection(review, pilotReview: pilotReview)
-        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(items.map(\.item), inputs: QualityInputs(name: name)))
+        body += agreementSection(quality?.agreement ?? QualityDossier.roundAgreement(released, inputs: QualityInputs(name: name)))
         if let quality {
             body += diversitySection(quality)
             body += authorshipSection(quality.authorship, personalData: quality.personalData)

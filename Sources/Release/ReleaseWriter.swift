@@ -217,10 +217,8 @@ public enum ReleaseWriter {
     @discardableResult
     public static func writeCandidate(written files: [ReleaseManifest.DataFile], splits: [String: [Item]], metadata: Metadata,
                                       to directory: URL) throws -> ReleaseManifest {
-        // The report counts, which the items' order does not change; only without a dossier does
-        // it measure agreement itself, drawing items in their order, so only then are they sorted.
         let report = Data(BuildReport.html(name: metadata.name, version: nil, items: splits.keys.sorted().flatMap { split in
-            (metadata.quality == nil ? splits[split]!.sorted(byKey: \.id) : splits[split]!).map { (item: $0, split: split) }
+            splits[split]!.map { (item: $0, split: split) }
         }, pilotReview: metadata.pilotReview, quality: metadata.quality).utf8)
         try AtomicFiles.writeAndSync(report, to: directory.appendingPathComponent("report.html"))
         var manifest = ReleaseManifest(

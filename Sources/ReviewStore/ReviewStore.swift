@@ -422,14 +422,13 @@ public final class ReviewStore {
                 }
             }
             // For each revised version ("id/content hash"), the content its newest revision made.
-            var revisions: [String: String] = [:]
-            for link in try revisionLinks() { revisions["\(link.itemID)/\(link.base)"] = link.revision }
+            let revisions = Dictionary(try revisionLinks().map { ("\($0.itemID)/\($0.base)", $0.revision) }, uniquingKeysWith: { $1 })
             // The pool in id order: each id once, from its first item (the id order keeps the
             // items' order among equal ids), showing the end of that content's revisions.
             // Compared as lists in the order both sides have, not as dictionaries of half a
             // million ids. (Ids are ASCII, where byte order is both `String`'s and SQLite's.)
             let firsts = byID.indices.filter { startsID[$0] }.map { byID[$0] }
-            func current(_ index: Int) -> String { Self.current(of: ids[index], from: hashes[index], revisions: revisions) }
+            @Sendable func current(_ index: Int) -> String { Self.current(of: ids[index], from: hashes[index], revisions: revisions) }
             var unchanged = true, stored = 0
             try database.eachRow("SELECT item_id, COALESCE(source_hash, '') AS source, COALESCE(current_hash, '') AS current FROM pool ORDER BY item_id") { row in
                 if unchanged, stored < firsts.count {
@@ -444,11 +443,10 @@ public final class ReviewStore {
                 // The rows are made on every core, their text in a buffer a block, and written
                 // here: reading each id and hash where it lies for the first time on this
                 // thread was most of half a second of it at half a million items.
-                let rows = try Parallel.chunks(firsts.count) { [revisions] range in
+                let rows = try Parallel.chunks(firsts.count) { range in
                     var rows = StoreDatabase.BoundRows(width: 3, capacity: range.count)
                     for index in firsts[range] {
-                        rows.append([ids[index].databaseValue, hashes[index].databaseValue,
-                                     Self.current(of: ids[index], from: hashes[index], revisions: revisions).databaseValue])
+                        rows.append([ids[index].databaseValue, hashes[index].databaseValue, current(index).databaseValue])
                     }
                     return rows
                 }

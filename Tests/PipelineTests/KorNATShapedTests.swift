@@ -72,6 +72,13 @@ struct KorNATProject {
         return try PipelineRunner(spec: spec, pipelineFile: pipelineURL, projectDirectory: directory)
     }
 
+    /// Runs the pipeline and publishes its candidate as `version` under `releases/`.
+    func runAndPublish(_ version: String) async throws {
+        _ = try await runner().run()
+        _ = try ReleaseWriter.publish(candidate: try runner().layout.candidateDirectory,
+                                      releasesRoot: directory.appendingPathComponent("releases"), version: version)
+    }
+
     func release(_ name: String) throws -> [Item] {
         let root = directory.appendingPathComponent(name)
         let manifest = try ReleaseManifest.read(from: root.appendingPathComponent("manifest.json"))
@@ -147,9 +154,7 @@ struct KorNATProject {
     @Test func addingTenPercentMoreItemsMovesNoPublishedItem() async throws {
         let project = try KorNATProject()
         defer { project.remove() }
-        _ = try await project.runner().run()
-        let candidate = try project.runner().layout.candidateDirectory
-        _ = try ReleaseWriter.publish(candidate: candidate, releasesRoot: project.directory.appendingPathComponent("releases"), version: "1.0.0")
+        try await project.runAndPublish("1.0.0")
         let published = try project.release("releases/kornat-shaped/1.0.0")
         let publishedSplits = try project.splits("releases/kornat-shaped/1.0.0")
 
@@ -177,9 +182,7 @@ struct KorNATProject {
     @Test func publishedItemsThatBecomeOneClusterAreNamedAsStraddling() async throws {
         let project = try KorNATProject()
         defer { project.remove() }
-        _ = try await project.runner().run()
-        let candidate = try project.runner().layout.candidateDirectory
-        _ = try ReleaseWriter.publish(candidate: candidate, releasesRoot: project.directory.appendingPathComponent("releases"), version: "1.0.0")
+        try await project.runAndPublish("1.0.0")
         let splits = try project.splits("releases/kornat-shaped/1.0.0")
         let korean = try project.release("releases/kornat-shaped/1.0.0").filter { $0.subject == "korean" }.sorted { $0.id < $1.id }
         let inDev = try #require(korean.first { splits[$0.id] == "dev" })

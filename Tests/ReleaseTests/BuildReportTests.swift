@@ -33,6 +33,22 @@ import DatasetCore
         #expect(BuildReport.agreementSection(none.agreement).contains("No released item has two or more votes in a round."))
     }
 
+    /// Without a dossier the report measures agreement itself, on the items in id order as the
+    /// dossier does: the same section whatever order the items come in.
+    @Test func aReportWithoutADossierMeasuresAgreementAsTheDossierDoes() {
+        let decisions = ["approve", "reject"], knowledge = ["none", "cultural", "regional"]
+        let items = (0..<40).map { index in
+            item("ck-\(index)", votes: [("kim", decisions[index % 2], knowledge[index % 3]),
+                                       ("lee", decisions[(index / 3) % 2], knowledge[(index / 2) % 3])])
+        }
+        let dossier = QualityDossier.measure(items, inputs: QualityInputs(name: "t"))
+        let section = BuildReport.agreementSection(dossier.agreement)
+        #expect(section.contains("<td>decision</td>"))
+        for order in [items, items.reversed(), items.sorted { $0.question < $1.question }] {
+            #expect(BuildReport.html(name: "t", version: nil, items: order.map { ($0, "test") }).contains(section))
+        }
+    }
+
     /// The composition charts count each subject's items per split and per CS/CA label, the
     /// bars of a subject in the legend's order.
     @Test func theCompositionChartsCountItemsPerSubjectSplitAndLabel() {

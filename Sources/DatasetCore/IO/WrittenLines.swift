@@ -163,7 +163,7 @@ public enum WrittenFiles {
     /// lines are checked on this one (one after the other, half a gigabyte took half a second
     /// of one core at the end of the review stage at a million candidates).
     private static func hash(_ lines: some RandomAccessCollection<WrittenLine?>, descriptor: Int32, bytes: Int) -> String? {
-        var hashing = Parallel.start { Hashing.Stream() }
+        var hashing: Parallel.Pending<Hashing.Stream>?
         var next = lines.startIndex, read = 0
         // The part of a line that the chunks before this one held.
         var begun: [UInt8] = []
@@ -178,7 +178,7 @@ public enum WrittenFiles {
             }
             let chunkStart = read
             read += chunk.count
-            guard let stream = try? hashing.wait() else { return nil }
+            guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
             hashing = Parallel.start { [chunk] in
                 var stream = stream
                 chunk.withUnsafeBytes { stream.update($0) }
@@ -206,7 +206,8 @@ public enum WrittenFiles {
         }
         // Every line was there, and nothing is after the last.
         var probe: UInt8 = 0
-        guard next == lines.endIndex, pread(descriptor, &probe, 1, off_t(bytes)) == 0, let stream = try? hashing.wait() else { return nil }
+        guard next == lines.endIndex, pread(descriptor, &probe, 1, off_t(bytes)) == 0,
+              let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
         return stream.hex()
     }
 
