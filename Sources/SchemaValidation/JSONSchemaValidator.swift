@@ -295,7 +295,8 @@ public struct JSONSchemaValidator: Sendable {
             let count = instance.count
             if let bound = schema.minProperties, Double(count) < bound { fail("minProperties", "fewer than \(Int(bound)) properties") }
             if let bound = schema.maxProperties, Double(count) > bound { fail("maxProperties", "more than \(Int(bound)) properties") }
-            for (name, hash) in schema.required ?? [] where instance.member(name, hash: hash) == nil {
+            var cursor = MemberCursor()
+            for (name, hash) in schema.required ?? [] where instance.member(name, hash: hash, from: &cursor) == nil {
                 failures.append(Failure(instancePath: path.appending(SchemaNode.escape(name)), keyword: "required", message: "missing required property"))
             }
             for (name, needed) in schema.dependentRequired where instance.member(name, hash: JSONTape.hash(name)) != nil {
@@ -305,8 +306,9 @@ public struct JSONSchemaValidator: Sendable {
             }
             var matched: Set<String> = []
             var matchedCount = 0
+            cursor = MemberCursor()
             for property in schema.properties ?? [] {
-                if let value = instance.member(property.name, hash: property.hash) {
+                if let value = instance.member(property.name, hash: property.hash, from: &cursor) {
                     matchedCount += 1
                     descend(value, property.schema, property.escaped)
                 }

@@ -13,15 +13,28 @@ protocol SchemaInstance {
     /// An array's elements or an object's members.
     var count: Int { get }
     func forEachElement(_ body: (Int, Self) -> Void)
-    /// An object's member, given its name and the name's `JSONTape.hash`.
-    func member(_ name: String, hash: UInt64) -> Self?
+    /// An object's member, given its name and the name's `JSONTape.hash`, looked for from where
+    /// `cursor` says the last member found ended: names asked in the order the object has them
+    /// are each found at the first place looked.
+    func member(_ name: String, hash: UInt64, from cursor: inout MemberCursor) -> Self?
     /// An object's members, each with its name.
     var members: [(name: String, value: Self)] { get }
     func equals(_ other: JSONValue) -> Bool
     func equals(_ other: Self) -> Bool
 }
 
+/// Where the next search of an object's members begins; a new one begins at the first member.
+struct MemberCursor {
+    /// The token of the member's name, and how many members are before it (0 and 0: the first).
+    var key = 0, ordinal = 0
+}
+
 extension SchemaInstance {
+    func member(_ name: String, hash: UInt64) -> Self? {
+        var cursor = MemberCursor()
+        return member(name, hash: hash, from: &cursor)
+    }
+
     var isInteger: Bool { kind == .number && numberValue.rounded() == numberValue && numberValue.isFinite }
 
     /// The JSON Schema type names this value has ("integer" values are also "number").
@@ -85,7 +98,7 @@ extension JSONValue: SchemaInstance {
         if case .array(let elements) = self { for (index, element) in elements.enumerated() { body(index, element) } }
     }
 
-    func member(_ name: String, hash: UInt64) -> JSONValue? { self[name] }
+    func member(_ name: String, hash: UInt64, from cursor: inout MemberCursor) -> JSONValue? { self[name] }
 
     var members: [(name: String, value: JSONValue)] {
         if case .object(let members) = self { return members.map { ($0.key, $0.value) } }
@@ -146,11 +159,18 @@ struct TapeValue: SchemaInstance {
         }
     }
 
-    func member(_ name: String, hash: UInt64) -> TapeValue? {
-        var key = index + 1
-        for _ in 0..<token.length {
-            if tokens[key].number.bitPattern == hash, at(key).hasBytes(of: name) { return at(key + 1) }
-            key = tokens[key + 1].next
+    func member(_ name: String, hash: UInt64, from cursor: inout MemberCursor) -> TapeValue? {
+        // Around the members once, from the cursor: a schema's properties and its required names
+        // are asked in name order, as records' keys lie, and looking each up from the first
+        // member was a twentieth of checking a release's records.
+        let count = token.length
+        var (key, ordinal) = cursor.key == 0 || cursor.ordinal >= count ? (index + 1, 0) : (cursor.key, cursor.ordinal)
+        for _ in 0..<count {
+            if tokens[key].number.bitPattern == hash, at(key).hasBytes(of: name) {
+                cursor = MemberCursor(key: tokens[key + 1].next, ordinal: ordinal + 1)
+                return at(key + 1)
+            }
+            (key, ordinal) = ordinal + 1 == count ? (index + 1, 0) : (tokens[key + 1].next, ordinal + 1)
         }
         return nil
     }

@@ -18,7 +18,7 @@ final class SchemaNode: @unchecked Sendable {
     let prefixItems: [SchemaNode]?
     let items: SchemaNode?
     let minProperties: Double?, maxProperties: Double?
-    /// Required names, each with its `JSONTape.hash`.
+    /// Required names in name order (the order records' keys lie in), each with its `JSONTape.hash`.
     let required: [(name: String, hash: UInt64)]?
     let dependentRequired: [(name: String, needed: [String])]
     /// Property name, its JSON-pointer form, its `JSONTape.hash`, and its schema.
@@ -100,7 +100,7 @@ final class SchemaNode: @unchecked Sendable {
         items = node(schema["items"])
         minProperties = number("minProperties"); maxProperties = number("maxProperties")
         if case .array(let names)? = schema["required"] {
-            required = names.compactMap { if case .string(let name) = $0 { (name, JSONTape.hash(name)) } else { nil } }
+            required = names.compactMap { if case .string(let name) = $0 { (name, JSONTape.hash(name)) } else { nil } }.sorted { $0.name < $1.name }
         } else {
             required = nil
         }
