@@ -6,6 +6,7 @@ import Foundation
 public enum XMLSchemaMessage {
     /// Patterns of the built-in authored-items schema, by what they ask for.
     static let patternMeanings = [
+        // As projects made before text was a token have it in their copy of the schema.
         #"[\s\S]*\S[\s\S]*"#: "is blank; it needs some text (several lines are fine)",
         #".*\S.*"#: "is blank or spans several lines; it needs text on one line",
         #"\S+"#: "is not an id: an id is any characters but white space",
@@ -26,7 +27,8 @@ public enum XMLSchemaMessage {
             return "\(subject): '\(value)' does not have the form the schema asks for (pattern \(match.2))"
         }
         if rest.firstMatch(of: /^\[facet 'minLength'\] The value has a length of '0'/) != nil {
-            return "\(subject) is empty; it needs some text"
+            // A token (the schema's text) has no length when it is only white space.
+            return "\(subject) is empty or blank; it needs some text"
         }
         if let match = rest.firstMatch(of: /^This element is not expected\. Expected is (?:one of )?\( (.*) \)\.$/) {
             return "\(element) is not expected here; expected \(elements(String(match.1)))"

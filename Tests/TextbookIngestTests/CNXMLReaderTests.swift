@@ -203,12 +203,12 @@ func context(_ document: String, subject: String = "statistics", language: Strin
           </question><choice>a</choice><choice>b</choice></item>
         </items>
         """
-        do {
-            _ = try read(xml)
-            Issue.record("expected the blank question to be refused")
-        } catch let error as InputError {
-            #expect(error.location.line == 16)
-            #expect(error.message.hasPrefix("<question>: '\\n  ' is blank; it needs some text"))
+        // A question, or a choice, of spaces and line breaks only is refused at its line.
+        let blankChoice = xml.replacingOccurrences(of: "<question>\n  </question><choice>a</choice>", with: "<question>Q?</question><choice>\n \t</choice>")
+        for (text, element) in [(xml, "question"), (blankChoice, "choice")] {
+            #expect { try read(text) } throws: { error in
+                (error as? InputError).map { $0.location.line == 16 && $0.message == "<\(element)> is empty or blank; it needs some text" } ?? false
+            }
         }
         let output = try read(xml.replacingOccurrences(of: "<item id=\"blank\"><question>\n  </question><choice>a</choice><choice>b</choice></item>\n", with: ""))
         let item = try #require(output.items.first)

@@ -41,6 +41,8 @@ func gatheredEvents(_ text: String, limits: XMLLimits = XMLLimits()) throws -> [
     @Test(arguments: [
         ("Element '{urn:x}question': [facet 'pattern'] The value ' ' is not accepted by the pattern '[\\s\\S]*\\S[\\s\\S]*'.",
          "<question>: ' ' is blank; it needs some text (several lines are fine)"),
+        ("Element '{urn:x}choice': [facet 'minLength'] The value has a length of '0'; this underruns the allowed minimum length of '1'.",
+         "<choice> is empty or blank; it needs some text"),
         ("Element '{urn:x}item', attribute 'id': [facet 'pattern'] The value 'a b' is not accepted by the pattern '\\S+'.",
          "attribute 'id' of <item>: 'a b' is not an id: an id is any characters but white space"),
         ("Element '{urn:x}item': This element is not expected. Expected is one of ( {urn:x}passage, {urn:x}item ).",
