@@ -51,6 +51,48 @@ func rules(_ item: Item) -> [String] {
         #expect(rules(item("다음 중 조선의 왕이 아닌 사람은?", ["태조", "세종", "왕건", "모두 정답"], answer: "C")) == ["all_of_the_above"])
     }
 
+    /// Counting only as far as needed gives what counting every character gives, at the bounds
+    /// and past them, for texts whose characters are one byte, several bytes or several scalars.
+    @Test func aQuestionsLengthIsCountedAsCharactersOnlyAsFarAsNeeded() {
+        let texts = ["", "a", "왕은?", "왕은 누구?", "e\u{301}e\u{301}e\u{301}e\u{301}e\u{301}", "ab\r\ncd", "👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦👩‍👩‍👧‍👦",
+                     "훈민정음을 창제한 왕은 누구인가?", String(repeating: "가", count: 12)]
+        for text in texts {
+            for minimum in 0...7 {
+                for maximum in [0, 4, 5, 6, 12, 20, 2000] {
+                    let counted = text.count >= minimum && text.count <= maximum
+                    #expect(Validator.hasLength(text, from: minimum, to: maximum) == counted, "\(text.debugDescription) \(minimum)–\(maximum)")
+                }
+            }
+        }
+        // Five characters in thirteen bytes: within 5–5, where bytes alone would say too long.
+        var exact = ValidationRules.commonKnowledgeDefault
+        (exact.minQuestionLength, exact.maxQuestionLength) = (5, 5)
+        #expect(Validator.check(item("왕은 누구", ["태조", "세종", "세조", "정조"]), rules: exact).isEmpty)
+        #expect(Validator.check(item("왕은 누구?", ["태조", "세종", "세조", "정조"]), rules: exact).map(\.detail) == ["question has 6 characters, expected 5–5"])
+    }
+
+    /// Choices repeat when two keys are equal as Swift's strings (and a set) see them, however
+    /// many choices there are and wherever the two lie.
+    @Test func repeatedKeysAreFoundPairByPairAsASetFindsThem() {
+        let many = (0..<20).map { "choice \($0)" }
+        for keys in [[], ["a"], ["a", "b", "c", "d"], ["a", "b", "c", "a"], ["x", "e\u{301}", "é"], many, many + ["choice 0"], ["b"] + many + ["b"]] {
+            #expect(Validator.hasRepeat(keys) == (Set(keys).count != keys.count), "\(keys)")
+        }
+        #expect(Validator.hasRepeat(["x", "e\u{301}", "é"]))
+    }
+
+    /// A catch-all is a choice whose key begins with a phrase's, as characters: the bytes of
+    /// "all of the above" followed by a combining mark begin the same but are another letter.
+    @Test func aCatchAllIsAPrefixAsCharacters() {
+        #expect(Validator.isCatchAll("all of the above"))
+        #expect(Validator.isCatchAll("none of the above options"))
+        #expect(Validator.isCatchAll("모두 정답"))
+        #expect(!Validator.isCatchAll("all of the abov"))
+        #expect(!Validator.isCatchAll("all of the above\u{301}"))
+        #expect(!Validator.isCatchAll(""))
+        #expect(!Validator.isCatchAll("a parameter"))
+    }
+
     @Test func answerTextInTheStem() {
         let leaked = item("The variable X is an example of a variable or a parameter?", ["variable", "sample", "statistic", "datum"], language: "en")
         // 'parameter' is not a choice, and 'variable' is the only choice in the stem.
@@ -80,8 +122,15 @@ func rules(_ item: Item) -> [String] {
         #expect(rules(item("Who created the Korean alphabet?", choices, language: "ar")) == ["script"])
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "fr")) == ["script"])
         #expect(rules(item("Кто создал корейский алфавит?", choices, language: "de-AT")) == ["script"])
+        // Letters of the question and of every choice are counted; the tag's first subtag, in
+        // any case, names the language.
+        #expect(Validator.check(item("Кто создал корейский алфавит?", choices, language: "de-AT"), rules: .commonKnowledgeDefault).map(\.detail)
+                == ["language is de-AT but only 4 of 29 letters are Latin"])
+        #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "KO-kr")) == ["script"])
+        #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "EN-gb")).isEmpty)
         // A language this check does not know is not checked.
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "xx")).isEmpty)
+        #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "")).isEmpty)
     }
 
     @Test func scriptMustMatchTheLanguage() {
