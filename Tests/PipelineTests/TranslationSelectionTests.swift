@@ -32,6 +32,30 @@ import Sampling
         #expect(result.notSelected.filter { $0.item.translation != nil }.count == 4)
     }
 
+    /// Each stratum keeps its quota of the reviewed items in rank order, strata in name order,
+    /// whether the selections come as the sample stage writes them or in any other order.
+    @Test func theFinalSelectionTakesEachStratumsQuotaInRankOrderWhateverTheSelectionsOrder() {
+        let strata = [("social_value/values", 3), ("common_knowledge/arts", 4), ("common_knowledge/history", 2)]
+        var selections: [Selection] = [], items: [Item] = []
+        for (offset, (stratum, quota)) in strata.enumerated() {
+            for rank in 1...6 {
+                let id = "ck-\(offset)\(rank)"
+                selections.append(Selection(id: id, stratum: stratum, rank: rank, quota: quota, reserve: rank > quota))
+                // Review dropped the second of each stratum: the first reserve takes its place.
+                if rank != 2 { items.append(Self.item(id)) }
+            }
+        }
+        let written = selections.sorted { ($0.stratum, $0.rank) < ($1.stratum, $1.rank) }
+        let expected = ["ck-11", "ck-13", "ck-14", "ck-15", "ck-21", "ck-23", "ck-01", "ck-03", "ck-04"]
+        var generator = SplitMix64(seed: 3)
+        for order in [written, selections, written.reversed(), written.shuffled(using: &generator)] {
+            let final = Stage.finalSelection(items.shuffled(using: &generator), selections: order)
+            #expect(final.items.map(\.id) == expected)
+            #expect(final.shortfall.map(\.stratum) == ["common_knowledge/arts", "common_knowledge/history", "social_value/values"])
+            #expect(final.shortfall.map(\.available) == [5, 5, 5] && final.reserveLeft == 1 + 3 + 2)
+        }
+    }
+
     @Test func aTranslationWhoseItemReviewDroppedIsNotReleased() {
         let kept = Self.item("ck-1"), rejected = Self.item("ck-2")
         let items = [kept, Self.item("ck-t1", translating: "ck-1"), Self.item("ck-t2", translating: "ck-2")]
