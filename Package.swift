@@ -25,7 +25,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.0"),
         .package(url: "https://github.com/JohnSundell/Ink", from: "0.6.0"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),  // LogHandler.log(event:)
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // The review page's load benchmark and the browser tests' WebDriver calls: Foundation's
         // URLSession on Linux rejects chromedriver's headers (no space after the colon), and its
