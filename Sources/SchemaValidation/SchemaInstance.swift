@@ -162,7 +162,7 @@ struct TapeValue: SchemaInstance {
     func member(_ name: String, hash: UInt64, from cursor: inout MemberCursor) -> TapeValue? {
         // Around the members once, from the cursor: a schema's properties and its required names
         // are asked in name order, as records' keys lie, and looking each up from the first
-        // member was a twentieth of checking a release's records.
+        // member was a fifth of checking a release's records.
         let count = token.length
         var (key, ordinal) = cursor.key == 0 || cursor.ordinal >= count ? (index + 1, 0) : (cursor.key, cursor.ordinal)
         for _ in 0..<count {

@@ -182,7 +182,7 @@ public enum Validator {
     }
 
     /// Whether two of `keys` are equal: a handful compared pair by pair, which a set of them
-    /// (each key hashed, as Unicode requires, and stored) took four times as long to say.
+    /// (each key hashed, as Unicode requires, and stored) took about three times as long to say.
     static func hasRepeat(_ keys: [String]) -> Bool {
         guard keys.count <= 16 else { return Set(keys).count != keys.count }
         return keys.indices.contains { index in keys[(index + 1)...].contains(keys[index]) }
@@ -191,7 +191,7 @@ public enum Validator {
     /// Whether `text` has `minimum`–`maximum` characters, counted only as far as the answer
     /// needs: a text has no more characters than UTF-8 bytes, so one no longer than `maximum` in
     /// bytes needs only its first `minimum` characters counted (counting every character of
-    /// every question, grapheme breaks found in Hangul, was a tenth of validating an item).
+    /// every question, grapheme breaks found in Hangul, was a thirteenth of validating an item).
     static func hasLength(_ text: String, from minimum: Int, to maximum: Int) -> Bool {
         if text.utf8.count <= maximum { return minimum <= 0 || text.prefix(minimum).count == minimum }
         let count = text.count
@@ -209,7 +209,7 @@ public enum Validator {
         let key = answer.comparisonKey
         // Cheapest first: four characters counted, not all; the search of the stem, which most
         // answers fail, before splitting the answer into words (the other way round, the split
-        // was most of this check).
+        // was over a third of this check).
         guard key.prefix(4).count == 4 else { return nil }
         let stem = item.question.comparisonKey
         guard contains(stem, key) else { return nil }
@@ -261,7 +261,7 @@ public enum Validator {
     /// knows, half of them. Languages it does not know are not checked.
     static func scriptMismatch(_ item: Item) -> String? {
         // The tag's first subtag, found in its bytes (splitting it as characters, and joining the
-        // texts below into one, were half of this check).
+        // texts below into one, were two fifths of this check).
         let tag = item.language.utf8, hyphen = UInt8(ascii: "-")
         let start = tag.firstIndex { $0 != hyphen } ?? tag.endIndex
         let end = tag[start...].firstIndex(of: hyphen) ?? tag.endIndex
