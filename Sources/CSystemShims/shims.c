@@ -39,6 +39,16 @@ int csys_set_direct_writes(int descriptor, int on) {
 #endif
 }
 
+int csys_open_direct_reads(const char *path) {
+#if defined(__linux__) && defined(O_DIRECT)
+    return open(path, O_RDONLY | O_CLOEXEC | O_DIRECT);
+#else
+    (void)path;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int csys_start_writeback(int descriptor) {
 #if defined(__linux__)
     return sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE);

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import DatasetCore
+import CSystemShims
 
 /// Items written again unchanged copy the line they were written as: the bytes are always those
 /// of encoding them, whatever happened to the item or the file since. One test at a time: the
@@ -269,6 +270,42 @@ import Testing
         let lines = items.map { writer.line(for: $0) }
         #expect(writer.readBack.reads <= 60)
         #expect(lines == (try fresh.map { try JSONLines.line(for: $0) }))
+    }
+
+    /// Reading ahead goes past the page cache where the file system allows it (the reads are
+    /// then whole blocks, from the block a line starts in), and through it where it does not or
+    /// where it refuses such a read: the bytes are the lines' every way.
+    @Test func readingAheadGoesPastThePageCacheWhereItCanAndGivesTheSameLines() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("items.jsonl")
+        let items = Self.items(800_000..<806_000)
+        _ = try JSONLines.writeAndSync(items, to: url)
+        let buffered = open(url.path, O_RDONLY)
+        let direct = csys_open_direct_reads(url.path)
+        // Every other line, then every line of a stretch from an odd place, in file order.
+        let taken = Array(stride(from: 0, to: items.count, by: 2)) + Array(1_001..<1_500)
+        let expected = taken.map { try! JSONLines.line(for: items[$0]) }
+        let descriptors = [WrittenFiles.Descriptors(buffered: buffered, direct: direct),
+                           WrittenFiles.Descriptors(buffered: buffered, direct: -1),
+                           // A descriptor that refuses the reads (a folder's): they go through the page cache.
+                           WrittenFiles.Descriptors(buffered: buffered, direct: open(directory.path, O_RDONLY | O_DIRECTORY))]
+        for (index, files) in descriptors.enumerated() {
+            var readBack = ReadBack()
+            let lines = taken.map { number -> String? in
+                readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
+            }
+            #expect(lines == expected, "descriptors \(index)")
+            if index > 0, files.direct >= 0 { close(files.direct) }
+            #expect(readBack.reads < 80, "descriptors \(index): \(readBack.reads) reads")
+            if index == 0, direct >= 0 {
+                #expect(readBack.directReads >= readBack.reads - 4, "\(readBack.directReads) of \(readBack.reads) past the cache")
+            } else {
+                #expect(readBack.directReads == 0)
+            }
+        }
+        close(buffered)
+        if direct >= 0 { close(direct) }
     }
 
     /// A line edited in its file after it was written, an item changed, a copy of an item

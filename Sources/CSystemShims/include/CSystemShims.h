@@ -27,4 +27,9 @@ int csys_set_direct_writes(int descriptor, int on);
 /// Returns 0, or -1 with errno set; does nothing where there is no such call.
 int csys_start_writeback(int descriptor);
 
+/// Opens a file for reading past the page cache (O_RDONLY | O_CLOEXEC | O_DIRECT). Returns the
+/// descriptor, or -1 with errno set (EINVAL where the file system cannot; ENOSYS where the
+/// system has no such flag).
+int csys_open_direct_reads(const char *path);
+
 #endif

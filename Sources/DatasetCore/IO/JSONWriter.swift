@@ -11,7 +11,7 @@ public struct JSONWriter {
     private var needsComma = false
     /// Bytes of a written file read back for `appendWritten`, and the files they are read from (taken once).
     var readBack = ReadBack()
-    private var writtenFiles: [Int32]?
+    private var writtenFiles: [WrittenFiles.Descriptors]?
 
     public init() {}
 
@@ -25,10 +25,10 @@ public struct JSONWriter {
         if needsComma { bytes.append(UInt8(ascii: ",")) }
     }
 
-    /// The descriptor of a written file's slot, or -1.
-    mutating func writtenFile(_ slot: Int) -> Int32 {
+    /// The descriptors of a written file's slot (-1 for none).
+    mutating func writtenFile(_ slot: Int) -> WrittenFiles.Descriptors {
         if writtenFiles == nil { writtenFiles = WrittenFiles.descriptors() }
-        return slot < writtenFiles!.count ? writtenFiles![slot] : -1
+        return slot < writtenFiles!.count ? writtenFiles![slot] : WrittenFiles.Descriptors()
     }
 
     /// Appends a whole value already written as JSON by this writer's rules.
