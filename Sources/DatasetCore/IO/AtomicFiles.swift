@@ -67,8 +67,10 @@ public enum AtomicFiles {
     /// against 0.05 s past it at the same disk speed (`dd` of 4 GB, `oflag=direct` against
     /// buffered, with `conv=fsync`). Where the file system refuses, the file is written through the page cache.
     struct BlockOutput {
-        /// Aligned for every block size in use (512 and 4,096).
+        /// Aligned for every block size in use (512 and 4,096); reads past the page cache
+        /// (`ReadBack`) are aligned so too.
         static let alignment = 4_096
+        static func alignedUp(_ bytes: Int) -> Int { (bytes + alignment - 1) / alignment * alignment }
         static let blockBytes = 4 << 20
         private let descriptor: Int32, path: String
         private var block: UnsafeMutableRawPointer?

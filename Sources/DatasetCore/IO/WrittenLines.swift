@@ -194,7 +194,7 @@ public enum WrittenFiles {
             var filled = 0
             if direct >= 0 {
                 // Whole blocks past the page cache (chunks start on a block): the file was written past it.
-                let length = (count + ReadBack.alignment - 1) / ReadBack.alignment * ReadBack.alignment
+                let length = AtomicFiles.BlockOutput.alignedUp(count)
                 let got = pread(direct, buffer.bytes, length, off_t(read))
                 if got < 0, errno == EINVAL { direct = -1 } else if got < count { return nil } else { filled = count }
             }
@@ -270,7 +270,7 @@ struct ReadBack {
 
         init(capacity: Int) {
             self.capacity = capacity
-            bytes = .allocate(byteCount: capacity, alignment: ReadBack.alignment)
+            bytes = .allocate(byteCount: capacity, alignment: AtomicFiles.BlockOutput.alignment)
         }
 
         deinit { bytes.deallocate() }
@@ -290,7 +290,7 @@ struct ReadBack {
 
         /// A buffer of at least `length` bytes.
         mutating func reserve(_ length: Int) -> UnsafeMutableRawPointer {
-            if (buffer?.capacity ?? 0) < length { buffer = Buffer(capacity: max(length, ReadBack.alignment)) }
+            if (buffer?.capacity ?? 0) < length { buffer = Buffer(capacity: max(length, AtomicFiles.BlockOutput.alignment)) }
             return buffer!.bytes
         }
     }
@@ -301,8 +301,6 @@ struct ReadBack {
     private var directRefused = false
     static let furthestAhead = 1 << 20
     static let windowCount = 16
-    /// What reads past the page cache are aligned to: every block size in use (512 and 4,096).
-    static let alignment = 4_096
     /// How many reads were made, how many bytes they read, and how many went past the page cache.
     private(set) var reads = 0, bytesRead = 0, directReads = 0
 
@@ -336,8 +334,8 @@ struct ReadBack {
             var start = line.offset, read = -1
             if ahead > 0, descriptors.direct >= 0, !directRefused {
                 // Whole blocks from the one the line starts in.
-                start = line.offset / Self.alignment * Self.alignment
-                let length = (end + ahead - start + Self.alignment - 1) / Self.alignment * Self.alignment
+                start = line.offset / AtomicFiles.BlockOutput.alignment * AtomicFiles.BlockOutput.alignment
+                let length = AtomicFiles.BlockOutput.alignedUp(end + ahead - start)
                 read = pread(descriptors.direct, windows[index].reserve(length), length, off_t(start))
                 if read < 0, errno == EINVAL { directRefused = true }
                 if read >= 0 { directReads += 1 }
