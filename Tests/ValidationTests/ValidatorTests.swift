@@ -131,6 +131,11 @@ func rules(_ item: Item) -> [String] {
         // A language this check does not know is not checked.
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "xx")).isEmpty)
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "")).isEmpty)
+        // Empty subtags are skipped, as splitting the tag at its hyphens skips them; a tag of
+        // hyphens only names no language.
+        #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "-ko")) == ["script"])
+        #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "--ko--KR")) == ["script"])
+        #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "---")).isEmpty)
     }
 
     @Test func scriptMustMatchTheLanguage() {
