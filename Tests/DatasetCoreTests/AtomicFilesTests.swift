@@ -77,6 +77,27 @@ import CSystemShims
         #expect(try Data(contentsOf: url) == chunks.reduce(Data(), +))
     }
 
+    /// A block written on the writing thread that fails is reported by the next block's
+    /// append, with the file's path; what is left is freed once that write is over.
+    @Test func aFailedBlockWriteIsReportedWithTheFile() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("read-only.jsonl")
+        try Data("x".utf8).write(to: url)
+        // Opened for reading only: every write is refused (EBADF), past the page cache or not.
+        let descriptor = open(url.path, O_RDONLY)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var output = AtomicFiles.BlockOutput(descriptor: descriptor, path: url.path)
+        defer { output.deallocate() }
+        // The chunks fill several blocks.
+        let failure = #expect(throws: AtomicFiles.Failure.self) {
+            for chunk in Self.chunks() { try chunk.withUnsafeBytes { try output.append($0) } }
+        }
+        #expect(failure?.path == url.path && failure?.operation == "write" && failure?.code == EBADF)
+        #expect(try Data(contentsOf: url) == Data("x".utf8))
+    }
+
     @Test func aFileThatRefusesDirectWritesIsWrittenThroughThePageCache() throws {
         // The null device takes writes but not O_DIRECT.
         let descriptor = open("/dev/null", O_WRONLY)

@@ -28,6 +28,26 @@ import DatasetCore
         #expect(blocks.count == (count + 999) / 1_000)
     }
 
+    /// While a block is consumed, other threads make the blocks after it, at most `ahead` past
+    /// it; each block's results are let go once consumed.
+    @Test(arguments: [1, 2])
+    func blocksAreMadeAheadOnlySoFarAndLetGoOnceConsumed(ahead: Int) throws {
+        let log = Log()
+        let furthestMade = Atomic<Int>(-1)
+        var consumedBlocks = 0
+        try Parallel.overlapped(40_000, block: 1_000, ahead: ahead, make: { range in
+            _ = furthestMade.max(range.lowerBound / 1_000, ordering: .relaxed)
+            return range.map { _ in Tracked(log) }
+        }) { values in
+            #expect(values.count == 1_000)
+            #expect(furthestMade.load(ordering: .relaxed) <= consumedBlocks + ahead)
+            #expect(log.freed.withLock { $0 } == consumedBlocks * 1_000)
+            consumedBlocks += 1
+        }
+        #expect(consumedBlocks == 40)
+        #expect(log.freed.withLock { $0 } == 40_000)
+    }
+
     /// A value handed to `Reclaim` is let go in the reclaiming queue's turn, not when handed
     /// over, and by the time `wait` returns. (Which thread runs the queue's turn is the
     /// system's: one waiting on the queue may run it.)

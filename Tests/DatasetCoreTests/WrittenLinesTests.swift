@@ -308,6 +308,44 @@ import CSystemShims
         if direct >= 0 { close(direct) }
     }
 
+    /// With a plan, a run of lines close together reads its next stretch ahead on another
+    /// thread and never reads past the plan's end; lines a plan says lie far apart are not read.
+    @Test func aPlannedRunReadsAheadUpToItsEndAndFarApartLinesAreNotRead() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("items.jsonl")
+        let items = Self.items(810_000..<816_000)
+        _ = try JSONLines.writeAndSync(items, to: url)
+        let buffered = open(url.path, O_RDONLY)
+        let direct = csys_open_direct_reads(url.path)
+        defer {
+            close(buffered)
+            if direct >= 0 { close(direct) }
+        }
+        let taken = Array(0..<5_000).filter { $0 % 7 != 3 }
+        let expected = taken.map { try! JSONLines.line(for: items[$0]) }
+        let last = items[4_999].writtenLine!
+        let planEnd = last.offset + last.length
+        for files in [WrittenFiles.Descriptors(buffered: buffered, direct: direct), WrittenFiles.Descriptors(buffered: buffered, direct: -1)] {
+            var readBack = ReadBack()
+            readBack.plan(slot: last.slot, end: planEnd, dense: true)
+            let lines = taken.map { number -> String? in
+                readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
+            }
+            #expect(lines == expected)
+            if files.direct >= 0 {
+                #expect(readBack.readsAhead > 0 && readBack.reads == readBack.readsAhead + 1, "\(readBack.readsAhead) of \(readBack.reads) read ahead")
+                #expect(readBack.bytesRead <= AtomicFiles.BlockOutput.alignedUp(planEnd) + readBack.readsAhead * ReadBack.overlap)
+            } else {
+                #expect(readBack.readsAhead == 0)
+            }
+        }
+        var sparse = ReadBack()
+        sparse.plan(slot: last.slot, end: planEnd, dense: false)
+        #expect(taken.prefix(100).allSatisfy { sparse.withLine(items[$0].writtenLine!, in: WrittenFiles.Descriptors(buffered: buffered, direct: direct)) { _ in true } == nil })
+        #expect(sparse.reads == 0)
+    }
+
     /// A line edited in its file after it was written, an item changed, a copy of an item
     /// changed: each is encoded again, with what it holds now.
     @Test func aChangedItemOrAnEditedFileIsEncodedAgain() throws {

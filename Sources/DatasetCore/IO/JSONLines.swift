@@ -79,6 +79,7 @@ public enum JSONLines {
             guard let base = buffer.baseAddress, !range.isEmpty else { return EncodedPart(lines: Data(), exact: true, range: range) }
             let records = UnsafeRawPointer(base).assumingMemoryBound(to: Record.self)
             var writer = JSONWriter()
+            if let carrying = Record.self as? any WrittenLineCarrying.Type { plan(&writer, UnsafeRawPointer(records + range.lowerBound), range.count, carrying) }
             var marks: [(start: Int, length: Int, hash: UInt64)] = []
             if marking { marks.reserveCapacity(range.count) }
             for index in range {
@@ -93,6 +94,11 @@ public enum JSONLines {
             }
             return EncodedPart(lines: Data(writer.bytes), exact: !writer.normalizedText, range: range, marks: marks)
         }
+    }
+
+    /// Plans `writer`'s reads of written lines for `count` records of type `type` at `records`.
+    private static func plan<Record: WrittenLineCarrying>(_ writer: inout JSONWriter, _ records: UnsafeRawPointer, _ count: Int, _ type: Record.Type) {
+        writer.planReads(UnsafeBufferPointer(start: records.assumingMemoryBound(to: Record.self), count: count))
     }
 
     /// What `writeAndSync` wrote: whether reading the file gives back exactly the values, and

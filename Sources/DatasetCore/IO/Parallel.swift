@@ -41,63 +41,131 @@ public enum Parallel {
     }
 
     /// Makes the results of `0..<count` a block at a time, each block on every core, while
-    /// `consume` takes the block before it, in order, on the calling thread: where the last step
-    /// goes one at a time (inserts into a database, writes to a file), the making overlaps it instead of coming
-    /// first, and only two blocks' results are held at once. The calling thread makes parts of
-    /// the next block too once it has consumed: when making was left to other threads, a stage
-    /// encoding fresh items (ingest) made them on one core while the calling thread waited.
-    public static func overlapped<T: Sendable>(_ count: Int, block: Int, make: @escaping @Sendable (Range<Int>) throws -> [T],
+    /// `consume` takes the blocks before it, in order, on the calling thread: where the last step
+    /// goes one at a time (inserts into a database, writes to a file), the making overlaps it
+    /// instead of coming first. Each block is cut into parts, taken in turn by whichever thread
+    /// is free: the other threads go on to the next blocks' parts (at most `ahead` blocks past
+    /// the one being consumed, so that that many blocks' results are held at once besides it),
+    /// and the calling thread makes parts while the block it is to consume next is unfinished.
+    /// With other threads making one block at a time, each waited while the calling thread
+    /// consumed and made the last part of the block (a third of the time a stage took to write
+    /// its file at a million candidates).
+    public static func overlapped<T: Sendable>(_ count: Int, block: Int, ahead: Int = 2,
+                                               make: @escaping @Sendable (Range<Int>) throws -> [T],
                                                consume: ([T]) throws -> Void) throws {
-        let ranges = pieces(of: 0..<count, size: max(1, block))
         let helpers = max(1, cores - 1)
-        var previous: [T]?
-        for index in 0...ranges.count {
-            let making = index < ranges.count ? PartsInMaking(ranges[index], make: make, pieces: 4 * (helpers + 1)) : nil
-            let started = making.map { making in (0..<helpers).map { _ in Parallel.start { making.work() } } } ?? []
-            var failure: (any Error)?
-            if let previous {
-                do { try consume(previous) } catch { failure = error }
-            }
-            // A block started before `consume` threw finishes on its own; nothing waits for it.
-            if let failure { throw failure }
-            making?.work()
-            for helper in started { try helper.wait() }
-            previous = try making?.results()
+        let making = BlocksInMaking(pieces(of: 0..<count, size: max(1, block)), make: make, partsPerBlock: 4 * (helpers + 1),
+                                    ahead: max(1, ahead))
+        let started = (0..<helpers).map { _ in Parallel.start { making.help() } }
+        defer {
+            making.stop()
+            for helper in started { _ = try? helper.wait() }
+        }
+        for index in 0..<making.blockCount {
+            try consume(try making.results(of: index))
+            making.consumed(index)
         }
     }
 
-    /// The parts of one block, taken in turn by whichever thread asks next.
-    private final class PartsInMaking<T: Sendable>: @unchecked Sendable {
-        private let parts: [Range<Int>]
+    /// The parts of every block, taken in order by whichever thread asks next, as far as the
+    /// blocks let go so far.
+    private final class BlocksInMaking<T: Sendable>: @unchecked Sendable {
+        private struct Part {
+            var block: Int
+            var range: Range<Int>
+        }
+        private let parts: [Part]
+        /// Where each block's parts begin in `parts` (and, last, their count).
+        private let firstPart: [Int]
         private let make: @Sendable (Range<Int>) throws -> [T]
+        private let ahead: Int
         private let next = Atomic<Int>(0)
+        private let stopped = Atomic<Bool>(false)
+        /// One for each part that may be taken: the parts of the blocks let go.
+        private let permits = DispatchSemaphore(value: 0)
+        /// Each block's parts not yet made, and a signal when the last is.
+        private let unfinished: UnsafeMutablePointer<Atomic<Int>>
+        private let finished: [DispatchSemaphore]
         private let slots: UnsafeMutablePointer<Result<[T], any Error>?>
+        var blockCount: Int { firstPart.count - 1 }
 
-        init(_ range: Range<Int>, make: @escaping @Sendable (Range<Int>) throws -> [T], pieces: Int) {
-            let size = max(1_000, range.count / pieces + 1)
-            parts = Parallel.pieces(of: range, size: size)
-            self.make = make
+        init(_ blocks: [Range<Int>], make: @escaping @Sendable (Range<Int>) throws -> [T], partsPerBlock: Int, ahead: Int) {
+            var parts: [Part] = [], firstPart: [Int] = []
+            for (index, block) in blocks.enumerated() {
+                firstPart.append(parts.count)
+                let size = max(1_000, block.count / partsPerBlock + 1)
+                parts += Parallel.pieces(of: block, size: size).map { Part(block: index, range: $0) }
+            }
+            firstPart.append(parts.count)
+            (self.parts, self.firstPart, self.make, self.ahead) = (parts, firstPart, make, ahead)
+            unfinished = .allocate(capacity: max(1, blocks.count))
+            for index in blocks.indices { (unfinished + index).initialize(to: Atomic(firstPart[index + 1] - firstPart[index])) }
+            finished = blocks.map { _ in DispatchSemaphore(value: 0) }
             slots = .allocate(capacity: max(1, parts.count))
             slots.initialize(repeating: nil, count: max(1, parts.count))
+            // The first block, and those that may be made while it is consumed.
+            for block in 0..<min(blocks.count, ahead + 1) { letGo(block) }
         }
 
         deinit {
+            unfinished.deinitialize(count: blockCount)
+            unfinished.deallocate()
             slots.deinitialize(count: max(1, parts.count))
             slots.deallocate()
         }
 
-        /// Makes parts until none is left; each slot is written by the one thread that took its part.
-        func work() {
+        private func letGo(_ block: Int) {
+            for _ in firstPart[block]..<firstPart[block + 1] { permits.signal() }
+        }
+
+        /// Makes part `index`; the thread that makes a block's last part says the block is done.
+        private func makePart(_ index: Int) {
+            let part = parts[index]
+            slots[index] = Result { try make(part.range) }
+            if unfinished[part.block].subtract(1, ordering: .acquiringAndReleasing).newValue == 0 { finished[part.block].signal() }
+        }
+
+        /// Another thread's work: parts as they are let go, until none is left or `stop`.
+        func help() {
             while true {
-                let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard part < parts.count else { return }
-                slots[part] = Result { try make(parts[part]) }
+                permits.wait()
+                guard !stopped.load(ordering: .relaxed) else { return }
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < parts.count else { return }
+                makePart(index)
             }
         }
 
-        /// The block's results in order, or the first part's error. Call once every `work` has returned.
-        func results() throws -> [T] {
-            try (0..<parts.count).flatMap { try slots[$0]!.get() }
+        /// Block `block`'s results in order, or its first part's error, making parts of it (or
+        /// of the blocks after it that were let go) on this thread until it is done.
+        func results(of block: Int) throws -> [T] {
+            while unfinished[block].load(ordering: .acquiring) > 0 {
+                guard permits.wait(timeout: .now()) == .success else {
+                    finished[block].wait()
+                    break
+                }
+                let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard index < parts.count else { break }
+                makePart(index)
+            }
+            if unfinished[block].load(ordering: .acquiring) > 0 { finished[block].wait() }
+            // Taken out of their slots, so that each block's results are freed once consumed.
+            let taken = (firstPart[block]..<firstPart[block + 1]).map { index in
+                defer { slots[index] = nil }
+                return slots[index]!
+            }
+            return try taken.flatMap { try $0.get() }
+        }
+
+        /// Block `block` was consumed: the block `ahead` past the next may be made.
+        func consumed(_ block: Int) {
+            if block + ahead + 1 < blockCount { letGo(block + ahead + 1) }
+        }
+
+        /// Ends the other threads' work, made or not.
+        func stop() {
+            stopped.store(true, ordering: .relaxed)
+            for _ in 0..<Parallel.cores { permits.signal() }
         }
     }
 

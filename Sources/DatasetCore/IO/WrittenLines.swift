@@ -240,6 +240,12 @@ public enum WrittenFiles {
     private static let chunkSize = 1 << 20
 }
 
+/// A record whose text may be copied from a line written before: an item, or a record that
+/// holds one.
+public protocol WrittenLineCarrying {
+    var carriedLine: WrittenLine? { get }
+}
+
 /// A record that remembers where it was written (an item, whose box holds the mark).
 public protocol LineRemembering {
     var writtenLine: WrittenLine? { get }
@@ -276,10 +282,43 @@ struct ReadBack {
         deinit { bytes.deallocate() }
     }
 
+    /// The read of a run's next stretch, made on another thread while the lines before it
+    /// are copied: read in turn, the copying threads waited on the disk for most of a second
+    /// of each stage's write at a million candidates.
+    private final class NextRead: @unchecked Sendable {
+        let slot: Int, start: Int, length: Int
+        let buffer: Buffer
+        /// The bytes read, -1 when the read failed: set before `done` is signalled.
+        private var count = -1
+        private let done = DispatchSemaphore(value: 0)
+
+        init(slot: Int, start: Int, length: Int, descriptor: Int32, buffer: Buffer) {
+            (self.slot, self.start, self.length, self.buffer) = (slot, start, length, buffer)
+            NextRead.queue.async { [self] in
+                count = pread(descriptor, buffer.bytes, length, off_t(start))
+                done.signal()
+            }
+        }
+
+        /// Waits for the read; the bytes it read.
+        func wait() -> Int {
+            done.wait()
+            return count
+        }
+
+        /// Queues of their own, which always have a thread (the cores' threads are busy copying),
+        /// taken in turn so that two reads go at once: with one, each waited for the other's.
+        static let queues = [DispatchQueue(label: "build-dataset.read-ahead.1"), DispatchQueue(label: "build-dataset.read-ahead.2")]
+        static let turn = Atomic<Int>(0)
+        static var queue: DispatchQueue { queues[turn.wrappingAdd(1, ordering: .relaxed).oldValue & 1] }
+    }
+
     private struct Window {
         /// `buffer` holds `count` bytes of `slot`'s file from `start`.
         var slot = -1, start = 0, count = 0
         var buffer: Buffer?
+        /// The stretch after it, being read; a buffer it left free.
+        var next: NextRead?, spare: Buffer?
         /// Where the last line taken from it ended, how far its next read goes past a line,
         /// and when it was last used.
         var lastEnd = 0, ahead = 0, used = 0
@@ -297,17 +336,38 @@ struct ReadBack {
 
     private var windows: [Window] = []
     private var clock = 0
+    /// For each slot, where the last line to be asked for ends (0: not known), and whether the
+    /// lines to be asked for lie close together (`plan`).
+    private var planned: [(end: Int, dense: Bool)] = []
+    /// How far a read ahead goes back over the stretch before it, so that a line that stretch
+    /// held only in part is whole in the next.
+    static let overlap = 16_384
     /// Set once a read past the page cache was refused: the rest go through it.
     private var directRefused = false
     static let furthestAhead = 1 << 20
     static let windowCount = 16
-    /// How many reads were made, how many bytes they read, and how many went past the page cache.
-    private(set) var reads = 0, bytesRead = 0, directReads = 0
+    /// How many reads were made, how many bytes they read (asked for, of reads made ahead), and
+    /// how many went past the page cache (and of those, how many were made ahead on another thread).
+    private(set) var reads = 0, bytesRead = 0, directReads = 0, readsAhead = 0
+
+    /// Says which lines of `slot`'s file are to be asked for: none past `end`, and whether they
+    /// lie close together (then a run reads ahead from its first line; otherwise none is read).
+    /// With a plan, a run reads its next stretch on another thread while its lines are copied,
+    /// never past `end`.
+    mutating func plan(slot: Int, end: Int, dense: Bool) {
+        guard slot >= 0, slot < WrittenFiles.slots else { return }
+        if planned.isEmpty { planned = Array(repeating: (0, false), count: WrittenFiles.slots) }
+        planned[slot] = (end, dense)
+    }
 
     /// The bytes of `line` in its slot's file (`descriptors`), read when they are not held
     /// already; nil when the file is shorter.
     mutating func withLine<Result>(_ line: WrittenLine, in descriptors: WrittenFiles.Descriptors,
                                    _ body: (UnsafeRawBufferPointer) -> Result) -> Result? {
+        // Lines a plan says lie far apart are not read: a read each, waiting on the disk, costs
+        // more than encoding the record again (validate's dropped items, a hundredth of the
+        // file, waited 0.4 s at a million candidates).
+        if line.slot < planned.count, planned[line.slot].end > 0, !planned[line.slot].dense { return nil }
         clock += 1
         let end = line.offset + line.length
         var chosen = windows.firstIndex { $0.holds(line) }
@@ -319,43 +379,84 @@ struct ReadBack {
             for index in windows.indices where windows[index].slot == line.slot && windows[index].lastEnd <= line.offset {
                 if behind == nil || windows[index].lastEnd > windows[behind!].lastEnd { behind = index }
             }
+            let plan = line.slot < planned.count ? planned[line.slot] : (end: 0, dense: false)
             let index: Int, ahead: Int
             if let behind, line.offset - windows[behind].lastEnd <= max(windows[behind].ahead, 16_384) {
                 index = behind
                 ahead = min(max(2 * windows[behind].ahead, 16_384), Self.furthestAhead)
-            } else if windows.count < Self.windowCount {
-                ahead = 0
-                windows.append(Window())
-                index = windows.count - 1
+                if let next = windows[index].next {
+                    windows[index].next = nil
+                    let count = next.wait()
+                    if next.slot == line.slot, line.offset >= next.start, count >= end - next.start {
+                        // The stretch read ahead holds the line: its buffer is the window's now.
+                        windows[index].spare = windows[index].buffer
+                        windows[index].buffer = next.buffer
+                        fill(index, slot: line.slot, start: next.start, count: count, ahead: ahead, length: next.length, plan: plan,
+                             descriptors: descriptors)
+                        return take(index, line, body)
+                    }
+                    windows[index].spare = next.buffer
+                }
             } else {
-                ahead = 0
-                index = windows.indices.min { windows[$0].used < windows[$1].used }!
+                // A plan that says the lines lie close together starts reading ahead at once.
+                ahead = plan.dense && plan.end > end ? Self.furthestAhead : 0
+                if windows.count < Self.windowCount {
+                    windows.append(Window())
+                    index = windows.count - 1
+                } else {
+                    index = windows.indices.min { windows[$0].used < windows[$1].used }!
+                    windows[index].next = nil
+                }
             }
-            var start = line.offset, read = -1
+            var start = line.offset, read = -1, length = 0
             if ahead > 0, descriptors.direct >= 0, !directRefused {
                 // Whole blocks from the one the line starts in.
                 start = line.offset / AtomicFiles.BlockOutput.alignment * AtomicFiles.BlockOutput.alignment
-                let length = AtomicFiles.BlockOutput.alignedUp(end + ahead - start)
+                length = AtomicFiles.BlockOutput.alignedUp((plan.end > end ? min(end + ahead, plan.end) : end + ahead) - start)
                 read = pread(descriptors.direct, windows[index].reserve(length), length, off_t(start))
                 if read < 0, errno == EINVAL { directRefused = true }
                 if read >= 0 { directReads += 1 }
             }
             if read < 0 {
                 start = line.offset
-                let length = line.length + ahead
+                length = line.length + ahead
                 read = pread(descriptors.buffered, windows[index].reserve(length), length, off_t(start))
+                length = 0
             }
             reads += 1
             bytesRead += max(read, 0)
             guard read >= end - start else { windows[index] = Window(); return nil }
-            windows[index].slot = line.slot
-            windows[index].start = start
-            windows[index].count = read
-            windows[index].ahead = ahead
+            fill(index, slot: line.slot, start: start, count: read, ahead: ahead, length: length, plan: plan, descriptors: descriptors)
             chosen = index
         }
-        let index = chosen!
-        windows[index].lastEnd = end
+        return take(chosen!, line, body)
+    }
+
+    /// Records what a window's buffer now holds, and starts reading the stretch after it when
+    /// a plan says more lines are to come from there: only after a full read past the page
+    /// cache (`length` asked, not the end of the file), and once the run reads ahead its furthest.
+    private mutating func fill(_ index: Int, slot: Int, start: Int, count: Int, ahead: Int, length: Int, plan: (end: Int, dense: Bool),
+                               descriptors: WrittenFiles.Descriptors) {
+        windows[index].slot = slot
+        windows[index].start = start
+        windows[index].count = count
+        windows[index].ahead = ahead
+        guard ahead == Self.furthestAhead, length > 0, count == length, !directRefused, descriptors.direct >= 0 else { return }
+        let nextStart = start + count - Self.overlap
+        guard nextStart > start, plan.end > start + count else { return }
+        let nextLength = AtomicFiles.BlockOutput.alignedUp(min(plan.end, nextStart + Self.overlap + Self.furthestAhead) - nextStart)
+        let buffer = (windows[index].spare?.capacity ?? 0) >= nextLength ? windows[index].spare! : Buffer(capacity: nextLength)
+        windows[index].spare = nil
+        windows[index].next = NextRead(slot: slot, start: nextStart, length: nextLength, descriptor: descriptors.direct, buffer: buffer)
+        reads += 1
+        bytesRead += nextLength
+        directReads += 1
+        readsAhead += 1
+    }
+
+    /// Gives `body` the line's bytes from window `index`, which holds them.
+    private mutating func take<Result>(_ index: Int, _ line: WrittenLine, _ body: (UnsafeRawBufferPointer) -> Result) -> Result {
+        windows[index].lastEnd = line.offset + line.length
         windows[index].used = clock
         let start = windows[index].start
         return body(UnsafeRawBufferPointer(start: windows[index].buffer!.bytes + (line.offset - start), count: line.length))
@@ -363,6 +464,23 @@ struct ReadBack {
 }
 
 extension JSONWriter {
+    /// Tells the reads of written lines which lines `records` will ask for: for each file, where
+    /// the last ends, and whether they lie close together (a quarter of the stretch or more).
+    mutating func planReads<Record: WrittenLineCarrying>(_ records: UnsafeBufferPointer<Record>) {
+        var ends = [Int](repeating: 0, count: WrittenFiles.slots)
+        var starts = [Int](repeating: .max, count: WrittenFiles.slots)
+        var bytes = [Int](repeating: 0, count: WrittenFiles.slots)
+        for record in records {
+            guard let line = record.carriedLine, line.slot >= 0, line.slot < WrittenFiles.slots else { continue }
+            ends[line.slot] = max(ends[line.slot], line.offset + line.length)
+            starts[line.slot] = min(starts[line.slot], line.offset)
+            bytes[line.slot] += line.length
+        }
+        for slot in ends.indices where ends[slot] > 0 {
+            readBack.plan(slot: slot, end: ends[slot], dense: 4 * bytes[slot] >= ends[slot] - starts[slot])
+        }
+    }
+
     /// Appends the line a record was written as, if it reads back as it was written; false, with
     /// nothing appended, otherwise.
     public mutating func appendWritten(_ line: WrittenLine?) -> Bool {

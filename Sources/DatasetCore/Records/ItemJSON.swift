@@ -3,7 +3,10 @@ public import SchemaValidation
 // Items' own JSON writers and readers, key for key what their `Codable` conformances give
 // (`JSONRecordTests` compares the two on real and generated items).
 
-extension Item: JSONLinesRecord, LineRemembering {
+extension Item: JSONLinesRecord, LineRemembering, WrittenLineCarrying {
+    public var carriedLine: WrittenLine? { writtenLine }
+
+
     public func writeJSON(to writer: inout JSONWriter) {
         if writer.appendWritten(writtenLine) { return }
         readingFields { $0.pointee.writeJSON(to: &writer) }
@@ -134,7 +137,10 @@ extension SurveyResult {
     }
 }
 
-extension DroppedItem: JSONLinesRecord {
+extension DroppedItem: JSONLinesRecord, WrittenLineCarrying {
+    public var carriedLine: WrittenLine? { item.writtenLine }
+
+
     public func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("detail"); writer.string(detail)
