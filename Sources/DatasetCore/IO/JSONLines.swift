@@ -109,8 +109,8 @@ public enum JSONLines {
         public var bytes: Int
     }
 
-    /// Records encoded at a time while the round before is written (two rounds are held: some
-    /// 50 MB of text for items of 800 bytes).
+    /// Records encoded at a time while the rounds before are written (three rounds are held: some
+    /// 80 MB of text for items of 800 bytes).
     static let writeRound = 1 << 15
 
     /// Writes `values` as JSON Lines into a new file at `url` and flushes it, a round of
