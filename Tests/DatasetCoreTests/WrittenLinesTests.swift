@@ -346,6 +346,33 @@ import CSystemShims
         #expect(sparse.reads == 0)
     }
 
+    /// A writer plans its reads from the records it is given: lines in file order are read
+    /// ahead, lines far apart are encoded again (in any order), lines close together but out of
+    /// order are read as they come.
+    @Test func aWriterPlansItsReadsFromTheOrderAndSpreadOfItsRecordsLines() throws {
+        let directory = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("items.jsonl")
+        let items = Self.items(820_000..<826_000)
+        _ = try JSONLines.writeAndSync(items, to: url)
+        let direct = csys_open_direct_reads(url.path)
+        guard direct >= 0 else { return }
+        close(direct)
+        var generator = SplitMix64(seed: 5)
+        let inOrder = Array(items[..<5_000])
+        let farApart = stride(from: 0, to: items.count, by: 50).map { items[$0] }
+        let shuffled = inOrder.shuffled(using: &generator)
+        let farApartShuffled = farApart.shuffled(using: &generator)
+        for (records, readAhead, read) in [(inOrder, true, true), (farApart, false, false), (shuffled, false, true), (farApartShuffled, false, false)] {
+            var writer = JSONWriter()
+            records.withUnsafeBufferPointer { writer.planReads($0) }
+            for item in records { item.writeJSON(to: &writer); writer.endLine() }
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == records.map { try! JSONLines.line(for: $0) + "\n" }.joined())
+            #expect((writer.readBack.readsAhead > 0) == readAhead, "\(records.count) records: \(writer.readBack.readsAhead) reads ahead")
+            #expect((writer.readBack.reads > 0) == read, "\(records.count) records: \(writer.readBack.reads) reads")
+        }
+    }
+
     /// A line edited in its file after it was written, an item changed, a copy of an item
     /// changed: each is encoded again, with what it holds now.
     @Test func aChangedItemOrAnEditedFileIsEncodedAgain() throws {

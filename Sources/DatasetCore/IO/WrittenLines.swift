@@ -464,20 +464,27 @@ struct ReadBack {
 }
 
 extension JSONWriter {
-    /// Tells the reads of written lines which lines `records` will ask for: for each file, where
-    /// the last ends, and whether they lie close together (a quarter of the stretch or more).
+    /// Tells the reads of written lines which lines `records` will ask for, for each file: where
+    /// the last ends, and whether they lie close together (a quarter of their stretch or more).
+    /// Lines close together but asked for out of file order (more than a sixteenth of them
+    /// before the one asked for before) are read as they come, without a plan.
     mutating func planReads<Record: WrittenLineCarrying>(_ records: UnsafeBufferPointer<Record>) {
-        var ends = [Int](repeating: 0, count: WrittenFiles.slots)
-        var starts = [Int](repeating: .max, count: WrittenFiles.slots)
-        var bytes = [Int](repeating: 0, count: WrittenFiles.slots)
+        let slots = WrittenFiles.slots
+        var ends = [Int](repeating: 0, count: slots), starts = [Int](repeating: .max, count: slots)
+        var bytes = [Int](repeating: 0, count: slots), lines = [Int](repeating: 0, count: slots)
+        var previousEnd = [Int](repeating: 0, count: slots), backwards = [Int](repeating: 0, count: slots)
         for record in records {
-            guard let line = record.carriedLine, line.slot >= 0, line.slot < WrittenFiles.slots else { continue }
+            guard let line = record.carriedLine, line.slot >= 0, line.slot < slots else { continue }
+            if line.offset < previousEnd[line.slot] { backwards[line.slot] += 1 }
+            previousEnd[line.slot] = line.offset + line.length
             ends[line.slot] = max(ends[line.slot], line.offset + line.length)
             starts[line.slot] = min(starts[line.slot], line.offset)
             bytes[line.slot] += line.length
+            lines[line.slot] += 1
         }
-        for slot in ends.indices where ends[slot] > 0 {
-            readBack.plan(slot: slot, end: ends[slot], dense: 4 * bytes[slot] >= ends[slot] - starts[slot])
+        for slot in 0..<slots where ends[slot] > 0 {
+            let dense = 4 * bytes[slot] >= ends[slot] - starts[slot]
+            if !dense || 16 * backwards[slot] <= lines[slot] { readBack.plan(slot: slot, end: ends[slot], dense: dense) }
         }
     }
 
