@@ -106,7 +106,7 @@ let package = Package(
             swiftSettings: common
         ),
         .executableTarget(name: "build-dataset", dependencies: ["Commands"], swiftSettings: common),
-        .target(name: "BenchmarkSupport", dependencies: ["DatasetCore"], swiftSettings: common),
+        .target(name: "BenchmarkSupport", dependencies: ["CSystemShims", "DatasetCore"], swiftSettings: common),
         .executableTarget(name: "contamination-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "Dedup", .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: common),
         .executableTarget(name: "xml-benchmark", dependencies: ["BenchmarkSupport", "DatasetCore", "TextbookIngest", "XMLReader", .product(name: "Crypto", package: "swift-crypto"),
                                                     .product(name: "ArgumentParser", package: "swift-argument-parser")], swiftSettings: common),

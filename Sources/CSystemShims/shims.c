@@ -57,3 +57,15 @@ int csys_start_writeback(int descriptor) {
     return 0;
 #endif
 }
+
+#include <unistd.h>
+int csys_pipe_closed_on_exec(int descriptors[2]) {
+#if defined(__linux__)
+    return pipe2(descriptors, O_CLOEXEC);
+#else
+    if (pipe(descriptors) != 0) return -1;
+    fcntl(descriptors[0], F_SETFD, FD_CLOEXEC);
+    fcntl(descriptors[1], F_SETFD, FD_CLOEXEC);
+    return 0;
+#endif
+}

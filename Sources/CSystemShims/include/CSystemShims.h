@@ -32,4 +32,9 @@ int csys_start_writeback(int descriptor);
 /// system has no such flag).
 int csys_open_direct_reads(const char *path);
 
+/// Makes a pipe whose two ends close when the process execs (pipe2 with O_CLOEXEC, which Swift
+/// does not import): a parent learns that its forked child has exec'd when reading the pipe
+/// ends. Returns 0, or -1 with errno set.
+int csys_pipe_closed_on_exec(int descriptors[2]);
+
 #endif
