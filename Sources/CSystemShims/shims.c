@@ -49,6 +49,18 @@ int csys_open_direct_reads(const char *path) {
 #endif
 }
 
+int csys_write_back_and_drop(int descriptor, long long length) {
+#if defined(__linux__)
+    if (sync_file_range(descriptor, 0, length, SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER) != 0) return -1;
+    int failed = posix_fadvise(descriptor, 0, length, POSIX_FADV_DONTNEED);
+    if (failed != 0) { errno = failed; return -1; }
+    return 0;
+#else
+    (void)descriptor; (void)length;
+    return 0;
+#endif
+}
+
 int csys_start_writeback(int descriptor) {
 #if defined(__linux__)
     return sync_file_range(descriptor, 0, 0, SYNC_FILE_RANGE_WRITE);

@@ -18,7 +18,7 @@ extension ReviewStore {
     public func review(_ items: [Item], plan: ReviewPlan) throws -> ReviewedItems {
         let inHand = try itemsInHand(items)
         // The pool's items whole (a reviser's text replaces the item's), those in hand taken from there.
-        let versions = try poolItems(known: inHand)
+        let versions = try builtPool(of: inHand) ?? poolItems(known: inHand)
         let snapshot = try ReviewSnapshot(store: self, plan: plan, pool: versions.map(PoolMember.init))
         // Each item's pool member, found by walking the items and the pool (one member per id,
         // in id order) side by side rather than through a dictionary of every id.

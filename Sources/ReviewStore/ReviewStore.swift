@@ -16,6 +16,9 @@ public final class ReviewStore {
     /// The items the last registration was given, with their hashes and id order, until review
     /// is applied to those same items (`itemsInHand(_:)`).
     private(set) var registeredInHand: ItemsInHand?
+    /// The items this process built the database from (`create`), and the audit log's last
+    /// entry then, until review is applied to them (`builtPool(of:)`).
+    private var built: (items: ItemsInHand, lastAudit: Int)?
 
     /// Named migrations in order. GRDB's migrator records those applied (`grdb_migrations`);
     /// databases from before it counted them in `PRAGMA user_version`.
@@ -267,11 +270,12 @@ public final class ReviewStore {
         let built = folder.appendingPathComponent(".\(url.lastPathComponent).new")
         func removeBuilt() { for suffix in ["", "-journal", "-wal", "-shm"] { unlink(built.path + suffix) } }
         removeBuilt()
-        let inHand: ItemsInHand?
+        let inHand: ItemsInHand?, lastAudit: Int?
         do {
             let store = try ReviewStore(building: built, key: try StoreKey.load(for: url))
             try store.register(try items(), actor: actor, from: source)
             inHand = store.registeredInHand
+            lastAudit = try store.database.value("SELECT MAX(seq) FROM audit_log")
             try store.database.finishBuilding()
             guard try AtomicFiles.renameNoReplace(built, to: url) else {
                 removeBuilt()
@@ -284,7 +288,27 @@ public final class ReviewStore {
         }
         let store = try ReviewStore(url: url)
         store.registeredInHand = inHand
+        if let inHand, let lastAudit { store.built = (inHand, lastAudit) }
         return store
+    }
+
+    /// The pool of a database this process built (`create`) from `hand`, as `poolItems(known:)`
+    /// reads it, while the audit log has no entry since (every change to items or the pool adds
+    /// one in the same transaction): the first item of each id, in id order, at version 1. Read
+    /// back instead, the pool's rows were the whole file again (0.85 GB at half a million
+    /// items), from the disk once the build had dropped its pages from the page cache; taken
+    /// from here, with those pages dropped, the review stage of a full run went from 13.0–13.9 s
+    /// to 9.9–10.7 s (three runs each, in turn). Nil otherwise; asked once.
+    func builtPool(of hand: ItemsInHand) throws -> [ItemVersion]? {
+        defer { built = nil }
+        guard let built, built.items.holds(hand.items),
+              try database.value("SELECT MAX(seq) FROM audit_log") == built.lastAudit else { return nil }
+        return hand.byID.indices.compactMap { position in
+            guard hand.startsID[position] else { return nil }
+            let index = hand.byID[position]
+            return ItemVersion(item: hand.items[index], version: 1, contentHash: hand.hashes[index],
+                               author: hand.items[index].source.author, revisedIn: nil)
+        }
     }
 
     private func migrate() throws {

@@ -126,8 +126,8 @@ import CSystemShims
     }
 
     /// Starting a file's writeback asks the system to write its changed pages (an invalid
-    /// descriptor is refused, so the call is made) and leaves its bytes as they were; a missing
-    /// file is left alone.
+    /// descriptor is refused, so the call is made) and leaves its bytes as they were; the part
+    /// an earlier call started on is dropped from the page cache; a missing file is left alone.
     @Test func startingTheWritebackOfAFileLeavesItsBytes() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -140,9 +140,48 @@ import CSystemShims
         #if os(Linux)
         #expect(csys_start_writeback(-1) == -1 && errno == EBADF)
         #endif
-        AtomicFiles.startWriteback(url)
-        AtomicFiles.startWriteback(directory.appendingPathComponent("missing"))
+        let started = AtomicFiles.startWriteback(url)
+        #expect(started == text.count)
+        let cachedBefore = try residentPages(of: url)
+        #expect(AtomicFiles.startWriteback(url, dropping: started) == text.count)
+        #if os(Linux)
+        // A file system that keeps files in memory (tmpfs) has no pages to drop.
+        if try fileSystem(of: url) != "tmpfs" {
+            #expect(cachedBefore.resident == cachedBefore.pages)
+            let cached = try residentPages(of: url)
+            #expect(cached.resident < cached.pages / 2, "\(cached.resident) of \(cached.pages) pages still cached after dropping")
+        }
+        #endif
         #expect(try Data(contentsOf: url) == text)
+        #expect(AtomicFiles.startWriteback(directory.appendingPathComponent("missing")) == 0)
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("missing").path))
+    }
+
+    /// The type of the file system a path is on: that of the longest mount point before it.
+    private func fileSystem(of url: URL) throws -> String {
+        let mounts = try String(contentsOfFile: "/proc/self/mounts", encoding: .utf8)
+        let path = url.resolvingSymlinksInPath().path
+        var found: (point: String, type: String)?
+        for line in mounts.split(separator: "\n") {
+            let fields = line.split(separator: " ").map(String.init)
+            guard fields.count > 2 else { continue }
+            let point = fields[1]
+            let under = path == point || path.hasPrefix(point.hasSuffix("/") ? point : point + "/")
+            if under, point.count >= (found?.point.count ?? 0) { found = (point, fields[2]) }
+        }
+        return try #require(found).type
+    }
+
+    /// How many of a file's pages are in the page cache (mincore over a mapping of it).
+    private func residentPages(of url: URL) throws -> (resident: Int, pages: Int) {
+        let descriptor = open(url.path, O_RDONLY)
+        defer { close(descriptor) }
+        let length = Int(try #require(try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int))
+        let mapping = try #require(mmap(nil, length, PROT_READ, MAP_SHARED, descriptor, 0))
+        defer { munmap(mapping, length) }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        var states = [UInt8](repeating: 0, count: (length + pageSize - 1) / pageSize)
+        #expect(mincore(mapping, length, &states) == 0)
+        return (states.filter { $0 & 1 != 0 }.count, states.count)
     }
 }

@@ -281,6 +281,34 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.contains("failed.sqlite") && !$0.hasSuffix(".key") }.isEmpty)
     }
 
+    /// Review applied right after the database is built takes the pool from the registration
+    /// (the first item of each id, version 1) instead of reading it back; it is what reading it
+    /// back gives, and once anything is audited after the build, the pool is read back.
+    @Test func thePoolOfADatabaseJustBuiltIsWhatReadingItBackGives() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let items = [reviewItem("ck-2"), reviewItem("ck-1", author: "kim"), reviewItem("ck-3", question: "다른 질문?"),
+                     reviewItem("ck-1", question: "같은 id, 다른 질문?"), reviewItem("ck-10", author: "lee")]
+        func pools(_ name: String, change: (ReviewStore) throws -> Void = { _ in }) throws -> (built: [ReviewStore.ItemVersion]?, read: [ReviewStore.ItemVersion]) {
+            let store = try #require(try ReviewStore.create(at: folder.appendingPathComponent(name), registering: { items }, actor: "test"))
+            try change(store)
+            let hand = try store.itemsInHand(items)
+            return (try store.builtPool(of: hand), try store.poolItems(known: hand))
+        }
+        func rows(_ pool: [ReviewStore.ItemVersion]) -> [String] {
+            pool.map { "\($0.item.id) \($0.item.question) v\($0.version) \($0.contentHash) \($0.author ?? "-") \($0.revisedIn ?? "-")" }
+        }
+        let fresh = try pools("fresh.sqlite")
+        let built = try #require(fresh.built)
+        #expect(rows(built) == rows(fresh.read))
+        #expect(built.map(\.item.id) == ["ck-1", "ck-10", "ck-2", "ck-3"])
+        #expect(built.map(\.author) == ["kim", "lee", nil, nil])
+
+        let changed = try pools("changed.sqlite") { try $0.addReviewer(Reviewer(id: "park", name: "Park", role: .reviewer), actor: "test") }
+        #expect(changed.built == nil, "an audit entry after the build: the pool is read back")
+        #expect(rows(changed.read) == rows(fresh.read))
+    }
+
     @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
         let items = (1...4).map { reviewItem("ck-\($0)") }
         let fixture = try Fixture(plan: ReviewPlan(rounds: [factCheck]), items: items, reviewers: people)

@@ -27,6 +27,12 @@ int csys_set_direct_writes(int descriptor, int on);
 /// Returns 0, or -1 with errno set; does nothing where there is no such call.
 int csys_start_writeback(int descriptor);
 
+/// Waits for an open file's first `length` bytes to be on the disk (starting the writes of any
+/// not yet started), then drops them from the page cache (posix_fadvise POSIX_FADV_DONTNEED), so
+/// that the memory they held is used again for what is written next. Returns 0, or -1 with
+/// errno set; does nothing where there are no such calls.
+int csys_write_back_and_drop(int descriptor, long long length);
+
 /// Opens a file for reading past the page cache (O_RDONLY | O_CLOEXEC | O_DIRECT). Returns the
 /// descriptor, or -1 with errno set (EINVAL where the file system cannot; ENOSYS where the
 /// system has no such flag).

@@ -238,13 +238,20 @@ public enum AtomicFiles {
     }
 
     /// Starts writing what is written so far of a file (by other means) to the disk, without
-    /// waiting for it: a hint that leaves less for a later `syncFile`; a file that cannot be
-    /// opened is left alone.
-    public static func startWriteback(_ url: URL) {
+    /// waiting for it: a hint that leaves less for a later `syncFile`. The first `dropping`
+    /// bytes (where an earlier call started the writes) are first waited for and dropped from
+    /// the page cache. Returns the file's length, for the next call to drop; a file that cannot
+    /// be opened is left alone (0).
+    @discardableResult
+    public static func startWriteback(_ url: URL, dropping earlier: Int = 0) -> Int {
         let fd = open(url.path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return }
+        guard fd >= 0 else { return 0 }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { return 0 }
+        if earlier > 0 { _ = csys_write_back_and_drop(fd, Int64(earlier)) }
         _ = csys_start_writeback(fd)
-        close(fd)
+        return Int(status.st_size)
     }
 
     /// Flushes a file written by other means (a database closed without syncing).
