@@ -11,15 +11,32 @@ public enum BuildReport {
         // subject, split and label, and named afterwards: filtering every item for every subject
         // and split grew with their product, naming each item's subject made a string for every
         // item, and a pass per section went over every item's box again.
+        // The pass runs on every core, its parts joined in order (on one core it was the last
+        // third of a second of a release of half a million items).
         struct Cell: Hashable { var task: ItemTask, subject: String, split: String, label: CulturalSensitivity }
+        struct Counts: Sendable {
+            var cells: [Cell: Int] = [:]
+            var review = ReviewTally()
+            var translations: [Item] = [], social: [Item] = []
+        }
+        let parts = try! Parallel.chunks(items.count) { range in
+            var counts = Counts()
+            for (item, split) in items[range] {
+                counts.cells[Cell(task: item.task, subject: item.subject, split: split, label: item.culturalSensitivity), default: 0] += 1
+                counts.review.add(item)
+                if item.translation != nil { counts.translations.append(item) }
+                if item.survey != nil { counts.social.append(item) }
+            }
+            return counts
+        }
         var cells: [Cell: Int] = [:]
         var review = ReviewTally()
         var translations: [Item] = [], social: [Item] = []
-        for (item, split) in items {
-            cells[Cell(task: item.task, subject: item.subject, split: split, label: item.culturalSensitivity), default: 0] += 1
-            review.add(item)
-            if item.translation != nil { translations.append(item) }
-            if item.survey != nil { social.append(item) }
+        for part in parts {
+            cells.merge(part.cells, uniquingKeysWith: +)
+            review.add(part.review)
+            translations += part.translations
+            social += part.social
         }
 
         let title = "\(name) \(version ?? "candidate") build report"
@@ -185,7 +202,7 @@ public enum BuildReport {
     }
 
     /// The released items' review statuses, and their votes per round and decision.
-    struct ReviewTally {
+    struct ReviewTally: Sendable {
         var statuses: [String: Int] = [:]
         var votes: [String: [String: Int]] = [:]
         var settled: [String: Int] = [:]
@@ -195,6 +212,13 @@ public enum BuildReport {
             statuses[review.status, default: 0] += 1
             for vote in review.votes { votes[vote.round, default: [:]][vote.adjudication ? "adjudicated" : vote.decision, default: 0] += 1 }
             for round in review.rounds { settled[round, default: 0] += 1 }
+        }
+
+        /// Adds another part's counts.
+        mutating func add(_ other: ReviewTally) {
+            statuses.merge(other.statuses, uniquingKeysWith: +)
+            for (round, decisions) in other.votes { votes[round, default: [:]].merge(decisions, uniquingKeysWith: +) }
+            settled.merge(other.settled, uniquingKeysWith: +)
         }
     }
 

@@ -49,6 +49,26 @@ import DatasetCore
         }
     }
 
+    /// Counted on every core in parts, the review section of many items is what counting them
+    /// one by one makes.
+    @Test func theReviewCountsOfManyItemsAreThoseOfCountingThemInTurn() {
+        let decisions = ["approve", "reject", "revise"], statuses = ["approved", "in_review", "unreviewed", "rejected"]
+        let items = (0..<12_000).map { index in
+            var made = item("ck-\(index)", votes: index % 5 == 0 ? [] : [("kim", decisions[index % 3], "none"), ("lee", decisions[index % 2], "cultural")])
+            made.review.status = statuses[index % 4]
+            made.review.rounds = index % 7 == 0 ? ["labels", "final"] : ["labels"]
+            if index % 11 == 0 {
+                made.review.votes.append(ReviewVote(round: "final", reviewer: "park", decision: "approve", adjudication: index % 22 == 0, labels: []))
+            }
+            return made
+        }
+        var inTurn = BuildReport.ReviewTally()
+        for item in items { inTurn.add(item) }
+        #expect(inTurn.votes["final"]?["adjudicated"] == 546 && inTurn.settled["final"] == 1_715)
+        let html = BuildReport.html(name: "t", version: nil, items: items.map { ($0, "test") })
+        #expect(html.contains(BuildReport.reviewSection(inTurn, pilotReview: [])))
+    }
+
     /// The composition charts count each subject's items per split and per CS/CA label, the
     /// bars of a subject in the legend's order.
     @Test func theCompositionChartsCountItemsPerSubjectSplitAndLabel() {

@@ -103,6 +103,33 @@ import DatasetCore
         #expect(dossier.authorship == [.init(stratum: "common_knowledge/history", authors: ["source:bank": 2], generated: 0, revised: 0)])
     }
 
+    /// Authorship is counted per task and subject: items by author, items without one by their
+    /// source (`source:<id>`), generated, revised and translated items.
+    @Test func authorshipCountsEachStratumsAuthorsSourcesAndOrigins() {
+        func authored(_ id: String, subject: String = "history", task: ItemTask = .commonKnowledge, author: String?) -> Item {
+            var made = item(id, subject: subject, task: task)
+            made.source.author = author
+            return made
+        }
+        var generated = authored("ck-3", author: "kim")
+        generated.flags = ["generated"]
+        var revised = authored("ck-4", subject: "geography", author: nil)
+        revised.review = ReviewSummary(status: "approved", rounds: ["final"], version: 2)
+        // An author named like a source counts with that source's items.
+        var translated = authored("ck-5", subject: "geography", author: "source:bank")
+        translated.translation = ItemTranslation(group: "ck-4", sourceLanguage: "ko", origin: .machine)
+        var edited = authored("ck-6", subject: "geography", author: "lee")
+        edited.translation = ItemTranslation(group: "ck-4", sourceLanguage: "ko", origin: .postEdited)
+        let items = [authored("sv-1", subject: "values", task: .socialValue, author: nil), edited, translated, revised, generated,
+                     authored("ck-2", author: nil), authored("ck-1", author: "kim")]
+        #expect(QualityDossier.authorship(items) == [
+            .init(stratum: "common_knowledge/geography", authors: ["lee": 1, "source:bank": 2], generated: 0, revised: 1,
+                  translated: ["machine": 1, "post_edited": 1]),
+            .init(stratum: "common_knowledge/history", authors: ["kim": 2, "source:bank": 1], generated: 1, revised: 0),
+            .init(stratum: "social_value/values", authors: ["source:bank": 1], generated: 0, revised: 0),
+        ])
+    }
+
     @Test func representativenessIsTheLargestGapToThePopulationAfterWeighting() {
         var survey = item("sv-1", task: .socialValue)
         survey.survey = SurveyResult(distribution: [0.5, 0.5, 0, 0], distributionWithNonresponse: [0.5, 0.5, 0, 0], nonresponseOptions: [],

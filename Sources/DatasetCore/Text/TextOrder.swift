@@ -92,7 +92,7 @@ public enum TextOrder {
 
         public init(_ texts: [String]) {
             self.texts = texts
-            let keys = texts.map(TextOrder.prefixKey)
+            let keys = TextOrder.prefixKeys(texts)
             order = TextOrder.byteOrder(texts, keys: keys)
             self.keys = order.map { keys[$0] }
         }
