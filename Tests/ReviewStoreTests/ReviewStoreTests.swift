@@ -307,6 +307,18 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         let changed = try pools("changed.sqlite") { try $0.addReviewer(Reviewer(id: "park", name: "Park", role: .reviewer), actor: "test") }
         #expect(changed.built == nil, "an audit entry after the build: the pool is read back")
         #expect(rows(changed.read) == rows(fresh.read))
+
+        // Review applied with the pool taken from the build is review applied with it read back.
+        func reviewed(_ name: String, change: (ReviewStore) throws -> Void = { _ in }) throws -> [String] {
+            let store = try #require(try ReviewStore.create(at: folder.appendingPathComponent(name), registering: { items }, actor: "test"))
+            try change(store)
+            let result = try store.review(items, plan: ReviewPlan(rounds: [factCheck], includeUnreviewed: true))
+            var writer = JSONWriter()
+            return result.kept.map { writer.line(for: $0) } + result.dropped.map(\.id)
+        }
+        let fromBuild = try reviewed("review-built.sqlite")
+        #expect(fromBuild.count == items.count)
+        #expect(fromBuild == (try reviewed("review-read.sqlite") { try $0.addReviewer(Reviewer(id: "park", name: "Park", role: .reviewer), actor: "test") }))
     }
 
     @Test func aRoundApprovesRejectsAndSendsDisagreementsToALead() throws {
