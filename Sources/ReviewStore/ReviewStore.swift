@@ -18,7 +18,7 @@ public final class ReviewStore {
     private(set) var registeredInHand: ItemsInHand?
     /// The items this process built the database from (`create`), and the audit log's last
     /// entry then, until review is applied to them (`builtPool(of:)`).
-    private var built: (items: ItemsInHand, lastAudit: Int)?
+    private var buildRegistration: (items: ItemsInHand, lastAudit: Int)?
 
     /// Named migrations in order. GRDB's migrator records those applied (`grdb_migrations`);
     /// databases from before it counted them in `PRAGMA user_version`.
@@ -288,7 +288,7 @@ public final class ReviewStore {
         }
         let store = try ReviewStore(url: url)
         store.registeredInHand = inHand
-        if let inHand, let lastAudit { store.built = (inHand, lastAudit) }
+        if let inHand, let lastAudit { store.buildRegistration = (inHand, lastAudit) }
         return store
     }
 
@@ -300,9 +300,9 @@ public final class ReviewStore {
     /// from here, with those pages dropped, the review stage of a full run went from 13.0–13.9 s
     /// to 9.9–10.7 s (three runs each, in turn). Nil otherwise; asked once.
     func builtPool(of hand: ItemsInHand) throws -> [ItemVersion]? {
-        defer { built = nil }
-        guard let built, built.items.holds(hand.items),
-              try database.value("SELECT MAX(seq) FROM audit_log") == built.lastAudit else { return nil }
+        defer { buildRegistration = nil }
+        guard let registration = buildRegistration, registration.items.holds(hand.items),
+              try database.value("SELECT MAX(seq) FROM audit_log") == registration.lastAudit else { return nil }
         return hand.byID.indices.compactMap { position in
             guard hand.startsID[position] else { return nil }
             let index = hand.byID[position]

@@ -80,26 +80,27 @@ final class StoreDatabase {
     /// at half a million items, the flush that ends the build otherwise waited about 0.4 s for all
     /// 0.85 GB with the processor idle. The pages whose writes the call before started are then
     /// waited for and dropped from the page cache, so that SQLite's next writes reuse their
-    /// memory: copying the writes into pages new to the cache took a sixth of the stage's
-    /// processor time at half a million items on the benchmark's machine (a virtual machine
-    /// that hands free memory back to its host), and dropping them took the stage from
+    /// memory: copying the writes into pages new to the cache took over a quarter of the stage's
+    /// processor time at half a million items in a cold run on the benchmark's machine (a
+    /// virtual machine that hands free memory back to its host), and dropping them took the stage from
     /// 14.3–17.5 s to 12.7–15.3 s in a full run (three runs each, in turn).
     func startWriteback() {
-        guard building, writebackPending.value.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        let (url, pending) = (URL(fileURLWithPath: path), writebackPending)
+        guard building, writeback.pending.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
+        let (url, writeback) = (URL(fileURLWithPath: path), writeback)
         Self.writebackQueue.async {
-            pending.value.store(false, ordering: .relaxed)
-            pending.started = AtomicFiles.startWriteback(url, dropping: pending.started)
+            writeback.pending.store(false, ordering: .relaxed)
+            writeback.started = AtomicFiles.startWriteback(url, dropping: writeback.started)
         }
     }
 
     private static let writebackQueue = DispatchQueue(label: "review database writeback", qos: .utility)
-    private final class Flag: Sendable {
-        let value = Atomic<Bool>(false)
-        /// How much of the file the last writeback started on (only the writeback queue uses it).
+    private final class Writeback: Sendable {
+        /// Whether a request is queued and not yet begun.
+        let pending = Atomic<Bool>(false)
+        /// How much of the file the last request started the writes of (only the writeback queue uses it).
         nonisolated(unsafe) var started = 0
     }
-    private let writebackPending = Flag()
+    private let writeback = Writeback()
 
     /// Ends a build: the file is switched to the WAL mode a pool opens it in, closed, and
     /// flushed to the disk.
