@@ -231,6 +231,31 @@ let culturalLabels = ReviewRound(name: "cultural-labels", reviewersPerItem: 3, b
         #expect(try reopened.verifyAudit().isEmpty)
     }
 
+    /// A registration marks the source it came from only where the last mark names another:
+    /// the mark is looked for before the registration's own entries are added, in a database
+    /// just made as in one that has them.
+    @Test func aRegistrationMarksItsSourceOnlyWhenTheLastMarkNamesAnother() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("review-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let made = folder.appendingPathComponent("made.sqlite")
+        let store = try #require(try ReviewStore.create(at: made, registering: { [reviewItem("ck-1"), reviewItem("ck-2")] },
+                                                          actor: "test", from: "sample-a"))
+        func marks() throws -> [String] {
+            try DatabaseQueue(path: made.path).read { db in
+                try String.fetchAll(db, sql: "SELECT detail FROM audit_log WHERE action = 'pool.registered' ORDER BY seq")
+            }
+        }
+        #expect(try marks() == ["sample-a"])
+        try store.register([reviewItem("ck-1"), reviewItem("ck-2"), reviewItem("ck-3")], actor: "test", from: "sample-a")
+        #expect(try marks() == ["sample-a"], "the same source again is not marked again, though its items were new")
+        try store.register([reviewItem("ck-4")], actor: "test", from: "sample-b")
+        try store.register([reviewItem("ck-5")], actor: "test")
+        try store.register([reviewItem("ck-5")], actor: "test", from: "sample-a")
+        #expect(try marks() == ["sample-a", "sample-b", "sample-a"])
+        #expect(try store.registeredSource() == "sample-a")
+    }
+
     /// A pipeline's first registration makes the database (built without SQLite's log under a
     /// temporary name, then moved into place): it holds what registering into a new database
     /// holds, is in the WAL mode the store opens it in, leaves no other file, and is made only
