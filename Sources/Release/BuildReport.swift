@@ -18,6 +18,13 @@ public enum BuildReport {
             var cells: [Cell: Int] = [:]
             var review = ReviewTally()
             var translations: [Item] = [], social: [Item] = []
+
+            mutating func add(_ other: Counts) {
+                cells.merge(other.cells, uniquingKeysWith: +)
+                review.add(other.review)
+                translations += other.translations
+                social += other.social
+            }
         }
         let parts = try! Parallel.chunks(items.count) { range in
             var counts = Counts()
@@ -29,15 +36,8 @@ public enum BuildReport {
             }
             return counts
         }
-        var cells: [Cell: Int] = [:]
-        var review = ReviewTally()
-        var translations: [Item] = [], social: [Item] = []
-        for part in parts {
-            cells.merge(part.cells, uniquingKeysWith: +)
-            review.add(part.review)
-            translations += part.translations
-            social += part.social
-        }
+        let total = parts.reduce(into: Counts()) { $0.add($1) }
+        let (cells, review, translations) = (total.cells, total.review, total.translations)
 
         let title = "\(name) \(version ?? "candidate") build report"
         var body = "<h1>\(escape(title))</h1>\n"
@@ -85,7 +85,7 @@ public enum BuildReport {
         }
         body += translationSection(translations, review: quality?.translationReview ?? [])
 
-        social = social.sorted(byKey: \.id)
+        let social = total.social.sorted(byKey: \.id)
         if !social.isEmpty {
             body += "<h2 id=\"survey\">Social-value distributions</h2>\n<p>Weighted shares of respondents (blue); each whisker is the option's "
             body += "margin of error, z·√(p(1−p)/n<sub>eff</sub>) on Kish's effective sample size, at the survey's confidence (95% unless its source says otherwise). Beneath each, in grey, the share before weighting.</p>\n"
