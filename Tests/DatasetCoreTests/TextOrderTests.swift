@@ -24,6 +24,34 @@ import DatasetCore
         #expect(TextOrder.byteOrder(ids) == expected)
     }
 
+    /// Repeats across lists and within one are found by the texts' keys, whatever order the
+    /// lists are in, and texts sharing their first sixteen bytes are told apart by the rest;
+    /// texts not in NFC are left to `String`'s comparison.
+    @Test func repeatsAreFoundByTheTextsKeys() {
+        let distinct = Array(Set(Self.ids.filter { $0 != "ck-é" }))
+        let lists = stride(from: 0, to: distinct.count, by: 4).map { Array(distinct[$0..<min($0 + 4, distinct.count)]) }
+        #expect(TextOrder.haveNoRepeat(lists.map(TextOrder.Keyed.init(sorting:))) == true)
+        #expect(TextOrder.haveNoRepeat([]) == true && TextOrder.haveNoRepeat([TextOrder.Keyed(sorting: [])]) == true)
+        for (a, b) in [(0, 1), (0, lists.count - 1), (2, 2), (1, 3)] {
+            var repeated = lists
+            repeated[b].append(lists[a][lists[a].count - 1])
+            #expect(TextOrder.haveNoRepeat(repeated.reversed().map(TextOrder.Keyed.init(sorting:))) == false, "lists \(a) and \(b)")
+        }
+        // Sixteen bytes in common, then different; then the same.
+        let shared = "ck-0123456789abcdef"
+        #expect(TextOrder.haveNoRepeat([[shared + "0", shared + "1"], [shared + "2"]].map(TextOrder.Keyed.init(sorting:))) == true)
+        #expect(TextOrder.haveNoRepeat([[shared + "0", shared + "1"], [shared + "1"]].map(TextOrder.Keyed.init(sorting:))) == false)
+        #expect(TextOrder.haveNoRepeat([["ck-cafe\u{301}"], ["ck-caf\u{E9}"]].map(TextOrder.Keyed.init(sorting:))) == nil)
+        // The order the keys are kept in is `stringOrder`'s, texts not in NFC among them.
+        for texts in [Self.ids, Self.ids.filter { $0 != "ck-é" }, ["ck-cafe\u{301}", "ck-caf\u{E9}", "ck-cafe"]] {
+            #expect(TextOrder.Keyed(sorting: texts).order == TextOrder.stringOrder(texts))
+        }
+        // Many texts, their keys made on every core.
+        let many = (0..<100_000).map { "ck-\(String($0 * 7919 % 1_000_003, radix: 16))" }
+        #expect(TextOrder.haveNoRepeat([Array(many[..<60_000]), Array(many[60_000...])].map(TextOrder.Keyed.init(sorting:))) == true)
+        #expect(TextOrder.haveNoRepeat([Array(many[..<60_000]), Array(many[59_999...])].map(TextOrder.Keyed.init(sorting:))) == false)
+    }
+
     /// A cursor walked through a list in byte order finds each asked-for text at its first
     /// place, when texts are asked for in byte order; texts the list lacks are not found.
     @Test func aCursorFindsTextsAskedForInOrder() {

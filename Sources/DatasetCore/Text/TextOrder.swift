@@ -72,13 +72,68 @@ public enum TextOrder {
     /// NFC, which that `<` compares by its scalars, is in the order of its UTF-8 bytes (UTF-8
     /// keeps the scalars' order): when every text is, they are ordered by `byteOrder`.
     public static func stringOrder(_ texts: [String]) -> [Int] {
+        allInNFC(texts) ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
+    }
+
+    /// Whether every text is in NFC, asked on every core for many texts.
+    static func allInNFC(_ texts: [String]) -> Bool {
         let isStable: @Sendable (String) -> Bool = { text in
             var text = text
             return text.withUTF8(String.isNFCStable)
         }
-        let bytewise = texts.count < parallelCount ? texts.allSatisfy(isStable)
+        return texts.count < parallelCount ? texts.allSatisfy(isStable)
             : try! Parallel.chunks(texts.count) { range in texts[range].allSatisfy(isStable) }.allSatisfy { $0 }
-        return bytewise ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
+    }
+
+    /// Texts put in `stringOrder`, their keys (`prefixKey`) kept in that order, for telling
+    /// whether several lists of them repeat a text (`haveNoRepeat`): the keys the order is made
+    /// from, not made again.
+    public struct Keyed: Sendable {
+        /// The texts' positions in the order of `String`'s `<`, equal texts by position.
+        public let order: [Int]
+        let texts: [String]
+        /// Each text's key, in `order`; empty when a text is not in NFC.
+        let keys: [PrefixKey]
+        let inNFC: Bool
+
+        public init(sorting texts: [String]) {
+            self.texts = texts
+            inNFC = TextOrder.allInNFC(texts)
+            guard inNFC else {
+                order = texts.indices.sorted { texts[$0] < texts[$1] }
+                keys = []
+                return
+            }
+            let keys = TextOrder.prefixKeys(texts)
+            order = TextOrder.byteOrder(texts, keys: keys)
+            self.keys = order.map { keys[$0] }
+        }
+    }
+
+    /// Whether no text is in two of `lists`, or twice in one: their keys sorted together (each
+    /// list's keys in order already when its texts are in byte order, a run the sort takes as it
+    /// is), and texts compared whole only where keys tie. Nil when a text is not in NFC, where
+    /// `String`'s `==` may equate texts of different bytes.
+    public static func haveNoRepeat(_ lists: [Keyed]) -> Bool? {
+        guard lists.allSatisfy(\.inNFC) else { return nil }
+        var all: [(key: PrefixKey, list: Int, position: Int)] = []
+        all.reserveCapacity(lists.map(\.keys.count).reduce(0, +))
+        for (list, keyed) in lists.enumerated() {
+            for (rank, key) in keyed.keys.enumerated() { all.append((key, list, keyed.order[rank])) }
+        }
+        all.sort { $0.key < $1.key }
+        var start = 0
+        while start < all.count {
+            var end = start + 1
+            while end < all.count, all[end].key == all[start].key { end += 1 }
+            // Texts sharing their first sixteen bytes, compared whole.
+            if end - start > 1 {
+                let texts = all[start..<end].map { lists[$0.list].texts[$0.position] }
+                for i in texts.indices { for j in texts.indices where j > i && compareBytes(texts[i], texts[j]) == 0 { return false } }
+            }
+            start = end
+        }
+        return true
     }
 
     /// Texts in byte order, for finding where a text is by halving the order: on every core at

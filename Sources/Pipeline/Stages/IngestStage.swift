@@ -255,8 +255,8 @@ extension Stage {
             context.progress.step("reading sources", total: sources.count, unit: "sources")
             // Each source's items (and set-aside items) also in id order, sorted by the task that
             // read it, while the other core still reads: sorted after every source was read, the
-            // largest source's sort left a core idle.
-            typealias Read = (source: IngestedSource, items: [Item], dropped: [DroppedItem])
+            // largest source's sort left a core idle. The ids' keys, for finding repeats, too.
+            typealias Read = (source: IngestedSource, items: [Item], dropped: [DroppedItem], ids: TextOrder.Keyed)
             var results = [Read?](repeating: nil, count: sources.count)
             try await withThrowingTaskGroup(of: (Int, Read).self) { group in
                 var next = 0
@@ -265,7 +265,9 @@ extension Stage {
                     let source = sources[index]
                     group.addTask {
                         let read = try IngestedSource.read(source, context: context)
-                        return (index, (read, read.items.sorted(byKey: \.id), read.dropped.sorted(byKey: \.id)))
+                        let ids = TextOrder.Keyed(sorting: read.items.map(\.id))
+                        let items = ids.order.elementsEqual(read.items.indices) ? read.items : ids.order.map { read.items[$0] }
+                        return (index, (read, items, read.dropped.sorted(byKey: \.id), ids))
                     }
                     next += 1
                 }
@@ -281,9 +283,9 @@ extension Stage {
             let read = results.map { $0!.source }
             let inOrder = results.map { (items: $0!.items, dropped: $0!.dropped) }
             // A table of every id finds the first repeat in reading order, to name it; most runs
-            // have none, which the sources' id orders show without the table (a million ids
-            // went into it in a second of one core).
-            if !Self.idsAreDistinct(inOrder.map(\.items)) {
+            // have none, which the ids' keys show without the table (a million ids went into it
+            // in a second of one core, and merging the sources' id lists took half of one).
+            if !(TextOrder.haveNoRepeat(results.map { $0!.ids }) ?? Self.idsAreDistinct(inOrder.map(\.items))) {
                 var seen: [String: String] = [:]
                 for (source, result) in zip(sources, read) {
                     for item in result.items {
