@@ -55,4 +55,25 @@ import Testing
         }
         #expect(found > 1_000)
     }
+
+    /// The byte check that lets a text skip reading its numbers skips only texts whose key the
+    /// numbers would not change: on random text of digits, the marks a number may carry,
+    /// look-alikes sharing their first bytes (U+2211, U+20AC, U+FF04) and Korean.
+    @Test func theNumberMarkCheckAgreesWithReadingTheNumbers() {
+        let alphabet: [Character] = ["1", "7", "0", "-", "+", ".", "%", "\u{2212}", "\u{FF05}", "\u{2211}", "\u{20AC}", "\u{FF04}",
+                                     "\u{FF11}", "가", "a", " "]
+        var generator = SplitMix64(seed: 13)
+        var marked = 0, skipped = 0
+        for length in 0..<16 {
+            for _ in 0..<300 {
+                let text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+                let full = String.keepingNumbers(text.comparisonKey, of: text)
+                #expect(text.comparisonKeyKeepingNumbers == full, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+                if full != text.comparisonKey { marked += 1 }
+                var bytes = text
+                if !bytes.withUTF8(String.mayMarkNumbers) { skipped += 1 }
+            }
+        }
+        #expect(marked > 1_000 && skipped > 1_000)
+    }
 }

@@ -51,11 +51,54 @@ extension String {
     /// differ here. Used wherever two texts are judged the same (choices, duplicate questions).
     public var comparisonKeyKeepingNumbers: String {
         let key = comparisonKey
-        // Most text has no sign, point or percent sign at all: nothing to append.
-        guard utf8.contains(where: { $0 == 0x2D || $0 == 0x2B || $0 == 0x2E || $0 == 0x25 || $0 >= 0xE2 }) else { return key }
+        // Most text has no sign, point or percent sign beside a digit at all: nothing to append.
+        var text = self
+        guard text.withUTF8(Self.mayMarkNumbers) else { return key }
+        return Self.keepingNumbers(key, of: self)
+    }
+
+    /// Whether the text has an ASCII digit and one of the marks a number may carry ("-", "+",
+    /// ".", "%", U+2212 and U+FF05), found in its bytes: asking every text with a byte of a
+    /// three-byte character (all Korean text) to read its numbers was most of the key's cost
+    /// for Korean choices.
+    static func mayMarkNumbers(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        numberByteKinds.withUnsafeBufferPointer { kinds in
+            var seen: UInt8 = 0
+            let count = bytes.count
+            var index = 0
+            while index < count {
+                let kind = kinds[Int(bytes[index])]
+                if kind == leadOfMark {
+                    // U+2212 (E2 88 92) and U+FF05 (EF BC 85); other characters share these leads.
+                    if index + 2 < count, (bytes[index], bytes[index + 1], bytes[index + 2]) == (0xE2, 0x88, 0x92)
+                        || (bytes[index], bytes[index + 1], bytes[index + 2]) == (0xEF, 0xBC, 0x85) { seen |= mark }
+                } else {
+                    seen |= kind
+                }
+                if seen == digit | mark { return true }
+                index += 1
+            }
+            return false
+        }
+    }
+
+    /// Each byte's part in `mayMarkNumbers`, looked up rather than compared with each mark.
+    private static let digit: UInt8 = 1, mark: UInt8 = 2, leadOfMark: UInt8 = 4
+    private static let numberByteKinds: [UInt8] = (0..<256).map { byte in
+        switch byte {
+        case 0x30...0x39: digit
+        case 0x2B, 0x2D, 0x2E, 0x25: mark
+        case 0xE2, 0xEF: leadOfMark
+        default: 0
+        }
+    }
+
+    /// `key` with the numbers of `text` appended, when a sign, a decimal point or a percent sign
+    /// is part of one.
+    static func keepingNumbers(_ key: String, of text: String) -> String {
         var numbers: [String] = []
         var marked = false
-        let scalars = Array(unicodeScalars)
+        let scalars = Array(text.unicodeScalars)
         func isDigit(_ index: Int) -> Bool { index >= 0 && index < scalars.count && ("0"..."9").contains(scalars[index]) }
         var index = 0
         while index < scalars.count {
