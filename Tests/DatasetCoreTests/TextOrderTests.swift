@@ -28,7 +28,8 @@ import DatasetCore
     /// lists are in, and texts sharing their first sixteen bytes are told apart by the rest;
     /// texts not in NFC are left to `String`'s comparison.
     @Test func repeatsAreFoundByTheTextsKeys() {
-        let distinct = Array(Set(Self.ids.filter { $0 != "ck-é" }))
+        var seen: Set<String> = []
+        let distinct = Self.ids.filter { $0 != "ck-é" && seen.insert($0).inserted }
         let lists = stride(from: 0, to: distinct.count, by: 4).map { Array(distinct[$0..<min($0 + 4, distinct.count)]) }
         #expect(TextOrder.haveNoRepeat(lists.map(TextOrder.Keyed.init(sorting:))) == true)
         #expect(TextOrder.haveNoRepeat([]) == true && TextOrder.haveNoRepeat([TextOrder.Keyed(sorting: [])]) == true)

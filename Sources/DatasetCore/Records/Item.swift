@@ -605,8 +605,12 @@ extension Array {
     /// `sorted(byKey:)` for text keys (ids, above all): in the same order, made from the keys'
     /// bytes where that order is theirs (`TextOrder.stringOrder`).
     public func sorted(byKey key: (Element) -> String) -> [Element] {
-        let order = TextOrder.stringOrder(map(key))
-        // In order already: the array as it is, rather than each element copied into a new one.
-        return order.elementsEqual(indices) ? self : order.map { self[$0] }
+        ordered(by: TextOrder.stringOrder(map(key)))
+    }
+
+    /// The elements at the positions of `order`, in turn; the array as it is when `order` is
+    /// its own positions, rather than each element copied into a new one.
+    public func ordered(by order: [Int]) -> [Element] {
+        order.elementsEqual(indices) ? self : order.map { self[$0] }
     }
 }

@@ -72,7 +72,14 @@ public enum TextOrder {
     /// NFC, which that `<` compares by its scalars, is in the order of its UTF-8 bytes (UTF-8
     /// keeps the scalars' order): when every text is, they are ordered by `byteOrder`.
     public static func stringOrder(_ texts: [String]) -> [Int] {
-        allInNFC(texts) ? byteOrder(texts) : texts.indices.sorted { texts[$0] < texts[$1] }
+        orderAndKeys(texts).order
+    }
+
+    /// `stringOrder`, with the keys it was made from (none when a text is not in NFC).
+    private static func orderAndKeys(_ texts: [String]) -> (order: [Int], keys: [PrefixKey]) {
+        guard allInNFC(texts) else { return (texts.indices.sorted { texts[$0] < texts[$1] }, []) }
+        let keys = prefixKeys(texts)
+        return (byteOrder(texts, keys: keys), keys)
     }
 
     /// Whether every text is in NFC, asked on every core for many texts.
@@ -85,28 +92,22 @@ public enum TextOrder {
             : try! Parallel.chunks(texts.count) { range in texts[range].allSatisfy(isStable) }.allSatisfy { $0 }
     }
 
-    /// Texts put in `stringOrder`, their keys (`prefixKey`) kept in that order, for telling
-    /// whether several lists of them repeat a text (`haveNoRepeat`): the keys the order is made
-    /// from, not made again.
+    /// Texts in `stringOrder`, with the keys (`prefixKey`) that order is made from, kept for
+    /// telling whether several lists of texts repeat one (`haveNoRepeat`) without making them again.
     public struct Keyed: Sendable {
         /// The texts' positions in the order of `String`'s `<`, equal texts by position.
         public let order: [Int]
         let texts: [String]
-        /// Each text's key, in `order`; empty when a text is not in NFC.
+        /// Each text's key, in `order` (put so on the thread that sorts, where gathering them at
+        /// the check was most of it); empty when a text is not in NFC.
         let keys: [PrefixKey]
-        let inNFC: Bool
+        var inNFC: Bool { keys.count == texts.count }
 
         public init(sorting texts: [String]) {
             self.texts = texts
-            inNFC = TextOrder.allInNFC(texts)
-            guard inNFC else {
-                order = texts.indices.sorted { texts[$0] < texts[$1] }
-                keys = []
-                return
-            }
-            let keys = TextOrder.prefixKeys(texts)
-            order = TextOrder.byteOrder(texts, keys: keys)
-            self.keys = order.map { keys[$0] }
+            let (order, keys) = TextOrder.orderAndKeys(texts)
+            self.order = order
+            self.keys = order.count == keys.count ? order.map { keys[$0] } : []
         }
     }
 

@@ -266,8 +266,7 @@ extension Stage {
                     group.addTask {
                         let read = try IngestedSource.read(source, context: context)
                         let ids = TextOrder.Keyed(sorting: read.items.map(\.id))
-                        let items = ids.order.elementsEqual(read.items.indices) ? read.items : ids.order.map { read.items[$0] }
-                        return (index, (read, items, read.dropped.sorted(byKey: \.id), ids))
+                        return (index, (read, read.items.ordered(by: ids.order), read.dropped.sorted(byKey: \.id), ids))
                     }
                     next += 1
                 }
@@ -282,10 +281,12 @@ extension Stage {
             var weighting: [SurveyWeighting] = []
             let read = results.map { $0!.source }
             let inOrder = results.map { (items: $0!.items, dropped: $0!.dropped) }
+            let ids = results.map { $0!.ids }
+            results = []
             // A table of every id finds the first repeat in reading order, to name it; most runs
             // have none, which the ids' keys show without the table (a million ids went into it
             // in a second of one core, and merging the sources' id lists took half of one).
-            if !(TextOrder.haveNoRepeat(results.map { $0!.ids }) ?? Self.idsAreDistinct(inOrder.map(\.items))) {
+            if !(TextOrder.haveNoRepeat(ids) ?? Self.idsAreDistinct(inOrder.map(\.items))) {
                 var seen: [String: String] = [:]
                 for (source, result) in zip(sources, read) {
                     for item in result.items {
