@@ -438,15 +438,23 @@ import CSystemShims
     }
 
     @Test func theLineHashSeesEveryByteAndTheLength() {
-        let text = Array("{\"id\":\"ck-1\",\"question\":\"다음 중 옳은 것은?\"}".utf8)
-        let hash = text.withUnsafeBytes(WrittenLine.hash)
-        #expect(hash != 0)
-        for index in text.indices {
-            var changed = text
-            changed[index] ^= 0x20
-            #expect(changed.withUnsafeBytes(WrittenLine.hash) != hash, "byte \(index)")
+        let line = Array("{\"id\":\"ck-1\",\"question\":\"다음 중 옳은 것은? 서울의 인구는 몇 명인가?\",\"choices\":[\"A\",\"B\"]}".utf8)
+        // Every length up to a little over three rounds of the four lanes, so that each byte is
+        // seen in a lane, in a word after them and in the tail.
+        var seen: Set<UInt64> = []
+        for length in 0...line.count {
+            let text = Array(line.prefix(length))
+            let hash = text.withUnsafeBytes(WrittenLine.hash)
+            #expect(hash != 0)
+            seen.insert(hash)
+            for index in text.indices {
+                var changed = text
+                changed[index] ^= 0x20
+                #expect(changed.withUnsafeBytes(WrittenLine.hash) != hash, "length \(length), byte \(index)")
+            }
+            #expect((text + [0]).withUnsafeBytes(WrittenLine.hash) != hash, "length \(length)")
         }
-        #expect((text + [0]).withUnsafeBytes(WrittenLine.hash) != hash)
-        #expect(Array(text.dropLast()).withUnsafeBytes(WrittenLine.hash) != hash)
+        #expect(line.count > 96)
+        #expect(seen.count == line.count + 1)
     }
 }

@@ -27,15 +27,27 @@ public struct WrittenLine: Sendable {
         // A word at a time, multiply and fold: a check against damage, not against an adversary
         // (who can edit the released files themselves). FNV-1a, as `JSONTape` hashes keys, goes
         // a byte at a time, several times slower over the gigabytes a run at a million writes.
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        // Four words at a time in four lanes, which the processor multiplies at once: one lane
+        // waited on each multiply before the next (5.4 GB/s against 13.6 on 850-byte lines).
+        let count = bytes.count
+        var lanes = (0x9E37_79B9_7F4A_7C15 ^ UInt64(count), UInt64(0xC2B2_AE3D_27D4_EB4F),
+                     UInt64(0x1656_67B1_9E37_79F9), UInt64(0x27D4_EB2F_1656_67C5))
         var index = 0
-        while index + 8 <= bytes.count {
+        while index + 32 <= count {
+            lanes.0 = mix(lanes.0 ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            lanes.1 = mix(lanes.1 ^ bytes.loadUnaligned(fromByteOffset: index + 8, as: UInt64.self))
+            lanes.2 = mix(lanes.2 ^ bytes.loadUnaligned(fromByteOffset: index + 16, as: UInt64.self))
+            lanes.3 = mix(lanes.3 ^ bytes.loadUnaligned(fromByteOffset: index + 24, as: UInt64.self))
+            index += 32
+        }
+        var state = mix(lanes.0 ^ (lanes.1 &* 0x9E37_79B9_7F4A_7C15)) ^ mix(lanes.2 ^ (lanes.3 &* 0xC2B2_AE3D_27D4_EB4F))
+        while index + 8 <= count {
             state = mix(state ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             index += 8
         }
         var tail: UInt64 = 0
         var shift: UInt64 = 0
-        while index < bytes.count {
+        while index < count {
             tail |= UInt64(bytes[index]) << shift
             shift += 8
             index += 1
