@@ -54,13 +54,15 @@ public enum TextOrder {
     /// A text's first sixteen bytes as two integers, in the order of the bytes.
     static func prefixKey(_ text: String) -> PrefixKey {
         var text = text
-        return text.withUTF8 { bytes in
-            var key = PrefixKey(high: 0, low: 0)
-            for (offset, byte) in bytes.prefix(16).enumerated() {
-                if offset < 8 { key.high |= UInt64(byte) << (56 - 8 * offset) } else { key.low |= UInt64(byte) << (56 - 8 * (offset - 8)) }
-            }
-            return key
+        return text.withUTF8(prefixKey)
+    }
+
+    static func prefixKey(_ bytes: UnsafeBufferPointer<UInt8>) -> PrefixKey {
+        var key = PrefixKey(high: 0, low: 0)
+        for (offset, byte) in bytes.prefix(16).enumerated() {
+            if offset < 8 { key.high |= UInt64(byte) << (56 - 8 * offset) } else { key.low |= UInt64(byte) << (56 - 8 * (offset - 8)) }
         }
+        return key
     }
 
     struct PrefixKey: Comparable, Sendable {
@@ -77,19 +79,28 @@ public enum TextOrder {
 
     /// `stringOrder`, with the keys it was made from (none when a text is not in NFC).
     private static func orderAndKeys(_ texts: [String]) -> (order: [Int], keys: [PrefixKey]) {
-        guard allInNFC(texts) else { return (texts.indices.sorted { texts[$0] < texts[$1] }, []) }
-        let keys = prefixKeys(texts)
+        guard let keys = keysIfInNFC(texts) else { return (texts.indices.sorted { texts[$0] < texts[$1] }, []) }
         return (byteOrder(texts, keys: keys), keys)
     }
 
-    /// Whether every text is in NFC, asked on every core for many texts.
-    static func allInNFC(_ texts: [String]) -> Bool {
-        let isStable: @Sendable (String) -> Bool = { text in
-            var text = text
-            return text.withUTF8(String.isNFCStable)
+    /// Each text's `prefixKey`, or nil when a text is not in NFC: both from one reading of each
+    /// text, on every core for many texts. Reading the texts once to ask and again for the keys
+    /// touched each one's storage twice, most of the time either took.
+    static func keysIfInNFC(_ texts: [String]) -> [PrefixKey]? {
+        @Sendable func keys(_ range: Range<Int>) -> [PrefixKey]? {
+            var keys: [PrefixKey] = []
+            keys.reserveCapacity(range.count)
+            for index in range {
+                var text = texts[index]
+                guard let key = text.withUTF8({ String.isNFCStable($0) ? prefixKey($0) : nil }) else { return nil }
+                keys.append(key)
+            }
+            return keys
         }
-        return texts.count < parallelCount ? texts.allSatisfy(isStable)
-            : try! Parallel.chunks(texts.count) { range in texts[range].allSatisfy(isStable) }.allSatisfy { $0 }
+        guard texts.count >= parallelCount else { return keys(texts.indices) }
+        let parts = try! Parallel.chunks(texts.count, keys)
+        guard parts.allSatisfy({ $0 != nil }) else { return nil }
+        return parts.flatMap { $0! }
     }
 
     /// Texts in `stringOrder`, with the keys (`prefixKey`) that order is made from, kept for
