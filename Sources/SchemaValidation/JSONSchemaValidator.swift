@@ -74,14 +74,28 @@ public struct JSONSchemaValidator: Sendable {
         private let known = Mutex<[String: Bool]>([:])
         static let rememberedLength = 80, rememberedTexts = 4_096
 
+        /// The pattern matched on bytes, where it is of that kind.
+        let bytePattern: BytePattern?
+
         init(_ source: String) {
             self.source = source
             regex = try? Regex(source)
+            bytePattern = regex == nil ? nil : BytePattern(source)
+        }
+
+        /// Whether the pattern matches somewhere in a string value; nil when it did not compile.
+        func matches<Instance: SchemaInstance>(_ instance: Instance) -> Bool? {
+            if let bytePattern, let matched = instance.withTextBytes(bytePattern.matches) { return matched }
+            return matches(instance.text)
         }
 
         /// Whether the pattern matches somewhere in `text`; nil when it did not compile.
         func matches(_ text: String) -> Bool? {
             guard let regex else { return nil }
+            if let bytePattern {
+                var text = text
+                if let matched = text.withUTF8(bytePattern.matches) { return matched }
+            }
             let remembered = text.utf8.count <= Self.rememberedLength
             if remembered, let known = known.withLock({ $0[text] }) { return known }
             let matched = (try? regex.firstMatch(in: text)) != nil
@@ -250,7 +264,7 @@ public struct JSONSchemaValidator: Sendable {
                 if let bound = schema.maxLength, Double(length) > bound { fail("maxLength", "longer than \(Int(bound)) characters") }
             }
             if let pattern = schema.pattern {
-                switch pattern.matches(instance.text) {
+                switch pattern.matches(instance) {
                 case true?: break
                 case false?: fail("pattern", "does not match \(pattern.source)")
                 case nil: fail("pattern", "the pattern \(pattern.source) is not a valid regular expression")

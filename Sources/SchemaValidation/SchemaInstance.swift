@@ -10,6 +10,8 @@ protocol SchemaInstance {
     var text: String { get }
     /// A string's length in Unicode scalars.
     var scalarCount: Int { get }
+    /// `body` given a string's text as UTF-8 bytes.
+    func withTextBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result
     /// An array's elements or an object's members.
     var count: Int { get }
     func forEachElement(_ body: (Int, Self) -> Void)
@@ -84,6 +86,10 @@ extension JSONValue: SchemaInstance {
     var boolValue: Bool { if case .bool(let value) = self { value } else { false } }
     var numberValue: Double { if case .number(let value) = self { value } else { .nan } }
     var text: String { if case .string(let text) = self { text } else { "" } }
+    func withTextBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        var text = text
+        return text.withUTF8(body)
+    }
     var scalarCount: Int { text.unicodeScalars.count }
 
     var count: Int {
@@ -143,6 +149,12 @@ struct TapeValue: SchemaInstance {
         // Escapes are rare in records: the string is read again the general way.
         var parser = JSONValue.Parser(bytes: bytes, position: token.start - 1)
         return (try? parser.string()) ?? ""
+    }
+
+    func withTextBytes<Result>(_ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+        guard token.flag else { return body(raw) }
+        var text = text
+        return text.withUTF8(body)
     }
 
     var scalarCount: Int {
