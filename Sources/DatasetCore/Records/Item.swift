@@ -517,6 +517,8 @@ public struct Item: Codable, Sendable, Hashable {
     /// columns go (a survey may offer more than 26 options; the release's harness code counts
     /// the same way).
     public static func letter(_ index: Int) -> String {
+        // One letter, the common case, as a small string: no array is made for it.
+        if (0..<26).contains(index) { return String(decoding: CollectionOfOne(UInt8(65 + index)), as: UTF8.self) }
         var scalars: [Unicode.Scalar] = []
         var rest = index + 1
         while rest > 0 {
