@@ -182,7 +182,7 @@ public enum WrittenFiles {
         }
         guard let (descriptors, written) = taken else { return nil }
         defer { closeBoth(descriptors) }
-        guard let sha256 = hash(lines, descriptors: descriptors, bytes: end), written.sha256 == nil || written.sha256 == sha256 else { return nil }
+        guard let sha256 = check(lines, descriptors: descriptors, bytes: end, sha256: written.sha256) else { return nil }
         // Linux names an open file by /proc/self/fd/N; following that link makes a new name for its inode.
         guard linkat(AT_FDCWD, "/proc/self/fd/\(descriptors.buffered)", AT_FDCWD, url.path, AT_SYMLINK_FOLLOW) == 0 else { return nil }
         return (sha256, end)
@@ -190,10 +190,13 @@ public enum WrittenFiles {
 
     /// The file's SHA-256, when it is `bytes` long and holds each of `lines` (which follow one
     /// another from its start, and end where it ends) followed by a newline; nil otherwise.
-    /// The file is read a chunk at a time; each chunk is hashed on another thread while its
-    /// lines are checked on this one (one after the other, half a gigabyte took half a second
-    /// of one core at the end of the review stage at a million candidates).
-    private static func hash(_ lines: some RandomAccessCollection<WrittenLine?>, descriptors: Descriptors, bytes: Int) -> String? {
+    /// The file is read a chunk at a time. Where its SHA-256 is known from its writing
+    /// (`sha256`), every byte is in a line whose hash is checked, so that is the one given; it
+    /// is hashed again only where it is not known, each chunk on another thread while its lines
+    /// are checked on this one (one after the other, half a gigabyte took half a second of one
+    /// core at the end of the review stage at a million candidates).
+    private static func check(_ lines: some RandomAccessCollection<WrittenLine?>, descriptors: Descriptors, bytes: Int,
+                              sha256: String?) -> String? {
         var hashing: Parallel.Pending<Hashing.Stream>?
         var next = lines.startIndex, read = 0
         // The part of a line that the chunks before this one held.
@@ -219,11 +222,13 @@ public enum WrittenFiles {
             let chunk = UnsafeRawBufferPointer(start: buffer.bytes, count: count)
             let chunkStart = read
             read += count
-            guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
-            hashing = Parallel.start { [buffer] in
-                var stream = stream
-                stream.update(UnsafeRawBufferPointer(start: buffer.bytes, count: count))
-                return stream
+            if sha256 == nil {
+                guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
+                hashing = Parallel.start { [buffer] in
+                    var stream = stream
+                    stream.update(UnsafeRawBufferPointer(start: buffer.bytes, count: count))
+                    return stream
+                }
             }
             // Every line whose newline this chunk holds.
             while next < lines.endIndex, let line = lines[next], line.offset + line.length < read {
@@ -243,8 +248,9 @@ public enum WrittenFiles {
         }
         // Every line was there, and nothing is after the last.
         var probe: UInt8 = 0
-        guard next == lines.endIndex, pread(descriptors.buffered, &probe, 1, off_t(bytes)) == 0,
-              let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
+        guard next == lines.endIndex, pread(descriptors.buffered, &probe, 1, off_t(bytes)) == 0 else { return nil }
+        if let sha256 { return sha256 }
+        guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
         return stream.hex()
     }
 
