@@ -20,10 +20,13 @@ public enum AnswerBalancer {
     }
 
     public static func balance(_ items: [Item], seed: UInt64, previous: [String: [String]] = [:]) -> (items: [Item], report: [SubjectBalance]) {
-        let groups = Dictionary(grouping: items) { "\($0.task.rawValue)/\($0.subject)" }
-        let keys = groups.keys.sorted()
+        // Grouped by task and subject as they are, each group's name made once (a name made for
+        // each of half a million items was a string allocated each time).
+        struct Subject: Hashable { var task: ItemTask, subject: String }
+        let groups = Dictionary(grouping: items) { Subject(task: $0.task, subject: $0.subject) }
+        let named = groups.map { (name: "\($0.key.task.rawValue)/\($0.key.subject)", items: $0.value) }.sorted { $0.name < $1.name }
         // Subjects are balanced apart from one another, so on every core.
-        let balanced = Parallel.map(keys.count) { index in balance(groups[keys[index]]!, subject: keys[index], seed: seed, previous: previous) }
+        let balanced = Parallel.map(named.count) { index in balance(named[index].items, subject: named[index].name, seed: seed, previous: previous) }
         return (balanced.flatMap(\.items).sorted(byKey: \.id), balanced.compactMap(\.report))
     }
 
