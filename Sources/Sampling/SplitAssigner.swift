@@ -41,7 +41,8 @@ public struct SplitAssigner: Sendable {
         var position: [String: Int] = [:]
         for (index, split) in splits.enumerated() where position[split.name] == nil { position[split.name] = index }
         let rest = splits.lastIndex { $0.perSubject == nil } ?? splits.count - 1
-        var result = [[Item]](repeating: [], count: splits.count)
+        // Each split's items by their positions, in the order they are placed.
+        var result = [[Int]](repeating: [], count: splits.count)
         var groupOf: [String: Int] = [:]
         for (index, ids) in together.enumerated() { for id in ids { groupOf[id] = index } }
         // Each item's group, looked up on every core once: looking up each of half a million ids
@@ -67,7 +68,7 @@ public struct SplitAssigner: Sendable {
             var counts = [Int](repeating: 0, count: splits.count)
             for index in bySubject[key]! {
                 if let split = previousSplit(items[index]) {
-                    result[split].append(items[index])
+                    result[split].append(index)
                     counts[split] += 1
                 } else {
                     fresh.append(index)
@@ -82,7 +83,7 @@ public struct SplitAssigner: Sendable {
                     splits[index].perSubject.map { counts[index] + unit.count <= $0 } ?? false
                 } ?? rest
                 if let group { placed[group] = split }
-                result[split].append(contentsOf: unit.lazy.map { items[$0] })
+                result[split].append(contentsOf: unit)
                 counts[split] += unit.count
             }
             for index in ranked {
@@ -95,9 +96,14 @@ public struct SplitAssigner: Sendable {
                 place(unit, group: group)
             }
         }
-        var named: [String: [Item]] = [:]
+        var named: [String: [Int]] = [:]
         for (index, split) in splits.enumerated() { named[split.name, default: []] += result[index] }
-        return named.mapValues { $0.sorted(byKey: \.id) }
+        // Each split in id order: its positions sorted by their ids' places among all the ids,
+        // ordered once, rather than each split's ids ordered again. Where ids repeat, each split
+        // is sorted by id as it was placed, whose order among equal ids is that one.
+        let (places, distinct) = TextOrder.places(items.map(\.id))
+        guard distinct else { return named.mapValues { $0.map { items[$0] }.sorted(byKey: \.id) } }
+        return named.mapValues { positions in positions.sorted { places[$0] < places[$1] }.map { items[$0] } }
     }
 
     /// The groups of `together` whose members ended up in more than one split.

@@ -97,4 +97,25 @@ import DatasetCore
         #expect(almost.sorted(byKey: { $0.key }).map(\.key) == sorted.map(\.key))
         #expect(keys.contains { !$0.utf8.elementsEqual($0.nfc.utf8) } == decomposed)
     }
+
+    /// Each text's place is its rank in `stringOrder`; texts are distinct unless two are equal,
+    /// bytes alike or (not in NFC) canonically equivalent.
+    @Test(arguments: [2_000, 70_000])
+    func placesAreRanksInStringOrder(count: Int) {
+        var generator = SplitMix64(seed: 19)
+        var texts = Set<String>()
+        while texts.count < count { texts.insert("ck-\(generator.next() % 10_000_000)-\(generator.next() % 1_000)") }
+        let list = texts.sorted().shuffled(using: &generator)
+        let (places, distinct) = TextOrder.places(list)
+        #expect(distinct)
+        var byPlace = [String](repeating: "", count: list.count)
+        for (index, place) in places.enumerated() { byPlace[place] = list[index] }
+        #expect(byPlace == list.sorted())
+        #expect(TextOrder.places(list + [list[count / 2]]).distinct == false)
+        #expect(TextOrder.places(list + ["ck-e\u{301}", "ck-\u{E9}"]).distinct == false)
+        #expect(TextOrder.places(list + ["ck-e\u{301}", "ck-e"]).distinct)
+        // Equal in their first sixteen bytes, apart after them.
+        #expect(TextOrder.places(["ck-0123456789abcd-1", "ck-0123456789abcd-2"]).distinct)
+        #expect(TextOrder.places(["ck-0123456789abcd-1", "ck-0123456789abcd-1"]).distinct == false)
+    }
 }

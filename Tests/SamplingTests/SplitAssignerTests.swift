@@ -48,6 +48,30 @@ let devAndTest = [SplitAssigner.Split(name: "dev", perSubject: 2), SplitAssigner
         #expect(dev.map(\.id) == dev.map(\.id).sorted())
     }
 
+    /// Each split comes in id order from any order of the items; where ids repeat, equal ids
+    /// stay in the order they were placed in.
+    @Test func splitsComeInIdOrderFromAnyOrderAndWithRepeatedIds() {
+        var generator = SplitMix64(seed: 3)
+        let pool = items(30, subject: "history") + items(12, subject: "math")
+        var shuffled = pool
+        shuffled.shuffle(using: &generator)
+        let inOrder = SplitAssigner(seed: 4, splits: devAndTest).assign(pool)
+        let fromShuffled = SplitAssigner(seed: 4, splits: devAndTest).assign(shuffled)
+        for split in ["dev", "test"] {
+            #expect(inOrder[split]!.map(\.id) == inOrder[split]!.map(\.id).sorted())
+            #expect(fromShuffled[split]!.map(\.id) == inOrder[split]!.map(\.id))
+        }
+        var repeated = pool
+        var copy = pool[5]
+        copy.subject = "art"
+        repeated.append(copy)
+        let splits = SplitAssigner(seed: 4, splits: devAndTest).assign(repeated)
+        let all = splits["dev"]! + splits["test"]!
+        #expect(all.count == repeated.count)
+        for split in splits.values { #expect(split.map(\.id) == split.map(\.id).sorted()) }
+        #expect(all.filter { $0.id == pool[5].id }.count == 2)
+    }
+
     @Test func sameSeedSameSplitsInAnyInputOrderAndAnotherSeedDiffers() {
         let pool = items(40, subject: "history")
         let first = SplitAssigner(seed: 1, splits: devAndTest).assign(pool)
@@ -140,6 +164,36 @@ let devAndTest = [SplitAssigner.Split(name: "dev", perSubject: 2), SplitAssigner
             #expect(item.answer == "A")
         }
         #expect(report.isEmpty)
+    }
+
+    /// The balanced items come in id order whatever order they were given in, each with the
+    /// same choices; where ids repeat, in the order of a stable sort by id of what each subject
+    /// emitted (the items kept as they were, then the new ones in the order of their draws).
+    @Test func balancedItemsComeInIdOrderFromAnyOrderAndWithRepeatedIds() {
+        var generator = SplitMix64(seed: 11)
+        let pool = items(60, subject: "history") + items(45, subject: "math") + items(7, subject: "art", prefix: "sv")
+        var shuffled = pool
+        shuffled.shuffle(using: &generator)
+        let inOrder = AnswerBalancer.balance(pool, seed: 9), fromShuffled = AnswerBalancer.balance(shuffled, seed: 9)
+        #expect(inOrder.items.map(\.id) == pool.map(\.id).sorted())
+        #expect(fromShuffled.items.map(\.id) == inOrder.items.map(\.id))
+        #expect(fromShuffled.items.map(\.choices) == inOrder.items.map(\.choices))
+        #expect(fromShuffled.report == inOrder.report)
+
+        // The same id in two subjects and twice in one: ordered by id, equal ids as emitted.
+        var repeated = items(6, subject: "history")
+        var copy = repeated[2]
+        copy.subject = "math"
+        repeated.append(copy)
+        var twice = repeated[4]
+        twice.choicesOrdered = true
+        repeated.append(twice)
+        let balanced = AnswerBalancer.balance(repeated, seed: 9).items
+        #expect(balanced.map(\.id) == repeated.map(\.id).sorted())
+        let fours = balanced.filter { $0.id == repeated[4].id }
+        // history's ordered copy is kept as it was, so history emits it before its drawn items.
+        #expect(fours.map(\.choicesOrdered) == [true, false])
+        #expect(balanced.filter { $0.id == repeated[2].id }.map(\.subject) == ["history", "math"])
     }
 
     @Test func publishedItemsKeepTheirOrderAndNewOnesFillTheGaps() {

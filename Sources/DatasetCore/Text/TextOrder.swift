@@ -77,6 +77,25 @@ public enum TextOrder {
         orderAndKeys(texts).order
     }
 
+    /// Each text's place in `stringOrder`, and whether no two texts are equal: lists of some of
+    /// the texts are then put in that order by their places, as integers, without reading the
+    /// texts again (which `sorted(byKey:)` does for each list).
+    public static func places(_ texts: [String]) -> (places: [Int], distinct: Bool) {
+        let (order, keys) = orderAndKeys(texts)
+        var places = [Int](repeating: 0, count: texts.count)
+        var distinct = true
+        for (place, index) in order.enumerated() {
+            places[index] = place
+            guard place > 0, distinct else { continue }
+            // Equal texts are next to each other in the order; without keys (a text not in
+            // NFC), `String`'s `==` says which are equal.
+            let previous = order[place - 1]
+            distinct = keys.isEmpty ? texts[previous] != texts[index]
+                : keys[previous] != keys[index] || compareBytes(texts[previous], texts[index]) != 0
+        }
+        return (places, distinct)
+    }
+
     /// `stringOrder`, with the keys it was made from (none when a text is not in NFC).
     private static func orderAndKeys(_ texts: [String]) -> (order: [Int], keys: [PrefixKey]) {
         guard let keys = keysIfInNFC(texts) else { return (texts.indices.sorted { texts[$0] < texts[$1] }, []) }
