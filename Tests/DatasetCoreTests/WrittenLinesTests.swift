@@ -90,6 +90,16 @@ import CSystemShims
         let copiedNothing = other.appendWritten(nil)
         #expect(!copiedNothing)
         #expect(other.bytes.isEmpty)
+
+        // Asked in place, an item and a record holding one give the line as asked of the value.
+        let dropped = items.map { DroppedItem(id: $0.id, stage: "sample", reason: "over_quota", detail: "full", item: $0) }
+        items.withUnsafeBufferPointer { buffer in
+            #expect(buffer.indices.allSatisfy { Item.carriedLine(at: buffer.baseAddress! + $0) == items[$0].writtenLine })
+        }
+        dropped.withUnsafeBufferPointer { buffer in
+            #expect(buffer.indices.allSatisfy { DroppedItem.carriedLine(at: buffer.baseAddress! + $0) == dropped[$0].carriedLine })
+        }
+        #expect(items.allSatisfy { $0.writtenLine != nil })
     }
 
     /// Items written again all unchanged and in the order of the one file they were written to

@@ -84,7 +84,11 @@ public enum JSONLines {
             if marking { marks.reserveCapacity(range.count) }
             for index in range {
                 let start = writer.bytes.count
-                records[index].writeJSON(to: &writer)
+                if Record.self == Item.self {
+                    Item.writeJSON(at: UnsafeRawPointer(records + index).assumingMemoryBound(to: Item.self), to: &writer)
+                } else {
+                    records[index].writeJSON(to: &writer)
+                }
                 if marking {
                     let length = writer.bytes.count - start
                     let hash = writer.bytes.withUnsafeBytes { WrittenLine.hash(UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }

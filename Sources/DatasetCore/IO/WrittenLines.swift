@@ -15,7 +15,7 @@ import Darwin
 /// A line is taken only when the bytes read back hash to what was written: a file a later run
 /// replaced or someone edited, a slot given to another file, a mark read while another thread
 /// set it are all caught there, and the record is then encoded as usual.
-public struct WrittenLine: Sendable {
+public struct WrittenLine: Sendable, Equatable {
     /// The slot of `WrittenFiles` the file was given.
     public var slot: Int
     public var offset: Int
@@ -262,6 +262,12 @@ public enum WrittenFiles {
 /// holds one.
 public protocol WrittenLineCarrying {
     var carriedLine: WrittenLine? { get }
+    /// `carriedLine` of the record at `record`, in memory that holds it meanwhile.
+    static func carriedLine(at record: UnsafePointer<Self>) -> WrittenLine?
+}
+
+extension WrittenLineCarrying {
+    public static func carriedLine(at record: UnsafePointer<Self>) -> WrittenLine? { record.pointee.carriedLine }
 }
 
 /// A record that remembers where it was written (an item, whose box holds the mark).
@@ -493,8 +499,10 @@ extension JSONWriter {
         var ends = [Int](repeating: 0, count: slots), starts = [Int](repeating: .max, count: slots)
         var bytes = [Int](repeating: 0, count: slots), lines = [Int](repeating: 0, count: slots)
         var previousEnd = [Int](repeating: 0, count: slots), backwards = [Int](repeating: 0, count: slots)
-        for record in records {
-            guard let line = record.carriedLine, line.slot >= 0, line.slot < slots else { continue }
+        // In place: asking each record, copied, for its line retained and released what it holds.
+        guard let base = records.baseAddress else { return }
+        for index in records.indices {
+            guard let line = Record.carriedLine(at: base + index), line.slot >= 0, line.slot < slots else { continue }
             if line.offset < previousEnd[line.slot] { backwards[line.slot] += 1 }
             previousEnd[line.slot] = line.offset + line.length
             ends[line.slot] = max(ends[line.slot], line.offset + line.length)

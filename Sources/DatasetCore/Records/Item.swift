@@ -308,6 +308,7 @@ public struct Item: Codable, Sendable, Hashable {
         init(_ fields: Fields) { self.fields = fields }
     }
 
+    // The only stored property: an item is its box's reference (`writeJSON(at:to:)` reads it so).
     private var storage: Storage
 
     /// The fields, for writing: the box is copied first when another item shares it.

@@ -12,6 +12,27 @@ extension Item: JSONLinesRecord, LineRemembering, WrittenLineCarrying {
         readingFields { $0.pointee.writeJSON(to: &writer) }
     }
 
+    /// `writeJSON` of the item at `item`, in an array that holds it meanwhile: its box is read
+    /// without being retained. Calling `writeJSON` on each item of an array retained and released
+    /// its box around the call (the writer's growing could free anything, as far as the compiler
+    /// can tell), a tenth of the retains of a run at a million candidates.
+    static func writeJSON(at item: UnsafePointer<Item>, to writer: inout JSONWriter) {
+        unretainedStorage(at: item)._withUnsafeGuaranteedRef { storage in
+            if writer.appendWritten(storage.line) { return }
+            withUnsafeMutablePointer(to: &storage.fields) { $0.pointee.writeJSON(to: &writer) }
+        }
+    }
+
+    public static func carriedLine(at item: UnsafePointer<Item>) -> WrittenLine? {
+        unretainedStorage(at: item)._withUnsafeGuaranteedRef { $0.line }
+    }
+
+    /// The box of the item at `item`, not retained.
+    private static func unretainedStorage(at item: UnsafePointer<Item>) -> Unmanaged<Storage> {
+        precondition(MemoryLayout<Item>.size == MemoryLayout<Unmanaged<Storage>>.size)
+        return UnsafeRawPointer(item).load(as: Unmanaged<Storage>.self)
+    }
+
     public init(json: JSONValue) throws {
         self.init(id: try json.field("id").stringValue(), task: try json.field("task").enumValue(ItemTask.self),
                   subject: try json.field("subject").stringValue(), language: try json.field("language").stringValue(),
@@ -139,6 +160,10 @@ extension SurveyResult {
 
 extension DroppedItem: JSONLinesRecord, WrittenLineCarrying {
     public var carriedLine: WrittenLine? { item.writtenLine }
+
+    public static func carriedLine(at record: UnsafePointer<DroppedItem>) -> WrittenLine? {
+        Item.carriedLine(at: (UnsafeRawPointer(record) + MemoryLayout<DroppedItem>.offset(of: \.item)!).assumingMemoryBound(to: Item.self))
+    }
 
 
     public func writeJSON(to writer: inout JSONWriter) {
