@@ -21,25 +21,14 @@ extension Item {
 
     /// Items in the order of their draws for a purpose (ties by id); each draw is made once.
     public static func ranked(_ items: [Item], seed: UInt64, purpose: String) -> [Item] {
-        items.sorted(byKeys: drawKeys(items, seed: seed, purpose: purpose))
+        rankedOrder(items, seed: seed, purpose: purpose).map { items[$0] }
     }
 
-    /// The items' positions in the order `ranked` puts them in.
+    /// The items' positions in the order `ranked` puts them in. Ids are read only where draws
+    /// tie: kept beside each draw, every id was retained and released, more than the sort took.
     public static func rankedOrder(_ items: [Item], seed: UInt64, purpose: String) -> [Int] {
-        Array(items.indices).sorted(byKeys: drawKeys(items, seed: seed, purpose: purpose))
-    }
-
-    /// Each draw hashes its label: made on every core.
-    private static func drawKeys(_ items: [Item], seed: UInt64, purpose: String) -> [DrawAndID] {
-        try! Parallel.chunks(items.count) { range in
-            items[range].map { DrawAndID(draw: $0.draw(seed: seed, purpose: purpose), id: $0.id) }
-        }.flatMap { $0 }
-    }
-
-    private struct DrawAndID: Comparable {
-        var draw: Double
-        var id: String
-        static func < (a: Self, b: Self) -> Bool { (a.draw, a.id) < (b.draw, b.id) }
+        let draws = try! Parallel.chunks(items.count) { range in items[range].map { $0.draw(seed: seed, purpose: purpose) } }.flatMap { $0 }
+        return items.indices.sorted { a, b in draws[a] != draws[b] ? draws[a] < draws[b] : items[a].id < items[b].id }
     }
 
     /// A uniform number in [0, 1) from the seed, a purpose and the item's id alone.

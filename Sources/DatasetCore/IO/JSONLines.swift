@@ -171,7 +171,7 @@ public enum JSONLines {
             guard let base = buffer.baseAddress else { return }
             let records = UnsafeRawPointer(base).assumingMemoryBound(to: Record.self)
             for (index, mark) in zip(part.range, part.marks) {
-                records[index].rememberWritten(WrittenLine(slot: slot, offset: offset + mark.start, length: mark.length, hash: mark.hash))
+                Record.rememberWritten(WrittenLine(slot: slot, offset: offset + mark.start, length: mark.length, hash: mark.hash), at: records + index)
             }
         }
     }

@@ -274,6 +274,12 @@ extension WrittenLineCarrying {
 public protocol LineRemembering {
     var writtenLine: WrittenLine? { get }
     func rememberWritten(_ line: WrittenLine)
+    /// `rememberWritten` for the record at `record`, in memory that holds it meanwhile.
+    static func rememberWritten(_ line: WrittenLine, at record: UnsafePointer<Self>)
+}
+
+extension LineRemembering {
+    public static func rememberWritten(_ line: WrittenLine, at record: UnsafePointer<Self>) { record.pointee.rememberWritten(line) }
 }
 
 /// Bytes of written files, read ahead of the lines asked for while they are asked for in the

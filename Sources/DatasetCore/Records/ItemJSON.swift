@@ -27,6 +27,10 @@ extension Item: JSONLinesRecord, LineRemembering, WrittenLineCarrying {
         unretainedStorage(at: item)._withUnsafeGuaranteedRef { $0.line }
     }
 
+    public static func rememberWritten(_ line: WrittenLine, at item: UnsafePointer<Item>) {
+        unretainedStorage(at: item)._withUnsafeGuaranteedRef { $0.remember(line) }
+    }
+
     /// The box of the item at `item`, not retained.
     private static func unretainedStorage(at item: UnsafePointer<Item>) -> Unmanaged<Storage> {
         precondition(MemoryLayout<Item>.size == MemoryLayout<Unmanaged<Storage>>.size)
