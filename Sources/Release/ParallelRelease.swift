@@ -4,8 +4,9 @@ public import DatasetCore
 /// translates there: its choice order, its split and its labels.
 public enum ParallelRelease {
     /// The tasks that hold translations: each has one config per language.
-    public static func parallelTasks(_ items: some Sequence<Item>) -> Set<ItemTask> {
-        Set(items.lazy.filter { $0.translation != nil }.map(\.task))
+    public static func parallelTasks(_ lists: some Sequence<[Item]>) -> Set<ItemTask> {
+        // Asked first on every core: most releases have no translation.
+        Set(lists.lazy.filter(ParallelGroups.anyTranslation).joined().filter { $0.translation != nil }.map(\.task))
     }
 
     /// The config an item belongs to: its task's name, with its language where the task is parallel.

@@ -151,7 +151,7 @@ public enum ReleaseWriter {
     /// translations has a config per language, `common_knowledge_en`) and its splits in name
     /// order, items in id order; empty files left out.
     static func layout(_ splits: [String: [Item]]) -> [(config: String, split: String, items: [Item])] {
-        let parallel = ParallelRelease.parallelTasks(splits.values.joined())
+        let parallel = ParallelRelease.parallelTasks(splits.values)
         var byConfig: [String: [String: [Item]]] = [:]
         for (split, items) in splits {
             for item in items { byConfig[ParallelRelease.config(of: item, parallel: parallel), default: [:]][split, default: []].append(item) }

@@ -192,7 +192,7 @@ public enum StratifiedSampler {
     public static func sample(_ items: [Item], plan: SamplingPlan, seed: UInt64) -> SamplingResult {
         // Looked for on every core, as the strata are read below: a pass over every item waits
         // for each one's storage to come from memory.
-        if try! Parallel.chunks(items.count, { range in items[range].contains { $0.translation != nil } }).contains(true) {
+        if ParallelGroups.anyTranslation(items) {
             return withTranslations(sample(items.filter { $0.translation == nil }, plan: plan, seed: seed), items.filter { $0.translation != nil })
         }
         let groups = strata(items, plan: plan)

@@ -137,7 +137,7 @@ extension Stage {
                 return result
             }
             var result: DedupResult
-            if items.contains(where: { $0.translation != nil }) {
+            if ParallelGroups.anyTranslation(items) {
                 // Items in their own language first; translations of those set aside follow them;
                 // then the translations with the kept items of their languages (duplicates never
                 // cross languages), so that a translation copying another item of its language is found.

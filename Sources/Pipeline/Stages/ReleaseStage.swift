@@ -89,11 +89,13 @@ extension Stage {
                 context.progress.step("splitting", total: reviewed.count)
                 let selected = finalSelection(reviewed, selections: selections)
                 (itemsIn, final) = (reviewed.count, (selected.shortfall, selected.reserveLeft))
-                let originals = selected.items.filter { $0.translation == nil }
+                // Without translations (asked on every core), the items as they are, not a copy.
+                let translated = ParallelGroups.anyTranslation(selected.items)
+                let originals = translated ? selected.items.filter { $0.translation == nil } : selected.items
                 balanced = try context.setting(.release, \.balanceAnswers)
                     ? AnswerBalancer.balance(originals, seed: seed, previous: placements.choices)
                     : (items: originals, report: [])
-                translations = parallel(selected.items.filter { $0.translation != nil }, before: originals, after: balanced.items,
+                translations = parallel(translated ? selected.items.filter { $0.translation != nil } : [], before: originals, after: balanced.items,
                                         minimum: try context.setting(.release, \.minHumanVerified))
                 // The items balancing replaced, and the selections, are freed while the splits are made.
                 Reclaim.later((reviewed, selections, selected, originals))
@@ -139,7 +141,10 @@ extension Stage {
             let store = try context.reviewStore()
             metadata.pilotReview = pilotReview(try store.pilotFlagOutcomes())
             metadata.translations = translations.counts
-            let quality = try qualityDossier(context, store: store, splits: splits, together: together, metadata: metadata,
+            // Every balanced item is in one split, and every translation kept: in id order
+            // already where there are none of those, which the dossier's sort then finds so.
+            let releasedItems = translations.kept.isEmpty ? balanced.items : balanced.items + translations.kept
+            let quality = try qualityDossier(context, store: store, released: releasedItems, together: together, metadata: metadata,
                                              funnelEnd: .init(stage: "release", itemsIn: itemsIn, itemsOut: released,
                                                               setAside: final.reserveLeft > 0 ? ["reserve_unused": final.reserveLeft] : [:]),
                                              quotas: final.shortfall)
@@ -186,7 +191,7 @@ extension Stage {
 
     /// The quality dossier of the candidate: the released items with what the run knows about
     /// how they got there.
-    static func qualityDossier(_ context: StageContext, store: ReviewStore, splits: [String: [Item]], together: [[String]], metadata: ReleaseWriter.Metadata,
+    static func qualityDossier(_ context: StageContext, store: ReviewStore, released: [Item], together: [[String]], metadata: ReleaseWriter.Metadata,
                                funnelEnd: QualityDossier.FunnelStage, quotas: [StratumReport]) throws -> QualityDossier {
         var inputs = QualityInputs(name: metadata.name)
         inputs.funnel = try funnelStages.map { stage in
@@ -211,7 +216,7 @@ extension Stage {
         inputs.shingle = try context.setting(.dedup, \.nearDuplicates)?.ngram ?? NearDuplicateSettings().ngram
         inputs.settings = try context.setting(.release, \.quality)
         inputs.seed = try context.seed()
-        return QualityDossier.measure(splits.values.flatMap { $0 }, inputs: inputs)
+        return QualityDossier.measure(released, inputs: inputs)
     }
 
     /// Flagged items sent to review, counted per pilot target and round.
@@ -250,7 +255,7 @@ extension Stage {
             return (kept: Array(ranked.prefix(quota)), report: report)
         }
         var kept = parts.flatMap(\.kept)
-        if items.contains(where: { $0.translation != nil }) {
+        if ParallelGroups.anyTranslation(items) {
             let keptIDs = Set(kept.map(\.id))
             kept += items.filter { $0.translation.map { keptIDs.contains($0.group) } ?? false }
         }
