@@ -37,20 +37,25 @@ public enum NearDuplicateDeduplicator {
             for member in cluster.members { conflictOf[member] = index }
         }
         var result = DedupResult()
-        var dropped = Set<String>()
+        // Items by their positions: each task's positions found on every core, and the items
+        // dropped marked by position, so that the kept ones are gathered without a copy of each
+        // task's items or a set of dropped ids that every id was hashed against (a pass on one
+        // core at a million candidates).
+        let tasks = try! Parallel.chunks(items.count) { range in items[range].map(\.task) }.flatMap { $0 }
+        var droppedAt = [Bool](repeating: false, count: items.count)
         for task in ItemTask.allCases {
             let action = actions[task] ?? .drop
             guard action != .off else { continue }
-            let group = items.filter { $0.task == task }
+            let positions = tasks.indices.filter { tasks[$0] == task }
             let ngram = settings.ngram
-            let found = finder.clusters(count: group.count, shingles: { Shingles.ngramHashes(of: comparedText(group[$0]), n: ngram) },
+            let found = finder.clusters(count: positions.count, shingles: { Shingles.ngramHashes(of: comparedText(items[positions[$0]]), n: ngram) },
                                         signed: signed)
             // Per language: a translation is never a near-copy of the text it translates.
-            let clusters = found.clusters.flatMap { ExactDeduplicator.byLanguage($0, language: { group[$0].language }) }.filter { $0.count > 1 }
+            let clusters = found.clusters.flatMap { ExactDeduplicator.byLanguage($0, language: { items[positions[$0]].language }) }.filter { $0.count > 1 }
             // Each cluster is looked at on every core (ordering its members by the keep rule, the
             // exact similarity of each to the one kept): on one, about a second at a million candidates.
             let looked = Parallel.map(clusters.count) { [conflictOf] position in
-                Self.look(at: clusters[position], in: group, ngram: ngram, conflictOf: conflictOf, rule: rule)
+                Self.look(at: clusters[position].map { positions[$0] }, in: items, ngram: ngram, conflictOf: conflictOf, rule: rule)
             }
             for cluster in looked {
                 let key = "\(task.rawValue)\u{1F}near\u{1F}\(cluster.anchor.id)"
@@ -67,8 +72,8 @@ public enum NearDuplicateDeduplicator {
                 }
                 result.clusters.append(DuplicateCluster(kind: "near_duplicate", key: key, representative: cluster.anchor.id,
                                                         members: members, similarity: cluster.similarity))
-                for other in cluster.ordered.dropFirst() {
-                    dropped.insert(other.id)
+                for (other, position) in zip(cluster.ordered, cluster.positions).dropFirst() {
+                    droppedAt[position] = true
                     let value = cluster.similarity[other.id].map { String(format: "%.3f", $0) } ?? "?"
                     result.dropped.append(DroppedItem(id: other.id, stage: "dedup", reason: "near_duplicate",
                                                       detail: "similar to \(cluster.anchor.id) (Jaccard \(value) on \(settings.ngram)-character shingles)",
@@ -76,7 +81,7 @@ public enum NearDuplicateDeduplicator {
                 }
             }
         }
-        result.unique = items.filter { !dropped.contains($0.id) }
+        result.unique = droppedAt.contains(true) ? items.indices.filter { !droppedAt[$0] }.map { items[$0] } : items
         return result
     }
 
@@ -84,23 +89,27 @@ public enum NearDuplicateDeduplicator {
     /// and whether it is a conflict: its answers differ, or it holds a pair the exact stage kept.
     private struct LookedAt: Sendable {
         var ordered: [Item]
+        /// The position of each of `ordered` among the items.
+        var positions: [Int]
         var similarity: [String: Double]
         var isConflict: Bool
         var anchor: Item { ordered[0] }
     }
 
-    private static func look(at cluster: [Int], in group: [Item], ngram: Int, conflictOf: [String: Int], rule: KeepRule) -> LookedAt {
-        let members = cluster.map { group[$0] }
+    private static func look(at cluster: [Int], in items: [Item], ngram: Int, conflictOf: [String: Int], rule: KeepRule) -> LookedAt {
+        let members = cluster.map { items[$0] }
         let answers = Set(members.map { $0.answerText?.comparisonKey ?? $0.answer ?? "" })
         let earlierConflicts = members.compactMap { conflictOf[$0.id] }
         let keptTogether = Set(earlierConflicts).count < earlierConflicts.count
-        let ordered = members.sorted(by: rule.prefers)
+        // The members' places in the keep rule's order: the order `members.sorted(by:)` gives.
+        let order = members.indices.sorted { rule.prefers(members[$0], over: members[$1]) }
+        let ordered = order.map { members[$0] }
         let anchor = ordered[0]
         var similarity: [String: Double] = [:]
         let anchorSet = Shingles.hashes(of: comparedText(anchor), n: ngram)
         for member in members where member.id != anchor.id {
             similarity[member.id] = Shingles.jaccard(anchorSet, Shingles.hashes(of: comparedText(member), n: ngram))
         }
-        return LookedAt(ordered: ordered, similarity: similarity, isConflict: answers.count > 1 || keptTogether)
+        return LookedAt(ordered: ordered, positions: order.map { cluster[$0] }, similarity: similarity, isConflict: answers.count > 1 || keptTogether)
     }
 }
