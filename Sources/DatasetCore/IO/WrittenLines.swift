@@ -201,35 +201,33 @@ public enum WrittenFiles {
         var next = lines.startIndex, read = 0
         // The part of a line that the chunks before this one held.
         var begun: [UInt8] = []
-        // One chunk is read while the one before is hashed.
+        // Each chunk is read on another thread while the one before is checked (and hashed):
+        // read in turn, the disk waited while each chunk's lines were checked.
         let buffers = [ReadBack.Buffer(capacity: chunkSize), ReadBack.Buffer(capacity: chunkSize)]
-        var direct = descriptors.direct
+        func reading(at offset: Int, direct: Int32) -> Parallel.Pending<Int32?> {
+            Parallel.start { [buffer = buffers[offset / chunkSize % 2]] in
+                fill(buffer, at: offset, count: min(chunkSize, bytes - offset), descriptors: descriptors, direct: direct)
+            }
+        }
+        var pending: Parallel.Pending<Int32?>? = bytes > 0 ? reading(at: 0, direct: descriptors.direct) : nil
+        // A read still going when the check fails ends before the caller closes the file.
+        defer { _ = try? pending?.wait() }
         while read < bytes {
             let buffer = buffers[read / chunkSize % 2], count = min(chunkSize, bytes - read)
-            var filled = 0
-            if direct >= 0 {
-                // Whole blocks past the page cache (chunks start on a block): the file was written past it.
-                let length = AtomicFiles.BlockOutput.alignedUp(count)
-                let got = pread(direct, buffer.bytes, length, off_t(read))
-                if got < 0, errno == EINVAL { direct = -1 } else if got < count { return nil } else { filled = count }
-            }
-            while filled < count {
-                let got = pread(descriptors.buffered, buffer.bytes + filled, count - filled, off_t(read + filled))
-                if got < 0, errno == EINTR { continue }
-                guard got > 0 else { return nil }
-                filled += got
-            }
+            guard let direct = try? pending?.wait() else { pending = nil; return nil }
             let chunk = UnsafeRawBufferPointer(start: buffer.bytes, count: count)
             let chunkStart = read
             read += count
             if sha256 == nil {
-                guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { return nil }
+                guard let stream = try? hashing?.wait() ?? Hashing.Stream() else { pending = nil; return nil }
                 hashing = Parallel.start { [buffer] in
                     var stream = stream
                     stream.update(UnsafeRawBufferPointer(start: buffer.bytes, count: count))
                     return stream
                 }
             }
+            // The other buffer's chunk is checked, and hashed (waited for just above).
+            pending = read < bytes ? reading(at: read, direct: direct) : nil
             // Every line whose newline this chunk holds.
             while next < lines.endIndex, let line = lines[next], line.offset + line.length < read {
                 let end = line.offset + line.length - chunkStart
@@ -254,7 +252,26 @@ public enum WrittenFiles {
         return stream.hex()
     }
 
-    /// How much of a file `hash` reads at a time.
+    /// Reads `count` bytes at `offset` into `buffer`: in whole blocks past the page cache where
+    /// `direct` is open (chunks start on a block; the file was written past it), else through
+    /// it. The descriptor past the cache to go on with (-1 once the file system refused it), or
+    /// nil when the file is shorter.
+    private static func fill(_ buffer: ReadBack.Buffer, at offset: Int, count: Int, descriptors: Descriptors, direct: Int32) -> Int32? {
+        var direct = direct, filled = 0
+        if direct >= 0 {
+            let got = pread(direct, buffer.bytes, AtomicFiles.BlockOutput.alignedUp(count), off_t(offset))
+            if got < 0, errno == EINVAL { direct = -1 } else if got < count { return nil } else { filled = count }
+        }
+        while filled < count {
+            let got = pread(descriptors.buffered, buffer.bytes + filled, count - filled, off_t(offset + filled))
+            if got < 0, errno == EINTR { continue }
+            guard got > 0 else { return nil }
+            filled += got
+        }
+        return direct
+    }
+
+    /// How much of a file `check` reads at a time.
     private static let chunkSize = 1 << 20
 }
 
