@@ -19,7 +19,7 @@ extension ReviewStore {
         let inHand = try itemsInHand(items)
         // The pool's items whole (a reviser's text replaces the item's), those in hand taken from there.
         let versions = try builtPool(of: inHand) ?? poolItems(known: inHand)
-        let snapshot = try ReviewSnapshot(store: self, plan: plan, pool: versions.map(PoolMember.init))
+        let snapshot = try ReviewSnapshot(store: self, plan: plan, pool: Parallel.array(versions.count) { PoolMember(versions[$0]) })
         // Each item's pool member, found by walking the items and the pool (one member per id,
         // in id order) side by side rather than through a dictionary of every id.
         var member = [Int](repeating: -1, count: items.count)

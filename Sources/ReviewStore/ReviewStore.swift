@@ -303,9 +303,10 @@ public final class ReviewStore {
         defer { buildRegistration = nil }
         guard let registration = buildRegistration, registration.items.holds(hand.items),
               try database.value("SELECT MAX(seq) FROM audit_log") == registration.lastAudit else { return nil }
-        return hand.byID.indices.compactMap { position in
-            guard hand.startsID[position] else { return nil }
-            let index = hand.byID[position]
+        // Made on every core: on one, it and the pool members made from it were a second of the stage.
+        let firsts = hand.byID.indices.filter { hand.startsID[$0] }.map { hand.byID[$0] }
+        return Parallel.array(firsts.count) { position in
+            let index = firsts[position]
             return ItemVersion(item: hand.items[index], version: 1, contentHash: hand.hashes[index],
                                author: hand.items[index].source.author, revisedIn: nil)
         }

@@ -28,6 +28,20 @@ import DatasetCore
         #expect(blocks.count == (count + 999) / 1_000)
     }
 
+    /// An array made in place on every core holds each element at its index, each made once,
+    /// and lets go of each once when it goes.
+    @Test(arguments: [0, 1, 999, 1_001, 70_000])
+    func anArrayMadeInPlaceHoldsEachElementAtItsIndex(count: Int) {
+        let log = Log()
+        do {
+            let made = Parallel.array(count) { index in (index: index, tracked: Tracked(log)) }
+            #expect(made.map(\.index) == Array(0..<count))
+            #expect(Set(made.map { ObjectIdentifier($0.tracked) }).count == count)
+            #expect(log.freed.withLock { $0 } == 0)
+        }
+        #expect(log.freed.withLock { $0 } == count)
+    }
+
     /// While a block is consumed, other threads make the blocks after it, at most `ahead` past
     /// it; each block's results are let go once consumed.
     @Test(arguments: [1, 2])

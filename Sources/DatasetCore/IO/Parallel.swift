@@ -23,6 +23,19 @@ public enum Parallel {
         return try results.map { try $0!.get() }
     }
 
+    /// The array of `element(0)`, `element(1)`, ... made on every core in place: each core
+    /// fills its own stretch of the array, which is not then joined from parts (a copy that
+    /// retains whatever each element holds).
+    public static func array<T>(_ count: Int, _ element: @Sendable (Int) -> T) -> [T] {
+        Array(unsafeUninitializedCapacity: count) { buffer, initialized in
+            if let base = buffer.baseAddress {
+                let slots = Slots(base: base)
+                _ = try! chunks(count) { range in for index in range { (slots.base + index).initialize(to: element(index)) } }
+            }
+            initialized = count
+        }
+    }
+
     /// `range` cut into consecutive pieces of `size` (the last shorter).
     static func pieces(of range: Range<Int>, size: Int) -> [Range<Int>] {
         stride(from: range.lowerBound, to: range.upperBound, by: size).map { $0..<min($0 + size, range.upperBound) }
