@@ -27,6 +27,7 @@ extension Item {
     /// The items' positions in the order `ranked` puts them in. Ids are read only where draws
     /// tie: kept beside each draw, every id was retained and released, more than the sort took.
     public static func rankedOrder(_ items: [Item], seed: UInt64, purpose: String) -> [Int] {
+        // Each draw hashes its label: made on every core.
         let draws = try! Parallel.chunks(items.count) { range in items[range].map { $0.draw(seed: seed, purpose: purpose) } }.flatMap { $0 }
         return items.indices.sorted { a, b in draws[a] != draws[b] ? draws[a] < draws[b] : items[a].id < items[b].id }
     }

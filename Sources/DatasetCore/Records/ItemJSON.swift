@@ -15,7 +15,7 @@ extension Item: JSONLinesRecord, LineRemembering, WrittenLineCarrying {
     /// `writeJSON` of the item at `item`, in an array that holds it meanwhile: its box is read
     /// without being retained. Calling `writeJSON` on each item of an array retained and released
     /// its box around the call (the writer's growing could free anything, as far as the compiler
-    /// can tell), a tenth of the retains of a run at a million candidates.
+    /// can tell), a twelfth of the retains of a run at a million candidates.
     static func writeJSON(at item: UnsafePointer<Item>, to writer: inout JSONWriter) {
         unretainedStorage(at: item)._withUnsafeGuaranteedRef { storage in
             if writer.appendWritten(storage.line) { return }

@@ -141,8 +141,8 @@ extension Stage {
             let store = try context.reviewStore()
             metadata.pilotReview = pilotReview(try store.pilotFlagOutcomes())
             metadata.translations = translations.counts
-            // Every balanced item is in one split, and every translation kept: in id order
-            // already where there are none of those, which the dossier's sort then finds so.
+            // What the splits hold: the balanced items, each in one split, and the translations
+            // kept. Without translations they are in id order already, as the dossier sorts them.
             let releasedItems = translations.kept.isEmpty ? balanced.items : balanced.items + translations.kept
             let quality = try qualityDossier(context, store: store, released: releasedItems, together: together, metadata: metadata,
                                              funnelEnd: .init(stage: "release", itemsIn: itemsIn, itemsOut: released,
