@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "SurveyIngest", dependencies: ["DatasetCore", "Statistics", "SchemaValidation"], swiftSettings: common),
         .target(name: "TextbookIngest", dependencies: ["DatasetCore", "XMLReader", "SchemaValidation"], swiftSettings: common),
         .target(name: "Validation", dependencies: ["DatasetCore"], swiftSettings: common),
-        .target(name: "Dedup", dependencies: ["DatasetCore", "CMinHash"], swiftSettings: common),
+        .target(name: "Dedup", dependencies: ["DatasetCore", "SchemaValidation", "CMinHash"], swiftSettings: common),
         .target(
             name: "CorpusScan",
             dependencies: [

@@ -23,50 +23,7 @@ public enum SymmetricEigenvalues {
     /// The eigenvalues of the n × n symmetric matrix `matrix` (row-major), in ascending order.
     public static func of(_ matrix: [Double], count n: Int) -> [Double] {
         guard n > 1 else { return matrix }
-        var a = matrix
-        var diagonal = [Double](repeating: 0, count: n)
-        var off = [Double](repeating: 0, count: n)
-        // Householder: row i is reduced against the rows above it, from the last row up.
-        for i in stride(from: n - 1, to: 0, by: -1) {
-            let l = i - 1
-            var h = 0.0
-            if l > 0 {
-                var scale = 0.0
-                for k in 0...l { scale += abs(a[i * n + k]) }
-                if scale == 0 {
-                    off[i] = a[i * n + l]
-                } else {
-                    for k in 0...l {
-                        a[i * n + k] /= scale
-                        h += a[i * n + k] * a[i * n + k]
-                    }
-                    var f = a[i * n + l]
-                    let g = f >= 0 ? -h.squareRoot() : h.squareRoot()
-                    off[i] = scale * g
-                    h -= f * g
-                    a[i * n + l] = f - g
-                    f = 0
-                    for j in 0...l {
-                        var g = 0.0
-                        for k in 0...j { g += a[j * n + k] * a[i * n + k] }
-                        if j < l { for k in (j + 1)...l { g += a[k * n + j] * a[i * n + k] } }
-                        off[j] = g / h
-                        f += off[j] * a[i * n + j]
-                    }
-                    let hh = f / (h + h)
-                    for j in 0...l {
-                        let f = a[i * n + j]
-                        let g = off[j] - hh * f
-                        off[j] = g
-                        for k in 0...j { a[j * n + k] -= f * off[k] + g * a[i * n + k] }
-                    }
-                }
-            } else {
-                off[i] = a[i * n + l]
-            }
-            diagonal[i] = h
-        }
-        for i in 0..<n { diagonal[i] = a[i * n + i] }
+        var (diagonal, off) = tridiagonal(matrix, count: n)
         // QL with implicit shifts on the tridiagonal matrix (diagonal, off).
         for i in 1..<n { off[i - 1] = off[i] }
         off[n - 1] = 0
@@ -115,5 +72,79 @@ public enum SymmetricEigenvalues {
             }
         }
         return diagonal.sorted()
+    }
+
+    /// The tridiagonal form of the n × n symmetric matrix (n > 1) by Householder reduction of
+    /// its lower triangle: its diagonal, and its off-diagonal from index 1.
+    static func tridiagonal(_ matrix: [Double], count n: Int) -> (diagonal: [Double], off: [Double]) {
+        var a = matrix
+        var diagonal = [Double](repeating: 0, count: n)
+        var off = [Double](repeating: 0, count: n)
+        a.withUnsafeMutableBufferPointer { a in
+            off.withUnsafeMutableBufferPointer { off in
+                householder(a.baseAddress!, n, off.baseAddress!)
+            }
+        }
+        for i in 0..<n { diagonal[i] = a[i * n + i] }
+        return (diagonal, off)
+    }
+
+    /// Householder reduction of the lower triangle of `a` (n × n, row-major) in place, the
+    /// off-diagonal in `off`.
+    /// Numerical Recipes' `tred2` reads row i of the matrix against each row j ≤ i and then
+    /// down column j, a stride of a whole row at every step (most of a 500-item Vendi score);
+    /// here every row is read once, left to right, adding into each sum the same products in
+    /// the same order, so the values are those of `tred2` to the last bit.
+    private static func householder(_ a: UnsafeMutablePointer<Double>, _ n: Int, _ off: UnsafeMutablePointer<Double>) {
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            let l = i - 1
+            let rowI = a + i * n
+            var h = 0.0
+            if l > 0 {
+                var scale = 0.0
+                for k in 0...l { scale += abs(rowI[k]) }
+                if scale == 0 {
+                    off[i] = rowI[l]
+                } else {
+                    for k in 0...l {
+                        rowI[k] /= scale
+                        h += rowI[k] * rowI[k]
+                    }
+                    var f = rowI[l]
+                    let g = f >= 0 ? -h.squareRoot() : h.squareRoot()
+                    off[i] = scale * g
+                    h -= f * g
+                    rowI[l] = f - g
+                    // off[j] = (sum over k ≤ j of a[j][k]·u[k], then over k > j of a[k][j]·u[k]) / h,
+                    // u = row i: row j's own sum is made when the sweep reaches row j, and the
+                    // column terms are added as the rows below it come, in the order of k.
+                    for j in 0...l {
+                        let rowJ = a + j * n
+                        let uj = rowI[j]
+                        var sum = 0.0
+                        for k in 0..<j {
+                            sum += rowJ[k] * rowI[k]
+                            off[k] += rowJ[k] * uj
+                        }
+                        off[j] = sum + rowJ[j] * uj
+                    }
+                    f = 0
+                    for j in 0...l {
+                        off[j] /= h
+                        f += off[j] * rowI[j]
+                    }
+                    let hh = f / (h + h)
+                    for j in 0...l {
+                        let f = rowI[j]
+                        let g = off[j] - hh * f
+                        off[j] = g
+                        let rowJ = a + j * n
+                        for k in 0...j { rowJ[k] -= f * off[k] + g * rowI[k] }
+                    }
+                }
+            } else {
+                off[i] = rowI[l]
+            }
+        }
     }
 }

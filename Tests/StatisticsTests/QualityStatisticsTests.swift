@@ -95,6 +95,77 @@ import Testing
         #expect(abs(eigenvalues.reduce(1, *) - 18) < 1e-9, "the determinant: 4·(6−1) − 1·(2) = 18")
     }
 
+    /// The tridiagonal form is that of Numerical Recipes' `tred2` as printed (below), bit for
+    /// bit, on Jaccard-like matrices, matrices with zero rows, and sizes 2 to 300.
+    @Test func theTridiagonalFormIsTheTextbooksBitForBit() {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func uniform() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        for n in [2, 3, 4, 7, 31, 64, 150, 300] {
+            var matrix = [Double](repeating: 0, count: n * n)
+            for i in 0..<n {
+                matrix[i * n + i] = 1
+                for j in 0..<i {
+                    // Rows 1 and 2 (when there are more than 3) are zero off the diagonal.
+                    let value = n > 3 && (i <= 2 && i >= 1 || j >= 1 && j <= 2) ? 0 : (uniform() < 0.3 ? 0 : uniform())
+                    matrix[i * n + j] = value
+                    matrix[j * n + i] = value
+                }
+            }
+            let scaled = matrix.map { $0 / Double(n) }
+            let expected = Self.textbookTridiagonal(scaled, count: n)
+            let found = SymmetricEigenvalues.tridiagonal(scaled, count: n)
+            #expect(found.diagonal.map(\.bitPattern) == expected.diagonal.map(\.bitPattern), "n = \(n)")
+            #expect(found.off.map(\.bitPattern) == expected.off.map(\.bitPattern), "n = \(n)")
+            #expect(abs(SymmetricEigenvalues.of(scaled, count: n).reduce(0, +) - 1) < 1e-9, "n = \(n): the trace of K/n is 1")
+        }
+    }
+
+    /// `tred2` of Numerical Recipes §11.2 (eigenvalues only), as printed.
+    static func textbookTridiagonal(_ matrix: [Double], count n: Int) -> (diagonal: [Double], off: [Double]) {
+        var a = matrix
+        var d = [Double](repeating: 0, count: n), e = [Double](repeating: 0, count: n)
+        for i in stride(from: n - 1, to: 0, by: -1) {
+            let l = i - 1
+            var h = 0.0
+            if l > 0 {
+                var scale = 0.0
+                for k in 0...l { scale += abs(a[i * n + k]) }
+                if scale == 0 {
+                    e[i] = a[i * n + l]
+                } else {
+                    for k in 0...l { a[i * n + k] /= scale; h += a[i * n + k] * a[i * n + k] }
+                    var f = a[i * n + l]
+                    let g = f >= 0 ? -h.squareRoot() : h.squareRoot()
+                    e[i] = scale * g
+                    h -= f * g
+                    a[i * n + l] = f - g
+                    f = 0
+                    for j in 0...l {
+                        var g = 0.0
+                        for k in 0...j { g += a[j * n + k] * a[i * n + k] }
+                        if j < l { for k in (j + 1)...l { g += a[k * n + j] * a[i * n + k] } }
+                        e[j] = g / h
+                        f += e[j] * a[i * n + j]
+                    }
+                    let hh = f / (h + h)
+                    for j in 0...l {
+                        let f = a[i * n + j]
+                        let g = e[j] - hh * f
+                        e[j] = g
+                        for k in 0...j { a[j * n + k] -= f * e[k] + g * a[i * n + k] }
+                    }
+                }
+            } else {
+                e[i] = a[i * n + l]
+            }
+        }
+        for i in 0..<n { d[i] = a[i * n + i] }
+        return (d, e)
+    }
+
     @Test func tailsMatchScipy() throws {
         let fixture = try Self.fixture()
         for q in fixture.t_quantiles {

@@ -85,6 +85,13 @@ public struct JSONWriter {
         needsComma = false
     }
 
+    /// An object key made at run time (a dictionary's), escaped and in NFC as a string value is.
+    public mutating func key(_ name: String) {
+        string(name)
+        bytes.append(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     public mutating func null() {
         separate()
         literal("null")
@@ -135,8 +142,24 @@ public struct JSONWriter {
     }
 
     private mutating func escaped(_ utf8: UnsafeBufferPointer<UInt8>) {
+        guard let base = utf8.baseAddress else { return }
         var plain = 0
-        for (index, byte) in utf8.enumerated() where byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+        var index = 0
+        let count = utf8.count
+        while index < count {
+            // Eight bytes at a time past those that need no escape (nearly all).
+            if index + 8 <= count {
+                let word = ByteLanes.word(base, at: index)
+                if ByteLanes.controlLanes(word) | ByteLanes.lanes(word, equalTo: UInt8(ascii: "\"")) | ByteLanes.lanes(word, equalTo: UInt8(ascii: "\\")) == 0 {
+                    index += 8
+                    continue
+                }
+            }
+            let byte = base[index]
+            guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else {
+                index += 1
+                continue
+            }
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain..<index]))
             switch byte {
             case UInt8(ascii: "\""): literal("\\\"")
@@ -152,7 +175,8 @@ public struct JSONWriter {
                 bytes.append(hex.utf8Start[Int(byte >> 4)])
                 bytes.append(hex.utf8Start[Int(byte & 0xF)])
             }
-            plain = index + 1
+            index += 1
+            plain = index
         }
         bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[plain...]))
     }

@@ -240,9 +240,18 @@ extension String {
     }
 
     static func containsNewline(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return false }
         let count = bytes.count
         var index = 0
         while index < count {
+            // Eight bytes at a time past words without a C0 control or a lead of the others.
+            if index + 8 <= count {
+                let word = ByteLanes.word(base, at: index)
+                if ByteLanes.controlLanes(word) | ByteLanes.lanes(word, equalTo: 0xC2) | ByteLanes.lanes(word, equalTo: 0xE2) == 0 {
+                    index += 8
+                    continue
+                }
+            }
             let byte = bytes[index]
             // Below 0xC2 only the C0 newlines matter; 0xC2 and 0xE2 lead the others.
             if byte < 0xC2 {
@@ -339,7 +348,7 @@ extension String {
 
     /// Whether collapsing would leave the text as it is: no white space at either end, none but
     /// single ASCII spaces inside. It runs over every paragraph read, so it checks eight bytes
-    /// at a time with word arithmetic (Swift's SIMD types compiled to a loop per lane here).
+    /// at a time (`ByteLanes`).
     static func isCollapsed(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         let count = buffer.count
         guard count > 0, let base = buffer.baseAddress else { return true }
@@ -351,21 +360,14 @@ extension String {
             guard width > 0 else { return false }
             return width > 1 || buffer[index] != 0x20 || (index + 1 < count && buffer[index + 1] == 0x20)
         }
-        /// 0x80 in each byte lane of `word` that is zero, 0 elsewhere.
-        func zeroLanes(_ word: UInt64) -> UInt64 {
-            let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-            return ~(((word & low7) &+ low7) | word | low7)
-        }
-        let raw = UnsafeRawPointer(base)
         var index = 0
         while index + 9 <= count {
-            let word = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            let next = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index + 1, as: UInt64.self))
-            let spaces: UInt64 = 0x2020_2020_2020_2020
-            if zeroLanes(word ^ spaces) & zeroLanes(next ^ spaces) != 0 { return false }
-            let candidates = zeroLanes(word & 0xE0E0_E0E0_E0E0_E0E0)            // bytes below 0x20
-                | zeroLanes(word ^ 0xC2C2_C2C2_C2C2_C2C2)                       // lead of U+0085, U+00A0
-                | zeroLanes((word ^ 0xE0E0_E0E0_E0E0_E0E0) & 0xFCFC_FCFC_FCFC_FCFC) // leads 0xE0–0xE3
+            let word = ByteLanes.word(base, at: index)
+            let next = ByteLanes.word(base, at: index + 1)
+            if ByteLanes.lanes(word, equalTo: 0x20) & ByteLanes.lanes(next, equalTo: 0x20) != 0 { return false }
+            let candidates = ByteLanes.controlLanes(word)                                  // bytes below 0x20
+                | ByteLanes.lanes(word, equalTo: 0xC2)                                     // lead of U+0085, U+00A0
+                | ByteLanes.zeroLanes((word ^ 0xE0E0_E0E0_E0E0_E0E0) & 0xFCFC_FCFC_FCFC_FCFC) // leads 0xE0–0xE3
             if candidates != 0 {
                 for offset in 0..<8 where mayStartWhitespace(buffer[index + offset]) && changesAt(index + offset) { return false }
             }
