@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import DatasetCore
 
@@ -117,5 +118,37 @@ import DatasetCore
         // Equal in their first sixteen bytes, apart after them.
         #expect(TextOrder.places(["ck-0123456789abcd-1", "ck-0123456789abcd-2"]).distinct)
         #expect(TextOrder.places(["ck-0123456789abcd-1", "ck-0123456789abcd-1"]).distinct == false)
+    }
+}
+
+/// Sorting in place by keys made beforehand moves each element once: the order of
+/// `sorted(byKeys:)`, every element kept (none freed, none made twice), whatever the cycles.
+@Suite struct SortInPlaceTests {
+    final class Log: Sendable { let freed = Mutex(0) }
+    final class Counted {
+        let value: Int, log: Log
+        init(_ value: Int, _ log: Log) { self.value = value; self.log = log }
+        deinit { log.freed.withLock { $0 += 1 } }
+    }
+
+    @Test(arguments: [0, 1, 2, 3, 17, 1_000, 50_000])
+    func sortingInPlaceGivesTheSortedOrderAndKeepsEveryElement(count: Int) {
+        var generator = SplitMix64(seed: UInt64(count))
+        // Distinct keys (a shuffled range), ties (few values), sorted and reversed input.
+        let keySets: [[Int]] = [Array(0..<count).shuffled(using: &generator), (0..<count).map { _ in Int(generator.next() % 7) },
+                                Array(0..<count), Array((0..<count).reversed())]
+        for keys in keySets {
+            let log = Log()
+            do {
+                var elements = (0..<count).map { (value: $0, counted: Counted($0, log), text: "element \($0) of a text long enough to be on the heap") }
+                let expected = elements.sorted(byKeys: keys).map(\.value)
+                elements.sort(byKeys: keys)
+                #expect(elements.map(\.value) == expected)
+                #expect(elements.map(\.counted.value) == expected)
+                #expect(elements.allSatisfy { $0.text == "element \($0.value) of a text long enough to be on the heap" })
+                #expect(log.freed.withLock { $0 } == 0)
+            }
+            #expect(log.freed.withLock { $0 } == count)
+        }
     }
 }

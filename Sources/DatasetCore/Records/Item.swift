@@ -605,6 +605,34 @@ extension Array {
         return indices.sorted { keys[$0] < keys[$1] }.map { self[$0] }
     }
 
+    /// `sorted(byKeys:)` in place: each element moved once to where it goes rather than copied
+    /// into a new array, as a copy retains every reference an element holds (a set-aside item
+    /// holds six) and the old array's release frees them again. Inlinable, to be specialized.
+    @inlinable
+    public mutating func sort<Key: Comparable>(byKeys keys: [Key]) {
+        precondition(keys.count == count, "one key for each element")
+        // The element at position i comes from order[i]; each cycle of the permutation is
+        // followed once, its first element held while the others move up.
+        let order = indices.sorted { keys[$0] < keys[$1] }
+        var placed = [Bool](repeating: false, count: count)
+        withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return }
+            for start in order.indices where !placed[start] {
+                placed[start] = true
+                guard order[start] != start else { continue }
+                let held = (base + start).move()
+                var target = start
+                while order[target] != start {
+                    let source = order[target]
+                    (base + target).moveInitialize(from: base + source, count: 1)
+                    placed[source] = true
+                    target = source
+                }
+                (base + target).initialize(to: held)
+            }
+        }
+    }
+
     /// `sorted(byKey:)` for text keys (ids, above all): in the same order, made from the keys'
     /// bytes where that order is theirs (`TextOrder.stringOrder`).
     public func sorted(byKey key: (Element) -> String) -> [Element] {

@@ -77,7 +77,7 @@ extension Stage {
               outputs: [.items, .selection, .shortfall, .dropped]) { context in
             let items = try context.read(Item.self, .items, from: .dedup)
             context.progress.step("selecting", total: items.count)
-            let result = try sample(items, plan: try context.setting(.sample, \.sampling), seed: try context.seed(),
+            var result = try sample(items, plan: try context.setting(.sample, \.sampling), seed: try context.seed(),
                                     file: context.pipelineFileName)
             context.progress.advance(by: items.count)
             // In the order dedup gave them, not in the order of the draws (the selection file
@@ -85,11 +85,14 @@ extension Stage {
             // reading it forward, many at a time, where the draws' order read it a line at a
             // time, and the review stage reads this file so in turn. Translations stay where
             // they were drawn, each right after the item it translates.
-            let inputOrder = result.positions.count == result.items.count && result.notSelectedPositions.count == result.notSelected.count
-            try context.write(inputOrder ? result.items.sorted(byKeys: result.positions) : result.items, .items)
+            if result.positions.count == result.items.count && result.notSelectedPositions.count == result.notSelected.count {
+                result.items.sort(byKeys: result.positions)
+                result.notSelected.sort(byKeys: result.notSelectedPositions)
+            }
+            try context.write(result.items, .items)
             try context.write(result.selections, .selection)
             try context.write(result.report, .shortfall)
-            try context.write(inputOrder ? result.notSelected.sorted(byKeys: result.notSelectedPositions) : result.notSelected, .dropped)
+            try context.write(result.notSelected, .dropped)
             let short = result.report.filter { $0.shortfall > 0 }
             var notes = short.map { "shortfall \($0.stratum): \($0.available) of \($0.target ?? 0) available" }
             let reserve = result.report.map(\.reserve).reduce(0, +)
