@@ -607,7 +607,8 @@ extension Array {
 
     /// `sorted(byKeys:)` in place: each element moved once to where it goes rather than copied
     /// into a new array, as a copy retains every reference an element holds (a set-aside item
-    /// holds six) and the old array's release frees them again. Inlinable, to be specialized.
+    /// holds its item and its texts) and the old array's release lets them go again. Inlinable,
+    /// to be specialized: unspecialized, it took more time than the copies it saves.
     @inlinable
     public mutating func sort<Key: Comparable>(byKeys keys: [Key]) {
         precondition(keys.count == count, "one key for each element")

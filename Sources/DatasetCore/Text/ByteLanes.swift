@@ -1,9 +1,8 @@
-/// Eight bytes at a time as one 64-bit word, for the loops that read every byte of the text a
-/// run writes and checks: most of it is ASCII with nothing to act on, which a word says at once.
+/// Eight bytes at a time as one 64-bit word, for loops that read every byte of the text a run
+/// writes or checks and act on few of them (escapes, line breaks, white space to collapse).
 /// (Swift's SIMD types compiled to a loop per lane here.)
 enum ByteLanes {
     static let ones: UInt64 = 0x0101_0101_0101_0101
-    static let highBits: UInt64 = 0x8080_8080_8080_8080
 
     /// The word of the eight bytes at `offset`, the first byte in the low lane.
     @inline(__always)
@@ -28,11 +27,5 @@ enum ByteLanes {
     @inline(__always)
     static func controlLanes(_ word: UInt64) -> UInt64 {
         zeroLanes(word & 0xE0E0_E0E0_E0E0_E0E0)
-    }
-
-    /// Whether all eight bytes of `word` are ASCII.
-    @inline(__always)
-    static func isASCII(_ word: UInt64) -> Bool {
-        word & highBits == 0
     }
 }
