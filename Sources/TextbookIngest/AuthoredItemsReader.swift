@@ -20,12 +20,38 @@ public struct AuthoredItemsReader: Sendable {
     }
 
     public func read(fileAt url: URL, context: TextbookContext) throws -> TextbookOutput {
+        // The built-in schema's rules are checked on the events (see `AuthoredItemsCheck`); a
+        // file that fails to read, or that the check cannot pass, is read again with libxml2's
+        // XSD check, and what that read finds is what is reported.
+        if schemaText == authoredItemsDefaultSchema, let output = readCheckedOnEvents(fileAt: url, context: context) {
+            return output
+        }
         let schema: XMLSchema
         do {
             schema = try XMLSchema(text: schemaText, name: schemaName)
         } catch let error as XMLReadError {
             throw InputError(file: error.file, error.message)
         }
+        var unused: AuthoredItemsCheck?
+        return try read(fileAt: url, context: context, schema: schema, check: &unused)
+    }
+
+    /// The file read without libxml2's XSD check, if it reads without error and
+    /// `AuthoredItemsCheck` passes it (a document type declaration, whose attribute defaults the
+    /// XSD check would see, is left to libxml2).
+    func readCheckedOnEvents(fileAt url: URL, context: TextbookContext) -> TextbookOutput? {
+        guard !XMLStreamReader.mayDeclareDocumentType(fileAt: url) else { return nil }
+        var check: AuthoredItemsCheck? = AuthoredItemsCheck()
+        guard let output = try? read(fileAt: url, context: context, schema: nil, check: &check), check?.passes == true else {
+            return nil
+        }
+        return output
+    }
+
+    /// Reads the file, validated against `schema` if one is given, with `check` told of every
+    /// element if one is given.
+    func read(fileAt url: URL, context: TextbookContext, schema: XMLSchema?,
+              check: inout AuthoredItemsCheck?) throws -> TextbookOutput {
         var output = TextbookOutput()
         var builder = XMLSubtreeBuilder()
         var passages: Set<String> = []
@@ -34,22 +60,26 @@ public struct AuthoredItemsReader: Sendable {
         var diagnostics = Diagnostics()
         var seenIDs: [String: Int] = [:]
         do {
-            try reader.read(fileAt: url, displayName: context.document, schema: schema) { event in
+            let summary = try reader.read(fileAt: url, displayName: context.document, schema: schema) { event in
                 if builder.isBuilding {
                     guard let element = builder.feed(event) else { return }
                     if element.name == "passage" {
+                        check?.passage(element)
                         guard let id = element["id"] else { return }
                         passages.insert(id)
                         // Kept as a passage of its own, so that review shows what an item was written from.
                         output.passages.append(Passage(sourceID: context.sourceID, document: context.document, element: id, headings: [],
                                                        language: documentLanguage ?? context.language, text: element.text.collapsingWhitespaceKeepingLines))
                     } else if element.name == "item" {
+                        check?.item(element)
                         item(element, documentLanguage: documentLanguage, context: context, seenIDs: &seenIDs,
                              references: &pendingReferences, diagnostics: &diagnostics, into: &output)
                     }
                     return
                 }
+                if case .text(let text) = event { check?.textOutsideElements(text) }
                 guard case .start(let start) = event else { return }
+                check?.start(start)
                 switch start.name {
                 case "items":
                     documentLanguage = start.attributes["xml:lang"]
@@ -60,6 +90,7 @@ public struct AuthoredItemsReader: Sendable {
                                       "unexpected element <\(start.name)>; expected <passage> or <item>")
                 }
             }
+            check?.finish(cdataSections: summary.cdataSections)
         } catch {
             throw InputError.xml(error)
         }

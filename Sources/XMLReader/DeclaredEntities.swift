@@ -33,6 +33,13 @@ enum DeclaredEntities {
     /// The first entity declaration of the document's internal subset, if it has one. Reads the
     /// file's start with `pread`, leaving the descriptor where it was for the parser.
     static func find(descriptor: Int32) -> Finding? {
+        let head = start(descriptor: descriptor)
+        if let format = compression(of: head) { return .compressed(format) }
+        return find(in: head, complete: head.count <= prologLimit)
+    }
+
+    /// The file's first `prologLimit + 1` bytes (fewer if it is shorter), read with `pread`.
+    static func start(descriptor: Int32) -> Data {
         var head = Data(count: prologLimit + 1)
         var filled = 0
         while filled < head.count {
@@ -42,8 +49,28 @@ enum DeclaredEntities {
             filled += read
         }
         head.count = filled
-        if let format = compression(of: head) { return .compressed(format) }
-        return find(in: head, complete: head.count <= prologLimit)
+        return head
+    }
+
+    /// Whether a `<!DOCTYPE` comes before the root element, or the root cannot be found in
+    /// `bytes` (the file's start) to rule one out.
+    static func mayDeclareDocumentType(in bytes: Data) -> Bool {
+        let b = [UInt8](bytes)
+        var i = 0
+        func starts(_ text: StaticString) -> Bool {
+            b[i...].starts(with: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+        func skip(past end: StaticString) {
+            while i < b.count, !starts(end) { i += 1 }
+            i += end.utf8CodeUnitCount
+        }
+        while i < b.count {
+            if starts("<?") { skip(past: "?>"); continue }
+            if starts("<!--") { skip(past: "-->"); continue }
+            if b[i] == UInt8(ascii: "<") { return starts("<!") }
+            i += 1
+        }
+        return true
     }
 
     /// Scans the prolog: comments and processing instructions are skipped, the DOCTYPE's

@@ -22,6 +22,7 @@ final class XMLEventPipe: @unchecked Sendable {
     private var finished = false
     private var cancelled = false
     private var outcome: (any Error)?
+    private var cdata = 0
     // Whether a thread is waiting, so that the other signals only then.
     private var readerWaits = false
     private var parserWaits = false
@@ -44,11 +45,12 @@ final class XMLEventPipe: @unchecked Sendable {
 
     /// The parser's last call: the remaining events and the error that ended the parse, if any.
     /// After it the parser no longer touches libxml2's reader.
-    func finish(_ last: XMLEventChunk, failure: (any Error)?) {
+    func finish(_ last: XMLEventChunk, failure: (any Error)?, cdataSections: Int) {
         condition.lock()
         defer { condition.unlock() }
         if last.count > 0, !cancelled { chunks.append(last) }
         outcome = failure
+        cdata = cdataSections
         finished = true
         condition.broadcast()
     }
@@ -75,6 +77,13 @@ final class XMLEventPipe: @unchecked Sendable {
     }
 
     /// Tells the parser to stop at its next chunk.
+    /// CDATA sections the parser read (its text is reported as any other).
+    var cdataSections: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return cdata
+    }
+
     func cancel() {
         condition.lock()
         defer { condition.unlock() }
@@ -129,9 +138,9 @@ struct XMLEventProducer: @unchecked Sendable {
     func start() {
         let thread = Thread { [self] in
             cxml_silence_generic_errors()
-            var writer = XMLEventWriter()
-            let failure = produce(&writer)
-            pipe.finish(writer.chunk, failure: failure)
+            var writer = XMLEventWriter(), cdataSections = 0
+            let failure = produce(&writer, cdataSections: &cdataSections)
+            pipe.finish(writer.chunk, failure: failure, cdataSections: cdataSections)
         }
         thread.stackSize = 8 << 20
         thread.start()
@@ -143,7 +152,7 @@ struct XMLEventProducer: @unchecked Sendable {
     }
 
     /// Reads to the end or the first error, which it returns.
-    private func produce(_ writer: inout XMLEventWriter) -> (any Error)? {
+    private func produce(_ writer: inout XMLEventWriter, cdataSections: inout Int) -> (any Error)? {
         var namespaces = NamespaceMemo()
         while true {
             let status = xmlTextReaderRead(reader)
@@ -175,7 +184,10 @@ struct XMLEventProducer: @unchecked Sendable {
                 }
             case Int32(XML_READER_TYPE_END_ELEMENT.rawValue):
                 writer.end()
-            case Int32(XML_READER_TYPE_TEXT.rawValue), Int32(XML_READER_TYPE_CDATA.rawValue):
+            case Int32(XML_READER_TYPE_TEXT.rawValue):
+                writer.text(.text, xmlTextReaderConstValue(reader))
+            case Int32(XML_READER_TYPE_CDATA.rawValue):
+                cdataSections += 1
                 writer.text(.text, xmlTextReaderConstValue(reader))
             case Int32(XML_READER_TYPE_SIGNIFICANT_WHITESPACE.rawValue), Int32(XML_READER_TYPE_WHITESPACE.rawValue):
                 writer.layout()

@@ -86,11 +86,22 @@ public struct XMLStreamReader: Sendable {
         case text
     }
 
+    /// Whether the document at `url` may declare a document type: a `<!DOCTYPE` before its root
+    /// element, no root within its first megabyte, or a file that cannot be read. A DTD can give
+    /// attributes defaults that a schema check sees and the reader does not report.
+    public static func mayDeclareDocumentType(fileAt url: URL) -> Bool {
+        let descriptor = open(url.path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return true }
+        defer { close(descriptor) }
+        return DeclaredEntities.mayDeclareDocumentType(in: DeclaredEntities.start(descriptor: descriptor))
+    }
+
     /// Reads `url`, passing each event to `handler`. `displayName` names the file in errors.
     /// With a `schema`, the document is validated against it while it streams; every validity
     /// error is collected and thrown at the end.
+    @discardableResult
     public func read(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
-                     _ handler: (XMLEvent) throws -> Void) throws {
+                     _ handler: (XMLEvent) throws -> Void) throws -> XMLReadSummary {
         try readGatheringText(fileAt: url, displayName: displayName, schema: schema) { event in
             try handler(event)
             return .events
@@ -103,8 +114,9 @@ public struct XMLStreamReader: Sendable {
     /// libxml2 parses on a second thread, a few chunks of encoded events ahead of `handler`
     /// (see `XMLEventPipe`), so that parsing and what the handler makes of the events overlap.
     /// Events, errors and their order are as if it all ran on the calling thread.
+    @discardableResult
     public func readGatheringText(fileAt url: URL, displayName: String, schema: XMLSchema? = nil,
-                     _ handler: (XMLEvent) throws -> Continuation) throws {
+                     _ handler: (XMLEvent) throws -> Continuation) throws -> XMLReadSummary {
         // One descriptor for the size, the prolog scan and the parse, so that all three see the
         // same file; and libxml2 reads it as it is, since it unpacks gzip and xz only when it
         // opens the file by name (so bytes parsed are the bytes the size limit counted).
@@ -227,7 +239,15 @@ public struct XMLStreamReader: Sendable {
             }
         }
         if let failure = pipe.failure { throw failure }
+        return XMLReadSummary(cdataSections: pipe.cdataSections)
     }
+}
+
+/// What a read saw besides its events.
+public struct XMLReadSummary: Sendable {
+    /// CDATA sections, whose text is reported as other text is: a schema may tell them from
+    /// the white space between elements, which is reported as text too.
+    public var cdataSections: Int
 }
 
 /// Element and attribute names are interned by libxml2 (one pointer per distinct name), so each
