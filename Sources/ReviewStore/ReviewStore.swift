@@ -432,12 +432,15 @@ public final class ReviewStore {
                 try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
                     var rows = StoreDatabase.BoundRows(width: itemColumns + 2, capacity: range.count)
                     var writer = JSONWriter()
+                    var canonical: [UInt8] = []
                     for position in range {
                         let item = items[fresh[position]]
                         let values = Self.itemRow(of: item, version: versions[position], hash: hashes[fresh[position]],
                                                   record: writer.line(for: item), author: item.source.author, revisedIn: nil)
                         let subject = "\(AuditedTable.items.rawValue):\(item.id)/\(versions[position])"
-                        rows.append(values + [subject.databaseValue, Self.auditDetail(AuditedTable.canonicalRow(values), table: .items).databaseValue])
+                        canonical.removeAll(keepingCapacity: true)
+                        AuditedTable.canonicalRow(values, into: &canonical)
+                        rows.append(values + [subject.databaseValue, Self.itemVersionDetail(canonicalRow: canonical).databaseValue])
                     }
                     return [rows]
                 }) { blocks in

@@ -31,7 +31,11 @@ public struct XMLElementNode: Sendable {
     }
 
     public func firstElement(named wanted: String) -> XMLElementNode? {
-        elements(named: wanted).first
+        // Found in place: listing the children first made an array for every question read.
+        for child in children {
+            if case .element(let element) = child, element.name == wanted { return element }
+        }
+        return nil
     }
 
     /// Every descendant element with the name, in document order.

@@ -136,6 +136,15 @@ import GRDB
     /// A registration's audit entries commit to rows made from the values inserted, not read
     /// back: with and without an author, and a reviewer's revision (a round named, another
     /// author), they are what reading each row back gives.
+    /// The text every audit entry's digest is made of: older databases' entries hold it.
+    @Test func aCanonicalRowIsItsValuesTextsJoinedByUnitSeparators() {
+        let values: [DatabaseValue] = ["ck-1".databaseValue, 3.databaseValue, .null, "e\u{301} 한글".databaseValue, (-42).databaseValue,
+                                       Data("blob".utf8).databaseValue, 1.5.databaseValue, "".databaseValue]
+        #expect(AuditedTable.canonicalRow(values) == "ck-1\u{1F}3\u{1F}\u{2400}\u{1F}e\u{301} 한글\u{1F}-42\u{1F}blob\u{1F}1.5\u{1F}")
+        #expect(ReviewStore.auditDetail(AuditedTable.canonicalRow(values), table: .items)
+                    == "sha256:" + Hashing.sha256Hex("ck-1\u{1F}3\u{1F}\u{2400}\u{1F}e\u{301} 한글\u{1F}-42\u{1F}blob\u{1F}1.5\u{1F}"))
+    }
+
     @Test func entriesMadeWhileRegisteringMatchTheRowsReadBack() throws {
         let oneReviewer = ReviewRound(name: "fact-check", reviewersPerItem: 1, batchSize: 10, rule: .unanimous, onDisagreement: .adjudicate)
         let fixture = try Fixture(plan: ReviewPlan(rounds: [oneReviewer]), items: [reviewItem("ck-1", author: "저자 김"), reviewItem("ck-2")],
