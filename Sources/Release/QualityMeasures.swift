@@ -139,9 +139,8 @@ extension QualityDossier {
         values[.timeliness] = (share(timeSensitive), "\(timeSensitive) time-sensitive, \(timeUnlabelled) not labelled")
         let personal = try! Parallel.chunks(items.count) { range in
             items[range].flatMap { item in
-                [("question", item.question), ("choices", item.choices.joined(separator: "\n"))].flatMap { field, text in
-                    PersonalDataPatterns.kinds(in: text).map { PersonalData(item: item.id, kind: $0, field: field) }
-                }
+                PersonalDataPatterns.kinds(in: item.question).map { PersonalData(item: item.id, kind: $0, field: "question") }
+                    + PersonalDataPatterns.kinds(inLines: item.choices).map { PersonalData(item: item.id, kind: $0, field: "choices") }
             }
         }.flatMap { $0 }
         let personalItems = Set(personal.map(\.item)).count

@@ -110,11 +110,12 @@ public struct AuthoredItemsReader: Sendable {
             diagnostics.error(location.with(field: "id"), "item has no id attribute")
             return
         }
-        if let earlier = seenIDs[id] {
+        // One lookup for each id: a repeat puts the first line back.
+        if let earlier = seenIDs.updateValue(element.line, forKey: id) {
+            seenIDs[id] = earlier
             diagnostics.error(location.with(field: "id"), "item id '\(id)' already used on line \(earlier)")
             return
         }
-        seenIDs[id] = element.line
         // Line breaks the author wrote are kept; the layout's indentation is not.
         guard let question = element.firstElement(named: "question")?.text.collapsingWhitespaceKeepingLines, !question.isEmpty else {
             diagnostics.error(location.with(field: "question"), "item \(id) has no <question>")

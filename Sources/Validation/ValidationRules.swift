@@ -145,7 +145,7 @@ public enum Validator {
         if let script = scriptMismatch(item) {
             fail("script", script)
         }
-        let personal = Set(PersonalDataPatterns.kinds(in: item.question) + PersonalDataPatterns.kinds(in: item.choices.joined(separator: "\n")))
+        let personal = Set(PersonalDataPatterns.kinds(in: item.question) + PersonalDataPatterns.kinds(inLines: item.choices))
         if !personal.isEmpty {
             fail("personal_data", "the text holds what looks like \(personal.sorted().map { $0.replacingOccurrences(of: "_", with: " ") }.joined(separator: " and ")): review it")
         }
@@ -226,38 +226,47 @@ public enum Validator {
         text.containsBytes(of: part) && text.contains(part)
     }
 
-    /// The script a language is written in, where this check knows it: its name, its blocks, and
-    /// the share of the letters that must be in them (names and terms of other scripts fit below it).
-    static func script(of language: String) -> (name: String, blocks: [ClosedRange<UInt32>], share: Double)? {
-        let latin: [ClosedRange<UInt32>] = [0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF]
-        switch language {
-        case "en", "fr", "de", "es", "it", "pt", "nl", "id", "ms", "vi", "tr", "sw", "pl", "cs", "ro", "sv", "fi", "da", "no", "nb",
-             "hu", "tl", "fil", "yo", "ha", "ig", "zu", "af", "ca", "lt", "lv", "et", "sk", "sl", "hr", "az", "uz", "so", "mg":
-            return ("Latin", latin, 0.9)
-        case "ar", "fa", "ur", "ps", "sd", "ug", "ckb":
-            return ("Arabic", [0x600...0x6FF, 0x750...0x77F, 0x8A0...0x8FF, 0xFB50...0xFDFF, 0xFE70...0xFEFF], 0.5)
-        case "he", "yi": return ("Hebrew", [0x590...0x5FF, 0xFB1D...0xFB4F], 0.5)
-        case "ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg": return ("Cyrillic", [0x400...0x52F], 0.5)
-        case "el": return ("Greek", [0x370...0x3FF, 0x1F00...0x1FFF], 0.5)
-        case "ja": return ("Japanese", [0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF], 0.5)
-        case "zh": return ("Han", [0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FFFF], 0.5)
-        case "hi", "mr", "ne": return ("Devanagari", [0x900...0x97F], 0.5)
-        case "bn": return ("Bengali", [0x980...0x9FF], 0.5)
-        case "ta": return ("Tamil", [0xB80...0xBFF], 0.5)
-        case "te": return ("Telugu", [0xC00...0xC7F], 0.5)
-        case "th": return ("Thai", [0xE00...0xE7F], 0.5)
-        case "ka": return ("Georgian", [0x10A0...0x10FF], 0.5)
-        case "hy": return ("Armenian", [0x530...0x58F], 0.5)
-        case "am": return ("Ethiopic", [0x1200...0x137F], 0.5)
-        default: return nil
-        }
+    /// A script: its name, its blocks, and the share of an item's letters that must be in them
+    /// (names and terms of other scripts fit below it).
+    struct Script: Sendable {
+        var name: String
+        var blocks: [ClosedRange<UInt32>]
+        var share: Double
     }
+
+    /// The script each language is written in, where this check knows it: made once, not for
+    /// every item checked.
+    static let scripts: [String: Script] = {
+        let latin = Script(name: "Latin", blocks: [0x41...0x5A, 0x61...0x7A, 0xC0...0x24F, 0x1E00...0x1EFF], share: 0.9)
+        let others: [(languages: [String], script: Script)] = [
+            (["ar", "fa", "ur", "ps", "sd", "ug", "ckb"],
+             Script(name: "Arabic", blocks: [0x600...0x6FF, 0x750...0x77F, 0x8A0...0x8FF, 0xFB50...0xFDFF, 0xFE70...0xFEFF], share: 0.5)),
+            (["he", "yi"], Script(name: "Hebrew", blocks: [0x590...0x5FF, 0xFB1D...0xFB4F], share: 0.5)),
+            (["ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg"], Script(name: "Cyrillic", blocks: [0x400...0x52F], share: 0.5)),
+            (["el"], Script(name: "Greek", blocks: [0x370...0x3FF, 0x1F00...0x1FFF], share: 0.5)),
+            (["ja"], Script(name: "Japanese", blocks: [0x3040...0x30FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF], share: 0.5)),
+            (["zh"], Script(name: "Han", blocks: [0x3400...0x4DBF, 0x4E00...0x9FFF, 0xF900...0xFAFF, 0x20000...0x2FFFF], share: 0.5)),
+            (["hi", "mr", "ne"], Script(name: "Devanagari", blocks: [0x900...0x97F], share: 0.5)),
+            (["bn"], Script(name: "Bengali", blocks: [0x980...0x9FF], share: 0.5)),
+            (["ta"], Script(name: "Tamil", blocks: [0xB80...0xBFF], share: 0.5)),
+            (["te"], Script(name: "Telugu", blocks: [0xC00...0xC7F], share: 0.5)),
+            (["th"], Script(name: "Thai", blocks: [0xE00...0xE7F], share: 0.5)),
+            (["ka"], Script(name: "Georgian", blocks: [0x10A0...0x10FF], share: 0.5)),
+            (["hy"], Script(name: "Armenian", blocks: [0x530...0x58F], share: 0.5)),
+            (["am"], Script(name: "Ethiopic", blocks: [0x1200...0x137F], share: 0.5)),
+        ]
+        let latinLanguages = ["en", "fr", "de", "es", "it", "pt", "nl", "id", "ms", "vi", "tr", "sw", "pl", "cs", "ro", "sv", "fi", "da",
+                              "no", "nb", "hu", "tl", "fil", "yo", "ha", "ig", "zu", "af", "ca", "lt", "lv", "et", "sk", "sl", "hr", "az",
+                              "uz", "so", "mg"]
+        return Dictionary(uniqueKeysWithValues: latinLanguages.map { ($0, latin) }
+                            + others.flatMap { entry in entry.languages.map { ($0, entry.script) } })
+    }()
 
     /// Checks that the item is written in the script of its language, by the share of its letters
     /// in that script: for `ko`, at least a third of the question's letters Hangul, Latin acronyms
     /// (KBS, MBC) left out, so that romanized names and terms fit (choices may be in any script);
     /// for a Latin-script language such as `en`, nine in ten letters of the question and choices
-    /// Latin; for Arabic, Hebrew, Cyrillic, Greek, Japanese, Chinese and other scripts `script(of:)`
+    /// Latin; for Arabic, Hebrew, Cyrillic, Greek, Japanese, Chinese and other scripts `scripts`
     /// knows, half of them. Languages it does not know are not checked.
     static func scriptMismatch(_ item: Item) -> String? {
         // The tag's first subtag, found in its bytes (splitting it as characters, and joining the
@@ -267,14 +276,25 @@ public enum Validator {
         let end = tag[start...].firstIndex(of: hyphen) ?? tag.endIndex
         let language = start == end ? item.language : String(item.language[start..<end]).lowercased()
         if language == "ko" { return hangulMismatch(item) }
-        guard let expected = script(of: language) else { return nil }
+        guard let expected = scripts[language] else { return nil }
         var letters = 0, inScript = 0
-        for text in [item.question] + item.choices {
-            for scalar in text.unicodeScalars where isLetter(scalar) {
-                letters += 1
-                if expected.blocks.contains(where: { $0.contains(scalar.value) }) { inScript += 1 }
+        // ASCII letters are counted without the blocks, which hold them all or none.
+        let asciiInScript = expected.blocks.contains { $0.contains(0x41) && $0.contains(0x5A) } ? 1 : 0
+        func count(_ text: String) {
+            for scalar in text.unicodeScalars {
+                if scalar.value < 0x80 {
+                    if (scalar.value | 0x20) &- 0x61 < 26 {
+                        letters += 1
+                        inScript += asciiInScript
+                    }
+                } else if isLetter(scalar) {
+                    letters += 1
+                    if expected.blocks.contains(where: { $0.contains(scalar.value) }) { inScript += 1 }
+                }
             }
         }
+        count(item.question)
+        for choice in item.choices { count(choice) }
         guard letters > 0, Double(inScript) < expected.share * Double(letters) else { return nil }
         return "language is \(item.language) but only \(inScript) of \(letters) letters are \(expected.name)"
     }

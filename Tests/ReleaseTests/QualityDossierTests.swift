@@ -25,6 +25,12 @@ import DatasetCore
                       "@ 표시는 골뱅이라고 부른다", "기원전 2333년"] {
             #expect(PersonalDataPatterns.kinds(in: clean).isEmpty, "\(clean)")
         }
+        // An item's choices are read as their lines joined: digits spread over them count together.
+        for choices in [["010-1234-5678", "가"], ["010-1234", "5678"], ["0101", "234", "5678"], ["a@b", "c.kr"], ["x", "a@b.kr"],
+                        ["900101-1234567"], [], ["1", "2", "3"]] {
+            #expect(PersonalDataPatterns.kinds(inLines: choices) == PersonalDataPatterns.kinds(in: choices.joined(separator: "\n")), "\(choices)")
+        }
+        #expect(PersonalDataPatterns.kinds(inLines: ["연락", "010-1234-5678"]) == ["phone"])
         let flagged = QualityDossier.measure([item("ck-1", question: "담당자 이메일 hong@example.org 로 문의하시오"), item("ck-2")],
                                              inputs: QualityInputs(name: "t"))
         #expect(flagged.personalData == [.init(item: "ck-1", kind: "email", field: "question")])

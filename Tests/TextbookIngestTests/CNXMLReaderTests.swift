@@ -143,6 +143,21 @@ func context(_ document: String, subject: String = "statistics", language: Strin
     }
 }
 
+extension AuthoredItemsReaderTests {
+    @Test func everyRepeatOfAnIdNamesItsFirstLine() throws {
+        let xml = """
+        <items xmlns="urn:build-dataset:authored-items:1">
+          <item id="x"><question>Q one?</question><choice>a</choice><choice>b</choice></item>
+          <item id="x"><question>Q two?</question><choice>a</choice><choice>b</choice></item>
+          <item id="x"><question>Q three?</question><choice>a</choice><choice>b</choice></item>
+        </items>
+        """
+        let error = try #require(throws: InputErrors.self) { try read(xml) }
+        #expect(error.errors == [InputError(file: "items.xml", line: 3, field: "id", "item id 'x' already used on line 2"),
+                                 InputError(file: "items.xml", line: 4, field: "id", "item id 'x' already used on line 2")])
+    }
+}
+
 @Suite struct AuthoredItemsSchemaTests {
     func read(_ xml: String, schema: String = authoredItemsDefaultSchema) throws -> TextbookOutput {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("authored-\(UUID().uuidString).xml")

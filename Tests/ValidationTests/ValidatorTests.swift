@@ -128,6 +128,13 @@ func rules(_ item: Item) -> [String] {
                 == ["language is de-AT but only 4 of 29 letters are Latin"])
         #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "KO-kr")) == ["script"])
         #expect(rules(item("Who created the Korean alphabet?", ["Taejo", "Sejong", "Sejo", "Jeongjo"], language: "EN-gb")).isEmpty)
+        // ASCII letters are counted as in a script's blocks when its blocks hold A to Z: each
+        // script's blocks hold every ASCII letter or none.
+        for script in Validator.scripts.values {
+            let held = Set((0x41...0x5A).flatMap { [$0, $0 + 0x20] }.map { letter in script.blocks.contains { $0.contains(UInt32(letter)) } })
+            let none = (0...0x7F).allSatisfy { byte in !script.blocks.contains { $0.contains(UInt32(byte)) } }
+            #expect(held == [true] || none, "\(script.name)")
+        }
         // A language this check does not know is not checked.
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "xx")).isEmpty)
         #expect(rules(item("훈민정음을 창제한 왕은 누구인가?", choices, language: "")).isEmpty)

@@ -12,12 +12,35 @@ public enum PersonalDataPatterns {
 
     /// The kinds of personal data `text` seems to hold, in a fixed order.
     public static func kinds(in text: String) -> [String] {
+        kinds(inLines: CollectionOfOne(text))
+    }
+
+    /// `kinds(in:)` of the texts joined by line breaks (an item's choices), joined only when
+    /// they may match.
+    public static func kinds(inLines texts: some Collection<String>) -> [String] {
         // Only text with an @ or seven digits can match: most items are skipped on their bytes.
-        var digits = 0, at = false
-        for byte in text.utf8 {
-            if byte >= 0x30 && byte <= 0x39 { digits += 1 } else if byte == 0x40 { at = true }
+        var digits = 0
+        for text in texts {
+            guard let count = text.utf8.withContiguousStorageIfAvailable(digitsUnlessAt) ?? digitsUnlessAt(Array(text.utf8)) else {
+                return matches(texts)
+            }
+            digits += count
         }
-        guard at || digits >= 7 else { return [] }
+        return digits >= 7 ? matches(texts) : []
+    }
+
+    private static func matches(_ texts: some Collection<String>) -> [String] {
+        let text = texts.count == 1 ? texts.first! : texts.joined(separator: "\n")
         return patterns.filter { text.contains($0.regex) }.map(\.kind)
+    }
+
+    /// The number of ASCII digits in `bytes`, or nil when they hold an @: read from the buffer
+    /// (reading the string's UTF-8 view byte by byte took as long as the rest of a validation).
+    private static func digitsUnlessAt(_ bytes: some Collection<UInt8>) -> Int? {
+        var digits = 0
+        for byte in bytes {
+            if byte &- 0x30 < 10 { digits += 1 } else if byte == 0x40 { return nil }
+        }
+        return digits
     }
 }
