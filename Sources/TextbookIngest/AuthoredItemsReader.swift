@@ -40,7 +40,7 @@ public struct AuthoredItemsReader: Sendable {
     /// `AuthoredItemsCheck` passes it (a document type declaration, whose attribute defaults the
     /// XSD check would see, is left to libxml2).
     func readCheckedOnEvents(fileAt url: URL, context: TextbookContext) -> TextbookOutput? {
-        // The read stops at the first element the check cannot pass.
+        // The read stops at the event after the first one the check cannot pass.
         guard !XMLStreamReader.mayDeclareDocumentType(fileAt: url) else { return nil }
         var check: AuthoredItemsCheck? = AuthoredItemsCheck()
         guard let output = try? read(fileAt: url, context: context, schema: nil, check: &check), check?.passes == true else {
@@ -60,11 +60,9 @@ public struct AuthoredItemsReader: Sendable {
         var documentLanguage: String?
         var diagnostics = Diagnostics()
         var seenIDs: [String: Int] = [:]
-        var readingStops = false
         do {
             let summary = try reader.read(fileAt: url, displayName: context.document, schema: schema) { event in
-                defer { if check?.passes == false { readingStops = true } }
-                if readingStops { throw CancellationError() }
+                if check?.passes == false { throw CancellationError() }
                 if builder.isBuilding {
                     guard let element = builder.feed(event) else { return }
                     if element.name == "passage" {

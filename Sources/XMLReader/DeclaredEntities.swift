@@ -55,29 +55,21 @@ enum DeclaredEntities {
     /// Whether a `<!DOCTYPE` comes before the root element, or the root cannot be found in
     /// `bytes` (the file's start) to rule one out.
     static func mayDeclareDocumentType(in bytes: Data) -> Bool {
-        let b = [UInt8](bytes)
-        var i = 0
-        func starts(_ text: StaticString) -> Bool {
-            b[i...].starts(with: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
-        }
-        func skip(past end: StaticString) {
-            while i < b.count, !starts(end) { i += 1 }
-            i += end.utf8CodeUnitCount
-        }
-        while i < b.count {
-            if starts("<?") { skip(past: "?>"); continue }
-            if starts("<!--") { skip(past: "-->"); continue }
-            if b[i] == UInt8(ascii: "<") { return starts("<!") }
-            i += 1
-        }
-        return true
+        let scanned = scan(bytes, complete: bytes.count <= prologLimit)
+        return scanned.declaresType || scanned.finding != nil
+    }
+
+    /// The first entity declaration of the internal subset in `bytes`, or why none can be found.
+    static func find(in bytes: Data, complete: Bool) -> Finding? {
+        scan(bytes, complete: complete).finding
     }
 
     /// Scans the prolog: comments and processing instructions are skipped, the DOCTYPE's
     /// internal subset is read declaration by declaration (quoted text skipped), and the scan ends
-    /// at the root element.
-    static func find(in bytes: Data, complete: Bool) -> Finding? {
+    /// at the root element. Also whether a DOCTYPE was seen on the way.
+    private static func scan(_ bytes: Data, complete: Bool) -> (finding: Finding?, declaresType: Bool) {
         let b = [UInt8](bytes)
+        var declaresType = false
         var i = 0
         var line = 1
         func advance(_ count: Int = 1) {
@@ -110,6 +102,7 @@ enum DeclaredEntities {
             if starts("<?") { skip(past: "?>"); continue }
             if starts("<!--") { skip(past: "-->"); continue }
             if starts("<!DOCTYPE") {
+                declaresType = true
                 // Up to the internal subset's '[' (or the end of a DOCTYPE without one).
                 while i < b.count, b[i] != UInt8(ascii: "["), b[i] != UInt8(ascii: ">") {
                     if b[i] == UInt8(ascii: "\"") || b[i] == UInt8(ascii: "'") {
@@ -125,16 +118,16 @@ enum DeclaredEntities {
                     if starts("]") { break }
                     if starts("<!--") { skip(past: "-->"); continue }
                     if starts("<?") { skip(past: "?>"); continue }
-                    if starts("<!ENTITY") { return .entity(line: line) }
+                    if starts("<!ENTITY") { return (.entity(line: line), true) }
                     if starts("<!") { skipDeclaration(); continue }
                     advance()
                 }
-                if i >= b.count { return complete ? nil : .prologTooLong }
+                if i >= b.count { return (complete ? nil : .prologTooLong, true) }
                 continue
             }
-            if b[i] == UInt8(ascii: "<") { return nil }  // the root element: the prolog is over
+            if b[i] == UInt8(ascii: "<") { return (nil, declaresType) }  // the root element: the prolog is over
             advance()
         }
-        return complete ? nil : .prologTooLong
+        return (complete ? nil : .prologTooLong, declaresType)
     }
 }

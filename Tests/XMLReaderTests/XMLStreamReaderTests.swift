@@ -123,6 +123,17 @@ func readError(_ data: Data, limits: XMLLimits = XMLLimits()) throws -> XMLReadE
         #expect(DeclaredEntities.find(in: Data(text.utf8), complete: !text.hasSuffix("ANY>")) == expected)
     }
 
+    @Test(arguments: [
+        ("<?xml version=\"1.0\"?><!-- <!DOCTYPE d> --><?pi <!DOCTYPE d> ?>\n<d><!DOCTYPE d></d>", false),
+        ("<?xml version=\"1.0\"?>\n<!-- c --><!DOCTYPE d>\n<d/>", true),
+        ("<!DOCTYPE d [<!ATTLIST d v CDATA \"x\">]><d/>", true),
+        ("<!DOCTYPE d [<!ELEMENT d ANY>", true),
+        ("<d/>", false),
+    ])
+    func aDocumentTypeIsFoundBeforeTheRootOnly(text: String, declares: Bool) {
+        #expect(DeclaredEntities.mayDeclareDocumentType(in: Data(text.utf8)) == declares)
+    }
+
     @Test func billionLaughsFailsFast() throws {
         var xml = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n<!ENTITY lol \"lol\">\n"
         xml += "<!ENTITY lol1 \"" + String(repeating: "&lol;", count: 10) + "\">\n"
