@@ -43,6 +43,8 @@ public struct JSONSchemaValidator: Sendable {
     let rootNode: SchemaNode
     /// The targets of the schema's `$ref`s that resolve.
     let referenced: [String: SchemaNode]
+    /// The schema laid out for telling valid documents on their bytes.
+    let compiled: CompiledSchema
 
     /// Checks that every keyword in the schema is one this validator applies.
     public init(schema: JSONValue) throws {
@@ -58,6 +60,7 @@ public struct JSONSchemaValidator: Sendable {
             resolved[reference] = SchemaNode(target, references: references)
         }
         referenced = resolved
+        compiled = CompiledSchema(rootNode, referenced: resolved)
     }
 
     /// A `pattern` or `patternProperties` key, compiled once, where the schema names it: compiling
@@ -168,19 +171,21 @@ public struct JSONSchemaValidator: Sendable {
     }
 
     /// Every way the JSON document in `bytes` breaks the schema, checked where its values lie in
-    /// the bytes, with the text of its top-level string member `naming` when it has one; nil when
-    /// the bytes are not a document the tape takes (not JSON, or a key with escapes): the caller
-    /// parses those with `JSONValue.parse`, which says what is wrong.
+    /// the bytes, with (where it breaks it) the text of its top-level string member `naming`
+    /// when it has one; nil when the bytes are not a document the tape takes (not JSON, or a key
+    /// with escapes): the caller parses those with `JSONValue.parse`, which says what is wrong.
+    /// A document the compiled schema finds valid is not checked again.
     public func validate(document bytes: UnsafeRawBufferPointer, naming: String,
                          scratch: inout Scratch) -> (failures: [Failure], name: String?)? {
         let bytes = bytes.bindMemory(to: UInt8.self)
         do { try scratch.tape.parse(bytes) } catch { return nil }
         return scratch.tape.tokens.withUnsafeBufferPointer { tokens in
+            if compiled.verdict(tokens: tokens, text: bytes) == .valid { return ([], nil) }
             let root = TapeValue(tokens: tokens, bytes: bytes, index: 0)
             var failures: [Failure] = []
             var path = InstancePath()
             check(root, against: rootNode, at: &path, depth: 0, into: &failures)
-            let name = root.kind == .object ? root.member(naming, hash: JSONTape.hash(naming)).flatMap { $0.kind == .string ? $0.text : nil } : nil
+            let name = !failures.isEmpty && root.kind == .object ? root.member(naming, hash: JSONTape.hash(naming)).flatMap { $0.kind == .string ? $0.text : nil } : nil
             return (Self.ordered(failures), name)
         }
     }

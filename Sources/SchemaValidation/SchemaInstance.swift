@@ -53,15 +53,7 @@ extension SchemaInstance {
 
     /// Whether the value has one of `types`.
     func hasType(in types: SchemaNode.Types) -> Bool {
-        let bit: UInt8 = switch kind {
-        case .null: 1
-        case .bool: 2
-        case .number: isInteger ? 4 | 8 : 4
-        case .string: 16
-        case .array: 32
-        case .object: 64
-        }
-        return types.bits & bit != 0
+        types.bits & SchemaNode.Types.bits(of: kind, number: numberValue) != 0
     }
 
     var elements: [Self] {

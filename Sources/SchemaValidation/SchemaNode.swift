@@ -43,6 +43,18 @@ final class SchemaNode: @unchecked Sendable {
             self.names = names
             bits = names.reduce(0) { $0 | (Self.bitOfName[$1] ?? 0) }
         }
+
+        /// The bits of the types a value of `kind` has (a number's `number` decides "integer").
+        static func bits(of kind: JSONTape.Kind, number: Double) -> UInt8 {
+            switch kind {
+            case .null: 1
+            case .bool: 2
+            case .number: number.rounded() == number && number.isFinite ? 4 | 8 : 4
+            case .string: 16
+            case .array: 32
+            case .object: 64
+            }
+        }
     }
 
     /// The `$ref`s met while reading a schema, and the patterns compiled so far (one for each text).
