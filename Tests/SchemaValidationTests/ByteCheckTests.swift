@@ -116,4 +116,26 @@ import Testing
         }
         #expect(Self.byteCheck(validator, #"{"b":1,"a":{"c":[],"b":{}},"c":"가"}"#) == [])
     }
+
+    /// A string's end, an escape, a control character and bytes that are no UTF-8 are found
+    /// wherever they fall in a string: the bytes give what the tree gives, or are left to it
+    /// exactly where the tree refuses the text.
+    @Test func whatEndsOrSpoilsAStringIsFoundAtEveryOffset() throws {
+        let validator = try JSONSchemaValidator(schema: .object(["properties": .object(["a": .object(["maxLength": .number(12)])])]))
+        let middles: [[UInt8]] = [Array(#"\""#.utf8), Array(#"\n"#.utf8), [0x01], [0x1F], [0x7F], Array("가".utf8), [0xC0, 0xAF],
+                                  [0xED, 0xA0, 0x80], [0xFF], Array("é".utf8), Array(#"\u00e9"#.utf8)]
+        for before in 0..<20 {
+            for middle in middles {
+                let data = Data(#"{"a":""#.utf8) + Data(repeating: UInt8(ascii: "x"), count: before) + Data(middle)
+                    + Data(repeating: UInt8(ascii: "y"), count: 9) + Data(#""}"#.utf8)
+                var scratch = JSONSchemaValidator.Scratch()
+                let bytes = data.withUnsafeBytes { validator.validate(document: $0, naming: "id", scratch: &scratch)?.failures }
+                if let tree = try? JSONValue.parse(data) {
+                    #expect(bytes == validator.validate(tree), "\(before) \(middle)")
+                } else {
+                    #expect(bytes == nil, "\(before) \(middle)")
+                }
+            }
+        }
+    }
 }
