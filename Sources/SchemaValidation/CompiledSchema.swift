@@ -32,6 +32,7 @@ final class CompiledSchema: @unchecked Sendable {
         var minProperties: Double?, maxProperties: Double?
         /// Into `names`: the properties (each with its node), then the required names no property has.
         var properties = 0..<0
+        /// How many of the properties are required.
         var requiredProperties = 0
         var otherRequired = 0..<0
         var additional = -1
@@ -143,22 +144,22 @@ final class CompiledSchema: @unchecked Sendable {
             if let prefix = schema.prefixItems { node.prefixItems = list(prefix) }
             if let items = schema.items { node.items = add(items) }
             (node.minProperties, node.maxProperties) = (schema.minProperties, schema.maxProperties)
-            let required = schema.required ?? []
+            // A name required twice is required once.
+            var required = schema.required ?? []
+            var seen: Set<String> = []
+            required.removeAll { !seen.insert($0.name).inserted }
             let start = names.count
             for property in schema.properties ?? [] {
-                let isRequired = required.contains { $0.name == property.name }
+                let isRequired = seen.contains(property.name)
                 names.append(name(property.name, hash: property.hash, node: add(property.schema), required: isRequired))
                 if isRequired { node.requiredProperties += 1 }
             }
             node.properties = start..<names.count
             let properties = Set((schema.properties ?? []).map(\.name))
-            // Required names once each, as the full check asks them.
-            var others: Set<String> = []
-            for (requiredName, hash) in required where !properties.contains(requiredName) && others.insert(requiredName).inserted {
+            for (requiredName, hash) in required where !properties.contains(requiredName) {
                 names.append(name(requiredName, hash: hash, node: -1, required: true))
             }
             node.otherRequired = node.properties.upperBound..<names.count
-            if Set(required.map(\.name)).count != required.count { node.requiredProperties = -1 }
             if let additional = schema.additionalProperties { node.additional = add(additional) }
             if let all = schema.allOf { node.allOf = list(all) }
             if let any = schema.anyOf { node.anyOf = list(any) }
@@ -378,7 +379,6 @@ final class CompiledSchema: @unchecked Sendable {
             let count = Double(object.length)
             if let bound = node.minProperties, count < bound { return .invalid }
             if let bound = node.maxProperties, count > bound { return .invalid }
-            guard node.requiredProperties >= 0 else { return .unknown }
             // Each member's name looked for among the properties from where the last was found:
             // records write their keys in the order the properties are sorted in.
             let properties = node.properties

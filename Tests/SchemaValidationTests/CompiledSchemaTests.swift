@@ -36,6 +36,15 @@ import Testing
         #expect(undecided < 160)
     }
 
+    /// A name required twice is required once, whether or not a property names it.
+    @Test func aNameRequiredTwiceIsDecided() throws {
+        let validator = try JSONSchemaValidator(schema: try JSONValue.parse(Data(#"{"required": ["a", "b", "a", "b"], "properties": {"a": {}}}"#.utf8)))
+        for (text, valid) in [(#"{"a":1,"b":2}"#, true), (#"{"b":2}"#, false), (#"{"a":1}"#, false), (#"{"c":1}"#, false)] {
+            #expect(Self.verdict(validator, text) == (valid ? .valid : .invalid), "\(text)")
+            #expect(validator.validate(try JSONValue.parse(Data(text.utf8))).isEmpty == valid, "\(text)")
+        }
+    }
+
     /// Release records of the example (`build-dataset run` over `raw/`: a Korean authored item,
     /// an English translation, a survey item), checked against `schemas/item.schema.json`.
     static func releaseRecords() throws -> [JSONValue] {
