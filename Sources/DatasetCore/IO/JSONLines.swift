@@ -87,7 +87,7 @@ public enum JSONLines {
                 if Record.self == Item.self {
                     Item.writeJSON(at: UnsafeRawPointer(records + index).assumingMemoryBound(to: Item.self), to: &writer)
                 } else {
-                    records[index].writeJSON(to: &writer)
+                    UnsafeMutablePointer(mutating: records + index).pointee.writeJSONInPlace(to: &writer)
                 }
                 if marking {
                     let length = writer.bytes.count - start

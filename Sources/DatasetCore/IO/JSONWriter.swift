@@ -216,6 +216,15 @@ public protocol JSONLinesRecord: Codable, Sendable {
     init(json: JSONValue) throws
 }
 
+extension JSONLinesRecord {
+    /// `writeJSON` of a record read where it lies (it writes nothing): called on a pointer's
+    /// `pointee` as it is, a record was copied first, every reference it holds retained and
+    /// released, since nothing kept the memory from changing during the call.
+    mutating func writeJSONInPlace(to writer: inout JSONWriter) {
+        writeJSON(to: &writer)
+    }
+}
+
 /// A value that is not what a fast reader expects.
 public struct JSONRecordMismatch: Error {
     public init() {}

@@ -336,7 +336,8 @@ public struct Item: Codable, Sendable, Hashable {
 
     /// The fields read in place, for writing an item out: reading each through its getter
     /// retained the box as well as the field, and yielding them from `_read` copied them all.
-    func readingFields<Result>(_ body: (UnsafePointer<Fields>) -> Result) -> Result {
+    /// The pointer is mutable for `Fields.writeJSON`, which does not write through it.
+    func readingFields<Result>(_ body: (UnsafeMutablePointer<Fields>) -> Result) -> Result {
         withUnsafeMutablePointer(to: &storage.fields) { body($0) }
     }
 

@@ -417,7 +417,9 @@ extension ItemTranslation {
 }
 
 extension Item.Fields {
-    func writeJSON(to writer: inout JSONWriter) {
+    /// Mutating, though it writes nothing, for the reason `JSONLinesRecord.writeJSONInPlace` is:
+    /// called through a pointer, the fields are read where they lie instead of copied.
+    mutating func writeJSON(to writer: inout JSONWriter) {
         writer.beginObject()
         writer.key("answer"); writer.string(answer)
         writer.key("choices"); writer.strings(choices)
