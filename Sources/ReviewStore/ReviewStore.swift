@@ -424,11 +424,28 @@ public final class ReviewStore {
                 }
             }
             // Each row, its audit entry's subject and the digest the entry records are made on
-            // every core, a block ahead of the inserts and the audit chain (which runs through
-            // every entry), which go one at a time.
+            // every core, a block ahead of the inserts, which go one at a time; the audit chain
+            // (which runs through every entry) is hashed a block ahead of them on a thread of its own.
             let itemColumns = AuditedTable.itemColumns.split(separator: ",").count
             var inserter = try database.inserter(Self.itemInsert)
-            try appendAudits(actor: actor, action: "item.registered") { appendAudit in
+            try appendAudits(actor: actor, action: "item.registered") { audits in
+                @Sendable func entries(_ blocks: [StoreDatabase.BoundRows], _ entry: (AuditBlocks.Entry) -> Void) {
+                    for block in blocks {
+                        try? block.forEach { row in entry((row.text(itemColumns)!, row.text(itemColumns + 1)!)) }
+                    }
+                }
+                func insert(_ blocks: [StoreDatabase.BoundRows], _ sealed: AuditBlocks.Sealed) throws {
+                    try audits.append(sealed) { appendAudit in
+                        for block in blocks {
+                            try block.forEach { row in
+                                for column in 0..<itemColumns { try row.bind(column, to: &inserter) }
+                                try inserter.step()
+                                try appendAudit((row.text(itemColumns)!, row.text(itemColumns + 1)!))
+                            }
+                        }
+                    }
+                }
+                var hashing: (blocks: [StoreDatabase.BoundRows], sealed: AuditBlocks.Sealed)?
                 try Parallel.overlapped(fresh.count, block: 8_192, make: { [fresh, versions] range in
                     var rows = StoreDatabase.BoundRows(width: itemColumns + 2, capacity: range.count)
                     var writer = JSONWriter()
@@ -444,13 +461,13 @@ public final class ReviewStore {
                     }
                     return [rows]
                 }) { blocks in
-                    for block in blocks {
-                        try block.forEach { row in
-                            for column in 0..<itemColumns { try row.bind(column, to: &inserter) }
-                            try inserter.step()
-                            try appendAudit(row.text(itemColumns)!, row.text(itemColumns + 1)!)
-                        }
-                    }
+                    let sealed = audits.hash(blocks, entries: entries)
+                    if let hashing { try insert(hashing.blocks, hashing.sealed) }
+                    hashing = (blocks, sealed)
+                    database.startWriteback()
+                }
+                if let hashing {
+                    try insert(hashing.blocks, hashing.sealed)
                     database.startWriteback()
                 }
             }

@@ -237,7 +237,8 @@ import GRDB
     }
 
     /// Entries appended in bulk chain and seal as entries appended one at a time: the log
-    /// verifies, and an entry appended after them in the same transaction chains to the last.
+    /// verifies (the second block hashed before the first is inserted, and chained to its last
+    /// entry), and an entry appended after them in the same transaction chains to the last.
     @Test func entriesAppendedInBulkChainAsOthersDo() throws {
         let fixture = try Fixture(plan: ReviewPlan(rounds: []), items: [reviewItem("ck-1")], reviewers: people)
         defer { fixture.remove() }
@@ -245,10 +246,16 @@ import GRDB
         let before = try store.auditEntries().count
         try store.database.transaction {
             try store.appendAudit(actor: "test", action: "one.before", subject: "x", detail: "first")
-            try store.appendAudits(actor: "test", action: "many") { append in
-                for (subject, detail) in [("s-1", "d"), ("s-2", ""), ("감사", "e\u{301}")] {
-                    let (subject, detail) = (Array(subject.utf8), Array(detail.utf8))
-                    try subject.withUnsafeBytes { subject in try detail.withUnsafeBytes { try append(subject, $0) } }
+            try store.appendAudits(actor: "test", action: "many") { audits in
+                let blocks = [[("s-1", "d"), ("s-2", "")], [("감사", "e\u{301}")]]
+                @Sendable func entries(_ block: [(String, String)], _ entry: (ReviewStore.AuditBlocks.Entry) -> Void) {
+                    for (subject, detail) in block { Self.bytes(subject, detail) { entry(($0, $1)) } }
+                }
+                let sealed = blocks.map { audits.hash($0, entries: entries) }
+                for (block, sealed) in zip(blocks, sealed) {
+                    try audits.append(sealed) { insert in
+                        for (subject, detail) in block { try Self.bytes(subject, detail) { try insert(($0, $1)) } }
+                    }
                 }
             }
             try store.appendAudit(actor: "test", action: "one.after", subject: "y", detail: "last")
@@ -260,6 +267,11 @@ import GRDB
         try store.database.transaction { try store.appendAudits(actor: "test", action: "none") { _ in } }
         try store.appendAudit(actor: "test", action: "one.later", subject: "z", detail: "")
         #expect(try store.verifyAudit().isEmpty)
+    }
+
+    private static func bytes(_ first: String, _ second: String,
+                              _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        try Array(first.utf8).withUnsafeBytes { first in try Array(second.utf8).withUnsafeBytes { try body(first, $0) } }
     }
 
     @Test func anEditedAuditEntryBreaksTheChain() throws {
