@@ -128,11 +128,11 @@ public enum Validator {
             fail("duplicate_choices", "two choices are the same text")
         }
         if !hasLength(item.question, from: rules.minQuestionLength, to: rules.maxQuestionLength) {
-            fail("question_length", "question has \(item.question.count) characters, expected \(rules.minQuestionLength)–\(rules.maxQuestionLength)")
+            fail("question_length", "question has \(item.question.characterCount) characters, expected \(rules.minQuestionLength)–\(rules.maxQuestionLength)")
         }
         // A text has no more characters than UTF-8 bytes: only a choice longer in bytes is counted.
-        if let long = item.choices.firstIndex(where: { $0.utf8.count > rules.maxChoiceLength && $0.count > rules.maxChoiceLength }) {
-            fail("choice_length", "choice \(Item.letter(long)) has \(item.choices[long].count) characters, over \(rules.maxChoiceLength)")
+        if let long = item.choices.firstIndex(where: { $0.utf8.count > rules.maxChoiceLength && $0.characterCount > rules.maxChoiceLength }) {
+            fail("choice_length", "choice \(Item.letter(long)) has \(item.choices[long].characterCount) characters, over \(rules.maxChoiceLength)")
         }
         if item.task == .commonKnowledge {
             if !rules.allowAllOfTheAbove, let index = keys.firstIndex(where: isCatchAll) {
@@ -194,7 +194,7 @@ public enum Validator {
     /// every question, grapheme breaks found in Hangul, was a thirteenth of validating an item).
     static func hasLength(_ text: String, from minimum: Int, to maximum: Int) -> Bool {
         if text.utf8.count <= maximum { return minimum <= 0 || text.prefix(minimum).count == minimum }
-        let count = text.count
+        let count = text.characterCount
         return count >= minimum && count <= maximum
     }
 
@@ -210,11 +210,11 @@ public enum Validator {
         // Cheapest first: four characters counted, not all; the search of the stem, which most
         // answers fail, before splitting the answer into words (the other way round, the split
         // was over a third of this check).
-        guard key.prefix(4).count == 4 else { return nil }
+        guard key.characterCount >= 4 else { return nil }
         let stem = item.question.comparisonKey
         guard contains(stem, key) else { return nil }
         if key.split(separator: " ").allSatisfy({ answerFormatWords.contains(String($0)) }) { return nil }
-        let distractorsInStem = item.choices.filter { $0 != answer && $0.comparisonKey.count >= 4 && contains(stem, $0.comparisonKey) }
+        let distractorsInStem = item.choices.filter { $0 != answer && $0.comparisonKey.characterCount >= 4 && contains(stem, $0.comparisonKey) }
         return distractorsInStem.isEmpty ? answer : nil
     }
 
@@ -340,8 +340,10 @@ public enum Validator {
         guard let index = item.answer.flatMap(Item.index(ofLetter:)), index < item.choices.count, item.choices.count > 1 else {
             return false
         }
-        let others = item.choices.enumerated().filter { $0.offset != index }.map { Double($0.element.count) }
-        let mean = others.reduce(0, +) / Double(others.count)
-        return Double(item.choices[index].count) > ratio * mean && item.choices[index].count - Int(mean) >= 10
+        var others = 0
+        for (offset, choice) in item.choices.enumerated() where offset != index { others += choice.characterCount }
+        let mean = Double(others) / Double(item.choices.count - 1)
+        let length = item.choices[index].characterCount
+        return Double(length) > ratio * mean && length - Int(mean) >= 10
     }
 }

@@ -18,32 +18,48 @@ extension String {
     /// Hangul compatibility jamo, CJK ideographs, Hangul syllables and full-width forms. Text
     /// with any other scalar goes through Foundation's normalization.
     static func isNFCStable(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var index = 0
-        let count = bytes.count
-        while index < count {
-            let lead = bytes[index]
-            if lead < 0x80 { index += 1; continue }
-            let scalar: UInt32
-            if lead < 0xE0 {
-                guard index + 1 < count else { return false }
-                scalar = UInt32(lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
-                index += 2
-            } else if lead < 0xF0 {
-                guard index + 2 < count else { return false }
-                scalar = UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
-                index += 3
-            } else {
-                return false
-            }
+        scalarCount(bytes, takingASCII: { _ in true }) { scalar in
             switch scalar {
             case 0x80..<0x300, 0x2002...0x206F, 0x3000...0x3029, 0x3030...0x303F, 0x3041...0x3096, 0x309B...0x30FF,
                  0x3131...0x318E, 0x4E00...0x9FFF, 0xAC00...0xD7A3, 0xFF01...0xFF60:
-                continue
+                true
             default:
-                return false
+                false
             }
+        } != nil
+    }
+
+    /// The number of scalars in `bytes` (UTF-8) when each is taken (an ASCII byte by
+    /// `takingASCII`, another scalar by `taking`), nil at the first that is not; a scalar of four
+    /// bytes, or one cut off at the end, is never taken. Inlined into each caller, whose checks
+    /// are then compiled into the loop.
+    @inline(__always)
+    static func scalarCount(_ bytes: UnsafeBufferPointer<UInt8>, takingASCII: (UInt8) -> Bool, taking: (UInt32) -> Bool) -> Int? {
+        var index = 0, scalars = 0
+        let count = bytes.count
+        while index < count {
+            let lead = bytes[index]
+            scalars += 1
+            if lead < 0x80 {
+                guard takingASCII(lead) else { return nil }
+                index += 1
+                continue
+            }
+            let scalar: UInt32
+            if lead < 0xE0 {
+                guard index + 1 < count else { return nil }
+                scalar = UInt32(lead & 0x1F) << 6 | UInt32(bytes[index + 1] & 0x3F)
+                index += 2
+            } else if lead < 0xF0 {
+                guard index + 2 < count else { return nil }
+                scalar = UInt32(lead & 0x0F) << 12 | UInt32(bytes[index + 1] & 0x3F) << 6 | UInt32(bytes[index + 2] & 0x3F)
+                index += 3
+            } else {
+                return nil
+            }
+            guard taking(scalar) else { return nil }
         }
-        return true
+        return scalars
     }
 
     /// The comparison key, with the numbers of the text appended where a sign, a decimal point or a
