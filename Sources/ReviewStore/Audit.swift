@@ -209,12 +209,9 @@ extension ReviewStore {
         /// An entry's subject and detail (UTF-8), the text a block's hashes are made of.
         typealias Entry = (subject: UnsafeRawBufferPointer, detail: UnsafeRawBufferPointer)
 
-        /// A block's hashes: for each entry its hash and, when sealing, its seal (64 hex digits
-        /// each), written on `chaining` before `done` is signalled.
-        final class Sealed: @unchecked Sendable {
-            fileprivate var hashes: [UInt8] = []
-            fileprivate let done = DispatchSemaphore(value: 0)
-        }
+        /// A block's hashes, as they are made: for each entry its hash and, when sealing, its
+        /// seal (64 hex digits each).
+        typealias Sealed = Parallel.Pending<[UInt8]>
 
         private let actor: String, action: String, at: String
         private let sealing: StoreKey?
@@ -242,8 +239,7 @@ extension ReviewStore {
         /// Starts hashing the entries `entries` gives of `block`, after the blocks handed over before it.
         func hash<Block: Sendable>(_ block: Block, entries: @escaping @Sendable (Block, (Entry) -> Void) -> Void) -> Sealed {
             let (actor, action, at, sealing, chained, stride) = (actor, action, at, sealing, chained, stride)
-            let sealed = Sealed()
-            chaining.async {
+            return Parallel.start(on: chaining) {
                 var hashes: [UInt8] = [], text: [UInt8] = []
                 var previous = chained.previous
                 entries(block) { entry in
@@ -261,17 +257,14 @@ extension ReviewStore {
                     previous += hashes[offset..<offset + 64]
                 }
                 chained.previous = previous
-                sealed.hashes = hashes
-                sealed.done.signal()
+                return hashes
             }
-            return sealed
         }
 
         /// Inserts the entries of a block `hash` was given, in its order: `body` is given a
         /// function that inserts the next entry, the same subject and detail the hashing had.
         func append(_ sealed: Sealed, _ body: (_ insert: (Entry) throws -> Void) throws -> Void) throws {
-            sealed.done.wait()
-            let hashes = sealed.hashes
+            let hashes = try sealed.wait()
             var offset = 0
             try body { entry in
                 precondition(offset + stride <= hashes.count, "more entries inserted than were hashed")

@@ -1,3 +1,4 @@
+public import Dispatch
 import Foundation
 import Synchronization
 
@@ -182,10 +183,11 @@ public enum Parallel {
         }
     }
 
-    /// Starts `work` on another thread; `wait()` gives its result.
-    public static func start<T>(_ work: @escaping @Sendable () throws -> T) -> Pending<T> {
+    /// Starts `work` on another thread (on `queue`, after the work queued there before, when it
+    /// is serial); `wait()` gives its result.
+    public static func start<T>(on queue: DispatchQueue = .global(), _ work: @escaping @Sendable () throws -> T) -> Pending<T> {
         let pending = Pending<T>()
-        DispatchQueue.global().async {
+        queue.async {
             pending.result = Result { try work() }
             pending.done.signal()
         }
