@@ -214,8 +214,12 @@ public enum Validator {
         let stem = item.question.comparisonKey
         guard contains(stem, key) else { return nil }
         if key.split(separator: " ").allSatisfy({ answerFormatWords.contains(String($0)) }) { return nil }
-        let distractorsInStem = item.choices.filter { $0 != answer && $0.comparisonKey.characterCount >= 4 && contains(stem, $0.comparisonKey) }
-        return distractorsInStem.isEmpty ? answer : nil
+        let distractorInStem = item.choices.contains { choice in
+            guard choice != answer else { return false }
+            let key = choice.comparisonKey
+            return key.characterCount >= 4 && contains(stem, key)
+        }
+        return distractorInStem ? nil : answer
     }
 
     /// Whether `text` contains `part` as characters. Both are comparison keys, which the same

@@ -20,7 +20,7 @@ import DatasetCore
                     var view = String.UnicodeScalarView()
                     view.append(contentsOf: pair)
                     let text = String(view)
-                    if text.characterCount != text.count { mismatches.append(pair.map { String($0.value, radix: 16) }.joined(separator: " ")) }
+                    if text.characterCount != text.count { mismatches.append(RandomText.scalars(text).joined(separator: " ")) }
                 }
             }
         }
@@ -43,13 +43,8 @@ import DatasetCore
                                            0xFE00...0xFE0F, 0xFF00...0xFFA0, 0x1F1E6...0x1F1FF, 0x1F600...0x1F64F]
         var generator = SplitMix64(seed: 17)
         for _ in 0..<20_000 {
-            var view = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                let pool = pools.randomElement(using: &generator)!
-                if let scalar = Unicode.Scalar(UInt32.random(in: pool, using: &generator)) { view.append(scalar) }
-            }
-            let text = String(view)
-            #expect(text.characterCount == text.count, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+            let text = RandomText.mixed(from: pools, using: &generator)
+            #expect(text.characterCount == text.count, "\(RandomText.scalars(text))")
         }
     }
 }

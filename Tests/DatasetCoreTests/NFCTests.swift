@@ -21,14 +21,9 @@ import DatasetCore
                                            0xF900...0xF910, 0xFF00...0xFF65]
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<5000 {
-            var text = String.UnicodeScalarView()
-            for _ in 0..<Int.random(in: 1...8, using: &generator) {
-                let pool = pools.randomElement(using: &generator)!
-                if let scalar = Unicode.Scalar(UInt32.random(in: pool, using: &generator)) { text.append(scalar) }
-            }
-            let string = String(text)
+            let string = RandomText.mixed(from: pools, using: &generator)
             #expect(string.nfc.unicodeScalars.elementsEqual(string.precomposedStringWithCanonicalMapping.unicodeScalars),
-                    "\(string.unicodeScalars.map { String($0.value, radix: 16) })")
+                    "\(RandomText.scalars(string))")
         }
     }
 }
